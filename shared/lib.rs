@@ -1,0 +1,23 @@
+//! # socket_lessons: the plumbing every lesson shares
+//!
+//! The lessons under `lessons/` follow a set of Chinese lecture notes on Python sockets
+//! (see `docs/README.md`). Each lesson file keeps only what it teaches; everything it would
+//! otherwise repeat lives here, once:
+//!
+//! | module | what it does | Python it replaces |
+//! |---|---|---|
+//! | [`net`] | listeners built with socket2 (SO_REUSEADDR explicitly on or off, a backlog, IPv4 and IPv6), connecting, errors that name the address | `socket.socket()`, `setsockopt`, `bind`, `listen`, `connect` |
+//! | [`transcript`] | `[server]` / `[client]` labelled output and bytes shown the way Python shows them | `print(data)` |
+//! | [`demo`] | both halves in one process, in a deterministic order, under a time limit | running two terminals by hand |
+//! | [`cli`] | the `server` / `client` subcommands with `--host` / `--port`, stdin lines, a readable error type | `input()`, hard-coded addresses |
+//!
+//! The library returns [`std::io::Result`] wherever the OS is involved; lessons turn errors
+//! into a [`cli::Report`] with `?` and print them as one readable line.
+
+pub mod cli;
+pub mod demo;
+pub mod net;
+pub mod transcript;
+
+pub use cli::{Endpoint, Input, Mode, Report};
+pub use transcript::Transcript;

@@ -1,0 +1,159 @@
+//! Labelled output: every line a lesson prints says who printed it.
+//!
+//! ```text
+//! [server] listening on 127.0.0.1:9696
+//! [client] send 5 bytes b"hello"
+//! ```
+//!
+//! Each line is written with stdout locked and flushed at once, so lines from the server and
+//! client threads never mix inside a line; the *order* of lines is the lesson's business
+//! (see [`crate::demo`]).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::{self, Write};
+
+/// Who is speaking: `[server]`, `[client]`, `[client 2]` …
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transcript {
+    label: Cow<'static, str>,
+}
+
+impl Transcript {
+    /// `[server]`
+    pub const fn server() -> Self {
+        Self {
+            label: Cow::Borrowed("server"),
+        }
+    }
+
+    /// `[client]`
+    pub const fn client() -> Self {
+        Self {
+            label: Cow::Borrowed("client"),
+        }
+    }
+
+    /// Any other label, for example `client 2` or `peer alice`.
+    pub fn named(label: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            label: label.into(),
+        }
+    }
+
+    /// The label without brackets.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Prints `text`, every line of it behind this label. Use the [`say!`](crate::say)
+    /// macro for formatting.
+    pub fn say(&self, text: impl fmt::Display) {
+        let text = text.to_string();
+        let mut out = io::stdout().lock();
+        // A closed stdout (say, piped into `head`) is no reason to stop a server: write
+        // errors are ignored here on purpose.
+        if text.is_empty() {
+            let _ = writeln!(out, "[{}]", self.label);
+        }
+        for line in text.lines() {
+            let _ = writeln!(out, "[{}] {}", self.label, line);
+        }
+        let _ = out.flush();
+    }
+}
+
+/// `say!(who, "format {}", args…)`: one labelled line (see [`Transcript::say`]).
+#[macro_export]
+macro_rules! say {
+    ($who:expr, $($arg:tt)*) => {
+        $who.say(::std::format_args!($($arg)*))
+    };
+}
+
+/// Bytes written the way a Rust byte-string literal (and, quotes aside, Python's `repr`)
+/// writes them: printable ASCII as itself, everything else escaped. `b"he\xe4"`.
+pub fn bytes_literal(bytes: &[u8]) -> String {
+    format!("b\"{}\"", bytes.escape_ascii())
+}
+
+/// What a `recv` returned, in one phrase: the byte count, the bytes, and the text when the
+/// bytes are more than plain ASCII.
+///
+/// - `5 bytes b"HELLO"`
+/// - `6 bytes b"\xe4\xbd\xa0\xe5\xa5\xbd", UTF-8 text "你好"`
+/// - `6 bytes b"caf\xe9 x", not UTF-8: byte 0xe9 at offset 3 is invalid`
+/// - `2 bytes b"\xe4\xbd", not UTF-8: a character is cut off at offset 0`
+pub fn describe(bytes: &[u8]) -> String {
+    let head = format!("{} {} {}", bytes.len(), plural(bytes.len()), bytes_literal(bytes));
+    if bytes.is_ascii() {
+        return head;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => format!("{head}, UTF-8 text {text:?}"),
+        Err(e) => format!("{head}, not UTF-8: {}", utf8_problem(bytes, e)),
+    }
+}
+
+/// Why `bytes` are not UTF-8, in words a learner can act on.
+pub fn utf8_problem(bytes: &[u8], err: std::str::Utf8Error) -> String {
+    let at = err.valid_up_to();
+    match err.error_len() {
+        // The bytes stop in the middle of a multi-byte character: typical when a recv cut a
+        // message at a byte count rather than at a character boundary (lesson 04, scene 4).
+        None => format!("a character is cut off at offset {at}"),
+        Some(_) => format!("byte {:#04x} at offset {at} is invalid", bytes[at]),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        "byte"
+    } else {
+        "bytes"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_shown_like_a_byte_string_literal() {
+        assert_eq!(bytes_literal(b"hi\n\"x\"\0"), r#"b"hi\n\"x\"\x00""#);
+        assert_eq!(bytes_literal("你".as_bytes()), r#"b"\xe4\xbd\xa0""#);
+    }
+
+    #[test]
+    fn ascii_is_described_without_a_text_part() {
+        assert_eq!(describe(b"HELLO"), r#"5 bytes b"HELLO""#);
+        assert_eq!(describe(b"q"), r#"1 byte b"q""#);
+        assert_eq!(describe(b""), r#"0 bytes b"""#);
+    }
+
+    #[test]
+    fn utf8_text_is_shown_beside_its_bytes() {
+        assert_eq!(
+            describe("你好".as_bytes()),
+            r#"6 bytes b"\xe4\xbd\xa0\xe5\xa5\xbd", UTF-8 text "你好""#
+        );
+    }
+
+    #[test]
+    fn invalid_and_cut_utf8_are_told_apart() {
+        // Latin-1 "café crème": 0xe9 followed by a space can never be UTF-8.
+        assert_eq!(
+            describe(b"caf\xe9 cr\xe8me"),
+            r#"10 bytes b"caf\xe9 cr\xe8me", not UTF-8: byte 0xe9 at offset 3 is invalid"#
+        );
+        // The same 0xe9 at the very end could still be the start of a 3-byte character.
+        assert_eq!(
+            describe(b"caf\xe9"),
+            r#"4 bytes b"caf\xe9", not UTF-8: a character is cut off at offset 3"#
+        );
+        assert_eq!(
+            describe(b"a\xe4\xbd"),
+            r#"3 bytes b"a\xe4\xbd", not UTF-8: a character is cut off at offset 1"#
+        );
+    }
+}
