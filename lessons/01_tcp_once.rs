@@ -1,1 +1,171 @@
-fn main() {}
+//! # Lesson 01: one request, one reply over TCP
+//!
+//! Follows notes A §2 TCP客户端服务端模型一, notes C 第一版 and notes E §5 socket基本操作:
+//! the server makes a socket, binds it, listens, accepts one client, receives once, answers
+//! once and closes; the client connects, sends once, receives once and closes.
+//!
+//! What to look at:
+//! - the client's address as the server sees it (`accept`) is the client's own local
+//!   address (`local_addr`): same IP, same OS-chosen port;
+//! - what travels is bytes, not text: the greeting is 23 bytes of UTF-8, three per Chinese
+//!   character, and each `recv` prints the bytes it got before any decoding.
+//!
+//! Run it:
+//! - `cargo run --example 01_tcp_once`: the demo, both sides in one process;
+//! - terminal 1: `cargo run --example 01_tcp_once -- server` (start it first),
+//!   terminal 2: `cargo run --example 01_tcp_once -- client`, then type one line.
+//!
+//! Next: lesson 02 turns the single exchange into a loop.
+
+use clap::Parser;
+use socket_lessons::demo::{self, Cue, OnCue};
+use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::transcript::describe;
+use socket_lessons::{say, Input, Mode, Report, Transcript};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
+
+/// The notes' `recv(1024)`: the most bytes one receive call may return. It is an upper
+/// bound, not a promise: a recv returns whatever has arrived, between 1 and 1024 bytes.
+const RECV_SIZE: usize = 1024;
+
+/// What the demo client says (notes A §2).
+const GREETING: &str = "你好!我是客户端!";
+
+/// Lesson 01: one request, one reply over TCP (notes A §2, C 第一版, E §5).
+///
+/// With no subcommand, runs server and client in one process and prints both sides.
+/// For two terminals: start `server` first, then `client` and type one line.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Option<Mode>,
+}
+
+fn main() -> Result<(), Report> {
+    match Cli::parse().mode {
+        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+        Some(Mode::Server(at)) => {
+            let listener = net::listen_on(&at.host, at.port, ListenOptions::new())?;
+            say!(
+                Transcript::server(),
+                "listening on {}",
+                listener.local_addr()?
+            );
+            server(listener, &Cue::off())
+        }
+        Some(Mode::Client(at)) => {
+            let mut input = Input::stdin("message for the server :>>>> ");
+            let client = Transcript::client();
+            loop {
+                match input.next_line()? {
+                    None => {
+                        say!(client, "end of input: nothing sent");
+                        return Ok(());
+                    }
+                    // Lesson 02 shows what an empty send does; here we just ask again.
+                    Some(line) if line.is_empty() => continue,
+                    Some(line) => {
+                        let stream = net::connect(&at.host, at.port)?;
+                        return client_exchange(stream, &line, &OnCue::off());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Both sides in one process: the server on a free port in a thread, the client here.
+fn run_demo() -> Result<(), Report> {
+    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+    say!(
+        Transcript::server(),
+        "1-3. socket, bind, listen(5): listening on {}",
+        listener.local_addr()?
+    );
+    let addr = listener.local_addr()?;
+    let (accepted, on_accepted) = demo::cue();
+    let server_side = demo::spawn("server", move || server(listener, &accepted))?;
+
+    let client = Transcript::client();
+    say!(client, "1-2. socket, connect to {addr}");
+    let stream = net::connect_addr(addr)?;
+    client_exchange(stream, GREETING.as_bytes(), &on_accepted)?;
+    server_side.join()
+}
+
+/// The server of notes A §2: accept one client, recv once, send once, close.
+fn server(listener: TcpListener, accepted: &Cue) -> Result<(), Report> {
+    let server = Transcript::server();
+
+    // 4. accept(): blocks until a client has connected. It returns a *new* socket for this
+    //    one client and the client's address; the listening socket stays as it was.
+    let (mut conn, client_addr) = listener.accept()?;
+    say!(server, "4. accept -> a connection from {client_addr}");
+    accepted.give(); // demo only: the client prints its next line after this one
+
+    // 5. recv(1024)
+    let mut buf = [0u8; RECV_SIZE];
+    let n = conn.read(&mut buf)?;
+    if n == 0 {
+        // recv returning 0 bytes is not an empty message: it means the client closed.
+        say!(
+            server,
+            "5. recv({RECV_SIZE}) -> 0 bytes: the client closed without sending"
+        );
+        return Ok(());
+    }
+    say!(server, "5. recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
+
+    // 6. send the reply, with the client's address in it as notes A does.
+    //    Python's `send` may send only part of its argument and returns how much it sent;
+    //    the notes ignore that. `write_all` (Python: `sendall`) loops until every byte is
+    //    handed to the kernel. Rust's `write` is the partial one, like `send`.
+    let reply = format!("你好!我是服务端!{client_addr}");
+    say!(server, "6. send {}", describe(reply.as_bytes()));
+    say!(server, "7. close the connection and the listening socket");
+    conn.write_all(reply.as_bytes())?;
+
+    // 7. close: dropping a socket closes it. The client's recv sees our bytes, then the end.
+    drop(conn);
+    drop(listener);
+    Ok(())
+}
+
+/// The client of notes A §2, from the moment `connect` has returned.
+fn client_exchange(
+    mut stream: std::net::TcpStream,
+    message: &[u8],
+    server_accepted: &OnCue,
+) -> Result<(), Report> {
+    let client = Transcript::client();
+    let me: SocketAddr = stream.local_addr()?;
+    server_accepted.wait()?; // demo only: let the server print its accept line first
+    say!(
+        client,
+        "connected; the OS gave this socket the address {me}"
+    );
+
+    // 3. send
+    say!(client, "3. send {}", describe(message));
+    stream.write_all(message)?;
+
+    // 4. recv(1024). One recv is enough here only because the reply is short and this is
+    //    one exchange on a fresh connection. In general a recv may return part of a message
+    //    or parts of two: lesson 04 shows it, lesson 06 fixes it.
+    let mut buf = [0u8; RECV_SIZE];
+    let n = stream.read(&mut buf)?;
+    if n == 0 {
+        say!(
+            client,
+            "4. recv({RECV_SIZE}) -> 0 bytes: the server closed without answering"
+        );
+    } else {
+        say!(client, "4. recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
+    }
+
+    // 5. close
+    say!(client, "5. close");
+    Ok(())
+}

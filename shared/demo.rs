@@ -36,11 +36,9 @@ where
     F: FnOnce() -> Result<(), Report> + Send + 'static,
 {
     let (done_tx, done_rx) = mpsc::channel();
-    thread::Builder::new()
-        .name("demo".into())
-        .spawn(move || {
-            let _ = done_tx.send(demo());
-        })?;
+    thread::Builder::new().name("demo".into()).spawn(move || {
+        let _ = done_tx.send(demo());
+    })?;
     match done_rx.recv_timeout(limit) {
         Ok(result) => result,
         Err(RecvTimeoutError::Timeout) => Err(Report::msg(format!(

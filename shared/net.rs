@@ -176,7 +176,10 @@ mod tests {
         let addr = first.local_addr().unwrap();
         let err = listen(addr, ListenOptions::new()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
-        assert!(err.to_string().starts_with(&format!("bind {addr}: ")), "{err}");
+        assert!(
+            err.to_string().starts_with(&format!("bind {addr}: ")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -85,7 +85,12 @@ pub fn bytes_literal(bytes: &[u8]) -> String {
 /// - `6 bytes b"caf\xe9 x", not UTF-8: byte 0xe9 at offset 3 is invalid`
 /// - `2 bytes b"\xe4\xbd", not UTF-8: a character is cut off at offset 0`
 pub fn describe(bytes: &[u8]) -> String {
-    let head = format!("{} {} {}", bytes.len(), plural(bytes.len()), bytes_literal(bytes));
+    let head = format!(
+        "{} {} {}",
+        bytes.len(),
+        plural(bytes.len()),
+        bytes_literal(bytes)
+    );
     if bytes.is_ascii() {
         return head;
     }
