@@ -1,0 +1,220 @@
+//! Helpers shared by the integration tests: the lessons' real binaries, port masking, and
+//! server processes whose output is read line by line with a time limit on every wait.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long any single wait in a test may take before it fails with a message. Generous:
+/// it only turns a hang into a failure, it is never the thing under test.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The path of a lesson's example binary, built once per test binary with snapbox
+/// (`cargo build --examples`, cached after the first build).
+pub fn example(name: &str) -> PathBuf {
+    static BUILT: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        snapbox::cmd::compile_examples([])
+            .expect("cargo build --examples")
+            .map(|(name, path)| (name, path.expect("example binary")))
+            .collect()
+    });
+    built
+        .get(name)
+        .unwrap_or_else(|| panic!("no example named {name}"))
+        .clone()
+}
+
+/// What the expected files mask: ports and nothing else. `127.0.0.1:41234` and
+/// `[::1]:41234` become `127.0.0.1:[PORT]` and `[::1]:[PORT]`.
+pub fn redactions() -> snapbox::Redactions {
+    let mut r = snapbox::Redactions::new();
+    r.insert(
+        "[PORT]",
+        regex::Regex::new(r"(?:127\.0\.0\.1|\[::1\]):(?<redacted>[0-9]{1,5})").unwrap(),
+    )
+    .unwrap();
+    r
+}
+
+/// snapbox assertions with the port mask; `SNAPSHOTS=overwrite cargo test` rewrites the
+/// expected files.
+pub fn assert() -> snapbox::Assert {
+    snapbox::Assert::new()
+        .redact_with(redactions())
+        .action_env("SNAPSHOTS")
+        // Transcripts are full of `\xe4` escapes, not Windows paths: keep backslashes.
+        .normalize_paths(false)
+}
+
+/// A program running in the background (a server, or an interactive client), its stdout
+/// read line by line, every wait bounded by [`WAIT`].
+pub struct Running {
+    child: Child,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+    pub port: u16,
+    pub stdin: Option<ChildStdin>,
+}
+
+impl Running {
+    /// Starts `program args…` as a server: waits for its first line containing
+    /// `listening on` and takes the port from the end of it.
+    pub fn server(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Running {
+        let mut server = Running::spawn(program, args);
+        let first = server.line_containing("listening on");
+        let port = first
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.split_whitespace().next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {first:?}"));
+        server.port = port;
+        server
+    }
+
+    /// Starts `program args…` with piped stdin and stdout.
+    pub fn spawn(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Running {
+        let mut child = Command::new(&program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .env("PYTHONUNBUFFERED", "1")
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {}: {e}",
+                    Path::new(program.as_ref()).display()
+                )
+            });
+        let stdout = child.stdout.take().unwrap();
+        let stdin = child.stdin.take();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+            port: 0,
+            stdin,
+        }
+    }
+
+    /// Writes to the program's stdin.
+    pub fn type_line(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        writeln!(stdin, "{line}").expect("write to stdin");
+        stdin.flush().unwrap();
+    }
+
+    /// Closes the program's stdin (end of input, like Ctrl-D).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The next line of output, or a failure naming what was seen so far.
+    pub fn next_line(&mut self) -> String {
+        match self.lines.recv_timeout(WAIT) {
+            Ok(line) => {
+                self.seen.push(line.clone());
+                line
+            }
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "the program printed nothing new within {WAIT:?}; so far:\n{}",
+                self.seen.join("\n")
+            ),
+            Err(RecvTimeoutError::Disconnected) => panic!(
+                "the program's output ended; so far:\n{}",
+                self.seen.join("\n")
+            ),
+        }
+    }
+
+    /// Skips lines up to and including the first that contains `needle`.
+    pub fn line_containing(&mut self, needle: &str) -> String {
+        loop {
+            let line = self.next_line();
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    /// Everything printed so far.
+    pub fn seen(&self) -> &[String] {
+        &self.seen
+    }
+
+    /// Waits for the process to exit by itself (bounded) and returns whether it succeeded,
+    /// collecting the rest of its output.
+    pub fn wait_success(mut self) -> bool {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+                    self.seen.push(line);
+                }
+                return status.success();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the program did not exit within {WAIT:?}; output:\n{}",
+                self.seen.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `python3`, which the course assumes (the notes are Python). A missing interpreter fails
+/// the test with a message rather than skipping it silently.
+pub fn python() -> &'static str {
+    static CHECKED: OnceLock<()> = OnceLock::new();
+    CHECKED.get_or_init(|| {
+        let ok = Command::new("python3")
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(
+            ok,
+            "python3 is needed for the interop tests (the notes' language)"
+        );
+    });
+    "python3"
+}
+
+/// A Python peer under tests/peers/.
+pub fn peer(file: &str) -> String {
+    root()
+        .join("tests/peers")
+        .join(file)
+        .to_string_lossy()
+        .into_owned()
+}

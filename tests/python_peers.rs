@@ -1,0 +1,113 @@
+//! The lessons against Python programs that speak the notes' wire format (tests/peers/),
+//! in both directions: the lesson's server with a Python client, and the lesson's client
+//! with a Python server.
+
+mod common;
+
+use common::{example, peer, python, Running};
+use std::time::Duration;
+
+fn run(
+    program: impl AsRef<std::ffi::OsStr>,
+    args: &[&str],
+    stdin: &str,
+) -> snapbox::cmd::OutputAssert {
+    snapbox::cmd::Command::new(program)
+        .args(args)
+        .stdin(stdin.to_owned())
+        .env("PYTHONIOENCODING", "utf-8")
+        .timeout(Duration::from_secs(60))
+        .with_assert(common::assert())
+        .assert()
+        .success()
+}
+
+#[test]
+fn lesson_01_server_answers_the_python_client() {
+    let mut server = Running::server(example("01_tcp_once"), &["server", "--port", "0"]);
+    let port = server.port.to_string();
+    run(python(), &[&peer("tcp_once_client.py"), &port], "")
+        .stdout_eq("python client got: 你好!我是服务端!127.0.0.1:[PORT]\n");
+    assert!(server
+        .line_containing("5. recv")
+        .ends_with(r#"UTF-8 text "你好!我是客户端!""#));
+    assert!(server.wait_success());
+}
+
+#[test]
+fn lesson_01_client_talks_to_the_python_server() {
+    let mut server = Running::server(python(), &[&peer("tcp_once_server.py"), "0"]);
+    let port = server.port.to_string();
+    run(
+        example("01_tcp_once"),
+        &["client", "--port", &port],
+        "hello from rust\n",
+    )
+    .stdout_eq(
+        r#"[client] connected; the OS gave this socket the address 127.0.0.1:[PORT]
+[client] 3. send 15 bytes b"hello from rust"
+[client] 4. recv(1024) -> [..] bytes b"[..]", UTF-8 text "你好!我是服务端!('127.0.0.1', [..])"
+[client] 5. close
+"#,
+    );
+    assert!(server
+        .line_containing("python server got")
+        .starts_with("python server got b'hello from rust'"));
+    assert!(server.wait_success());
+}
+
+fn server_serves_the_python_echo_client(lesson: &str) {
+    let mut server = Running::server(example(lesson), &["server", "--port", "0"]);
+    let port = server.port.to_string();
+    for _ in 0..2 {
+        run(
+            python(),
+            &[&peer("echo_client.py"), &port],
+            "hello\n\n你好 rust\nq\n",
+        )
+        .stdout_eq("python client got: HELLO\npython client got: 你好 RUST\n");
+        server.line_containing("said q");
+    }
+}
+
+#[test]
+fn lesson_02_server_serves_the_python_echo_client_twice() {
+    server_serves_the_python_echo_client("02_tcp_loop");
+}
+
+#[test]
+fn lesson_03_server_serves_the_python_echo_client_twice() {
+    server_serves_the_python_echo_client("03_conn_loop");
+}
+
+fn client_talks_to_the_python_echo_server(lesson: &str) {
+    let server = Running::server(python(), &[&peer("echo_server.py"), "0", "1"]);
+    let port = server.port.to_string();
+    run(
+        example(lesson),
+        &["client", "--port", &port],
+        "hello\n你好 rust\nq\n",
+    )
+    .stdout_eq(
+        r#"[client] send 5 bytes b"hello"
+[client] recv(1024) -> 5 bytes b"HELLO"
+[client] send 11 bytes b"\xe4\xbd\xa0\xe5\xa5\xbd rust", UTF-8 text "你好 rust"
+[client] recv(1024) -> 11 bytes b"\xe4\xbd\xa0\xe5\xa5\xbd RUST", UTF-8 text "你好 RUST"
+[client] send 1 byte b"q", then close
+"#,
+    );
+    assert!(
+        server.wait_success(),
+        "the Python server served one client and exited"
+    );
+}
+
+#[test]
+fn lesson_02_client_talks_to_the_python_echo_server() {
+    client_talks_to_the_python_echo_server("02_tcp_loop");
+}
+
+#[test]
+fn lesson_03_client_talks_to_the_python_echo_server() {
+    client_talks_to_the_python_echo_server("03_conn_loop");
+}

@@ -1,0 +1,104 @@
+//! Every lesson's demo, run as the real example binary, prints exactly its expected
+//! transcript (tests/expected/NN_name.stdout, ports masked as [PORT]); and every lesson's
+//! doc page shows that very file.
+//!
+//! After a deliberate change to a lesson's output: `SNAPSHOTS=overwrite cargo test --test
+//! transcripts` rewrites the expected files and the doc blocks; review the diff.
+
+mod common;
+
+use std::fs;
+use std::time::Duration;
+
+/// The lessons whose demo transcripts are asserted.
+const LESSONS: &[&str] = &["01_tcp_once", "02_tcp_loop", "03_conn_loop"];
+
+fn expected_path(lesson: &str) -> std::path::PathBuf {
+    common::root().join(format!("tests/expected/{lesson}.stdout"))
+}
+
+fn demo_prints_its_expected_transcript(lesson: &str) {
+    snapbox::cmd::Command::new(common::example(lesson))
+        .with_assert(common::assert())
+        // A demo takes well under a second; this only turns a hang into a failure.
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout_eq(snapbox::Data::read_from(&expected_path(lesson), None))
+        .stderr_eq("");
+}
+
+#[test]
+fn lesson_01_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("01_tcp_once");
+}
+
+#[test]
+fn lesson_02_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("02_tcp_loop");
+}
+
+/// The expected file records Linux: which SO_REUSEADDR combinations may rebind a port in
+/// TIME_WAIT differs between systems (see docs/03_conn_loop.md).
+#[cfg(target_os = "linux")]
+#[test]
+fn lesson_03_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("03_conn_loop");
+}
+
+/// The block in docs/NN_name.md that follows `<!-- transcript: tests/expected/NN_name.stdout -->`.
+fn doc_block(doc: &str, marker: &str) -> Option<(usize, usize)> {
+    let at = doc.find(marker)?;
+    let open = at + doc[at..].find("```text\n")? + "```text\n".len();
+    let close = open + doc[open..].find("\n```")? + 1;
+    Some((open, close))
+}
+
+#[test]
+fn every_lesson_doc_shows_its_expected_transcript_word_for_word() {
+    let overwrite = std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite");
+    let mut problems = Vec::new();
+    for lesson in LESSONS {
+        let doc_path = common::root().join(format!("docs/{lesson}.md"));
+        let expected = fs::read_to_string(expected_path(lesson)).expect("expected file");
+        let mut doc =
+            fs::read_to_string(&doc_path).unwrap_or_else(|e| panic!("{}: {e}", doc_path.display()));
+        let marker = format!("<!-- transcript: tests/expected/{lesson}.stdout -->");
+        let Some((open, close)) = doc_block(&doc, &marker) else {
+            problems.push(format!(
+                "docs/{lesson}.md has no ```text block after {marker}"
+            ));
+            continue;
+        };
+        if doc[open..close] != expected {
+            if overwrite {
+                doc.replace_range(open..close, &expected);
+                fs::write(&doc_path, doc).unwrap();
+            } else {
+                problems.push(format!(
+                    "docs/{lesson}.md shows a transcript that differs from \
+                     tests/expected/{lesson}.stdout"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_lesson_is_an_example_with_a_doc_and_an_expected_transcript() {
+    let manifest = fs::read_to_string(common::root().join("Cargo.toml")).unwrap();
+    for entry in fs::read_dir(common::root().join("lessons")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let lesson = name.strip_suffix(".rs").unwrap();
+        assert!(
+            manifest.contains(&format!("name = \"{lesson}\"")),
+            "{lesson} is not an [[example]] in Cargo.toml"
+        );
+        assert!(
+            LESSONS.contains(&lesson),
+            "{lesson}'s transcript is not tested"
+        );
+        assert!(common::root().join(format!("docs/{lesson}.md")).exists());
+    }
+}

@@ -1,0 +1,209 @@
+//! The two-terminal mode with real processes: a lesson's `server` in the background, its
+//! `client` fed by stdin; and the servers' survival of clients that misbehave.
+
+mod common;
+
+use common::{example, Running};
+use socket_lessons::net;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+fn client(lesson: &str, port: u16, stdin: &str) -> snapbox::cmd::OutputAssert {
+    snapbox::cmd::Command::new(example(lesson))
+        .args(["client", "--port", &port.to_string()])
+        .stdin(stdin.to_owned())
+        .timeout(Duration::from_secs(60))
+        .with_assert(common::assert())
+        .assert()
+        .success()
+}
+
+#[test]
+fn lesson_01_server_answers_one_client_then_exits() {
+    let server = Running::server(example("01_tcp_once"), &["server", "--port", "0"]);
+    client("01_tcp_once", server.port, "hi there\n").stdout_eq(
+        r#"[client] connected; the OS gave this socket the address 127.0.0.1:[PORT]
+[client] 3. send 8 bytes b"hi there"
+[client] 4. recv(1024) -> 38 bytes b"\xe4\xbd\xa0\xe5\xa5\xbd!\xe6\x88\x91\xe6\x98\xaf\xe6\x9c\x8d\xe5\x8a\xa1\xe7\xab\xaf!127.0.0.1:[PORT]", UTF-8 text "你好!我是服务端!127.0.0.1:[PORT]"
+[client] 5. close
+"#,
+    );
+    let mut server = server;
+    assert_eq!(
+        server.line_containing("5. recv"),
+        r#"[server] 5. recv(1024) -> 8 bytes b"hi there""#
+    );
+    assert!(
+        server.wait_success(),
+        "the lesson 01 server serves once and exits 0"
+    );
+}
+
+/// The acceptance check of issue 2: `printf 'hello\n\nq\n' | … client`.
+fn echo_client_skips_empty_lines_quits_on_q_and_the_server_serves_the_next(lesson: &str) {
+    let mut server = Running::server(example(lesson), &["server", "--port", "0"]);
+    client(lesson, server.port, "hello\n\nq\n").stdout_eq(
+        r#"[client] send 5 bytes b"hello"
+[client] recv(1024) -> 5 bytes b"HELLO"
+...
+[client] send 1 byte b"q", then close
+"#,
+    );
+    server.line_containing("said q");
+    // The next client, ending with end of input instead of q.
+    client(lesson, server.port, "again\n")
+        .stdout_eq("[client] send 5 bytes b\"again\"\n[client] recv(1024) -> 5 bytes b\"AGAIN\"\n[client] end of input: close\n");
+    server.line_containing("closed the connection");
+}
+
+#[test]
+fn lesson_02_client_skips_empty_lines_quits_on_q_and_the_server_serves_the_next() {
+    echo_client_skips_empty_lines_quits_on_q_and_the_server_serves_the_next("02_tcp_loop");
+}
+
+#[test]
+fn lesson_03_client_skips_empty_lines_quits_on_q_and_the_server_serves_the_next() {
+    echo_client_skips_empty_lines_quits_on_q_and_the_server_serves_the_next("03_conn_loop");
+}
+
+#[test]
+fn lesson_02_client_says_the_empty_line_was_skipped() {
+    let server = Running::server(example("02_tcp_loop"), &["server", "--port", "0"]);
+    client("02_tcp_loop", server.port, "\nq\n").stdout_eq(
+        "[client] empty line skipped: a zero-length send puts nothing on the wire\n\
+         [client] send 1 byte b\"q\", then close\n",
+    );
+}
+
+#[test]
+fn lesson_03_second_client_is_served_only_after_the_first_quits() {
+    let lesson = "03_conn_loop";
+    let mut server = Running::server(example(lesson), &["server", "--port", "0"]);
+    let port = server.port.to_string();
+    let mut first = Running::spawn(example(lesson), &["client", "--port", &port]);
+    first.type_line("a1");
+    assert_eq!(
+        first.line_containing("recv"),
+        "[client] recv(1024) -> 2 bytes b\"A1\""
+    );
+
+    // The second client connects and sends while the first is still being served.
+    let mut second = Running::spawn(example(lesson), &["client", "--port", &port]);
+    second.type_line("b1");
+    assert_eq!(second.next_line(), "[client] send 2 bytes b\"b1\"");
+    // The server has not accepted it: the next thing it does is serve the first client.
+    first.type_line("a2");
+    assert_eq!(
+        first.line_containing("recv"),
+        "[client] recv(1024) -> 2 bytes b\"A2\""
+    );
+    let server_lines: Vec<String> = (0..2).map(|_| server.next_line()).collect();
+    assert!(
+        server_lines.iter().all(|l| !l.contains("b1")),
+        "{server_lines:?}"
+    );
+
+    // The first quits; now the second is accepted and its waiting message answered.
+    first.type_line("q");
+    assert!(first.wait_success());
+    assert_eq!(second.next_line(), "[client] recv(1024) -> 2 bytes b\"B1\"");
+    second.close_stdin();
+    assert!(second.wait_success());
+}
+
+/// A client that vanishes, one that resets, one that sends bytes that are not UTF-8: each
+/// costs the server one line, and the next client is served as if nothing happened.
+fn server_survives_bad_clients(lesson: &str) {
+    let mut server = Running::server(example(lesson), &["server", "--port", "0"]);
+    let port = server.port;
+
+    // 1. Connect and vanish without a word.
+    let stream = net::connect("127.0.0.1", port).unwrap();
+    server.line_containing("accept");
+    drop(stream);
+    let line = server.next_line();
+    assert!(line.contains("closed the connection"), "{line}");
+
+    // 2. Connect and reset (what a killed client looks like).
+    let stream = net::connect("127.0.0.1", port).unwrap();
+    let accept = server.next_line();
+    assert!(
+        accept.contains("accept"),
+        "one line per vanished client; then {accept}"
+    );
+    net::close_with_reset(stream).unwrap();
+    let line = server.next_line();
+    assert!(line.contains("reset"), "{line}");
+
+    // 3. Invalid UTF-8 (Latin-1 "café crème"): answered, ASCII letters upper-cased.
+    let mut stream = net::connect("127.0.0.1", port).unwrap();
+    let accept = server.next_line();
+    assert!(
+        accept.contains("accept"),
+        "one line per reset; then {accept}"
+    );
+    stream.write_all(b"caf\xe9 cr\xe8me").unwrap();
+    let mut reply = [0u8; 10];
+    stream.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"CAF\xe9 CR\xe8ME");
+    let line = server.next_line();
+    assert!(line.contains("not UTF-8"), "{line}");
+    drop(stream);
+    server.line_containing("closed the connection");
+
+    // 4. And the next client is served normally.
+    let mut stream = net::connect("127.0.0.1", port).unwrap();
+    stream.write_all(b"hello").unwrap();
+    let mut reply = [0u8; 5];
+    stream.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"HELLO");
+    stream.write_all(b"q").unwrap();
+    server.line_containing("said q");
+}
+
+#[test]
+fn lesson_02_server_survives_clients_that_vanish_reset_or_send_invalid_utf8() {
+    server_survives_bad_clients("02_tcp_loop");
+}
+
+#[test]
+fn lesson_03_server_survives_clients_that_vanish_reset_or_send_invalid_utf8() {
+    server_survives_bad_clients("03_conn_loop");
+}
+
+/// The OS error text is Linux's.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_client_with_no_server_says_so_in_one_line_and_fails() {
+    // Take a free port and let it go, so nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for lesson in ["02_tcp_loop", "03_conn_loop"] {
+        snapbox::cmd::Command::new(example(lesson))
+            .args(["client", "--port", &port.to_string()])
+            .timeout(Duration::from_secs(60))
+            .with_assert(common::assert())
+            .assert()
+            .failure()
+            .stderr_eq("Error: connect 127.0.0.1:[PORT]: Connection refused (os error 111)\n");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_server_on_a_port_in_use_says_so_in_one_line_and_fails() {
+    let taken = net::listen("127.0.0.1:0".parse().unwrap(), Default::default()).unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    snapbox::cmd::Command::new(example("02_tcp_loop"))
+        .args(["server", "--port", &port])
+        .timeout(Duration::from_secs(60))
+        .with_assert(common::assert())
+        .assert()
+        .failure()
+        .stderr_eq("Error: bind 127.0.0.1:[PORT]: Address already in use (os error 98)\n");
+    let _ = TcpStream::connect(taken.local_addr().unwrap());
+}
