@@ -125,9 +125,9 @@ fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, server: &Transcrip
                 return;
             }
             Ok(n) => n,
-            // A reset (a killed client, or SO_LINGER 0) or any other error on this
-            // connection: one line, then the next client. The notes' servers crash here
-            // (ConnectionResetError) unless wrapped in try/except.
+            // A reset (the client's OS closed a socket that had unread data, or SO_LINGER 0)
+            // or any other error on this connection: one line, then the next client. The
+            // notes' servers crash here (ConnectionResetError) unless wrapped in try/except.
             Err(e) => {
                 let what = if e.kind() == io::ErrorKind::ConnectionReset {
                     "reset the connection"
@@ -308,7 +308,7 @@ fn run_demo() -> Result<(), Report> {
     drop(stream);
     on_finished.wait()?;
 
-    // Client 3: connects and resets the connection, as a killed process would look.
+    // Client 3: connects and resets the connection (an RST instead of a FIN).
     let client = Transcript::named("client 3");
     say!(client, "connect to {addr}");
     let stream = net::connect_addr(addr)?;

@@ -142,9 +142,10 @@ fn no_address(host: &str, port: u16) -> io::Error {
 }
 
 /// Closes a TCP connection with a reset (RST) instead of the normal FIN handshake, by setting
-/// SO_LINGER to zero before the close. This is what a crashed or killed peer looks like to
-/// the other side: its next `recv` fails with "connection reset by peer". Tests and demos use
-/// it to show that a server survives such a client.
+/// SO_LINGER to zero before the close. The other side's next `recv` fails with "connection
+/// reset by peer", as it does in real life when a peer's OS closes a socket that still had
+/// unread data, or when a rebooted host answers for a connection it no longer knows. Tests
+/// and demos use it to show that a server survives such a client.
 pub fn close_with_reset(stream: TcpStream) -> io::Result<()> {
     let socket = Socket::from(stream);
     socket.set_linger(Some(std::time::Duration::ZERO))?;
