@@ -67,6 +67,20 @@ pub fn context(err: io::Error, what: impl std::fmt::Display) -> io::Error {
 /// socket → setsockopt(SO_REUSEADDR) → bind → listen, the four steps of notes A §2 and §4.
 ///
 /// Errors name the step and the address.
+///
+/// ```
+/// use socket_lessons::net::{listen, ListenOptions};
+/// use std::io::ErrorKind;
+///
+/// // Port 0: the OS picks a free port; local_addr says which.
+/// let first = listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+/// let addr = first.local_addr()?;
+/// // A second listener on the same address is refused while the first one listens.
+/// let err = listen(addr, ListenOptions::new()).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::AddrInUse);
+/// assert!(err.to_string().starts_with(&format!("bind {addr}: ")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn listen(addr: SocketAddr, options: ListenOptions) -> io::Result<TcpListener> {
     // 1. socket(AF_INET or AF_INET6, SOCK_STREAM)
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))

@@ -84,6 +84,16 @@ pub fn bytes_literal(bytes: &[u8]) -> String {
 /// - `6 bytes b"\xe4\xbd\xa0\xe5\xa5\xbd", UTF-8 text "你好"`
 /// - `6 bytes b"caf\xe9 x", not UTF-8: byte 0xe9 at offset 3 is invalid`
 /// - `2 bytes b"\xe4\xbd", not UTF-8: a character is cut off at offset 0`
+///
+/// ```
+/// use socket_lessons::transcript::describe;
+/// assert_eq!(describe(b"HELLO"), r#"5 bytes b"HELLO""#);
+/// // "你" is three bytes; two of them are not a character yet.
+/// assert_eq!(
+///     describe(&"你".as_bytes()[..2]),
+///     r#"2 bytes b"\xe4\xbd", not UTF-8: a character is cut off at offset 0"#
+/// );
+/// ```
 pub fn describe(bytes: &[u8]) -> String {
     let head = format!(
         "{} {} {}",
