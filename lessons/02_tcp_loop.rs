@@ -244,31 +244,21 @@ fn empty_send_trap(stream: &mut TcpStream, client: &Transcript) -> Result<(), Re
     );
 
     // The notes' client would now sit in recv forever. We wait, but not forever.
-    stream.set_read_timeout(Some(EMPTY_SEND_WAIT))?;
     let mut buf = [0u8; RECV_SIZE];
-    match stream.read(&mut buf) {
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            say!(
-                client,
-                "recv({RECV_SIZE}) -> nothing within {} ms: a zero-length send puts no byte on \
-                 the wire, so the server is still waiting in its recv and has nothing to \
-                 answer. Without a time limit both sides would wait forever.",
-                EMPTY_SEND_WAIT.as_millis()
-            );
-        }
-        Ok(n) => say!(
+    match net::read_within(stream, &mut buf, EMPTY_SEND_WAIT)? {
+        None => say!(
+            client,
+            "recv({RECV_SIZE}) -> nothing within {} ms: a zero-length send puts no byte on \
+             the wire, so the server is still waiting in its recv and has nothing to \
+             answer. Without a time limit both sides would wait forever.",
+            EMPTY_SEND_WAIT.as_millis()
+        ),
+        Some(n) => say!(
             client,
             "recv({RECV_SIZE}) -> unexpectedly {}",
             describe(&buf[..n])
         ),
-        Err(e) => return Err(e.into()),
     }
-    stream.set_read_timeout(None)?;
     Ok(())
 }
 

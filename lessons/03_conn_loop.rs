@@ -225,29 +225,19 @@ fn one_client_at_a_time() -> Result<(), Report> {
     );
     say!(b, "send {}", describe(b"b1"));
     stream_b.write_all(b"b1")?;
-    stream_b.set_read_timeout(Some(BACKLOG_WAIT))?;
     let mut buf = [0u8; RECV_SIZE];
-    match stream_b.read(&mut buf) {
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            say!(
-                b,
-                "recv({RECV_SIZE}) -> nothing within {} ms: the server is still serving client A",
-                BACKLOG_WAIT.as_millis()
-            )
-        }
-        Ok(n) => say!(
+    match net::read_within(&mut stream_b, &mut buf, BACKLOG_WAIT)? {
+        None => say!(
+            b,
+            "recv({RECV_SIZE}) -> nothing within {} ms: the server is still serving client A",
+            BACKLOG_WAIT.as_millis()
+        ),
+        Some(n) => say!(
             b,
             "recv({RECV_SIZE}) -> unexpectedly {}",
             describe(&buf[..n])
         ),
-        Err(e) => return Err(e.into()),
     }
-    stream_b.set_read_timeout(None)?;
 
     exchange(&mut stream_a, b"a2", &a)?;
     quit(stream_a, &a)?;

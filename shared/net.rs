@@ -155,6 +155,36 @@ fn no_address(host: &str, port: u16) -> io::Error {
     )
 }
 
+/// Waits at most `limit` for bytes on `stream`: `Ok(Some(n))` when `n` bytes came (0 means
+/// the peer closed), `Ok(None)` when nothing came in time.
+///
+/// For showing that something did **not** happen (an empty send that sent nothing, a
+/// client nobody accepted) without hanging: the limit bounds the demonstration, it never
+/// decides its outcome. The stream is blocking again afterwards.
+pub fn read_within(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    limit: std::time::Duration,
+) -> io::Result<Option<usize>> {
+    use std::io::Read;
+    stream.set_read_timeout(Some(limit))?;
+    let result = stream.read(buf);
+    stream.set_read_timeout(None)?;
+    match result {
+        Ok(n) => Ok(Some(n)),
+        // Unix reports a read timeout as EAGAIN (WouldBlock), Windows as TimedOut.
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Closes a TCP connection with a reset (RST) instead of the normal FIN handshake, by setting
 /// SO_LINGER to zero before the close. The other side's next `recv` fails with "connection
 /// reset by peer", as it does in real life when a peer's OS closes a socket that still had
@@ -232,6 +262,23 @@ mod tests {
         let mut buf = [0; 16];
         let err = conn.read(&mut buf).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
+    }
+
+    #[test]
+    fn read_within_tells_nothing_from_something_and_leaves_the_stream_blocking() {
+        let listener = listen(loopback(), ListenOptions::new()).unwrap();
+        let mut client = connect_addr(listener.local_addr().unwrap()).unwrap();
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0; 8];
+        let wait = std::time::Duration::from_millis(20);
+        assert_eq!(read_within(&mut conn, &mut buf, wait).unwrap(), None);
+        assert_eq!(conn.read_timeout().unwrap(), None);
+        client.write_all(b"abc").unwrap();
+        // Generous: the bytes are already on their way; the limit only bounds the test.
+        let long = std::time::Duration::from_secs(30);
+        assert_eq!(read_within(&mut conn, &mut buf, long).unwrap(), Some(3));
+        drop(client);
+        assert_eq!(read_within(&mut conn, &mut buf, long).unwrap(), Some(0));
     }
 
     #[test]
