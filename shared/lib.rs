@@ -9,13 +9,17 @@
 //! | [`net`] | listeners built with socket2 (SO_REUSEADDR explicitly on or off, a backlog, IPv4 and IPv6), connecting, errors that name the address | `socket.socket()`, `setsockopt`, `bind`, `listen`, `connect` |
 //! | [`transcript`] | `[server]` / `[client]` labelled output and bytes shown the way Python shows them | `print(data)` |
 //! | [`demo`] | both halves in one process, in a deterministic order, under a time limit | running two terminals by hand |
+//! | [`framing`] | length-prefixed frames: 4-byte little-endian i32 header, body; limits checked before allocating | `struct.pack('i', n)`, `recv(4)`
+//! | [`commands`] | portable built-in commands (`seq`, `echo`, `bytes`) with outputs of known size, for the command servers | `subprocess.Popen(cmd, shell=True)`
 //! | [`cli`] | the `server` / `client` subcommands with `--host` / `--port`, stdin lines, a readable error type | `input()`, hard-coded addresses |
 //!
 //! The library returns [`std::io::Result`] wherever the OS is involved; lessons turn errors
 //! into a [`cli::Report`] with `?` and print them as one readable line.
 
 pub mod cli;
+pub mod commands;
 pub mod demo;
+pub mod framing;
 pub mod net;
 pub mod transcript;
 

@@ -185,6 +185,46 @@ pub fn read_within(
     }
 }
 
+/// Waits until at least `n` bytes are queued in `stream`'s receive buffer, without taking
+/// them (MSG_PEEK), and returns how many are there.
+///
+/// The sticky-packet demos use it to make "both sends are in the receiver's buffer before
+/// the read" true by construction instead of by luck: the read that follows then sees
+/// exactly what a slow reader would. Fails after `limit`, or if the peer closes first.
+pub fn wait_for_bytes(
+    stream: &TcpStream,
+    n: usize,
+    limit: std::time::Duration,
+) -> io::Result<usize> {
+    let deadline = std::time::Instant::now() + limit;
+    let mut buf = vec![0u8; n];
+    loop {
+        // peek blocks until at least one byte is there, then returns what is queued.
+        stream.set_read_timeout(Some(limit))?;
+        let queued = stream.peek(&mut buf);
+        stream.set_read_timeout(None)?;
+        let queued = queued?;
+        if queued >= n {
+            return Ok(queued);
+        }
+        if queued == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the peer closed before {n} bytes were queued"),
+            ));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("only {queued} of {n} bytes were queued after {limit:?}"),
+            ));
+        }
+        // Some bytes are there, not all: the rest is on its way (loopback delivers within
+        // microseconds; Nagle may hold a small second segment until the first is ACKed).
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 /// Closes a TCP connection with a reset (RST) instead of the normal FIN handshake, by setting
 /// SO_LINGER to zero before the close. The other side's next `recv` fails with "connection
 /// reset by peer", as it does in real life when a peer's OS closes a socket that still had
@@ -279,6 +319,24 @@ mod tests {
         assert_eq!(read_within(&mut conn, &mut buf, long).unwrap(), Some(3));
         drop(client);
         assert_eq!(read_within(&mut conn, &mut buf, long).unwrap(), Some(0));
+    }
+
+    #[test]
+    fn wait_for_bytes_sees_two_writes_queued_without_consuming_them() {
+        let listener = listen(loopback(), ListenOptions::new()).unwrap();
+        let mut client = connect_addr(listener.local_addr().unwrap()).unwrap();
+        let (mut conn, _) = listener.accept().unwrap();
+        client.write_all(b"hello").unwrap();
+        client.write_all(b"world").unwrap();
+        let limit = std::time::Duration::from_secs(30);
+        assert_eq!(wait_for_bytes(&conn, 10, limit).unwrap(), 10);
+        let mut buf = [0; 64];
+        assert_eq!(conn.read(&mut buf).unwrap(), 10);
+        drop(client);
+        assert_eq!(
+            wait_for_bytes(&conn, 1, limit).unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
     }
 
     #[test]

@@ -1,0 +1,113 @@
+//! Built-in commands for the command servers of lessons 04 and 06.
+//!
+//! The notes' servers run whatever the client types through the shell (`ifconfig`, `dir`,
+//! `tasklist`), whose output differs from machine to machine. To show 粘包 with exact byte
+//! counts, lessons 04 and 06 answer a few portable commands of known output instead. Lesson
+//! 07 runs the real shell.
+//!
+//! | command | output | size |
+//! |---|---|---|
+//! | `seq N` | the numbers 1 to N, one per line (like Unix `seq`) | `seq 300` is 1092 bytes |
+//! | `echo TEXT` | TEXT and a newline | |
+//! | `bytes N` | N bytes of `0123456789abcdef` repeated | N |
+//!
+//! Anything else gets a one-line error as its output, as a shell would print to stderr.
+
+/// The most output a command may produce: the frame limit of lesson 06.
+pub const MAX_OUTPUT: usize = crate::framing::MAX_FRAME_LEN;
+
+/// Runs one command line and returns its output.
+///
+/// ```
+/// use socket_lessons::commands::run;
+/// assert_eq!(run(b"seq 3"), b"1\n2\n3\n");
+/// assert_eq!(run(b"seq 300").len(), 1092);
+/// assert_eq!(run(b"echo hi"), b"hi\n");
+/// ```
+pub fn run(line: &[u8]) -> Vec<u8> {
+    let Ok(line) = std::str::from_utf8(line) else {
+        return b"error: the command is not UTF-8 text\n".to_vec();
+    };
+    let line = line.trim();
+    let (name, arg) = line.split_once(' ').unwrap_or((line, ""));
+    let arg = arg.trim();
+    match name {
+        "echo" => format!("{arg}\n").into_bytes(),
+        "seq" => match count(arg) {
+            Ok(n) => {
+                let mut out = String::new();
+                for i in 1..=n {
+                    out.push_str(&i.to_string());
+                    out.push('\n');
+                    if out.len() > MAX_OUTPUT {
+                        return too_long(line);
+                    }
+                }
+                out.into_bytes()
+            }
+            Err(e) => e,
+        },
+        "bytes" => match count(arg) {
+            Ok(n) if n > MAX_OUTPUT => too_long(line),
+            Ok(n) => b"0123456789abcdef"
+                .iter()
+                .copied()
+                .cycle()
+                .take(n)
+                .collect(),
+            Err(e) => e,
+        },
+        "" => b"error: empty command\n".to_vec(),
+        _ => format!(
+            "error: unknown command {name:?}; this lesson knows seq N, echo TEXT, bytes N\n"
+        )
+        .into_bytes(),
+    }
+}
+
+fn count(arg: &str) -> Result<usize, Vec<u8>> {
+    arg.parse()
+        .map_err(|_| format!("error: {arg:?} is not a count\n").into_bytes())
+}
+
+fn too_long(line: &str) -> Vec<u8> {
+    format!("error: the output of {line:?} would be over {MAX_OUTPUT} bytes\n").into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seq_300_is_1092_bytes_ending_in_300() {
+        let out = run(b"seq 300");
+        assert_eq!(out.len(), 1092);
+        assert!(out.starts_with(b"1\n2\n"));
+        assert!(out.ends_with(b"299\n300\n"));
+    }
+
+    #[test]
+    fn bytes_makes_exactly_that_many() {
+        assert_eq!(run(b"bytes 20"), b"0123456789abcdef0123");
+        assert_eq!(run(b"bytes 5000000").len(), 5_000_000);
+    }
+
+    #[test]
+    fn bad_commands_get_one_line_of_error() {
+        for line in [
+            &b"rm -rf /"[..],
+            b"seq x",
+            b"bytes 99999999999",
+            b"",
+            b"\xff",
+        ] {
+            let out = run(line);
+            assert!(
+                out.starts_with(b"error: "),
+                "{:?}",
+                String::from_utf8_lossy(&out)
+            );
+            assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1);
+        }
+    }
+}
