@@ -110,6 +110,22 @@ pub fn describe(bytes: &[u8]) -> String {
     }
 }
 
+/// Like [`describe`], but a long buffer is shown by its first and last bytes:
+/// `1024 bytes b"1\n2\n3\n4\n5\n"…b"282\n283\n"`. Buffers of up to `2 * edge` bytes are
+/// shown whole.
+pub fn describe_ends(bytes: &[u8], edge: usize) -> String {
+    if bytes.len() <= 2 * edge {
+        return describe(bytes);
+    }
+    let (head, tail) = (&bytes[..edge], &bytes[bytes.len() - edge..]);
+    format!(
+        "{} bytes {}…{}",
+        bytes.len(),
+        bytes_literal(head),
+        bytes_literal(tail)
+    )
+}
+
 /// Why `bytes` are not UTF-8, in words a learner can act on.
 pub fn utf8_problem(bytes: &[u8], err: std::str::Utf8Error) -> String {
     let at = err.valid_up_to();
@@ -152,6 +168,12 @@ mod tests {
             describe("你好".as_bytes()),
             r#"6 bytes b"\xe4\xbd\xa0\xe5\xa5\xbd", UTF-8 text "你好""#
         );
+    }
+
+    #[test]
+    fn long_buffers_are_shown_by_their_ends() {
+        assert_eq!(describe_ends(b"abcdef", 3), r#"6 bytes b"abcdef""#);
+        assert_eq!(describe_ends(b"abcdefg", 3), r#"7 bytes b"abc"…b"efg""#);
     }
 
     #[test]

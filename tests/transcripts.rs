@@ -11,7 +11,12 @@ use std::fs;
 use std::time::Duration;
 
 /// The lessons whose demo transcripts are asserted.
-const LESSONS: &[&str] = &["01_tcp_once", "02_tcp_loop", "03_conn_loop"];
+const LESSONS: &[&str] = &[
+    "01_tcp_once",
+    "02_tcp_loop",
+    "03_conn_loop",
+    "04_sticky_demo",
+];
 
 fn expected_path(lesson: &str) -> std::path::PathBuf {
     common::root().join(format!("tests/expected/{lesson}.stdout"))
@@ -44,6 +49,29 @@ fn lesson_02_demo_prints_its_expected_transcript() {
 #[test]
 fn lesson_03_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("03_conn_loop");
+}
+
+#[test]
+fn lesson_04_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("04_sticky_demo");
+}
+
+#[test]
+fn lesson_04_plays_one_scene_when_asked() {
+    let all = std::fs::read_to_string(expected_path("04_sticky_demo")).unwrap();
+    let scene_3: String = all
+        .lines()
+        .skip_while(|l| !l.starts_with("[scene 3]"))
+        .take_while(|l| !l.starts_with("[scene 4]"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    snapbox::cmd::Command::new(common::example("04_sticky_demo"))
+        .args(["--scene", "3"])
+        .with_assert(common::assert())
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout_eq(scene_3);
 }
 
 /// The block in docs/NN_name.md that follows `<!-- transcript: tests/expected/NN_name.stdout -->`.

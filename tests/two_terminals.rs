@@ -207,3 +207,16 @@ fn a_server_on_a_port_in_use_says_so_in_one_line_and_fails() {
         .stderr_eq("Error: bind 127.0.0.1:[PORT]: Address already in use (os error 98)\n");
     let _ = TcpStream::connect(taken.local_addr().unwrap());
 }
+
+#[test]
+fn lesson_04_command_server_answers_built_in_commands_and_errors() {
+    let mut server = Running::server(example("04_sticky_demo"), &["server", "--port", "0"]);
+    client("04_sticky_demo", server.port, "echo hello\nnope\n").stdout_eq(
+        r#"[client] send 10 bytes b"echo hello"
+[client] recv(1024) -> 6 bytes b"hello\n"
+[client] send 4 bytes b"nope"
+[client] recv(1024) -> 75 bytes b"error: unknown command \""…b"q N, echo TEXT, bytes N\n"
+"#,
+    );
+    server.line_containing("closed the connection");
+}
