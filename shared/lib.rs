@@ -11,6 +11,7 @@
 //! | [`demo`] | both halves in one process, in a deterministic order, under a time limit | running two terminals by hand |
 //! | [`framing`] | length-prefixed frames: 4-byte little-endian i32 header, body; limits checked before allocating | `struct.pack('i', n)`, `recv(4)`
 //! | [`commands`] | portable built-in commands (`seq`, `echo`, `bytes`) with outputs of known size, for the command servers | `subprocess.Popen(cmd, shell=True)`
+//! | [`udp`] | UDP sockets, datagrams received with truncation reported (MSG_TRUNC) and, on Linux, the bytes lost counted | `socket(AF_INET, SOCK_DGRAM)`, `recvfrom`
 //! | [`cli`] | the `server` / `client` subcommands with `--host` / `--port`, stdin lines, a readable error type | `input()`, hard-coded addresses |
 //!
 //! The library returns [`std::io::Result`] wherever the OS is involved; lessons turn errors
@@ -22,6 +23,7 @@ pub mod demo;
 pub mod framing;
 pub mod net;
 pub mod transcript;
+pub mod udp;
 
 pub use cli::{Endpoint, Input, Mode, Report};
 pub use transcript::Transcript;

@@ -111,3 +111,34 @@ fn lesson_02_client_talks_to_the_python_echo_server() {
 fn lesson_03_client_talks_to_the_python_echo_server() {
     client_talks_to_the_python_echo_server("03_conn_loop");
 }
+
+#[test]
+fn lesson_05_udp_server_answers_the_python_udp_client() {
+    let server = Running::server(example("05_udp"), &["server", "--port", "0"]);
+    let port = server.port.to_string();
+    run(
+        python(),
+        &[&peer("udp_client.py"), &port],
+        "hello\n你好 udp\n",
+    )
+    .stdout_eq("python client got: 'HELLO'\npython client got: '你好 UDP'\n");
+}
+
+#[test]
+fn lesson_05_udp_client_talks_to_the_python_udp_server() {
+    let server = Running::server(python(), &[&peer("udp_server.py"), "0", "2"]);
+    let port = server.port.to_string();
+    run(
+        example("05_udp"),
+        &["client", "--port", &port],
+        "hello\nworld\n",
+    )
+    .stdout_eq(
+        r#"[client] sendto 127.0.0.1:[PORT]: 5 bytes b"hello"
+[client] recvfrom <- 127.0.0.1:[PORT]: 5 bytes b"HELLO"
+[client] sendto 127.0.0.1:[PORT]: 5 bytes b"world"
+[client] recvfrom <- 127.0.0.1:[PORT]: 5 bytes b"WORLD"
+"#,
+    );
+    assert!(server.wait_success());
+}

@@ -16,6 +16,7 @@ const LESSONS: &[&str] = &[
     "02_tcp_loop",
     "03_conn_loop",
     "04_sticky_demo",
+    "05_udp",
 ];
 
 fn expected_path(lesson: &str) -> std::path::PathBuf {
@@ -54,6 +55,13 @@ fn lesson_03_demo_prints_its_expected_transcript() {
 #[test]
 fn lesson_04_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("04_sticky_demo");
+}
+
+/// The expected file records Linux's error text for the 65508-byte datagram (os error 90).
+#[cfg(target_os = "linux")]
+#[test]
+fn lesson_05_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("05_udp");
 }
 
 #[test]

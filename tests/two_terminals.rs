@@ -220,3 +220,43 @@ fn lesson_04_command_server_answers_built_in_commands_and_errors() {
     );
     server.line_containing("closed the connection");
 }
+
+#[test]
+fn lesson_05_udp_client_and_server_exchange_datagrams_including_an_empty_one() {
+    let mut server = Running::server(example("05_udp"), &["server", "--port", "0"]);
+    client("05_udp", server.port, "hello\n\nq\n").stdout_eq(
+        r#"[client] sendto 127.0.0.1:[PORT]: 5 bytes b"hello"
+[client] recvfrom <- 127.0.0.1:[PORT]: 5 bytes b"HELLO"
+[client] sendto 127.0.0.1:[PORT]: 0 bytes b""
+[client] recvfrom <- 127.0.0.1:[PORT]: 0 bytes b""
+"#,
+    );
+    assert!(server
+        .line_containing("recvfrom")
+        .ends_with(r#"5 bytes b"hello""#));
+    assert!(server
+        .line_containing("recvfrom")
+        .ends_with(r#"0 bytes b"""#));
+}
+
+#[test]
+fn lesson_05_udp_server_reports_a_datagram_cut_by_its_1024_byte_buffer() {
+    let mut server = Running::server(example("05_udp"), &["server", "--port", "0"]);
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(common::WAIT)).unwrap();
+    socket
+        .send_to(&[b'a'; 1500], ("127.0.0.1", server.port))
+        .unwrap();
+    let line = server.line_containing("recvfrom");
+    assert!(
+        line.ends_with("did not fit: 476 bytes of it were thrown away"),
+        "{line}"
+    );
+    let mut buf = [0u8; 2048];
+    let (n, _) = socket.recv_from(&mut buf).unwrap();
+    assert_eq!(
+        &buf[..n],
+        &[b'A'; 1024][..],
+        "the answer is made of what was kept"
+    );
+}

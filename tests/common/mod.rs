@@ -69,10 +69,15 @@ pub struct Running {
 
 impl Running {
     /// Starts `program args…` as a server: waits for its first line containing
-    /// `listening on` and takes the port from the end of it.
+    /// `listening on` (TCP) or `bound to` (UDP) and takes the port from the end of it.
     pub fn server(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Running {
         let mut server = Running::spawn(program, args);
-        let first = server.line_containing("listening on");
+        let first = loop {
+            let line = server.next_line();
+            if line.contains("listening on") || line.contains("bound to") {
+                break line;
+            }
+        };
         let port = first
             .rsplit(':')
             .next()
