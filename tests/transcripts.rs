@@ -86,8 +86,26 @@ fn lesson_04_plays_one_scene_when_asked() {
 fn doc_block(doc: &str, marker: &str) -> Option<(usize, usize)> {
     let at = doc.find(marker)?;
     let open = at + doc[at..].find("```text\n")? + "```text\n".len();
-    let close = open + doc[open..].find("\n```")? + 1;
+    // The block ends at the first line that is just a fence; an empty block's fence comes
+    // at once.
+    let close = if doc[open..].starts_with("```") {
+        open
+    } else {
+        open + doc[open..].find("\n```")? + 1
+    };
     Some((open, close))
+}
+
+#[test]
+fn the_doc_block_finder_handles_empty_and_filled_blocks() {
+    let marker = "<!-- transcript: x -->";
+    // An empty block must end at its own fence, not at the next block's.
+    let empty = format!("{marker}\n```text\n```\n\ntext\n\n```mermaid\nA\n```\n");
+    let (open, close) = doc_block(&empty, marker).unwrap();
+    assert_eq!(open, close);
+    let filled = format!("{marker}\n```text\na\nb\n```\n```mermaid\n```\n");
+    let (open, close) = doc_block(&filled, marker).unwrap();
+    assert_eq!(&filled[open..close], "a\nb\n");
 }
 
 #[test]
