@@ -17,6 +17,7 @@ const LESSONS: &[&str] = &[
     "03_conn_loop",
     "04_sticky_demo",
     "05_udp",
+    "06_length_prefix",
 ];
 
 fn expected_path(lesson: &str) -> std::path::PathBuf {
@@ -62,6 +63,11 @@ fn lesson_04_demo_prints_its_expected_transcript() {
 #[test]
 fn lesson_05_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("05_udp");
+}
+
+#[test]
+fn lesson_06_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("06_length_prefix");
 }
 
 #[test]

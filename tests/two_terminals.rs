@@ -260,3 +260,50 @@ fn lesson_05_udp_server_reports_a_datagram_cut_by_its_1024_byte_buffer() {
         "the answer is made of what was kept"
     );
 }
+
+/// Issue 3's acceptance: a header ff ff ff ff, or 0x7fffffff (bytes ff ff ff 7f; the bytes
+/// 7f ff ff ff too, which little-endian is -129), or 2 header bytes and a close: one clear
+/// line each, and the next client is served.
+#[test]
+fn lesson_06_server_survives_bad_headers_and_cut_frames_one_line_each() {
+    let mut server = Running::server(example("06_length_prefix"), &["server", "--port", "0"]);
+    let cases: [(&[u8], &str); 5] = [
+        (
+            b"\xff\xff\xff\xff",
+            "bad frame header ff ff ff ff: length -1 is negative",
+        ),
+        (
+            b"\x7f\xff\xff\xff",
+            "bad frame header 7f ff ff ff: length -129 is negative",
+        ),
+        (
+            b"\xff\xff\xff\x7f",
+            "bad frame header ff ff ff 7f: length 2147483647 is over the limit of 16777216 bytes",
+        ),
+        (
+            b"\x05\x00",
+            "the stream ended inside a frame header, after 2 of 4 bytes (05 00)",
+        ),
+        (
+            b"\x64\x00\x00\x00helloworld",
+            "the stream ended inside a frame body, after 10 of 100 bytes",
+        ),
+    ];
+    for (raw, message) in cases {
+        let mut stream = net::connect("127.0.0.1", server.port).unwrap();
+        let accept = server.next_line();
+        assert!(
+            accept.contains("accept"),
+            "one line per bad peer; then {accept}"
+        );
+        stream.write_all(raw).unwrap();
+        drop(stream);
+        let line = server.next_line();
+        assert!(line.contains(message), "{line}");
+    }
+    // The next client is served.
+    let mut stream = net::connect("127.0.0.1", server.port).unwrap();
+    socket_lessons::framing::write_frame(&mut stream, b"echo ok").unwrap();
+    let answer = socket_lessons::framing::read_frame(&mut stream).unwrap();
+    assert_eq!(answer.as_deref(), Some(&b"ok\n"[..]));
+}

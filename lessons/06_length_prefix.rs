@@ -1,0 +1,356 @@
+//! # Lesson 06: the length header, the fix for 粘包
+//!
+//! Follows notes A §9.2 解决思路 (struct 报头), notes C 粘包的解决方案 (struct, 方案一),
+//! notes D 解决粘包问题, notes E §8 解决黏包.
+//!
+//! Every message goes out as a frame: a 4-byte header, `struct.pack('i', len(body))`, then
+//! the body. The reader reads exactly 4 bytes, then exactly that many. Boundaries are now in
+//! the bytes themselves, so it no longer matters how TCP merged or split them
+//! ([`socket_lessons::framing`] does the reading and writing).
+//!
+//! What to look at:
+//! - lesson 04's scenes 1 and 3 replayed over frames: every message arrives whole;
+//! - a real header in hex beside what Python prints for `struct.pack('i', n)`;
+//! - a server fed garbage headers or a peer that closes mid-frame: one clear line each,
+//!   nothing allocated for the absurd lengths, and the next client served.
+//!
+//! Wire format (both directions): `struct.pack('i', n)` (little-endian i32) + n bytes. Unlike
+//! notes C 方案一, the *request* is framed too: an unframed command could itself be split or
+//! merged.
+//!
+//! Run it:
+//! - `cargo run --example 06_length_prefix`: the demo;
+//! - terminal 1: `cargo run --example 06_length_prefix -- server`, terminal 2: `… -- client`,
+//!   then type `seq 300`, `echo hi`, `bytes 5000000`: every answer whole.
+//!
+//! Previous: lesson 04 (the problem), lesson 05 (UDP). Next: lesson 07, remote commands.
+
+use clap::Parser;
+use socket_lessons::demo::{self, Cue};
+use socket_lessons::framing::{self, hex, read_frame, write_frame, LEN_PREFIX_BYTES};
+use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::transcript::{bytes_literal, describe, describe_ends};
+use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+/// How long a reader waits for bytes that are on their way before calling the demo broken.
+const ARRIVAL_LIMIT: Duration = Duration::from_secs(20);
+
+/// Lesson 06: the length header, the fix for 粘包 (notes A §9.2, C 方案一, D, E §8).
+///
+/// With no subcommand, replays lesson 04's scenes over frames and feeds the server bad
+/// headers. For two terminals: `server` is a framed command server (built-in `seq N`,
+/// `echo TEXT`, `bytes N`), `client` frames each line and prints each whole answer.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Option<Mode>,
+}
+
+fn main() -> Result<(), Report> {
+    match Cli::parse().mode {
+        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+        Some(Mode::Server(at)) => {
+            let listener = net::listen_on(&at.host, at.port, ListenOptions::new())?;
+            say!(
+                Transcript::server(),
+                "listening on {}",
+                listener.local_addr()?
+            );
+            serve(&listener, None, &Cue::off(), &Cue::off())
+        }
+        Some(Mode::Client(at)) => {
+            let mut stream = net::connect(&at.host, at.port)?;
+            let client = Transcript::client();
+            let mut input = Input::stdin("command :>>>> ");
+            while let Some(line) = input.next_line()? {
+                if line.is_empty() {
+                    continue;
+                }
+                if line == b"q" {
+                    break;
+                }
+                if !command(&mut stream, &line, &client)? {
+                    break;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------
+
+/// Serves clients one after another (`None`: forever). `accepted` and `finished` are demo
+/// cues, off in two-terminal mode.
+fn serve(
+    listener: &TcpListener,
+    clients: Option<usize>,
+    accepted: &Cue,
+    finished: &Cue,
+) -> Result<(), Report> {
+    let server = Transcript::server();
+    let mut served = 0;
+    while clients.is_none_or(|max| served < max) {
+        match listener.accept() {
+            Ok((conn, addr)) => {
+                say!(server, "accept -> a connection from {addr}");
+                accepted.give(); // demo only
+                serve_client(conn, addr, &server);
+            }
+            Err(e) => say!(server, "accept failed: {e}"),
+        }
+        finished.give(); // demo only
+        served += 1;
+    }
+    Ok(())
+}
+
+/// One client: a frame in, the command's output as a frame out, until the client is done.
+fn serve_client(mut conn: TcpStream, addr: SocketAddr, server: &Transcript) {
+    loop {
+        // 1. read exactly one frame: 4 header bytes, then exactly the length they give.
+        let request = match read_frame(&mut conn) {
+            Ok(Some(request)) => request,
+            // A clean end *between* frames: the client is done.
+            Ok(None) => {
+                say!(server, "{addr} closed the connection between frames");
+                return;
+            }
+            // A bad length (negative, or over the limit) was refused before any allocation.
+            // After a bad header there is no way to find the next frame boundary in the
+            // stream, so the only safe thing is to close this connection.
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                say!(server, "{addr}: {e}; closing this connection");
+                return;
+            }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                say!(
+                    server,
+                    "{addr}: {e}; the message is incomplete, dropping it"
+                );
+                return;
+            }
+            Err(e) => {
+                say!(server, "{addr}: {e}");
+                return;
+            }
+        };
+        say!(server, "read_frame -> {}", describe(&request));
+
+        // 2. run it and answer with one frame: header and body in one write.
+        let output = commands::run(&request);
+        say!(
+            server,
+            "write_frame: header {} + {}",
+            header_hex(output.len()),
+            describe_ends(&output, 16)
+        );
+        if let Err(e) = write_frame(&mut conn, &output) {
+            say!(server, "{addr}: write_frame failed: {e}");
+            return;
+        }
+    }
+}
+
+fn header_hex(len: usize) -> String {
+    framing::encode_len(len).map_or_else(|e| e.to_string(), |h| hex(&h))
+}
+
+// ---------------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------------
+
+/// Sends one command as a frame and prints the whole answer. `false` when the server has
+/// closed.
+fn command(stream: &mut TcpStream, line: &[u8], client: &Transcript) -> Result<bool, Report> {
+    say!(
+        client,
+        "write_frame: header {} + {}",
+        header_hex(line.len()),
+        describe(line)
+    );
+    write_frame(stream, line)?;
+    // read_frame reads until the whole answer is in, however TCP delivers it: no recv(1024)
+    // guess, no `count += buffer_size` miscount (notes A §9.2).
+    match read_frame(stream)? {
+        Some(answer) => {
+            say!(client, "read_frame -> {}", describe_ends(&answer, 16));
+            Ok(true)
+        }
+        None => {
+            say!(client, "the server closed the connection");
+            Ok(false)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------
+
+fn run_demo() -> Result<(), Report> {
+    show_a_header();
+    two_frames_stay_two_messages()?;
+    the_long_answer_arrives_whole()?;
+    bad_peers_cost_one_line_each()
+}
+
+/// A real frame, byte by byte, beside Python's view of the same header.
+fn show_a_header() {
+    let frame_line = Transcript::named("frame");
+    let mut frame = Vec::new();
+    // Writing into a Vec cannot fail.
+    write_frame(&mut frame, b"hello").expect("a Vec takes every byte");
+    let (header, body) = frame.split_at(LEN_PREFIX_BYTES);
+    say!(
+        frame_line,
+        "the frame for {}: {} | {}",
+        bytes_literal(b"hello"),
+        hex(header),
+        hex(body)
+    );
+    say!(
+        frame_line,
+        "header {}: Python's struct.pack('i', 5) is {}, little-endian: the low byte first",
+        hex(header),
+        python_repr(header)
+    );
+    let seq_header = framing::encode_len(1092).expect("1092 is under the limit");
+    say!(
+        frame_line,
+        "header {}: struct.pack('i', 1092) is {} (0x44 is the letter D)",
+        hex(&seq_header),
+        python_repr(&seq_header)
+    );
+}
+
+/// How Python's `repr` shows bytes: printable ASCII as itself, the rest as \xNN.
+fn python_repr(bytes: &[u8]) -> String {
+    format!("b'{}'", bytes.escape_ascii())
+}
+
+/// Lesson 04's scene 1 over frames: both frames are in the buffer at once, and still two.
+fn two_frames_stay_two_messages() -> Result<(), Report> {
+    let scene = Transcript::named("scene 1");
+    say!(
+        scene,
+        "lesson 04's scene 1 over frames: two writes, read late"
+    );
+    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+    let addr = listener.local_addr()?;
+    let (accepted, on_accepted) = demo::cue();
+    let server_side = demo::spawn("server", move || {
+        let server = Transcript::server();
+        let (mut conn, from) = listener.accept()?;
+        say!(server, "accept -> a connection from {from}");
+        accepted.give(); // demo only
+                         // DEMO ORDER: read only once both frames (2 x (4 + 5) bytes) are queued.
+        net::wait_for_bytes(&conn, 18, ARRIVAL_LIMIT)?;
+        say!(server, "(18 bytes are waiting in the receive buffer)");
+        while let Some(body) = read_frame(&mut conn)? {
+            say!(server, "read_frame -> {}", describe(&body));
+        }
+        say!(server, "read_frame -> end of stream between frames");
+        Ok(())
+    })?;
+    let client = Transcript::client();
+    let mut stream = net::connect_addr(addr)?;
+    on_accepted.wait()?;
+    for message in [&b"hello"[..], b"world"] {
+        say!(client, "write_frame {}", describe(message));
+        write_frame(&mut stream, message)?;
+    }
+    drop(stream);
+    server_side.join()?;
+    say!(
+        scene,
+        "two frames, two messages: the header says where each one ends"
+    );
+    Ok(())
+}
+
+/// Lesson 04's scene 3 over frames: the 1092-byte answer arrives whole, the next answer
+/// is only its own.
+fn the_long_answer_arrives_whole() -> Result<(), Report> {
+    let scene = Transcript::named("scene 3");
+    say!(
+        scene,
+        "lesson 04's scene 3 over frames: an answer longer than 1024 bytes"
+    );
+    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+    let addr = listener.local_addr()?;
+    let (accepted, on_accepted) = demo::cue();
+    let (finished, on_finished) = demo::cue();
+    let server_side = demo::spawn("server", move || {
+        serve(&listener, Some(1), &accepted, &finished)
+    })?;
+    let client = Transcript::client();
+    say!(client, "connect to {addr}");
+    let mut stream = net::connect_addr(addr)?;
+    on_accepted.wait()?; // demo only
+    for line in [&b"seq 300"[..], b"echo hi"] {
+        command(&mut stream, line, &client)?;
+    }
+    say!(client, "close");
+    drop(stream);
+    on_finished.wait()?;
+    server_side.join()?;
+    say!(
+        scene,
+        "each answer whole, nothing left over for the next one"
+    );
+    Ok(())
+}
+
+/// Garbage and cut-off frames against the server, each on its own connection, then a
+/// normal client.
+fn bad_peers_cost_one_line_each() -> Result<(), Report> {
+    let peers = Transcript::named("bad peers");
+    say!(peers, "headers that lie, and peers that hang up mid-frame");
+    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+    let addr = listener.local_addr()?;
+    let (accepted, on_accepted) = demo::cue();
+    let (finished, on_finished) = demo::cue();
+    let cases: [(&str, &[u8]); 5] = [
+        ("a negative length, -1", b"\xff\xff\xff\xff"),
+        (
+            "7f ff ff ff: little-endian, that is -129",
+            b"\x7f\xff\xff\xff",
+        ),
+        (
+            "2147483647 (0x7fffffff): 2 GiB, over the limit",
+            b"\xff\xff\xff\x7f",
+        ),
+        ("2 header bytes, then close", b"\x05\x00"),
+        (
+            "a header for 100 bytes, 10 bytes, then close",
+            b"\x64\x00\x00\x00helloworld",
+        ),
+    ];
+    let server_side = demo::spawn("server", move || {
+        serve(&listener, Some(cases.len() + 1), &accepted, &finished)
+    })?;
+    for (what, raw) in cases {
+        let client = Transcript::client();
+        say!(client, "{what}: send raw {} and close", hex(raw));
+        let mut stream = net::connect_addr(addr)?;
+        on_accepted.wait()?; // demo only
+        stream.write_all(raw)?;
+        drop(stream);
+        on_finished.wait()?;
+    }
+    let client = Transcript::client();
+    say!(client, "and a well-behaved client after them:");
+    let mut stream = net::connect_addr(addr)?;
+    on_accepted.wait()?; // demo only
+    command(&mut stream, b"echo still serving", &client)?;
+    drop(stream);
+    on_finished.wait()?;
+    server_side.join()
+}
