@@ -24,8 +24,8 @@
 //! **Byte order.** Protocols designed for the network usually write lengths big-endian
 //! ("network byte order", `struct.pack('!i', n)` or `'>i'` in Python, `u32::to_be_bytes` in
 //! Rust), so that both ends agree whatever their CPUs. The notes use `'i'`, the native
-//! order; this module follows them so that the notes' Python programs can talk to the
-//! lessons. What a mismatch looks like: a big-endian reader takes `05 00 00 00` for
+//! order; this module follows them, always writing little-endian whatever the CPU, so that
+//! the notes' Python programs (on x86-64 or ARM64) can talk to the lessons. What a mismatch looks like: a big-endian reader takes `05 00 00 00` for
 //! 83 886 080 (0x05000000) and waits for 80 MiB that never come, or, with a limit like
 //! [`MAX_FRAME_LEN`], rejects the frame at once. Another reason to check lengths.
 //!
