@@ -23,7 +23,7 @@ use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::transcript::describe;
 use socket_lessons::{say, Input, Mode, Report, Transcript};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 
 /// The notes' `recv(1024)`: the most bytes one receive call may return. It is an upper
 /// bound, not a promise: a recv returns whatever has arrived, between 1 and 1024 bytes.
@@ -46,30 +46,21 @@ struct Cli {
 fn main() -> Result<(), Report> {
     match Cli::parse().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Mode::Server(at)) => {
-            let listener = net::listen_on(&at.host, at.port, ListenOptions::new())?;
-            say!(
-                Transcript::server(),
-                "listening on {}",
-                listener.local_addr()?
-            );
-            server(listener, &Cue::off())
-        }
+        Some(Mode::Server(at)) => server(at.listen(ListenOptions::new())?, &Cue::off()),
         Some(Mode::Client(at)) => {
+            // 1-2. socket, connect; then the message the user types.
+            let stream = at.connect()?;
             let mut input = Input::stdin("message for the server :>>>> ");
-            let client = Transcript::client();
             loop {
                 match input.next_line()? {
+                    // The server then sees recv return 0 and says the client sent nothing.
                     None => {
-                        say!(client, "end of input: nothing sent");
+                        say!(Transcript::client(), "end of input: close without sending");
                         return Ok(());
                     }
                     // Lesson 02 shows what an empty send does; here we just ask again.
                     Some(line) if line.is_empty() => continue,
-                    Some(line) => {
-                        let stream = net::connect(&at.host, at.port)?;
-                        return client_exchange(stream, &line, &OnCue::off());
-                    }
+                    Some(line) => return client_exchange(stream, &line, &OnCue::off()),
                 }
             }
         }
@@ -135,7 +126,7 @@ fn server(listener: TcpListener, accepted: &Cue) -> Result<(), Report> {
 
 /// The client of notes A §2, from the moment `connect` has returned.
 fn client_exchange(
-    mut stream: std::net::TcpStream,
+    mut stream: TcpStream,
     message: &[u8],
     server_accepted: &OnCue,
 ) -> Result<(), Report> {

@@ -23,7 +23,7 @@ use clap::Parser;
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::transcript::{bytes_literal, describe};
-use socket_lessons::{say, Input, Mode, Report, Transcript};
+use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -55,16 +55,11 @@ fn main() -> Result<(), Report> {
     match Cli::parse().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Mode::Server(at)) => {
-            let listener = net::listen_on(&at.host, at.port, ListenOptions::new())?;
-            say!(
-                Transcript::server(),
-                "listening on {}",
-                listener.local_addr()?
-            );
+            let listener = at.listen(ListenOptions::new())?;
             serve(&listener, None, &Cue::off(), &Cue::off())
         }
         Some(Mode::Client(at)) => {
-            let stream = net::connect(&at.host, at.port)?;
+            let stream = at.connect()?;
             interactive_client(stream, Input::stdin("message for the server :>>>> "))
         }
     }
@@ -152,16 +147,13 @@ fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, server: &Transcrip
 
         // 3. upper-case and send back. The notes call `data.decode().upper()`, which raises
         //    UnicodeDecodeError on bytes that are not UTF-8 and kills the server.
-        let reply = match std::str::from_utf8(data) {
-            Ok(text) => text.to_uppercase().into_bytes(),
-            Err(_) => {
-                say!(
-                    server,
-                    "not UTF-8, so only the ASCII letters are upper-cased"
-                );
-                data.to_ascii_uppercase()
-            }
-        };
+        if std::str::from_utf8(data).is_err() {
+            say!(
+                server,
+                "not UTF-8, so only the ASCII letters are upper-cased"
+            );
+        }
+        let reply = commands::upper(data);
         say!(server, "send {}", describe(&reply));
         // write_all, not write: Python's `send` may send only part, `sendall` loops.
         if let Err(e) = conn.write_all(&reply) {

@@ -27,7 +27,7 @@ use clap::Parser;
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::transcript::describe;
-use socket_lessons::{say, Input, Mode, Report, Transcript};
+use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -64,17 +64,16 @@ fn main() -> Result<(), Report> {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Mode::Server(at)) => {
             let options = ListenOptions::new().reuse_address(!cli.no_reuseaddr);
-            let listener = net::listen_on(&at.host, at.port, options)?;
+            let listener = at.listen(options)?;
             say!(
                 Transcript::server(),
-                "listening on {} (SO_REUSEADDR {})",
-                listener.local_addr()?,
+                "SO_REUSEADDR {}",
                 on_off(options.reuse_address)
             );
             serve(&listener, None, &Cue::off())
         }
         Some(Mode::Client(at)) => {
-            let mut stream = net::connect(&at.host, at.port)?;
+            let mut stream = at.connect()?;
             let client = Transcript::client();
             let mut input = Input::stdin("message for the server :>>>> ");
             loop {
@@ -146,10 +145,7 @@ fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, server: &Transcrip
             say!(server, "{client_addr} said q: back to accept");
             return;
         }
-        let reply = match std::str::from_utf8(data) {
-            Ok(text) => text.to_uppercase().into_bytes(),
-            Err(_) => data.to_ascii_uppercase(), // not UTF-8: ASCII letters only (lesson 02)
-        };
+        let reply = commands::upper(data); // not UTF-8: ASCII letters only (lesson 02)
         say!(server, "send {}", describe(&reply));
         if let Err(e) = conn.write_all(&reply) {
             say!(server, "send to {client_addr} failed: {e}");

@@ -61,12 +61,7 @@ fn main() -> Result<(), Report> {
     match cli.mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, move || run_demo(cli.scene)),
         Some(Mode::Server(at)) => {
-            let listener = net::listen_on(&at.host, at.port, ListenOptions::new())?;
-            say!(
-                Transcript::server(),
-                "listening on {}",
-                listener.local_addr()?
-            );
+            let listener = at.listen(ListenOptions::new())?;
             loop {
                 let (conn, addr) = match listener.accept() {
                     Ok(pair) => pair,
@@ -80,7 +75,7 @@ fn main() -> Result<(), Report> {
             }
         }
         Some(Mode::Client(at)) => {
-            let mut stream = net::connect(&at.host, at.port)?;
+            let mut stream = at.connect()?;
             let client = Transcript::client();
             let mut input = Input::stdin("command :>>>> ");
             while let Some(line) = input.next_line()? {
@@ -206,6 +201,9 @@ fn two_sends_one_recv() -> Result<(), Report> {
     let client = Transcript::client();
     let mut stream = net::connect_addr(addr)?;
     on_accepted.wait()?;
+    // Two sends. With Nagle's algorithm on (the default), the second small write may wait
+    // for the first one's ACK and leave in the same segment; with TCP_NODELAY it leaves at
+    // once. Either way the reader below finds 10 bytes and no boundary between them.
     for message in [&b"hello"[..], b"world"] {
         say!(client, "send {}", describe(message));
         stream.write_all(message)?;

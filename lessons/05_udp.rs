@@ -26,7 +26,7 @@ use socket2::Socket;
 use socket_lessons::demo::{self, Cue, OnCue};
 use socket_lessons::transcript::{describe, describe_ends};
 use socket_lessons::udp::{self, MAX_IPV4_PAYLOAD};
-use socket_lessons::{net, say, Input, Mode, Report, Transcript};
+use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -53,21 +53,18 @@ fn main() -> Result<(), Report> {
     match Cli::parse().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Mode::Server(at)) => {
-            let addr = net::resolve(&at.host, at.port)?[0];
-            let socket = udp::bind(addr)?;
-            say!(
-                Transcript::server(),
-                "UDP socket bound to {}",
-                udp::local_addr(&socket)?
-            );
+            let socket = udp::bind(at.addr()?)?;
+            let server = Transcript::server();
+            say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
             loop {
-                echo_one(&socket, &Transcript::server())?;
+                // One datagram's trouble (say, an answer the OS could not send) costs one
+                // line; the server goes on with the next datagram.
+                if let Err(e) = echo_one(&socket, &server) {
+                    say!(server, "{e}; waiting for the next datagram");
+                }
             }
         }
-        Some(Mode::Client(at)) => {
-            let server_addr = net::resolve(&at.host, at.port)?[0];
-            interactive_client(server_addr)
-        }
+        Some(Mode::Client(at)) => interactive_client(at.addr()?),
     }
 }
 
@@ -76,10 +73,7 @@ fn echo_one(socket: &Socket, server: &Transcript) -> Result<(), Report> {
     let mut buf = [0u8; RECV_SIZE];
     let (data, from) = receive(socket, &mut buf, server)?;
     // Upper-case as the notes do with .decode().upper(), without dying on non-UTF-8.
-    let reply = match std::str::from_utf8(data) {
-        Ok(text) => text.to_uppercase().into_bytes(),
-        Err(_) => data.to_ascii_uppercase(),
-    };
+    let reply = commands::upper(data);
     say!(server, "sendto {from}: {}", describe(&reply));
     // Every sendto names its destination: there is no connection to remember it.
     socket.send_to(&reply, &from.into())?;

@@ -54,16 +54,11 @@ fn main() -> Result<(), Report> {
     match Cli::parse().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Mode::Server(at)) => {
-            let listener = net::listen_on(&at.host, at.port, ListenOptions::new())?;
-            say!(
-                Transcript::server(),
-                "listening on {}",
-                listener.local_addr()?
-            );
+            let listener = at.listen(ListenOptions::new())?;
             serve(&listener, None, &Cue::off(), &Cue::off())
         }
         Some(Mode::Client(at)) => {
-            let mut stream = net::connect(&at.host, at.port)?;
+            let mut stream = at.connect()?;
             let client = Transcript::client();
             let mut input = Input::stdin("command :>>>> ");
             while let Some(line) = input.next_line()? {

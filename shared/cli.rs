@@ -7,7 +7,8 @@
 //! cargo run --example 02_tcp_loop -- server --port 0    # any free port; it prints which
 //! ```
 
-use crate::net::{DEFAULT_HOST, DEFAULT_PORT};
+use crate::net::{self, ListenOptions, DEFAULT_HOST, DEFAULT_PORT};
+use crate::{say, Transcript};
 use clap::{Args, Subcommand};
 use std::error::Error;
 use std::fmt;
@@ -31,6 +32,31 @@ pub struct Endpoint {
     /// TCP/UDP port; for the server, 0 asks the OS for a free one
     #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
+}
+
+impl Endpoint {
+    /// Binds a listener here and prints `[server] listening on ADDR` with the address it
+    /// really got, so that `--port 0` is usable: the line says which port the OS picked.
+    pub fn listen(&self, options: ListenOptions) -> io::Result<std::net::TcpListener> {
+        let listener = net::listen_on(&self.host, self.port, options)?;
+        say!(
+            Transcript::server(),
+            "listening on {}",
+            listener.local_addr()?
+        );
+        Ok(listener)
+    }
+
+    /// Connects to the server here.
+    pub fn connect(&self) -> io::Result<std::net::TcpStream> {
+        net::connect(&self.host, self.port)
+    }
+
+    /// The first address the host resolves to (for UDP, which has no connect to try).
+    pub fn addr(&self) -> io::Result<std::net::SocketAddr> {
+        // resolve never returns an empty list: no address is an error.
+        Ok(net::resolve(&self.host, self.port)?[0])
+    }
 }
 
 /// Lines typed by the user (or piped in), like Python's `input(prompt).strip()`.

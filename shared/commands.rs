@@ -12,6 +12,8 @@
 //! | `bytes N` | N bytes of `0123456789abcdef` repeated | N |
 //!
 //! Anything else gets a one-line error as its output, as a shell would print to stderr.
+//!
+//! [`upper`] is the echo servers' rule, shared by lessons 02, 03 and 05.
 
 /// The most output a command may produce: the frame limit of lesson 06.
 pub const MAX_OUTPUT: usize = crate::framing::MAX_FRAME_LEN;
@@ -62,6 +64,22 @@ pub fn run(line: &[u8]) -> Vec<u8> {
             "error: unknown command {name:?}; this lesson knows seq N, echo TEXT, bytes N\n"
         )
         .into_bytes(),
+    }
+}
+
+/// The echo servers' rule (lessons 02, 03, 05): the notes' `data.decode().upper()`, without
+/// dying on bytes that are not UTF-8. Text is upper-cased as Python does it (all of Unicode:
+/// `ß` becomes `SS`); bytes that are not UTF-8 keep everything but their ASCII letters.
+///
+/// ```
+/// use socket_lessons::commands::upper;
+/// assert_eq!(upper("你好 rust".as_bytes()), "你好 RUST".as_bytes());
+/// assert_eq!(upper(b"caf\xe9"), b"CAF\xe9");
+/// ```
+pub fn upper(data: &[u8]) -> Vec<u8> {
+    match std::str::from_utf8(data) {
+        Ok(text) => text.to_uppercase().into_bytes(),
+        Err(_) => data.to_ascii_uppercase(),
     }
 }
 
