@@ -1,0 +1,325 @@
+//! # Lesson 07: remote commands, the notes' "ssh"
+//!
+//! Follows notes A §9.1 问题演示 (the command server and its struct-header client), notes B
+//! 基于tcp协议模拟ssh远程执行命令, notes C 远程执行命令, notes D 解决粘包问题.
+//!
+//! The client sends a command line; the server runs it through the shell and answers with
+//! one frame: stdout, or stderr when stdout is empty, exactly as notes A §9.1 chooses. The
+//! client prints the whole answer, however large, because the 4-byte header says how large.
+//!
+//! What the notes leave out, and this server does:
+//! - it listens on loopback unless `--host` says otherwise, and then warns: whoever reaches
+//!   the port runs commands as you;
+//! - a command has a time limit (`--time-limit`, 10 s) and is killed with its children when
+//!   it runs past it; what it printed until then is kept, with a notice;
+//! - output past the frame limit (16 MiB) is cut with a notice, and the command stopped;
+//! - a command that is not UTF-8 gets a one-line error answer, not a dead connection.
+//!
+//! Wire format, the notes A §9.1 one, so the notes' Python client and server can be either
+//! side: client → server, the command's bytes in one send, no header; server → client,
+//! `struct.pack('i', n)` + n bytes.
+//!
+//! Run it:
+//! - `cargo run --example 07_remote_cmd`: the demo;
+//! - terminal 1: `cargo run --example 07_remote_cmd -- server`, terminal 2:
+//!   `cargo run --example 07_remote_cmd -- client`, then type commands (`ls -l`, `seq 5000`,
+//!   `q` to quit).
+//!
+//! Previous: lesson 06, the length header. Next: lesson 08, a JSON header.
+
+use clap::{Parser, Subcommand};
+use socket_lessons::demo::{self, Cue};
+use socket_lessons::framing::{self, hex, read_frame, write_frame, MAX_FRAME_LEN};
+use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::shell::{self, Limits};
+use socket_lessons::transcript::{describe, describe_ends};
+use socket_lessons::{say, Endpoint, Input, Report, Transcript};
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+/// The most bytes read as one command. The notes read `recv(1024)` (notes A, B, C) or
+/// `recv(8096)` (notes D).
+const COMMAND_MAX: usize = 8192;
+
+/// The word that ends a session (notes A §9.1).
+const QUIT: &[u8] = b"q";
+
+/// How the shell is named in the server's lines.
+const SHELL: &str = if cfg!(unix) { "sh -c" } else { "cmd /C" };
+
+/// The demo's time limit: short, so that the `sleep` scene ends quickly.
+const DEMO_TIME_LIMIT: Duration = Duration::from_secs(2);
+
+/// Lesson 07: remote commands (notes A §9.1, B 模拟ssh, C 远程执行命令, D).
+///
+/// With no subcommand, runs the server and a client in one process: an echo, three thousand
+/// numbered lines, a command that does not exist, one that runs too long, one that prints
+/// too much, and one that is not UTF-8. For two terminals: start `server` first, then
+/// `client`, and type commands; `q` quits.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first, in terminal 1). It runs what clients send
+    /// through the shell, as the user who started it.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// Seconds a command may run before it is killed
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        time_limit: u64,
+    },
+    /// Run only the client (in terminal 2). Type commands; `q` or end of input quits.
+    Client(Endpoint),
+}
+
+fn main() -> Result<(), Report> {
+    match Cli::parse().mode {
+        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+        Some(Side::Server { at, time_limit }) => {
+            let listener = at.listen(ListenOptions::new())?;
+            warn_unless_loopback(&listener)?;
+            let limits = Limits {
+                time: Duration::from_secs(time_limit),
+                output: MAX_FRAME_LEN,
+            };
+            serve(&listener, limits, None, &Cue::off(), &Cue::off())
+        }
+        Some(Side::Client(at)) => {
+            let mut stream = at.connect()?;
+            let mut input = Input::stdin(">>> ");
+            let mut out = io::stdout().lock();
+            while let Some(line) = input.next_line()? {
+                // An empty send puts nothing on the wire (lesson 02): skip it.
+                if line.is_empty() {
+                    continue;
+                }
+                if line == QUIT {
+                    stream.write_all(QUIT)?;
+                    break;
+                }
+                match command(&mut stream, &line, None)? {
+                    Some(answer) => {
+                        // The answer goes out as it came: it is the command's own output.
+                        out.write_all(&answer)?;
+                        if !answer.ends_with(b"\n") {
+                            out.write_all(b"\n")?;
+                        }
+                        out.flush()?;
+                    }
+                    None => {
+                        say!(Transcript::client(), "the server closed the connection");
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The notes bind 127.0.0.1, which only this machine can reach. Anything else exposes a
+/// shell to the network, with no password: say so loudly.
+fn warn_unless_loopback(listener: &TcpListener) -> io::Result<()> {
+    let addr = listener.local_addr()?;
+    if !addr.ip().is_loopback() {
+        say!(
+            Transcript::server(),
+            "WARNING: {addr} is not a loopback address. Anyone who can reach this port can \
+             run any command as the user running this server, with no password."
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------
+
+/// Serves clients one after another (`None`: forever). `accepted` and `finished` are demo
+/// cues, off in two-terminal mode.
+fn serve(
+    listener: &TcpListener,
+    limits: Limits,
+    clients: Option<usize>,
+    accepted: &Cue,
+    finished: &Cue,
+) -> Result<(), Report> {
+    let server = Transcript::server();
+    let mut served = 0;
+    while clients.is_none_or(|max| served < max) {
+        match listener.accept() {
+            Ok((conn, addr)) => {
+                say!(server, "accept -> a connection from {addr}");
+                accepted.give(); // demo only
+                serve_client(conn, addr, limits, &server);
+            }
+            Err(e) => say!(server, "accept failed: {e}"),
+        }
+        finished.give(); // demo only
+        served += 1;
+    }
+    Ok(())
+}
+
+/// One client: a command in, its output out as one frame, until the client is done.
+fn serve_client(mut conn: TcpStream, addr: SocketAddr, limits: Limits, server: &Transcript) {
+    let mut buf = vec![0u8; COMMAND_MAX];
+    loop {
+        // 1. receive a command. SIMPLIFICATION: one read is one command, as in the notes.
+        // Their wire has no header on the request; it works because the client sends the
+        // next command only after the whole answer came back, so there is never more than
+        // one command in flight to merge with. (Lesson 06 frames requests too.)
+        let n = match conn.read(&mut buf) {
+            Ok(0) => {
+                say!(server, "recv -> 0 bytes: {addr} closed the connection");
+                return;
+            }
+            Ok(n) => n,
+            Err(e) => {
+                say!(server, "{addr}: recv failed: {e}");
+                return;
+            }
+        };
+        let request = &buf[..n];
+        say!(server, "recv -> {}", describe(request));
+        if request == QUIT {
+            say!(server, "{addr} said q: closing the connection");
+            return;
+        }
+
+        // 2. run it. The notes decode with UTF-8 and die on anything else (their
+        // `except Exception: break` drops the client); here it is an answer like any other.
+        let answer = match std::str::from_utf8(request) {
+            Err(_) => {
+                say!(server, "not UTF-8: answering with an error");
+                b"error: the command is not UTF-8 text\n".to_vec()
+            }
+            Ok(line) => match shell::run(line, limits) {
+                Ok(outcome) => {
+                    let (answer, source) = outcome.answer(MAX_FRAME_LEN);
+                    say!(
+                        server,
+                        "{SHELL} {line:?}: {}; answering with {}",
+                        outcome.summary(),
+                        source.name()
+                    );
+                    answer
+                }
+                Err(e) => {
+                    say!(server, "{e}");
+                    format!("error: {e}\n").into_bytes()
+                }
+            },
+        };
+
+        // 3. answer with one frame: header and body in one write, not the notes' two sends
+        // (`send` may also send only part; write_frame goes on until every byte is out, like
+        // `sendall`).
+        say!(
+            server,
+            "write_frame: header {} + {} bytes",
+            header_hex(answer.len()),
+            answer.len()
+        );
+        if let Err(e) = write_frame(&mut conn, &answer) {
+            say!(server, "{addr}: write_frame failed: {e}");
+            return;
+        }
+    }
+}
+
+fn header_hex(len: usize) -> String {
+    framing::encode_len(len).map_or_else(|e| e.to_string(), |h| hex(&h))
+}
+
+// ---------------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------------
+
+/// Sends one command and returns the whole answer (`None`: the server closed). `client`
+/// prints the exchange (the demo); `None` keeps quiet (two terminals, where the answer
+/// itself is the output).
+fn command(
+    stream: &mut TcpStream,
+    line: &[u8],
+    client: Option<&Transcript>,
+) -> Result<Option<Vec<u8>>, Report> {
+    if let Some(client) = client {
+        say!(client, "send {}", describe(line));
+    }
+    // One write_all: the whole command in one go (`send` may take only part of it).
+    stream.write_all(line)?;
+    // read_frame reads the 4 header bytes, then exactly that many, however TCP delivers
+    // them: no `recv(4)` that returns 2, no `count += buffer_size` that miscounts a short
+    // read (notes A §9.1's client), no `data += recv()` copying the answer again and again.
+    let answer = read_frame(stream)?;
+    if let (Some(client), Some(answer)) = (client, &answer) {
+        say!(client, "read_frame -> {}", describe_ends(answer, 40));
+    }
+    Ok(answer)
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------
+
+fn run_demo() -> Result<(), Report> {
+    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+    let addr = listener.local_addr()?;
+    let limits = Limits {
+        time: DEMO_TIME_LIMIT,
+        output: MAX_FRAME_LEN,
+    };
+    let (accepted, on_accepted) = demo::cue();
+    let (finished, on_finished) = demo::cue();
+    let server_side = demo::spawn("server", move || {
+        serve(&listener, limits, Some(1), &accepted, &finished)
+    })?;
+
+    let client = Transcript::client();
+    say!(client, "connect to {addr}");
+    let mut stream = net::connect_addr(addr)?;
+    on_accepted.wait()?; // demo only
+
+    let scenes: [(&str, &[u8]); 6] = [
+        ("a short answer", b"echo hello"),
+        (
+            "3000 numbered lines, 13893 bytes: more than any recv(1024)",
+            b"seq 3000",
+        ),
+        (
+            "a command that does not exist: stdout is empty, so the answer is stderr",
+            b"no-such-command-07",
+        ),
+        (
+            "a command that outlives the time limit",
+            b"echo started; sleep 30",
+        ),
+        (
+            "20 MB of output: past the 16 MiB frame limit",
+            b"yes | head -c 20000000",
+        ),
+        (
+            "bytes that are not UTF-8 (Latin-1 \"café\")",
+            b"echo caf\xe9!",
+        ),
+    ];
+    for (what, line) in scenes {
+        say!(Transcript::named("scene"), "{what}");
+        if command(&mut stream, line, Some(&client))?.is_none() {
+            return Err(Report::msg("the server closed the connection early"));
+        }
+    }
+    say!(client, "send b\"q\" and close");
+    stream.write_all(QUIT)?;
+    drop(stream);
+    on_finished.wait()?;
+    server_side.join()
+}

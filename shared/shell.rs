@@ -1,0 +1,385 @@
+//! Running a client's command line through the shell, with limits (lessons 07 and 08).
+//!
+//! The notes' servers (notes A §9.1, notes B 模拟ssh, notes C 远程执行命令, notes D) do
+//! `subprocess.Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE)` and then
+//! `stdout.read()` followed by `stderr.read()`. Three things can go wrong there that a real
+//! server has to handle:
+//!
+//! - **A command that never ends** (`ping` without `-c`, `cat` waiting for input, `sleep
+//!   1000`) holds the connection forever. Here the command gets no stdin (it reads end of
+//!   file at once) and is killed after [`Limits::time`].
+//! - **A command with endless output** (`yes`) fills the server's memory. Here each stream is
+//!   kept up to [`Limits::output`] bytes; past that the command is killed.
+//! - **Reading stdout to the end, then stderr** deadlocks when the command writes more than a
+//!   pipe holds (64 KiB on Linux) to stderr first: it blocks on the full stderr pipe while
+//!   the server blocks on stdout. Here both pipes are read at the same time, each by its own
+//!   thread.
+//!
+//! "Killed" means the whole process group: `sh -c 'yes | head -c 20M'` is a shell plus two
+//! children, and killing only the shell would leave the children holding the pipes open.
+
+use std::io::{self, Read};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long a command may run before it is killed, unless the server is told otherwise.
+pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// How long to wait for the pipes to close after a kill before giving up on them (a process
+/// that left the group, for example with `setsid`, can keep them open).
+const AFTER_KILL: Duration = Duration::from_secs(2);
+
+/// Bytes read from a pipe at a time.
+const PIPE_CHUNK: usize = 64 * 1024;
+
+/// What a command may use before it is stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock time from start to exit.
+    pub time: Duration,
+    /// Bytes kept from each of stdout and stderr.
+    pub output: usize,
+}
+
+/// Why a command was stopped before it finished by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// It was still running when the time limit came.
+    TimeLimit(Duration),
+    /// It printed more than the output limit.
+    OutputLimit(usize),
+}
+
+/// Which of the command's streams an answer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Stdout,
+    Stderr,
+}
+
+impl Source {
+    /// `"stdout"` or `"stderr"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Stdout => "stdout",
+            Source::Stderr => "stderr",
+        }
+    }
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// What it wrote to stdout, at most [`Limits::output`] bytes.
+    pub stdout: Vec<u8>,
+    /// What it wrote to stderr, at most [`Limits::output`] bytes.
+    pub stderr: Vec<u8>,
+    /// How it ended (a killed command ends with a signal on Unix).
+    pub status: Option<ExitStatus>,
+    /// Set when the server stopped it.
+    pub stopped: Option<Stopped>,
+}
+
+impl Outcome {
+    /// The answer the notes' servers send: stdout, or stderr when stdout is empty (notes A
+    /// §9.1 `true_result if true_result else false_result`), followed by a notice when the
+    /// command was stopped, and cut so that the whole answer is at most `max` bytes.
+    pub fn answer(&self, max: usize) -> (Vec<u8>, Source) {
+        let (body, source) = if self.stdout.is_empty() {
+            (&self.stderr, Source::Stderr)
+        } else {
+            (&self.stdout, Source::Stdout)
+        };
+        let Some(stopped) = self.stopped else {
+            let mut answer = body.clone();
+            if answer.len() > max {
+                let notice = cut_notice(max, false);
+                answer.truncate(max.saturating_sub(notice.len()));
+                answer.extend_from_slice(&notice);
+                answer.truncate(max);
+            }
+            return (answer, source);
+        };
+        let notice = match stopped {
+            Stopped::TimeLimit(limit) => format!(
+                "[server: the command was killed after {} s, its time limit]\n",
+                limit.as_secs_f64()
+            )
+            .into_bytes(),
+            Stopped::OutputLimit(_) => cut_notice(max, true),
+        };
+        let room = max.saturating_sub(notice.len() + 1);
+        let mut answer = body[..body.len().min(room)].to_vec();
+        if !answer.is_empty() && !answer.ends_with(b"\n") {
+            answer.push(b'\n');
+        }
+        answer.extend_from_slice(&notice);
+        answer.truncate(max);
+        (answer, source)
+    }
+
+    /// A short description for the server's log line: `exit status 0`, `killed (time
+    /// limit)`, `exit status 127`.
+    pub fn summary(&self) -> String {
+        match (self.stopped, self.status) {
+            (Some(Stopped::TimeLimit(limit)), _) => {
+                format!("killed after {} s (time limit)", limit.as_secs_f64())
+            }
+            (Some(Stopped::OutputLimit(limit)), _) => {
+                format!("killed: more than {limit} bytes of output (output limit)")
+            }
+            (None, Some(status)) => match status.code() {
+                Some(code) => format!("exit status {code}"),
+                None => format!("ended by {status}"),
+            },
+            (None, None) => "its pipes stayed open; it was left running".to_owned(),
+        }
+    }
+}
+
+fn cut_notice(max: usize, stopped: bool) -> Vec<u8> {
+    let stopped = if stopped {
+        "; the command was stopped"
+    } else {
+        ""
+    };
+    format!("[server: output cut at {max} bytes, the frame limit{stopped}]\n").into_bytes()
+}
+
+/// The shell the notes' `shell=True` means: `sh -c LINE` on Unix, `cmd /C LINE` on Windows.
+fn shell_command(line: &str) -> Command {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(line);
+        // Its own process group, so that a kill reaches every process the line started.
+        command.process_group(0);
+        command
+    }
+    #[cfg(not(unix))]
+    {
+        let mut command = Command::new("cmd");
+        command.arg("/C").arg(line);
+        command
+    }
+}
+
+/// Kills the command and everything it started.
+fn kill(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        // The group id is the child's pid (process_group(0) above). A pid fits in i32.
+        let group = -(child.id() as i32);
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+        unsafe {
+            libc::kill(group, libc::SIGKILL);
+        }
+    }
+    // Also the direct way: harmless if the group kill already did it, and the only way on
+    // Windows.
+    let _ = child.kill();
+}
+
+enum Event {
+    Data(Source, Vec<u8>),
+    End,
+}
+
+/// Runs `line` through the shell under `limits` and collects what it printed.
+///
+/// Errors only when the shell itself cannot be started; everything the command does
+/// (failing, not existing, running too long, printing too much) is in the [`Outcome`].
+///
+/// ```
+/// # #[cfg(unix)] {
+/// use socket_lessons::shell::{run, Limits};
+/// use std::time::Duration;
+/// let limits = Limits { time: Duration::from_secs(10), output: 1 << 20 };
+/// let outcome = run("echo hello", limits).unwrap();
+/// assert_eq!(outcome.stdout, b"hello\n");
+/// assert_eq!(outcome.status.unwrap().code(), Some(0));
+/// # }
+/// ```
+pub fn run(line: &str, limits: Limits) -> io::Result<Outcome> {
+    let started = Instant::now();
+    let mut child = shell_command(line)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| crate::net::context(e, "start the shell"))?;
+    let (tx, rx) = mpsc::channel();
+    // Both pipes are Some: they were set to Stdio::piped() above.
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    for (pipe, source) in [
+        (Box::new(stdout) as Box<dyn Read + Send>, Source::Stdout),
+        (Box::new(stderr), Source::Stderr),
+    ] {
+        let tx = tx.clone();
+        thread::Builder::new()
+            .name(format!("{} reader", source.name()))
+            .spawn(move || drain(pipe, source, &tx))?;
+    }
+    drop(tx);
+
+    let mut outcome = Outcome {
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        status: None,
+        stopped: None,
+    };
+    let mut deadline = started + limits.time;
+    let mut open = 2;
+    while open > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Event::Data(source, chunk)) => {
+                let kept = match source {
+                    Source::Stdout => &mut outcome.stdout,
+                    Source::Stderr => &mut outcome.stderr,
+                };
+                let room = limits.output - kept.len().min(limits.output);
+                kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if chunk.len() > room && outcome.stopped.is_none() {
+                    outcome.stopped = Some(Stopped::OutputLimit(limits.output));
+                    kill(&mut child);
+                    deadline = Instant::now() + AFTER_KILL;
+                }
+            }
+            Ok(Event::End) => open -= 1,
+            Err(RecvTimeoutError::Timeout) if outcome.stopped.is_none() => {
+                outcome.stopped = Some(Stopped::TimeLimit(limits.time));
+                kill(&mut child);
+                deadline = Instant::now() + AFTER_KILL;
+            }
+            // Killed, and the pipes are still open after AFTER_KILL: stop waiting for them.
+            Err(RecvTimeoutError::Timeout) => break,
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    // Both pipes are closed: the command has exited or is about to. It may still run with
+    // its output closed (`exec >&- 2>&-; sleep 100`), so the time limit applies here too.
+    loop {
+        if let Some(status) = child.try_wait()? {
+            outcome.status = Some(status);
+            break;
+        }
+        if Instant::now() >= deadline {
+            if outcome.stopped.is_none() {
+                outcome.stopped = Some(Stopped::TimeLimit(limits.time));
+                kill(&mut child);
+                deadline = Instant::now() + AFTER_KILL;
+                continue;
+            }
+            break;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    Ok(outcome)
+}
+
+/// Reads a pipe to its end, passing on every chunk.
+fn drain(mut pipe: Box<dyn Read + Send>, source: Source, tx: &mpsc::Sender<Event>) {
+    let mut buf = vec![0u8; PIPE_CHUNK];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if tx.send(Event::Data(source, buf[..n].to_vec())).is_err() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    let _ = tx.send(Event::End);
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    const ROOMY: Limits = Limits {
+        time: Duration::from_secs(20),
+        output: 1 << 20,
+    };
+
+    #[test]
+    fn stdout_is_the_answer_when_there_is_any() {
+        let outcome = run("echo out; echo err >&2", ROOMY).unwrap();
+        assert_eq!(outcome.answer(1000), (b"out\n".to_vec(), Source::Stdout));
+        assert_eq!(outcome.stderr, b"err\n");
+    }
+
+    #[test]
+    fn stderr_is_the_answer_when_stdout_is_empty() {
+        let outcome = run("echo err >&2; exit 3", ROOMY).unwrap();
+        assert_eq!(outcome.answer(1000), (b"err\n".to_vec(), Source::Stderr));
+        assert_eq!(outcome.summary(), "exit status 3");
+    }
+
+    #[test]
+    fn a_command_that_runs_too_long_is_killed_with_what_it_printed_kept() {
+        let limits = Limits {
+            time: Duration::from_millis(300),
+            ..ROOMY
+        };
+        let outcome = run("echo started; sleep 30; echo never", limits).unwrap();
+        assert_eq!(
+            outcome.stopped,
+            Some(Stopped::TimeLimit(Duration::from_millis(300)))
+        );
+        let (answer, _) = outcome.answer(1000);
+        assert_eq!(
+            String::from_utf8(answer).unwrap(),
+            "started\n[server: the command was killed after 0.3 s, its time limit]\n"
+        );
+    }
+
+    #[test]
+    fn endless_output_is_cut_at_the_limit_and_the_command_killed() {
+        let limits = Limits {
+            output: 10_000,
+            ..ROOMY
+        };
+        let outcome = run("yes", limits).unwrap();
+        assert_eq!(outcome.stopped, Some(Stopped::OutputLimit(10_000)));
+        assert_eq!(outcome.stdout.len(), 10_000);
+        let (answer, _) = outcome.answer(10_000);
+        assert_eq!(answer.len(), 10_000);
+        assert!(answer.ends_with(b"the command was stopped]\n"));
+        assert!(answer.starts_with(b"y\ny\n"));
+    }
+
+    #[test]
+    fn a_full_stderr_pipe_does_not_deadlock() {
+        // 200 KB to stderr before anything to stdout: more than a pipe holds.
+        let outcome = run("head -c 200000 /dev/zero >&2; echo done", ROOMY).unwrap();
+        assert_eq!(outcome.stderr.len(), 200_000);
+        assert_eq!(outcome.stdout, b"done\n");
+    }
+
+    #[test]
+    fn a_command_reading_stdin_gets_end_of_file_at_once() {
+        let outcome = run("cat; echo after", ROOMY).unwrap();
+        assert_eq!(outcome.stdout, b"after\n");
+    }
+
+    #[test]
+    fn an_answer_longer_than_the_frame_limit_is_cut_with_a_notice() {
+        let outcome = Outcome {
+            stdout: vec![b'x'; 500],
+            stderr: Vec::new(),
+            status: None,
+            stopped: None,
+        };
+        let (answer, _) = outcome.answer(200);
+        assert_eq!(answer.len(), 200);
+        assert!(answer.ends_with(b"at 200 bytes, the frame limit]\n"));
+    }
+}
