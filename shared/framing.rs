@@ -97,8 +97,14 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
 /// measures it). The body is not copied: header and body go out as two slices of one call.
 pub fn write_frame(writer: &mut impl Write, body: &[u8]) -> io::Result<()> {
     let header = encode_len(body.len())?;
-    let mut slices = [IoSlice::new(&header), IoSlice::new(body)];
-    let mut slices: &mut [IoSlice<'_>] = &mut slices;
+    write_all_vectored(writer, &mut [IoSlice::new(&header), IoSlice::new(body)])
+}
+
+/// Writes every byte of every slice, in order, in as few `write` calls as the writer takes
+/// (one `writev` on a socket with room): `sendall` for several buffers at once, without
+/// first copying them into one. Lesson 08 sends length, JSON header and body this way.
+pub fn write_all_vectored(writer: &mut impl Write, slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    let mut slices = slices;
     // A write may take only part (a full send buffer); go on from where it stopped, as
     // Python's sendall does.
     while !slices.is_empty() {
@@ -106,7 +112,7 @@ pub fn write_frame(writer: &mut impl Write, body: &[u8]) -> io::Result<()> {
             Ok(0) => {
                 return Err(io::Error::new(
                     io::ErrorKind::WriteZero,
-                    "the connection took no more bytes in the middle of a frame",
+                    "the connection took no more bytes in the middle of a message",
                 ))
             }
             Ok(n) => IoSlice::advance_slices(&mut slices, n),
