@@ -11,6 +11,7 @@
 //! | [`demo`] | both halves in one process, in a deterministic order, under a time limit | running two terminals by hand |
 //! | [`framing`] | length-prefixed frames: 4-byte little-endian i32 header, body; limits checked before allocating | `struct.pack('i', n)`, `recv(4)`
 //! | [`header`] | JSON headers: header length, header, body; md5 as the notes print it | `json.dumps(header)`, `hashlib.md5().hexdigest()` |
+//! | [`files`] | plain file names, files streamed with md5, received under a temporary name and renamed only when verified | `open(name, 'wb')`, `fp.read()`, `hashlib.md5()` |
 //! | [`commands`] | portable built-in commands (`seq`, `echo`, `bytes`) with outputs of known size, for the command servers | `subprocess.Popen(cmd, shell=True)`
 //! | [`shell`] | a client's command line run through the shell with a time limit and an output limit, both pipes read at once | `subprocess.Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE)` |
 //! | [`udp`] | UDP sockets, datagrams received with truncation reported (MSG_TRUNC) and, on Linux, the bytes lost counted | `socket(AF_INET, SOCK_DGRAM)`, `recvfrom`
@@ -22,6 +23,7 @@
 pub mod cli;
 pub mod commands;
 pub mod demo;
+pub mod files;
 pub mod framing;
 pub mod header;
 pub mod net;

@@ -1,0 +1,899 @@
+//! # Lesson 09: files with a JSON header, download and upload
+//!
+//! Follows notes A §9.2 解决思路 (the JSON header + md5 download), notes C FTP上传下载文件
+//! (upload), notes E §6 文本文件传输.
+//!
+//! Both directions use lesson 08's message: `struct.pack('i', len(header))`, the header as
+//! JSON, then the file's bytes. What the notes do not, and this lesson does:
+//! - the file is streamed in 1 MiB chunks on both sides; memory stays flat for any size,
+//!   and sizes are 64-bit, so files over 4 GiB work;
+//! - the receiver hashes while receiving, writes to a hidden temporary name in the target
+//!   directory, and renames only when size and md5 match; otherwise it deletes the partial
+//!   file and says why ([`socket_lessons::files`]);
+//! - a name is a plain file name; a path (`../etc/passwd`), a NUL, an empty name is refused
+//!   with the reason. The server serves only from its directory, and a missing file gets an
+//!   error answer, not a dead connection;
+//! - a progress bar on stderr when stderr is a terminal (nothing of it when piped).
+//!
+//! Wire formats, the notes' own, so their Python programs can be either side:
+//! - download (notes A §9.2): the client sends the bare name; the server answers with the
+//!   header `{"file_name", "file_type", "file_hex", "data_all"}` (name without extension,
+//!   extension, md5, size) and the bytes;
+//! - upload (notes C): the client sends `{"filepath", "filename", "filesize"}` (here with an
+//!   `md5` too) and the bytes; this server answers with a verdict header
+//!   (`{"saved": true, …}` or `{"error": …}`), which notes C's server does not send.
+//!
+//! On read, every dialect of the notes is accepted: `file_name` or `filename`, `data_all`,
+//! `total_size` or `filesize`, `file_hex` or `md5` (serde aliases).
+//!
+//! One port serves both: a download request is a file name, which is text; an upload
+//! starts with a 4-byte length whose last byte is 0 for any header under 16 MiB. The server
+//! peeks at the first bytes to tell them apart (see `looks_like_a_name`).
+//!
+//! Run it:
+//! - `cargo run --example 09_file_header`: the demo, in a temporary directory;
+//! - terminal 1: `cargo run --example 09_file_header -- server --dir some/dir`;
+//!   terminal 2: `cargo run --example 09_file_header -- download NAME --dir here`, or
+//!   `cargo run --example 09_file_header -- upload PATH`.
+//!
+//! Previous: lesson 08, a JSON header. Next: lesson 10, authenticating a client.
+
+use clap::{Parser, Subcommand};
+use indicatif::ProgressBar;
+use serde::{Deserialize, Serialize};
+use socket_lessons::demo::{self, Cue};
+use socket_lessons::files::{self, check_name, md5_file, receive_file, send_body, Failed};
+use socket_lessons::header::{self, hex, md5_hex, read_header, write_header};
+use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::{say, Endpoint, Report, Transcript};
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+
+/// The most bytes read as one download request (notes A §9.2 reads `recv(1024)`).
+const REQUEST_MAX: usize = 1024;
+
+/// The word that ends a session (notes A §9.2).
+const QUIT: &[u8] = b"q";
+
+/// After refusing an upload whose header was readable, the server reads and discards its
+/// body so that the connection stays usable (and closing does not reset it), up to this
+/// many bytes; a bigger body ends the connection instead.
+const DISCARD_MAX: u64 = 64 << 20;
+
+// ---------------------------------------------------------------------------------------
+// The headers, in the notes' dialects
+// ---------------------------------------------------------------------------------------
+
+/// What the server sends before a download: notes A §9.2's keys.
+#[derive(Serialize)]
+struct DownloadHeader<'a> {
+    /// The name without its extension (notes A: `"girl"`).
+    file_name: &'a str,
+    /// The extension (notes A: `"png"`).
+    file_type: &'a str,
+    /// md5 hexdigest.
+    file_hex: &'a str,
+    /// Size in bytes.
+    data_all: u64,
+}
+
+/// What the server sends instead, when it cannot serve a download. `data_all: 0` and no
+/// `file_hex`, so that notes A's client, which has no error handling, receives an empty
+/// body, finds the md5 missing and prints 文件已损坏 instead of saving anything.
+#[derive(Serialize)]
+struct DownloadRefused<'a> {
+    file_name: &'a str,
+    error: &'a str,
+    data_all: u64,
+}
+
+/// What the client sends before an upload: notes C's keys, plus the md5 notes C lacks.
+#[derive(Serialize)]
+struct UploadHeader<'a> {
+    /// Where the file was on the sender (notes C sends it; a receiver ignores it).
+    filepath: &'a str,
+    filename: &'a str,
+    filesize: u64,
+    md5: &'a str,
+}
+
+/// The server's answer to an upload (this lesson's addition; notes C's server sends none).
+#[derive(Serialize, Deserialize, Debug, Default)]
+struct Verdict {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    saved: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    filename: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    filesize: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    md5: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Any file header of the notes, as read: each field under every name the notes use.
+#[derive(Deserialize, Debug, Default)]
+struct FileHeader {
+    /// notes C/D `filename`, notes A `file_name`.
+    #[serde(default, rename = "filename", alias = "file_name")]
+    name: Option<String>,
+    /// notes A: the extension, kept apart from `file_name`.
+    #[serde(default)]
+    file_type: Option<String>,
+    /// notes C upload `filesize`, notes C/D `total_size`, notes A `data_all`.
+    #[serde(default, rename = "filesize", alias = "total_size", alias = "data_all")]
+    size: Option<u64>,
+    /// notes C/D `md5`, notes A `file_hex`.
+    #[serde(default, alias = "file_hex")]
+    md5: Option<String>,
+    /// A refusal (this lesson's server).
+    #[serde(default)]
+    error: Option<String>,
+}
+
+impl FileHeader {
+    /// The file's full name: notes A splits it into `file_name` and `file_type`.
+    fn full_name(&self) -> Result<String, String> {
+        let name = self
+            .name
+            .as_deref()
+            .ok_or("the header has no name (filename or file_name)")?;
+        Ok(match self.file_type.as_deref() {
+            Some(ext) if !ext.is_empty() && !name.ends_with(&format!(".{ext}")) => {
+                format!("{name}.{ext}")
+            }
+            _ => name.to_owned(),
+        })
+    }
+
+    /// The size, which every dialect has under one name or another.
+    fn size(&self) -> Result<u64, String> {
+        self.size
+            .ok_or_else(|| "the header has no size (filesize, total_size or data_all)".into())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 09: files with a JSON header (notes A §9.2, C FTP上传下载文件, E §6).
+///
+/// With no subcommand, runs a server and clients in a temporary directory: a download, an
+/// upload, and every bad request the curriculum lists. For two terminals: `server --dir D`
+/// first, then `download NAME…` or `upload PATH…`.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Serve downloads from DIR and accept uploads into it (start it first).
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// The directory files are served from and uploaded into
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Download files by name into DIR.
+    Download {
+        #[command(flatten)]
+        at: Endpoint,
+        /// The directory to save into
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// File names on the server (plain names, no paths)
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Upload files to the server.
+    Upload {
+        #[command(flatten)]
+        at: Endpoint,
+        /// Files to send; each is saved on the server under its file name
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn main() -> Result<(), Report> {
+    match Cli::parse().mode {
+        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+        Some(Side::Server { at, dir }) => {
+            if !dir.is_dir() {
+                return Err(Report::msg(format!("{} is not a directory", dir.display())));
+            }
+            let listener = at.listen(ListenOptions::new())?;
+            say!(Transcript::server(), "serving {}", dir.display());
+            serve(&listener, &dir, None, true, &Cue::off(), &Cue::off())
+        }
+        Some(Side::Download { at, dir, names }) => {
+            let mut stream = at.connect()?;
+            let client = Transcript::client();
+            let mut failures = 0;
+            for name in &names {
+                match download(&mut stream, name, &dir, true, &client)? {
+                    Fetched::Saved | Fetched::Refused => {}
+                    Fetched::Failed => failures += 1,
+                }
+            }
+            if failures > 0 {
+                return Err(Report::msg(format!("{failures} download(s) failed")));
+            }
+            Ok(())
+        }
+        Some(Side::Upload { at, paths }) => {
+            let mut stream = at.connect()?;
+            let client = Transcript::client();
+            let mut failures = 0;
+            for path in &paths {
+                if !upload(&mut stream, path, true, &client)? {
+                    failures += 1;
+                }
+            }
+            if failures > 0 {
+                return Err(Report::msg(format!("{failures} upload(s) failed")));
+            }
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------
+
+/// Serves clients one after another (`None`: forever). `bars`: show progress bars (two
+/// terminals; never in the demo). `accepted` and `finished` are demo cues.
+fn serve(
+    listener: &TcpListener,
+    dir: &Path,
+    clients: Option<usize>,
+    bars: bool,
+    accepted: &Cue,
+    finished: &Cue,
+) -> Result<(), Report> {
+    let server = Transcript::server();
+    let mut served = 0;
+    while clients.is_none_or(|max| served < max) {
+        match listener.accept() {
+            Ok((conn, addr)) => {
+                say!(server, "accept -> a connection from {addr}");
+                accepted.give(); // demo only
+                serve_client(conn, addr, dir, bars, &server);
+            }
+            Err(e) => say!(server, "accept failed: {e}"),
+        }
+        finished.give(); // demo only
+        served += 1;
+    }
+    Ok(())
+}
+
+/// One connection: requests until the client closes or the stream is out of step.
+fn serve_client(
+    mut conn: TcpStream,
+    addr: SocketAddr,
+    dir: &Path,
+    bars: bool,
+    server: &Transcript,
+) {
+    loop {
+        // 1. peek at the first bytes (without taking them) to tell the two requests apart.
+        let mut first = [0u8; 4];
+        let seen = match conn.peek(&mut first) {
+            Ok(0) => {
+                say!(server, "{addr} closed the connection");
+                return;
+            }
+            Ok(n) => n,
+            Err(e) => {
+                say!(server, "{addr}: {e}");
+                return;
+            }
+        };
+        let go_on = if looks_like_a_name(&first[..seen]) {
+            serve_download(&mut conn, dir, bars, server)
+        } else {
+            serve_upload(&mut conn, dir, bars, server)
+        };
+        if !go_on {
+            say!(server, "closing the connection to {addr}");
+            return;
+        }
+    }
+}
+
+/// Whether the first bytes of a request can start a file name.
+///
+/// A name is text: UTF-8 with no control characters. An upload starts with
+/// `struct.pack('i', len(header))`: a header under 16 MiB makes the fourth byte 0, a
+/// control character, and a negative length (`ff ff ff ff`) is not UTF-8 at all. So
+/// anything that cannot begin a name is taken for a header, and the header reader says
+/// what is wrong with it.
+///
+/// SIMPLIFICATION: this decides on the bytes already there. A 4-byte length sent in one
+/// `send` arrives in one piece (TCP does not split a segment that small), and a name of
+/// fewer than 4 bytes is a whole request, so a short peek is not a problem in practice.
+fn looks_like_a_name(first: &[u8]) -> bool {
+    let text = match std::str::from_utf8(first) {
+        Ok(text) => text,
+        // Cut off mid-character at the end of the peek: judge the part before it.
+        Err(e) if e.error_len().is_none() => {
+            // valid_up_to() is a character boundary, so this slice is valid UTF-8.
+            std::str::from_utf8(&first[..e.valid_up_to()]).unwrap_or("")
+        }
+        Err(_) => return false,
+    };
+    !text.chars().any(char::is_control)
+}
+
+/// A download (notes A §9.2). Returns whether the connection can go on.
+fn serve_download(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcript) -> bool {
+    // SIMPLIFICATION: one read is one request, as in the notes: the request has no header,
+    // and the client sends the next only after the whole file has come.
+    let mut buf = [0u8; REQUEST_MAX];
+    let n = match conn.read(&mut buf) {
+        Ok(0) => return false,
+        Ok(n) => n,
+        Err(e) => {
+            say!(server, "recv failed: {e}");
+            return false;
+        }
+    };
+    let request = &buf[..n];
+    if request == QUIT {
+        say!(server, "recv -> b\"q\": the client is done");
+        return false;
+    }
+    let name = String::from_utf8_lossy(request).into_owned();
+    say!(server, "download request for {name:?}");
+
+    let refuse = |conn: &mut TcpStream, why: String| -> bool {
+        say!(server, "{why}; answering with an error header");
+        let answer = DownloadRefused {
+            file_name: &name,
+            error: &why,
+            data_all: 0,
+        };
+        header::encode(&answer)
+            .and_then(|json| write_header(conn, &json))
+            .map_err(|e| say!(server, "write failed: {e}"))
+            .is_ok()
+    };
+    if std::str::from_utf8(request).is_err() {
+        return refuse(conn, format!("refused name {name:?}: it is not UTF-8"));
+    }
+    if let Err(why) = check_name(&name) {
+        return refuse(conn, why);
+    }
+
+    // 2. open it: only a regular file in the directory. symlink_metadata does not follow a
+    // link, so a link to /etc/passwd placed in the directory is not served either.
+    let path = dir.join(&name);
+    match fs::symlink_metadata(&path) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => return refuse(conn, format!("{name:?} is not a regular file")),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return refuse(conn, format!("no such file: {name:?}"))
+        }
+        Err(e) => return refuse(conn, format!("cannot read {name:?}: {e}")),
+    }
+    let mut file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) => return refuse(conn, format!("cannot open {name:?}: {e}")),
+    };
+
+    // 3. hash it first: the header, with the md5, goes before the body. One pass over the
+    // file; the notes read the whole file into memory instead (`fp.read()`).
+    let (size, md5) = match md5_file(&mut file) {
+        Ok(done) => done,
+        Err(e) => return refuse(conn, format!("cannot read {name:?}: {e}")),
+    };
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, ext),
+        _ => (name.as_str(), ""),
+    };
+    let json = match header::encode(&DownloadHeader {
+        file_name: stem,
+        file_type: ext,
+        file_hex: &md5,
+        data_all: size,
+    }) {
+        Ok(json) => json,
+        Err(e) => return refuse(conn, e.to_string()),
+    };
+    say!(server, "header {}", String::from_utf8_lossy(&json));
+
+    // 4. the header, then the body streamed from the file (sendfile on Linux).
+    say!(server, "sending the header and {size} bytes");
+    let bar = bar(bars, size, &name);
+    let sent = write_header(conn, &json).and_then(|()| send_body(&mut file, size, conn, &bar));
+    bar.finish_and_clear();
+    if let Err(e) = sent {
+        say!(server, "sending {name:?} failed: {e}");
+        return false;
+    }
+    true
+}
+
+/// An upload (notes C). Returns whether the connection can go on.
+fn serve_upload(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcript) -> bool {
+    // 1. header length and header, with the framing checks (negative, too long, cut off).
+    let header = match read_header::<FileHeader>(conn) {
+        Ok(Some(header)) => header,
+        Ok(None) => return false,
+        Err(e) => {
+            // The stream is out of step: nothing tells where the next message starts.
+            say!(server, "upload refused: {e}");
+            answer_verdict(conn, &refusal(&e.to_string()), server);
+            return false;
+        }
+    };
+    // 2. what the header must say: a size, and a plain name.
+    let size = match header.size() {
+        Ok(size) => size,
+        Err(why) => {
+            say!(server, "upload refused: {why}");
+            answer_verdict(conn, &refusal(&why), server);
+            return false;
+        }
+    };
+    let name = match header.full_name().and_then(|n| check_name(&n).map(|()| n)) {
+        Ok(name) => name,
+        Err(why) => {
+            say!(server, "upload refused: {why}");
+            answer_verdict(conn, &refusal(&why), server);
+            return discard(conn, size);
+        }
+    };
+    let md5 = header.md5.as_deref();
+    say!(
+        server,
+        "upload of {name:?}: {size} bytes, md5 {}",
+        md5.unwrap_or("none (notes C's client sends none: only the size can be checked)")
+    );
+
+    // 3. the body, into a temporary file, hashed on the way, renamed when it checks out.
+    let bar = bar(bars, size, &name);
+    let received = receive_file(conn, dir, &name, size, md5, &bar);
+    bar.finish_and_clear();
+    match received {
+        Ok(saved) => {
+            say!(
+                server,
+                "saved {name:?}: {} bytes, md5 {}",
+                saved.size,
+                saved.md5
+            );
+            answer_verdict(
+                conn,
+                &Verdict {
+                    saved: Some(true),
+                    filename: Some(name),
+                    filesize: Some(saved.size),
+                    md5: Some(saved.md5),
+                    error: None,
+                },
+                server,
+            )
+        }
+        Err(Failed { reason, in_step }) => {
+            say!(server, "upload of {name:?} failed: {reason}");
+            answer_verdict(conn, &refusal(&reason), server) && in_step
+        }
+    }
+}
+
+fn refusal(why: &str) -> Verdict {
+    Verdict {
+        saved: Some(false),
+        error: Some(why.to_owned()),
+        ..Verdict::default()
+    }
+}
+
+/// Sends the verdict. A notes C client has already closed its socket; that is not an error.
+fn answer_verdict(conn: &mut TcpStream, verdict: &Verdict, server: &Transcript) -> bool {
+    match header::encode(verdict).and_then(|json| write_header(conn, &json)) {
+        Ok(()) => true,
+        Err(e) => {
+            say!(server, "no verdict sent (the client is gone: {e})");
+            false
+        }
+    }
+}
+
+/// Reads and drops the body of a refused upload, so that the connection stays in step.
+fn discard(conn: &mut TcpStream, size: u64) -> bool {
+    if size > DISCARD_MAX {
+        return false;
+    }
+    matches!(io::copy(&mut Read::by_ref(conn).take(size), &mut io::sink()), Ok(n) if n == size)
+}
+
+fn bar(show: bool, size: u64, name: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    files::progress_bar(size).with_message(name.to_owned())
+}
+
+// ---------------------------------------------------------------------------------------
+// The clients
+// ---------------------------------------------------------------------------------------
+
+/// How a download ended.
+enum Fetched {
+    Saved,
+    /// The server answered with an error header; the connection goes on.
+    Refused,
+    /// The transfer failed; nothing was saved.
+    Failed,
+}
+
+/// Asks for `name`, receives it into `dir`. `Err` only when the connection is unusable.
+fn download(
+    stream: &mut TcpStream,
+    name: &str,
+    dir: &Path,
+    bars: bool,
+    client: &Transcript,
+) -> Result<Fetched, Report> {
+    say!(client, "download {name:?}");
+    // 1. the request: the bare name, in one write (notes A §9.2).
+    stream.write_all(name.as_bytes())?;
+
+    // 2. the header, in whichever dialect the server speaks.
+    let Some(header) = read_header::<FileHeader>(stream)? else {
+        return Err(Report::msg("the server closed the connection"));
+    };
+    if let Some(error) = &header.error {
+        say!(client, "the server refused: {error}");
+        return Ok(Fetched::Refused);
+    }
+    let (size, saved_as) = match header.size().and_then(|s| Ok((s, header.full_name()?))) {
+        Ok(found) => found,
+        Err(why) => {
+            say!(client, "bad header: {why}");
+            return Err(Report::msg("the stream is out of step; giving up"));
+        }
+    };
+    // The name comes from the server: it gets the same check as any name from the network.
+    if let Err(why) = check_name(&saved_as) {
+        say!(client, "{why}");
+        return Err(Report::msg("the stream is out of step; giving up"));
+    }
+    say!(
+        client,
+        "header: {saved_as:?}, {size} bytes, md5 {}",
+        header.md5.as_deref().unwrap_or("none")
+    );
+
+    // 3. the body, streamed into a temporary file, verified, renamed.
+    let bar = bar(bars, size, &saved_as);
+    let received = receive_file(stream, dir, &saved_as, size, header.md5.as_deref(), &bar);
+    bar.finish_and_clear();
+    match received {
+        Ok(saved) => {
+            say!(
+                client,
+                "saved {saved_as:?}: {} bytes, md5 {}{}",
+                saved.size,
+                saved.md5,
+                if header.md5.is_some() {
+                    " (matches)"
+                } else {
+                    " (no md5 to check)"
+                }
+            );
+            Ok(Fetched::Saved)
+        }
+        Err(failed) => {
+            say!(client, "{failed}");
+            if failed.in_step {
+                Ok(Fetched::Failed)
+            } else {
+                Err(Report::msg("the connection is broken; giving up"))
+            }
+        }
+    }
+}
+
+/// Sends one file and prints the server's verdict. `Ok(false)`: refused or failed.
+fn upload(
+    stream: &mut TcpStream,
+    path: &Path,
+    bars: bool,
+    client: &Transcript,
+) -> Result<bool, Report> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Err(why) = check_name(&name) {
+        say!(client, "{why}");
+        return Ok(false);
+    }
+    let mut file =
+        File::open(path).map_err(|e| net::context(e, format!("open {}", path.display())))?;
+    // 1. hash first: the md5 goes in the header, before the body.
+    let (size, md5) = md5_file(&mut file)?;
+    // notes C puts the sender's folder in `filepath`. No receiver uses it, and it tells the
+    // other side about this machine's disk: this client sends ".".
+    let json = header::encode(&UploadHeader {
+        filepath: ".",
+        filename: &name,
+        filesize: size,
+        md5: &md5,
+    })?;
+    say!(
+        client,
+        "upload {name:?}: header {}",
+        String::from_utf8_lossy(&json)
+    );
+
+    // 2. header, then the body streamed from the file.
+    let bar = bar(bars, size, &name);
+    write_header(stream, &json)?;
+    let sent = send_body(&mut file, size, stream, &bar);
+    bar.finish_and_clear();
+    sent?;
+
+    // 3. the verdict.
+    match read_header::<Verdict>(stream)? {
+        Some(Verdict {
+            saved: Some(true),
+            filesize,
+            md5: Some(theirs),
+            ..
+        }) => {
+            say!(
+                client,
+                "the server saved {name:?}: {} bytes, md5 {theirs}{}",
+                filesize.unwrap_or(size),
+                if theirs == md5 {
+                    " (matches)"
+                } else {
+                    " (DIFFERENT from ours)"
+                }
+            );
+            Ok(theirs == md5)
+        }
+        Some(verdict) => {
+            say!(
+                client,
+                "the server refused: {}",
+                verdict.error.as_deref().unwrap_or("no reason given")
+            );
+            Ok(false)
+        }
+        None => {
+            say!(
+                client,
+                "the server closed without a verdict (notes C's server sends none): sent, \
+                 not confirmed"
+            );
+            Ok(true)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------
+
+/// The demo's directories, deleted at the end whatever happens.
+struct Workspace(PathBuf);
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Known content: bytes from a fixed-seed generator (xorshift), so the md5 is the same on
+/// every run and every machine.
+fn known_bytes(len: usize, mut seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        out.extend_from_slice(&seed.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+fn run_demo() -> Result<(), Report> {
+    let root = std::env::temp_dir().join(format!("socket-lessons-09-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&root);
+    let workspace = Workspace(root);
+    let server_dir = workspace.0.join("server");
+    let client_dir = workspace.0.join("client");
+    fs::create_dir_all(&server_dir)?;
+    fs::create_dir_all(&client_dir)?;
+
+    let setup = Transcript::named("setup");
+    let served = known_bytes(2_500_000, 0x09);
+    fs::write(server_dir.join("lesson09.bin"), &served)?;
+    say!(
+        setup,
+        "server directory: lesson09.bin, {} bytes, md5 {}",
+        served.len(),
+        md5_hex(&served)
+    );
+    let mine = known_bytes(700_000, 0x90);
+    fs::write(client_dir.join("upload.bin"), &mine)?;
+    say!(
+        setup,
+        "client directory: upload.bin, {} bytes, md5 {}",
+        mine.len(),
+        md5_hex(&mine)
+    );
+
+    // Every connection of the demo: 2 good ones, 8 bad ones.
+    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+    let addr = listener.local_addr()?;
+    let (accepted, on_accepted) = demo::cue();
+    let (finished, on_finished) = demo::cue();
+    let dir = server_dir.clone();
+    let server_side = demo::spawn("server", move || {
+        serve(&listener, &dir, Some(10), false, &accepted, &finished)
+    })?;
+    let client = Transcript::client();
+
+    say!(
+        Transcript::named("scene 1"),
+        "download, notes A §9.2's header"
+    );
+    let mut stream = net::connect_addr(addr)?;
+    on_accepted.wait()?; // demo only
+    download(&mut stream, "lesson09.bin", &client_dir, false, &client)?;
+    say!(client, "close");
+    drop(stream);
+    on_finished.wait()?;
+    let copy = fs::read(client_dir.join("lesson09.bin"))?;
+    say!(
+        client,
+        "the copy is {} the original",
+        if copy == served {
+            "byte for byte"
+        } else {
+            "NOT"
+        }
+    );
+
+    say!(
+        Transcript::named("scene 2"),
+        "upload, notes C's header plus an md5"
+    );
+    let mut stream = net::connect_addr(addr)?;
+    on_accepted.wait()?; // demo only
+    upload(&mut stream, &client_dir.join("upload.bin"), false, &client)?;
+    say!(client, "close");
+    drop(stream);
+    on_finished.wait()?;
+
+    say!(
+        Transcript::named("scene 3"),
+        "bad requests: one line each, then the next client"
+    );
+    bad_requests(addr, &mine, &on_accepted, &on_finished)?;
+    server_side.join()?;
+
+    say!(Transcript::named("scene 4"), "what is on disk now");
+    for (who, dir) in [(&Transcript::server(), &server_dir), (&client, &client_dir)] {
+        let mut names: Vec<String> = fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<io::Result<_>>()?;
+        names.sort();
+        say!(who, "directory holds: {}", names.join(", "));
+    }
+    say!(
+        Transcript::named("scene 4"),
+        "no partial file, no file outside the directory: every bad transfer left nothing"
+    );
+    Ok(())
+}
+
+/// The curriculum's bad inputs, each on its own connection, as raw bytes.
+fn bad_requests(
+    addr: SocketAddr,
+    body: &[u8],
+    on_accepted: &demo::OnCue,
+    on_finished: &demo::OnCue,
+) -> Result<(), Report> {
+    let md5 = md5_hex(body);
+    let upload_header = |name: &str, size: u64| {
+        let json = header::encode(&UploadHeader {
+            filepath: ".",
+            filename: name,
+            filesize: size,
+            md5: &md5,
+        })
+        .expect("a small header encodes");
+        let mut wire = (json.len() as i32).to_le_bytes().to_vec();
+        wire.extend_from_slice(&json);
+        wire
+    };
+    let with_body = |mut wire: Vec<u8>, body: &[u8]| {
+        wire.extend_from_slice(body);
+        wire
+    };
+    let raw_header = |json: &[u8]| {
+        let mut wire = (json.len() as i32).to_le_bytes().to_vec();
+        wire.extend_from_slice(json);
+        wire
+    };
+    let mut flipped = body.to_vec();
+    flipped[123_456] ^= 0x01;
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("download \"../etc/passwd\"", b"../etc/passwd".to_vec()),
+        ("download \"missing.bin\"", b"missing.bin".to_vec()),
+        ("upload with header length -1", b"\xff\xff\xff\xff".to_vec()),
+        (
+            "upload with a header that is not JSON",
+            raw_header(b"filename=x.bin"),
+        ),
+        (
+            "upload with a header without a size",
+            raw_header(br#"{"filepath":".","filename":"x.bin"}"#),
+        ),
+        (
+            "upload named \"../evil.bin\"",
+            with_body(upload_header("../evil.bin", body.len() as u64), body),
+        ),
+        (
+            "upload whose body is one byte short",
+            with_body(
+                upload_header("short.bin", body.len() as u64),
+                &body[..body.len() - 1],
+            ),
+        ),
+        (
+            "upload with one byte flipped (byte 123456)",
+            with_body(upload_header("flipped.bin", body.len() as u64), &flipped),
+        ),
+    ];
+    let client = Transcript::client();
+    for (what, wire) in cases {
+        say!(client, "{what}: {}", preview(&wire));
+        let mut stream = net::connect_addr(addr)?;
+        on_accepted.wait()?; // demo only
+        stream.write_all(&wire)?;
+        // Half-close: "nothing more from me". The server sees the end of the stream where
+        // the body stops short, and can still answer.
+        stream.shutdown(Shutdown::Write)?;
+        let answer = match read_header::<FileHeader>(&mut stream) {
+            Ok(Some(answer)) => {
+                format!("answer: {}", answer.error.as_deref().unwrap_or("no error?"))
+            }
+            Ok(None) => "the server closed without an answer".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        drop(stream);
+        // DEMO ORDER: print the answer after the server's own lines about this connection.
+        on_finished.wait()?;
+        say!(client, "{answer}");
+    }
+    Ok(())
+}
+
+/// The first bytes of a request, for the transcript.
+fn preview(wire: &[u8]) -> String {
+    const SHOWN: usize = 12;
+    if wire.len() <= SHOWN {
+        format!("{} bytes {}", wire.len(), hex(wire))
+    } else {
+        format!("{} bytes {} …", wire.len(), hex(&wire[..SHOWN]))
+    }
+}

@@ -1,0 +1,516 @@
+//! Files over a socket (lesson 09): safe names, streaming with md5, and never leaving a
+//! partial file where a good one would be.
+//!
+//! The notes' file transfers (notes A §9.2, notes C FTP上传下载文件, notes E §6 文本文件传输)
+//! read the whole file into memory (`fp.read()`), build the received file with
+//! `data += recv(1024)` (copying everything received so far on every chunk), count
+//! `buffer_size` instead of the bytes that came, and write straight to the final name,
+//! which an attacker chooses (`open(head['filename'], 'wb')` with `../../.bashrc`). This
+//! module does the opposite of each:
+//!
+//! - [`check_name`]: a name is a plain file name, or it is refused with a reason;
+//! - [`md5_file`] and [`send_body`]: the sender hashes once, then streams the file in
+//!   chunks (on Linux, `sendfile`: the kernel copies from the page cache to the socket);
+//! - [`receive_file`]: the receiver writes to a temporary name in the target directory,
+//!   hashes while receiving (on a second thread, so hashing and receiving overlap), and
+//!   renames to the real name only when size and md5 match; otherwise the partial file is
+//!   deleted and the error says why.
+//!
+//! Memory stays flat whatever the size: a few 1 MiB buffers. Sizes are `u64` throughout, so
+//! files over 4 GiB work.
+
+use crate::header::hex_digest;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use md5::{Digest, Md5};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, IsTerminal, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread;
+
+/// Bytes read, hashed and written at a time.
+pub const CHUNK: usize = 1 << 20;
+
+/// Buffers in flight between the receiving thread and the hashing thread: memory use is
+/// at most this many [`CHUNK`]s.
+const BUFFERS: usize = 4;
+
+/// The longest name accepted, in bytes (most file systems allow 255).
+pub const MAX_NAME_LEN: usize = 255;
+
+/// Why a name is not a plain file name, or `Ok` when it is one.
+///
+/// Refused: empty; longer than [`MAX_NAME_LEN`]; a path separator (`/`, or `\` which
+/// Windows treats as one); `..` or `.`, or anything starting with `.` (hidden files are not
+/// served, and the receiver keeps its partial files under such names); a NUL or any other
+/// control character; on Windows a drive letter (`C:`).
+///
+/// ```
+/// use socket_lessons::files::check_name;
+/// assert!(check_name("photo.png").is_ok());
+/// assert!(check_name("../etc/passwd").is_err());
+/// assert!(check_name("/etc/passwd").is_err());
+/// assert!(check_name("").is_err());
+/// ```
+pub fn check_name(name: &str) -> Result<(), String> {
+    let refuse = |why: &str| Err(format!("refused name {name:?}: {why}"));
+    if name.is_empty() {
+        return refuse("it is empty");
+    }
+    if name.len() > MAX_NAME_LEN {
+        return refuse(&format!("it is longer than {MAX_NAME_LEN} bytes"));
+    }
+    if name.contains(['/', '\\']) {
+        return refuse("a file name, not a path: it must not contain / or \\");
+    }
+    if name == "." || name == ".." {
+        return refuse("it names a directory");
+    }
+    if name.starts_with('.') {
+        return refuse("names starting with . are hidden files, not served or written");
+    }
+    if name.contains('\0') {
+        return refuse("it contains a NUL byte");
+    }
+    if name.chars().any(char::is_control) {
+        return refuse("it contains a control character");
+    }
+    if cfg!(windows) && name.contains(':') {
+        return refuse("it contains : (a drive letter or a stream name on Windows)");
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr when stderr is a terminal; a hidden one (no output at all)
+/// when it is piped or redirected, so logs and tests see nothing of it.
+pub fn progress_bar(len: u64) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
+    )
+    // The template is a constant that parses; a failure would be a bug caught on first run.
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr()).with_style(style)
+}
+
+/// Reads `file` from its start to its end, returning its size and md5 hexdigest, and
+/// leaves it positioned at its start again, ready to send.
+pub fn md5_file(file: &mut File) -> io::Result<(u64, String)> {
+    file.rewind()?;
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut size = 0u64;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&buf[..n]);
+                size += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    file.rewind()?;
+    Ok((size, hex_digest(&hasher.finalize())))
+}
+
+/// Sends exactly `size` bytes of `file` from its current position, in chunks.
+///
+/// `io::copy` from a `File` to a `TcpStream` is `sendfile(2)` on Linux (`Take<File>` too):
+/// no copy through user space. Fails if the file ends early (it shrank after it was
+/// hashed).
+pub fn send_body(
+    file: &mut File,
+    size: u64,
+    out: &mut impl Write,
+    progress: &ProgressBar,
+) -> io::Result<()> {
+    let mut sent = 0u64;
+    // Chunks of 8 MiB: few system calls, and a progress update several times a second.
+    const STEP: u64 = 8 << 20;
+    while sent < size {
+        let step = STEP.min(size - sent);
+        let n = io::copy(&mut Read::by_ref(file).take(step), out)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the file ended after {sent} of {size} bytes: it shrank while being sent"),
+            ));
+        }
+        sent += n;
+        progress.inc(n);
+    }
+    Ok(())
+}
+
+/// A file received and saved under its real name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    /// Where it is now.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The md5 of what was received (equal to the expected one when there was one).
+    pub md5: String,
+}
+
+/// Why a receive failed, and whether the stream is still in step.
+#[derive(Debug)]
+pub struct Failed {
+    /// One line: what went wrong; it ends by saying nothing was saved.
+    pub reason: String,
+    /// `true` when every body byte was read (an md5 mismatch): the next message can follow
+    /// on the same connection. `false` when the stream ended or failed inside the body.
+    pub in_step: bool,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for Failed {}
+
+/// Receives exactly `size` bytes from `input` into `dir/name`.
+///
+/// The bytes go to a temporary file in `dir` (a hidden name, unique to this process and
+/// call), are hashed on the way, and the file is renamed to `name` only when all `size`
+/// bytes came and, if `expected_md5` is given, their md5 matches it. On any failure the
+/// temporary file is deleted and nothing of it is left in `dir`. An existing `dir/name` is
+/// replaced only by a verified file (the rename is atomic).
+///
+/// SIMPLIFICATION: no `fsync` before the rename. After a power cut, some file systems can
+/// show the new name with missing data; a server that must survive that syncs the file
+/// (and the directory) first, at the cost of waiting for the disk.
+pub fn receive_file(
+    input: &mut impl Read,
+    dir: &Path,
+    name: &str,
+    size: u64,
+    expected_md5: Option<&str>,
+    progress: &ProgressBar,
+) -> Result<Saved, Failed> {
+    let fail = |reason: String, in_step: bool| Failed { reason, in_step };
+    check_name(name).map_err(|why| fail(why, false))?;
+    let final_path = dir.join(name);
+    let mut temp = TempFile::create(dir, name).map_err(|e| {
+        fail(
+            format!("cannot create a temporary file in {}: {e}", dir.display()),
+            false,
+        )
+    })?;
+
+    let (received, md5) = match receive_and_hash(input, &mut temp.file, size, progress) {
+        Ok(done) => done,
+        Err(e) => return Err(fail(format!("{e}; nothing saved"), false)),
+    };
+    if received < size {
+        return Err(fail(
+            format!(
+                "the body ended after {received} of {size} bytes; the partial file was deleted, \
+                 nothing saved"
+            ),
+            false,
+        ));
+    }
+    if let Some(expected) = expected_md5 {
+        if !expected.eq_ignore_ascii_case(&md5) {
+            return Err(fail(
+                format!(
+                    "md5 check failed: the header says {expected}, the {received} bytes \
+                     received hash to {md5}; the file was deleted, nothing saved"
+                ),
+                true,
+            ));
+        }
+    }
+    temp.persist(&final_path).map_err(|e| {
+        fail(
+            format!(
+                "cannot rename to {}: {e}; nothing saved",
+                final_path.display()
+            ),
+            true,
+        )
+    })?;
+    Ok(Saved {
+        path: final_path,
+        size: received,
+        md5,
+    })
+}
+
+/// Reads up to `size` bytes into `file`, hashing them on a second thread. Returns how many
+/// came (fewer than `size` when the stream ended early) and their md5.
+///
+/// Two threads, because md5 runs at about the speed of the network on loopback: done one
+/// after the other, receiving and hashing would take their sum; overlapped, their maximum.
+/// The receiving thread reads a chunk, writes it to the file and passes the buffer to the
+/// hasher, which hands it back when done: [`BUFFERS`] buffers go round, nothing else is
+/// allocated.
+fn receive_and_hash(
+    input: &mut impl Read,
+    file: &mut File,
+    size: u64,
+    progress: &ProgressBar,
+) -> io::Result<(u64, String)> {
+    let (to_hasher, hasher_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
+    let (back, returned) = mpsc::channel::<Vec<u8>>();
+    thread::scope(|scope| {
+        let hasher = scope.spawn(move || {
+            let mut md5 = Md5::new();
+            for buf in hasher_rx {
+                md5.update(&buf);
+                // The receiver may have stopped (an error); then nobody needs the buffer.
+                let _ = back.send(buf);
+            }
+            hex_digest(&md5.finalize())
+        });
+
+        let mut received = 0u64;
+        let mut allocated = 0;
+        let result = loop {
+            if received == size {
+                break Ok(());
+            }
+            let mut buf = match returned.try_recv() {
+                Ok(buf) => buf,
+                Err(_) if allocated < BUFFERS => {
+                    allocated += 1;
+                    Vec::with_capacity(CHUNK)
+                }
+                // All buffers are with the hasher: wait for one. recv fails only if the
+                // hasher is gone, which it cannot be while `to_hasher` is alive.
+                Err(_) => match returned.recv() {
+                    Ok(buf) => buf,
+                    Err(_) => break Err(io::Error::other("the hashing thread stopped")),
+                },
+            };
+            let want = (size - received).min(CHUNK as u64);
+            buf.clear();
+            let got = match Read::by_ref(input).take(want).read_to_end(&mut buf) {
+                Ok(got) => got as u64,
+                Err(e) => break Err(e),
+            };
+            if got == 0 {
+                break Ok(()); // the stream ended early; the caller reports it
+            }
+            if let Err(e) = file.write_all(&buf) {
+                break Err(crate::net::context(e, "write the temporary file"));
+            }
+            received += got;
+            progress.inc(got);
+            if to_hasher.send(buf).is_err() {
+                break Err(io::Error::other("the hashing thread stopped"));
+            }
+        };
+        drop(to_hasher);
+        // join fails only if the hasher panicked, which md5 does not do.
+        let md5 = hasher
+            .join()
+            .map_err(|_| io::Error::other("the hashing thread panicked"))?;
+        result.map(|()| (received, md5))
+    })
+}
+
+/// A hidden temporary file next to where the real one will go, deleted when dropped unless
+/// it was renamed into place.
+struct TempFile {
+    path: PathBuf,
+    file: File,
+    kept: bool,
+}
+
+impl TempFile {
+    fn create(dir: &Path, name: &str) -> io::Result<TempFile> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = dir.join(format!(".{name}.{}-{n}.part", std::process::id()));
+            // create_new: never open (and truncate) a file that is already there.
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => {
+                    return Ok(TempFile {
+                        path,
+                        file,
+                        kept: false,
+                    })
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn persist(mut self, to: &Path) -> io::Result<()> {
+        fs::rename(&self.path, to)?;
+        self.kept = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "socket-lessons-files-{name}-{}",
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn data(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
+    }
+
+    #[test]
+    fn path_tricks_are_refused_with_a_reason() {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../etc/passwd",
+            "/etc/passwd",
+            "a/b",
+            "a\\b",
+            ".hidden",
+            "a\0b",
+            "a\nb",
+        ] {
+            let why = check_name(bad).unwrap_err();
+            assert!(why.starts_with("refused name"), "{bad:?}: {why}");
+        }
+        assert!(check_name(&"x".repeat(256)).is_err());
+        assert!(check_name("a..b.txt").is_ok());
+        assert!(check_name("新建文件夹.txt").is_ok());
+    }
+
+    #[test]
+    fn a_good_body_is_saved_under_its_name_and_nothing_else_is_left() {
+        let dir = scratch("good");
+        let body = data(3 * CHUNK + 17);
+        let md5 = crate::header::md5_hex(&body);
+        let saved = receive_file(
+            &mut &body[..],
+            &dir,
+            "f.bin",
+            body.len() as u64,
+            Some(&md5),
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        assert_eq!(saved.md5, md5);
+        assert_eq!(fs::read(dir.join("f.bin")).unwrap(), body);
+        assert_eq!(entries(&dir), ["f.bin"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_short_body_leaves_nothing_behind() {
+        let dir = scratch("short");
+        let body = data(CHUNK + 5);
+        let failed = receive_file(
+            &mut &body[..body.len() - 1],
+            &dir,
+            "f.bin",
+            body.len() as u64,
+            None,
+            &ProgressBar::hidden(),
+        )
+        .unwrap_err();
+        assert!(
+            failed.reason.contains("after 1048580 of 1048581 bytes"),
+            "{failed}"
+        );
+        assert!(!failed.in_step);
+        assert!(entries(&dir).is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_flipped_byte_leaves_nothing_behind_and_keeps_the_stream_in_step() {
+        let dir = scratch("flipped");
+        let body = data(1000);
+        let md5 = crate::header::md5_hex(&body);
+        let mut wire = body.clone();
+        wire[500] ^= 1;
+        wire.extend_from_slice(b"next");
+        let mut input = &wire[..];
+        let failed = receive_file(
+            &mut input,
+            &dir,
+            "f.bin",
+            1000,
+            Some(&md5),
+            &ProgressBar::hidden(),
+        )
+        .unwrap_err();
+        assert!(failed.reason.starts_with("md5 check failed"), "{failed}");
+        assert!(failed.in_step);
+        assert_eq!(input, b"next");
+        assert!(entries(&dir).is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_existing_file_survives_a_failed_receive() {
+        let dir = scratch("existing");
+        fs::write(dir.join("f.bin"), b"the old good file").unwrap();
+        let failed = receive_file(
+            &mut &b"new"[..],
+            &dir,
+            "f.bin",
+            10,
+            None,
+            &ProgressBar::hidden(),
+        );
+        assert!(failed.is_err());
+        assert_eq!(fs::read(dir.join("f.bin")).unwrap(), b"the old good file");
+        assert_eq!(entries(&dir), ["f.bin"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn md5_file_hashes_everything_and_rewinds() {
+        let dir = scratch("md5");
+        let body = data(2 * CHUNK + 3);
+        fs::write(dir.join("f"), &body).unwrap();
+        let mut file = File::open(dir.join("f")).unwrap();
+        let (size, md5) = md5_file(&mut file).unwrap();
+        assert_eq!(
+            (size, md5),
+            (body.len() as u64, crate::header::md5_hex(&body))
+        );
+        let mut sent = Vec::new();
+        send_body(&mut file, size, &mut sent, &ProgressBar::hidden()).unwrap();
+        assert_eq!(sent, body);
+        fs::remove_dir_all(dir).unwrap();
+    }
+}
