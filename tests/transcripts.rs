@@ -18,6 +18,9 @@ const LESSONS: &[&str] = &[
     "04_sticky_demo",
     "05_udp",
     "06_length_prefix",
+    "07_remote_cmd",
+    "08_json_header",
+    "09_file_header",
 ];
 
 fn expected_path(lesson: &str) -> std::path::PathBuf {
@@ -68,6 +71,35 @@ fn lesson_05_demo_prints_its_expected_transcript() {
 #[test]
 fn lesson_06_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("06_length_prefix");
+}
+
+/// Whether /bin/sh is dash, whose "not found" wording the expected files of 07 record
+/// (`sh: 1: no-such-command-07: not found`; bash as sh says `sh: line 1: …: command not
+/// found`). The commands themselves (echo, seq, sleep, yes, head) are the same everywhere.
+#[cfg(unix)]
+fn sh_is_dash() -> bool {
+    std::fs::canonicalize("/bin/sh").is_ok_and(|sh| sh.ends_with("dash"))
+}
+
+#[cfg(unix)]
+#[test]
+fn lesson_07_demo_prints_its_expected_transcript() {
+    if !sh_is_dash() {
+        eprintln!("skipped: /bin/sh is not dash, and the expected file records dash's wording");
+        return;
+    }
+    demo_prints_its_expected_transcript("07_remote_cmd");
+}
+
+#[cfg(unix)]
+#[test]
+fn lesson_08_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("08_json_header");
+}
+
+#[test]
+fn lesson_09_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("09_file_header");
 }
 
 #[test]
