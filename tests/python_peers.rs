@@ -188,3 +188,42 @@ fn lesson_06_client_reads_5_bytes_and_5_mb_from_the_python_framed_server() {
     );
     assert!(server.wait_success());
 }
+
+#[cfg(unix)]
+#[test]
+fn lesson_07_server_answers_the_notes_a_style_client() {
+    let mut server = Running::server(example("07_remote_cmd"), &["server", "--port", "0"]);
+    let port = server.port.to_string();
+    run(
+        python(),
+        &[&peer("cmd_client.py"), &port, "len", "seq 3000", "echo hi"],
+        "",
+    )
+    .stdout_eq("seq 3000: 13893 bytes, last line '3000'\necho hi: 3 bytes, last line 'hi'\n");
+    assert!(server
+        .line_containing("sh -c \"seq 3000\"")
+        .ends_with("exit status 0; answering with stdout"));
+    server.line_containing("said q: closing the connection");
+}
+
+#[cfg(unix)]
+#[test]
+fn lesson_08_server_answers_the_notes_c_style_client_with_a_real_md5() {
+    let server = Running::server(example("08_json_header"), &["server", "--port", "0"]);
+    let port = server.port.to_string();
+    run(
+        python(),
+        &[
+            &peer("cmd_client.py"),
+            &port,
+            "json",
+            "echo hello",
+            "seq 3000",
+        ],
+        "",
+    )
+    .stdout_eq(
+        "echo hello: 6 bytes, md5 b1946ac92492d2347c6235b4d2611184, last line 'hello'\n\
+         seq 3000: 13893 bytes, md5 ee9762749fc5338b6c9b0948d14219c7, last line '3000'\n",
+    );
+}

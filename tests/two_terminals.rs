@@ -307,3 +307,58 @@ fn lesson_06_server_survives_bad_headers_and_cut_frames_one_line_each() {
     let answer = socket_lessons::framing::read_frame(&mut stream).unwrap();
     assert_eq!(answer.as_deref(), Some(&b"ok\n"[..]));
 }
+
+#[cfg(unix)]
+#[test]
+fn lesson_07_client_prints_each_answer_whole() {
+    let server = Running::server(example("07_remote_cmd"), &["server", "--port", "0"]);
+    let port = server.port.to_string();
+    let out = snapbox::cmd::Command::new(example("07_remote_cmd"))
+        .args(["client", "--port", &port])
+        .stdin("echo one\nseq 2000\n\nprintf no-newline\nq\n")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let expected: String = std::iter::once("one\n".to_owned())
+        .chain((1..=2000).map(|i| format!("{i}\n")))
+        .chain(std::iter::once("no-newline\n".to_owned()))
+        .collect();
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+}
+
+#[cfg(unix)]
+#[test]
+fn lesson_07_server_kills_a_command_past_its_time_limit() {
+    let mut server = Running::server(
+        example("07_remote_cmd"),
+        &["server", "--port", "0", "--time-limit", "1"],
+    );
+    let port = server.port.to_string();
+    snapbox::cmd::Command::new(example("07_remote_cmd"))
+        .args(["client", "--port", &port])
+        .stdin("echo before; sleep 30\necho after\n")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout_eq("before\n[server: the command was killed after 1 s, its time limit]\nafter\n");
+    assert!(server
+        .line_containing("sh -c \"echo before")
+        .contains("killed after 1 s (time limit)"));
+}
+
+#[cfg(unix)]
+#[test]
+fn lesson_08_client_verifies_and_prints_each_answer() {
+    let server = Running::server(example("08_json_header"), &["server", "--port", "0"]);
+    let port = server.port.to_string();
+    snapbox::cmd::Command::new(example("08_json_header"))
+        .args(["client", "--port", &port])
+        .stdin("echo one\nno-such-command-08 2>/dev/null; echo two >&2\nq\n")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout_eq("one\ntwo\n");
+}
