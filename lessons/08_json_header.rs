@@ -64,7 +64,9 @@ struct Header {
     total_size: u64,
     /// `hashlib.md5(body).hexdigest()`.
     md5: String,
-    /// What the body is: `stdout` or `stderr`.
+    /// What the body is: `stdout` or `stderr`. Notes C 方案二 spells it `file_name` (and
+    /// notes D `filename`); both are read, and a header without it is still usable.
+    #[serde(default, alias = "file_name")]
     filename: String,
 }
 

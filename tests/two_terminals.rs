@@ -362,3 +362,32 @@ fn lesson_08_client_verifies_and_prints_each_answer() {
         .success()
         .stdout_eq("one\ntwo\n");
 }
+
+/// Notes C 方案二's server spells the name `file_name` and sends a placeholder md5: the 08
+/// client reads the header anyway and says the md5 is not one, for each answer.
+#[test]
+fn lesson_08_client_reads_a_notes_c_header_and_flags_its_placeholder_md5() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 1024];
+        while conn.read(&mut buf).unwrap_or(0) > 0 {
+            let header = br#"{"md5": "fdsaf2143254f", "file_name": "f1.txt", "total_size": 3}"#;
+            let mut wire = (header.len() as i32).to_le_bytes().to_vec();
+            wire.extend_from_slice(header);
+            wire.extend_from_slice(b"hi\n");
+            conn.write_all(&wire).unwrap();
+        }
+    });
+    snapbox::cmd::Command::new(example("08_json_header"))
+        .args(["client", "--port", &port])
+        .stdin("echo hi\necho hi\n")
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout_eq(
+            "[client] md5 check failed: the header's md5 \"fdsaf2143254f\" is not an md5 at all (32 hex digits); the body's is 764efa883dda1e11db47671c4a3bbd9e\n".repeat(2),
+        );
+    server.join().unwrap();
+}
