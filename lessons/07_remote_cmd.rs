@@ -84,7 +84,10 @@ fn main() -> Result<(), Report> {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Side::Server { at, time_limit }) => {
             let listener = at.listen(ListenOptions::new())?;
-            warn_unless_loopback(&listener)?;
+            // Not on loopback, this server gives a shell to anyone who reaches the port.
+            if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
+                say!(Transcript::server(), "{warning}");
+            }
             let limits = Limits {
                 time: Duration::from_secs(time_limit),
                 output: MAX_FRAME_LEN,
@@ -122,20 +125,6 @@ fn main() -> Result<(), Report> {
             Ok(())
         }
     }
-}
-
-/// The notes bind 127.0.0.1, which only this machine can reach. Anything else exposes a
-/// shell to the network, with no password: say so loudly.
-fn warn_unless_loopback(listener: &TcpListener) -> io::Result<()> {
-    let addr = listener.local_addr()?;
-    if !addr.ip().is_loopback() {
-        say!(
-            Transcript::server(),
-            "WARNING: {addr} is not a loopback address. Anyone who can reach this port can \
-             run any command as the user running this server, with no password."
-        );
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -102,13 +102,8 @@ fn main() -> Result<(), Report> {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Side::Server { at, time_limit }) => {
             let listener = at.listen(ListenOptions::new())?;
-            if !listener.local_addr()?.ip().is_loopback() {
-                say!(
-                    Transcript::server(),
-                    "WARNING: {} is not a loopback address. Anyone who can reach this port \
-                     can run any command as the user running this server, with no password.",
-                    listener.local_addr()?
-                );
+            if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
+                say!(Transcript::server(), "{warning}");
             }
             let limits = Limits {
                 time: Duration::from_secs(time_limit),

@@ -52,6 +52,19 @@ pub enum Stopped {
     OutputLimit(usize),
 }
 
+/// The line a command server prints when it listens on anything but loopback, or `None`.
+///
+/// The notes bind `127.0.0.1`, which only this machine can reach. Anything else exposes a
+/// shell to the network, with no password: lessons 07 and 08 print this as a warning.
+pub fn exposure_warning(listening_on: std::net::SocketAddr) -> Option<String> {
+    (!listening_on.ip().is_loopback()).then(|| {
+        format!(
+            "WARNING: {listening_on} is not a loopback address. Anyone who can reach this port \
+             can run any command as the user running this server, with no password."
+        )
+    })
+}
+
 /// Which of the command's streams an answer holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -308,6 +321,14 @@ mod tests {
         time: Duration::from_secs(20),
         output: 1 << 20,
     };
+
+    #[test]
+    fn only_a_non_loopback_address_gets_the_warning() {
+        assert_eq!(exposure_warning("127.0.0.1:9696".parse().unwrap()), None);
+        assert_eq!(exposure_warning("[::1]:9696".parse().unwrap()), None);
+        let warning = exposure_warning("0.0.0.0:9696".parse().unwrap()).unwrap();
+        assert!(warning.starts_with("WARNING: 0.0.0.0:9696 is not a loopback address"));
+    }
 
     #[test]
     fn stdout_is_the_answer_when_there_is_any() {
