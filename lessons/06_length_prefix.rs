@@ -89,20 +89,10 @@ fn serve(
     accepted: &Cue,
     finished: &Cue,
 ) -> Result<(), Report> {
-    let server = Transcript::server();
-    let mut served = 0;
-    while clients.is_none_or(|max| served < max) {
-        match listener.accept() {
-            Ok((conn, addr)) => {
-                say!(server, "accept -> a connection from {addr}");
-                accepted.give(); // demo only
-                serve_client(conn, addr, &server);
-            }
-            Err(e) => say!(server, "accept failed: {e}"),
-        }
-        finished.give(); // demo only
-        served += 1;
-    }
+    let server = &Transcript::server();
+    net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
+        serve_client(conn, addr, server)
+    });
     Ok(())
 }
 
@@ -143,7 +133,7 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, server: &Transcript) {
         say!(
             server,
             "write_frame: header {} + {}",
-            header_hex(output.len()),
+            framing::header_hex(output.len()),
             describe_ends(&output, 16)
         );
         if let Err(e) = write_frame(&mut conn, &output) {
@@ -151,10 +141,6 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, server: &Transcript) {
             return;
         }
     }
-}
-
-fn header_hex(len: usize) -> String {
-    framing::encode_len(len).map_or_else(|e| e.to_string(), |h| hex(&h))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -167,7 +153,7 @@ fn command(stream: &mut TcpStream, line: &[u8], client: &Transcript) -> Result<b
     say!(
         client,
         "write_frame: header {} + {}",
-        header_hex(line.len()),
+        framing::header_hex(line.len()),
         describe(line)
     );
     write_frame(stream, line)?;

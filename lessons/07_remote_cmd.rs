@@ -29,7 +29,7 @@
 
 use clap::{Parser, Subcommand};
 use socket_lessons::demo::{self, Cue};
-use socket_lessons::framing::{self, hex, read_frame, write_frame, MAX_FRAME_LEN};
+use socket_lessons::framing::{self, read_frame, write_frame, MAX_FRAME_LEN};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::shell::{self, Limits};
 use socket_lessons::transcript::{describe, describe_ends};
@@ -44,9 +44,6 @@ const COMMAND_MAX: usize = 8192;
 
 /// The word that ends a session (notes A §9.1).
 const QUIT: &[u8] = b"q";
-
-/// How the shell is named in the server's lines.
-const SHELL: &str = if cfg!(unix) { "sh -c" } else { "cmd /C" };
 
 /// The demo's time limit: short, so that the `sleep` scene ends quickly.
 const DEMO_TIME_LIMIT: Duration = Duration::from_secs(2);
@@ -140,20 +137,10 @@ fn serve(
     accepted: &Cue,
     finished: &Cue,
 ) -> Result<(), Report> {
-    let server = Transcript::server();
-    let mut served = 0;
-    while clients.is_none_or(|max| served < max) {
-        match listener.accept() {
-            Ok((conn, addr)) => {
-                say!(server, "accept -> a connection from {addr}");
-                accepted.give(); // demo only
-                serve_client(conn, addr, limits, &server);
-            }
-            Err(e) => say!(server, "accept failed: {e}"),
-        }
-        finished.give(); // demo only
-        served += 1;
-    }
+    let server = &Transcript::server();
+    net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
+        serve_client(conn, addr, limits, server)
+    });
     Ok(())
 }
 
@@ -183,30 +170,13 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, limits: Limits, server: &
             return;
         }
 
-        // 2. run it. The notes decode with UTF-8 and die on anything else (their
-        // `except Exception: break` drops the client); here it is an answer like any other.
-        let answer = match std::str::from_utf8(request) {
-            Err(_) => {
-                say!(server, "not UTF-8: answering with an error");
-                b"error: the command is not UTF-8 text\n".to_vec()
-            }
-            Ok(line) => match shell::run(line, limits) {
-                Ok(outcome) => {
-                    let (answer, source) = outcome.answer(MAX_FRAME_LEN);
-                    say!(
-                        server,
-                        "{SHELL} {line:?}: {}; answering with {}",
-                        outcome.summary(),
-                        source.name()
-                    );
-                    answer
-                }
-                Err(e) => {
-                    say!(server, "{e}");
-                    format!("error: {e}\n").into_bytes()
-                }
-            },
-        };
+        // 2. run it through the shell (shell::answer_request): stdout, or stderr when stdout
+        // is empty, as notes A §9.1 chooses; killed past the time limit or the output limit.
+        // Bytes that are not UTF-8 get an error answer: the notes' `cmd.decode('utf-8')`
+        // raises, and their `except Exception: break` drops the client.
+        let answer = shell::answer_request(request, limits, MAX_FRAME_LEN);
+        say!(server, "{}", answer.log);
+        let answer = answer.body;
 
         // 3. answer with one frame: header and body in one write, not the notes' two sends
         // (`send` may also send only part; write_frame goes on until every byte is out, like
@@ -214,7 +184,7 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, limits: Limits, server: &
         say!(
             server,
             "write_frame: header {} + {} bytes",
-            header_hex(answer.len()),
+            framing::header_hex(answer.len()),
             answer.len()
         );
         if let Err(e) = write_frame(&mut conn, &answer) {
@@ -222,10 +192,6 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, limits: Limits, server: &
             return;
         }
     }
-}
-
-fn header_hex(len: usize) -> String {
-    framing::encode_len(len).map_or_else(|e| e.to_string(), |h| hex(&h))
 }
 
 // ---------------------------------------------------------------------------------------

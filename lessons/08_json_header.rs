@@ -153,20 +153,10 @@ fn serve(
     accepted: &Cue,
     finished: &Cue,
 ) -> Result<(), Report> {
-    let server = Transcript::server();
-    let mut served = 0;
-    while clients.is_none_or(|max| served < max) {
-        match listener.accept() {
-            Ok((conn, addr)) => {
-                say!(server, "accept -> a connection from {addr}");
-                accepted.give(); // demo only
-                serve_client(conn, addr, limits, &server);
-            }
-            Err(e) => say!(server, "accept failed: {e}"),
-        }
-        finished.give(); // demo only
-        served += 1;
-    }
+    let server = &Transcript::server();
+    net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
+        serve_client(conn, addr, limits, server)
+    });
     Ok(())
 }
 
@@ -192,17 +182,9 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, limits: Limits, server: &
             return;
         }
 
-        // 2. run it (lesson 07's rules: time limit, output limit, stdout or else stderr).
-        let (body, source) = match std::str::from_utf8(request) {
-            Err(_) => (
-                b"error: the command is not UTF-8 text\n".to_vec(),
-                shell::Source::Stderr,
-            ),
-            Ok(line) => match shell::run(line, limits) {
-                Ok(outcome) => outcome.answer(MAX_FRAME_LEN),
-                Err(e) => (format!("error: {e}\n").into_bytes(), shell::Source::Stderr),
-            },
-        };
+        // 2. run it, by lesson 07's rules (time limit, output limit, stdout or else stderr).
+        let shell::Answer { body, source, .. } =
+            shell::answer_request(request, limits, MAX_FRAME_LEN);
 
         // 3. make the header: the size and md5 of the very bytes that follow.
         let header = Header {

@@ -43,7 +43,7 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::files::{self, check_name, md5_file, receive_file, send_body, Failed};
-use socket_lessons::header::{self, hex, md5_hex, read_header, write_header};
+use socket_lessons::header::{self, hex, md5_hex, read_header, write_header, write_message};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::{say, Endpoint, Report, Transcript};
 use std::fs::{self, File};
@@ -102,35 +102,34 @@ struct UploadHeader<'a> {
 /// The server's answer to an upload (this lesson's addition; notes C's server sends none).
 #[derive(Serialize, Deserialize, Debug, Default)]
 struct Verdict {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     saved: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     filename: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     filesize: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     md5: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
-/// Any file header of the notes, as read: each field under every name the notes use.
+/// Any file header of the notes, as read: each field under every name the notes use. A
+/// missing field is `None` (serde's rule for `Option`), and the checks below say which.
 #[derive(Deserialize, Debug, Default)]
 struct FileHeader {
     /// notes C/D `filename`, notes A `file_name`.
-    #[serde(default, rename = "filename", alias = "file_name")]
+    #[serde(rename = "filename", alias = "file_name")]
     name: Option<String>,
     /// notes A: the extension, kept apart from `file_name`.
-    #[serde(default)]
     file_type: Option<String>,
     /// notes C upload `filesize`, notes C/D `total_size`, notes A `data_all`.
-    #[serde(default, rename = "filesize", alias = "total_size", alias = "data_all")]
+    #[serde(rename = "filesize", alias = "total_size", alias = "data_all")]
     size: Option<u64>,
     /// notes C/D `md5`, notes A `file_hex`.
-    #[serde(default, alias = "file_hex")]
+    #[serde(alias = "file_hex")]
     md5: Option<String>,
     /// A refusal (this lesson's server).
-    #[serde(default)]
     error: Option<String>,
 }
 
@@ -219,9 +218,8 @@ fn main() -> Result<(), Report> {
             let client = Transcript::client();
             let mut failures = 0;
             for name in &names {
-                match download(&mut stream, name, &dir, true, &client)? {
-                    Fetched::Saved | Fetched::Refused => {}
-                    Fetched::Failed => failures += 1,
+                if !download(&mut stream, name, &dir, true, &client)? {
+                    failures += 1;
                 }
             }
             if failures > 0 {
@@ -260,20 +258,10 @@ fn serve(
     accepted: &Cue,
     finished: &Cue,
 ) -> Result<(), Report> {
-    let server = Transcript::server();
-    let mut served = 0;
-    while clients.is_none_or(|max| served < max) {
-        match listener.accept() {
-            Ok((conn, addr)) => {
-                say!(server, "accept -> a connection from {addr}");
-                accepted.give(); // demo only
-                serve_client(conn, addr, dir, bars, &server);
-            }
-            Err(e) => say!(server, "accept failed: {e}"),
-        }
-        finished.give(); // demo only
-        served += 1;
-    }
+    let server = &Transcript::server();
+    net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
+        serve_client(conn, addr, dir, bars, server)
+    });
     Ok(())
 }
 
@@ -530,23 +518,15 @@ fn bar(show: bool, size: u64, name: &str) -> ProgressBar {
 // The clients
 // ---------------------------------------------------------------------------------------
 
-/// How a download ended.
-enum Fetched {
-    Saved,
-    /// The server answered with an error header; the connection goes on.
-    Refused,
-    /// The transfer failed; nothing was saved.
-    Failed,
-}
-
-/// Asks for `name`, receives it into `dir`. `Err` only when the connection is unusable.
+/// Asks for `name`, receives it into `dir`. `Ok(true)`: saved; `Ok(false)`: refused by the
+/// server or failed its md5, the connection still usable; `Err`: the connection is not.
 fn download(
     stream: &mut TcpStream,
     name: &str,
     dir: &Path,
     bars: bool,
     client: &Transcript,
-) -> Result<Fetched, Report> {
+) -> Result<bool, Report> {
     say!(client, "download {name:?}");
     // 1. the request: the bare name, in one write (notes A §9.2).
     stream.write_all(name.as_bytes())?;
@@ -557,7 +537,7 @@ fn download(
     };
     if let Some(error) = &header.error {
         say!(client, "the server refused: {error}");
-        return Ok(Fetched::Refused);
+        return Ok(false);
     }
     let (size, saved_as) = match header.size().and_then(|s| Ok((s, header.full_name()?))) {
         Ok(found) => found,
@@ -594,12 +574,12 @@ fn download(
                     " (no md5 to check)"
                 }
             );
-            Ok(Fetched::Saved)
+            Ok(true)
         }
         Err(failed) => {
             say!(client, "{failed}");
             if failed.in_step {
-                Ok(Fetched::Failed)
+                Ok(false)
             } else {
                 Err(Report::msg("the connection is broken; giving up"))
             }
@@ -813,26 +793,23 @@ fn bad_requests(
     on_finished: &demo::OnCue,
 ) -> Result<(), Report> {
     let md5 = md5_hex(body);
-    let upload_header = |name: &str, size: u64| {
+    // Length + header + body, as write_message sends them; a bad header is just bytes.
+    let message = |json: &[u8], body: &[u8]| {
+        let mut wire = Vec::new();
+        // Writing into a Vec cannot fail.
+        write_message(&mut wire, json, body).expect("a Vec takes every byte");
+        wire
+    };
+    // A header for the whole file, followed by `sent`: all of it, or not quite.
+    let upload = |name: &str, sent: &[u8]| {
         let json = header::encode(&UploadHeader {
             filepath: ".",
             filename: name,
-            filesize: size,
+            filesize: body.len() as u64,
             md5: &md5,
         })
         .expect("a small header encodes");
-        let mut wire = (json.len() as i32).to_le_bytes().to_vec();
-        wire.extend_from_slice(&json);
-        wire
-    };
-    let with_body = |mut wire: Vec<u8>, body: &[u8]| {
-        wire.extend_from_slice(body);
-        wire
-    };
-    let raw_header = |json: &[u8]| {
-        let mut wire = (json.len() as i32).to_le_bytes().to_vec();
-        wire.extend_from_slice(json);
-        wire
+        message(&json, sent)
     };
     let mut flipped = body.to_vec();
     flipped[123_456] ^= 0x01;
@@ -842,26 +819,20 @@ fn bad_requests(
         ("upload with header length -1", b"\xff\xff\xff\xff".to_vec()),
         (
             "upload with a header that is not JSON",
-            raw_header(b"filename=x.bin"),
+            message(b"filename=x.bin", b""),
         ),
         (
             "upload with a header without a size",
-            raw_header(br#"{"filepath":".","filename":"x.bin"}"#),
+            message(br#"{"filepath":".","filename":"x.bin"}"#, b""),
         ),
-        (
-            "upload named \"../evil.bin\"",
-            with_body(upload_header("../evil.bin", body.len() as u64), body),
-        ),
+        ("upload named \"../evil.bin\"", upload("../evil.bin", body)),
         (
             "upload whose body is one byte short",
-            with_body(
-                upload_header("short.bin", body.len() as u64),
-                &body[..body.len() - 1],
-            ),
+            upload("short.bin", &body[..body.len() - 1]),
         ),
         (
             "upload with one byte flipped (byte 123456)",
-            with_body(upload_header("flipped.bin", body.len() as u64), &flipped),
+            upload("flipped.bin", &flipped),
         ),
     ];
     let client = Transcript::client();

@@ -60,6 +60,11 @@ pub fn encode_len(len: usize) -> io::Result<[u8; LEN_PREFIX_BYTES]> {
     Ok((len as i32).to_le_bytes())
 }
 
+/// The header for `len` as hex, for a transcript line (`44 04 00 00`), or why there is none.
+pub fn header_hex(len: usize) -> String {
+    encode_len(len).map_or_else(|e| e.to_string(), |h| hex(&h))
+}
+
 /// The body length a header announces, checked: `struct.unpack('i', header)[0]`, refused
 /// when negative or over `max`.
 pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usize> {

@@ -5,6 +5,8 @@
 //! the very problem notes A §5 端口占用问题解决方案 teaches ("Address already in use" after a
 //! restart). Here the option is a visible, named choice: [`ListenOptions::reuse_address`].
 
+use crate::demo::Cue;
+use crate::{say, Transcript};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -222,6 +224,38 @@ pub fn wait_for_bytes(
         // Some bytes are there, not all: the rest is on its way (loopback delivers within
         // microseconds; Nagle may hold a small second segment until the first is ACKed).
         std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// The connection loop of the notes' servers (notes A §8, notes C 第三版): accept a
+/// client, say who it is, serve it until it is done, then accept the next. One client at a
+/// time, as in the notes; lesson 11 serves several at once.
+///
+/// `clients` is how many to serve before returning (`None`: forever). `accepted` is given
+/// after each accept line and `finished` after each client, for a demo that must order its
+/// lines around them; in two-terminal mode both are [`Cue::off`].
+pub fn serve_in_turn(
+    listener: &TcpListener,
+    clients: Option<usize>,
+    accepted: &Cue,
+    finished: &Cue,
+    mut serve_client: impl FnMut(TcpStream, SocketAddr),
+) {
+    let server = Transcript::server();
+    let mut served = 0;
+    while clients.is_none_or(|max| served < max) {
+        match listener.accept() {
+            Ok((conn, addr)) => {
+                say!(server, "accept -> a connection from {addr}");
+                accepted.give(); // demo only
+                serve_client(conn, addr);
+            }
+            // A failed accept (the client reset before it was accepted, too many open
+            // files) costs a line, not the server.
+            Err(e) => say!(server, "accept failed: {e}"),
+        }
+        finished.give(); // demo only
+        served += 1;
     }
 }
 

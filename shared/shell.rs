@@ -180,6 +180,50 @@ fn shell_command(line: &str) -> Command {
     }
 }
 
+/// A client's request, answered the notes' way, and a line saying what happened.
+#[derive(Debug)]
+pub struct Answer {
+    /// What to send back: the command's stdout, or its stderr, or a one-line error.
+    pub body: Vec<u8>,
+    /// Which stream `body` is (an error counts as stderr).
+    pub source: Source,
+    /// For the server's log: `sh -c "echo hi": exit status 0; answering with stdout`.
+    pub log: String,
+}
+
+/// Runs a request as lessons 07 and 08 do: the bytes must be UTF-8 (the notes'
+/// `cmd.decode('utf-8')`, which raises on anything else and drops the client; here it is
+/// an error answer like any other), then [`run`] under `limits`, then
+/// [`Outcome::answer`], at most `max` bytes.
+pub fn answer_request(request: &[u8], limits: Limits, max: usize) -> Answer {
+    let error = |text: String, log: String| Answer {
+        body: format!("error: {text}\n").into_bytes(),
+        source: Source::Stderr,
+        log,
+    };
+    let Ok(line) = std::str::from_utf8(request) else {
+        return error(
+            "the command is not UTF-8 text".into(),
+            "not UTF-8: answering with an error".into(),
+        );
+    };
+    match run(line, limits) {
+        Ok(outcome) => {
+            let (body, source) = outcome.answer(max);
+            let log = format!(
+                "{SHELL} {line:?}: {}; answering with {}",
+                outcome.summary(),
+                source.name()
+            );
+            Answer { body, source, log }
+        }
+        Err(e) => error(e.to_string(), e.to_string()),
+    }
+}
+
+/// How the shell is named in log lines.
+const SHELL: &str = if cfg!(unix) { "sh -c" } else { "cmd /C" };
+
 /// Kills the command and everything it started.
 fn kill(child: &mut Child) {
     #[cfg(unix)]
@@ -328,6 +372,13 @@ mod tests {
         assert_eq!(exposure_warning("[::1]:9696".parse().unwrap()), None);
         let warning = exposure_warning("0.0.0.0:9696".parse().unwrap()).unwrap();
         assert!(warning.starts_with("WARNING: 0.0.0.0:9696 is not a loopback address"));
+    }
+
+    #[test]
+    fn a_request_that_is_not_utf8_is_answered_with_an_error() {
+        let answer = answer_request(b"echo caf\xe9", ROOMY, 1000);
+        assert_eq!(answer.body, b"error: the command is not UTF-8 text\n");
+        assert_eq!(answer.log, "not UTF-8: answering with an error");
     }
 
     #[test]

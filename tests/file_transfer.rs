@@ -390,3 +390,31 @@ fn the_client_saves_nothing_from_a_server_that_lies() {
         );
     }
 }
+
+#[test]
+fn a_refused_download_is_one_line_and_a_failing_exit_status() {
+    let scratch = Scratch::new("refused");
+    let (served, saved) = (scratch.sub("served"), scratch.sub("saved"));
+    fs::write(served.join("here.txt"), b"here\n").unwrap();
+    let server = Running::server(
+        example("09_file_header"),
+        &["server", "--port", "0", "--dir", Scratch::arg(&served)],
+    );
+    let port = server.port.to_string();
+    snapbox::cmd::Command::new(example("09_file_header"))
+        .args(["download", "--port", &port, "--dir", Scratch::arg(&saved)])
+        .args(["missing.txt", "here.txt"])
+        .timeout(Duration::from_secs(60))
+        .with_assert(common::assert())
+        .assert()
+        .failure()
+        .stdout_eq(
+            "[client] download \"missing.txt\"\n\
+             [client] the server refused: no such file: \"missing.txt\"\n\
+             [client] download \"here.txt\"\n\
+             [client] header: \"here.txt\", 5 bytes, md5 [..]\n\
+             [client] saved \"here.txt\": 5 bytes, md5 [..] (matches)\n",
+        )
+        .stderr_eq("Error: 1 download(s) failed\n");
+    assert_eq!(listing(&saved), ["here.txt"]);
+}
