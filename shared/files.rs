@@ -376,7 +376,7 @@ struct Sink {
 
 impl Sink {
     fn write_chunk(&mut self, data: &[u8]) -> io::Result<()> {
-        if self.direct && data.len() % DIRECT_ALIGN != 0 {
+        if self.direct && !data.len().is_multiple_of(DIRECT_ALIGN) {
             self.stop_direct()?;
         }
         match self.file.write_all(data) {

@@ -15,11 +15,13 @@
 //! | [`commands`] | portable built-in commands (`seq`, `echo`, `bytes`) with outputs of known size, for the command servers | `subprocess.Popen(cmd, shell=True)`
 //! | [`shell`] | a client's command line run through the shell with a time limit and an output limit, both pipes read at once | `subprocess.Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE)` |
 //! | [`udp`] | UDP sockets, datagrams received with truncation reported (MSG_TRUNC) and, on Linux, the bytes lost counted | `socket(AF_INET, SOCK_DGRAM)`, `recvfrom`
+//! | [`auth`] | challenge–response with HMAC-MD5 or HMAC-SHA-256 (the `hmac` crate), constant-time verification, random challenges | `hmac.new(key, msg).digest()`, `os.urandom(32)` |
 //! | [`cli`] | the `server` / `client` subcommands with `--host` / `--port`, stdin lines, a readable error type | `input()`, hard-coded addresses |
 //!
 //! The library returns [`std::io::Result`] wherever the OS is involved; lessons turn errors
 //! into a [`cli::Report`] with `?` and print them as one readable line.
 
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod demo;

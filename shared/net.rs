@@ -187,6 +187,89 @@ pub fn read_within(
     }
 }
 
+/// How [`read_exact_within`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filled {
+    /// Every byte asked for arrived.
+    Full,
+    /// The peer closed after this many bytes.
+    Ended(usize),
+    /// The time limit ran out after this many bytes.
+    TimedOut(usize),
+}
+
+/// Reads exactly `buf.len()` bytes unless the peer closes first or `limit` (for the whole
+/// read, not per `recv`) runs out, and says which happened and after how many bytes.
+///
+/// `read_exact` alone cannot tell a short message from a slow one, and a server that waits
+/// without a limit can be held forever by a client that sends nothing. The stream is
+/// blocking again afterwards.
+pub fn read_exact_within(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    limit: std::time::Duration,
+) -> io::Result<Filled> {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + limit;
+    let mut got = 0;
+    let result = loop {
+        if got == buf.len() {
+            break Ok(Filled::Full);
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break Ok(Filled::TimedOut(got));
+        }
+        stream.set_read_timeout(Some(left))?;
+        match stream.read(&mut buf[got..]) {
+            Ok(0) => break Ok(Filled::Ended(got)),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                break Ok(Filled::TimedOut(got))
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    stream.set_read_timeout(None)?;
+    result
+}
+
+/// Closes a connection without losing what was just sent: shut down the sending half (FIN
+/// after the queued bytes), then read and drop whatever the peer still sends, until it
+/// closes, `max` bytes or `limit`, whichever comes first.
+///
+/// Closing a socket that has unread bytes makes the OS send a reset (RST) instead, and a
+/// reset may overtake the last bytes sent: the peer's `recv` can fail with "connection
+/// reset" before it reads them. A server that refuses a client and closes at once risks
+/// exactly that when the client sent more than was read. (Web servers call this a
+/// lingering close.)
+pub fn close_gently(mut stream: TcpStream, limit: std::time::Duration, max: usize) {
+    use std::io::Read;
+    // Errors here only mean the peer is already gone: nothing left to protect.
+    if stream.shutdown(std::net::Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = std::time::Instant::now() + limit;
+    let mut buf = [0u8; 4096];
+    let mut dropped = 0;
+    while dropped < max {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => dropped += n,
+        }
+    }
+}
+
 /// Waits until at least `n` bytes are queued in `stream`'s receive buffer, without taking
 /// them (MSG_PEEK), and returns how many are there.
 ///

@@ -1,6 +1,6 @@
 //! Every lesson's demo, run as the real example binary, prints exactly its expected
-//! transcript (tests/expected/NN_name.stdout, ports masked as [PORT]); and every lesson's
-//! doc page shows that very file.
+//! transcript (tests/expected/NN_name.stdout; ports and values random by nature are masked,
+//! see `common::redactions`); and every lesson's doc page shows that very file.
 //!
 //! After a deliberate change to a lesson's output: `SNAPSHOTS=overwrite cargo test --test
 //! transcripts` rewrites the expected files and the doc blocks; review the diff.
@@ -21,6 +21,7 @@ const LESSONS: &[&str] = &[
     "07_remote_cmd",
     "08_json_header",
     "09_file_header",
+    "10_hmac_auth",
 ];
 
 fn expected_path(lesson: &str) -> std::path::PathBuf {
@@ -100,6 +101,11 @@ fn lesson_08_demo_prints_its_expected_transcript() {
 #[test]
 fn lesson_09_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("09_file_header");
+}
+
+#[test]
+fn lesson_10_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("10_hmac_auth");
 }
 
 #[test]

@@ -35,19 +35,27 @@ pub fn example(name: &str) -> PathBuf {
         .clone()
 }
 
-/// What the expected files mask: ports and nothing else. `127.0.0.1:41234` and
-/// `[::1]:41234` become `127.0.0.1:[PORT]` and `[::1]:[PORT]`.
+/// What the expected files mask, and nothing else:
+/// - ports: `127.0.0.1:41234` and `[::1]:41234` become `127.0.0.1:[PORT]` and `[::1]:[PORT]`;
+/// - lesson 10's random challenge and the answers computed from it, shown as their first
+///   8 bytes in hex: `challenge 3f…` becomes `challenge [NONCE]…`, `answer 9a…`
+///   becomes `answer [HMAC]…`.
 pub fn redactions() -> snapbox::Redactions {
     let mut r = snapbox::Redactions::new();
-    r.insert(
+    let mut mask = |placeholder: &'static str, pattern: &str| {
+        r.insert(placeholder, regex::Regex::new(pattern).unwrap())
+            .unwrap();
+    };
+    mask(
         "[PORT]",
-        regex::Regex::new(r"(?:127\.0\.0\.1|\[::1\]):(?<redacted>[0-9]{1,5})").unwrap(),
-    )
-    .unwrap();
+        r"(?:127\.0\.0\.1|\[::1\]):(?<redacted>[0-9]{1,5})",
+    );
+    mask("[NONCE]", r"challenge (?<redacted>[0-9a-f]{16})…");
+    mask("[HMAC]", r"answer (?<redacted>[0-9a-f]{16})…");
     r
 }
 
-/// snapbox assertions with the port mask; `SNAPSHOTS=overwrite cargo test` rewrites the
+/// snapbox assertions with those masks; `SNAPSHOTS=overwrite cargo test` rewrites the
 /// expected files.
 pub fn assert() -> snapbox::Assert {
     snapbox::Assert::new()

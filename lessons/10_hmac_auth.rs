@@ -1,0 +1,435 @@
+//! # Lesson 10: is this client one of ours? Challenge and HMAC answer
+//!
+//! Follows notes E §6 socket进阶, 验证客户端合法性: before serving a client, the server
+//! sends 32 random bytes; a client that knows the shared secret answers with
+//! HMAC(secret, challenge); the server computes the same and compares. The secret itself
+//! never crosses the wire, and a recorded answer is useless next time (new challenge).
+//!
+//! What to look at:
+//! - a fresh challenge per connection (the notes make one before `accept`, which is fine
+//!   for their one client and a replay hole the moment someone loops around `accept`);
+//! - the answer read with a length and a time limit: a short answer is a refusal, not a
+//!   wait forever, and not a `recv(16)` that happens to return 8 bytes;
+//! - the comparison in constant time (`verify`), where the notes use `!=`;
+//! - a verdict byte sent back, so the client knows (the notes' server only prints it);
+//! - where the check sits: after it, the session is the plain echo of lesson 02, and
+//!   nothing protects those bytes (see the doc: that is TLS's job).
+//!
+//! Wire format (notes E, plus the verdict byte):
+//!
+//! ```text
+//! server ── 32 random bytes ──────────────────────────────▶ client
+//! server ◀── HMAC-MD5(secret, challenge): 16 bytes ──────── client   (32 with --digest sha256)
+//! server ── b"+" legitimate, then the echo  |  b"-" refused, then close ──▶ client
+//! ```
+//!
+//! Run it:
+//! - `cargo run --example 10_hmac_auth`: the demo, a legitimate client, one with the wrong
+//!   secret, one that sends a short answer;
+//! - terminal 1: `SOCKET_LESSONS_SECRET=… cargo run --example 10_hmac_auth -- server`,
+//!   terminal 2: `SOCKET_LESSONS_SECRET=… cargo run --example 10_hmac_auth -- client`, then
+//!   type lines for the echo, `q` to quit (or pass `--secret …` on both sides).
+//!
+//! Previous: lesson 09, files with a header. Next: lesson 11, several clients at once.
+
+use clap::{Args, Parser, Subcommand};
+use socket_lessons::auth::{self, Digest, CHALLENGE_LEN, LEGITIMATE, REFUSED};
+use socket_lessons::demo::{self, Cue};
+use socket_lessons::net::{self, Filled, ListenOptions};
+use socket_lessons::transcript::describe;
+use socket_lessons::{commands, say, Endpoint, Input, Report, Transcript};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+/// The echo's `recv(1024)`, as in lesson 02.
+const RECV_SIZE: usize = 1024;
+
+/// The word that ends the echo session.
+const QUIT: &[u8] = b"q";
+
+/// How long the server waits for the whole answer. A client that connects and says
+/// nothing must not hold a one-client-at-a-time server forever.
+const ANSWER_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// After a refusal, how long and how much the server reads and drops before closing (see
+/// `net::close_gently`).
+const DRAIN_TIME_LIMIT: Duration = Duration::from_secs(1);
+const DRAIN_MAX: usize = 64 * 1024;
+
+/// The secret of the demo: the notes' own `salt = b"hi, I'm salt."`. Only the demo has a
+/// built-in secret; the two-terminal mode takes it from `--secret` or the environment.
+const DEMO_SECRET: &[u8] = b"hi, I'm salt.";
+
+/// The wrong secret of the demo: the notes' 假的客户端 uses `"大家好,我是假盐"`.
+const DEMO_WRONG_SECRET: &str = "大家好,我是假盐";
+
+/// Lesson 10: challenge–response client authentication with HMAC (notes E §6 验证客户端合法性).
+///
+/// With no subcommand, runs the server and three clients in one process: one that knows the
+/// secret (and then uses the echo), one with the wrong secret, one that sends a short
+/// answer. For two terminals: start `server` first, then `client`, both with the same
+/// secret (`--secret` or SOCKET_LESSONS_SECRET) and the same `--digest`.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first): challenge each client, then echo for the
+    /// legitimate ones.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        #[command(flatten)]
+        key: Key,
+    },
+    /// Run only the client: answer the challenge, then type lines for the echo; `q` quits.
+    Client {
+        #[command(flatten)]
+        at: Endpoint,
+        #[command(flatten)]
+        key: Key,
+    },
+}
+
+/// What both sides must agree on.
+#[derive(Args)]
+struct Key {
+    /// The shared secret. Prefer the environment variable: a command line is visible to
+    /// every user of the machine (`ps`).
+    #[arg(long, env = "SOCKET_LESSONS_SECRET", hide_env_values = true)]
+    secret: String,
+    /// The hash under the HMAC: md5 is what the notes' Python programs compute (kept for
+    /// them); sha256 is the modern choice.
+    #[arg(long, value_enum, default_value_t = Digest::Md5)]
+    digest: Digest,
+}
+
+fn main() -> Result<(), Report> {
+    match Cli::parse().side {
+        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+        Some(Side::Server { at, key }) => {
+            let listener = at.listen(ListenOptions::new())?;
+            serve(
+                &listener,
+                None,
+                key.secret.as_bytes(),
+                key.digest,
+                &Cue::off(),
+            );
+            Ok(())
+        }
+        Some(Side::Client { at, key }) => {
+            let stream = at.connect()?;
+            let client = Transcript::client();
+            match prove(stream, key.secret.as_bytes(), key.digest, &client)? {
+                Proved::Legitimate(stream) => {
+                    echo_client(stream, Input::stdin("message for the server :>>>> "), &client)
+                }
+                Proved::Refused => Err(Report::msg(
+                    "the server refused our answer: is the secret (or --digest) the same on both sides?",
+                )),
+                Proved::NoVerdict => Ok(()),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------
+
+/// One client at a time (lesson 03's loop): check it, then echo for it if it passed.
+fn serve(
+    listener: &TcpListener,
+    clients: Option<usize>,
+    secret: &[u8],
+    digest: Digest,
+    finished: &Cue,
+) {
+    net::serve_in_turn(listener, clients, &Cue::off(), finished, |conn, addr| {
+        let server = Transcript::server();
+        match check(conn, addr, secret, digest, &server) {
+            Ok(Some(conn)) => echo(conn, addr, &server),
+            Ok(None) => {}
+            Err(e) => say!(server, "{addr}: {e}; next client"),
+        }
+    });
+}
+
+/// The check of notes E §6, before any service. Returns the connection when the client
+/// proved it knows the secret; otherwise sends the refusal, closes, and returns `None`.
+fn check(
+    mut conn: TcpStream,
+    addr: SocketAddr,
+    secret: &[u8],
+    digest: Digest,
+    server: &Transcript,
+) -> io::Result<Option<TcpStream>> {
+    // 1. A new challenge for this connection: os.urandom(32) in the notes.
+    let challenge = auth::challenge()?;
+    say!(
+        server,
+        "send challenge {} ({CHALLENGE_LEN} random bytes)",
+        auth::hex_start(&challenge, 8)
+    );
+    conn.write_all(&challenge)?;
+
+    // 2. The answer: exactly answer_len bytes, within a time limit. The notes' `recv(16)`
+    //    may return fewer bytes than the client sent (a short read) and so refuse a good
+    //    client, and it waits forever for one that sends nothing.
+    let mut answer = vec![0u8; digest.answer_len()];
+    let want = answer.len();
+    let problem = match net::read_exact_within(&mut conn, &mut answer, ANSWER_TIME_LIMIT)? {
+        Filled::Full => {
+            say!(
+                server,
+                "recv answer {} ({want} bytes)",
+                auth::hex_start(&answer, 8)
+            );
+            // 3. Compute the same HMAC and compare, in constant time.
+            if digest.verify(secret, &challenge, &answer) {
+                None
+            } else {
+                Some(format!("the answer is not {digest}(secret, challenge)"))
+            }
+        }
+        Filled::Ended(got) => Some(format!(
+            "the answer ended after {got} of {want} bytes (the client closed)"
+        )),
+        Filled::TimedOut(got) => Some(format!(
+            "{got} of {want} answer bytes within {} s",
+            ANSWER_TIME_LIMIT.as_secs()
+        )),
+    };
+
+    // 4. The verdict: printed, as the notes do, and sent, which they do not.
+    match problem {
+        None => {
+            say!(
+                server,
+                "legitimate: {addr} knows the secret; echo from here on"
+            );
+            conn.write_all(&[LEGITIMATE])?;
+            Ok(Some(conn))
+        }
+        Some(why) => {
+            say!(server, "refused: {why}; closing");
+            // The client may have gone already: the verdict is a courtesy, not a need.
+            let _ = conn.write_all(&[REFUSED]);
+            net::close_gently(conn, DRAIN_TIME_LIMIT, DRAIN_MAX);
+            Ok(None)
+        }
+    }
+}
+
+/// What a legitimate client gets: lesson 02's upper-case echo. Nothing below this line is
+/// authenticated: the check above proved who opened the connection, not who sends each
+/// later byte (an attacker on the path could inject them; TLS is how that is closed).
+fn echo(mut conn: TcpStream, addr: SocketAddr, server: &Transcript) {
+    let mut buf = [0u8; RECV_SIZE];
+    loop {
+        // SIMPLIFICATION: one recv is one message, as in lesson 02 (short lines only).
+        let n = match conn.read(&mut buf) {
+            Ok(0) => {
+                say!(server, "recv -> 0 bytes: {addr} closed the connection");
+                return;
+            }
+            Ok(n) => n,
+            Err(e) => {
+                say!(server, "recv failed: {addr} is gone ({e})");
+                return;
+            }
+        };
+        let data = &buf[..n];
+        say!(server, "recv {}", describe(data));
+        if data == QUIT {
+            say!(server, "{addr} said q: closing this connection");
+            return;
+        }
+        if let Err(e) = conn.write_all(&commands::upper(data)) {
+            say!(server, "send failed: {addr} is gone ({e})");
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------------
+
+/// How the client's proof went.
+enum Proved {
+    /// The server sent `+`: the connection is ours to use.
+    Legitimate(TcpStream),
+    /// The server sent `-`.
+    Refused,
+    /// The server closed without a verdict: the notes' server does that, whatever it
+    /// decided (it prints 合法连接 or 连接不合法 on its own side only).
+    NoVerdict,
+}
+
+/// The client's half of notes E §6: read the challenge, answer it, read the verdict.
+fn prove(
+    mut stream: TcpStream,
+    secret: &[u8],
+    digest: Digest,
+    client: &Transcript,
+) -> Result<Proved, Report> {
+    // 1. The challenge: exactly 32 bytes. The notes' `recv(32)` may return fewer.
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    match net::read_exact_within(&mut stream, &mut challenge, ANSWER_TIME_LIMIT)? {
+        Filled::Full => {}
+        Filled::Ended(got) | Filled::TimedOut(got) => {
+            return Err(Report::msg(format!(
+                "expected a {CHALLENGE_LEN}-byte challenge, got {got} bytes: is this an \
+                 authenticating server?"
+            )))
+        }
+    }
+    say!(client, "recv challenge {}", auth::hex_start(&challenge, 8));
+
+    // 2. The answer: HMAC(secret, challenge), sent whole.
+    let answer = digest.answer(secret, &challenge);
+    say!(
+        client,
+        "send answer {} ({digest}, {} bytes)",
+        auth::hex_start(&answer, 8),
+        answer.len()
+    );
+    stream.write_all(&answer)?;
+
+    // 3. The verdict byte.
+    read_verdict(stream, client)
+}
+
+fn read_verdict(mut stream: TcpStream, client: &Transcript) -> Result<Proved, Report> {
+    let mut verdict = [0u8; 1];
+    let proved = match stream.read(&mut verdict)? {
+        0 => {
+            say!(
+                client,
+                "the server closed without a verdict (the notes' server sends none; \
+                 it prints its decision on its own side)"
+            );
+            Proved::NoVerdict
+        }
+        _ if verdict[0] == LEGITIMATE => {
+            say!(client, "recv verdict {}: legitimate", describe(&verdict));
+            Proved::Legitimate(stream)
+        }
+        _ if verdict[0] == REFUSED => {
+            say!(client, "recv verdict {}: refused", describe(&verdict));
+            Proved::Refused
+        }
+        _ => {
+            return Err(Report::msg(format!(
+                "expected a verdict b\"+\" or b\"-\", got {}",
+                describe(&verdict)
+            )))
+        }
+    };
+    Ok(proved)
+}
+
+/// After a legitimate verdict: lines from stdin to the echo, as in lesson 02.
+fn echo_client(
+    mut stream: TcpStream,
+    mut input: Input<io::StdinLock<'static>>,
+    client: &Transcript,
+) -> Result<(), Report> {
+    while let Some(line) = input.next_line()? {
+        if line.is_empty() {
+            continue; // a zero-length send puts nothing on the wire (lesson 02)
+        }
+        if !exchange(&mut stream, &line, client)? {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Sends one line; prints the answer. `false` when the session is over.
+fn exchange(stream: &mut TcpStream, line: &[u8], client: &Transcript) -> Result<bool, Report> {
+    say!(client, "send {}", describe(line));
+    stream.write_all(line)?;
+    if line == QUIT {
+        return Ok(false);
+    }
+    let mut buf = [0u8; RECV_SIZE];
+    let n = stream.read(&mut buf)?; // SIMPLIFICATION: one recv per answer, as in lesson 02
+    if n == 0 {
+        say!(client, "recv -> 0 bytes: the server closed the connection");
+        return Ok(false);
+    }
+    say!(client, "recv {}", describe(&buf[..n]));
+    Ok(true)
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------
+
+fn run_demo() -> Result<(), Report> {
+    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+    let addr = listener.local_addr()?;
+    let digest = Digest::Md5;
+    say!(
+        Transcript::server(),
+        "listening on {addr}; {digest}, the secret is the notes' b\"hi, I'm salt.\""
+    );
+    let (finished, on_finished) = demo::cue();
+    let server_side = demo::spawn("server", move || {
+        serve(&listener, Some(3), DEMO_SECRET, digest, &finished);
+        Ok(())
+    })?;
+
+    // Client 1 knows the secret: it passes, then uses the echo.
+    let client = Transcript::named("client 1");
+    say!(client, "connect to {addr}, secret b\"hi, I'm salt.\"");
+    match prove(net::connect_addr(addr)?, DEMO_SECRET, digest, &client)? {
+        Proved::Legitimate(mut stream) => {
+            exchange(&mut stream, b"hello", &client)?;
+            exchange(&mut stream, b"q", &client)?;
+        }
+        _ => say!(client, "unexpectedly not let in"),
+    }
+    on_finished.wait()?;
+
+    // Client 2: the notes' 假的客户端, a different secret. Its answer is a perfectly
+    // formed 16 bytes; only the server's own computation can tell it is wrong.
+    let client = Transcript::named("client 2");
+    say!(client, "connect to {addr}, secret \"{DEMO_WRONG_SECRET}\"");
+    let _ = prove(
+        net::connect_addr(addr)?,
+        DEMO_WRONG_SECRET.as_bytes(),
+        digest,
+        &client,
+    )?;
+    on_finished.wait()?;
+
+    // Client 3 sends 8 of the 16 bytes and closes its sending half. The notes' recv(16)
+    // would take the 8 bytes as the whole answer; here the length is part of the check.
+    let client = Transcript::named("client 3");
+    say!(client, "connect to {addr}");
+    let mut stream = net::connect_addr(addr)?;
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    stream.read_exact(&mut challenge)?;
+    say!(client, "recv challenge {}", auth::hex_start(&challenge, 8));
+    let answer = digest.answer(DEMO_SECRET, &challenge);
+    say!(
+        client,
+        "DELIBERATE: send only the first 8 bytes of the answer {}, then shut down sending",
+        auth::hex_start(&answer, 8)
+    );
+    stream.write_all(&answer[..8])?;
+    stream.shutdown(Shutdown::Write)?;
+    let _ = read_verdict(stream, &client)?;
+    on_finished.wait()?;
+
+    server_side.join()
+}
