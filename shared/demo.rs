@@ -85,6 +85,7 @@ impl<T> Side<T> {
 }
 
 /// Gives a cue to the other side: "my line is printed, you may print yours".
+#[derive(Clone)]
 pub struct Cue(Option<Sender<()>>);
 
 /// Waits for the other side's [`Cue`].

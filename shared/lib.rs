@@ -14,6 +14,7 @@
 //! | [`files`] | plain file names, files streamed with md5, received under a temporary name and renamed only when verified | `open(name, 'wb')`, `fp.read()`, `hashlib.md5()` |
 //! | [`commands`] | portable built-in commands (`seq`, `echo`, `bytes`) with outputs of known size, for the command servers | `subprocess.Popen(cmd, shell=True)`
 //! | [`shell`] | a client's command line run through the shell with a time limit and an output limit, both pipes read at once | `subprocess.Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE)` |
+//! | [`measure`] | CPU time and peak memory of this process, from the kernel's accounting | `time.process_time()`, `resource.getrusage()` |
 //! | [`udp`] | UDP sockets, datagrams received with truncation reported (MSG_TRUNC) and, on Linux, the bytes lost counted | `socket(AF_INET, SOCK_DGRAM)`, `recvfrom`
 //! | [`auth`] | challenge–response with HMAC-MD5 or HMAC-SHA-256 (the `hmac` crate), constant-time verification, random challenges | `hmac.new(key, msg).digest()`, `os.urandom(32)` |
 //! | [`cli`] | the `server` / `client` subcommands with `--host` / `--port`, stdin lines, a readable error type | `input()`, hard-coded addresses |
@@ -28,6 +29,7 @@ pub mod demo;
 pub mod files;
 pub mod framing;
 pub mod header;
+pub mod measure;
 pub mod net;
 pub mod shell;
 pub mod transcript;

@@ -22,6 +22,7 @@ const LESSONS: &[&str] = &[
     "08_json_header",
     "09_file_header",
     "10_hmac_auth",
+    "11_concurrent_server",
 ];
 
 fn expected_path(lesson: &str) -> std::path::PathBuf {
@@ -106,6 +107,11 @@ fn lesson_09_demo_prints_its_expected_transcript() {
 #[test]
 fn lesson_10_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("10_hmac_auth");
+}
+
+#[test]
+fn lesson_11_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("11_concurrent_server");
 }
 
 #[test]

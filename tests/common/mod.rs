@@ -39,7 +39,9 @@ pub fn example(name: &str) -> PathBuf {
 /// - ports: `127.0.0.1:41234` and `[::1]:41234` become `127.0.0.1:[PORT]` and `[::1]:[PORT]`;
 /// - lesson 10's random challenge and the answers computed from it, shown as their first
 ///   8 bytes in hex: `challenge 3f…` becomes `challenge [NONCE]…`, `answer 9a…`
-///   becomes `answer [HMAC]…`.
+///   becomes `answer [HMAC]…`;
+/// - measured durations, which the lessons print with one decimal (`measure::ms`):
+///   `197.0 ms` becomes `[MS] ms`. Whole numbers (`300 ms`, a set limit) stay.
 pub fn redactions() -> snapbox::Redactions {
     let mut r = snapbox::Redactions::new();
     let mut mask = |placeholder: &'static str, pattern: &str| {
@@ -52,6 +54,7 @@ pub fn redactions() -> snapbox::Redactions {
     );
     mask("[NONCE]", r"challenge (?<redacted>[0-9a-f]{16})…");
     mask("[HMAC]", r"answer (?<redacted>[0-9a-f]{16})…");
+    mask("[MS]", r"\b(?<redacted>[0-9]+\.[0-9]) ms\b");
     r
 }
 
