@@ -17,13 +17,17 @@
 //! | [`measure`] | CPU time and peak memory of this process, from the kernel's accounting | `time.process_time()`, `resource.getrusage()` |
 //! | [`udp`] | UDP sockets, datagrams received with truncation reported (MSG_TRUNC) and, on Linux, the bytes lost counted | `socket(AF_INET, SOCK_DGRAM)`, `recvfrom`
 //! | [`auth`] | challenge–response with HMAC-MD5 or HMAC-SHA-256 (the `hmac` crate), constant-time verification, random challenges | `hmac.new(key, msg).digest()`, `os.urandom(32)` |
+//! | [`chat`] | chat messages tagged with the sender's name, names checked, `--peer name=addr` | `'[%s] %s' % (name, msg)` |
+//! | [`clock`] | the time server's clock (the system's, or a fixed one for demos and tests) and a client's format checked before use | `time.strftime(fmt, time.localtime())` |
 //! | [`cli`] | the `server` / `client` subcommands with `--host` / `--port`, stdin lines, a readable error type | `input()`, hard-coded addresses |
 //!
 //! The library returns [`std::io::Result`] wherever the OS is involved; lessons turn errors
 //! into a [`cli::Report`] with `?` and print them as one readable line.
 
 pub mod auth;
+pub mod chat;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod demo;
 pub mod files;

@@ -227,3 +227,112 @@ fn lesson_08_server_answers_the_notes_c_style_client_with_a_real_md5() {
          seq 3000: 13893 bytes, md5 ee9762749fc5338b6c9b0948d14219c7, last line '3000'\n",
     );
 }
+
+// Lesson 10: notes E §6 验证客户端合法性, HMAC-MD5 with the notes' salt as the secret.
+const NOTES_SALT: &str = "hi, I'm salt.";
+const NOTES_FAKE_SALT: &str = "大家好,我是假盐";
+
+#[test]
+fn lesson_10_server_lets_in_the_notes_e_client_and_refuses_its_fake_one() {
+    let mut server = Running::server(
+        example("10_hmac_auth"),
+        &["server", "--port", "0", "--secret", NOTES_SALT],
+    );
+    let port = server.port.to_string();
+    run(python(), &[&peer("hmac_client.py"), &port, NOTES_SALT], "")
+        .stdout_eq("python client sent its answer; verdict b'+'\n");
+    assert!(server
+        .line_containing("legitimate")
+        .contains("knows the secret"));
+    run(
+        python(),
+        &[&peer("hmac_client.py"), &port, NOTES_FAKE_SALT],
+        "",
+    )
+    .stdout_eq("python client sent its answer; verdict b'-'\n");
+    assert_eq!(
+        server.line_containing("refused"),
+        "[server] refused: the answer is not HMAC-MD5(secret, challenge); closing"
+    );
+}
+
+#[test]
+fn lesson_10_client_passes_the_notes_e_server_and_a_wrong_secret_does_not() {
+    for (secret, verdict) in [(NOTES_SALT, "合法连接"), (NOTES_FAKE_SALT, "连接不合法")] {
+        let mut server = Running::server(python(), &[&peer("hmac_server.py"), "0", NOTES_SALT]);
+        let port = server.port.to_string();
+        snapbox::cmd::Command::new(example("10_hmac_auth"))
+            .args(["client", "--port", &port])
+            .env("SOCKET_LESSONS_SECRET", secret)
+            .stdin("")
+            .timeout(Duration::from_secs(60))
+            .with_assert(common::assert())
+            .assert()
+            .success()
+            .stdout_eq(
+                "[client] recv challenge [NONCE]…
+[client] send answer [HMAC]… (HMAC-MD5, 16 bytes)
+[client] the server closed without a verdict (the notes' server sends none; it prints its decision on its own side)
+",
+            );
+        assert_eq!(server.next_line(), verdict);
+        assert!(server.wait_success());
+    }
+}
+
+// Lesson 12: notes C 自制时间服务器.
+
+#[test]
+fn lesson_12_time_server_answers_the_notes_c_client() {
+    let server = Running::server(
+        example("12_udp_chat"),
+        &[
+            "server",
+            "--port",
+            "0",
+            "--fixed-time",
+            "2021-07-25T22:07:26+08:00",
+        ],
+    );
+    let port = server.port.to_string();
+    run(
+        python(),
+        &[&peer("time_client.py"), &port],
+        "%Y %m %d\n\n%H点%M分\n%Q\n%X\n",
+    )
+    .stdout_eq(
+        r#"当前日期： 2021 07 25
+当前日期： 2021-07-25 22:07:26
+当前日期： 22点07分
+当前日期： error: "%Q" is not a valid time format
+当前日期： 22:07:26
+"#,
+    );
+}
+
+#[test]
+fn lesson_12_time_client_talks_to_the_notes_c_server() {
+    let mut server = Running::server(python(), &[&peer("time_server.py"), "0"]);
+    let port = server.port.to_string();
+    let output = run(
+        example("12_udp_chat"),
+        &["client", "--port", &port],
+        "%Y\n\n",
+    )
+    .get_output()
+    .stdout
+    .clone();
+    let output = String::from_utf8(output).unwrap();
+    let pattern = regex::Regex::new(
+        r#"^\[client\] send 2 bytes b"%Y"
+\[client\] recv "[0-9]{4}"
+\[client\] send 0 bytes b""
+\[client\] recv "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
+$"#,
+    )
+    .unwrap();
+    assert!(pattern.is_match(&output), "unexpected output:\n{output}");
+    assert!(server
+        .line_containing("python time server")
+        .starts_with("python time server: '%Y' -> '"));
+}

@@ -23,6 +23,7 @@ const LESSONS: &[&str] = &[
     "09_file_header",
     "10_hmac_auth",
     "11_concurrent_server",
+    "12_udp_chat",
 ];
 
 fn expected_path(lesson: &str) -> std::path::PathBuf {
@@ -112,6 +113,11 @@ fn lesson_10_demo_prints_its_expected_transcript() {
 #[test]
 fn lesson_11_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("11_concurrent_server");
+}
+
+#[test]
+fn lesson_12_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("12_udp_chat");
 }
 
 #[test]

@@ -391,3 +391,144 @@ fn lesson_08_client_reads_a_notes_c_header_and_flags_its_placeholder_md5() {
         );
     server.join().unwrap();
 }
+
+#[test]
+fn lesson_10_client_and_server_with_the_same_secret_from_the_environment_then_echo() {
+    // No secret anywhere: the server does not start (there is no built-in one).
+    snapbox::cmd::Command::new(example("10_hmac_auth"))
+        .args(["server", "--port", "0"])
+        .env_remove("SOCKET_LESSONS_SECRET")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .failure()
+        .stderr_eq("error: the following required arguments were not provided:\n  --secret <SECRET>\n...\n");
+
+    let mut server = Running::server_with_env(
+        example("10_hmac_auth"),
+        &["server", "--port", "0", "--digest", "sha256"],
+        &[("SOCKET_LESSONS_SECRET", "s3cret")],
+    );
+    let port = server.port.to_string();
+    snapbox::cmd::Command::new(example("10_hmac_auth"))
+        .args(["client", "--port", &port, "--digest", "sha256"])
+        .env("SOCKET_LESSONS_SECRET", "s3cret")
+        .stdin("hello\nq\n")
+        .timeout(std::time::Duration::from_secs(60))
+        .with_assert(common::assert())
+        .assert()
+        .success()
+        .stdout_eq(
+            r#"[client] recv challenge [NONCE]…
+[client] send answer [HMAC]… (HMAC-SHA-256, 32 bytes)
+[client] recv verdict 1 byte b"+": legitimate
+[client] send 5 bytes b"hello"
+[client] recv 5 bytes b"HELLO"
+[client] send 1 byte b"q"
+"#,
+        );
+    assert!(server
+        .line_containing("legitimate")
+        .contains("echo from here on"));
+    server.line_containing("said q");
+
+    // The same server, a client with another secret: refused, and the client fails.
+    snapbox::cmd::Command::new(example("10_hmac_auth"))
+        .args(["client", "--port", &port, "--digest", "sha256", "--secret", "guess"])
+        .env_remove("SOCKET_LESSONS_SECRET")
+        .stdin("hello\n")
+        .timeout(std::time::Duration::from_secs(60))
+        .with_assert(common::assert())
+        .assert()
+        .failure()
+        .stdout_eq(
+            r#"[client] recv challenge [NONCE]…
+[client] send answer [HMAC]… (HMAC-SHA-256, 32 bytes)
+[client] recv verdict 1 byte b"-": refused
+"#,
+        )
+        .stderr_eq("Error: the server refused our answer: is the secret (or --digest) the same on both sides?\n");
+    assert_eq!(
+        server.line_containing("refused"),
+        "[server] refused: the answer is not HMAC-SHA-256(secret, challenge); closing"
+    );
+}
+
+#[test]
+fn lesson_10_server_refuses_a_short_or_overlong_answer_and_serves_the_next_client() {
+    use std::io::{Read, Write};
+    let mut server = Running::server_with_env(
+        example("10_hmac_auth"),
+        &["server", "--port", "0"],
+        &[("SOCKET_LESSONS_SECRET", "s3cret")],
+    );
+    let port = server.port;
+    // 5 bytes, then the client closes its sending half: refused with a verdict byte.
+    let mut short = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut challenge = [0u8; 32];
+    short.read_exact(&mut challenge).unwrap();
+    short.write_all(b"short").unwrap();
+    short.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut rest = Vec::new();
+    short.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"-");
+    assert_eq!(
+        server.line_containing("refused"),
+        "[server] refused: the answer ended after 5 of 16 bytes (the client closed); closing"
+    );
+    // 40 bytes where 16 are read: refused, and the close does not reset the verdict away.
+    let mut long = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    long.read_exact(&mut challenge).unwrap();
+    long.write_all(&[7u8; 40]).unwrap();
+    let mut verdict = [0u8; 1];
+    long.read_exact(&mut verdict).unwrap();
+    assert_eq!(&verdict, b"-");
+    drop(long);
+    server.line_containing("refused: the answer is not HMAC-MD5");
+    // And the server is still there for a good client.
+    snapbox::cmd::Command::new(example("10_hmac_auth"))
+        .args(["client", "--port", &port.to_string(), "--secret", "s3cret"])
+        .stdin("q\n")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success();
+    server.line_containing("legitimate");
+}
+
+#[test]
+fn lesson_12_two_chat_peers_talk_and_learn_each_other() {
+    let mut alice = Running::server(
+        example("12_udp_chat"),
+        &["chat", "--name", "alice", "--port", "0"],
+    );
+    let alice_port = alice.port;
+    let mut bob = Running::server(
+        example("12_udp_chat"),
+        &[
+            "chat",
+            "--name",
+            "bob",
+            "--port",
+            "0",
+            "--peer",
+            &format!("alice=127.0.0.1:{alice_port}"),
+        ],
+    );
+    bob.type_line("@alice 你好");
+    assert!(alice
+        .line_containing("recvfrom")
+        .contains(r#"bob says "你好" (new peer: bob at 127.0.0.1:"#));
+    // alice answers without naming bob: a plain line goes to whoever wrote last.
+    alice.type_line("hi bob");
+    assert!(bob
+        .line_containing("recvfrom")
+        .ends_with(r#"alice says "hi bob""#));
+    bob.type_line("@carol hello");
+    assert_eq!(
+        bob.line_containing("carol"),
+        r#"[bob] no peer named "carol" (known: alice)"#
+    );
+    bob.type_line("q");
+    assert!(bob.wait_success());
+    alice.close_stdin();
+    assert!(alice.wait_success());
+}

@@ -82,7 +82,16 @@ impl Running {
     /// Starts `program args…` as a server: waits for its first line containing
     /// `listening on` (TCP) or `bound to` (UDP) and takes the port from the end of it.
     pub fn server(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Running {
-        let mut server = Running::spawn(program, args);
+        Running::server_with_env(program, args, &[])
+    }
+
+    /// [`Running::server`] with extra environment variables.
+    pub fn server_with_env(
+        program: impl AsRef<std::ffi::OsStr>,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Running {
+        let mut server = Running::spawn_with_env(program, args, env);
         let first = loop {
             let line = server.next_line();
             if line.contains("listening on") || line.contains("bound to") {
@@ -101,8 +110,18 @@ impl Running {
 
     /// Starts `program args…` with piped stdin and stdout.
     pub fn spawn(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Running {
+        Running::spawn_with_env(program, args, &[])
+    }
+
+    /// [`Running::spawn`] with extra environment variables.
+    pub fn spawn_with_env(
+        program: impl AsRef<std::ffi::OsStr>,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Running {
         let mut child = Command::new(&program)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

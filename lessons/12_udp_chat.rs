@@ -1,0 +1,506 @@
+//! # Lesson 12: UDP chat between named peers, and a time server
+//!
+//! Follows notes C UDP协议下的socket (类似于qq聊天的代码示例, 自制时间服务器) and notes E §6
+//! 聊天. Two programs on lesson 05's UDP:
+//! - **chat**: peers with names. Each peer is one UDP socket; a message is one datagram,
+//!   tagged with the sender's name, `[alice] 你好`. The receiver learns the sender's address
+//!   from `recvfrom` and can answer it, as the notes' QQ server answers `addr`.
+//! - **time**: the server answers each datagram with the current time, formatted with the
+//!   format the datagram carries (`%Y-%m-%d %X` when it is empty). A bad format gets an
+//!   error answer; the clock is a value, fixed in the demo, so the transcript never changes.
+//!
+//! What to look at:
+//! - no connection anywhere: one socket talks to any number of peers, and every `sendto`
+//!   names its destination;
+//! - the chat peer receives on its own thread while you type: the notes' programs wait in
+//!   `recvfrom` after each message, so two messages in a row, or one lost datagram, leave
+//!   both sides stuck;
+//! - the time client `connect`s its UDP socket: no handshake happens, but the kernel then
+//!   drops datagrams from anyone but the server, and it waits for an answer at most 2 s,
+//!   because a lost datagram is never resent;
+//! - the notes' time server dies on a datagram that is not UTF-8 (`msg.decode`); this one
+//!   answers it with one error line and serves the next.
+//!
+//! Wire format: chat, one UTF-8 datagram `[name] text` (the notes send untagged text, which
+//! is shown with the sender's address). Time, request: a strftime format in UTF-8, or
+//! nothing; answer: the formatted time, or `error: …`.
+//!
+//! Run it:
+//! - `cargo run --example 12_udp_chat`: the demo, a chat between alice and bob, then the
+//!   time server with a fixed clock;
+//! - chat, terminal 1: `cargo run --example 12_udp_chat -- chat --name alice --port 9696`;
+//!   terminal 2: `cargo run --example 12_udp_chat -- chat --name bob --port 9697 --peer
+//!   alice=127.0.0.1:9696`, then type `@alice 你好` (a line without `@name` goes to whoever
+//!   you talked to last); `q` quits;
+//! - time, terminal 1: `cargo run --example 12_udp_chat -- server` (add `--fixed-time
+//!   2021-07-25T22:07:26+08:00` to fix the clock); terminal 2: `cargo run --example
+//!   12_udp_chat -- client`, type formats such as `%Y %m %d`, or nothing; `q` quits.
+//!
+//! Previous: lesson 11, several TCP clients at once. Next: lesson 13, the notes' two sends
+//! and Nagle's algorithm.
+
+use clap::{Parser, Subcommand};
+use socket2::Socket;
+use socket_lessons::chat;
+use socket_lessons::clock::{self, Clock};
+use socket_lessons::transcript::{describe, describe_ends};
+use socket_lessons::udp::{self, MAX_IPV4_PAYLOAD};
+use socket_lessons::{demo, say, Endpoint, Input, Report, Transcript};
+use std::io::{self, ErrorKind};
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The time client's `recv(1024)` (notes C: `bufsize = 1024`); the server never answers
+/// more (`clock::MAX_ANSWER_LEN`).
+const TIME_RECV_SIZE: usize = 1024;
+
+/// How long the time client waits for an answer before it says none came.
+const ANSWER_WAIT: Duration = Duration::from_secs(2);
+
+/// The demo's clock: the time stamp of the screenshot that follows the time server in
+/// notes C (image-20210725220726), in China Standard Time.
+const DEMO_TIME: &str = "2021-07-25T22:07:26+08:00";
+
+/// Lesson 12: UDP chat between named peers, and a time server (notes C qq聊天 and
+/// 自制时间服务器, notes E 聊天).
+///
+/// With no subcommand, runs a chat between alice and bob, then the time server with a fixed
+/// clock, in one process. For terminals: `chat --name NAME --port PORT [--peer
+/// NAME=HOST:PORT]…` once per person; or `server` (time) first, then `client`.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// A chat peer: type `@name text` to write to someone, plain text to answer whoever you
+    /// wrote to or heard from last, `q` to quit. Incoming messages print as they come.
+    Chat {
+        /// Your name, sent with every message (1-32 characters; no spaces, [ ] @ =)
+        #[arg(long, value_parser = check_name)]
+        name: String,
+        #[command(flatten)]
+        at: Endpoint,
+        /// Someone to write to, as NAME=HOST:PORT (repeat for more). Whoever writes to
+        /// you is added by itself.
+        #[arg(long = "peer", value_parser = chat::parse_peer)]
+        peers: Vec<(String, SocketAddr)>,
+    },
+    /// The time server (start it first): answers each datagram with the time in the format
+    /// the datagram carries.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// Answer with this instant instead of the clock (RFC 3339, e.g.
+        /// 2021-07-25T22:07:26+08:00)
+        #[arg(long, value_parser = Clock::fixed)]
+        fixed_time: Option<Clock>,
+    },
+    /// The time client: each line is a format (`%Y %m %d`, or empty for the default);
+    /// `q` quits.
+    Client(Endpoint),
+}
+
+fn check_name(name: &str) -> Result<String, String> {
+    chat::check_name(name).map(|()| name.to_owned())
+}
+
+fn main() -> Result<(), Report> {
+    match Cli::parse().side {
+        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+        Some(Side::Chat { name, at, peers }) => {
+            let peer = ChatPeer::bind(&name, at.addr()?, peers)?;
+            peer.chat_from_stdin()
+        }
+        Some(Side::Server { at, fixed_time }) => {
+            let socket = udp::bind(at.addr()?)?;
+            let server = Transcript::server();
+            say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
+            let clock = fixed_time.unwrap_or(Clock::System);
+            loop {
+                // One datagram's trouble costs one line; the server goes on.
+                if let Err(e) = answer_one(&socket, &clock, &server) {
+                    say!(server, "{e}; waiting for the next datagram");
+                }
+            }
+        }
+        Some(Side::Client(at)) => time_client(at.addr()?),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The chat
+// ---------------------------------------------------------------------------------------
+
+/// One person on the chat: a name, a UDP socket, and who it knows.
+struct ChatPeer {
+    name: String,
+    socket: Socket,
+    book: Mutex<Book>,
+    out: Transcript,
+}
+
+/// Who a peer can write to, and who it talks to now.
+struct Book {
+    known: Vec<(String, SocketAddr)>,
+    /// Where a line without `@name` goes: the last one written to or heard from.
+    current: Option<(String, SocketAddr)>,
+}
+
+impl Book {
+    fn lookup(&self, name: &str) -> Option<SocketAddr> {
+        self.known.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
+    }
+
+    fn names(&self) -> String {
+        if self.known.is_empty() {
+            return "nobody yet".into();
+        }
+        let names: Vec<&str> = self.known.iter().map(|(n, _)| n.as_str()).collect();
+        names.join(", ")
+    }
+}
+
+/// What to do after a line of input.
+enum Flow {
+    Go,
+    Quit,
+}
+
+impl ChatPeer {
+    /// 1. socket(AF_INET, SOCK_DGRAM) and bind: a peer must be bound to a known port for
+    ///    others to reach it (notes C binds its QQ server to 8081).
+    fn bind(
+        name: &str,
+        addr: SocketAddr,
+        known: Vec<(String, SocketAddr)>,
+    ) -> Result<Self, Report> {
+        let socket = udp::bind(addr)?;
+        let out = Transcript::named(name.to_owned());
+        say!(out, "UDP socket bound to {}", udp::local_addr(&socket)?);
+        Ok(ChatPeer {
+            name: name.to_owned(),
+            socket,
+            book: Mutex::new(Book {
+                known,
+                current: None,
+            }),
+            out,
+        })
+    }
+
+    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
+        // Poisoned only if a thread panicked holding it; the book itself is still whole.
+        self.book.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One line typed by the user: `@name text`, `text`, or `q`.
+    fn on_input(&self, line: &[u8]) -> Flow {
+        let Ok(line) = std::str::from_utf8(line) else {
+            say!(self.out, "that line is not UTF-8 text: not sent");
+            return Flow::Go;
+        };
+        if line == "q" {
+            say!(self.out, "bye");
+            return Flow::Quit;
+        }
+        let text = if let Some(rest) = line.strip_prefix('@') {
+            let (to, text) = rest.split_once(' ').unwrap_or((rest, ""));
+            let mut book = self.book();
+            let Some(addr) = book.lookup(to) else {
+                say!(self.out, "no peer named {to:?} (known: {})", book.names());
+                return Flow::Go;
+            };
+            book.current = Some((to.to_owned(), addr));
+            text.trim()
+        } else {
+            line
+        };
+        if !text.is_empty() {
+            self.send(text);
+        }
+        Flow::Go
+    }
+
+    /// 2. sendto: one datagram, tagged with our name, to the current peer.
+    fn send(&self, text: &str) {
+        let Some((to, addr)) = self.book().current.clone() else {
+            say!(
+                self.out,
+                "nobody to send to yet: start with @name (known: {})",
+                self.book().names()
+            );
+            return;
+        };
+        let datagram = chat::tag(&self.name, text);
+        if datagram.len() > MAX_IPV4_PAYLOAD {
+            say!(
+                self.out,
+                "{} bytes do not fit in one datagram (at most {MAX_IPV4_PAYLOAD}): not sent",
+                datagram.len()
+            );
+            return;
+        }
+        say!(self.out, "sendto {to} at {addr}: {}", describe(&datagram));
+        if let Err(e) = self.socket.send_to(&datagram, &addr.into()) {
+            say!(self.out, "sendto {addr} failed: {e}");
+        }
+    }
+
+    /// 3. recvfrom: one datagram, whoever sent it. A tagged one teaches us the sender's
+    ///    name and address; anything becomes the peer a plain line answers.
+    fn receive_one(&self) -> io::Result<()> {
+        let mut buf = vec![0u8; MAX_IPV4_PAYLOAD];
+        let d = udp::recv_datagram(&self.socket, &mut buf)?;
+        let data = &buf[..d.len];
+        let Ok(message) = std::str::from_utf8(data) else {
+            say!(
+                self.out,
+                "recvfrom {}: not UTF-8 text, ignored: {}",
+                d.from,
+                describe_ends(data, 24)
+            );
+            return Ok(());
+        };
+        let mut book = self.book();
+        match chat::untag(message) {
+            (Some(name), text) => {
+                let learned = match book.lookup(name) {
+                    Some(addr) if addr == d.from => String::new(),
+                    Some(_) => format!(" ({name} is now at {})", d.from),
+                    None => format!(" (new peer: {name} at {})", d.from),
+                };
+                book.known.retain(|(n, _)| n != name);
+                book.known.push((name.to_owned(), d.from));
+                book.current = Some((name.to_owned(), d.from));
+                say!(
+                    self.out,
+                    "recvfrom {}: {name} says {text:?}{learned}",
+                    d.from
+                );
+            }
+            (None, text) => {
+                // The notes' programs send untagged text: answerable by address only.
+                book.current = Some((d.from.to_string(), d.from));
+                say!(self.out, "recvfrom {}: no name, says {text:?}", d.from);
+            }
+        }
+        Ok(())
+    }
+
+    /// The two-terminal chat: a thread prints what arrives, this one sends what you type.
+    fn chat_from_stdin(self) -> Result<(), Report> {
+        say!(
+            self.out,
+            "you are {}; @name text writes to someone (known: {}), q quits",
+            self.name,
+            self.book().names()
+        );
+        let peer = std::sync::Arc::new(self);
+        let listener = std::sync::Arc::clone(&peer);
+        std::thread::spawn(move || loop {
+            if let Err(e) = listener.receive_one() {
+                say!(listener.out, "recvfrom failed: {e}");
+            }
+        });
+        // No prompt: incoming lines would land in the middle of it.
+        let mut input = Input::from_reader(io::stdin().lock());
+        while let Some(line) = input.next_line()? {
+            if line.is_empty() {
+                continue;
+            }
+            if let Flow::Quit = peer.on_input(&line) {
+                break;
+            }
+        }
+        // The receiving thread is still in recvfrom; ending the process ends it.
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The time server
+// ---------------------------------------------------------------------------------------
+
+/// One request, one answer (notes C 自制时间服务器): the datagram is the format.
+fn answer_one(socket: &Socket, clock: &Clock, server: &Transcript) -> Result<(), Report> {
+    // A format is at most 256 bytes; a bigger buffer lets the server say how big a
+    // too-long request was instead of silently reading part of it.
+    let mut buf = vec![0u8; MAX_IPV4_PAYLOAD];
+    let d = udp::recv_datagram(socket, &mut buf)?;
+    let request = &buf[..d.len];
+    let answer = match clock::answer(request, clock.now()) {
+        Ok(time) => time,
+        Err(problem) => format!("error: {problem}"),
+    };
+    say!(
+        server,
+        "recvfrom {}: {} -> {:?}",
+        d.from,
+        describe_ends(request, 24),
+        answer
+    );
+    socket.send_to(answer.as_bytes(), &d.from.into())?;
+    Ok(())
+}
+
+/// A UDP socket for talking to one server. `connect` on UDP sends nothing: it records the
+/// server's address, so that `send` needs no address and the kernel drops datagrams from
+/// anyone else; on Linux it also turns the "port unreachable" a closed port answers with
+/// into an error on the next `recv`, instead of a silent wait.
+fn time_socket(server_addr: SocketAddr) -> Result<Socket, Report> {
+    let any: SocketAddr = if server_addr.is_ipv4() {
+        "0.0.0.0:0".parse()?
+    } else {
+        "[::]:0".parse()?
+    };
+    let socket = udp::bind(any)?;
+    socket.connect(&server_addr.into())?;
+    Ok(socket)
+}
+
+/// Sends one format. An empty line is sent too: over UDP an empty datagram is a message
+/// (lesson 05), and this server reads it as "the default format".
+fn ask(socket: &Socket, format: &[u8], client: &Transcript) -> Result<(), Report> {
+    say!(client, "send {}", describe_ends(format, 24));
+    socket.send(format)?;
+    Ok(())
+}
+
+/// Waits for the answer, at most `ANSWER_WAIT` (set on the socket).
+fn hear(socket: &Socket, client: &Transcript) -> Result<(), Report> {
+    let mut buf = [0u8; TIME_RECV_SIZE];
+    match udp::recv_datagram(socket, &mut buf) {
+        Ok(d) => match std::str::from_utf8(&buf[..d.len]) {
+            Ok(text) => say!(client, "recv {text:?}"),
+            Err(_) => say!(client, "recv (not UTF-8) {}", describe(&buf[..d.len])),
+        },
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => say!(
+            client,
+            "no answer within {} s: the request or the answer was lost, or no server is \
+             listening (UDP does not say which, and does not resend)",
+            ANSWER_WAIT.as_secs()
+        ),
+        Err(e) if e.kind() == ErrorKind::ConnectionRefused => say!(
+            client,
+            "no server at that port (the OS answered \"port unreachable\": {e})"
+        ),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// The two-terminal time client: formats from stdin (the notes' prompt is 请输入时间格式).
+fn time_client(server_addr: SocketAddr) -> Result<(), Report> {
+    let client = Transcript::client();
+    let socket = time_socket(server_addr)?;
+    socket.set_read_timeout(Some(ANSWER_WAIT))?;
+    let mut input = Input::stdin("time format, e.g. %Y %m %d (empty: the default) >>: ");
+    while let Some(line) = input.next_line()? {
+        if line == b"q" {
+            break;
+        }
+        ask(&socket, &line, &client)?;
+        hear(&socket, &client)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------
+
+fn run_demo() -> Result<(), Report> {
+    demo_chat()?;
+    demo_time()
+}
+
+/// Both peers in this thread, in a fixed order. Each datagram waits in the receiver's
+/// socket buffer until its `receive_one`: no thread, no race, the same transcript always.
+fn demo_chat() -> Result<(), Report> {
+    say!(
+        Transcript::named("part 1"),
+        "chat: alice and bob, one UDP socket each"
+    );
+    let loopback: SocketAddr = "127.0.0.1:0".parse()?;
+    let bob = ChatPeer::bind("bob", loopback, Vec::new())?;
+    let bob_addr = udp::local_addr(&bob.socket)?;
+    let alice = ChatPeer::bind("alice", loopback, vec![("bob".into(), bob_addr)])?;
+
+    // alice knows bob's address; bob learns hers from her first datagram.
+    alice.on_input("@bob 你好, bob".as_bytes());
+    bob.receive_one()?;
+    bob.on_input("hi alice, 在吗?".as_bytes());
+    alice.receive_one()?;
+
+    // Two messages in a row, then both read: the notes' programs, waiting in recvfrom
+    // after each send, cannot do this.
+    alice.on_input(b"two messages");
+    alice.on_input(b"in a row");
+    bob.receive_one()?;
+    bob.receive_one()?;
+
+    // A datagram from a program that does not tag (the notes' QQ client, say).
+    let stranger = udp::bind(loopback)?;
+    let note = "发给taibai: hi".as_bytes();
+    say!(
+        Transcript::named("stranger"),
+        "sendto {bob_addr}: {}",
+        describe(note)
+    );
+    stranger.send_to(note, &bob_addr.into())?;
+    bob.receive_one()?;
+
+    // Bytes that are not text.
+    let junk = b"\xff\xfe\x00junk";
+    say!(
+        Transcript::named("stranger"),
+        "sendto {bob_addr}: {}",
+        describe(junk)
+    );
+    stranger.send_to(junk, &bob_addr.into())?;
+    bob.receive_one()?;
+
+    // Mistakes stay local: a name nobody told alice, a message no datagram can carry.
+    alice.on_input(b"@carol hello");
+    alice.on_input(&vec![b'x'; MAX_IPV4_PAYLOAD]);
+    alice.on_input(b"q");
+    Ok(())
+}
+
+/// The time server with a fixed clock, client and server in this thread: a request waits
+/// in the server's socket buffer until `answer_one` reads it.
+fn demo_time() -> Result<(), Report> {
+    say!(
+        Transcript::named("part 2"),
+        "time server: the client sends a format, the clock is fixed at {DEMO_TIME}"
+    );
+    let server = Transcript::server();
+    let socket = udp::bind("127.0.0.1:0".parse()?)?;
+    let server_addr = udp::local_addr(&socket)?;
+    say!(server, "UDP socket bound to {server_addr}");
+    let clock = Clock::fixed(DEMO_TIME)?;
+
+    let client = Transcript::client();
+    let asking = time_socket(server_addr)?;
+    let too_wide = "%c".repeat(clock::MAX_FORMAT_LEN / 2);
+    let formats: [&[u8]; 7] = [
+        b"",
+        b"%Y %m %d",
+        "%A, %H点%M分".as_bytes(),
+        b"%Q",
+        b"\xff\xfe%Y",
+        too_wide.as_bytes(),
+        b"%X",
+    ];
+    for format in formats {
+        ask(&asking, format, &client)?;
+        answer_one(&socket, &clock, &server)?;
+        hear(&asking, &client)?;
+    }
+    Ok(())
+}
