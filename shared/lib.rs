@@ -15,6 +15,7 @@
 //! | [`commands`] | portable built-in commands (`seq`, `echo`, `bytes`) with outputs of known size, for the command servers | `subprocess.Popen(cmd, shell=True)`
 //! | [`shell`] | a client's command line run through the shell with a time limit and an output limit, both pipes read at once | `subprocess.Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE)` |
 //! | [`measure`] | CPU time and peak memory of this process, from the kernel's accounting | `time.process_time()`, `resource.getrusage()` |
+//! | [`nagle`] | one framed request sent as two writes, one write, or two writes with TCP_NODELAY; a framed echo; exchanges timed | `conn.send(header); conn.send(body)` |
 //! | [`udp`] | UDP sockets, datagrams received with truncation reported (MSG_TRUNC) and, on Linux, the bytes lost counted | `socket(AF_INET, SOCK_DGRAM)`, `recvfrom`
 //! | [`auth`] | challenge–response with HMAC-MD5 or HMAC-SHA-256 (the `hmac` crate), constant-time verification, random challenges | `hmac.new(key, msg).digest()`, `os.urandom(32)` |
 //! | [`chat`] | chat messages tagged with the sender's name, names checked, `--peer name=addr` | `'[%s] %s' % (name, msg)` |
@@ -34,6 +35,7 @@ pub mod files;
 pub mod framing;
 pub mod header;
 pub mod measure;
+pub mod nagle;
 pub mod net;
 pub mod shell;
 pub mod transcript;

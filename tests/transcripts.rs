@@ -24,6 +24,7 @@ const LESSONS: &[&str] = &[
     "10_hmac_auth",
     "11_concurrent_server",
     "12_udp_chat",
+    "13_nagle_stall",
 ];
 
 fn expected_path(lesson: &str) -> std::path::PathBuf {
@@ -118,6 +119,13 @@ fn lesson_11_demo_prints_its_expected_transcript() {
 #[test]
 fn lesson_12_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("12_udp_chat");
+}
+
+/// Runs 200 exchanges three ways; the two-write way stalls on the delayed-ACK timer (about
+/// 9 s in all on Linux). The numbers are masked: the test checks the story, not the times.
+#[test]
+fn lesson_13_demo_prints_its_expected_transcript() {
+    demo_prints_its_expected_transcript("13_nagle_stall");
 }
 
 #[test]

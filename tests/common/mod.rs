@@ -40,8 +40,9 @@ pub fn example(name: &str) -> PathBuf {
 /// - lesson 10's random challenge and the answers computed from it, shown as their first
 ///   8 bytes in hex: `challenge 3f…` becomes `challenge [NONCE]…`, `answer 9a…`
 ///   becomes `answer [HMAC]…`;
-/// - measured durations, which the lessons print with one decimal (`measure::ms`):
-///   `197.0 ms` becomes `[MS] ms`. Whole numbers (`300 ms`, a set limit) stay.
+/// - measured durations, which the lessons print with decimals (`197.0 ms`, `0.017 ms`):
+///   they become `[MS] ms`. Whole numbers (`300 ms`, a set limit) stay;
+/// - measured ratios (`2552.5×`), which become `[RATIO]×`.
 pub fn redactions() -> snapbox::Redactions {
     let mut r = snapbox::Redactions::new();
     let mut mask = |placeholder: &'static str, pattern: &str| {
@@ -54,7 +55,8 @@ pub fn redactions() -> snapbox::Redactions {
     );
     mask("[NONCE]", r"challenge (?<redacted>[0-9a-f]{16})…");
     mask("[HMAC]", r"answer (?<redacted>[0-9a-f]{16})…");
-    mask("[MS]", r"\b(?<redacted>[0-9]+\.[0-9]) ms\b");
+    mask("[MS]", r"\b(?<redacted>[0-9]+\.[0-9]+) ms\b");
+    mask("[RATIO]", r"\b(?<redacted>[0-9]+\.[0-9]+)×");
     r
 }
 
