@@ -123,7 +123,10 @@ fn serve(listener: &TcpListener, clients: Option<usize>, accepted: &Cue, finishe
         // read_frame waits for the whole request: with two writes, for the body that
         // Nagle is holding back on the client's side.
         match nagle::serve_echo(&mut conn) {
-            Ok(n) => say!(server, "{n} requests answered; {addr} closed the connection"),
+            Ok(n) => say!(
+                server,
+                "{n} requests answered; {addr} closed the connection"
+            ),
             Err(e) => say!(server, "{addr}: {e}; next client"),
         }
     });

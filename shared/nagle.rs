@@ -118,7 +118,11 @@ pub fn time_exchanges(
 
 /// One whole measurement on loopback: a server thread on a free port, one client
 /// connection, `exchanges` exchanges the `writes` way.
-pub fn measure_on_loopback(writes: Writes, exchanges: usize, body_len: usize) -> io::Result<Timing> {
+pub fn measure_on_loopback(
+    writes: Writes,
+    exchanges: usize,
+    body_len: usize,
+) -> io::Result<Timing> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let server = std::thread::spawn(move || -> io::Result<usize> {

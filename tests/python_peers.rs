@@ -336,3 +336,34 @@ $"#,
         .line_containing("python time server")
         .starts_with("python time server: '%Y' -> '"));
 }
+
+// Lesson 13: the client's requests are `echo …` frames, which the notes-style framed server
+// answers; a few exchanges each way (this checks that they work, not how long they take).
+#[test]
+fn lesson_13_client_exchanges_frames_with_the_python_framed_server_every_way() {
+    let server = Running::server(python(), &[&peer("framed_server.py"), "0", "3"]);
+    let port = server.port.to_string();
+    for (writes, label) in [
+        ("two", "two writes, Nagle on"),
+        ("one", "one write, Nagle on"),
+        ("two-nodelay", "two writes, TCP_NODELAY"),
+    ] {
+        run(
+            example("13_nagle_stall"),
+            &[
+                "client",
+                "--port",
+                &port,
+                "--writes",
+                writes,
+                "--exchanges",
+                "3",
+            ],
+            "",
+        )
+        .stdout_eq(format!(
+            "[client] {label}: [..]\n[client] 3 exchanges in [MS] ms: [MS] ms per exchange\n"
+        ));
+    }
+    assert!(server.wait_success());
+}

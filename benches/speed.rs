@@ -1,0 +1,512 @@
+//! How fast the course's plumbing is, each figure beside the limit it should meet.
+//!
+//! `cargo bench` runs this once and prints one table (Markdown, to paste into README's
+//! "How fast"). Every row is a figure, the limit it is held to, and their ratio:
+//!
+//! 1. framed throughput: 1 MiB frames through `write_frame` / `read_frame` over loopback,
+//!    against a plain copy of the same bytes over a loopback socket (target ≥ 0.9×);
+//! 2. request/response: a 64-byte framed echo, round trips per second, against the same
+//!    exchange written unframed (target ≥ 0.9×);
+//! 3. file transfer: lesson 09 downloading a 1 GiB file, as two real processes, against md5
+//!    of the same bytes in this process (target ≤ 2.5×), and the peak memory of both
+//!    processes (target < 32 MiB each);
+//! 4. the notes' two writes per message against one write and against two writes with
+//!    TCP_NODELAY: time per exchange (lesson 13).
+//!
+//! Why a `harness = false` program and not criterion or divan: the rows are few and large
+//! (a 1 GiB transfer is one sample of several seconds), each must be printed beside its own
+//! limit and ratio, and the whole run must stay within minutes. Criterion's statistics want
+//! many samples of small functions and print their own report; this prints the table we
+//! need, from medians of a few runs, with no extra dependency.
+//!
+//! Figures are medians of several runs; the table says how many. A row that misses its
+//! target is marked MISSED and the run exits with failure, so a regression is seen.
+
+use socket_lessons::framing::{read_frame, write_frame};
+use socket_lessons::nagle::{self, Writes};
+use socket_lessons::{files, measure};
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MIB: usize = 1 << 20;
+
+/// Row 1: how much data each throughput run moves, and how many runs.
+const STREAM_BYTES: usize = 1 << 30;
+const STREAM_RUNS: usize = 5;
+
+/// Row 2: round trips per run, and runs.
+const ECHO_ROUND_TRIPS: usize = 20_000;
+const ECHO_RUNS: usize = 5;
+const ECHO_LEN: usize = 64;
+
+/// Row 3: the file's size, and how many downloads.
+const FILE_BYTES: u64 = 1 << 30;
+const FILE_RUNS: usize = 3;
+
+/// Row 4: exchanges per way (the two-write way takes about 40 ms each on Linux).
+const NAGLE_EXCHANGES: usize = 100;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs this with no such flag and
+    // only wants it to build and start: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("speed: run with `cargo bench` to measure");
+        return Ok(());
+    }
+    let mut table = Table::default();
+    framed_throughput(&mut table)?;
+    framed_echo(&mut table)?;
+    file_download(&mut table)?;
+    nagle_rows(&mut table)?;
+    table.print();
+    if table.missed > 0 {
+        eprintln!("{} row(s) missed their target", table.missed);
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Row 1: framed throughput against a plain copy
+// ---------------------------------------------------------------------------------------
+
+fn framed_throughput(table: &mut Table) -> io::Result<()> {
+    let frame = vec![0x5au8; MIB];
+    let frames = STREAM_BYTES / MIB;
+    let mut framed = Vec::new();
+    let mut plain = Vec::new();
+    // Interleaved, so that both see the same machine state.
+    for _ in 0..STREAM_RUNS {
+        framed.push(over_loopback(
+            |mut out| {
+                for _ in 0..frames {
+                    write_frame(&mut out, &frame)?;
+                }
+                Ok(())
+            },
+            |mut input| {
+                let mut got = 0;
+                while let Some(body) = read_frame(&mut input)? {
+                    got += body.len();
+                }
+                check_len(got, STREAM_BYTES)
+            },
+        )?);
+        plain.push(over_loopback(
+            |mut out| {
+                for _ in 0..frames {
+                    out.write_all(&frame)?;
+                }
+                Ok(())
+            },
+            |mut input| {
+                let mut buf = vec![0u8; MIB];
+                let mut got = 0;
+                loop {
+                    let n = input.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    got += n;
+                }
+                check_len(got, STREAM_BYTES)
+            },
+        )?);
+    }
+    let gib_s = |d: Duration| STREAM_BYTES as f64 / (1u64 << 30) as f64 / d.as_secs_f64();
+    let framed = gib_s(median(&mut framed));
+    let plain = gib_s(median(&mut plain));
+    table.row(
+        "1 MiB frames, write_frame → read_frame, loopback",
+        format!("{framed:.2} GiB/s"),
+        format!("≥ 0.9 × plain copy ({plain:.2} GiB/s)"),
+        framed / plain,
+        Some(framed / plain >= 0.9),
+        &format!("median of {STREAM_RUNS}"),
+    );
+    Ok(())
+}
+
+fn check_len(got: usize, want: usize) -> io::Result<()> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "received {got} bytes, sent {want}"
+        )))
+    }
+}
+
+/// Runs `send` on a connected client socket and `receive` on the server's end, at the same
+/// time; returns the time until both are done.
+fn over_loopback(
+    send: impl FnOnce(TcpStream) -> io::Result<()> + Send,
+    receive: impl FnOnce(TcpStream) -> io::Result<()>,
+) -> io::Result<Duration> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let client = TcpStream::connect(addr)?;
+    let (server, _) = listener.accept()?;
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        let sender = scope.spawn(move || send(client));
+        receive(server)?;
+        sender
+            .join()
+            .map_err(|_| io::Error::other("sender panicked"))?
+    })?;
+    Ok(start.elapsed())
+}
+
+// ---------------------------------------------------------------------------------------
+// Row 2: 64-byte echo, framed against unframed
+// ---------------------------------------------------------------------------------------
+
+fn framed_echo(table: &mut Table) -> io::Result<()> {
+    let mut framed = Vec::new();
+    let mut plain = Vec::new();
+    for _ in 0..ECHO_RUNS {
+        framed.push(echo_run(true)?);
+        plain.push(echo_run(false)?);
+    }
+    let per_s = |d: Duration| ECHO_ROUND_TRIPS as f64 / d.as_secs_f64();
+    let framed = per_s(median(&mut framed));
+    let plain = per_s(median(&mut plain));
+    table.row(
+        "64-byte framed echo, round trips",
+        format!("{} /s", thousands(framed)),
+        format!("≥ 0.9 × unframed ({} /s)", thousands(plain)),
+        framed / plain,
+        Some(framed / plain >= 0.9),
+        &format!("median of {ECHO_RUNS}"),
+    );
+    Ok(())
+}
+
+/// One run of the echo: the client sends 64 bytes and waits for them back, round after
+/// round. Framed: a 4-byte header and a 60-byte body, one write_frame, read_frame. Unframed:
+/// 64 bytes in one write_all, read_exact.
+fn echo_run(framed: bool) -> io::Result<Duration> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let server = std::thread::spawn(move || -> io::Result<()> {
+        let (mut conn, _) = listener.accept()?;
+        if framed {
+            while let Some(body) = read_frame(&mut conn)? {
+                write_frame(&mut conn, &body)?;
+            }
+        } else {
+            let mut buf = [0u8; ECHO_LEN];
+            loop {
+                match conn.read_exact(&mut buf) {
+                    Ok(()) => conn.write_all(&buf)?,
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    });
+    let mut stream = TcpStream::connect(addr)?;
+    let message = [0x61u8; ECHO_LEN];
+    let body = &message[..ECHO_LEN - 4];
+    let mut back = [0u8; ECHO_LEN];
+    let start = Instant::now();
+    for _ in 0..ECHO_ROUND_TRIPS {
+        if framed {
+            write_frame(&mut stream, body)?;
+            read_frame(&mut stream)?.ok_or_else(|| io::Error::other("no answer"))?;
+        } else {
+            stream.write_all(&message)?;
+            stream.read_exact(&mut back)?;
+        }
+    }
+    let took = start.elapsed();
+    drop(stream);
+    server
+        .join()
+        .map_err(|_| io::Error::other("server panicked"))??;
+    Ok(took)
+}
+
+// ---------------------------------------------------------------------------------------
+// Row 3: lesson 09, 1 GiB download, two real processes
+// ---------------------------------------------------------------------------------------
+
+fn file_download(table: &mut Table) -> Result<(), Box<dyn std::error::Error>> {
+    let lesson = snapbox::cmd::compile_example("09_file_header", [])?;
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("speed");
+    let (src, dst) = (work.join("served"), work.join("downloaded"));
+    fs::create_dir_all(&src)?;
+    fs::create_dir_all(&dst)?;
+    let name = "one-gib.bin";
+    let source = src.join(name);
+    make_file(&source, FILE_BYTES)?;
+
+    // md5 of the same bytes, in this process (page cache warm after the first).
+    let mut md5_times = Vec::new();
+    for _ in 0..FILE_RUNS {
+        let start = Instant::now();
+        files::md5_file(&mut File::open(&source)?)?;
+        md5_times.push(start.elapsed());
+    }
+    let md5 = median(&mut md5_times);
+
+    let mut server = Command::new(&lesson)
+        .args(["server", "--port", "0", "--dir"])
+        .arg(&src)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let port = server_port(&mut server)?;
+
+    let mut times = Vec::new();
+    let mut client_peak = 0u64;
+    for _ in 0..FILE_RUNS {
+        let saved = dst.join(name);
+        let _ = fs::remove_file(&saved);
+        let start = Instant::now();
+        let client = Command::new(&lesson)
+            .args(["download", name, "--port", &port.to_string(), "--dir"])
+            .arg(&dst)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let (ok, peak) = wait_with_peak(client)?;
+        times.push(start.elapsed());
+        if !ok || fs::metadata(&saved)?.len() != FILE_BYTES {
+            return Err("the download failed".into());
+        }
+        client_peak = client_peak.max(peak.unwrap_or(0));
+        fs::remove_file(&saved)?;
+    }
+    let server_peak = vm_hwm(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let download = median(&mut times);
+    let ratio = download.as_secs_f64() / md5.as_secs_f64();
+    table.row(
+        "09 download of 1 GiB, two processes, loopback",
+        format!("{:.2} s", download.as_secs_f64()),
+        format!("≤ 2.5 × md5 of the bytes ({:.2} s)", md5.as_secs_f64()),
+        ratio,
+        Some(ratio <= 2.5),
+        &format!("median of {FILE_RUNS}"),
+    );
+    let limit = 32 * MIB as u64;
+    for (side, peak) in [("client", Some(client_peak)), ("server", server_peak)] {
+        match peak {
+            Some(peak) if peak > 0 => table.row(
+                &format!("09 download, peak memory of the {side}"),
+                format!("{:.1} MiB", peak as f64 / MIB as f64),
+                "< 32 MiB".into(),
+                peak as f64 / limit as f64,
+                Some(peak < limit),
+                &format!("highest of {FILE_RUNS} downloads"),
+            ),
+            _ => table.note(&format!(
+                "09 download, peak memory of the {side}: not measurable here"
+            )),
+        }
+    }
+    fs::remove_file(&source)?;
+    Ok(())
+}
+
+/// A file of `size` bytes of varied content (a xorshift sequence: md5 has real work to
+/// do), written once and flushed to disk, so that the downloads do not compete with
+/// write-back of this file's dirty pages.
+fn make_file(path: &Path, size: u64) -> io::Result<()> {
+    if fs::metadata(path).is_ok_and(|m| m.len() == size) {
+        return Ok(());
+    }
+    let file = File::create(path)?;
+    let mut out = BufWriter::with_capacity(MIB, &file);
+    let mut x = 0x9e3779b97f4a7c15u64;
+    let mut block = vec![0u8; MIB];
+    for _ in 0..size / MIB as u64 {
+        for word in block.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            word.copy_from_slice(&x.to_le_bytes());
+        }
+        out.write_all(&block)?;
+    }
+    out.flush()?;
+    drop(out);
+    file.sync_all()
+}
+
+/// Reads the server's first line, `[server] listening on 127.0.0.1:PORT`, for the port.
+fn server_port(server: &mut std::process::Child) -> Result<u16, Box<dyn std::error::Error>> {
+    let stdout = server.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    io::BufRead::read_line(&mut io::BufReader::new(stdout), &mut line)?;
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| format!("no port in {line:?}"))?;
+    Ok(port)
+}
+
+/// Waits for a child and returns whether it succeeded and its peak resident memory in bytes
+/// (wait4's rusage; Unix only).
+fn wait_with_peak(child: std::process::Child) -> io::Result<(bool, Option<u64>)> {
+    #[cfg(unix)]
+    {
+        let pid = child.id() as libc::pid_t;
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is a valid value of a plain C struct.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: wait4 writes the status and the rusage into the two live locals; the pid
+        // is our own child, not yet waited for (std's Child has not reaped it).
+        let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if rc != pid {
+            return Err(io::Error::last_os_error());
+        }
+        let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+        let kib = usage.ru_maxrss as u64;
+        let bytes = if cfg!(target_os = "macos") {
+            kib
+        } else {
+            kib * 1024
+        };
+        // The child is reaped; std must not wait for it again.
+        std::mem::forget(child);
+        Ok((ok, Some(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        let mut child = child;
+        Ok((child.wait()?.success(), None))
+    }
+}
+
+/// A running process's peak resident memory (VmHWM in /proc; Linux only).
+fn vm_hwm(pid: u32) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+// ---------------------------------------------------------------------------------------
+// Row 4: the notes' two writes (lesson 13)
+// ---------------------------------------------------------------------------------------
+
+fn nagle_rows(table: &mut Table) -> io::Result<()> {
+    let mut per = Vec::new();
+    for writes in Writes::ALL {
+        per.push(nagle::measure_on_loopback(writes, NAGLE_EXCHANGES, 60)?.per_exchange());
+    }
+    let (two, one, nodelay) = (per[0], per[1], per[2]);
+    let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1000.0);
+    table.row(
+        "header + body as two writes, Nagle on (the notes)",
+        format!("{} per exchange", ms(two)),
+        format!("none; compared with one write ({})", ms(one)),
+        two.as_secs_f64() / one.as_secs_f64(),
+        None,
+        &format!("mean of {NAGLE_EXCHANGES}"),
+    );
+    let limit = Duration::from_millis(1);
+    for (label, d) in [
+        ("header + body in one write (write_frame)", one),
+        ("two writes with TCP_NODELAY", nodelay),
+    ] {
+        table.row(
+            label,
+            format!("{} per exchange", ms(d)),
+            "< 1 ms".into(),
+            d.as_secs_f64() / limit.as_secs_f64(),
+            Some(d < limit),
+            &format!("mean of {NAGLE_EXCHANGES}"),
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<[String; 5]>,
+    notes: Vec<String>,
+    missed: usize,
+}
+
+impl Table {
+    /// One row. `ok: None` for a row shown for comparison, with no target of its own.
+    fn row(
+        &mut self,
+        what: &str,
+        figure: String,
+        limit: String,
+        ratio: f64,
+        ok: Option<bool>,
+        how: &str,
+    ) {
+        let status = match ok {
+            Some(true) => "ok",
+            Some(false) => {
+                self.missed += 1;
+                "MISSED"
+            }
+            None => "shown",
+        };
+        self.rows.push([
+            what.into(),
+            figure,
+            limit,
+            format!("{ratio:.2}"),
+            format!("{status} ({how})"),
+        ]);
+    }
+
+    fn note(&mut self, text: &str) {
+        self.notes.push(text.into());
+    }
+
+    fn print(&self) {
+        println!("| measurement | figure | limit | ratio | |");
+        println!("|---|---|---|---|---|");
+        for r in &self.rows {
+            println!("| {} | {} | {} | {} | {} |", r[0], r[1], r[2], r[3], r[4]);
+        }
+        for n in &self.notes {
+            println!("\n{n}");
+        }
+        let cpu = measure::process_cpu_time()
+            .map(|d| format!("{:.1} s", d.as_secs_f64()))
+            .unwrap_or_else(|| "not measured".into());
+        println!("\n(this process used {cpu} of CPU)");
+    }
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn thousands(x: f64) -> String {
+    let n = x.round() as u64;
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
