@@ -37,16 +37,10 @@ use socket_lessons::auth::{self, Digest, CHALLENGE_LEN, LEGITIMATE, REFUSED};
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::net::{self, Filled, ListenOptions};
 use socket_lessons::transcript::describe;
-use socket_lessons::{commands, say, Endpoint, Input, Report, Transcript};
+use socket_lessons::{echo, say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
-
-/// The echo's `recv(1024)`, as in lesson 02.
-const RECV_SIZE: usize = 1024;
-
-/// The word that ends the echo session.
-const QUIT: &[u8] = b"q";
 
 /// How long the server waits for the whole answer. A client that connects and says
 /// nothing must not hold a one-client-at-a-time server forever.
@@ -127,8 +121,9 @@ fn main() -> Result<(), Report> {
             let stream = at.connect()?;
             let client = Transcript::client();
             match prove(stream, key.secret.as_bytes(), key.digest, &client)? {
-                Proved::Legitimate(stream) => {
-                    echo_client(stream, Input::stdin("message for the server :>>>> "), &client)
+                Proved::Legitimate(mut stream) => {
+                    let input = Input::stdin("message for the server :>>>> ");
+                    Ok(echo::lines_client(&mut stream, input, &client)?)
                 }
                 Proved::Refused => Err(Report::msg(
                     "the server refused our answer: is the secret (or --digest) the same on both sides?",
@@ -227,35 +222,12 @@ fn check(
     }
 }
 
-/// What a legitimate client gets: lesson 02's upper-case echo. Nothing below this line is
-/// authenticated: the check above proved who opened the connection, not who sends each
-/// later byte (an attacker on the path could inject them; TLS is how that is closed).
+/// What a legitimate client gets: lesson 02's upper-case echo (`echo::serve`). Nothing
+/// after the check is authenticated: it proved who opened the connection, not who sends
+/// each later byte (an attacker on the path could inject them; TLS is how that is closed).
 fn echo(mut conn: TcpStream, addr: SocketAddr, server: &Transcript) {
-    let mut buf = [0u8; RECV_SIZE];
-    loop {
-        // SIMPLIFICATION: one recv is one message, as in lesson 02 (short lines only).
-        let n = match conn.read(&mut buf) {
-            Ok(0) => {
-                say!(server, "recv -> 0 bytes: {addr} closed the connection");
-                return;
-            }
-            Ok(n) => n,
-            Err(e) => {
-                say!(server, "recv failed: {addr} is gone ({e})");
-                return;
-            }
-        };
-        let data = &buf[..n];
-        say!(server, "recv {}", describe(data));
-        if data == QUIT {
-            say!(server, "{addr} said q: closing this connection");
-            return;
-        }
-        if let Err(e) = conn.write_all(&commands::upper(data)) {
-            say!(server, "send failed: {addr} is gone ({e})");
-            return;
-        }
-    }
+    let ended = echo::serve(&mut conn, addr, server);
+    say!(server, "{addr} {ended}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -336,40 +308,6 @@ fn read_verdict(mut stream: TcpStream, client: &Transcript) -> Result<Proved, Re
     Ok(proved)
 }
 
-/// After a legitimate verdict: lines from stdin to the echo, as in lesson 02.
-fn echo_client(
-    mut stream: TcpStream,
-    mut input: Input<io::StdinLock<'static>>,
-    client: &Transcript,
-) -> Result<(), Report> {
-    while let Some(line) = input.next_line()? {
-        if line.is_empty() {
-            continue; // a zero-length send puts nothing on the wire (lesson 02)
-        }
-        if !exchange(&mut stream, &line, client)? {
-            return Ok(());
-        }
-    }
-    Ok(())
-}
-
-/// Sends one line; prints the answer. `false` when the session is over.
-fn exchange(stream: &mut TcpStream, line: &[u8], client: &Transcript) -> Result<bool, Report> {
-    say!(client, "send {}", describe(line));
-    stream.write_all(line)?;
-    if line == QUIT {
-        return Ok(false);
-    }
-    let mut buf = [0u8; RECV_SIZE];
-    let n = stream.read(&mut buf)?; // SIMPLIFICATION: one recv per answer, as in lesson 02
-    if n == 0 {
-        say!(client, "recv -> 0 bytes: the server closed the connection");
-        return Ok(false);
-    }
-    say!(client, "recv {}", describe(&buf[..n]));
-    Ok(true)
-}
-
 // ---------------------------------------------------------------------------------------
 // The demo
 // ---------------------------------------------------------------------------------------
@@ -393,8 +331,8 @@ fn run_demo() -> Result<(), Report> {
     say!(client, "connect to {addr}, secret b\"hi, I'm salt.\"");
     match prove(net::connect_addr(addr)?, DEMO_SECRET, digest, &client)? {
         Proved::Legitimate(mut stream) => {
-            exchange(&mut stream, b"hello", &client)?;
-            exchange(&mut stream, b"q", &client)?;
+            echo::exchange(&mut stream, b"hello", &client)?;
+            echo::exchange(&mut stream, b"q", &client)?;
         }
         _ => say!(client, "unexpectedly not let in"),
     }

@@ -41,21 +41,15 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use socket_lessons::demo::{self, Cue};
+use socket_lessons::echo::{self, QUIT, RECV_SIZE};
 use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::transcript::describe;
-use socket_lessons::{commands, measure, say, Endpoint, Input, Report, Transcript};
+use socket_lessons::{measure, say, Endpoint, Input, Report, Transcript};
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// The notes' `recv(1024)`.
-const RECV_SIZE: usize = 1024;
-
-/// The word that ends a client's session.
-const QUIT: &[u8] = b"q";
 
 /// The listen backlog. The notes' `listen(5)` is fine for one client at a time; a server
 /// meant for hundreds of simultaneous connections must let them queue, or the kernel drops
@@ -132,8 +126,13 @@ fn main() -> Result<(), Report> {
             Ok(())
         }
         Some(Side::Client(at)) => {
-            let stream = at.connect()?;
-            interactive_client(stream, Input::stdin("message for the server :>>>> "))
+            let mut stream = at.connect()?;
+            let input = Input::stdin("message for the server :>>>> ");
+            Ok(echo::lines_client(
+                &mut stream,
+                input,
+                &Transcript::client(),
+            )?)
         }
     }
 }
@@ -251,18 +250,6 @@ enum Arrival {
     Stop,
 }
 
-/// The echo rule, one line per message: what came, what goes back.
-fn answer(addr: SocketAddr, data: &[u8]) -> Vec<u8> {
-    let reply = commands::upper(data);
-    say!(
-        Transcript::server(),
-        "{addr}: recv {} -> send back {}",
-        describe(data),
-        describe(&reply)
-    );
-    reply
-}
-
 /// One connection of the non-blocking servers (`busy` and `poll`): the socket, and the
 /// answers not yet sent.
 struct Conn<S> {
@@ -303,7 +290,7 @@ impl<S: Read + Write> Conn<S> {
                     if data == QUIT {
                         return Turn::Over("said q: closing this connection".into());
                     }
-                    let reply = answer(self.addr, data);
+                    let reply = echo::answer(self.addr, data, &Transcript::server());
                     self.outbox.extend_from_slice(&reply);
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
@@ -393,33 +380,16 @@ fn serve_threads(listener: TcpListener, control: Arc<Control>) -> io::Result<()>
         let spawned = std::thread::Builder::new()
             .name(format!("client {addr}"))
             .spawn(move || {
-                let why = serve_blocking(stream, addr);
+                // Lesson 02's loop (echo::serve): blocking reads, a blocking write_all that
+                // makes only this client wait.
+                let mut stream = stream;
+                let why = echo::serve(&mut stream, addr, &Transcript::server());
                 for_thread.leave(addr, &why);
             });
         if let Err(e) = spawned {
             // The OS refused a thread (memory, limits): the client is dropped (its socket
             // went with the closure), the server goes on.
             control.leave(addr, &format!("was dropped: no thread for it ({e})"));
-        }
-    }
-}
-
-/// One client on its own thread: read, answer, until it leaves. Returns how it ended.
-fn serve_blocking(mut stream: TcpStream, addr: SocketAddr) -> String {
-    let mut buf = [0u8; RECV_SIZE];
-    loop {
-        let data = match stream.read(&mut buf) {
-            Ok(0) => return "closed the connection".into(),
-            Ok(n) => &buf[..n],
-            Err(e) => return format!("broke the connection ({e})"),
-        };
-        if data == QUIT {
-            return "said q: closing this connection".into();
-        }
-        // Blocking write_all: this thread may wait for the client to read, and only
-        // this client waits with it.
-        if let Err(e) = stream.write_all(&answer(addr, data)) {
-            return format!("is gone ({e})");
         }
     }
 }
@@ -499,45 +469,8 @@ fn serve_poll(listener: TcpListener, control: &Control) -> io::Result<()> {
 }
 
 // ---------------------------------------------------------------------------------------
-// The client (the same as lesson 02's: the server's concurrency is invisible to it)
-// ---------------------------------------------------------------------------------------
-
-fn interactive_client(
-    mut stream: TcpStream,
-    mut input: Input<io::StdinLock<'static>>,
-) -> Result<(), Report> {
-    let client = Transcript::client();
-    while let Some(line) = input.next_line()? {
-        if line.is_empty() {
-            continue; // a zero-length send puts nothing on the wire (lesson 02)
-        }
-        if !exchange(&mut stream, &line, &client)? {
-            return Ok(());
-        }
-    }
-    Ok(())
-}
-
-/// Sends one message and prints the answer; `false` when the session is over.
-fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> Result<bool, Report> {
-    say!(client, "send {}", describe(message));
-    stream.write_all(message)?;
-    if message == QUIT {
-        return Ok(false);
-    }
-    // SIMPLIFICATION: one recv per answer, as in lesson 02 (short lines).
-    let mut buf = [0u8; RECV_SIZE];
-    let n = stream.read(&mut buf)?;
-    if n == 0 {
-        say!(client, "recv -> 0 bytes: the server closed the connection");
-        return Ok(false);
-    }
-    say!(client, "recv {}", describe(&buf[..n]));
-    Ok(true)
-}
-
-// ---------------------------------------------------------------------------------------
-// The demo
+// The demo (the clients are lesson 02's, `echo::exchange`: the server's concurrency is
+// invisible to them)
 // ---------------------------------------------------------------------------------------
 
 fn run_demo() -> Result<(), Report> {
@@ -587,7 +520,7 @@ fn demo_one_way(way: Way) -> Result<(), Report> {
         (2, "c2"),
     ] {
         let (client, stream) = &mut clients[who];
-        exchange(stream, message.as_bytes(), client)?;
+        echo::exchange(stream, message.as_bytes(), client)?;
     }
 
     // They leave in turn.

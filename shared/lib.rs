@@ -9,6 +9,7 @@
 //! | [`net`] | listeners built with socket2 (SO_REUSEADDR explicitly on or off, a backlog, IPv4 and IPv6), connecting, errors that name the address | `socket.socket()`, `setsockopt`, `bind`, `listen`, `connect` |
 //! | [`transcript`] | `[server]` / `[client]` labelled output and bytes shown the way Python shows them | `print(data)` |
 //! | [`demo`] | both halves in one process, in a deterministic order, under a time limit | running two terminals by hand |
+//! | [`echo`] | lesson 02's upper-case echo as a session (server and line client), for the lessons that serve it after something else | `conn.recv(1024)`, `conn.send(data.upper())` |
 //! | [`framing`] | length-prefixed frames: 4-byte little-endian i32 header, body; limits checked before allocating | `struct.pack('i', n)`, `recv(4)`
 //! | [`header`] | JSON headers: header length, header, body; md5 as the notes print it | `json.dumps(header)`, `hashlib.md5().hexdigest()` |
 //! | [`files`] | plain file names, files streamed with md5, received under a temporary name and renamed only when verified | `open(name, 'wb')`, `fp.read()`, `hashlib.md5()` |
@@ -31,6 +32,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod demo;
+pub mod echo;
 pub mod files;
 pub mod framing;
 pub mod header;

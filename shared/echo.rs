@@ -1,0 +1,120 @@
+//! The upper-case echo of lesson 02, as a session: what lessons 10 and 11 serve once a
+//! client is in, and the line-by-line client that talks to it.
+//!
+//! Wire: none, as in the notes: raw bytes in, the same bytes upper-cased out
+//! ([`commands::upper`](crate::commands::upper)); `q` ends the session.
+
+use crate::cli::Input;
+use crate::transcript::describe;
+use crate::{commands, say, Transcript};
+use std::io::{self, BufRead, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+/// The notes' `recv(1024)`.
+pub const RECV_SIZE: usize = 1024;
+
+/// The word that ends a session (notes A §8).
+pub const QUIT: &[u8] = b"q";
+
+/// The answer to one message, printed as one line: what came, what goes back.
+pub fn answer(addr: SocketAddr, data: &[u8], server: &Transcript) -> Vec<u8> {
+    let reply = commands::upper(data);
+    say!(
+        server,
+        "{addr}: recv {} -> send back {}",
+        describe(data),
+        describe(&reply)
+    );
+    reply
+}
+
+/// Serves one client on a blocking socket until it leaves; returns how the session ended,
+/// for the caller's "closed" line. Nothing the client does ends the server.
+pub fn serve(conn: &mut TcpStream, addr: SocketAddr, server: &Transcript) -> String {
+    let mut buf = [0u8; RECV_SIZE];
+    loop {
+        // SIMPLIFICATION: one recv is one message, as in lesson 02 (short lines only).
+        let data = match conn.read(&mut buf) {
+            Ok(0) => return "closed the connection".into(),
+            Ok(n) => &buf[..n],
+            Err(e) => return format!("broke the connection ({e})"),
+        };
+        if data == QUIT {
+            return "said q: closing this connection".into();
+        }
+        if let Err(e) = conn.write_all(&answer(addr, data, server)) {
+            return format!("is gone ({e})");
+        }
+    }
+}
+
+/// Sends one message and prints the answer; `Ok(false)` when the session is over (`q`
+/// sent, or the server closed).
+pub fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> io::Result<bool> {
+    say!(client, "send {}", describe(message));
+    stream.write_all(message)?;
+    if message == QUIT {
+        return Ok(false);
+    }
+    // SIMPLIFICATION: one recv per answer, as in lesson 02 (short lines).
+    let mut buf = [0u8; RECV_SIZE];
+    let n = stream.read(&mut buf)?;
+    if n == 0 {
+        say!(client, "recv -> 0 bytes: the server closed the connection");
+        return Ok(false);
+    }
+    say!(client, "recv {}", describe(&buf[..n]));
+    Ok(true)
+}
+
+/// The two-terminal client: each input line is a message; empty lines are skipped (a
+/// zero-length send puts nothing on the wire, lesson 02); `q` or end of input quits.
+pub fn lines_client(
+    stream: &mut TcpStream,
+    mut input: Input<impl BufRead>,
+    client: &Transcript,
+) -> io::Result<()> {
+    while let Some(line) = input.next_line()? {
+        if line.is_empty() {
+            continue;
+        }
+        if !exchange(stream, &line, client)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn a_session_answers_upper_case_until_q() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut conn, peer) = listener.accept().unwrap();
+            serve(&mut conn, peer, &Transcript::server())
+        });
+        let mut stream = TcpStream::connect(addr).unwrap();
+        let input = Input::from_reader(&b"hello\n\nq\nnever sent\n"[..]);
+        lines_client(&mut stream, input, &Transcript::client()).unwrap();
+        assert_eq!(server.join().unwrap(), "said q: closing this connection");
+    }
+
+    #[test]
+    fn a_session_ends_when_the_client_closes() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut conn, peer) = listener.accept().unwrap();
+            serve(&mut conn, peer, &Transcript::server())
+        });
+        let mut stream = TcpStream::connect(addr).unwrap();
+        assert!(exchange(&mut stream, b"abc", &Transcript::client()).unwrap());
+        drop(stream);
+        assert_eq!(server.join().unwrap(), "closed the connection");
+    }
+}
