@@ -333,8 +333,11 @@ fn serve_busy(listener: TcpListener, control: &Control) -> io::Result<()> {
                     // The step the notes miss: an accepted socket does not inherit
                     // non-blocking mode (not on Linux, not in Python either), and one
                     // blocking recv on a quiet client would stall every other client.
-                    stream.set_nonblocking(true)?;
-                    conns.push(Conn::new(stream, addr));
+                    match stream.set_nonblocking(true) {
+                        Ok(()) => conns.push(Conn::new(stream, addr)),
+                        // One connection's trouble ends that connection, not the server.
+                        Err(e) => control.leave(addr, &format!("was dropped ({e})")),
+                    }
                 }
             },
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
@@ -448,12 +451,18 @@ fn serve_poll(listener: TcpListener, control: &Control) -> io::Result<()> {
                     next_token += 1;
                     // Readable: bytes came (or the client closed). Writable: room freed
                     // for an answer that did not fit before.
-                    poll.registry().register(
+                    let registered = poll.registry().register(
                         &mut stream,
                         token,
                         Interest::READABLE | Interest::WRITABLE,
-                    )?;
-                    conns.insert(token, Conn::new(stream, addr));
+                    );
+                    match registered {
+                        Ok(()) => {
+                            conns.insert(token, Conn::new(stream, addr));
+                        }
+                        // One connection's trouble ends that connection, not the server.
+                        Err(e) => control.leave(addr, &format!("was dropped ({e})")),
+                    }
                 }
             } else if let Some(conn) = conns.get_mut(&event.token()) {
                 // 4. A turn for the connection the kernel named, and only for it.
