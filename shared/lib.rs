@@ -13,6 +13,7 @@
 //! | [`framing`] | length-prefixed frames: 4-byte little-endian i32 header, body; limits checked before allocating | `struct.pack('i', n)`, `recv(4)`
 //! | [`header`] | JSON headers: header length, header, body; md5 as the notes print it | `json.dumps(header)`, `hashlib.md5().hexdigest()` |
 //! | [`files`] | plain file names, files streamed with md5, received under a temporary name and renamed only when verified | `open(name, 'wb')`, `fp.read()`, `hashlib.md5()` |
+//! | [`limits`] | time limits on a peer: a server's idle limit between requests, a shorter one inside a message and on writes, a client's wait for an answer; timeouts told apart from failures | `conn.settimeout(300)` |
 //! | [`commands`] | portable built-in commands (`seq`, `echo`, `bytes`) with outputs of known size, for the command servers | `subprocess.Popen(cmd, shell=True)`
 //! | [`shell`] | a client's command line run through the shell with a time limit and an output limit, both pipes read at once | `subprocess.Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE)` |
 //! | [`measure`] | CPU time and peak memory of this process, from the kernel's accounting | `time.process_time()`, `resource.getrusage()` |
@@ -36,6 +37,7 @@ pub mod echo;
 pub mod files;
 pub mod framing;
 pub mod header;
+pub mod limits;
 pub mod measure;
 pub mod nagle;
 pub mod net;
