@@ -15,7 +15,8 @@
 //! - terminal 1: `cargo run --example 01_tcp_once -- server` (start it first),
 //!   terminal 2: `cargo run --example 01_tcp_once -- client`, then type one line.
 //!
-//! Next: lesson 02 turns the single exchange into a loop.
+//! Previous: lesson 00, what a connection is. Next: lesson 02 turns the single exchange
+//! into a loop.
 
 use clap::Parser;
 use socket_lessons::demo::{self, Cue, OnCue};

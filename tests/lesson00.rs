@@ -1,0 +1,83 @@
+//! Lesson 00 in two terminals: the server and the client each print their own socket's TCP
+//! state as the kernel reports it (Linux only: elsewhere the states are not observable).
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use common::{example, Running};
+use std::io::Read;
+use std::net::TcpListener;
+use std::time::Duration;
+
+#[test]
+fn server_and_client_print_each_step_of_the_handshake_and_the_teardown() {
+    let mut server = Running::server(example("00_tcp_states"), &["server", "--port", "0"]);
+    assert_eq!(server.next_line(), "[server] my listening socket: LISTEN");
+
+    let out = snapbox::cmd::Command::new(example("00_tcp_states"))
+        .args(["client", "--port", &server.port.to_string()])
+        .stdin("hello\n\nworld\nq\n")
+        .timeout(Duration::from_secs(60))
+        .with_assert(common::assert())
+        .assert()
+        .success();
+    // Our server reads 0 and closes at once, so by the time the client looks, its end has
+    // passed FIN_WAIT2 (or is just leaving it) for TIME_WAIT, the state of the side that
+    // closed first.
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("[client] connected 127.0.0.1:")
+            && lines[0].ends_with(": my end is ESTABLISHED"),
+        "{stdout}"
+    );
+    assert_eq!(lines[1], r#"[client] send 5 bytes b"hello""#);
+    assert_eq!(lines[2], r#"[client] send 5 bytes b"world""#);
+    assert!(
+        lines.last().unwrap().ends_with("my end: TIME_WAIT"),
+        "{stdout}"
+    );
+
+    server.line_containing("accept -> a connection from");
+    assert_eq!(server.next_line(), "[server] my end of it: ESTABLISHED");
+    assert!(server
+        .line_containing("closed; my end is")
+        .ends_with("CLOSE_WAIT"));
+    assert_eq!(
+        server.next_line(),
+        "[server] closed; my end: gone (no longer in the kernel's table)"
+    );
+}
+
+/// A server that never closes its end (a program that never reads 0): the client, which
+/// closed first, stays in FIN_WAIT2 and says why.
+#[test]
+fn a_client_whose_server_never_closes_stays_in_fin_wait2_and_says_why() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let holder = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        // Read what comes, never close: the connection is dropped only when the client's
+        // test is over and this thread ends.
+        let mut all = Vec::new();
+        conn.set_read_timeout(Some(common::WAIT)).unwrap();
+        let _ = conn.read_to_end(&mut all);
+        (conn, all)
+    });
+    snapbox::cmd::Command::new(example("00_tcp_states"))
+        .args(["client", "--port", &port.to_string()])
+        .stdin("hi\n")
+        .timeout(Duration::from_secs(60))
+        .with_assert(common::assert())
+        .assert()
+        .success()
+        .stdout_eq(
+            r#"[client] connected 127.0.0.1:[PORT] -> 127.0.0.1:[PORT]: my end is ESTABLISHED
+[client] send 2 bytes b"hi"
+[client] closed; my end: FIN_WAIT2
+[client] still FIN_WAIT2: the server has not closed its end (its program has not read 0 and closed)
+"#,
+        );
+    let (_conn, got) = holder.join().unwrap();
+    assert_eq!(got, b"hi");
+}
