@@ -42,14 +42,18 @@ use clap::{Parser, Subcommand};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 use socket_lessons::demo::{self, Cue};
-use socket_lessons::files::{self, check_name, md5_file, receive_file, send_body, Failed};
+use socket_lessons::files::{
+    self, check_name, md5_file, receive_file, send_body, Existing, Failed,
+};
 use socket_lessons::header::{self, hex, md5_hex, read_header, write_header, write_message};
+use socket_lessons::limits::{self, Limits};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::{say, Endpoint, Report, Transcript};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The most bytes read as one download request (notes A §9.2 reads `recv(1024)`).
 const REQUEST_MAX: usize = 1024;
@@ -180,6 +184,12 @@ enum Side {
         /// The directory files are served from and uploaded into
         #[arg(long, default_value = ".")]
         dir: PathBuf,
+        /// The longest wait, in seconds, for a client's next request before closing it
+        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
+        /// Let an upload replace a file of the same name (otherwise it is refused)
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Download files by name into DIR.
     Download {
@@ -188,6 +198,9 @@ enum Side {
         /// The directory to save into
         #[arg(long, default_value = ".")]
         dir: PathBuf,
+        /// Replace a file of the same name in DIR (otherwise it is not downloaded)
+        #[arg(long)]
+        overwrite: bool,
         /// File names on the server (plain names, no paths)
         #[arg(required = true)]
         names: Vec<String>,
@@ -205,20 +218,35 @@ enum Side {
 fn main() -> Result<(), Report> {
     match Cli::parse().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Side::Server { at, dir }) => {
-            if !dir.is_dir() {
-                return Err(Report::msg(format!("{} is not a directory", dir.display())));
-            }
+        Some(Side::Server {
+            at,
+            dir,
+            idle_limit,
+            overwrite,
+        }) => {
+            prepare(&dir, &Transcript::server())?;
             let listener = at.listen(ListenOptions::new())?;
             say!(Transcript::server(), "serving {}", dir.display());
-            serve(&listener, &dir, None, true, &Cue::off(), &Cue::off())
+            let rules = Rules {
+                limits: Limits::server(Duration::from_secs(idle_limit)),
+                existing: existing(overwrite),
+                bars: true,
+            };
+            serve(&listener, &dir, None, &rules, &Cue::off(), &Cue::off())
         }
-        Some(Side::Download { at, dir, names }) => {
-            let mut stream = at.connect()?;
+        Some(Side::Download {
+            at,
+            dir,
+            overwrite,
+            names,
+        }) => {
             let client = Transcript::client();
+            prepare(&dir, &client)?;
+            let mut stream = at.connect()?;
+            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
             let mut failures = 0;
             for name in &names {
-                if !download(&mut stream, name, &dir, true, &client)? {
+                if !download(&mut stream, name, &dir, existing(overwrite), true, &client)? {
                     failures += 1;
                 }
             }
@@ -229,6 +257,7 @@ fn main() -> Result<(), Report> {
         }
         Some(Side::Upload { at, paths }) => {
             let mut stream = at.connect()?;
+            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
             let client = Transcript::client();
             let mut failures = 0;
             for path in &paths {
@@ -244,23 +273,65 @@ fn main() -> Result<(), Report> {
     }
 }
 
+/// Before a side receives into `dir`: the directory must exist (checked before any
+/// connection), temporary files an interrupted earlier run left there are removed (one
+/// line), and Ctrl-C will remove this run's own.
+fn prepare(dir: &Path, who: &Transcript) -> Result<(), Report> {
+    if !dir.is_dir() {
+        return Err(Report::msg(format!(
+            "{} is not a directory (create it first)",
+            dir.display()
+        )));
+    }
+    let stale = files::remove_stale(dir)?;
+    if !stale.is_empty() {
+        say!(
+            who,
+            "removed {} partial file(s) an interrupted run left in {}: {}",
+            stale.len(),
+            dir.display(),
+            stale.join(", ")
+        );
+    }
+    files::remove_on_interrupt();
+    Ok(())
+}
+
+fn existing(overwrite: bool) -> Existing {
+    if overwrite {
+        Existing::Replace
+    } else {
+        Existing::Keep
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------
 
-/// Serves clients one after another (`None`: forever). `bars`: show progress bars (two
-/// terminals; never in the demo). `accepted` and `finished` are demo cues.
+/// How the server treats its clients.
+struct Rules {
+    /// How long it waits for a request, and inside one.
+    limits: Limits,
+    /// Whether an upload may replace a file of the same name.
+    existing: Existing,
+    /// Progress bars (two terminals; never in the demo).
+    bars: bool,
+}
+
+/// Serves clients one after another (`None`: forever). `accepted` and `finished` are demo
+/// cues.
 fn serve(
     listener: &TcpListener,
     dir: &Path,
     clients: Option<usize>,
-    bars: bool,
+    rules: &Rules,
     accepted: &Cue,
     finished: &Cue,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
     net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
-        serve_client(conn, addr, dir, bars, server)
+        serve_client(conn, addr, dir, rules, server)
     });
     Ok(())
 }
@@ -270,27 +341,37 @@ fn serve_client(
     mut conn: TcpStream,
     addr: SocketAddr,
     dir: &Path,
-    bars: bool,
+    rules: &Rules,
     server: &Transcript,
 ) {
     loop {
         // 1. peek at the first bytes (without taking them) to tell the two requests apart.
+        //    A client gets `--idle-limit` to begin its next request, then the shorter
+        //    message limit for each read and write inside it.
         let mut first = [0u8; 4];
-        let seen = match conn.peek(&mut first) {
+        let seen = match first_bytes(&conn, &mut first, &rules.limits) {
             Ok(0) => {
                 say!(server, "{addr} closed the connection");
                 return;
             }
             Ok(n) => n,
+            Err(e) if limits::is_timeout(&e) => {
+                say!(
+                    server,
+                    "{addr}: {}; closing",
+                    limits::timed_out("waiting for a request", rules.limits.idle)
+                );
+                return;
+            }
             Err(e) => {
                 say!(server, "{addr}: {e}");
                 return;
             }
         };
         let go_on = if looks_like_a_name(&first[..seen]) {
-            serve_download(&mut conn, dir, bars, server)
+            serve_download(&mut conn, dir, rules.bars, server)
         } else {
-            serve_upload(&mut conn, dir, bars, server)
+            serve_upload(&mut conn, dir, rules, server)
         };
         if !go_on {
             say!(server, "closing the connection to {addr}");
@@ -298,6 +379,41 @@ fn serve_client(
         }
     }
 }
+
+/// Peeks at the first bytes of the next request, without taking them: waits up to the
+/// idle limit for the first, then (if they could still be either request) a little for up
+/// to 3.
+///
+/// Three bytes decide: an upload's `struct.pack('i', len(header))` has a 0 third byte for
+/// any header under 64 KiB (the most this server reads), and a name has none. One or two
+/// printable bytes could be a short name or the start of a header sent slowly, so the
+/// server waits for more while they keep coming, up to [`SHORT_NAME_WAIT`] of quiet; a
+/// name arrives in one piece, and `q` alone is the quit word at once.
+fn first_bytes(conn: &TcpStream, buf: &mut [u8; 4], limits: &Limits) -> io::Result<usize> {
+    limits.await_request(conn)?;
+    let mut seen = conn.peek(buf)?;
+    if seen == 0 {
+        return Ok(0);
+    }
+    limits.in_message(conn)?;
+    let mut quiet_since = Instant::now();
+    while seen < 3 && &buf[..seen] != QUIT && looks_like_a_name(&buf[..seen]) {
+        if quiet_since.elapsed() >= SHORT_NAME_WAIT {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        let now = conn.peek(buf)?;
+        if now > seen {
+            seen = now;
+            quiet_since = Instant::now();
+        }
+    }
+    Ok(seen)
+}
+
+/// How long the server waits, after one or two printable bytes, for a third before taking
+/// them for a whole (short) name.
+const SHORT_NAME_WAIT: Duration = Duration::from_secs(2);
 
 /// Whether the first bytes of a request can start a file name.
 ///
@@ -307,9 +423,7 @@ fn serve_client(
 /// anything that cannot begin a name is taken for a header, and the header reader says
 /// what is wrong with it.
 ///
-/// SIMPLIFICATION: this decides on the bytes already there. A 4-byte length sent in one
-/// `send` arrives in one piece (TCP does not split a segment that small), and a name of
-/// fewer than 4 bytes is a whole request, so a short peek is not a problem in practice.
+/// It decides on the bytes already there: [`first_bytes`] makes sure there are enough.
 fn looks_like_a_name(first: &[u8]) -> bool {
     let text = match std::str::from_utf8(first) {
         Ok(text) => text,
@@ -413,7 +527,7 @@ fn serve_download(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcr
 }
 
 /// An upload (notes C). Returns whether the connection can go on.
-fn serve_upload(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcript) -> bool {
+fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, server: &Transcript) -> bool {
     // 1. header length and header, with the framing checks (negative, too long, cut off).
     let header = match read_header::<FileHeader>(conn) {
         Ok(Some(header)) => header,
@@ -442,6 +556,14 @@ fn serve_upload(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcrip
             return discard(conn, size);
         }
     };
+    if rules.existing == Existing::Keep && fs::symlink_metadata(dir.join(&name)).is_ok() {
+        let why = format!(
+            "{name:?} exists already and is not replaced (the server runs without --overwrite)"
+        );
+        say!(server, "upload refused: {why}");
+        answer_verdict(conn, &refusal(&why), server);
+        return discard(conn, size);
+    }
     let md5 = header.md5.as_deref();
     say!(
         server,
@@ -450,8 +572,8 @@ fn serve_upload(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcrip
     );
 
     // 3. the body, into a temporary file, hashed on the way, renamed when it checks out.
-    let bar = bar(bars, size, &name);
-    let received = receive_file(conn, dir, &name, size, md5, &bar);
+    let bar = bar(rules.bars, size, &name);
+    let received = receive_file(conn, dir, &name, size, md5, rules.existing, &bar);
     bar.finish_and_clear();
     match received {
         Ok(saved) => {
@@ -475,7 +597,22 @@ fn serve_upload(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcrip
         }
         Err(Failed { reason, in_step }) => {
             say!(server, "upload of {name:?} failed: {reason}");
-            answer_verdict(conn, &refusal(&reason), server) && in_step
+            let told = answer_verdict(conn, &refusal(&reason), server);
+            if !in_step {
+                // The client may still be sending (the disk filled up halfway): read and
+                // drop the rest for a moment, so that the verdict reaches it instead of a
+                // reset (see net::close_gently).
+                let _ = conn.shutdown(Shutdown::Write);
+                let mut rest = [0u8; 64 * 1024];
+                let deadline = Instant::now() + Duration::from_secs(2);
+                while Instant::now() < deadline {
+                    match conn.read(&mut rest) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                }
+            }
+            told && in_step
         }
     }
 }
@@ -524,9 +661,22 @@ fn download(
     stream: &mut TcpStream,
     name: &str,
     dir: &Path,
+    existing: Existing,
     bars: bool,
     client: &Transcript,
 ) -> Result<bool, Report> {
+    if let Err(why) = check_name(name) {
+        say!(client, "{why}");
+        return Ok(false);
+    }
+    if existing == Existing::Keep && fs::symlink_metadata(dir.join(name)).is_ok() {
+        say!(
+            client,
+            "{name:?} exists already in {}: not downloaded (--overwrite replaces it)",
+            dir.display()
+        );
+        return Ok(false);
+    }
     say!(client, "download {name:?}");
     // 1. the request: the bare name, in one write (notes A §9.2).
     stream.write_all(name.as_bytes())?;
@@ -539,27 +689,46 @@ fn download(
         say!(client, "the server refused: {error}");
         return Ok(false);
     }
-    let (size, saved_as) = match header.size().and_then(|s| Ok((s, header.full_name()?))) {
+    let (size, theirs) = match header.size().and_then(|s| Ok((s, header.full_name()?))) {
         Ok(found) => found,
         Err(why) => {
             say!(client, "bad header: {why}");
             return Err(Report::msg("the stream is out of step; giving up"));
         }
     };
-    // The name comes from the server: it gets the same check as any name from the network.
-    if let Err(why) = check_name(&saved_as) {
-        say!(client, "{why}");
+    // The file is saved under the name asked for, never one the server chooses: a server
+    // naming another file (`victim.txt` for `x.bin`) is refused. The one allowance is notes
+    // A §9.2's server, which answers `girl` with `file_name: girl, file_type: png`.
+    let Some(saved_as) = name_to_save(name, &header, &theirs) else {
+        say!(
+            client,
+            "the server's header names {theirs:?}, not {name:?}: refused, nothing saved"
+        );
         return Err(Report::msg("the stream is out of step; giving up"));
-    }
+    };
     say!(
         client,
         "header: {saved_as:?}, {size} bytes, md5 {}",
         header.md5.as_deref().unwrap_or("none")
     );
+    if header.md5.is_none() {
+        say!(
+            client,
+            "WARNING: the header has no md5: only the size can be checked, a corrupted body would be saved"
+        );
+    }
 
     // 3. the body, streamed into a temporary file, verified, renamed.
     let bar = bar(bars, size, &saved_as);
-    let received = receive_file(stream, dir, &saved_as, size, header.md5.as_deref(), &bar);
+    let received = receive_file(
+        stream,
+        dir,
+        &saved_as,
+        size,
+        header.md5.as_deref(),
+        existing,
+        &bar,
+    );
     bar.finish_and_clear();
     match received {
         Ok(saved) => {
@@ -571,7 +740,7 @@ fn download(
                 if header.md5.is_some() {
                     " (matches)"
                 } else {
-                    " (no md5 to check)"
+                    " (UNVERIFIED: no md5 to check)"
                 }
             );
             Ok(true)
@@ -587,6 +756,19 @@ fn download(
     }
 }
 
+/// The name to save a download under: the name asked for, or that name plus the extension
+/// a notes A §9.2 server gives in `file_type` when the name asked for had none. `None`
+/// when the header names another file.
+fn name_to_save(asked: &str, header: &FileHeader, theirs: &str) -> Option<String> {
+    if theirs == asked {
+        return Some(asked.to_owned());
+    }
+    let with_type = header.name.as_deref() == Some(asked)
+        && !asked.contains('.')
+        && header.file_type.as_deref().is_some_and(|t| !t.is_empty());
+    (with_type && check_name(theirs).is_ok()).then(|| theirs.to_owned())
+}
+
 /// Sends one file and prints the server's verdict. `Ok(false)`: refused or failed.
 fn upload(
     stream: &mut TcpStream,
@@ -599,7 +781,15 @@ fn upload(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     if let Err(why) = check_name(&name) {
-        say!(client, "{why}");
+        say!(client, "{}: {why}", path.display());
+        return Ok(false);
+    }
+    if !path.is_file() {
+        say!(
+            client,
+            "{}: not a file (a directory, or missing): not sent",
+            path.display()
+        );
         return Ok(false);
     }
     let mut file =
@@ -622,10 +812,21 @@ fn upload(
 
     // 2. header, then the body streamed from the file.
     let bar = bar(bars, size, &name);
-    write_header(stream, &json)?;
-    let sent = send_body(&mut file, size, stream, &bar);
+    let sent = write_header(stream, &json).and_then(|()| send_body(&mut file, size, stream, &bar));
     bar.finish_and_clear();
-    sent?;
+    if let Err(e) = sent {
+        // A server that refused halfway (its disk is full) says why before it closes: read
+        // that instead of only the reset the unread rest of the body caused.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        if let Ok(Some(Verdict {
+            error: Some(why), ..
+        })) = read_header::<Verdict>(stream)
+        {
+            say!(client, "the server stopped the upload: {why}");
+            return Err(Report::msg("the connection is closed; giving up"));
+        }
+        return Err(net::context(e, "send the file").into());
+    }
 
     // 3. the verdict.
     match read_header::<Verdict>(stream)? {
@@ -727,7 +928,12 @@ fn run_demo() -> Result<(), Report> {
     let (finished, on_finished) = demo::cue();
     let dir = server_dir.clone();
     let server_side = demo::spawn("server", move || {
-        serve(&listener, &dir, Some(10), false, &accepted, &finished)
+        let rules = Rules {
+            limits: Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS)),
+            existing: Existing::Keep,
+            bars: false,
+        };
+        serve(&listener, &dir, Some(10), &rules, &accepted, &finished)
     })?;
     let client = Transcript::client();
 
@@ -737,7 +943,14 @@ fn run_demo() -> Result<(), Report> {
     );
     let mut stream = net::connect_addr(addr)?;
     on_accepted.wait()?; // demo only
-    download(&mut stream, "lesson09.bin", &client_dir, false, &client)?;
+    download(
+        &mut stream,
+        "lesson09.bin",
+        &client_dir,
+        Existing::Keep,
+        false,
+        &client,
+    )?;
     say!(client, "close");
     drop(stream);
     on_finished.wait()?;

@@ -27,6 +27,7 @@ use std::io::{self, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::Mutex;
 use std::thread;
 
 /// Bytes read, hashed and written at a time.
@@ -44,7 +45,8 @@ pub const MAX_NAME_LEN: usize = 255;
 /// Refused: empty; longer than [`MAX_NAME_LEN`]; a path separator (`/`, or `\` which
 /// Windows treats as one); `..` or `.`, or anything starting with `.` (hidden files are not
 /// served, and the receiver keeps its partial files under such names); a NUL or any other
-/// control character; on Windows a drive letter (`C:`).
+/// control character, or an invisible or direction-changing one (U+202E and its kind); on
+/// Windows a drive letter (`C:`).
 ///
 /// ```
 /// use socket_lessons::files::check_name;
@@ -76,10 +78,26 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if name.chars().any(char::is_control) {
         return refuse("it contains a control character");
     }
+    if let Some(c) = name.chars().find(|&c| is_invisible(c)) {
+        return refuse(&format!(
+            "it contains U+{:04X}, an invisible or direction-changing character (a name shown \
+             one way and spelled another)",
+            c as u32
+        ));
+    }
     if cfg!(windows) && name.contains(':') {
         return refuse("it contains : (a drive letter or a stream name on Windows)");
     }
     Ok(())
+}
+
+/// Characters that change how a name is *shown* without being seen: the bidirectional
+/// controls (U+202E makes `gnp.exe` read as `exe.png`), zero-width characters, and the
+/// byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// A progress bar on stderr when stderr is a terminal; a hidden one (no output at all)
@@ -177,13 +195,24 @@ impl std::fmt::Display for Failed {
 
 impl std::error::Error for Failed {}
 
+/// Whether a received file may replace a file of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Never: if `dir/name` exists when the file is complete, nothing is saved.
+    Keep,
+    /// Yes, atomically (asked for with `--overwrite`).
+    Replace,
+}
+
 /// Receives exactly `size` bytes from `input` into `dir/name`.
 ///
 /// The bytes go to a temporary file in `dir` (a hidden name, unique to this process and
 /// call), are hashed on the way, and the file is renamed to `name` only when all `size`
 /// bytes came and, if `expected_md5` is given, their md5 matches it. On any failure the
 /// temporary file is deleted and nothing of it is left in `dir`. An existing `dir/name` is
-/// replaced only by a verified file (the rename is atomic).
+/// replaced only with [`Existing::Replace`], and only by a verified file (the rename is
+/// atomic); with [`Existing::Keep`] it is never touched, even if it appears while the
+/// bytes arrive (the temporary file is linked to the name, which fails if it exists).
 ///
 /// SIMPLIFICATION: no `fsync` before the rename. After a power cut, some file systems can
 /// show the new name with missing data; a server that must survive that syncs the file
@@ -194,12 +223,16 @@ pub fn receive_file(
     name: &str,
     size: u64,
     expected_md5: Option<&str>,
+    existing: Existing,
     progress: &ProgressBar,
 ) -> Result<Saved, Failed> {
     let fail = |reason: String, in_step: bool| Failed { reason, in_step };
     check_name(name).map_err(|why| fail(why, false))?;
     let final_path = dir.join(name);
-    let mut temp = TempFile::create(dir, name).map_err(|e| {
+    if existing == Existing::Keep && fs::symlink_metadata(&final_path).is_ok() {
+        return Err(fail(already_there(name), false));
+    }
+    let mut temp = TempFile::create(dir).map_err(|e| {
         fail(
             format!("cannot create a temporary file in {}: {e}", dir.display()),
             false,
@@ -230,20 +263,28 @@ pub fn receive_file(
             ));
         }
     }
-    temp.persist(&final_path).map_err(|e| {
-        fail(
-            format!(
-                "cannot rename to {}: {e}; nothing saved",
-                final_path.display()
-            ),
-            true,
-        )
+    temp.persist(&final_path, existing).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            fail(already_there(name), true)
+        } else {
+            fail(
+                format!(
+                    "cannot rename to {}: {e}; nothing saved",
+                    final_path.display()
+                ),
+                true,
+            )
+        }
     })?;
     Ok(Saved {
         path: final_path,
         size: received,
         md5,
     })
+}
+
+fn already_there(name: &str) -> String {
+    format!("{name:?} exists already and was not replaced (--overwrite replaces it); nothing saved")
 }
 
 /// Reads up to `size` bytes into `file`, hashing them on a second thread. Returns how many
@@ -417,20 +458,38 @@ struct TempFile {
     kept: bool,
 }
 
+/// Temporary files begin with this: `.socket-lessons-PID-N.part`. A fixed pattern, not the
+/// received name (a 255-byte name would make the temporary name too long for the file
+/// system), so that a later run can recognise what an interrupted one left behind.
+const TEMP_PREFIX: &str = ".socket-lessons-";
+const TEMP_SUFFIX: &str = ".part";
+
+/// The temporary files this process has open, for [`remove_on_interrupt`].
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while the list was held leaves it usable: it is only a list of paths.
+    LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl TempFile {
-    fn create(dir: &Path, name: &str) -> io::Result<TempFile> {
+    fn create(dir: &Path) -> io::Result<TempFile> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!(".{name}.{}-{n}.part", std::process::id()));
+            let path = dir.join(format!(
+                "{TEMP_PREFIX}{}-{n}{TEMP_SUFFIX}",
+                std::process::id()
+            ));
             // create_new: never open (and truncate) a file that is already there.
             match open_new(&path) {
                 Ok(file) => {
+                    live().push(path.clone());
                     return Ok(TempFile {
                         path,
                         file,
                         kept: false,
-                    })
+                    });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),
@@ -438,11 +497,98 @@ impl TempFile {
         }
     }
 
-    fn persist(mut self, to: &Path) -> io::Result<()> {
-        fs::rename(&self.path, to)?;
+    /// Gives the temporary file its real name. With [`Existing::Keep`] a hard link, which
+    /// fails with `AlreadyExists` if the name is taken, then the temporary name removed;
+    /// where the file system has no hard links, a check and a rename.
+    fn persist(mut self, to: &Path, existing: Existing) -> io::Result<()> {
+        match existing {
+            Existing::Replace => fs::rename(&self.path, to)?,
+            Existing::Keep => match fs::hard_link(&self.path, to) {
+                Ok(()) => {
+                    let _ = fs::remove_file(&self.path);
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                Err(_) if fs::symlink_metadata(to).is_ok() => {
+                    return Err(io::ErrorKind::AlreadyExists.into())
+                }
+                Err(_) => fs::rename(&self.path, to)?,
+            },
+        }
         self.kept = true;
+        live().retain(|p| p != &self.path);
         Ok(())
     }
+}
+
+/// On Ctrl-C (SIGINT) or SIGTERM: removes the temporary files of the transfers under way,
+/// says so on stderr in one line, and exits with status 130. Without it the process would
+/// die at once and leave them behind. (kill -9 cannot be caught: the next run's
+/// [`remove_stale`] cleans up after it.)
+pub fn remove_on_interrupt() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let installed = ctrlc::set_handler(|| {
+            let removed: Vec<PathBuf> = live().drain(..).collect();
+            for path in &removed {
+                let _ = fs::remove_file(path);
+            }
+            let mut err = io::stderr().lock();
+            let _ = match removed.len() {
+                0 => writeln!(err, "interrupted"),
+                n => writeln!(
+                    err,
+                    "interrupted: {n} partial file(s) removed, nothing half-written is left"
+                ),
+            };
+            std::process::exit(130);
+        });
+        if let Err(e) = installed {
+            eprintln!("cannot catch Ctrl-C ({e}): an interrupted transfer may leave a .part file");
+        }
+    });
+}
+
+/// Removes, from `dir`, temporary files that an earlier run of these lessons left behind
+/// (killed with kill -9, or the machine stopped), and returns their names. A temporary file
+/// of a process still running is left alone: that transfer may be under way.
+pub fn remove_stale(dir: &Path) -> io::Result<Vec<String>> {
+    let mut removed = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(TEMP_PREFIX)
+            .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() || process_is_running(pid) {
+            continue;
+        }
+        fs::remove_file(dir.join(&name))?;
+        removed.push(name);
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+#[cfg(unix)]
+fn process_is_running(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // Signal 0 checks without sending anything: it fails with ESRCH when there is no such
+    // process (EPERM means there is one, owned by someone else).
+    // SAFETY: kill with signal 0 has no effect on the target.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    alive || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_is_running(_pid: u32) -> bool {
+    // No cheap check here: leave every temporary file alone rather than remove a live one.
+    true
 }
 
 /// Creates a new file, with direct I/O where the system and the file system allow it.
@@ -470,6 +616,7 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.kept {
             let _ = fs::remove_file(&self.path);
+            live().retain(|p| p != &self.path);
         }
     }
 }
@@ -514,6 +661,8 @@ mod tests {
             ".hidden",
             "a\0b",
             "a\nb",
+            "photo\u{202E}gnp.exe",
+            "zero\u{200B}width",
         ] {
             let why = check_name(bad).unwrap_err();
             assert!(why.starts_with("refused name"), "{bad:?}: {why}");
@@ -534,6 +683,7 @@ mod tests {
             "f.bin",
             body.len() as u64,
             Some(&md5),
+            Existing::Keep,
             &ProgressBar::hidden(),
         )
         .unwrap();
@@ -553,6 +703,7 @@ mod tests {
             "f.bin",
             body.len() as u64,
             None,
+            Existing::Replace,
             &ProgressBar::hidden(),
         )
         .unwrap_err();
@@ -580,6 +731,7 @@ mod tests {
             "f.bin",
             1000,
             Some(&md5),
+            Existing::Keep,
             &ProgressBar::hidden(),
         )
         .unwrap_err();
@@ -600,11 +752,73 @@ mod tests {
             "f.bin",
             10,
             None,
+            Existing::Replace,
             &ProgressBar::hidden(),
         );
         assert!(failed.is_err());
         assert_eq!(fs::read(dir.join("f.bin")).unwrap(), b"the old good file");
         assert_eq!(entries(&dir), ["f.bin"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_existing_file_is_kept_unless_replacing_was_asked_for() {
+        let dir = scratch("keep");
+        fs::write(dir.join("f.bin"), b"mine").unwrap();
+        let body = b"theirs";
+        let receive = |existing| {
+            receive_file(
+                &mut &body[..],
+                &dir,
+                "f.bin",
+                6,
+                None,
+                existing,
+                &ProgressBar::hidden(),
+            )
+        };
+        let failed = receive(Existing::Keep).unwrap_err();
+        assert!(failed.reason.contains("exists already"), "{failed}");
+        assert_eq!(fs::read(dir.join("f.bin")).unwrap(), b"mine");
+        receive(Existing::Replace).unwrap();
+        assert_eq!(fs::read(dir.join("f.bin")).unwrap(), b"theirs");
+        assert_eq!(entries(&dir), ["f.bin"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_longest_name_fits_because_the_temporary_name_does_not_carry_it() {
+        let dir = scratch("long");
+        let name = format!("{}.bin", "n".repeat(MAX_NAME_LEN - 4));
+        assert_eq!(name.len(), MAX_NAME_LEN);
+        receive_file(
+            &mut &b"abc"[..],
+            &dir,
+            &name,
+            3,
+            None,
+            Existing::Keep,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        assert_eq!(entries(&dir), [name]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn stale_temporary_files_of_dead_processes_are_removed_and_nothing_else() {
+        let dir = scratch("stale");
+        // A pid no process has: above the kernel's maximum (4194304 on 64-bit Linux).
+        let dead = format!("{TEMP_PREFIX}4194305-0{TEMP_SUFFIX}");
+        let mine = format!("{TEMP_PREFIX}{}-7{TEMP_SUFFIX}", std::process::id());
+        for name in [dead.as_str(), mine.as_str(), ".other.part", "keep.bin"] {
+            fs::write(dir.join(name), b"x").unwrap();
+        }
+        assert_eq!(remove_stale(&dir).unwrap(), [dead]);
+        let mut left = vec![mine, ".other.part".to_owned(), "keep.bin".to_owned()];
+        left.sort();
+        assert_eq!(entries(&dir), left);
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -360,7 +360,7 @@ fn the_client_saves_nothing_from_a_server_that_lies() {
         ),
         (
             header(r#"{"file_name":"../../x","data_all":1,"file_hex":"0"}"#),
-            "refused name \"../../x\"",
+            "the server's header names \"../../x\", not \"x.bin\": refused, nothing saved",
         ),
         (b"\xff\xff\xff\xff".to_vec(), "length -1 is negative"),
         (header("not json"), "the header is not JSON"),

@@ -201,6 +201,35 @@ impl Running {
         &self.seen
     }
 
+    /// The process id (to send it a signal).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process at once (SIGKILL on Unix: nothing of it runs any more) and waits
+    /// for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for the process to exit by itself (bounded) and returns its exit code
+    /// (`None` when a signal ended it).
+    pub fn wait_code(mut self) -> Option<i32> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the program did not exit within {WAIT:?}; output:\n{}",
+                self.seen.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits for the process to exit by itself (bounded) and returns whether it succeeded,
     /// collecting the rest of its output.
     pub fn wait_success(mut self) -> bool {
