@@ -30,11 +30,12 @@
 use clap::{Parser, Subcommand};
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::framing::{self, read_frame, write_frame, MAX_FRAME_LEN};
+use socket_lessons::limits::{self, Limits as Waits, DEFAULT_IDLE_SECS};
 use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::shell::{self, Limits};
+use socket_lessons::shell::{self, Limits, Request};
 use socket_lessons::transcript::{describe, describe_ends};
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -45,8 +46,8 @@ const COMMAND_MAX: usize = 8192;
 /// The word that ends a session (notes A §9.1).
 const QUIT: &[u8] = b"q";
 
-/// The demo's time limit: short, so that the `sleep` scene ends quickly.
-const DEMO_TIME_LIMIT: Duration = Duration::from_secs(2);
+/// The demo's limit on each command: short, so that the `sleep` scene ends quickly.
+const DEMO_COMMAND_LIMIT: Duration = Duration::from_secs(2);
 
 /// Lesson 07: remote commands (notes A §9.1, B 模拟ssh, C 远程执行命令, D).
 ///
@@ -71,6 +72,9 @@ enum Side {
         /// Seconds a command may run before it is killed
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         time_limit: u64,
+        /// The longest wait, in seconds, for a client's next command before closing it
+        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
     },
     /// Run only the client (in terminal 2). Type commands; `q` or end of input quits.
     Client(Endpoint),
@@ -79,7 +83,11 @@ enum Side {
 fn main() -> Result<(), Report> {
     match Cli::parse().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Side::Server { at, time_limit }) => {
+        Some(Side::Server {
+            at,
+            time_limit,
+            idle_limit,
+        }) => {
             let listener = at.listen(ListenOptions::new())?;
             // Not on loopback, this server gives a shell to anyone who reaches the port.
             if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
@@ -89,10 +97,12 @@ fn main() -> Result<(), Report> {
                 time: Duration::from_secs(time_limit),
                 output: MAX_FRAME_LEN,
             };
-            serve(&listener, limits, None, &Cue::off(), &Cue::off())
+            let waits = Waits::server(Duration::from_secs(idle_limit));
+            serve(&listener, limits, waits, None, &Cue::off(), &Cue::off())
         }
         Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
+            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
             let mut input = Input::stdin(">>> ");
             let mut out = io::stdout().lock();
             while let Some(line) = input.next_line()? {
@@ -133,32 +143,58 @@ fn main() -> Result<(), Report> {
 fn serve(
     listener: &TcpListener,
     limits: Limits,
+    waits: Waits,
     clients: Option<usize>,
     accepted: &Cue,
     finished: &Cue,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
     net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
-        serve_client(conn, addr, limits, server)
+        serve_client(conn, addr, limits, &waits, server)
     });
     Ok(())
 }
 
 /// One client: a command in, its output out as one frame, until the client is done.
-fn serve_client(mut conn: TcpStream, addr: SocketAddr, limits: Limits, server: &Transcript) {
+fn serve_client(
+    mut conn: TcpStream,
+    addr: SocketAddr,
+    limits: Limits,
+    waits: &Waits,
+    server: &Transcript,
+) {
     let mut buf = vec![0u8; COMMAND_MAX];
     loop {
         // 1. receive a command. SIMPLIFICATION: one read is one command, as in the notes.
         // Their wire has no header on the request; it works because the client sends the
         // next command only after the whole answer came back, so there is never more than
-        // one command in flight to merge with. (Lesson 06 frames requests too.)
-        let n = match conn.read(&mut buf) {
-            Ok(0) => {
+        // one command in flight to merge with. (Lesson 06 frames requests too.) A read that
+        // fills the buffer may be half a command: refused, nothing of it run.
+        let n = match shell::read_request(&mut conn, &mut buf, waits) {
+            Request::Line(n) => n,
+            Request::Closed => {
                 say!(server, "recv -> 0 bytes: {addr} closed the connection");
                 return;
             }
-            Ok(n) => n,
-            Err(e) => {
+            Request::Idle => {
+                say!(
+                    server,
+                    "{addr}: {}; closing",
+                    limits::timed_out("waiting for a command", waits.idle)
+                );
+                return;
+            }
+            Request::TooLong => {
+                say!(server, "recv -> {}", describe_ends(&buf, 16));
+                let refusal = shell::too_long(buf.len());
+                say!(server, "{}", refusal.log);
+                let _ = write_frame(&mut conn, &refusal.body);
+                // The rest of the line is on its way: read and drop it for a moment, so that
+                // closing does not reset the connection before the client reads the answer.
+                net::close_gently(conn, Duration::from_secs(2), 1 << 20);
+                return;
+            }
+            Request::Failed(e) => {
                 say!(server, "{addr}: recv failed: {e}");
                 return;
             }
@@ -187,8 +223,18 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, limits: Limits, server: &
             framing::header_hex(answer.len()),
             answer.len()
         );
-        if let Err(e) = write_frame(&mut conn, &answer) {
-            say!(server, "{addr}: write_frame failed: {e}");
+        let sent = limits::WriteWithin::new(&conn, waits.message)
+            .and_then(|mut bounded| write_frame(&mut bounded, &answer));
+        if let Err(e) = sent {
+            if limits::is_timeout(&e) {
+                say!(
+                    server,
+                    "{addr}: took no more of its answer within {}; closing",
+                    limits::seconds(waits.message)
+                );
+            } else {
+                say!(server, "{addr}: write_frame failed: {e}");
+            }
             return;
         }
     }
@@ -229,13 +275,14 @@ fn run_demo() -> Result<(), Report> {
     let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
     let addr = listener.local_addr()?;
     let limits = Limits {
-        time: DEMO_TIME_LIMIT,
+        time: DEMO_COMMAND_LIMIT,
         output: MAX_FRAME_LEN,
     };
     let (accepted, on_accepted) = demo::cue();
     let (finished, on_finished) = demo::cue();
     let server_side = demo::spawn("server", move || {
-        serve(&listener, limits, Some(1), &accepted, &finished)
+        let waits = Waits::server(Duration::from_secs(DEFAULT_IDLE_SECS));
+        serve(&listener, limits, waits, Some(1), &accepted, &finished)
     })?;
 
     let client = Transcript::client();

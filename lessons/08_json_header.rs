@@ -38,8 +38,9 @@ use serde::{Deserialize, Serialize};
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::framing::{hex, MAX_FRAME_LEN};
 use socket_lessons::header::{self, is_md5_hex, md5_hex, read_header, write_message};
+use socket_lessons::limits::{self, Limits as Waits, DEFAULT_IDLE_SECS};
 use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::shell::{self, Limits};
+use socket_lessons::shell::{self, Limits, Request};
 use socket_lessons::transcript::{bytes_literal, describe, describe_ends};
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
@@ -92,6 +93,9 @@ enum Side {
         /// Seconds a command may run before it is killed
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         time_limit: u64,
+        /// The longest wait, in seconds, for a client's next command before closing it
+        #[arg(long, value_name = "SECS", default_value_t = DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
     },
     /// Run only the client. Type commands; `q` or end of input quits.
     Client(Endpoint),
@@ -100,7 +104,11 @@ enum Side {
 fn main() -> Result<(), Report> {
     match Cli::parse().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Side::Server { at, time_limit }) => {
+        Some(Side::Server {
+            at,
+            time_limit,
+            idle_limit,
+        }) => {
             let listener = at.listen(ListenOptions::new())?;
             if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
                 say!(Transcript::server(), "{warning}");
@@ -109,10 +117,12 @@ fn main() -> Result<(), Report> {
                 time: Duration::from_secs(time_limit),
                 output: MAX_FRAME_LEN,
             };
-            serve(&listener, limits, None, &Cue::off(), &Cue::off())
+            let waits = Waits::server(Duration::from_secs(idle_limit));
+            serve(&listener, limits, waits, None, &Cue::off(), &Cue::off())
         }
         Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
+            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
             let client = Transcript::client();
             let mut input = Input::stdin(">>> ");
             let mut out = io::stdout().lock();
@@ -149,29 +159,61 @@ fn main() -> Result<(), Report> {
 fn serve(
     listener: &TcpListener,
     limits: Limits,
+    waits: Waits,
     clients: Option<usize>,
     accepted: &Cue,
     finished: &Cue,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
     net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
-        serve_client(conn, addr, limits, server)
+        serve_client(conn, addr, limits, &waits, server)
     });
     Ok(())
 }
 
-fn serve_client(mut conn: TcpStream, addr: SocketAddr, limits: Limits, server: &Transcript) {
+fn serve_client(
+    mut conn: TcpStream,
+    addr: SocketAddr,
+    limits: Limits,
+    waits: &Waits,
+    server: &Transcript,
+) {
     let mut buf = vec![0u8; COMMAND_MAX];
     loop {
         // 1. receive a command. SIMPLIFICATION: one read is one command, as in the notes;
-        // the client sends the next only after the whole answer, so none can merge.
-        let request = match conn.read(&mut buf) {
-            Ok(0) => {
+        // the client sends the next only after the whole answer, so none can merge. A read
+        // that fills the buffer may be half a command: refused, nothing of it run.
+        let request = match shell::read_request(&mut conn, &mut buf, waits) {
+            Request::Line(n) => &buf[..n],
+            Request::Closed => {
                 say!(server, "recv -> 0 bytes: {addr} closed the connection");
                 return;
             }
-            Ok(n) => &buf[..n],
-            Err(e) => {
+            Request::Idle => {
+                say!(
+                    server,
+                    "{addr}: {}; closing",
+                    limits::timed_out("waiting for a command", waits.idle)
+                );
+                return;
+            }
+            Request::TooLong => {
+                say!(server, "recv -> {}", describe_ends(&buf, 16));
+                let refusal = shell::too_long(buf.len());
+                say!(server, "{}", refusal.log);
+                if let Ok(json) = header::encode(&Header {
+                    total_size: refusal.body.len() as u64,
+                    md5: md5_hex(&refusal.body),
+                    filename: refusal.source.name().to_owned(),
+                }) {
+                    let _ = write_message(&mut conn, &json, &refusal.body);
+                }
+                // The rest of the line is on its way: read and drop it for a moment, so that
+                // closing does not reset the connection before the client reads the answer.
+                net::close_gently(conn, Duration::from_secs(2), 1 << 20);
+                return;
+            }
+            Request::Failed(e) => {
                 say!(server, "{addr}: recv failed: {e}");
                 return;
             }
@@ -210,8 +252,18 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, limits: Limits, server: &
             json.len(),
             body.len()
         );
-        if let Err(e) = write_message(&mut conn, &json, &body) {
-            say!(server, "{addr}: write failed: {e}");
+        let sent = limits::WriteWithin::new(&conn, waits.message)
+            .and_then(|mut bounded| write_message(&mut bounded, &json, &body));
+        if let Err(e) = sent {
+            if limits::is_timeout(&e) {
+                say!(
+                    server,
+                    "{addr}: took no more of its answer within {}; closing",
+                    limits::seconds(waits.message)
+                );
+            } else {
+                say!(server, "{addr}: write failed: {e}");
+            }
             return;
         }
     }
@@ -336,7 +388,8 @@ fn an_honest_server() -> Result<(), Report> {
     let (accepted, on_accepted) = demo::cue();
     let (finished, on_finished) = demo::cue();
     let server_side = demo::spawn("server", move || {
-        serve(&listener, limits, Some(1), &accepted, &finished)
+        let waits = Waits::server(Duration::from_secs(DEFAULT_IDLE_SECS));
+        serve(&listener, limits, waits, Some(1), &accepted, &finished)
     })?;
     let client = Transcript::client();
     say!(client, "connect to {addr}");

@@ -12,14 +12,19 @@
 //!   kept up to [`Limits::output`] bytes; past that the command is killed.
 //! - **Reading stdout to the end, then stderr** deadlocks when the command writes more than a
 //!   pipe holds (64 KiB on Linux) to stderr first: it blocks on the full stderr pipe while
-//!   the server blocks on stdout. Here both pipes are read at the same time, each by its own
-//!   thread.
+//!   the server blocks on stdout. Here both pipes are read at the same time (on Unix one
+//!   thread waits on both with `poll`; elsewhere a thread reads each).
+//! - **A command that leaves something behind** (`setsid sleep 30 & echo x`): the detached
+//!   process keeps the pipes open, so "read until the end" would wait for it. Here the
+//!   answer comes at the time limit, and nothing of the server (no thread, no descriptor)
+//!   waits on after it.
 //!
 //! "Killed" means the whole process group: `sh -c 'yes | head -c 20M'` is a shell plus two
 //! children, and killing only the shell would leave the children holding the pipes open.
 
 use std::io::{self, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
+#[cfg(not(unix))]
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -221,6 +226,61 @@ pub fn answer_request(request: &[u8], limits: Limits, max: usize) -> Answer {
     }
 }
 
+/// What one read of a bare request gave (lessons 07 and 08 read the notes' way: one
+/// `recv` is one command).
+#[derive(Debug)]
+pub enum Request {
+    /// A command line of this many bytes, at the start of the buffer.
+    Line(usize),
+    /// The client closed the connection (recv returned 0).
+    Closed,
+    /// The read filled the whole buffer: the line may go on past it. The notes' wire has
+    /// no end mark, so the rest would arrive as the *next* request and run as a command
+    /// of its own (`false && echo …` cut in two runs its tail). Nothing of it may run.
+    TooLong,
+    /// Nothing came within the idle limit.
+    Idle,
+    /// The read failed.
+    Failed(io::Error),
+}
+
+/// Reads one bare request into `buf` with one `read`, under `limits` (the idle limit to
+/// begin, the message limit on the answer's writes).
+pub fn read_request(
+    conn: &mut std::net::TcpStream,
+    buf: &mut [u8],
+    limits: &crate::limits::Limits,
+) -> Request {
+    if let Err(e) = limits.await_request(conn) {
+        return Request::Failed(e);
+    }
+    match conn.read(buf) {
+        Ok(0) => Request::Closed,
+        Ok(n) if n == buf.len() => Request::TooLong,
+        Ok(n) => Request::Line(n),
+        Err(e) if crate::limits::is_timeout(&e) => Request::Idle,
+        Err(e) => Request::Failed(e),
+    }
+}
+
+/// The answer to a [`Request::TooLong`]: one error line, nothing run. The server sends it
+/// and closes the connection (gently, so that the client reads it before any reset): the
+/// rest of the line is still on its way, and there is no telling where it ends.
+pub fn too_long(buffer: usize) -> Answer {
+    Answer {
+        body: format!(
+            "error: the command filled the whole {buffer}-byte read, so it may go on past it; \
+             nothing of it was run, and this connection is closed\n"
+        )
+        .into_bytes(),
+        source: Source::Stderr,
+        log: format!(
+            "the request filled the {buffer}-byte buffer: refused, nothing run, closing the \
+             connection"
+        ),
+    }
+}
+
 /// How the shell is named in log lines.
 const SHELL: &str = if cfg!(unix) { "sh -c" } else { "cmd /C" };
 
@@ -240,6 +300,7 @@ fn kill(child: &mut Child) {
     let _ = child.kill();
 }
 
+#[cfg(not(unix))]
 enum Event {
     Data(Source, Vec<u8>),
     End,
@@ -268,21 +329,9 @@ pub fn run(line: &str, limits: Limits) -> io::Result<Outcome> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| crate::net::context(e, "start the shell"))?;
-    let (tx, rx) = mpsc::channel();
     // Both pipes are Some: they were set to Stdio::piped() above.
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
-    for (pipe, source) in [
-        (Box::new(stdout) as Box<dyn Read + Send>, Source::Stdout),
-        (Box::new(stderr), Source::Stderr),
-    ] {
-        let tx = tx.clone();
-        thread::Builder::new()
-            .name(format!("{} reader", source.name()))
-            .spawn(move || drain(pipe, source, &tx))?;
-    }
-    drop(tx);
-
     let mut outcome = Outcome {
         stdout: Vec::new(),
         stderr: Vec::new(),
@@ -290,36 +339,17 @@ pub fn run(line: &str, limits: Limits) -> io::Result<Outcome> {
         stopped: None,
     };
     let mut deadline = started + limits.time;
-    let mut open = 2;
-    while open > 0 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(Event::Data(source, chunk)) => {
-                let kept = match source {
-                    Source::Stdout => &mut outcome.stdout,
-                    Source::Stderr => &mut outcome.stderr,
-                };
-                let room = limits.output - kept.len().min(limits.output);
-                kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if chunk.len() > room && outcome.stopped.is_none() {
-                    outcome.stopped = Some(Stopped::OutputLimit(limits.output));
-                    kill(&mut child);
-                    deadline = Instant::now() + AFTER_KILL;
-                }
-            }
-            Ok(Event::End) => open -= 1,
-            Err(RecvTimeoutError::Timeout) if outcome.stopped.is_none() => {
-                outcome.stopped = Some(Stopped::TimeLimit(limits.time));
-                kill(&mut child);
-                deadline = Instant::now() + AFTER_KILL;
-            }
-            // Killed, and the pipes are still open after AFTER_KILL: stop waiting for them.
-            Err(RecvTimeoutError::Timeout) => break,
-            Err(RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    // Both pipes are closed: the command has exited or is about to. It may still run with
-    // its output closed (`exec >&- 2>&-; sleep 100`), so the time limit applies here too.
+    collect(
+        &mut child,
+        stdout,
+        stderr,
+        limits,
+        &mut outcome,
+        &mut deadline,
+    )?;
+    // The pipes are closed (or given up on): the command has exited or is about to. It may
+    // still run with its output closed (`exec >&- 2>&-; sleep 100`), so the time limit
+    // applies here too.
     loop {
         if let Some(status) = child.try_wait()? {
             outcome.status = Some(status);
@@ -339,7 +369,163 @@ pub fn run(line: &str, limits: Limits) -> io::Result<Outcome> {
     Ok(outcome)
 }
 
+/// Keeps `chunk` in `outcome` up to the output limit; past it, stops the command.
+fn keep(
+    outcome: &mut Outcome,
+    source: Source,
+    chunk: &[u8],
+    limits: Limits,
+    child: &mut Child,
+    deadline: &mut Instant,
+) {
+    let kept = match source {
+        Source::Stdout => &mut outcome.stdout,
+        Source::Stderr => &mut outcome.stderr,
+    };
+    let room = limits.output - kept.len().min(limits.output);
+    kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    if chunk.len() > room && outcome.stopped.is_none() {
+        outcome.stopped = Some(Stopped::OutputLimit(limits.output));
+        kill(child);
+        *deadline = Instant::now() + AFTER_KILL;
+    }
+}
+
+/// Reads both pipes at once until both end, under the limits. On Unix one thread waits on
+/// both with `poll(2)`: no reader thread can be left behind blocked on a pipe that a
+/// detached process (`setsid sleep 30 &`) keeps open, and the pipes are closed when this
+/// returns. When the time limit has come and the group is killed, the wait ends as soon as
+/// the shell itself is gone and nothing more comes: whatever still holds the pipes then has
+/// left the process group, and the answer does not wait for it.
+#[cfg(unix)]
+fn collect(
+    child: &mut Child,
+    stdout: std::process::ChildStdout,
+    stderr: std::process::ChildStderr,
+    limits: Limits,
+    outcome: &mut Outcome,
+    deadline: &mut Instant,
+) -> io::Result<()> {
+    let mut pipes: [(Source, Option<Box<dyn ReadFd>>); 2] = [
+        (Source::Stdout, Some(Box::new(stdout))),
+        (Source::Stderr, Some(Box::new(stderr))),
+    ];
+    let mut buf = vec![0u8; PIPE_CHUNK];
+    while pipes.iter().any(|(_, pipe)| pipe.is_some()) {
+        let now = Instant::now();
+        if now >= *deadline {
+            if outcome.stopped.is_none() {
+                outcome.stopped = Some(Stopped::TimeLimit(limits.time));
+                kill(child);
+                *deadline = Instant::now() + AFTER_KILL;
+                continue;
+            }
+            break; // killed, and something outside the group still holds the pipes
+        }
+        let mut wait = deadline.saturating_duration_since(now);
+        if outcome.stopped.is_some() {
+            wait = wait.min(AFTER_KILL_QUIET);
+        }
+        let mut fds: Vec<libc::pollfd> = pipes
+            .iter()
+            .flat_map(|(_, pipe)| pipe.as_ref())
+            .map(|pipe| libc::pollfd {
+                fd: pipe.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        let millis = wait.as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
+        // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs for the whole call.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, millis) };
+        if ready < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if ready == 0 {
+            // Killed, the shell is gone, and nothing came: what holds the pipes left the
+            // group. Stop waiting (dropping the pipes closes our ends).
+            if outcome.stopped.is_some() && child.try_wait()?.is_some() {
+                break;
+            }
+            continue;
+        }
+        for (source, pipe) in pipes.iter_mut() {
+            let Some(reader) = pipe else { continue };
+            let fd = reader.as_raw_fd();
+            if !fds.iter().any(|p| p.fd == fd && p.revents != 0) {
+                continue;
+            }
+            match reader.read(&mut buf) {
+                Ok(0) => *pipe = None,
+                Ok(n) => keep(outcome, *source, &buf[..n], limits, child, deadline),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => *pipe = None,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A pipe that can be read and polled.
+#[cfg(unix)]
+trait ReadFd: Read + std::os::fd::AsRawFd {}
+#[cfg(unix)]
+impl<T: Read + std::os::fd::AsRawFd> ReadFd for T {}
+
+/// After a kill, how long a quiet pipe is waited on before its holder is taken to have
+/// left the process group.
+#[cfg(unix)]
+const AFTER_KILL_QUIET: Duration = Duration::from_millis(50);
+
+/// Reads both pipes at once until both end, under the limits: elsewhere than Unix, a
+/// reader thread per pipe.
+#[cfg(not(unix))]
+fn collect(
+    child: &mut Child,
+    stdout: std::process::ChildStdout,
+    stderr: std::process::ChildStderr,
+    limits: Limits,
+    outcome: &mut Outcome,
+    deadline: &mut Instant,
+) -> io::Result<()> {
+    let (tx, rx) = mpsc::channel();
+    for (pipe, source) in [
+        (Box::new(stdout) as Box<dyn Read + Send>, Source::Stdout),
+        (Box::new(stderr), Source::Stderr),
+    ] {
+        let tx = tx.clone();
+        thread::Builder::new()
+            .name(format!("{} reader", source.name()))
+            .spawn(move || drain(pipe, source, &tx))?;
+    }
+    drop(tx);
+    let mut open = 2;
+    while open > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Event::Data(source, chunk)) => {
+                keep(outcome, source, &chunk, limits, child, deadline)
+            }
+            Ok(Event::End) => open -= 1,
+            Err(RecvTimeoutError::Timeout) if outcome.stopped.is_none() => {
+                outcome.stopped = Some(Stopped::TimeLimit(limits.time));
+                kill(child);
+                *deadline = Instant::now() + AFTER_KILL;
+            }
+            // Killed, and the pipes are still open after AFTER_KILL: stop waiting for them.
+            Err(RecvTimeoutError::Timeout) => break,
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    Ok(())
+}
+
 /// Reads a pipe to its end, passing on every chunk.
+#[cfg(not(unix))]
 fn drain(mut pipe: Box<dyn Read + Send>, source: Source, tx: &mpsc::Sender<Event>) {
     let mut buf = vec![0u8; PIPE_CHUNK];
     loop {
