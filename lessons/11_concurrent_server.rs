@@ -42,6 +42,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::echo::{self, QUIT, RECV_SIZE};
+use socket_lessons::limits;
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::{measure, say, Endpoint, Input, Report, Transcript};
 use std::collections::HashMap;
@@ -127,12 +128,15 @@ fn main() -> Result<(), Report> {
         }
         Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
+            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
             let input = Input::stdin("message for the server :>>>> ");
-            Ok(echo::lines_client(
-                &mut stream,
-                input,
-                &Transcript::client(),
-            )?)
+            match echo::lines_client(&mut stream, input, &Transcript::client()) {
+                Err(e) if limits::is_timeout(&e) => Err(Report::msg(limits::timed_out(
+                    "waiting for the server's answer",
+                    limits::ANSWER_LIMIT,
+                ))),
+                done => Ok(done?),
+            }
         }
     }
 }
@@ -250,12 +254,16 @@ enum Arrival {
     Stop,
 }
 
-/// One connection of the non-blocking servers (`busy` and `poll`): the socket, and the
-/// answers not yet sent.
+/// One connection of the non-blocking servers (`busy` and `poll`): the socket, the
+/// answers not yet sent, and whether the client has finished sending.
 struct Conn<S> {
     stream: S,
     addr: SocketAddr,
     outbox: Vec<u8>,
+    /// Set when the client closed its sending half (recv returned 0) or said `q`: nothing
+    /// more is read, and the connection ends once the outbox is sent. A client may
+    /// `shutdown(SHUT_WR)` right after its last message and still read the answer.
+    ending: Option<String>,
 }
 
 /// What a turn at a connection found.
@@ -271,46 +279,126 @@ impl<S: Read + Write> Conn<S> {
             stream,
             addr,
             outbox: Vec::new(),
+            ending: None,
         }
     }
 
     /// One turn at this connection, never waiting: read whatever has arrived, queue the
     /// answers, send as much as the socket takes now. A socket that has nothing says
     /// WouldBlock at once, where a blocking one would wait.
+    ///
+    /// The turn goes on until the socket itself says "wait" (WouldBlock) on the read or
+    /// on the write. mio's readiness is edge-triggered: it reports "bytes arrived" or "room
+    /// to write" once, when it happens. A turn that stopped reading because the outbox was
+    /// full, then sent the whole outbox without filling the socket, would get no further
+    /// event: bytes would sit unread in the kernel, and the client would wait for ever.
     fn take_turn(&mut self, buf: &mut [u8]) -> Turn {
-        // Read until the kernel has nothing more (mio's readiness is edge-triggered: it
-        // says "something arrived" once, so the turn must take everything).
-        while self.outbox.len() < MAX_OUTBOX {
-            match self.stream.read(buf) {
-                // The notes: `if not msg: continue`, which keeps a dead connection in the
-                // list for ever and reads its end-of-stream again on every pass.
-                Ok(0) => return Turn::Over("closed the connection".into()),
-                Ok(n) => {
-                    let data = &buf[..n];
-                    if data == QUIT {
-                        return Turn::Over("said q: closing this connection".into());
+        loop {
+            // Read while there is room in the outbox (a client that sends and never reads
+            // must not grow the server's memory without end).
+            let mut read_waits = self.ending.is_some();
+            while !read_waits && self.outbox.len() < MAX_OUTBOX {
+                match self.stream.read(buf) {
+                    // The notes: `if not msg: continue`, which keeps a dead connection in
+                    // the list for ever and reads its end-of-stream again on every pass.
+                    // Here the client is done sending: answer what it sent, then close.
+                    Ok(0) => self.ending = Some("closed the connection".into()),
+                    Ok(n) => {
+                        let data = &buf[..n];
+                        if data == QUIT {
+                            self.ending = Some("said q: closing this connection".into());
+                        } else {
+                            let reply = echo::answer(self.addr, data, &Transcript::server());
+                            self.outbox.extend_from_slice(&reply);
+                        }
                     }
-                    let reply = echo::answer(self.addr, data, &Transcript::server());
-                    self.outbox.extend_from_slice(&reply);
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => read_waits = true,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => return Turn::Over(format!("broke the connection ({e})")),
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Turn::Over(format!("broke the connection ({e})")),
+                read_waits |= self.ending.is_some();
+            }
+            // Send what the socket takes; keep the rest for the next turn. (The notes'
+            // `c.send(...)` ignores how much was sent: the rest of the answer is lost.)
+            let mut write_waits = false;
+            while !write_waits && !self.outbox.is_empty() {
+                match self.stream.write(&self.outbox) {
+                    Ok(n) => {
+                        self.outbox.drain(..n);
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => write_waits = true,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => return Turn::Over(format!("is gone ({e})")),
+                }
+            }
+            if self.outbox.is_empty() {
+                if let Some(why) = self.ending.take() {
+                    return Turn::Over(why);
+                }
+            }
+            // An event will come for whichever side is waiting: bytes or room.
+            if read_waits || write_waits {
+                return Turn::Open;
             }
         }
-        // Send what the socket takes; keep the rest for the next turn. (The notes'
-        // `c.send(...)` ignores how much was sent: the rest of the answer is lost.)
-        while !self.outbox.is_empty() {
-            match self.stream.write(&self.outbox) {
-                Ok(n) => {
-                    self.outbox.drain(..n);
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Turn::Over(format!("is gone ({e})")),
+    }
+}
+
+/// Whether an accept failed because this process (EMFILE) or the whole system (ENFILE)
+/// has no descriptor left for the new connection. The connection stays queued in the
+/// kernel; trying again at once fails again, so the servers wait a moment instead.
+fn out_of_descriptors(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))
+    }
+    #[cfg(windows)]
+    {
+        e.raw_os_error() == Some(10024) // WSAEMFILE
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// How long a server waits before accepting again when it has no descriptor left.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// One line when accepting starts failing for lack of descriptors, one when it works again:
+/// not a line per try (a busy loop retrying would write megabytes of the same error).
+#[derive(Default)]
+struct AcceptTrouble {
+    out_of_descriptors: bool,
+}
+
+impl AcceptTrouble {
+    /// An accept failed. Returns whether the caller should back off before trying again.
+    fn failed(&mut self, e: &io::Error) -> bool {
+        if out_of_descriptors(e) {
+            if !self.out_of_descriptors {
+                say!(
+                    Transcript::server(),
+                    "accept failed: {e}; serving the connected clients, and trying again every {} ms until a descriptor is free",
+                    ACCEPT_BACKOFF.as_millis()
+                );
+                self.out_of_descriptors = true;
             }
+            return true;
         }
-        Turn::Open
+        say!(Transcript::server(), "accept failed: {e}");
+        false
+    }
+
+    /// An accept worked.
+    fn ok(&mut self) {
+        if std::mem::take(&mut self.out_of_descriptors) {
+            say!(
+                Transcript::server(),
+                "a descriptor is free again: accepting"
+            );
+        }
     }
 }
 
@@ -323,25 +411,39 @@ fn serve_busy(listener: TcpListener, control: &Control) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     let mut conns: Vec<Conn<TcpStream>> = Vec::new();
     let mut buf = [0u8; RECV_SIZE];
+    let mut trouble = AcceptTrouble::default();
+    let mut next_accept = Instant::now();
     loop {
-        // 2. Try to accept one client.
-        match listener.accept() {
-            Ok((stream, addr)) => match control.arrive(addr) {
-                Arrival::Stop => return Ok(()),
-                Arrival::Full => drop(stream),
-                Arrival::Welcome => {
-                    // The step the notes miss: an accepted socket does not inherit
-                    // non-blocking mode (not on Linux, not in Python either), and one
-                    // blocking recv on a quiet client would stall every other client.
-                    match stream.set_nonblocking(true) {
-                        Ok(()) => conns.push(Conn::new(stream, addr)),
-                        // One connection's trouble ends that connection, not the server.
-                        Err(e) => control.leave(addr, &format!("was dropped ({e})")),
+        // 2. Try to accept one client (after a pause when descriptors ran out).
+        let accepted = if Instant::now() >= next_accept {
+            listener.accept()
+        } else {
+            Err(ErrorKind::WouldBlock.into())
+        };
+        match accepted {
+            Ok((stream, addr)) => {
+                trouble.ok();
+                match control.arrive(addr) {
+                    Arrival::Stop => return Ok(()),
+                    Arrival::Full => drop(stream),
+                    Arrival::Welcome => {
+                        // The step the notes miss: an accepted socket does not inherit
+                        // non-blocking mode (not on Linux, not in Python either), and one
+                        // blocking recv on a quiet client would stall every other client.
+                        match stream.set_nonblocking(true) {
+                            Ok(()) => conns.push(Conn::new(stream, addr)),
+                            // One connection's trouble ends that connection, not the server.
+                            Err(e) => control.leave(addr, &format!("was dropped ({e})")),
+                        }
                     }
                 }
-            },
+            }
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            Err(e) => say!(Transcript::server(), "accept failed: {e}"),
+            Err(e) => {
+                if trouble.failed(&e) {
+                    next_accept = Instant::now() + ACCEPT_BACKOFF;
+                }
+            }
         }
         // 3. Give every connection a turn; drop the ones that are over.
         conns.retain_mut(|conn| match conn.take_turn(&mut buf) {
@@ -363,12 +465,18 @@ fn serve_busy(listener: TcpListener, control: &Control) -> io::Result<()> {
 // ---------------------------------------------------------------------------------------
 
 fn serve_threads(listener: TcpListener, control: Arc<Control>) -> io::Result<()> {
+    let mut trouble = AcceptTrouble::default();
     loop {
         // 1. The accept loop blocks, as in lesson 03: asleep until a client connects.
         let (stream, addr) = match listener.accept() {
-            Ok(pair) => pair,
+            Ok(pair) => {
+                trouble.ok();
+                pair
+            }
             Err(e) => {
-                say!(Transcript::server(), "accept failed: {e}");
+                if trouble.failed(&e) {
+                    std::thread::sleep(ACCEPT_BACKOFF);
+                }
                 continue;
             }
         };
@@ -422,23 +530,32 @@ fn serve_poll(listener: TcpListener, control: &Control) -> io::Result<()> {
     let mut next_token = 1;
     let mut events = Events::with_capacity(256);
     let mut buf = [0u8; RECV_SIZE];
+    let mut trouble = AcceptTrouble::default();
     loop {
         // 2. Sleep until the kernel has news (epoll_wait): zero CPU while nothing happens.
-        if let Err(e) = poll.poll(&mut events, None) {
+        //    Out of descriptors, the clients still queued get no new event (it came, once,
+        //    when they connected): wake up after a moment to try them again.
+        let wait = trouble.out_of_descriptors.then_some(ACCEPT_BACKOFF);
+        if let Err(e) = poll.poll(&mut events, wait) {
             if e.kind() == ErrorKind::Interrupted {
                 continue;
             }
             return Err(e);
         }
-        for event in events.iter() {
-            if event.token() == LISTENER {
+        let retry = trouble.out_of_descriptors.then_some(LISTENER);
+        let tokens: Vec<Token> = events.iter().map(|e| e.token()).chain(retry).collect();
+        for token in tokens {
+            if token == LISTENER {
                 // 3. Accept everyone waiting: the event says "ready" once for all of them.
                 loop {
                     let (mut stream, addr) = match listener.accept() {
-                        Ok(pair) => pair,
+                        Ok(pair) => {
+                            trouble.ok();
+                            pair
+                        }
                         Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                         Err(e) => {
-                            say!(Transcript::server(), "accept failed: {e}");
+                            trouble.failed(&e);
                             break;
                         }
                     };
@@ -464,10 +581,10 @@ fn serve_poll(listener: TcpListener, control: &Control) -> io::Result<()> {
                         Err(e) => control.leave(addr, &format!("was dropped ({e})")),
                     }
                 }
-            } else if let Some(conn) = conns.get_mut(&event.token()) {
+            } else if let Some(conn) = conns.get_mut(&token) {
                 // 4. A turn for the connection the kernel named, and only for it.
                 if let Turn::Over(why) = conn.take_turn(&mut buf) {
-                    let mut conn = conns.remove(&event.token()).expect("it was just found");
+                    let mut conn = conns.remove(&token).expect("it was just found");
                     // Closing would deregister it too; saying so keeps the two in step.
                     let _ = poll.registry().deregister(&mut conn.stream);
                     control.leave(conn.addr, &why);

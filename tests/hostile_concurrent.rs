@@ -1,0 +1,194 @@
+//! Lesson 11's three servers against clients that push more than they read, close their
+//! sending half right after their message, or arrive when the server has no file
+//! descriptor left. Every wait is bounded: a stall is a failure with a message.
+
+mod common;
+
+use common::{example, Running, WAIT};
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant};
+
+const WAYS: [&str; 3] = ["busy", "threads", "poll"];
+
+fn server(way: &str) -> Running {
+    Running::server(
+        example("11_concurrent_server"),
+        &["server", "--port", "0", "--way", way],
+    )
+}
+
+fn connect(port: u16) -> TcpStream {
+    let conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(WAIT)).unwrap();
+    conn.set_write_timeout(Some(WAIT)).unwrap();
+    conn
+}
+
+/// Reads until the peer closes; a read that waits longer than WAIT fails the test, saying
+/// how much had come.
+fn read_to_end(conn: &mut TcpStream, what: &str) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match conn.read(&mut buf) {
+            Ok(0) => return all,
+            Ok(n) => all.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("{what}: after {} bytes: {e}", all.len()),
+        }
+    }
+}
+
+/// The client pushes 9 MB in 64 KiB writes and starts reading only once 4 MB are out: by
+/// then the server's answers have filled the sockets' buffers and its 1 MiB outbox, so it
+/// has stopped reading (that is its memory bound). Reading resumes, and every byte must
+/// come back. (A client that reads nothing at all until its whole push is out blocks once
+/// the buffers are full, about 7 to 8 MB on this loopback: TCP's flow control, by design.)
+#[test]
+fn a_client_that_pushes_9_mb_before_reading_gets_every_byte_back() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    const SIZE: usize = 9_000_000;
+    const READ_AFTER: usize = 4_000_000;
+    // Lower-case letters a..p (no `q`, which alone would end the session), upper-cased back.
+    let sent: Vec<u8> = (0..SIZE).map(|i| b'a' + (i % 16) as u8).collect();
+    let expected = sent.to_ascii_uppercase();
+    for way in WAYS {
+        let server = server(way);
+        let mut conn = connect(server.port);
+        let mut writer = conn.try_clone().unwrap();
+        let data = sent.clone();
+        let pushed = Arc::new(AtomicUsize::new(0));
+        let push = std::thread::spawn({
+            let pushed = Arc::clone(&pushed);
+            move || {
+                for chunk in data.chunks(1 << 16) {
+                    writer.write_all(chunk)?;
+                    pushed.fetch_add(chunk.len(), Ordering::SeqCst);
+                }
+                writer.shutdown(Shutdown::Write)
+            }
+        });
+        let deadline = Instant::now() + WAIT;
+        while pushed.load(Ordering::SeqCst) < READ_AFTER {
+            assert!(
+                Instant::now() < deadline,
+                "{way}: the push stalled after {} bytes",
+                pushed.load(Ordering::SeqCst)
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let got = read_to_end(&mut conn, way);
+        push.join().unwrap().unwrap();
+        assert_eq!(
+            got.len(),
+            SIZE,
+            "{way}: {} of {SIZE} bytes came back",
+            got.len()
+        );
+        assert!(got == expected, "{way}: the bytes differ");
+    }
+}
+
+#[test]
+fn twenty_clients_that_close_their_sending_half_at_once_all_get_their_answer() {
+    for way in WAYS {
+        let mut server = server(way);
+        for i in 0..20 {
+            let mut conn = connect(server.port);
+            conn.write_all(b"half").unwrap();
+            conn.shutdown(Shutdown::Write).unwrap();
+            assert_eq!(read_to_end(&mut conn, way), b"HALF", "{way}: client {i}");
+            // The log says the answer went out before the close.
+            let line = server.line_containing("closed the connection");
+            assert!(line.contains("closed the connection"), "{line}");
+        }
+    }
+}
+
+/// Runs the server under `ulimit -n 64`, its output into a file, and returns the process,
+/// its port and the file.
+#[cfg(unix)]
+fn server_with_few_descriptors(way: &str, log: &std::path::Path) -> (std::process::Child, u16) {
+    let program = example("11_concurrent_server");
+    let child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 64 && exec '{}' server --port 0 --way {way} > '{}' 2>&1",
+            program.display(),
+            log.display()
+        ))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if let Some(port) = text
+            .lines()
+            .find(|l| l.contains("listening on"))
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|p| p.trim().parse().ok())
+        {
+            return (child, port);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not start: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn out_of_descriptors_the_server_backs_off_quietly_and_serves_the_next_client() {
+    for way in WAYS {
+        let log = std::env::temp_dir().join(format!(
+            "socket-lessons-emfile-{way}-{}.log",
+            std::process::id()
+        ));
+        let (mut child, port) = server_with_few_descriptors(way, &log);
+        // 100 clients: the kernel queues them all (backlog 1024); the server can hold
+        // about 60 with 64 descriptors.
+        let mut clients: Vec<TcpStream> = (0..100).map(|_| connect(port)).collect();
+        let deadline = Instant::now() + WAIT;
+        while !std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("Too many open files")
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{way}: never ran out of descriptors"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // A second of running out: a server that retries in a tight loop logs megabytes.
+        std::thread::sleep(Duration::from_secs(1));
+        // Free descriptors: the first 50 clients leave.
+        clients.drain(..50);
+        // Every client still there is answered, the queued ones included.
+        for (i, conn) in clients.iter_mut().enumerate() {
+            conn.write_all(b"ping").unwrap();
+            let mut answer = [0u8; 4];
+            conn.read_exact(&mut answer)
+                .unwrap_or_else(|e| panic!("{way}: client {i} got no answer: {e}"));
+            assert_eq!(&answer, b"PING");
+        }
+        let mut next = connect(port);
+        next.write_all(b"next").unwrap();
+        let mut answer = [0u8; 4];
+        next.read_exact(&mut answer).unwrap();
+        assert_eq!(&answer, b"NEXT", "{way}");
+        let _ = child.kill();
+        let _ = child.wait();
+        let size = std::fs::metadata(&log).unwrap().len();
+        let text = std::fs::read_to_string(&log).unwrap();
+        let _ = std::fs::remove_file(&log);
+        assert!(size < 1 << 20, "{way}: the log grew to {size} bytes");
+        let complaints = text.matches("Too many open files").count();
+        assert!(
+            (1..=5).contains(&complaints),
+            "{way}: {complaints} lines about descriptors:\n{text}"
+        );
+    }
+}
