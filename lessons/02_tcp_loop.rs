@@ -21,6 +21,7 @@
 
 use clap::Parser;
 use socket_lessons::demo::{self, Cue};
+use socket_lessons::limits;
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::transcript::{bytes_literal, describe};
 use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
@@ -60,6 +61,8 @@ fn main() -> Result<(), Report> {
         }
         Some(Mode::Client(at)) => {
             let stream = at.connect()?;
+            // The client waits for an answer at most 60 s (the notes' waits for ever).
+            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
             interactive_client(stream, Input::stdin("message for the server :>>>> "))
         }
     }
@@ -205,7 +208,7 @@ fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> Resu
     // SIMPLIFICATION: one recv is taken to be the whole answer. For short lines on a quiet
     // connection it is; in general it is not, which is the 粘包 problem of lesson 04.
     let mut buf = [0u8; RECV_SIZE];
-    let n = stream.read(&mut buf)?;
+    let n = stream.read(&mut buf).map_err(limits::answer_waited)?;
     if n == 0 {
         say!(
             client,

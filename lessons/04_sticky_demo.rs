@@ -29,7 +29,7 @@
 use clap::Parser;
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::transcript::{describe, describe_ends};
+use socket_lessons::transcript::{describe, describe_answer, describe_ends};
 use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -97,7 +97,7 @@ fn main() -> Result<(), Report> {
                 say!(
                     client,
                     "recv({RECV_SIZE}) -> {}",
-                    describe_ends(&buf[..n], 24)
+                    describe_answer(&buf[..n], 24)
                 );
             }
             Ok(())

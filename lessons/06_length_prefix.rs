@@ -25,12 +25,13 @@
 //!
 //! Previous: lesson 04 (the problem), lesson 05 (UDP). Next: lesson 07, remote commands.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::framing::{self, hex, read_frame, write_frame, LEN_PREFIX_BYTES};
+use socket_lessons::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::transcript::{bytes_literal, describe, describe_ends};
-use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
+use socket_lessons::transcript::{bytes_literal, describe, describe_answer, describe_ends};
+use socket_lessons::{commands, say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -47,18 +48,34 @@ const ARRIVAL_LIMIT: Duration = Duration::from_secs(20);
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Mode>,
+    mode: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first, in terminal 1).
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// The longest wait, in seconds, for a client's next frame before closing it
+        #[arg(long, value_name = "SECS", default_value_t = DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
+    },
+    /// Run only the client (in terminal 2). Type commands; `q` or end of input quits.
+    Client(Endpoint),
 }
 
 fn main() -> Result<(), Report> {
     match Cli::parse().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Mode::Server(at)) => {
+        Some(Side::Server { at, idle_limit }) => {
             let listener = at.listen(ListenOptions::new())?;
-            serve(&listener, None, &Cue::off(), &Cue::off())
+            let waits = Limits::server(Duration::from_secs(idle_limit));
+            serve(&listener, waits, None, &Cue::off(), &Cue::off())
         }
-        Some(Mode::Client(at)) => {
+        Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
+            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
             let client = Transcript::client();
             let mut input = Input::stdin("command :>>>> ");
             while let Some(line) = input.next_line()? {
@@ -85,20 +102,42 @@ fn main() -> Result<(), Report> {
 /// cues, off in two-terminal mode.
 fn serve(
     listener: &TcpListener,
+    waits: Limits,
     clients: Option<usize>,
     accepted: &Cue,
     finished: &Cue,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
     net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
-        serve_client(conn, addr, server)
+        serve_client(conn, addr, &waits, server)
     });
     Ok(())
 }
 
 /// One client: a frame in, the command's output as a frame out, until the client is done.
-fn serve_client(mut conn: TcpStream, addr: SocketAddr, server: &Transcript) {
+fn serve_client(mut conn: TcpStream, addr: SocketAddr, waits: &Limits, server: &Transcript) {
     loop {
+        // 0. wait for the client's next frame, at most the idle limit; once it has begun,
+        //    the rest of it must come within the message limit.
+        match waits.next_request(&conn) {
+            Ok(true) => {}
+            Ok(false) => {
+                say!(server, "{addr} closed the connection between frames");
+                return;
+            }
+            Err(e) if limits::is_timeout(&e) => {
+                say!(
+                    server,
+                    "{addr}: {}; closing",
+                    limits::timed_out("waiting for a frame", waits.idle)
+                );
+                return;
+            }
+            Err(e) => {
+                say!(server, "{addr}: {e}");
+                return;
+            }
+        }
         // 1. read exactly one frame: 4 header bytes, then exactly the length they give.
         let request = match read_frame(&mut conn) {
             Ok(Some(request)) => request,
@@ -121,12 +160,22 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, server: &Transcript) {
                 );
                 return;
             }
+            Err(e) if limits::is_timeout(&e) => {
+                say!(
+                    server,
+                    "{addr}: {}; the message is incomplete, closing",
+                    limits::timed_out("the rest of a frame", waits.message)
+                );
+                return;
+            }
             Err(e) => {
                 say!(server, "{addr}: {e}");
                 return;
             }
         };
-        say!(server, "read_frame -> {}", describe(&request));
+        // A preview, not the whole request: a 16 MiB request logged whole is 16 MiB of
+        // escaped bytes in the log (and several times that in memory to format it).
+        say!(server, "read_frame -> {}", describe_ends(&request, 32));
 
         // 2. run it and answer with one frame: header and body in one write.
         let output = commands::run(&request);
@@ -136,7 +185,9 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, server: &Transcript) {
             framing::header_hex(output.len()),
             describe_ends(&output, 16)
         );
-        if let Err(e) = write_frame(&mut conn, &output) {
+        let sent = limits::WriteWithin::new(&conn, waits.message)
+            .and_then(|mut bounded| write_frame(&mut bounded, &output));
+        if let Err(e) = sent {
             say!(server, "{addr}: write_frame failed: {e}");
             return;
         }
@@ -159,9 +210,9 @@ fn command(stream: &mut TcpStream, line: &[u8], client: &Transcript) -> Result<b
     write_frame(stream, line)?;
     // read_frame reads until the whole answer is in, however TCP delivers it: no recv(1024)
     // guess, no `count += buffer_size` miscount (notes A §9.2).
-    match read_frame(stream)? {
+    match read_frame(stream).map_err(limits::answer_waited)? {
         Some(answer) => {
-            say!(client, "read_frame -> {}", describe_ends(&answer, 16));
+            say!(client, "read_frame -> {}", describe_answer(&answer, 16));
             Ok(true)
         }
         None => {
@@ -209,6 +260,11 @@ fn show_a_header() {
         hex(&seq_header),
         python_repr(&seq_header)
     );
+}
+
+/// The demo's servers wait as the two-terminal one does by default.
+fn demo_waits() -> Limits {
+    Limits::server(Duration::from_secs(DEFAULT_IDLE_SECS))
 }
 
 /// How Python's `repr` shows bytes: printable ASCII as itself, the rest as \xNN.
@@ -269,7 +325,7 @@ fn the_long_answer_arrives_whole() -> Result<(), Report> {
     let (accepted, on_accepted) = demo::cue();
     let (finished, on_finished) = demo::cue();
     let server_side = demo::spawn("server", move || {
-        serve(&listener, Some(1), &accepted, &finished)
+        serve(&listener, demo_waits(), Some(1), &accepted, &finished)
     })?;
     let client = Transcript::client();
     say!(client, "connect to {addr}");
@@ -315,7 +371,13 @@ fn bad_peers_cost_one_line_each() -> Result<(), Report> {
         ),
     ];
     let server_side = demo::spawn("server", move || {
-        serve(&listener, Some(cases.len() + 1), &accepted, &finished)
+        serve(
+            &listener,
+            demo_waits(),
+            Some(cases.len() + 1),
+            &accepted,
+            &finished,
+        )
     })?;
     for (what, raw) in cases {
         let client = Transcript::client();

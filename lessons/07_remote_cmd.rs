@@ -260,7 +260,7 @@ fn command(
     // read_frame reads the 4 header bytes, then exactly that many, however TCP delivers
     // them: no `recv(4)` that returns 2, no `count += buffer_size` that miscounts a short
     // read (notes A §9.1's client), no `data += recv()` copying the answer again and again.
-    let answer = read_frame(stream)?;
+    let answer = read_frame(stream).map_err(limits::answer_waited)?;
     if let (Some(client), Some(answer)) = (client, &answer) {
         say!(client, "read_frame -> {}", describe_ends(answer, 40));
     }

@@ -303,7 +303,7 @@ fn receive(
 ) -> Result<Option<Result<Vec<u8>, String>>, Report> {
     // 1. the header length, then the header (put together if it comes in pieces, unlike
     // the notes' `recv(header_size)`), then its fields.
-    let Some(header) = read_header::<Header>(stream)? else {
+    let Some(header) = read_header::<Header>(stream).map_err(limits::answer_waited)? else {
         return Ok(None);
     };
     if let Some(client) = client {

@@ -682,7 +682,7 @@ fn download(
     stream.write_all(name.as_bytes())?;
 
     // 2. the header, in whichever dialect the server speaks.
-    let Some(header) = read_header::<FileHeader>(stream)? else {
+    let Some(header) = read_header::<FileHeader>(stream).map_err(limits::answer_waited)? else {
         return Err(Report::msg("the server closed the connection"));
     };
     if let Some(error) = &header.error {
@@ -829,7 +829,7 @@ fn upload(
     }
 
     // 3. the verdict.
-    match read_header::<Verdict>(stream)? {
+    match read_header::<Verdict>(stream).map_err(limits::answer_waited)? {
         Some(Verdict {
             saved: Some(true),
             filesize,

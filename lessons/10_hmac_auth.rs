@@ -35,6 +35,7 @@
 use clap::{Args, Parser, Subcommand};
 use socket_lessons::auth::{self, Digest, CHALLENGE_LEN, LEGITIMATE, REFUSED};
 use socket_lessons::demo::{self, Cue};
+use socket_lessons::limits::{self, Limits};
 use socket_lessons::net::{self, Filled, ListenOptions};
 use socket_lessons::transcript::describe;
 use socket_lessons::{echo, say, Endpoint, Input, Report, Transcript};
@@ -80,6 +81,10 @@ enum Side {
         at: Endpoint,
         #[command(flatten)]
         key: Key,
+        /// The longest wait, in seconds, for a checked client's next message before
+        /// closing it (the check itself must be answered within 10 s)
+        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
     },
     /// Run only the client: answer the challenge, then type lines for the echo; `q` quits.
     Client {
@@ -106,24 +111,32 @@ struct Key {
 fn main() -> Result<(), Report> {
     match Cli::parse().side {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Side::Server { at, key }) => {
+        Some(Side::Server {
+            at,
+            key,
+            idle_limit,
+        }) => {
             let listener = at.listen(ListenOptions::new())?;
             serve(
                 &listener,
                 None,
                 key.secret.as_bytes(),
                 key.digest,
+                &Limits::server(Duration::from_secs(idle_limit)),
                 &Cue::off(),
             );
             Ok(())
         }
         Some(Side::Client { at, key }) => {
             let stream = at.connect()?;
+            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
             let client = Transcript::client();
             match prove(stream, key.secret.as_bytes(), key.digest, &client)? {
                 Proved::Legitimate(mut stream) => {
                     let input = Input::stdin("message for the server :>>>> ");
-                    Ok(echo::lines_client(&mut stream, input, &client)?)
+                    echo::lines_client(&mut stream, input, &client)
+                        .map_err(limits::answer_waited)?;
+                    Ok(())
                 }
                 Proved::Refused => Err(Report::msg(
                     "the server refused our answer: is the secret (or --digest) the same on both sides?",
@@ -144,12 +157,13 @@ fn serve(
     clients: Option<usize>,
     secret: &[u8],
     digest: Digest,
+    waits: &Limits,
     finished: &Cue,
 ) {
     net::serve_in_turn(listener, clients, &Cue::off(), finished, |conn, addr| {
         let server = Transcript::server();
         match check(conn, addr, secret, digest, &server) {
-            Ok(Some(conn)) => echo(conn, addr, &server),
+            Ok(Some(conn)) => echo(conn, addr, waits, &server),
             Ok(None) => {}
             Err(e) => say!(server, "{addr}: {e}; next client"),
         }
@@ -225,7 +239,13 @@ fn check(
 /// What a legitimate client gets: lesson 02's upper-case echo (`echo::serve`). Nothing
 /// after the check is authenticated: it proved who opened the connection, not who sends
 /// each later byte (an attacker on the path could inject them; TLS is how that is closed).
-fn echo(mut conn: TcpStream, addr: SocketAddr, server: &Transcript) {
+fn echo(mut conn: TcpStream, addr: SocketAddr, waits: &Limits, server: &Transcript) {
+    // --idle-limit between messages, the message limit on each answer: a checked client
+    // that goes quiet does not hold this one-at-a-time server for ever.
+    if let Err(e) = waits.await_request(&conn) {
+        say!(server, "{addr}: {e}");
+        return;
+    }
     let ended = echo::serve(&mut conn, addr, server);
     say!(server, "{addr} {ended}");
 }
@@ -322,7 +342,8 @@ fn run_demo() -> Result<(), Report> {
     );
     let (finished, on_finished) = demo::cue();
     let server_side = demo::spawn("server", move || {
-        serve(&listener, Some(3), DEMO_SECRET, digest, &finished);
+        let waits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
+        serve(&listener, Some(3), DEMO_SECRET, digest, &waits, &finished);
         Ok(())
     })?;
 

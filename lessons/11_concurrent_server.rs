@@ -130,13 +130,9 @@ fn main() -> Result<(), Report> {
             let mut stream = at.connect()?;
             limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
             let input = Input::stdin("message for the server :>>>> ");
-            match echo::lines_client(&mut stream, input, &Transcript::client()) {
-                Err(e) if limits::is_timeout(&e) => Err(Report::msg(limits::timed_out(
-                    "waiting for the server's answer",
-                    limits::ANSWER_LIMIT,
-                ))),
-                done => Ok(done?),
-            }
+            echo::lines_client(&mut stream, input, &Transcript::client())
+                .map_err(limits::answer_waited)?;
+            Ok(())
         }
     }
 }

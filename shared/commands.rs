@@ -34,6 +34,7 @@ pub fn run(line: &[u8]) -> Vec<u8> {
     let (name, arg) = line.split_once(' ').unwrap_or((line, ""));
     let arg = arg.trim();
     match name {
+        "echo" if arg.len() >= MAX_OUTPUT => too_long(line),
         "echo" => format!("{arg}\n").into_bytes(),
         "seq" => match count(arg) {
             Ok(n) => {
@@ -61,7 +62,8 @@ pub fn run(line: &[u8]) -> Vec<u8> {
         },
         "" => b"error: empty command\n".to_vec(),
         _ => format!(
-            "error: unknown command {name:?}; this lesson knows seq N, echo TEXT, bytes N\n"
+            "error: unknown command {}; this lesson knows seq N, echo TEXT, bytes N\n",
+            shown(name)
         )
         .into_bytes(),
     }
@@ -85,16 +87,51 @@ pub fn upper(data: &[u8]) -> Vec<u8> {
 
 fn count(arg: &str) -> Result<usize, Vec<u8>> {
     arg.parse()
-        .map_err(|_| format!("error: {arg:?} is not a count\n").into_bytes())
+        .map_err(|_| format!("error: {} is not a count\n", shown(arg)).into_bytes())
 }
 
 fn too_long(line: &str) -> Vec<u8> {
-    format!("error: the output of {line:?} would be over {MAX_OUTPUT} bytes\n").into_bytes()
+    format!(
+        "error: the output of {} would be over {MAX_OUTPUT} bytes\n",
+        shown(line)
+    )
+    .into_bytes()
+}
+
+/// A piece of the request, quoted for an error message: whole when short, its start and
+/// its length when long. An error quoting a 16 MiB request whole would itself be over the
+/// frame limit, and the client would get no answer at all.
+fn shown(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.len() <= MAX {
+        return format!("{text:?}");
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{:?}… ({} bytes)", &text[..end], text.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_about_a_huge_request_stays_short() {
+        let huge = "x".repeat(MAX_OUTPUT);
+        let answer = run(huge.as_bytes());
+        assert!(answer.len() < 200, "{} bytes", answer.len());
+        assert!(String::from_utf8(answer)
+            .unwrap()
+            .ends_with("… (16777216 bytes); this lesson knows seq N, echo TEXT, bytes N\n"));
+        let echo = format!("echo {huge}");
+        assert!(run(echo.as_bytes()).starts_with(b"error: the output of \"echo xxx"));
+        assert_eq!(
+            run(b"nope"),
+            b"error: unknown command \"nope\"; this lesson knows seq N, echo TEXT, bytes N\n"
+        );
+    }
 
     #[test]
     fn seq_300_is_1092_bytes_ending_in_300() {

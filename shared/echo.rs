@@ -37,12 +37,24 @@ pub fn serve(conn: &mut TcpStream, addr: SocketAddr, server: &Transcript) -> Str
         let data = match conn.read(&mut buf) {
             Ok(0) => return "closed the connection".into(),
             Ok(n) => &buf[..n],
+            // A read timeout the caller set (lesson 10's --idle-limit): say which limit.
+            Err(e) if crate::limits::is_timeout(&e) => {
+                let limit = conn.read_timeout().ok().flatten().unwrap_or_default();
+                return format!(
+                    "sent nothing within {}: closing this connection",
+                    crate::limits::seconds(limit)
+                );
+            }
             Err(e) => return format!("broke the connection ({e})"),
         };
         if data == QUIT {
             return "said q: closing this connection".into();
         }
         if let Err(e) = conn.write_all(&answer(addr, data, server)) {
+            if crate::limits::is_timeout(&e) {
+                return "took none of its answer within the write limit: closing this connection"
+                    .into();
+            }
             return format!("is gone ({e})");
         }
     }

@@ -65,10 +65,37 @@ impl Limits {
     }
 }
 
+impl Limits {
+    /// Waits (up to `idle`) for the first byte of the client's next request without taking
+    /// it, then sets the message limit for the reads that take the request. `Ok(false)`:
+    /// the client closed instead; an error for which [`is_timeout`] holds: it stayed idle.
+    pub fn next_request(&self, stream: &TcpStream) -> io::Result<bool> {
+        self.await_request(stream)?;
+        let arrived = stream.peek(&mut [0u8; 1])? > 0;
+        if arrived {
+            self.in_message(stream)?;
+        }
+        Ok(arrived)
+    }
+}
+
 /// A client's limit: every read of an answer waits at most `limit`, and so does every write.
 pub fn await_answer(stream: &TcpStream, limit: Duration) -> io::Result<()> {
     stream.set_read_timeout(Some(nonzero(limit)))?;
     stream.set_write_timeout(Some(nonzero(limit)))
+}
+
+/// For a client: an error that is [`ANSWER_LIMIT`] running out, said as such ("waiting for
+/// the server's answer: nothing within 60 s"); any other error unchanged.
+pub fn answer_waited(err: io::Error) -> io::Error {
+    if is_timeout(&err) {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            timed_out("waiting for the server's answer", ANSWER_LIMIT),
+        )
+    } else {
+        err
+    }
 }
 
 /// Whether `err` is a socket time limit running out (`WouldBlock` on Unix, `TimedOut` on

@@ -126,6 +126,19 @@ pub fn describe_ends(bytes: &[u8], edge: usize) -> String {
     )
 }
 
+/// Like [`describe_ends`], but an answer of up to [`WHOLE`] bytes (a one-line error
+/// message, say) is always shown whole: cut in the middle, `error: unknown c…` says less
+/// than nothing.
+pub fn describe_answer(bytes: &[u8], edge: usize) -> String {
+    if bytes.len() <= WHOLE {
+        return describe(bytes);
+    }
+    describe_ends(bytes, edge)
+}
+
+/// The longest answer [`describe_answer`] shows whole.
+pub const WHOLE: usize = 160;
+
 /// Why `bytes` are not UTF-8, in words a learner can act on.
 pub fn utf8_problem(bytes: &[u8], err: std::str::Utf8Error) -> String {
     let at = err.valid_up_to();
