@@ -94,7 +94,26 @@ pub fn read_header<T: DeserializeOwned>(reader: &mut impl Read) -> io::Result<Op
 
 /// Parses header bytes, with errors that say what was wrong.
 pub fn parse<T: DeserializeOwned>(json: &[u8]) -> io::Result<T> {
-    serde_json::from_slice(json).map_err(|e| {
+    // A header is a JSON object. serde's derived structs also accept an array of the
+    // fields in order (`[5, "md5…", "stdout"]`), which no notes program sends: checked
+    // first, so such a header is refused like any other that is not the expected object.
+    let value: serde_json::Value = serde_json::from_slice(json).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the header is not JSON: {e} (header: {})", framing_preview(json)),
+        )
+    })?;
+    if !value.is_object() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "the header is not the expected object: it is a JSON {} (header: {})",
+                json_kind(&value),
+                framing_preview(json)
+            ),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| {
         let what = match e.classify() {
             serde_json::error::Category::Data => "the header is not the expected object",
             _ => "the header is not JSON",
@@ -104,6 +123,17 @@ pub fn parse<T: DeserializeOwned>(json: &[u8]) -> io::Result<T> {
             format!("{what}: {e} (header: {})", framing_preview(json)),
         )
     })
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
 }
 
 /// The first bytes of a header, for an error message.
@@ -196,6 +226,19 @@ mod tests {
             err.to_string().starts_with("the header is not JSON"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_json_array_is_not_a_header() {
+        // serde's derived Deserialize would take this as {total_size: 5, md5: "x"}.
+        let err = parse::<Header>(br#"[5, "x"]"#).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(
+            err.to_string()
+                .starts_with("the header is not the expected object: it is a JSON array"),
+            "{err}"
+        );
+        assert!(parse::<Header>(b"5").is_err());
     }
 
     #[test]

@@ -306,3 +306,56 @@ fn a_download_into_a_directory_that_does_not_exist_fails_before_connecting() {
     );
     assert!(listener.accept().is_err(), "the client connected anyway");
 }
+
+/// A server whose disk fills up halfway (here: a file size limit, `ulimit -f`, with the
+/// signal it would raise ignored, so writes fail with EFBIG as on a full disk) says why,
+/// and the uploading client shows that reason rather than a bare "connection reset".
+#[test]
+fn an_upload_the_server_cannot_store_shows_the_servers_reason() {
+    let dir = Scratch::new("full");
+    let file = dir.0.join("big.bin");
+    fs::write(&file, vec![0u8; 40_000_000]).unwrap();
+    let served = dir.0.join("served");
+    fs::create_dir(&served).unwrap();
+    let log = dir.0.join("server.log");
+    let program = example("09_file_header");
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 200 && exec '{}' server --port 0 --dir '{}' > '{}' 2>&1",
+            program.display(),
+            served.display(),
+            log.display()
+        ))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + common::WAIT;
+    let port: u16 = loop {
+        let text = fs::read_to_string(&log).unwrap_or_default();
+        if let Some(port) = text
+            .lines()
+            .find(|l| l.contains("listening on"))
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|p| p.trim().parse().ok())
+        {
+            break port;
+        }
+        assert!(Instant::now() < deadline, "no server: {text}");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let out = snapbox::cmd::Command::new(example("09_file_header"))
+        .args(["upload", "--port", &port.to_string()])
+        .arg(&file)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let all = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        all.contains("File too large") && all.contains("nothing saved"),
+        "{all}"
+    );
+    assert_eq!(listing(&served), Vec::<String>::new());
+}
