@@ -123,6 +123,11 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
         "[::]:0".parse()?
     };
     let socket = udp::bind(any)?;
+    // connect on UDP sends nothing: it records the server's address, and the kernel then
+    // drops datagrams from anyone else. The notes' client takes a reply from whoever sends
+    // one (`recvfrom` says who, and nobody checks). On Linux it also turns the "port
+    // unreachable" a closed port answers with into an error, instead of a silent wait.
+    socket.connect(&server_addr.into())?;
     socket.set_read_timeout(Some(ANSWER_WAIT))?;
     let mut input = Input::stdin("message for the server :>>>> ");
     while let Some(line) = input.next_line()? {
@@ -131,22 +136,23 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
         }
         // No `if not msg: continue` needed: an empty datagram is a message (notes E §7).
         say!(client, "sendto {server_addr}: {}", describe(&line));
-        socket.send_to(&line, &server_addr.into())?;
+        socket.send(&line)?;
         let mut buf = [0u8; RECV_SIZE];
-        match udp::recv_datagram(&socket, &mut buf) {
-            Ok(d) => say!(
-                client,
-                "recvfrom <- {}: {}",
-                d.from,
-                describe(&buf[..d.len])
-            ),
-            Err(e) if is_timeout(&e) => say!(
-                client,
-                "no answer within {} s: UDP does not resend; the datagram or its answer was \
-                 lost, or nothing listens at {server_addr}",
-                ANSWER_WAIT.as_secs()
-            ),
-            Err(e) => return Err(e.into()),
+        match receive(&socket, &mut buf, &client) {
+            Ok(_) => {}
+            Err(e) => match e.inner().downcast_ref::<std::io::Error>() {
+                Some(io) if is_timeout(io) => say!(
+                    client,
+                    "no answer within {} s: UDP does not resend; the datagram or its answer \
+                     was lost, or nothing listens at {server_addr}",
+                    ANSWER_WAIT.as_secs()
+                ),
+                Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => say!(
+                    client,
+                    "nothing listens at {server_addr} (the OS answered \"port unreachable\": {io})"
+                ),
+                _ => return Err(e),
+            },
         }
     }
     Ok(())

@@ -44,7 +44,7 @@ use socket2::Socket;
 use socket_lessons::chat;
 use socket_lessons::clock::{self, Clock};
 use socket_lessons::transcript::{describe, describe_ends};
-use socket_lessons::udp::{self, MAX_IPV4_PAYLOAD};
+use socket_lessons::udp::{self, ANY_DATAGRAM, MAX_IPV4_PAYLOAD};
 use socket_lessons::{demo, say, Endpoint, Input, Report, Transcript};
 use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
@@ -147,6 +147,9 @@ struct ChatPeer {
 /// Who a peer can write to, and who it talks to now.
 struct Book {
     known: Vec<(String, SocketAddr)>,
+    /// The peers given with `--peer`: their addresses are facts, not something a datagram
+    /// can change. Anyone can put `[alice]` in front of a message.
+    pinned: Vec<String>,
     /// Where a line without `@name` goes: the last one written to or heard from.
     current: Option<(String, SocketAddr)>,
 }
@@ -186,6 +189,7 @@ impl ChatPeer {
             name: name.to_owned(),
             socket,
             book: Mutex::new(Book {
+                pinned: known.iter().map(|(name, _)| name.clone()).collect(),
                 known,
                 current: None,
             }),
@@ -237,15 +241,21 @@ impl ChatPeer {
             return;
         };
         let datagram = chat::tag(&self.name, text);
-        if datagram.len() > MAX_IPV4_PAYLOAD {
+        let max = udp::max_payload(addr);
+        if datagram.len() > max {
             say!(
                 self.out,
-                "{} bytes do not fit in one datagram (at most {MAX_IPV4_PAYLOAD}): not sent",
+                "{} bytes do not fit in one datagram (at most {max}): not sent",
                 datagram.len()
             );
             return;
         }
-        say!(self.out, "sendto {to} at {addr}: {}", describe(&datagram));
+        // A peer heard from without a name is known by its address alone: say it once.
+        if to == addr.to_string() {
+            say!(self.out, "sendto {addr}: {}", describe(&datagram));
+        } else {
+            say!(self.out, "sendto {to} at {addr}: {}", describe(&datagram));
+        }
         if let Err(e) = self.socket.send_to(&datagram, &addr.into()) {
             say!(self.out, "sendto {addr} failed: {e}");
         }
@@ -254,7 +264,7 @@ impl ChatPeer {
     /// 3. recvfrom: one datagram, whoever sent it. A tagged one teaches us the sender's
     ///    name and address; anything becomes the peer a plain line answers.
     fn receive_one(&self) -> io::Result<()> {
-        let mut buf = vec![0u8; MAX_IPV4_PAYLOAD];
+        let mut buf = vec![0u8; ANY_DATAGRAM];
         let d = udp::recv_datagram(&self.socket, &mut buf)?;
         let data = &buf[..d.len];
         let Ok(message) = std::str::from_utf8(data) else {
@@ -268,6 +278,20 @@ impl ChatPeer {
         };
         let mut book = self.book();
         match chat::untag(message) {
+            (Some(name), text)
+                if book.pinned.iter().any(|p| p == name) && book.lookup(name) != Some(d.from) =>
+            {
+                // The tag is only a claim: a peer given with --peer stays where it was
+                // given, and the message is shown as what it is.
+                let at = book
+                    .lookup(name)
+                    .map_or_else(String::new, |a| a.to_string());
+                say!(
+                    self.out,
+                    "recvfrom {}: says it is {name}, but {name} is at {at} (--peer): not followed; it says {text:?}",
+                    d.from
+                );
+            }
             (Some(name), text) => {
                 let learned = match book.lookup(name) {
                     Some(addr) if addr == d.from => String::new(),
@@ -330,7 +354,7 @@ impl ChatPeer {
 fn answer_one(socket: &Socket, clock: &Clock, server: &Transcript) -> Result<(), Report> {
     // A format is at most 256 bytes; a bigger buffer lets the server say how big a
     // too-long request was instead of silently reading part of it.
-    let mut buf = vec![0u8; MAX_IPV4_PAYLOAD];
+    let mut buf = vec![0u8; ANY_DATAGRAM];
     let d = udp::recv_datagram(socket, &mut buf)?;
     let request = &buf[..d.len];
     let answer = match clock::answer(request, clock.now()) {
@@ -375,10 +399,20 @@ fn ask(socket: &Socket, format: &[u8], client: &Transcript) -> Result<(), Report
 fn hear(socket: &Socket, client: &Transcript) -> Result<(), Report> {
     let mut buf = [0u8; TIME_RECV_SIZE];
     match udp::recv_datagram(socket, &mut buf) {
-        Ok(d) => match std::str::from_utf8(&buf[..d.len]) {
-            Ok(text) => say!(client, "recv {text:?}"),
-            Err(_) => say!(client, "recv (not UTF-8) {}", describe(&buf[..d.len])),
-        },
+        Ok(d) => {
+            match std::str::from_utf8(&buf[..d.len]) {
+                Ok(text) => say!(client, "recv {text:?}"),
+                // A cut can split a character: show the bytes then.
+                Err(_) => say!(
+                    client,
+                    "recv (not UTF-8) {}",
+                    describe_ends(&buf[..d.len], 24)
+                ),
+            }
+            if d.truncated {
+                say!(client, "{}", truncation(TIME_RECV_SIZE, d.sent_len));
+            }
+        }
         Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => say!(
             client,
             "no answer within {} s: the request or the answer was lost, or no server is \
@@ -392,6 +426,20 @@ fn hear(socket: &Socket, client: &Transcript) -> Result<(), Report> {
         Err(e) => return Err(e.into()),
     }
     Ok(())
+}
+
+/// What a client says when an answer did not fit its buffer (the rest is gone: UDP keeps
+/// no remainder for a second recv).
+fn truncation(size: usize, sent: Option<usize>) -> String {
+    match sent {
+        Some(sent) => format!(
+            "the answer was {sent} bytes: only the first {size} fit in this client's buffer, the other {} were thrown away",
+            sent - size.min(sent)
+        ),
+        None => format!(
+            "the answer did not fit in this client's {size}-byte buffer: the rest was thrown away"
+        ),
+    }
 }
 
 /// The two-terminal time client: formats from stdin (the notes' prompt is 请输入时间格式).

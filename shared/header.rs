@@ -100,7 +100,10 @@ pub fn parse<T: DeserializeOwned>(json: &[u8]) -> io::Result<T> {
     let value: serde_json::Value = serde_json::from_slice(json).map_err(|e| {
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("the header is not JSON: {e} (header: {})", framing_preview(json)),
+            format!(
+                "the header is not JSON: {e} (header: {})",
+                framing_preview(json)
+            ),
         )
     })?;
     if !value.is_object() {

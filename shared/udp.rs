@@ -13,6 +13,23 @@ use std::net::SocketAddr;
 /// of IP header minus 8 bytes of UDP header. `sendto` refuses anything larger.
 pub const MAX_IPV4_PAYLOAD: usize = 65_507;
 
+/// The largest UDP payload over IPv6: 65535 (the UDP length field's maximum) minus 8 bytes
+/// of UDP header. IPv6's header is not counted in its length field, so its datagrams can be
+/// 20 bytes longer than IPv4's (jumbograms aside, which loopback does not use).
+pub const MAX_IPV6_PAYLOAD: usize = 65_527;
+
+/// A buffer size that holds any UDP datagram whole, IPv4 or IPv6.
+pub const ANY_DATAGRAM: usize = MAX_IPV6_PAYLOAD;
+
+/// The largest payload one `sendto` to `to` can carry.
+pub fn max_payload(to: SocketAddr) -> usize {
+    if to.is_ipv4() {
+        MAX_IPV4_PAYLOAD
+    } else {
+        MAX_IPV6_PAYLOAD
+    }
+}
+
 /// A UDP socket bound to `addr` (port 0: any free port). No listen, no accept: UDP has no
 /// connections (notes A §6).
 pub fn bind(addr: SocketAddr) -> io::Result<Socket> {

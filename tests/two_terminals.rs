@@ -215,7 +215,7 @@ fn lesson_04_command_server_answers_built_in_commands_and_errors() {
         r#"[client] send 10 bytes b"echo hello"
 [client] recv(1024) -> 6 bytes b"hello\n"
 [client] send 4 bytes b"nope"
-[client] recv(1024) -> 75 bytes b"error: unknown command \""…b"q N, echo TEXT, bytes N\n"
+[client] recv(1024) -> 75 bytes b"error: unknown command \"nope\"; this lesson knows seq N, echo TEXT, bytes N\n"
 "#,
     );
     server.line_containing("closed the connection");
@@ -226,9 +226,9 @@ fn lesson_05_udp_client_and_server_exchange_datagrams_including_an_empty_one() {
     let mut server = Running::server(example("05_udp"), &["server", "--port", "0"]);
     client("05_udp", server.port, "hello\n\nq\n").stdout_eq(
         r#"[client] sendto 127.0.0.1:[PORT]: 5 bytes b"hello"
-[client] recvfrom <- 127.0.0.1:[PORT]: 5 bytes b"HELLO"
+[client] recvfrom(1024) <- 127.0.0.1:[PORT]: 5 bytes b"HELLO"
 [client] sendto 127.0.0.1:[PORT]: 0 bytes b""
-[client] recvfrom <- 127.0.0.1:[PORT]: 0 bytes b""
+[client] recvfrom(1024) <- 127.0.0.1:[PORT]: 0 bytes b""
 "#,
     );
     assert!(server
