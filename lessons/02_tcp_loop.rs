@@ -62,7 +62,7 @@ fn main() -> Result<(), Report> {
         Some(Mode::Client(at)) => {
             let stream = at.connect()?;
             // The client waits for an answer at most 60 s (the notes' waits for ever).
-            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
+            limits::await_answer(&stream, limits::answer_limit())?;
             interactive_client(stream, Input::stdin("message for the server :>>>> "))
         }
     }

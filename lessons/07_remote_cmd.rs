@@ -102,7 +102,7 @@ fn main() -> Result<(), Report> {
         }
         Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
-            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
+            limits::await_answer(&stream, limits::answer_limit())?;
             let mut input = Input::stdin(">>> ");
             let mut out = io::stdout().lock();
             while let Some(line) = input.next_line()? {

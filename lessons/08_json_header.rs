@@ -122,7 +122,7 @@ fn main() -> Result<(), Report> {
         }
         Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
-            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
+            limits::await_answer(&stream, limits::answer_limit())?;
             let client = Transcript::client();
             let mut input = Input::stdin(">>> ");
             let mut out = io::stdout().lock();

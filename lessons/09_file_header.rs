@@ -243,7 +243,7 @@ fn main() -> Result<(), Report> {
             let client = Transcript::client();
             prepare(&dir, &client)?;
             let mut stream = at.connect()?;
-            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
+            limits::await_answer(&stream, limits::answer_limit())?;
             let mut failures = 0;
             for name in &names {
                 if !download(&mut stream, name, &dir, existing(overwrite), true, &client)? {
@@ -257,7 +257,7 @@ fn main() -> Result<(), Report> {
         }
         Some(Side::Upload { at, paths }) => {
             let mut stream = at.connect()?;
-            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
+            limits::await_answer(&stream, limits::answer_limit())?;
             let client = Transcript::client();
             let mut failures = 0;
             for path in &paths {

@@ -129,7 +129,7 @@ fn main() -> Result<(), Report> {
         }
         Some(Side::Client { at, key }) => {
             let stream = at.connect()?;
-            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
+            limits::await_answer(&stream, limits::answer_limit())?;
             let client = Transcript::client();
             match prove(stream, key.secret.as_bytes(), key.digest, &client)? {
                 Proved::Legitimate(mut stream) => {
@@ -276,10 +276,17 @@ fn prove(
     let mut challenge = [0u8; CHALLENGE_LEN];
     match net::read_exact_within(&mut stream, &mut challenge, ANSWER_TIME_LIMIT)? {
         Filled::Full => {}
-        Filled::Ended(got) | Filled::TimedOut(got) => {
+        Filled::Ended(got) => {
             return Err(Report::msg(format!(
-                "expected a {CHALLENGE_LEN}-byte challenge, got {got} bytes: is this an \
-                 authenticating server?"
+                "expected a {CHALLENGE_LEN}-byte challenge, got {got} bytes before the server \
+                 closed: is this an authenticating server?"
+            )))
+        }
+        Filled::TimedOut(got) => {
+            return Err(Report::msg(format!(
+                "no {CHALLENGE_LEN}-byte challenge within {} ({got} bytes came): is this an \
+                 authenticating server?",
+                limits::seconds(ANSWER_TIME_LIMIT)
             )))
         }
     }

@@ -128,7 +128,7 @@ fn main() -> Result<(), Report> {
         }
         Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
-            limits::await_answer(&stream, limits::ANSWER_LIMIT)?;
+            limits::await_answer(&stream, limits::answer_limit())?;
             let input = Input::stdin("message for the server :>>>> ");
             echo::lines_client(&mut stream, input, &Transcript::client())
                 .map_err(limits::answer_waited)?;

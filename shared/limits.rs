@@ -32,8 +32,22 @@ pub const MESSAGE_LIMIT: Duration = Duration::from_secs(10);
 
 /// The longest a client waits for an answer (the first byte, then each further read). Longer
 /// than a command server's default time limit, so a slow command is not taken for a dead
-/// server.
+/// server. [`answer_limit`] is what the clients use.
 pub const ANSWER_LIMIT: Duration = Duration::from_secs(60);
+
+/// The environment variable that sets the clients' answer limit, in seconds (to see the
+/// limit bite without waiting a minute: `SOCKET_LESSONS_ANSWER_LIMIT=2`).
+pub const ANSWER_LIMIT_VAR: &str = "SOCKET_LESSONS_ANSWER_LIMIT";
+
+/// The clients' limit on waiting for an answer: [`ANSWER_LIMIT_VAR`] when it holds a
+/// positive number of seconds, [`ANSWER_LIMIT`] otherwise.
+pub fn answer_limit() -> Duration {
+    std::env::var(ANSWER_LIMIT_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&secs| secs > 0)
+        .map_or(ANSWER_LIMIT, Duration::from_secs)
+}
 
 /// The limits a server puts on each connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,13 +99,13 @@ pub fn await_answer(stream: &TcpStream, limit: Duration) -> io::Result<()> {
     stream.set_write_timeout(Some(nonzero(limit)))
 }
 
-/// For a client: an error that is [`ANSWER_LIMIT`] running out, said as such ("waiting for
+/// For a client: an error that is [`answer_limit`] running out, said as such ("waiting for
 /// the server's answer: nothing within 60 s"); any other error unchanged.
 pub fn answer_waited(err: io::Error) -> io::Error {
     if is_timeout(&err) {
         io::Error::new(
             io::ErrorKind::TimedOut,
-            timed_out("waiting for the server's answer", ANSWER_LIMIT),
+            timed_out("waiting for the server's answer", answer_limit()),
         )
     } else {
         err

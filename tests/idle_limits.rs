@@ -81,3 +81,81 @@ fn lesson_10_closes_a_checked_client_that_goes_quiet_and_serves_the_next() {
         "{line}"
     );
 }
+
+/// A server that accepts, reads whatever comes, and never answers. Each lesson's client
+/// gives up after its answer limit (2 s here, through SOCKET_LESSONS_ANSWER_LIMIT) with
+/// one line saying so, and a failing exit status.
+#[test]
+fn every_client_gives_up_on_a_server_that_never_answers() {
+    const SAID: &str = "waiting for the server's answer: nothing within 2 s";
+    // Lesson 10's first wait is its own: the challenge must come within 10 s.
+    const NO_CHALLENGE: &str = "no 32-byte challenge within 10 s (0 bytes came)";
+    let cases: [(&str, &[&str], &str, &str); 8] = [
+        ("02_tcp_loop", &["client"], "hello\n", SAID),
+        ("06_length_prefix", &["client"], "echo hi\n", SAID),
+        ("07_remote_cmd", &["client"], "echo hi\n", SAID),
+        ("08_json_header", &["client"], "echo hi\n", SAID),
+        ("09_file_header", &["download", "--dir", "."], "", SAID),
+        ("09_file_header", &["upload", "Cargo.toml"], "", SAID),
+        (
+            "10_hmac_auth",
+            &["client", "--secret", "s"],
+            "",
+            NO_CHALLENGE,
+        ),
+        ("11_concurrent_server", &["client"], "hello\n", SAID),
+    ];
+    for (lesson, args, stdin, expected) in cases {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let silent = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            conn.set_read_timeout(Some(WAIT)).unwrap();
+            let mut sink = Vec::new();
+            let _ = conn.read_to_end(&mut sink);
+        });
+        let mut command = snapbox::cmd::Command::new(example(lesson))
+            .args(args.iter().copied())
+            .args(["--port", &port.to_string()])
+            .env("SOCKET_LESSONS_ANSWER_LIMIT", "2")
+            .stdin(stdin.to_owned())
+            .timeout(std::time::Duration::from_secs(60));
+        if lesson == "09_file_header" && args[0] == "download" {
+            command = command.arg("no-such-file-here.txt");
+        }
+        let out = command.output().unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "{lesson}: {all}");
+        assert!(all.contains(expected), "{lesson} {args:?}: {all}");
+        drop(out);
+        // The client is gone: the silent server's read ends.
+        silent.join().unwrap();
+    }
+}
+
+/// A 16 MiB request (the largest frame) of an unknown command: the server logs a preview of
+/// it, not all of it, and answers with a short error, not with an error too big to frame.
+#[test]
+fn lesson_06_answers_a_16_mib_unknown_command_and_logs_only_a_preview() {
+    let mut server = Running::server(example("06_length_prefix"), &["server", "--port", "0"]);
+    let mut conn = connect(server.port);
+    let size = socket_lessons::framing::MAX_FRAME_LEN;
+    let mut frame = (size as i32).to_le_bytes().to_vec();
+    frame.resize(4 + size, b'z');
+    conn.write_all(&frame).unwrap();
+    let mut len = [0u8; 4];
+    conn.read_exact(&mut len).unwrap();
+    let mut answer = vec![0u8; i32::from_le_bytes(len) as usize];
+    conn.read_exact(&mut answer).unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    assert!(
+        answer.starts_with("error: unknown command \"zzzz") && answer.contains("(16777216 bytes)"),
+        "{answer}"
+    );
+    let line = server.line_containing("read_frame ->");
+    assert!(line.len() < 300, "a log line of {} bytes", line.len());
+}
