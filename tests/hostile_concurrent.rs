@@ -109,6 +109,8 @@ fn twenty_clients_that_close_their_sending_half_at_once_all_get_their_answer() {
 /// Runs the server under `ulimit -n 64`, its output into a file, and returns the process,
 /// its port and the file.
 #[cfg(unix)]
+// The child is returned to the caller, which kills and waits for it.
+#[allow(clippy::zombie_processes)]
 fn server_with_few_descriptors(way: &str, log: &std::path::Path) -> (std::process::Child, u16) {
     let program = example("11_concurrent_server");
     let mut child = std::process::Command::new("sh")
