@@ -359,3 +359,47 @@ fn an_upload_the_server_cannot_store_shows_the_servers_reason() {
     );
     assert_eq!(listing(&served), Vec::<String>::new());
 }
+
+#[test]
+fn ctrl_c_in_the_middle_of_a_download_leaves_no_partial_file() {
+    let dir = Scratch::new("client-sigint");
+    // A server that announces 64 MB and sends half, then waits.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut request = [0u8; 1024];
+        let _ = conn.read(&mut request).unwrap();
+        let size = 64 << 20;
+        let json = format!(r#"{{"file_name":"big","file_type":"bin","data_all":{size}}}"#);
+        let _ = conn.write_all(&header(&json));
+        let _ = conn.write_all(&vec![1u8; size / 2]);
+        conn.set_read_timeout(Some(common::WAIT)).unwrap();
+        let _ = conn.read(&mut request);
+    });
+    let client = Running::spawn(
+        example("09_file_header"),
+        &[
+            "download",
+            "--port",
+            &port.to_string(),
+            "--dir",
+            dir.path(),
+            "big.bin",
+        ],
+    );
+    let deadline = Instant::now() + common::WAIT;
+    while !listing(&dir.0).iter().any(|n| n.ends_with(".part")) {
+        assert!(Instant::now() < deadline, "no partial file appeared");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = client.pid().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(client.wait_code(), Some(130));
+    assert_eq!(listing(&dir.0), Vec::<String>::new());
+    server.join().unwrap();
+}
