@@ -53,7 +53,7 @@ struct Cli {
 }
 
 fn main() -> Result<(), Report> {
-    match Cli::parse().mode {
+    match socket_lessons::cli::parse::<Cli>().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Mode::Server(at)) => {
             let listener = at.listen(ListenOptions::new())?;

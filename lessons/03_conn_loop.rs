@@ -23,11 +23,11 @@
 //!
 //! Previous: lesson 02, the communication loop. Next: lesson 04, 粘包.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::transcript::describe;
-use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
+use socket_lessons::{commands, say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -52,18 +52,28 @@ const BACKLOG_WAIT: Duration = Duration::from_millis(300);
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Mode>,
-    /// Server: do not set SO_REUSEADDR (restart quickly after Ctrl-C to see the error)
-    #[arg(long, global = true)]
-    no_reuseaddr: bool,
+    mode: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first, in terminal 1). It prints the address it bound.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// Do not set SO_REUSEADDR (restart quickly after Ctrl-C to see the error)
+        #[arg(long)]
+        no_reuseaddr: bool,
+    },
+    /// Run only the client (in terminal 2), then type lines; `q` or end of input quits.
+    Client(Endpoint),
 }
 
 fn main() -> Result<(), Report> {
-    let cli = Cli::parse();
-    match cli.mode {
+    match socket_lessons::cli::parse::<Cli>().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Mode::Server(at)) => {
-            let options = ListenOptions::new().reuse_address(!cli.no_reuseaddr);
+        Some(Side::Server { at, no_reuseaddr }) => {
+            let options = ListenOptions::new().reuse_address(!no_reuseaddr);
             let listener = at.listen(options)?;
             say!(
                 Transcript::server(),
@@ -72,7 +82,7 @@ fn main() -> Result<(), Report> {
             );
             serve(&listener, None, &Cue::off())
         }
-        Some(Mode::Client(at)) => {
+        Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
             let client = Transcript::client();
             let mut input = Input::stdin("message for the server :>>>> ");

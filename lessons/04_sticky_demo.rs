@@ -57,7 +57,7 @@ struct Cli {
 }
 
 fn main() -> Result<(), Report> {
-    let cli = Cli::parse();
+    let cli = socket_lessons::cli::parse::<Cli>();
     match cli.mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, move || run_demo(cli.scene)),
         Some(Mode::Server(at)) => {

@@ -50,7 +50,7 @@ struct Cli {
 }
 
 fn main() -> Result<(), Report> {
-    match Cli::parse().mode {
+    match socket_lessons::cli::parse::<Cli>().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Mode::Server(at)) => {
             let socket = udp::bind(at.addr()?)?;
@@ -64,7 +64,7 @@ fn main() -> Result<(), Report> {
                 }
             }
         }
-        Some(Mode::Client(at)) => interactive_client(at.addr()?),
+        Some(Mode::Client(at)) => interactive_client(at.server_addr()?),
     }
 }
 

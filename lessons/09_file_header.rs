@@ -216,7 +216,7 @@ enum Side {
 }
 
 fn main() -> Result<(), Report> {
-    match Cli::parse().mode {
+    match socket_lessons::cli::parse::<Cli>().mode {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Side::Server {
             at,

@@ -101,26 +101,39 @@ struct Key {
     /// The shared secret. Prefer the environment variable: a command line is visible to
     /// every user of the machine (`ps`).
     #[arg(long, env = "SOCKET_LESSONS_SECRET", hide_env_values = true)]
-    secret: String,
+    secret: Option<String>,
     /// The hash under the HMAC: md5 is what the notes' Python programs compute (kept for
     /// them); sha256 is the modern choice.
     #[arg(long, value_enum, default_value_t = Digest::Md5)]
     digest: Digest,
 }
 
+impl Key {
+    /// The secret, or an error that says both ways to give it.
+    fn secret(&self) -> Result<&[u8], Report> {
+        self.secret.as_deref().map(str::as_bytes).ok_or_else(|| {
+            Report::msg(
+                "no secret: set SOCKET_LESSONS_SECRET=… in the environment (or pass --secret …, \
+                 which every user of the machine can read in `ps`); both sides need the same one",
+            )
+        })
+    }
+}
+
 fn main() -> Result<(), Report> {
-    match Cli::parse().side {
+    match socket_lessons::cli::parse::<Cli>().side {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Side::Server {
             at,
             key,
             idle_limit,
         }) => {
+            let secret = key.secret()?;
             let listener = at.listen(ListenOptions::new())?;
             serve(
                 &listener,
                 None,
-                key.secret.as_bytes(),
+                secret,
                 key.digest,
                 &Limits::server(Duration::from_secs(idle_limit)),
                 &Cue::off(),
@@ -131,7 +144,7 @@ fn main() -> Result<(), Report> {
             let stream = at.connect()?;
             limits::await_answer(&stream, limits::answer_limit())?;
             let client = Transcript::client();
-            match prove(stream, key.secret.as_bytes(), key.digest, &client)? {
+            match prove(stream, key.secret()?, key.digest, &client)? {
                 Proved::Legitimate(mut stream) => {
                     let input = Input::stdin("message for the server :>>>> ");
                     echo::lines_client(&mut stream, input, &client)

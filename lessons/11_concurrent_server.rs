@@ -118,7 +118,7 @@ impl Way {
 }
 
 fn main() -> Result<(), Report> {
-    match Cli::parse().side {
+    match socket_lessons::cli::parse::<Cli>().side {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Side::Server { at, way }) => {
             let listener = at.listen(ListenOptions::new().backlog(BACKLOG))?;

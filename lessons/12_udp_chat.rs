@@ -110,7 +110,7 @@ fn check_name(name: &str) -> Result<String, String> {
 }
 
 fn main() -> Result<(), Report> {
-    match Cli::parse().side {
+    match socket_lessons::cli::parse::<Cli>().side {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Side::Chat { name, at, peers }) => {
             let peer = ChatPeer::bind(&name, at.addr()?, peers)?;
@@ -128,7 +128,7 @@ fn main() -> Result<(), Report> {
                 }
             }
         }
-        Some(Side::Client(at)) => time_client(at.addr()?),
+        Some(Side::Client(at)) => time_client(at.server_addr()?),
     }
 }
 

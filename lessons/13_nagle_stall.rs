@@ -82,7 +82,7 @@ enum Side {
 }
 
 fn main() -> Result<(), Report> {
-    match Cli::parse().side {
+    match socket_lessons::cli::parse::<Cli>().side {
         None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
         Some(Side::Server(at)) => {
             let listener = at.listen(ListenOptions::new())?;

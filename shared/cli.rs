@@ -19,8 +19,37 @@ use std::io::{self, BufRead, IsTerminal, Write};
 pub enum Mode {
     /// Run only the server (start it first, in terminal 1). It prints the address it bound.
     Server(Endpoint),
-    /// Run only the client (in terminal 2). Type lines; `q` or end of input (Ctrl-D) quits.
+    /// Run only the client (in terminal 2), then type what it sends; `q` or end of input
+    /// (Ctrl-D) quits.
     Client(Endpoint),
+}
+
+/// Parses the command line as clap does, plus the hint clap cannot give: an address given
+/// before the side (`02_tcp_loop --port 9000`) belongs after it (`02_tcp_loop server --port
+/// 9000`).
+pub fn parse<C: clap::Parser>() -> C {
+    match C::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let misplaced = e.kind() == clap::error::ErrorKind::UnknownArgument
+                && ["--port", "--host"]
+                    .iter()
+                    .any(|flag| e.to_string().contains(flag));
+            if !misplaced {
+                e.exit();
+            }
+            let _ = e.print();
+            let program = std::env::args().next().unwrap_or_default();
+            let program = std::path::Path::new(&program)
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            eprintln!(
+                "hint: --host and --port belong to a side: `{program} server --port N` in one \
+                 terminal, `{program} client --port N` in the other"
+            );
+            std::process::exit(2);
+        }
+    }
 }
 
 /// Where the server listens, or where the client connects.
@@ -49,7 +78,27 @@ impl Endpoint {
 
     /// Connects to the server here.
     pub fn connect(&self) -> io::Result<std::net::TcpStream> {
+        self.check_client_port()?;
         net::connect(&self.host, self.port)
+    }
+
+    /// The server's address, for a UDP client (which has no connect to try).
+    pub fn server_addr(&self) -> io::Result<std::net::SocketAddr> {
+        self.check_client_port()?;
+        self.addr()
+    }
+
+    /// Port 0 means "any free port": something only a server can ask the OS for. A client
+    /// needs the port its server printed.
+    fn check_client_port(&self) -> io::Result<()> {
+        if self.port == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a client needs the server's port: --port 0 asks the OS for any free port, \
+                 which only a server can do (use the port the server printed)",
+            ));
+        }
+        Ok(())
     }
 
     /// The first address the host resolves to (for UDP, which has no connect to try).

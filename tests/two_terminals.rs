@@ -532,3 +532,49 @@ fn lesson_12_two_chat_peers_talk_and_learn_each_other() {
     alice.close_stdin();
     assert!(alice.wait_success());
 }
+
+/// The mistakes a new user makes on the command line, each answered with what to do.
+#[test]
+fn command_line_mistakes_are_answered_with_what_to_do() {
+    let run = |lesson: &str, args: &[&str]| {
+        let out = snapbox::cmd::Command::new(example(lesson))
+            .args(args.iter().copied())
+            .env_remove("SOCKET_LESSONS_SECRET")
+            .stdin("")
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run("02_tcp_loop", &["--port", "9000"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("hint: --host and --port belong to a side: `02_tcp_loop server --port N`"),
+        "{err}"
+    );
+    for (lesson, args) in [
+        ("07_remote_cmd", &["client", "--port", "0"][..]),
+        ("05_udp", &["client", "--port", "0"][..]),
+        ("09_file_header", &["download", "--port", "0", "x"][..]),
+    ] {
+        let (code, err) = run(lesson, args);
+        assert_eq!(code, Some(1), "{lesson}");
+        assert!(
+            err.contains(
+                "a client needs the server's port: --port 0 asks the OS for any free port"
+            ),
+            "{lesson}: {err}"
+        );
+    }
+    let (code, err) = run("10_hmac_auth", &["server", "--port", "0"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("no secret: set SOCKET_LESSONS_SECRET="),
+        "{err}"
+    );
+    let (code, err) = run("03_conn_loop", &["client", "--no-reuseaddr"]);
+    assert_eq!(code, Some(2), "--no-reuseaddr is the server's: {err}");
+}
