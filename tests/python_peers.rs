@@ -135,9 +135,9 @@ fn lesson_05_udp_client_talks_to_the_python_udp_server() {
     )
     .stdout_eq(
         r#"[client] sendto 127.0.0.1:[PORT]: 5 bytes b"hello"
-[client] recvfrom <- 127.0.0.1:[PORT]: 5 bytes b"HELLO"
+[client] recvfrom(1024) <- 127.0.0.1:[PORT]: 5 bytes b"HELLO"
 [client] sendto 127.0.0.1:[PORT]: 5 bytes b"world"
-[client] recvfrom <- 127.0.0.1:[PORT]: 5 bytes b"WORLD"
+[client] recvfrom(1024) <- 127.0.0.1:[PORT]: 5 bytes b"WORLD"
 "#,
     );
     assert!(server.wait_success());
