@@ -476,6 +476,12 @@ fn serve_download(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcr
     if let Err(why) = check_name(&name) {
         return refuse(conn, why);
     }
+    // Notes A §9.2's client asks for `girl` and its server opens `girl.png`: a name without
+    // an extension that is not there is looked for with one.
+    let name = match with_extension(dir, &name) {
+        Ok(found) => found,
+        Err(why) => return refuse(conn, why),
+    };
 
     // 2. open it: only a regular file in the directory. symlink_metadata does not follow a
     // link, so a link to /etc/passwd placed in the directory is not served either.
@@ -524,6 +530,31 @@ fn serve_download(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcr
         return false;
     }
     true
+}
+
+/// The file a download request names: `name` itself when it is there; for a name without
+/// an extension that is not there, the one file `name.EXT` in `dir` (notes A's server
+/// serves `girl.png` for `girl`); two or more candidates are refused as ambiguous.
+fn with_extension(dir: &Path, name: &str) -> Result<String, String> {
+    if name.contains('.') || fs::symlink_metadata(dir.join(name)).is_ok() {
+        return Ok(name.to_owned());
+    }
+    let prefix = format!("{name}.");
+    let mut found: Vec<String> = fs::read_dir(dir)
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&prefix) && check_name(n).is_ok())
+        .collect();
+    found.sort();
+    match found.len() {
+        0 => Ok(name.to_owned()), // "no such file" comes next, with the name as asked
+        1 => Ok(found.remove(0)),
+        _ => Err(format!(
+            "{name:?} could be any of {}: ask for one by its full name",
+            found.join(", ")
+        )),
+    }
 }
 
 /// An upload (notes C). Returns whether the connection can go on.

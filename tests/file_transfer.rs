@@ -418,3 +418,34 @@ fn a_refused_download_is_one_line_and_a_failing_exit_status() {
         .stderr_eq("Error: 1 download(s) failed\n");
     assert_eq!(listing(&saved), ["here.txt"]);
 }
+
+/// Notes A §9.2's client types `girl` and its server serves `girl.png`: the lesson's server
+/// does the same when exactly one `girl.*` is there, and refuses to guess between two.
+#[test]
+fn a_name_without_its_extension_is_served_when_only_one_file_fits() {
+    let scratch = Scratch::new("girl");
+    let (served, saved) = (scratch.sub("served"), scratch.sub("saved"));
+    fs::write(served.join("girl.png"), b"\x89PNG...").unwrap();
+    fs::write(served.join("cat.png"), b"a").unwrap();
+    fs::write(served.join("cat.jpg"), b"b").unwrap();
+    let server = Running::server(
+        example("09_file_header"),
+        &["server", "--port", "0", "--dir", Scratch::arg(&served)],
+    );
+    let port = server.port.to_string();
+    snapbox::cmd::Command::new(example("09_file_header"))
+        .args(["download", "--port", &port, "--dir", Scratch::arg(&saved)])
+        .args(["girl", "cat"])
+        .timeout(Duration::from_secs(60))
+        .with_assert(common::assert())
+        .assert()
+        .failure()
+        .stdout_eq(
+            "[client] download \"girl\"\n\
+             [client] header: \"girl.png\", 7 bytes, md5 [..]\n\
+             [client] saved \"girl.png\": 7 bytes, md5 [..] (matches)\n\
+             [client] download \"cat\"\n\
+             [client] the server refused: \"cat\" could be any of cat.jpg, cat.png: ask for one by its full name\n",
+        );
+    assert_eq!(listing(&saved), ["girl.png"]);
+}
