@@ -9,14 +9,19 @@
 //! ([`socket_lessons::framing`] does the reading and writing).
 //!
 //! What to look at:
-//! - lesson 04's scenes 1 and 3 replayed over frames: every message arrives whole;
+//! - lesson 04's scenes 1 and 3 replayed over frames: every answer arrives whole;
 //! - a real header in hex beside what Python prints for `struct.pack('i', n)`;
+//! - scene 4: the notes frame only the answer, so two commands sent before the server reads
+//!   are still one command to it;
 //! - a server fed garbage headers or a peer that closes mid-frame: one clear line each,
 //!   nothing allocated for the absurd lengths, and the next client served.
 //!
-//! Wire format (both directions): `struct.pack('i', n)` (little-endian i32) + n bytes. Unlike
-//! notes C 方案一, the *request* is framed too: an unframed command could itself be split or
-//! merged.
+//! Wire format, the notes' own (notes C 方案一, notes E §8 进阶思路): the command goes bare,
+//! one `recv(1024)`; the answer comes back as `struct.pack('i', n)` (little-endian i32) + n
+//! bytes. So the notes' Python client and server can be either side. The server also takes
+//! a *framed* request (scene 1 sends two), told apart by its first bytes
+//! ([`socket_lessons::sniff`]): a length prefix starts with bytes that typed text never
+//! has. A framed request is the real fix, since a bare one can itself be split or merged.
 //!
 //! Run it:
 //! - `cargo run --example 06_length_prefix`: the demo;
@@ -30,11 +35,18 @@ use socket_lessons::demo::{self, Cue};
 use socket_lessons::framing::{self, hex, read_frame, write_frame, LEN_PREFIX_BYTES};
 use socket_lessons::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::sniff;
 use socket_lessons::transcript::{bytes_literal, describe, describe_answer, describe_ends};
 use socket_lessons::{commands, say, Endpoint, Input, Report, Transcript};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
+
+/// The notes' `conn.recv(1024)`: the most bytes read as one bare command.
+const RECV_SIZE: usize = 1024;
+
+/// The word that ends a session.
+const QUIT: &[u8] = b"q";
 
 /// How long a reader waits for bytes that are on their way before calling the demo broken.
 const ARRIVAL_LIMIT: Duration = Duration::from_secs(20);
@@ -116,55 +128,23 @@ fn serve(
 
 /// One client: a frame in, the command's output as a frame out, until the client is done.
 fn serve_client(mut conn: TcpStream, addr: SocketAddr, waits: &Limits, server: &Transcript) {
+    let mut buf = [0u8; RECV_SIZE];
     loop {
-        // 0. wait for the client's next frame, at most the idle limit; once it has begun,
-        //    the rest of it must come within the message limit.
-        match waits.next_request(&conn) {
-            Ok(true) => {}
-            Ok(false) => {
-                say!(server, "{addr} closed the connection between frames");
+        // 0. the next request's first bytes, without taking them (at most the idle limit).
+        //    The notes' clients (notes C 方案一, notes E §8 进阶思路) send the command bare:
+        //    text. A framed request starts with a length whose last byte is 0: not text.
+        let mut first = [0u8; LEN_PREFIX_BYTES];
+        let seen = match sniff::peek_start(&conn, &mut first, LEN_PREFIX_BYTES, QUIT, waits) {
+            Ok(0) => {
+                say!(server, "{addr} closed the connection between requests");
                 return;
             }
+            Ok(seen) => seen,
             Err(e) if limits::is_timeout(&e) => {
                 say!(
                     server,
                     "{addr}: {}; closing",
-                    limits::timed_out("waiting for a frame", waits.idle)
-                );
-                return;
-            }
-            Err(e) => {
-                say!(server, "{addr}: {e}");
-                return;
-            }
-        }
-        // 1. read exactly one frame: 4 header bytes, then exactly the length they give.
-        let request = match read_frame(&mut conn) {
-            Ok(Some(request)) => request,
-            // A clean end *between* frames: the client is done.
-            Ok(None) => {
-                say!(server, "{addr} closed the connection between frames");
-                return;
-            }
-            // A bad length (negative, or over the limit) was refused before any allocation.
-            // After a bad header there is no way to find the next frame boundary in the
-            // stream, so the only safe thing is to close this connection.
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                say!(server, "{addr}: {e}; closing this connection");
-                return;
-            }
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                say!(
-                    server,
-                    "{addr}: {e}; the message is incomplete, dropping it"
-                );
-                return;
-            }
-            Err(e) if limits::is_timeout(&e) => {
-                say!(
-                    server,
-                    "{addr}: {}; the message is incomplete, closing",
-                    limits::timed_out("the rest of a frame", waits.message)
+                    limits::timed_out("waiting for a request", waits.idle)
                 );
                 return;
             }
@@ -173,9 +153,85 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, waits: &Limits, server: &
                 return;
             }
         };
-        // A preview, not the whole request: a 16 MiB request logged whole is 16 MiB of
-        // escaped bytes in the log (and several times that in memory to format it).
-        say!(server, "read_frame -> {}", describe_ends(&request, 32));
+        let request = if sniff::is_text_start(&first[..seen]) {
+            // 1a. the notes' request: one recv(1024) is one command. Their wire frames only
+            //     the answer; the command has no boundary, so a read that fills the buffer
+            //     may be half of one, and nothing of it may run (as in lesson 07).
+            match conn.read(&mut buf) {
+                Ok(0) => {
+                    say!(server, "{addr} closed the connection between requests");
+                    return;
+                }
+                Ok(n) if n == buf.len() => {
+                    say!(server, "recv({RECV_SIZE}) -> {}", describe_ends(&buf, 16));
+                    say!(server, "the request filled the {RECV_SIZE}-byte buffer: refused, nothing run, closing the connection");
+                    let refusal = format!(
+                        "error: the command filled the whole {RECV_SIZE}-byte read, so it may go \
+                         on past it; nothing of it was run, and this connection is closed\n"
+                    );
+                    let _ = write_frame(&mut conn, refusal.as_bytes());
+                    net::close_gently(conn, Duration::from_secs(2), 1 << 20);
+                    return;
+                }
+                Ok(n) => {
+                    say!(
+                        server,
+                        "recv({RECV_SIZE}) -> {}",
+                        describe_ends(&buf[..n], 32)
+                    );
+                    if &buf[..n] == QUIT {
+                        say!(server, "{addr} said q: closing the connection");
+                        return;
+                    }
+                    buf[..n].to_vec()
+                }
+                Err(e) => {
+                    say!(server, "{addr}: recv failed: {e}");
+                    return;
+                }
+            }
+        } else {
+            // 1b. a framed request: exactly 4 header bytes, then exactly the length they give.
+            match read_frame(&mut conn) {
+                Ok(Some(request)) => {
+                    // A preview, not the whole request: a 16 MiB request logged whole is 16
+                    // MiB of escaped bytes in the log.
+                    say!(server, "read_frame -> {}", describe_ends(&request, 32));
+                    request
+                }
+                // A clean end *between* frames: the client is done.
+                Ok(None) => {
+                    say!(server, "{addr} closed the connection between frames");
+                    return;
+                }
+                // A bad length (negative, or over the limit) was refused before any
+                // allocation. After a bad header there is no way to find the next frame
+                // boundary in the stream, so the only safe thing is to close this connection.
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    say!(server, "{addr}: {e}; closing this connection");
+                    return;
+                }
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    say!(
+                        server,
+                        "{addr}: {e}; the message is incomplete, dropping it"
+                    );
+                    return;
+                }
+                Err(e) if limits::is_timeout(&e) => {
+                    say!(
+                        server,
+                        "{addr}: {}; the message is incomplete, closing",
+                        limits::timed_out("the rest of a frame", waits.message)
+                    );
+                    return;
+                }
+                Err(e) => {
+                    say!(server, "{addr}: {e}");
+                    return;
+                }
+            }
+        };
 
         // 2. run it and answer with one frame: header and body in one write.
         let output = commands::run(&request);
@@ -198,16 +254,11 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, waits: &Limits, server: &
 // The client
 // ---------------------------------------------------------------------------------------
 
-/// Sends one command as a frame and prints the whole answer. `false` when the server has
-/// closed.
+/// Sends one command bare, as the notes' client does (notes C 方案一, notes E §8), and
+/// prints the whole answer, framed. `false` when the server has closed.
 fn command(stream: &mut TcpStream, line: &[u8], client: &Transcript) -> Result<bool, Report> {
-    say!(
-        client,
-        "write_frame: header {} + {}",
-        framing::header_hex(line.len()),
-        describe(line)
-    );
-    write_frame(stream, line)?;
+    say!(client, "send {}", describe(line));
+    stream.write_all(line)?;
     // read_frame reads until the whole answer is in, however TCP delivers it: no recv(1024)
     // guess, no `count += buffer_size` miscount (notes A §9.2).
     match read_frame(stream).map_err(limits::answer_waited)? {
@@ -230,6 +281,7 @@ fn run_demo() -> Result<(), Report> {
     show_a_header();
     two_frames_stay_two_messages()?;
     the_long_answer_arrives_whole()?;
+    bare_commands_still_stick()?;
     bad_peers_cost_one_line_each()
 }
 
@@ -341,6 +393,67 @@ fn the_long_answer_arrives_whole() -> Result<(), Report> {
     say!(
         scene,
         "each answer whole, nothing left over for the next one"
+    );
+    Ok(())
+}
+
+/// The notes' wire (notes C 方案一, notes E §8 as written) frames only the answer: two
+/// commands sent before the server reads are one command to it.
+fn bare_commands_still_stick() -> Result<(), Report> {
+    let scene = Transcript::named("scene 4");
+    say!(
+        scene,
+        "the notes' wire frames only the answer: two commands sent before the server reads"
+    );
+    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+    let addr = listener.local_addr()?;
+    let (accepted, on_accepted) = demo::cue();
+    let server_side = demo::spawn("server", move || {
+        let server = Transcript::server();
+        let (mut conn, from) = listener.accept()?;
+        say!(server, "accept -> a connection from {from}");
+        accepted.give(); // demo only
+                         // DEMO ORDER: read only once both commands (6 + 6 bytes) are queued, as a server
+                         // busy for a moment would.
+        net::wait_for_bytes(&conn, 12, ARRIVAL_LIMIT)?;
+        let mut buf = [0u8; RECV_SIZE];
+        let n = conn.read(&mut buf)?;
+        say!(server, "recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
+        let output = commands::run(&buf[..n]);
+        say!(
+            server,
+            "write_frame: header {} + {}",
+            framing::header_hex(output.len()),
+            describe(&output)
+        );
+        write_frame(&mut conn, &output)?;
+        let _ = conn.read(&mut buf)?; // until the client closes
+        Ok(())
+    })?;
+    let client = Transcript::client();
+    let mut stream = net::connect_addr(addr)?;
+    on_accepted.wait()?; // demo only
+    for line in [&b"echo a"[..], b"echo b"] {
+        say!(client, "send {}", describe(line));
+        stream.write_all(line)?;
+    }
+    if let Some(answer) = read_frame(&mut stream)? {
+        say!(client, "read_frame -> {}", describe(&answer));
+    }
+    // Proving that nothing more comes needs a wait; the wait bounds the proof, it does not
+    // decide it (the server is already waiting for the next request).
+    match net::read_within(&mut stream, &mut [0u8; 16], Duration::from_millis(300))? {
+        None => say!(
+            client,
+            "no second answer: the server read both commands as one"
+        ),
+        Some(n) => say!(client, "{n} more bytes (not expected)"),
+    }
+    drop(stream);
+    server_side.join()?;
+    say!(
+        scene,
+        "the answers have boundaries now; the requests need one too: a frame, as scene 1 sends"
     );
     Ok(())
 }

@@ -48,6 +48,7 @@ use socket_lessons::files::{
 use socket_lessons::header::{self, hex, md5_hex, read_header, write_header, write_message};
 use socket_lessons::limits::{self, Limits};
 use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::sniff;
 use socket_lessons::{say, Endpoint, Report, Transcript};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -349,7 +350,7 @@ fn serve_client(
         //    A client gets `--idle-limit` to begin its next request, then the shorter
         //    message limit for each read and write inside it.
         let mut first = [0u8; 4];
-        let seen = match first_bytes(&conn, &mut first, &rules.limits) {
+        let seen = match sniff::peek_start(&conn, &mut first, 3, QUIT, &rules.limits) {
             Ok(0) => {
                 say!(server, "{addr} closed the connection");
                 return;
@@ -380,61 +381,11 @@ fn serve_client(
     }
 }
 
-/// Peeks at the first bytes of the next request, without taking them: waits up to the
-/// idle limit for the first, then (if they could still be either request) a little for up
-/// to 3.
-///
-/// Three bytes decide: an upload's `struct.pack('i', len(header))` has a 0 third byte for
-/// any header under 64 KiB (the most this server reads), and a name has none. One or two
-/// printable bytes could be a short name or the start of a header sent slowly, so the
-/// server waits for more while they keep coming, up to [`SHORT_NAME_WAIT`] of quiet; a
-/// name arrives in one piece, and `q` alone is the quit word at once.
-fn first_bytes(conn: &TcpStream, buf: &mut [u8; 4], limits: &Limits) -> io::Result<usize> {
-    limits.await_request(conn)?;
-    let mut seen = conn.peek(buf)?;
-    if seen == 0 {
-        return Ok(0);
-    }
-    limits.in_message(conn)?;
-    let mut quiet_since = Instant::now();
-    while seen < 3 && &buf[..seen] != QUIT && looks_like_a_name(&buf[..seen]) {
-        if quiet_since.elapsed() >= SHORT_NAME_WAIT {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-        let now = conn.peek(buf)?;
-        if now > seen {
-            seen = now;
-            quiet_since = Instant::now();
-        }
-    }
-    Ok(seen)
-}
-
-/// How long the server waits, after one or two printable bytes, for a third before taking
-/// them for a whole (short) name.
-const SHORT_NAME_WAIT: Duration = Duration::from_secs(2);
-
-/// Whether the first bytes of a request can start a file name.
-///
-/// A name is text: UTF-8 with no control characters. An upload starts with
-/// `struct.pack('i', len(header))`: a header under 16 MiB makes the fourth byte 0, a
-/// control character, and a negative length (`ff ff ff ff`) is not UTF-8 at all. So
-/// anything that cannot begin a name is taken for a header, and the header reader says
-/// what is wrong with it.
-///
-/// It decides on the bytes already there: [`first_bytes`] makes sure there are enough.
+/// Whether the first bytes of a request can start a file name: printable text. An upload
+/// starts with `struct.pack('i', len(header))`, whose third byte is 0 for any header under
+/// 64 KiB (the most this server reads), so three bytes decide ([`sniff`]).
 fn looks_like_a_name(first: &[u8]) -> bool {
-    let text = match std::str::from_utf8(first) {
-        Ok(text) => text,
-        // Cut off mid-character at the end of the peek: judge the part before it.
-        Err(e) if e.error_len().is_none() => {
-            // valid_up_to() is a character boundary, so this slice is valid UTF-8.
-            std::str::from_utf8(&first[..e.valid_up_to()]).unwrap_or("")
-        }
-        Err(_) => return false,
-    };
-    !text.chars().any(char::is_control)
+    sniff::is_text_start(first)
 }
 
 /// A download (notes A §9.2). Returns whether the connection can go on.

@@ -7,6 +7,7 @@
 //! | module | what it does | Python it replaces |
 //! |---|---|---|
 //! | [`net`] | listeners built with socket2 (SO_REUSEADDR explicitly on or off, a backlog, IPv4 and IPv6), connecting, errors that name the address | `socket.socket()`, `setsockopt`, `bind`, `listen`, `connect` |
+//! | [`sniff`] | a bare text request told from a length-prefixed one by its first bytes, for servers that take both on one port | `if data[:4] looks like text` |
 //! | [`tcp_state`] | a socket's TCP state as the kernel reports it (TCP_INFO), and the kernel's table of connections (`/proc/net/tcp`), descriptor or not | `ss -tan`, `netstat -an` |
 //! | [`transcript`] | `[server]` / `[client]` labelled output and bytes shown the way Python shows them | `print(data)` |
 //! | [`demo`] | both halves in one process, in a deterministic order, under a time limit | running two terminals by hand |
@@ -43,6 +44,7 @@ pub mod measure;
 pub mod nagle;
 pub mod net;
 pub mod shell;
+pub mod sniff;
 pub mod tcp_state;
 pub mod transcript;
 pub mod udp;

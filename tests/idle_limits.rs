@@ -27,9 +27,9 @@ fn lesson_06_serves_a_second_client_while_the_first_sits_idle() {
     let mut answer = [0u8; 7];
     next.read_exact(&mut answer).unwrap();
     assert_eq!(&answer, b"\x03\x00\x00\x00hi\n");
-    let line = server.line_containing("waiting for a frame");
+    let line = server.line_containing("waiting for a request");
     assert!(
-        line.ends_with("waiting for a frame: nothing within 2 s; closing"),
+        line.ends_with("waiting for a request: nothing within 2 s; closing"),
         "{line}"
     );
 }

@@ -144,7 +144,7 @@ fn lesson_05_udp_client_talks_to_the_python_udp_server() {
 }
 
 #[test]
-fn lesson_06_server_answers_the_python_framed_client_with_5_bytes_and_5_mb() {
+fn lesson_06_server_answers_a_python_client_on_the_notes_wire_with_5_bytes_and_5_mb() {
     let mut server = Running::server(example("06_length_prefix"), &["server", "--port", "0"]);
     let port = server.port.to_string();
     run(
@@ -163,12 +163,12 @@ fn lesson_06_server_answers_the_python_framed_client_with_5_bytes_and_5_mb() {
          python client got 5000000 bytes, pattern ok: b'0123456789abcdef'\n\
          python client got 7 bytes: b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd\\n'\n",
     );
-    server.line_containing("closed the connection between frames");
+    server.line_containing("closed the connection between requests");
 }
 
 #[test]
-fn lesson_06_client_reads_5_bytes_and_5_mb_from_the_python_framed_server() {
-    let mut server = Running::server(python(), &[&peer("framed_server.py"), "0", "1"]);
+fn lesson_06_client_reads_5_bytes_and_5_mb_from_a_python_server_on_the_notes_wire() {
+    let mut server = Running::server(python(), &[&peer("bare_command_server.py"), "0", "1"]);
     let port = server.port.to_string();
     run(
         example("06_length_prefix"),
@@ -176,15 +176,15 @@ fn lesson_06_client_reads_5_bytes_and_5_mb_from_the_python_framed_server() {
         "bytes 5\nbytes 5000000\n",
     )
     .stdout_eq(
-        r#"[client] write_frame: header 07 00 00 00 + 7 bytes b"bytes 5"
+        r#"[client] send 7 bytes b"bytes 5"
 [client] read_frame -> 5 bytes b"01234"
-[client] write_frame: header 0d 00 00 00 + 13 bytes b"bytes 5000000"
+[client] send 13 bytes b"bytes 5000000"
 [client] read_frame -> 5000000 bytes b"0123456789abcdef"…b"0123456789abcdef"
 "#,
     );
     assert_eq!(
-        server.line_containing("got frame"),
-        "python server got frame 'bytes 5'"
+        server.line_containing("got command"),
+        "python server got command 'bytes 5'"
     );
     assert!(server.wait_success());
 }

@@ -401,7 +401,8 @@ fn lesson_10_client_and_server_with_the_same_secret_from_the_environment_then_ec
         .timeout(std::time::Duration::from_secs(60))
         .assert()
         .failure()
-        .stderr_eq("error: the following required arguments were not provided:\n  --secret <SECRET>\n...\n");
+        .stdout_eq("")
+        .stderr_eq("Error: no secret: set SOCKET_LESSONS_SECRET=… in the environment (or pass --secret …, which every user of the machine can read in `ps`); both sides need the same one\n");
 
     let mut server = Running::server_with_env(
         example("10_hmac_auth"),

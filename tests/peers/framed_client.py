@@ -1,6 +1,9 @@
-"""A framed client in the notes' style (notes C 方案一, notes E §8): each command goes out as
-struct.pack('i', len) + bytes, and each answer is read as a 4-byte header and exactly that
-many bytes. Commands come from the command line after the port."""
+"""A command client on the notes' wire (notes C 方案一, notes E §8 进阶思路): each command
+goes out bare, as the notes' client sends it (no header: their protocol frames only the
+answer), and each answer is read as a 4-byte struct.pack('i') header and exactly that many
+bytes. It waits for each answer before sending the next command, as the notes' client
+does (typed one at a time), so its commands never stick together. Commands come from the
+command line after the port."""
 import socket
 import struct
 import sys
@@ -24,7 +27,7 @@ port = int(sys.argv[1])
 client = socket.create_connection(("127.0.0.1", port))
 for command in sys.argv[2:]:
     body = command.encode("utf-8")
-    client.sendall(struct.pack("i", len(body)) + body)
+    client.sendall(body)
     (n,) = struct.unpack("i", recv_exactly(client, 4))
     answer = recv_exactly(client, n)
     note = ""

@@ -1,6 +1,8 @@
-"""A framed command server in the notes' style (notes C 方案一, notes D): reads frames
-(struct.unpack('i') header, then the body) and answers `echo TEXT` and `bytes N` with one
-frame each. Serves the number of clients given as the second argument."""
+"""A command server that frames both ways: it reads each request as a struct.unpack('i')
+header and the body, and answers `echo TEXT` and `bytes N` with one frame each. The notes'
+servers frame only the answer (bare_command_server.py is that wire); this one is for the
+course's own clients that frame their requests too (lesson 13). Serves the number of
+clients given as the second argument."""
 import socket
 import struct
 import sys
