@@ -258,22 +258,35 @@ impl Drop for Running {
     }
 }
 
-/// `python3`, which the course assumes (the notes are Python). A missing interpreter fails
-/// the test with a message rather than skipping it silently.
-pub fn python() -> &'static str {
-    static CHECKED: OnceLock<()> = OnceLock::new();
-    CHECKED.get_or_init(|| {
-        let ok = Command::new("python3")
+/// `python3`, for the tests that put a Python program on one side. Python is optional for
+/// a learner's `cargo test`: without it, each such test prints one line, `skipped: python3
+/// not found (TEST)`, and passes. In CI (`CI=true`) a missing python3 fails the test: the
+/// interop is part of what CI checks.
+pub fn python3() -> Option<&'static str> {
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    let found = *FOUND.get_or_init(|| {
+        Command::new("python3")
             .arg("--version")
             .output()
             .map(|o| o.status.success())
-            .unwrap_or(false);
-        assert!(
-            ok,
-            "python3 is needed for the interop tests (the notes' language)"
-        );
+            .unwrap_or(false)
     });
-    "python3"
+    if found {
+        return Some("python3");
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_owned();
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "python3 is needed for {test} (the interop tests), and CI=true requires it"
+    );
+    // Written to the real stderr, past the test harness's capture (which keeps eprintln!
+    // of passing tests to itself): the skip must be seen.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: python3 not found ({test})");
+    None
 }
 
 /// A Python peer under tests/peers/.
