@@ -226,6 +226,77 @@ pub fn receive_file(
     existing: Existing,
     progress: &ProgressBar,
 ) -> Result<Saved, Failed> {
+    let received = receive_unsaved(input, dir, name, size, existing, progress)?;
+    if let Some(expected) = expected_md5 {
+        if !expected.eq_ignore_ascii_case(&received.md5) {
+            return Err(Failed {
+                reason: format!(
+                    "md5 check failed: the header says {expected}, the {} bytes received hash \
+                     to {}; the file was deleted, nothing saved",
+                    received.size, received.md5
+                ),
+                in_step: true,
+            });
+        }
+    }
+    received.save(existing)
+}
+
+/// A body received whole into a temporary file, hashed, not yet given its name: for a
+/// protocol where the verdict comes after the bytes (notes E §6: the receiver sends its md5
+/// back, and the sender says whether it matches). [`Unsaved::save`] gives it its name;
+/// dropping it deletes it.
+#[derive(Debug)]
+pub struct Unsaved {
+    temp: TempFile,
+    final_path: PathBuf,
+    name: String,
+    /// How many bytes came (all that were announced).
+    pub size: u64,
+    /// Their md5 hexdigest.
+    pub md5: String,
+}
+
+impl Unsaved {
+    /// Gives the file its name, by the rule of `existing`.
+    pub fn save(self, existing: Existing) -> Result<Saved, Failed> {
+        let Unsaved {
+            temp,
+            final_path,
+            name,
+            size,
+            md5,
+        } = self;
+        temp.persist(&final_path, existing).map_err(|e| Failed {
+            reason: if e.kind() == io::ErrorKind::AlreadyExists {
+                already_there(&name)
+            } else {
+                format!(
+                    "cannot rename to {}: {e}; nothing saved",
+                    final_path.display()
+                )
+            },
+            in_step: true,
+        })?;
+        Ok(Saved {
+            path: final_path,
+            size,
+            md5,
+        })
+    }
+}
+
+/// Receives exactly `size` bytes from `input` into a temporary file in `dir`, hashing them,
+/// and stops before naming it (see [`Unsaved`]). The checks of [`receive_file`] on the
+/// name and an existing file come first.
+pub fn receive_unsaved(
+    input: &mut impl Read,
+    dir: &Path,
+    name: &str,
+    size: u64,
+    existing: Existing,
+    progress: &ProgressBar,
+) -> Result<Unsaved, Failed> {
     let fail = |reason: String, in_step: bool| Failed { reason, in_step };
     check_name(name).map_err(|why| fail(why, false))?;
     let final_path = dir.join(name);
@@ -238,7 +309,6 @@ pub fn receive_file(
             false,
         )
     })?;
-
     let (received, md5) = match receive_and_hash(input, &mut temp.file, size, progress) {
         Ok(done) => done,
         Err(e) => return Err(fail(format!("{e}; nothing saved"), false)),
@@ -252,32 +322,10 @@ pub fn receive_file(
             false,
         ));
     }
-    if let Some(expected) = expected_md5 {
-        if !expected.eq_ignore_ascii_case(&md5) {
-            return Err(fail(
-                format!(
-                    "md5 check failed: the header says {expected}, the {received} bytes \
-                     received hash to {md5}; the file was deleted, nothing saved"
-                ),
-                true,
-            ));
-        }
-    }
-    temp.persist(&final_path, existing).map_err(|e| {
-        if e.kind() == io::ErrorKind::AlreadyExists {
-            fail(already_there(name), true)
-        } else {
-            fail(
-                format!(
-                    "cannot rename to {}: {e}; nothing saved",
-                    final_path.display()
-                ),
-                true,
-            )
-        }
-    })?;
-    Ok(Saved {
-        path: final_path,
+    Ok(Unsaved {
+        temp,
+        final_path,
+        name: name.to_owned(),
         size: received,
         md5,
     })
@@ -410,6 +458,7 @@ impl Chunk {
 /// needs aligned buffers ([`Chunk`]) and lengths that are whole blocks, so the last, short
 /// chunk is written the normal way. File systems without it (some tmpfs, network file
 /// systems) refuse the flag; then every write is a normal one.
+#[derive(Debug)]
 struct Sink {
     file: File,
     direct: bool,
@@ -452,6 +501,7 @@ impl Sink {
 
 /// A hidden temporary file next to where the real one will go, deleted when dropped unless
 /// it was renamed into place.
+#[derive(Debug)]
 struct TempFile {
     path: PathBuf,
     file: Sink,

@@ -461,3 +461,96 @@ fn a_name_without_its_extension_is_served_when_only_one_file_fits() {
         );
     assert_eq!(listing(&saved), ["girl.png"]);
 }
+
+// Notes E §6 文本文件传输: `receiver` (its 接收端) and `sender` (its 发送端).
+
+#[test]
+fn notes_e_sender_and_receiver_move_a_file_and_both_check_the_md5() {
+    let scratch = Scratch::new("notes-e");
+    let (from, to) = (scratch.sub("from"), scratch.sub("to"));
+    let body = content(300_000);
+    fs::write(from.join("e.bin"), &body).unwrap();
+    let mut receiver = Running::server(
+        example("09_file_header"),
+        &["receiver", "--port", "0", "--dir", Scratch::arg(&to)],
+    );
+    let out = run_ok(
+        example("09_file_header"),
+        &[
+            "sender",
+            "--port",
+            &receiver.port.to_string(),
+            Scratch::arg(&from.join("e.bin")),
+        ],
+    );
+    assert!(out.contains("confirmed (sent it back)"), "{out}");
+    receiver.line_containing("the sender confirmed the md5: saved \"e.bin\", 300000 bytes");
+    assert!(receiver.wait_success(), "one file saved, the receiver ends");
+    assert_eq!(fs::read(to.join("e.bin")).unwrap(), body);
+}
+
+#[test]
+fn the_notes_e_receiver_declines_bad_offers_and_a_bad_verdict_and_takes_the_next_sender() {
+    let scratch = Scratch::new("notes-e-bad");
+    let to = scratch.sub("to");
+    fs::write(to.join("here.txt"), b"mine").unwrap();
+    let mut receiver = Running::server(
+        example("09_file_header"),
+        &["receiver", "--port", "0", "--dir", Scratch::arg(&to)],
+    );
+    let offer = |text: &[u8]| {
+        let mut conn = TcpStream::connect(("127.0.0.1", receiver.port)).unwrap();
+        conn.set_read_timeout(Some(common::WAIT)).unwrap();
+        conn.write_all(text).unwrap();
+        let mut answer = [0u8; 1];
+        conn.read_exact(&mut answer).unwrap();
+        (conn, answer[0])
+    };
+    // A path, a size that is not one, a file that is already there: each declined.
+    for bad in [&b"../../x/5"[..], b"x.txt/lots", b"here.txt/4"] {
+        assert_eq!(offer(bad).1, b'n', "{}", String::from_utf8_lossy(bad));
+    }
+    // Accepted, sent, and then the wrong verdict: nothing saved.
+    let (mut conn, answer) = offer(b"v.txt/3");
+    assert_eq!(answer, b'y');
+    conn.write_all(b"abc").unwrap();
+    let mut md5 = [0u8; 32];
+    conn.read_exact(&mut md5).unwrap();
+    assert_eq!(&md5, md5_hex(b"abc").as_bytes());
+    conn.write_all(b"not the md5").unwrap();
+    receiver.line_containing("not our md5: nothing saved");
+    drop(conn);
+    assert_eq!(listing(&to), ["here.txt"]);
+    assert_eq!(fs::read(to.join("here.txt")).unwrap(), b"mine");
+}
+
+#[test]
+fn the_notes_e_sender_tells_a_receiver_whose_md5_differs() {
+    let scratch = Scratch::new("notes-e-liar");
+    let file = scratch.0.join("s.txt");
+    fs::write(&file, b"some text\n").unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let liar = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut buf = [0u8; 1500];
+        let n = conn.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"s.txt/10");
+        conn.write_all(b"y").unwrap();
+        let mut body = [0u8; 10];
+        conn.read_exact(&mut body).unwrap();
+        conn.write_all(md5_hex(b"other").as_bytes()).unwrap();
+        let n = conn.read(&mut buf).unwrap();
+        buf[..n].to_vec()
+    });
+    let out = snapbox::cmd::Command::new(example("09_file_header"))
+        .args(["sender", "--port", &port.to_string()])
+        .arg(&file)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not ours"));
+    assert_eq!(liar.join().unwrap(), b"md5 mismatch");
+}
