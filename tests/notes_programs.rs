@@ -1,0 +1,426 @@
+//! The notes' own programs, as the notes wrote them, against the lessons: the interop
+//! matrix of docs/README.md, one test per pairing.
+//!
+//! The repository holds no copy of the notes' code. Each program is extracted from the
+//! notes at test time by a recipe in tests/notes_programs/ (notes file, section, code block,
+//! and the few substitutions it needs, each with its reason: mostly the port, so that the
+//! test can use one the OS gave). tests/notes_programs/extract.py reads the recipe and
+//! writes the program into a scratch directory; a substitution whose target is missing
+//! fails the test, so a changed notes file is noticed.
+//!
+//! The notes are read from `../shared/notes` beside the repository, or from where
+//! `SOCKET_LESSONS_NOTES` points. Without them, or without `python3`, each test says it is
+//! skipped (`skipped: …`) and passes; under `CI=true` it fails instead.
+//!
+//! Where a notes program cannot pair with a lesson because of its own bug, the test asserts
+//! that failure, exactly, and the table in docs/README.md names the bug.
+
+mod common;
+
+use common::{example, notes_or_skip, python_or_skip, Running};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What a test needs to run the notes' programs: the interpreter, the notes, and a scratch
+/// directory of its own.
+struct Notes {
+    python: &'static str,
+    dir: PathBuf,
+    scratch: PathBuf,
+}
+
+/// `None` (after a `skipped:` line) when python3 or the notes are missing.
+fn notes(test: &str) -> Option<Notes> {
+    let python = python_or_skip(test)?;
+    let dir = notes_or_skip(test)?;
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("notes_programs")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).expect("scratch directory");
+    Some(Notes {
+        python,
+        dir,
+        scratch,
+    })
+}
+
+/// A finished program: what it printed (stderr after stdout) and how it ended.
+struct Outcome {
+    stdout: String,
+    stderr: String,
+    success: bool,
+}
+
+impl Outcome {
+    fn says(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text),
+            "expected {text:?} in the output:\n{}\n--- stderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    fn ends_with_error(&self, error: &str) -> &Self {
+        assert!(
+            !self.success
+                && self
+                    .stderr
+                    .trim_end()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .starts_with(error),
+            "expected the program to end with {error}; stdout:\n{}\n--- stderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    fn succeeds(&self) -> &Self {
+        assert!(
+            self.success,
+            "the program failed; stdout:\n{}\n--- stderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Runs a program to its end, stdin given, within a time limit that only turns a hang into
+/// a failure.
+fn run(
+    program: impl AsRef<std::ffi::OsStr>,
+    args: &[&str],
+    dir: &Path,
+    env: &[(&str, &str)],
+    stdin: &str,
+) -> Outcome {
+    let output = snapbox::cmd::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .env("PYTHONIOENCODING", "utf-8")
+        .env("PYTHONUNBUFFERED", "1")
+        .stdin(stdin.to_owned())
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("run the program");
+    Outcome {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        success: output.status.success(),
+    }
+}
+
+impl Notes {
+    /// Extracts the program a recipe names into the scratch directory.
+    fn program(&self, recipe: &str) -> PathBuf {
+        let out = self.scratch.join(format!("{recipe}.py"));
+        let recipes = common::root().join("tests/notes_programs");
+        let status = std::process::Command::new(self.python)
+            .arg(recipes.join("extract.py"))
+            .arg(recipes.join(format!("{recipe}.json")))
+            .arg(&self.dir)
+            .arg(&out)
+            .status()
+            .expect("run extract.py");
+        assert!(status.success(), "extracting {recipe} failed (see above)");
+        out
+    }
+
+    /// Starts a notes server on a port the OS picks (its `listening on` / `bound to` line
+    /// comes from the extractor's prelude).
+    fn server(&self, recipe: &str) -> Running {
+        let program = self.program(recipe);
+        Running::server_in(
+            &self.scratch,
+            self.python,
+            &[program.to_str().unwrap()],
+            &[("NOTES_PORT", "0")],
+        )
+    }
+
+    /// Runs a notes client against `port` with `stdin` as what the learner types.
+    fn client(&self, recipe: &str, port: u16, stdin: &str) -> Outcome {
+        let program = self.program(recipe);
+        run(
+            self.python,
+            &[program.to_str().unwrap()],
+            &self.scratch,
+            &[("NOTES_PORT", &port.to_string())],
+            stdin,
+        )
+    }
+
+    /// Runs a lesson's client against `port`.
+    fn lesson_client(&self, lesson: &str, args: &[&str], port: u16, stdin: &str) -> Outcome {
+        let port = port.to_string();
+        let mut all = args.to_vec();
+        all.extend(["--port", &port]);
+        run(example(lesson), &all, &self.scratch, &[], stdin)
+    }
+
+    /// Starts a lesson's server on a port the OS picks.
+    fn lesson_server(&self, lesson: &str, args: &[&str]) -> Running {
+        let mut all = args.to_vec();
+        all.extend(["--port", "0"]);
+        Running::server_in(&self.scratch, example(lesson), &all, &[])
+    }
+}
+
+/// The test's own name, for the skip line and the scratch directory.
+macro_rules! here {
+    () => {{
+        fn f() {}
+        let name = std::any::type_name_of_val(&f);
+        name.strip_suffix("::f")
+            .unwrap()
+            .rsplit("::")
+            .next()
+            .unwrap()
+    }};
+}
+
+// ---- notes A ------------------------------------------------------------------------
+
+#[test]
+fn a2_server_answers_lesson_01_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("a2_server");
+    n.lesson_client("01_tcp_once", &["client"], server.port, "hello\n")
+        .succeeds()
+        .says(r#"recv(1024) -> "#)
+        .says("你好!我是服务端!('127.0.0.1', ");
+    let lines = server.stop().join("\n");
+    assert!(lines.contains("data_from_client :>>>> hello"), "{lines}");
+}
+
+#[test]
+fn a2_client_talks_to_lesson_01_server() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("01_tcp_once", &["server"]);
+    n.client("a2_client", server.port, "")
+        .succeeds()
+        .says("data_from_server :>>>> 你好!我是服务端!127.0.0.1:");
+    assert!(server
+        .line_containing("5. recv")
+        .ends_with(r#"UTF-8 text "你好!我是客户端!""#));
+}
+
+/// Whether a notes server ended with the traceback of writing to, or reading from, a
+/// connection its client had already closed (which of the two depends on when the
+/// client's FIN and the server's next call cross; both are the same missing
+/// `if not data: break`).
+fn died_of_a_closed_peer(lines: &str) -> bool {
+    lines.contains("stderr: BrokenPipeError") || lines.contains("stderr: ConnectionResetError")
+}
+
+#[test]
+fn a3_server_echoes_lesson_02_client_then_dies_when_it_leaves() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("a3_server");
+    n.lesson_client("02_tcp_loop", &["client"], server.port, "hello\nq\n")
+        .succeeds()
+        .says(r#"recv(1024) -> 5 bytes b"HELLO""#);
+    // The notes' own bug: no `if not data: break`, so after the client leaves, recv's b''
+    // is echoed back to a closed socket and the server ends with a traceback.
+    let lines = server.stop().join("\n");
+    assert!(lines.contains("data_from_client :>>>> hello"), "{lines}");
+    assert!(died_of_a_closed_peer(&lines), "{lines}");
+}
+
+#[test]
+fn a3_client_talks_to_lesson_02_server_until_its_input_ends() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("02_tcp_loop", &["server"]);
+    // As written, the client has no way to quit: end of input is an EOFError.
+    n.client("a3_client", server.port, "hello\n你好\n")
+        .says("data_from_server :>>>> HELLO")
+        .says("data_from_server :>>>> 你好")
+        .ends_with_error("EOFError");
+    server.line_containing("closed");
+}
+
+#[test]
+fn a4_server_echoes_lesson_02_client_then_dies_when_it_leaves() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("a4_server");
+    n.lesson_client("02_tcp_loop", &["client"], server.port, "hello\nq\n")
+        .succeeds()
+        .says(r#"recv(1024) -> 5 bytes b"HELLO""#);
+    let lines = server.stop().join("\n");
+    assert!(died_of_a_closed_peer(&lines), "{lines}");
+}
+
+#[test]
+fn a4_client_skips_empty_lines_with_lesson_02_server() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("02_tcp_loop", &["server"]);
+    n.client("a4_client", server.port, "hello\n\nworld\n")
+        .says("data_from_server :>>>> HELLO")
+        .says("data_from_server :>>>> WORLD")
+        .ends_with_error("EOFError");
+    server.line_containing("closed");
+}
+
+#[test]
+fn a6_udp_server_answers_lesson_05_client_once() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("a6_server");
+    n.lesson_client("05_udp", &["client"], server.port, "hello\n")
+        .succeeds()
+        .says(r#"5 bytes b"HELLO""#);
+    assert!(
+        server.wait_success(),
+        "the notes' server answers once and ends"
+    );
+}
+
+#[test]
+fn a6_udp_client_talks_to_lesson_05_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("05_udp", &["server"]);
+    n.client("a6_client", server.port, "hello\n")
+        .succeeds()
+        .says("data_from_server :>>>> (b'HELLO', ('127.0.0.1', ");
+}
+
+#[test]
+fn a7_udp_server_answers_lesson_05_client_in_a_loop() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("a7_server");
+    n.lesson_client("05_udp", &["client"], server.port, "hello\n你好 udp\n")
+        .succeeds()
+        .says(r#"5 bytes b"HELLO""#)
+        .says(r#"UTF-8 text "你好 UDP""#);
+    let lines = server.stop().join("\n");
+    assert!(lines.contains("data_from_client :>>>> 你好 udp"), "{lines}");
+}
+
+#[test]
+fn a7_udp_client_talks_to_lesson_05_server_until_its_input_ends() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("05_udp", &["server"]);
+    n.client("a7_client", server.port, "hello\n\nworld\n")
+        .says("data_from_server :>>>> HELLO")
+        .says("data_from_server :>>>> WORLD")
+        .ends_with_error("EOFError");
+    drop(server);
+}
+
+#[test]
+fn a8_server_answers_lesson_03_client_with_what_its_operator_types() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.server("a8_server");
+    // The notes' server does not echo: its operator types each answer.
+    server.type_line("hi from the notes");
+    n.lesson_client("03_conn_loop", &["client"], server.port, "hello\nq\n")
+        .succeeds()
+        .says(r#"b"hi from the notes""#);
+    server.line_containing("data_from_client :>>>> hello");
+}
+
+#[test]
+fn a8_client_talks_to_lesson_03_server_and_quits_with_q() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("03_conn_loop", &["server"]);
+    n.client("a8_client", server.port, "hello\n\n你好\nq\n")
+        .succeeds()
+        .says("data_from_server :>>>> HELLO")
+        .says("data_from_server :>>>> 你好");
+    server.line_containing("said q");
+}
+
+#[cfg(unix)]
+#[test]
+fn a91_client_runs_commands_on_lesson_07_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("07_remote_cmd", &["server"]);
+    n.client("a91_client", server.port, "echo hello\nseq 3000\nq\n")
+        .succeeds()
+        .says("6\ndata_from_server :>>>>\n hello\n")
+        .says("13893\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn a91_server_answers_lesson_07_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("a91_server");
+    n.lesson_client(
+        "07_remote_cmd",
+        &["client"],
+        server.port,
+        "echo hello\nseq 3000\n",
+    )
+    .succeeds()
+    .says("hello")
+    .says("2999\n3000");
+    drop(server);
+}
+
+#[cfg(unix)]
+#[test]
+fn a91_client_runs_commands_on_lesson_06_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("06_length_prefix", &["server"]);
+    n.client("a91_client", server.port, "echo hello\nq\n")
+        .succeeds()
+        .says("6\ndata_from_server :>>>>\n hello\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn a91_server_answers_lesson_06_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("a91_server");
+    n.lesson_client("06_length_prefix", &["client"], server.port, "echo hello\n")
+        .succeeds()
+        .says("hello");
+    drop(server);
+}
+
+/// A file of `len` bytes in a repeating pattern, for the download tests.
+fn picture(dir: &Path, name: &str, len: usize) -> Vec<u8> {
+    let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(dir.join(name), &bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn a92_client_downloads_girl_from_lesson_09_server() {
+    let Some(n) = notes(here!()) else { return };
+    let served = n.scratch.join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    let bytes = picture(&served, "girl.png", 5000);
+    let server = n.lesson_server(
+        "09_file_header",
+        &["server", "--dir", served.to_str().unwrap()],
+    );
+    // 5000 bytes: a size where the notes' `count_data += buffer_size` still ends in time.
+    n.client("a92_client", server.port, "girl\nq\n")
+        .succeeds()
+        .says("data_length_all :>>>> 5000");
+    assert_eq!(std::fs::read(n.scratch.join("nb_girl.png")).unwrap(), bytes);
+}
+
+#[test]
+fn a92_server_serves_lesson_09_download() {
+    let Some(n) = notes(here!()) else { return };
+    let bytes = picture(&n.scratch, "girl.png", 5000);
+    let server = n.server("a92_server");
+    let saved = n.scratch.join("saved");
+    std::fs::create_dir_all(&saved).unwrap();
+    n.lesson_client(
+        "09_file_header",
+        &["download", "girl", "--dir", saved.to_str().unwrap()],
+        server.port,
+        "",
+    )
+    .succeeds();
+    assert_eq!(std::fs::read(saved.join("girl.png")).unwrap(), bytes);
+}
