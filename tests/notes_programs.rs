@@ -228,8 +228,9 @@ fn a3_server_echoes_lesson_02_client_then_dies_when_it_leaves() {
         .says(r#"recv(1024) -> 5 bytes b"HELLO""#);
     // The notes' own bug: no `if not data: break`, so after the client leaves, recv's b''
     // is echoed back to a closed socket and the server ends with a traceback.
-    let lines = server.stop().join("\n");
-    assert!(lines.contains("data_from_client :>>>> hello"), "{lines}");
+    let (ok, lines) = server.finish();
+    let lines = lines.join("\n");
+    assert!(!ok && lines.contains("data_from_client :>>>> hello"), "{lines}");
     assert!(died_of_a_closed_peer(&lines), "{lines}");
 }
 
@@ -252,8 +253,9 @@ fn a4_server_echoes_lesson_02_client_then_dies_when_it_leaves() {
     n.lesson_client("02_tcp_loop", &["client"], server.port, "hello\nq\n")
         .succeeds()
         .says(r#"recv(1024) -> 5 bytes b"HELLO""#);
-    let lines = server.stop().join("\n");
-    assert!(died_of_a_closed_peer(&lines), "{lines}");
+    let (ok, lines) = server.finish();
+    let lines = lines.join("\n");
+    assert!(!ok && died_of_a_closed_peer(&lines), "{lines}");
 }
 
 #[test]

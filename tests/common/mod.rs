@@ -407,3 +407,26 @@ impl Running {
         std::mem::take(&mut self.seen)
     }
 }
+
+impl Running {
+    /// Waits (bounded by [`WAIT`]) for the program to end by itself; returns whether it
+    /// succeeded and everything it printed.
+    pub fn finish(mut self) -> (bool, Vec<String>) {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the program did not exit within {WAIT:?}; output:\n{}",
+                self.seen.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(line);
+        }
+        (status.success(), std::mem::take(&mut self.seen))
+    }
+}
