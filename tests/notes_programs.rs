@@ -383,9 +383,16 @@ fn a91_client_runs_commands_on_lesson_06_server() {
 fn a91_server_answers_lesson_06_client() {
     let Some(n) = notes(here!()) else { return };
     let server = n.server("a91_server");
-    n.lesson_client("06_length_prefix", &["client"], server.port, "echo hello\n")
-        .succeeds()
-        .says("hello");
+    // Outputs that differ from the command lines, so an echo of the request cannot pass.
+    n.lesson_client(
+        "06_length_prefix",
+        &["client"],
+        server.port,
+        "printf 'a%sb\\n' 12\nprintf 'c%sd\\n' 34\n",
+    )
+    .succeeds()
+    .says("a12b")
+    .says("c34d");
     drop(server);
 }
 
@@ -614,4 +621,290 @@ fn b_setblocking_server_serves_a_second_lesson_11_client_only_when_the_first_spe
     first.type_line("four");
     first.line_containing(r#"b"FOUR""#);
     second.line_containing(r#"b"TWO""#);
+}
+
+// ---- notes C ------------------------------------------------------------------------
+
+/// Whether a notes server spins on a connection its client has closed: without `if not
+/// data: break`, recv returns b'' at once, for ever, and each turn prints an empty line.
+/// 200 empty lines in a row, and it is still going.
+fn spins_on_a_closed_connection(server: &mut Running) -> bool {
+    let mut empty = 0;
+    while empty < 200 {
+        if server.next_line().is_empty() {
+            empty += 1;
+        } else {
+            empty = 0;
+        }
+    }
+    true
+}
+
+#[test]
+fn c1_server_answers_lesson_01_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("c1_server");
+    n.lesson_client("01_tcp_once", &["client"], server.port, "hello\n")
+        .succeeds()
+        .says(r#"5 bytes b"HELLO""#);
+    let (ok, lines) = server.finish();
+    assert!(ok && lines.contains(&"hello".to_owned()), "{lines:?}");
+}
+
+#[test]
+fn c1_client_talks_to_lesson_01_server() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("01_tcp_once", &["server"]);
+    n.client("c1_client", server.port, "")
+        .succeeds()
+        .says("b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd!");
+    assert!(server.line_containing("5. recv").ends_with(r#"b"hello""#));
+}
+
+#[test]
+fn c2_server_echoes_lesson_02_client_then_spins_when_it_leaves() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.server("c2_server");
+    // End of input: the lesson's client closes without sending q.
+    n.lesson_client("02_tcp_loop", &["client"], server.port, "hello\n")
+        .succeeds()
+        .says(r#"5 bytes b"HELLO""#);
+    server.line_containing("hello");
+    assert!(spins_on_a_closed_connection(&mut server));
+}
+
+#[test]
+fn c2_client_talks_to_lesson_02_server_until_its_input_ends() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("02_tcp_loop", &["server"]);
+    n.client("c2_client", server.port, "hello\n你好\n")
+        .says(">>> HELLO\n>>> 你好\n")
+        .ends_with_error("EOFError");
+    server.line_containing("closed");
+}
+
+#[test]
+fn c3_server_serves_lesson_03_client_then_spins_when_it_leaves() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.server("c3_server");
+    n.lesson_client("03_conn_loop", &["client"], server.port, "hello\n")
+        .succeeds()
+        .says(r#"5 bytes b"HELLO""#);
+    server.line_containing("hello");
+    assert!(spins_on_a_closed_connection(&mut server));
+}
+
+#[test]
+fn c3_client_talks_to_lesson_03_server_and_quits_with_q() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("03_conn_loop", &["server"]);
+    for _ in 0..2 {
+        n.client("c3_client", server.port, "hello\nq\n")
+            .succeeds()
+            .says(">>> HELLO\n>>> ");
+        server.line_containing("said q");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn c_cmd_server_sends_no_header_so_lesson_07_client_misreads_it() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("c_cmd_server");
+    let out = n.lesson_client("07_remote_cmd", &["client"], server.port, "echo hello\n");
+    assert!(
+        !out.success && out.stderr.contains("bad frame header 68 65 6c 6c"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn c_cmd_client_prints_lesson_07_header_as_text() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("07_remote_cmd", &["server"]);
+    n.client("c_cmd_client", server.port, "echo hello\n")
+        .says(">>>\u{6}\0\0\0hello\n")
+        .ends_with_error("EOFError");
+    drop(server);
+}
+
+#[test]
+fn c_udp_server_answers_lesson_05_client_with_hi() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("c_udp_server");
+    n.lesson_client("05_udp", &["client"], server.port, "hello\n")
+        .succeeds()
+        .says(r#"2 bytes b"hi""#);
+    let (ok, lines) = server.finish();
+    assert!(ok && lines.contains(&"b'hello'".to_owned()), "{lines:?}");
+}
+
+#[test]
+fn c_udp_client_talks_to_lesson_05_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("05_udp", &["server"]);
+    n.client("c_udp_client", server.port, "")
+        .succeeds()
+        .says("HELLO ('127.0.0.1', ");
+    drop(server);
+}
+
+#[test]
+fn c_time_server_answers_lesson_12_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("c_time_server");
+    let out = n.lesson_client("12_udp_chat", &["client"], server.port, "%Y\n\n");
+    out.succeeds().says(r#"[client] send 2 bytes b"%Y""#);
+    let year = regex::Regex::new(r#"recv "[0-9]{4}"\n"#).unwrap();
+    let full = regex::Regex::new(r#"recv "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}"\n"#).unwrap();
+    assert!(
+        year.is_match(&out.stdout) && full.is_match(&out.stdout),
+        "{}",
+        out.stdout
+    );
+    drop(server);
+}
+
+#[test]
+fn c_time_client_talks_to_lesson_12_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server(
+        "12_udp_chat",
+        &["server", "--fixed-time", "2021-07-25T22:07:26+08:00"],
+    );
+    n.client("c_time_client", server.port, "%Y %m %d\n\n%H点%M分\n")
+        .says("当前日期： 2021 07 25\n")
+        .says("当前日期： 2021-07-25 22:07:26\n")
+        .says("当前日期： 22点07分\n")
+        .ends_with_error("EOFError");
+}
+
+#[cfg(unix)]
+#[test]
+fn c_plan1_client_runs_commands_on_lesson_07_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("07_remote_cmd", &["server"]);
+    n.client("c_plan1_client", server.port, "echo hello\nseq 3000\n")
+        .says(">>>hello\n\n>>>1\n2\n")
+        .says("2999\n3000\n")
+        .ends_with_error("EOFError");
+}
+
+#[cfg(unix)]
+#[test]
+fn c_plan1_server_answers_lesson_07_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("c_plan1_server");
+    n.lesson_client(
+        "07_remote_cmd",
+        &["client"],
+        server.port,
+        "echo hello\nseq 3000\n",
+    )
+    .succeeds()
+    .says("hello")
+    .says("2999\n3000");
+    drop(server);
+}
+
+#[cfg(unix)]
+#[test]
+fn c_plan1_client_runs_commands_on_lesson_06_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("06_length_prefix", &["server"]);
+    n.client("c_plan1_client", server.port, "echo hello\n")
+        .says(">>>hello\n")
+        .ends_with_error("EOFError");
+}
+
+#[cfg(unix)]
+#[test]
+fn c_plan1_server_answers_lesson_06_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("c_plan1_server");
+    // Outputs that differ from the command lines, so an echo of the request cannot pass.
+    n.lesson_client(
+        "06_length_prefix",
+        &["client"],
+        server.port,
+        "printf 'a%sb\\n' 12\nprintf 'c%sd\\n' 34\n",
+    )
+    .succeeds()
+    .says("a12b")
+    .says("c34d");
+    drop(server);
+}
+
+#[cfg(unix)]
+#[test]
+fn c_plan2_client_runs_commands_on_lesson_08_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("08_json_header", &["server"]);
+    n.client("c_plan2_client", server.port, "echo hello\nseq 3000\n")
+        .says(">>>hello\n\n>>>1\n2\n")
+        .says("2999\n3000\n")
+        .ends_with_error("EOFError");
+}
+
+#[cfg(unix)]
+#[test]
+fn c_plan2_server_placeholder_md5_is_reported_by_lesson_08_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("c_plan2_server");
+    n.lesson_client("08_json_header", &["client"], server.port, "echo hello\n")
+        .says(r#"[client] md5 check failed: the header's md5 "fdsaf2143254f" is not an md5 at all (32 hex digits); the body's is b1946ac92492d2347c6235b4d2611184"#);
+    drop(server);
+}
+
+#[test]
+fn c_ftp_client_uploads_to_lesson_09_server() {
+    let Some(n) = notes(here!()) else { return };
+    let files = n.scratch.join("files");
+    let served = n.scratch.join("served");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::create_dir_all(&served).unwrap();
+    let bytes = picture(&files, "config", 3000);
+    let mut server = n.lesson_server(
+        "09_file_header",
+        &["server", "--dir", served.to_str().unwrap()],
+    );
+    let program = n.program("c_ftp_client");
+    run(
+        n.python,
+        &[program.to_str().unwrap()],
+        &n.scratch,
+        &[
+            ("NOTES_PORT", &server.port.to_string()),
+            ("NOTES_FILE_DIR", files.to_str().unwrap()),
+        ],
+        "",
+    )
+    .succeeds()
+    .says("\"filename\": \"config\", \"filesize\": 3000}");
+    server.line_containing("config");
+    assert_eq!(std::fs::read(served.join("config")).unwrap(), bytes);
+}
+
+#[test]
+fn c_ftp_server_receives_lesson_09_upload() {
+    let Some(n) = notes(here!()) else { return };
+    let files = n.scratch.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let bytes = picture(&files, "photo.bin", 3000);
+    let server = n.server("c_ftp_server");
+    let out = n.lesson_client(
+        "09_file_header",
+        &["upload", files.join("photo.bin").to_str().unwrap()],
+        server.port,
+        "",
+    );
+    out.succeeds().says(
+        "[client] the server closed without a verdict (notes C's server sends none): sent, not confirmed",
+    );
+    let (ok, lines) = server.finish();
+    assert!(ok, "{lines:?}");
+    assert_eq!(std::fs::read(n.scratch.join("photo.bin")).unwrap(), bytes);
 }
