@@ -908,3 +908,211 @@ fn c_ftp_server_receives_lesson_09_upload() {
     assert!(ok, "{lines:?}");
     assert_eq!(std::fs::read(n.scratch.join("photo.bin")).unwrap(), bytes);
 }
+
+// ---- notes D ------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn d_server_placeholder_md5_is_reported_by_lesson_08_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("d_server");
+    n.lesson_client("08_json_header", &["client"], server.port, "echo hello\n")
+        .says(r#"md5 "xxxxxxxxxxxxxxxxxxx" is not an md5 at all"#);
+    drop(server);
+}
+
+#[cfg(unix)]
+#[test]
+fn d_client_runs_commands_on_lesson_08_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("08_json_header", &["server"]);
+    n.client("d_client", server.port, "echo hello\n")
+        .says("'total_size': 6")
+        .says("}\nhello\n")
+        .ends_with_error("EOFError");
+}
+
+#[test]
+fn d_client_cannot_reach_d_server_port_8089_is_not_8090() {
+    let Some(n) = notes(here!()) else { return };
+    // The notes' own pair, each with its own port shifted by the same amount: the server
+    // listens on X (its 8090), the client dials X - 1 (its 8089). The test holds X - 1
+    // bound but not listening, so the refusal cannot come from someone else's server.
+    let (server, _held) = loop {
+        let server = n.server("d_server");
+        let below =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{}", server.port - 1).parse().unwrap();
+        if below.bind(&addr.into()).is_ok() {
+            break (server, below);
+        }
+    };
+    n.client("d_client", server.port - 1, "echo hello\n")
+        .ends_with_error("ConnectionRefusedError");
+}
+
+// ---- notes E ------------------------------------------------------------------------
+
+#[test]
+fn e5_tcp_server_answers_lesson_01_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("e5_tcp_server");
+    n.lesson_client("01_tcp_once", &["client"], server.port, "hello\n")
+        .succeeds()
+        .says(r#"UTF-8 text "嘿嘿嘿""#);
+    let (ok, lines) = server.finish();
+    assert!(ok && lines.contains(&"hello".to_owned()), "{lines:?}");
+}
+
+#[test]
+fn e5_reuse_server_answers_lesson_01_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("e5_reuse_server");
+    n.lesson_client("01_tcp_once", &["client"], server.port, "hello\n")
+        .succeeds()
+        .says(r#"UTF-8 text "嘿嘿嘿""#);
+    assert!(server.finish().0);
+}
+
+#[test]
+fn e5_tcp_client_recv_9_cuts_lesson_01_answer_inside_a_character() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("01_tcp_once", &["server"]);
+    // The notes' recv(9) fits their own 嘿嘿嘿 exactly; the lesson's longer answer is cut
+    // after "你好!" and two bytes of 我, which do not decode.
+    n.client("e5_tcp_client", server.port, "")
+        .ends_with_error("UnicodeDecodeError: 'utf-8' codec can't decode bytes in position 7-8");
+    assert!(server.line_containing("5. recv").contains("嗨!大家好!"));
+}
+
+#[test]
+fn e5_udp_server_answers_lesson_05_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("e5_udp_server");
+    n.lesson_client("05_udp", &["client"], server.port, "hello\n")
+        .succeeds()
+        .says(r#"UTF-8 text "嘿嘿嘿""#);
+    assert!(server.finish().0);
+}
+
+#[test]
+fn e5_udp_client_talks_to_lesson_05_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("05_udp", &["server"]);
+    n.client("e5_udp_client", server.port, "")
+        .succeeds()
+        .says("嗨!大家好! ('127.0.0.1', ");
+    drop(server);
+}
+
+const NOTES_SALT: &str = "hi, I'm salt.";
+
+#[test]
+fn e6_hmac_server_accepts_lesson_10_client_with_the_notes_salt() {
+    let Some(n) = notes(here!()) else { return };
+    for (secret, verdict) in [(NOTES_SALT, "合法连接"), ("大家好,我是假盐", "连接不合法")]
+    {
+        let server = n.server("e6_hmac_server");
+        let port = server.port.to_string();
+        run(
+            example("10_hmac_auth"),
+            &["client", "--port", &port],
+            &n.scratch,
+            &[("SOCKET_LESSONS_SECRET", secret)],
+            "",
+        )
+        .succeeds()
+        .says("(HMAC-MD5, 16 bytes)");
+        let (ok, lines) = server.finish();
+        assert!(ok && lines.contains(&verdict.to_owned()), "{lines:?}");
+    }
+}
+
+#[test]
+fn e6_hmac_client_is_let_in_by_lesson_10_server() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("10_hmac_auth", &["server", "--secret", NOTES_SALT]);
+    n.client("e6_hmac_client", server.port, "").succeeds();
+    assert!(server
+        .line_containing("legitimate")
+        .contains("knows the secret"));
+}
+
+#[test]
+fn e6_hmac_fake_client_is_refused_by_lesson_10_server() {
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("10_hmac_auth", &["server", "--secret", NOTES_SALT]);
+    n.client("e6_hmac_fake_client", server.port, "").succeeds();
+    assert_eq!(
+        server.line_containing("refused"),
+        "[server] refused: the answer is not HMAC-MD5(secret, challenge); closing"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn e8_struct_client_runs_commands_on_lesson_07_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("07_remote_cmd", &["server"]);
+    n.client("e8_struct_client", server.port, "echo hello\n")
+        .says(">>>hello\n")
+        .ends_with_error("EOFError");
+}
+
+#[cfg(unix)]
+#[test]
+fn e8_struct_server_answers_lesson_07_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("e8_struct_server");
+    n.lesson_client(
+        "07_remote_cmd",
+        &["client"],
+        server.port,
+        "echo hello\nseq 3000\n",
+    )
+    .succeeds()
+    .says("hello")
+    .says("2999\n3000");
+    drop(server);
+}
+
+#[cfg(unix)]
+#[test]
+fn e8_struct_client_runs_commands_on_lesson_06_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("06_length_prefix", &["server"]);
+    n.client("e8_struct_client", server.port, "echo hello\n")
+        .says(">>>hello\n")
+        .ends_with_error("EOFError");
+}
+
+#[cfg(unix)]
+#[test]
+fn e8_struct_server_answers_lesson_06_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("e8_struct_server");
+    n.lesson_client(
+        "06_length_prefix",
+        &["client"],
+        server.port,
+        "printf 'a%sb\\n' 12\nprintf 'c%sd\\n' 34\n",
+    )
+    .succeeds()
+    .says("a12b")
+    .says("c34d");
+    drop(server);
+}
+
+#[cfg(unix)]
+#[test]
+fn e8_basic_client_and_server_the_notes_recv_ready_round_trip() {
+    // 基本思路's protocol (the length as text, then "recv_ready") is no lesson's wire:
+    // lesson 06's page explains it as the slower first idea. The notes' pair, run together.
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("e8_basic_server");
+    n.client("e8_basic_client", server.port, "echo hello\nseq 300\n")
+        .says(">>>hello\n")
+        .says("299\n300\n")
+        .ends_with_error("EOFError");
+    drop(server);
+}

@@ -13,8 +13,8 @@ which few substitutions it needs, each with its reason. It holds no code of the 
   or
   "lines":   {"first": "…", "count": N}: N lines starting at the first line equal to
              "first" (notes E, a web page whose code blocks lost their fences), with
-  "indent":  one digit per line, the indentation level (4 spaces each) the page lost: the
-             levels are data, the code itself is untouched
+  "indent":  (optional) one digit per line, the indentation level (4 spaces each) the page
+             lost: the levels are data, the code itself is untouched
   "substitutions": [{"find": "…", "replace": "…", "count": 1, "reason": "…"}]: exact
              replacements; a "find" that occurs a different number of times than "count"
              is an error, so a changed notes file is noticed. In "replace", $PORT(8080)
@@ -109,10 +109,11 @@ def extract(recipe_path, notes_dir):
         spec = recipe["lines"]
         first = find_line(name, lines, at, spec["first"])
         code = lines[first:first + spec["count"]]
-        levels = recipe["indent"].replace(" ", "")
-        if len(levels) != len(code):
-            fail(name, f"{len(levels)} indentation levels for {len(code)} lines")
-        code = ["    " * int(level) + line.strip() for level, line in zip(levels, code)]
+        if "indent" in recipe:
+            levels = recipe["indent"].replace(" ", "")
+            if len(levels) != len(code):
+                fail(name, f"{len(levels)} indentation levels for {len(code)} lines")
+            code = ["    " * int(level) + line.strip() for level, line in zip(levels, code)]
     text = "\n".join(code) + "\n"
     for sub in recipe.get("substitutions", []):
         found = text.count(sub["find"])
