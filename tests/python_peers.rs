@@ -1,10 +1,13 @@
 //! The lessons against Python programs that speak the notes' wire format (tests/peers/),
 //! in both directions: the lesson's server with a Python client, and the lesson's client
-//! with a Python server.
+//! with a Python server. Without python3 each test says it is skipped (a failure under
+//! `CI=true`). These peers paraphrase the notes for what the notes' own programs cannot do
+//! (bad input, scripted timing, counting bytes); tests/notes_programs.rs runs the notes'
+//! programs themselves.
 
 mod common;
 
-use common::{example, peer, python, Running};
+use common::{example, peer, python_or_skip, Running};
 use std::time::Duration;
 
 fn run(
@@ -24,9 +27,12 @@ fn run(
 
 #[test]
 fn lesson_01_server_answers_the_python_client() {
+    let Some(python) = python_or_skip("lesson_01_server_answers_the_python_client") else {
+        return;
+    };
     let mut server = Running::server(example("01_tcp_once"), &["server", "--port", "0"]);
     let port = server.port.to_string();
-    run(python(), &[&peer("tcp_once_client.py"), &port], "")
+    run(python, &[&peer("tcp_once_client.py"), &port], "")
         .stdout_eq("python client got: 你好!我是服务端!127.0.0.1:[PORT]\n");
     assert!(server
         .line_containing("5. recv")
@@ -36,7 +42,10 @@ fn lesson_01_server_answers_the_python_client() {
 
 #[test]
 fn lesson_01_client_talks_to_the_python_server() {
-    let mut server = Running::server(python(), &[&peer("tcp_once_server.py"), "0"]);
+    let Some(python) = python_or_skip("lesson_01_client_talks_to_the_python_server") else {
+        return;
+    };
+    let mut server = Running::server(python, &[&peer("tcp_once_server.py"), "0"]);
     let port = server.port.to_string();
     run(
         example("01_tcp_once"),
@@ -57,11 +66,15 @@ fn lesson_01_client_talks_to_the_python_server() {
 }
 
 fn server_serves_the_python_echo_client(lesson: &str) {
+    let Some(python) = python_or_skip(&format!("server_serves_the_python_echo_client({lesson})"))
+    else {
+        return;
+    };
     let mut server = Running::server(example(lesson), &["server", "--port", "0"]);
     let port = server.port.to_string();
     for _ in 0..2 {
         run(
-            python(),
+            python,
             &[&peer("echo_client.py"), &port],
             "hello\n\n你好 rust\nq\n",
         )
@@ -81,7 +94,11 @@ fn lesson_03_server_serves_the_python_echo_client_twice() {
 }
 
 fn client_talks_to_the_python_echo_server(lesson: &str) {
-    let server = Running::server(python(), &[&peer("echo_server.py"), "0", "1"]);
+    let Some(python) = python_or_skip(&format!("client_talks_to_the_python_echo_server({lesson})"))
+    else {
+        return;
+    };
+    let server = Running::server(python, &[&peer("echo_server.py"), "0", "1"]);
     let port = server.port.to_string();
     run(
         example(lesson),
@@ -114,10 +131,13 @@ fn lesson_03_client_talks_to_the_python_echo_server() {
 
 #[test]
 fn lesson_05_udp_server_answers_the_python_udp_client() {
+    let Some(python) = python_or_skip("lesson_05_udp_server_answers_the_python_udp_client") else {
+        return;
+    };
     let server = Running::server(example("05_udp"), &["server", "--port", "0"]);
     let port = server.port.to_string();
     run(
-        python(),
+        python,
         &[&peer("udp_client.py"), &port],
         "hello\n你好 udp\n",
     )
@@ -126,7 +146,10 @@ fn lesson_05_udp_server_answers_the_python_udp_client() {
 
 #[test]
 fn lesson_05_udp_client_talks_to_the_python_udp_server() {
-    let server = Running::server(python(), &[&peer("udp_server.py"), "0", "2"]);
+    let Some(python) = python_or_skip("lesson_05_udp_client_talks_to_the_python_udp_server") else {
+        return;
+    };
+    let server = Running::server(python, &[&peer("udp_server.py"), "0", "2"]);
     let port = server.port.to_string();
     run(
         example("05_udp"),
@@ -145,10 +168,15 @@ fn lesson_05_udp_client_talks_to_the_python_udp_server() {
 
 #[test]
 fn lesson_06_server_answers_the_python_framed_client_with_5_bytes_and_5_mb() {
-    let mut server = Running::server(example("06_length_prefix"), &["server", "--port", "0"]);
+    let Some(python) =
+        python_or_skip("lesson_06_server_answers_the_python_framed_client_with_5_bytes_and_5_mb")
+    else {
+        return;
+    };
+    let server = Running::server(example("06_length_prefix"), &["server", "--port", "0"]);
     let port = server.port.to_string();
     run(
-        python(),
+        python,
         &[
             &peer("framed_client.py"),
             &port,
@@ -163,28 +191,38 @@ fn lesson_06_server_answers_the_python_framed_client_with_5_bytes_and_5_mb() {
          python client got 5000000 bytes, pattern ok: b'0123456789abcdef'\n\
          python client got 7 bytes: b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd\\n'\n",
     );
-    server.line_containing("closed the connection between frames");
+    // The client sends each command bare, as notes C 方案一 and notes E §8 do.
+    drop(server);
 }
 
 #[test]
 fn lesson_06_client_reads_5_bytes_and_5_mb_from_the_python_framed_server() {
-    let mut server = Running::server(python(), &[&peer("framed_server.py"), "0", "1"]);
+    let Some(python) =
+        python_or_skip("lesson_06_client_reads_5_bytes_and_5_mb_from_the_python_framed_server")
+    else {
+        return;
+    };
+    let mut server = Running::server(python, &[&peer("framed_server.py"), "0", "1", "bare"]);
     let port = server.port.to_string();
-    run(
+    // The client sends each line bare (notes C 方案一's wire) and reads a framed answer; its
+    // exact wording is the lesson's, so only the answers' bytes are checked here.
+    let output = run(
         example("06_length_prefix"),
         &["client", "--port", &port],
         "bytes 5\nbytes 5000000\n",
     )
-    .stdout_eq(
-        r#"[client] write_frame: header 07 00 00 00 + 7 bytes b"bytes 5"
-[client] read_frame -> 5 bytes b"01234"
-[client] write_frame: header 0d 00 00 00 + 13 bytes b"bytes 5000000"
-[client] read_frame -> 5000000 bytes b"0123456789abcdef"…b"0123456789abcdef"
-"#,
+    .get_output()
+    .stdout
+    .clone();
+    let output = String::from_utf8(output).unwrap();
+    assert!(
+        output.contains(r#"5 bytes b"01234""#)
+            && output.contains(r#"5000000 bytes b"0123456789abcdef"…b"0123456789abcdef""#),
+        "{output}"
     );
     assert_eq!(
-        server.line_containing("got frame"),
-        "python server got frame 'bytes 5'"
+        server.line_containing("got command"),
+        "python server got command 'bytes 5'"
     );
     assert!(server.wait_success());
 }
@@ -192,10 +230,13 @@ fn lesson_06_client_reads_5_bytes_and_5_mb_from_the_python_framed_server() {
 #[cfg(unix)]
 #[test]
 fn lesson_07_server_answers_the_notes_a_style_client() {
+    let Some(python) = python_or_skip("lesson_07_server_answers_the_notes_a_style_client") else {
+        return;
+    };
     let mut server = Running::server(example("07_remote_cmd"), &["server", "--port", "0"]);
     let port = server.port.to_string();
     run(
-        python(),
+        python,
         &[&peer("cmd_client.py"), &port, "len", "seq 3000", "echo hi"],
         "",
     )
@@ -209,10 +250,15 @@ fn lesson_07_server_answers_the_notes_a_style_client() {
 #[cfg(unix)]
 #[test]
 fn lesson_08_server_answers_the_notes_c_style_client_with_a_real_md5() {
+    let Some(python) =
+        python_or_skip("lesson_08_server_answers_the_notes_c_style_client_with_a_real_md5")
+    else {
+        return;
+    };
     let server = Running::server(example("08_json_header"), &["server", "--port", "0"]);
     let port = server.port.to_string();
     run(
-        python(),
+        python,
         &[
             &peer("cmd_client.py"),
             &port,
@@ -234,18 +280,23 @@ const NOTES_FAKE_SALT: &str = "大家好,我是假盐";
 
 #[test]
 fn lesson_10_server_lets_in_the_notes_e_client_and_refuses_its_fake_one() {
+    let Some(python) =
+        python_or_skip("lesson_10_server_lets_in_the_notes_e_client_and_refuses_its_fake_one")
+    else {
+        return;
+    };
     let mut server = Running::server(
         example("10_hmac_auth"),
         &["server", "--port", "0", "--secret", NOTES_SALT],
     );
     let port = server.port.to_string();
-    run(python(), &[&peer("hmac_client.py"), &port, NOTES_SALT], "")
+    run(python, &[&peer("hmac_client.py"), &port, NOTES_SALT], "")
         .stdout_eq("python client sent its answer; verdict b'+'\n");
     assert!(server
         .line_containing("legitimate")
         .contains("knows the secret"));
     run(
-        python(),
+        python,
         &[&peer("hmac_client.py"), &port, NOTES_FAKE_SALT],
         "",
     )
@@ -258,8 +309,13 @@ fn lesson_10_server_lets_in_the_notes_e_client_and_refuses_its_fake_one() {
 
 #[test]
 fn lesson_10_client_passes_the_notes_e_server_and_a_wrong_secret_does_not() {
+    let Some(python) =
+        python_or_skip("lesson_10_client_passes_the_notes_e_server_and_a_wrong_secret_does_not")
+    else {
+        return;
+    };
     for (secret, verdict) in [(NOTES_SALT, "合法连接"), (NOTES_FAKE_SALT, "连接不合法")] {
-        let mut server = Running::server(python(), &[&peer("hmac_server.py"), "0", NOTES_SALT]);
+        let mut server = Running::server(python, &[&peer("hmac_server.py"), "0", NOTES_SALT]);
         let port = server.port.to_string();
         snapbox::cmd::Command::new(example("10_hmac_auth"))
             .args(["client", "--port", &port])
@@ -284,6 +340,9 @@ fn lesson_10_client_passes_the_notes_e_server_and_a_wrong_secret_does_not() {
 
 #[test]
 fn lesson_12_time_server_answers_the_notes_c_client() {
+    let Some(python) = python_or_skip("lesson_12_time_server_answers_the_notes_c_client") else {
+        return;
+    };
     let server = Running::server(
         example("12_udp_chat"),
         &[
@@ -296,7 +355,7 @@ fn lesson_12_time_server_answers_the_notes_c_client() {
     );
     let port = server.port.to_string();
     run(
-        python(),
+        python,
         &[&peer("time_client.py"), &port],
         "%Y %m %d\n\n%H点%M分\n%Q\n%X\n",
     )
@@ -312,7 +371,10 @@ fn lesson_12_time_server_answers_the_notes_c_client() {
 
 #[test]
 fn lesson_12_time_client_talks_to_the_notes_c_server() {
-    let mut server = Running::server(python(), &[&peer("time_server.py"), "0"]);
+    let Some(python) = python_or_skip("lesson_12_time_client_talks_to_the_notes_c_server") else {
+        return;
+    };
+    let mut server = Running::server(python, &[&peer("time_server.py"), "0"]);
     let port = server.port.to_string();
     let output = run(
         example("12_udp_chat"),
@@ -341,7 +403,12 @@ $"#,
 // answers; a few exchanges each way (this checks that they work, not how long they take).
 #[test]
 fn lesson_13_client_exchanges_frames_with_the_python_framed_server_every_way() {
-    let server = Running::server(python(), &[&peer("framed_server.py"), "0", "3"]);
+    let Some(python) =
+        python_or_skip("lesson_13_client_exchanges_frames_with_the_python_framed_server_every_way")
+    else {
+        return;
+    };
+    let server = Running::server(python, &[&peer("framed_server.py"), "0", "3"]);
     let port = server.port.to_string();
     for (writes, label) in [
         ("two", "two writes, Nagle on"),

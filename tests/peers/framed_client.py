@@ -1,6 +1,11 @@
-"""A framed client in the notes' style (notes C 方案一, notes E §8): each command goes out as
-struct.pack('i', len) + bytes, and each answer is read as a 4-byte header and exactly that
-many bytes. Commands come from the command line after the port."""
+"""A client on the notes' struct wire (notes C 方案一, notes E §8 进阶思路, notes A §9.1): each
+command goes out bare, as the notes send it (`send(cmd.encode())`, no header), and each
+answer is read as a struct.pack('i') header and exactly that many bytes. It waits for each
+answer before sending the next command, as the notes' input loop does, so two commands
+cannot merge on the wire. Commands come from the command line after the port.
+
+What it adds to the notes' own clients (run as written in tests/notes_programs.rs): it
+counts the bytes recv really returned, and checks a `bytes N` answer's pattern."""
 import socket
 import struct
 import sys
@@ -24,7 +29,7 @@ port = int(sys.argv[1])
 client = socket.create_connection(("127.0.0.1", port))
 for command in sys.argv[2:]:
     body = command.encode("utf-8")
-    client.sendall(struct.pack("i", len(body)) + body)
+    client.sendall(body)
     (n,) = struct.unpack("i", recv_exactly(client, 4))
     answer = recv_exactly(client, n)
     note = ""
