@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{example, peer, python, Running};
+use common::{example, peer, python_or_skip, Running};
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -85,6 +85,10 @@ fn run_ok(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> String {
 
 #[test]
 fn the_notes_a_python_client_downloads_from_the_lesson_server() {
+    let Some(python) = python_or_skip("the_notes_a_python_client_downloads_from_the_lesson_server")
+    else {
+        return;
+    };
     let scratch = Scratch::new("py-download");
     let (served, saved) = (scratch.sub("served"), scratch.sub("saved"));
     let data = content(3_000_001);
@@ -95,7 +99,7 @@ fn the_notes_a_python_client_downloads_from_the_lesson_server() {
     );
     let port = server.port.to_string();
     let out = run_ok(
-        python(),
+        python,
         &[
             &peer("file_download_client.py"),
             &port,
@@ -117,12 +121,16 @@ fn the_notes_a_python_client_downloads_from_the_lesson_server() {
 
 #[test]
 fn the_lesson_client_downloads_from_a_notes_a_python_server() {
+    let Some(python) = python_or_skip("the_lesson_client_downloads_from_a_notes_a_python_server")
+    else {
+        return;
+    };
     let scratch = Scratch::new("rs-download");
     let (served, saved) = (scratch.sub("served"), scratch.sub("saved"));
     let data = content(2_345_678);
     fs::write(served.join("photo.png"), &data).unwrap();
     let server = Running::server(
-        python(),
+        python,
         &[&peer("file_download_server.py"), "0", Scratch::arg(&served)],
     );
     let port = server.port.to_string();
@@ -152,6 +160,10 @@ fn the_lesson_client_downloads_from_a_notes_a_python_server() {
 
 #[test]
 fn the_notes_c_python_client_uploads_to_the_lesson_server() {
+    let Some(python) = python_or_skip("the_notes_c_python_client_uploads_to_the_lesson_server")
+    else {
+        return;
+    };
     let scratch = Scratch::new("py-upload");
     let (incoming, outgoing) = (scratch.sub("incoming"), scratch.sub("outgoing"));
     let data = content(1_500_000);
@@ -162,7 +174,7 @@ fn the_notes_c_python_client_uploads_to_the_lesson_server() {
     );
     let port = server.port.to_string();
     let out = run_ok(
-        python(),
+        python,
         &[
             &peer("file_upload_client.py"),
             &port,
@@ -182,12 +194,16 @@ fn the_notes_c_python_client_uploads_to_the_lesson_server() {
 
 #[test]
 fn the_lesson_client_uploads_to_a_notes_c_python_server() {
+    let Some(python) = python_or_skip("the_lesson_client_uploads_to_a_notes_c_python_server")
+    else {
+        return;
+    };
     let scratch = Scratch::new("rs-upload");
     let (incoming, outgoing) = (scratch.sub("incoming"), scratch.sub("outgoing"));
     let data = content(1_234_567);
     fs::write(outgoing.join("report.pdf"), &data).unwrap();
     let mut server = Running::server(
-        python(),
+        python,
         &[&peer("file_upload_server.py"), "0", Scratch::arg(&incoming)],
     );
     let port = server.port.to_string();
