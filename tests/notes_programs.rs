@@ -1116,3 +1116,69 @@ fn e8_basic_client_and_server_the_notes_recv_ready_round_trip() {
         .ends_with_error("EOFError");
     drop(server);
 }
+
+// ---- chat: notes C qq聊天 and notes E §6 聊天 against lesson 12's peer -----------------
+
+/// A lesson 12 chat peer named bob, on a port the OS picks, knowing `peers`.
+fn chat_peer(n: &Notes, peers: &[&str]) -> Running {
+    let mut args = vec!["chat", "--name", "bob", "--port", "0"];
+    for peer in peers {
+        args.extend(["--peer", peer]);
+    }
+    Running::server_in(&n.scratch, example("12_udp_chat"), &args, &[])
+}
+
+/// A notes chat server answered by what its operator types, and lesson 12's peer writing
+/// to it: the peer's tagged message is shown whole, the untagged answer comes back.
+fn notes_chat_server_talks_with_lesson_12_peer(recipe: &str) {
+    let Some(n) = notes(recipe) else { return };
+    let mut server = n.server(recipe);
+    let mut bob = chat_peer(&n, &[&format!("notes=127.0.0.1:{}", server.port)]);
+    bob.type_line("@notes 你好");
+    assert!(server.line_containing("的一条消息").contains("[bob] 你好"));
+    server.type_line("hi bob");
+    assert!(bob
+        .line_containing("says \"hi bob\"")
+        .contains("no name, says \"hi bob\""));
+}
+
+#[test]
+fn c_qq_server_talks_with_lesson_12_chat_peer() {
+    notes_chat_server_talks_with_lesson_12_peer("c_qq_server");
+}
+
+#[test]
+fn e6_chat_server_talks_with_lesson_12_chat_peer() {
+    notes_chat_server_talks_with_lesson_12_peer("e6_chat_server");
+}
+
+/// A notes chat client picks someone (`choice`), writes, and waits for the answer, which
+/// lesson 12's peer sends to whoever wrote last.
+fn notes_chat_client_talks_with_lesson_12_peer(recipe: &str, choice: &str, sent: &str) {
+    let Some(n) = notes(recipe) else { return };
+    let mut bob = chat_peer(&n, &[]);
+    let program = n.program(recipe);
+    let mut client = Running::spawn_in(
+        &n.scratch,
+        n.python,
+        &[program.to_str().unwrap()],
+        &[("NOTES_PORT", &bob.port.to_string())],
+    );
+    client.type_line(choice);
+    client.type_line("你好");
+    assert!(bob
+        .line_containing("no name, says")
+        .ends_with(&format!("no name, says \"{sent}\"")));
+    bob.type_line("hi back");
+    assert!(client.line_containing("的").contains("[bob] hi back"));
+}
+
+#[test]
+fn c_qq_client_talks_with_lesson_12_chat_peer() {
+    notes_chat_client_talks_with_lesson_12_peer("c_qq_client", "taibai", "发给taibai: 你好");
+}
+
+#[test]
+fn e6_chat_client_talks_with_lesson_12_chat_peer() {
+    notes_chat_client_talks_with_lesson_12_peer("e6_chat_client", "1", "你好");
+}
