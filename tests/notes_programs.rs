@@ -1182,3 +1182,75 @@ fn c_qq_client_talks_with_lesson_12_chat_peer() {
 fn e6_chat_client_talks_with_lesson_12_chat_peer() {
     notes_chat_client_talks_with_lesson_12_peer("e6_chat_client", "1", "你好");
 }
+
+// ---- notes E §6 文本文件传输 against lesson 09's receiver and sender --------------------
+
+/// A small text file (the notes' receiver writes text, and decodes each 1500-byte chunk on
+/// its own: plain ASCII keeps that from cutting a character).
+fn text_file(dir: &Path) -> (PathBuf, String) {
+    let text: String = (0..200)
+        .map(|i| format!("line {i} of the notes' text\n"))
+        .collect();
+    let path = dir.join("note.txt");
+    std::fs::write(&path, &text).unwrap();
+    (path, text)
+}
+
+#[test]
+fn e6_file_receiver_takes_a_file_from_lesson_09_sender() {
+    let Some(n) = notes(here!()) else { return };
+    let files = n.scratch.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let (path, text) = text_file(&files);
+    let mut receiver = n.server("e6_file_receiver");
+    receiver.type_line("y"); // its operator accepts the file
+    n.lesson_client(
+        "09_file_header",
+        &["sender", path.to_str().unwrap()],
+        receiver.port,
+        "",
+    )
+    .succeeds();
+    let (ok, lines) = receiver.finish();
+    assert!(
+        ok && lines.iter().any(|l| l.contains("文件接收成功!")),
+        "{lines:?}"
+    );
+    // The notes' receiver saves under 'zyk.' + the name, in its working directory.
+    assert_eq!(
+        std::fs::read_to_string(n.scratch.join("zyk.note.txt")).unwrap(),
+        text
+    );
+}
+
+#[test]
+fn e6_file_sender_sends_a_file_to_lesson_09_receiver() {
+    let Some(n) = notes(here!()) else { return };
+    let files = n.scratch.join("files");
+    let received = n.scratch.join("received");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::create_dir_all(&received).unwrap();
+    let (path, text) = text_file(&files);
+    let receiver = n.lesson_server(
+        "09_file_header",
+        &["receiver", "--dir", received.to_str().unwrap()],
+    );
+    let program = n.program("e6_file_sender");
+    run(
+        n.python,
+        &[program.to_str().unwrap()],
+        &n.scratch,
+        &[
+            ("NOTES_PORT", &receiver.port.to_string()),
+            ("NOTES_FILE", path.to_str().unwrap()),
+        ],
+        "",
+    )
+    .succeeds()
+    .says("文件传送成功!");
+    assert_eq!(
+        std::fs::read_to_string(received.join("note.txt")).unwrap(),
+        text
+    );
+    drop(receiver);
+}
