@@ -1254,3 +1254,141 @@ fn e6_file_sender_sends_a_file_to_lesson_09_receiver() {
     );
     drop(receiver);
 }
+
+// ---- 粘包: the notes' demonstrations, against lesson 04 and against each other --------
+
+#[cfg(unix)]
+#[test]
+fn c_sticky_cmd_client_gets_seq_output_in_answer_to_the_next_command_from_lesson_04() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("04_sticky_demo", &["server"]);
+    // seq 1000 is 3893 bytes; recv(1024) takes 1..283, and the answer to "echo hi" is the
+    // rest of seq's output: 粘包, as the notes show it.
+    n.client("c_sticky_cmd_client", server.port, "seq 1000\necho hi\n")
+        .says("283\n\n>>>284\n285\n")
+        .ends_with_error("EOFError");
+}
+
+#[cfg(unix)]
+#[test]
+fn c_sticky_cmd_server_leaks_seq_output_into_lesson_04_clients_next_answer() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("c_sticky_cmd_server");
+    n.lesson_client(
+        "04_sticky_demo",
+        &["client"],
+        server.port,
+        "seq 1000\necho hi\n",
+    )
+    .says(r#"recv(1024) -> 1024 bytes b"284\n285\n"#);
+    drop(server);
+}
+
+#[cfg(unix)]
+#[test]
+fn e7_cmd_server_leaks_seq_output_into_lesson_04_clients_next_answer() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("e7_cmd_server");
+    n.lesson_client(
+        "04_sticky_demo",
+        &["client"],
+        server.port,
+        "seq 1000\necho hi\n",
+    )
+    .says(r#"recv(1024) -> 1024 bytes b"284\n285\n"#);
+    drop(server);
+}
+
+#[test]
+fn e7_cmd_client_asks_lesson_04_server_for_pwd_for_ever() {
+    // The notes' client sends 'pwd' in a loop with no input and no end; lesson 04's server
+    // answers each (pwd is not one of its built-in commands). The test stops it.
+    let Some(n) = notes(here!()) else { return };
+    let mut server = n.lesson_server("04_sticky_demo", &["server"]);
+    let program = n.program("e7_cmd_client");
+    let client = Running::spawn_in(
+        &n.scratch,
+        n.python,
+        &[program.to_str().unwrap()],
+        &[("NOTES_PORT", &server.port.to_string())],
+    );
+    for _ in 0..3 {
+        server.line_containing(r#"b"pwd""#);
+    }
+    drop(client);
+}
+
+/// Runs a notes server and its own client together; returns what the server printed.
+fn notes_pair(n: &Notes, server: &str, client: &str) -> Vec<String> {
+    let running = n.server(server);
+    n.client(client, running.port, "").succeeds();
+    let (ok, lines) = running.finish();
+    assert!(ok, "{lines:?}");
+    lines
+}
+
+#[test]
+fn b_sticky_pair_two_sends_reach_one_recv_whole_or_in_part() {
+    let Some(n) = notes(here!()) else { return };
+    let lines = notes_pair(&n, "b_sticky_server", "b_sticky_client");
+    // One recv(1024): b'helloziawang' when the two sends merged (the notes' result), b'hello'
+    // when the first arrived alone; which one is up to the timing, not the program.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "b'helloziawang'" || l == "b'hello'"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn b_sticky_utf8_pair_one_byte_of_a_character_does_not_decode() {
+    let Some(n) = notes(here!()) else { return };
+    let running = n.server("b_sticky_utf8_server");
+    n.client("b_sticky_utf8_client", running.port, "")
+        .succeeds()
+        .says("b'\\xe4\\xbd\\xa0'");
+    let (ok, lines) = running.finish();
+    let lines = lines.join("\n");
+    assert!(!ok && lines.contains("b'\\xe4'\nb'\\xbd'"), "{lines}");
+    assert!(lines.contains("stderr: UnicodeDecodeError: 'utf-8' codec can't decode byte 0xe4"));
+}
+
+#[test]
+fn b_sticky_sleep_pair_five_seconds_apart_arrive_apart() {
+    let Some(n) = notes(here!()) else { return };
+    let lines = notes_pair(&n, "b_sticky_sleep_server", "b_sticky_sleep_client");
+    assert!(
+        lines.ends_with(&["b'hello'".into(), "b'ziawang'".into()]),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn c_sticky_pair_hello_and_world_in_one_recv_or_two() {
+    let Some(n) = notes(here!()) else { return };
+    let lines = notes_pair(&n, "c_sticky_server", "c_sticky_client");
+    let merged = lines.contains(&"1: helloworld".to_owned());
+    let apart = lines.contains(&"1: hello".to_owned()) && lines.contains(&"2: world".to_owned());
+    assert!(merged || apart, "{lines:?}");
+}
+
+#[test]
+fn e7_case1_pair_two_small_sends_in_one_recv_or_two() {
+    let Some(n) = notes(here!()) else { return };
+    let lines = notes_pair(&n, "e7_case1_server", "e7_case1_client");
+    let merged = lines.contains(&"--> hi! Everybody is good!".to_owned());
+    let apart = lines.contains(&"--> hi! ".to_owned())
+        && lines.contains(&"--> Everybody is good!".to_owned());
+    assert!(merged || apart, "{lines:?}");
+}
+
+#[test]
+fn e7_case2_pair_a_short_recv_leaves_the_rest_for_the_next() {
+    let Some(n) = notes(here!()) else { return };
+    let lines = notes_pair(&n, "e7_case2_server", "e7_case2_client");
+    assert!(
+        lines.ends_with(&["--> he".into(), "--> i hei hei".into()]),
+        "{lines:?}"
+    );
+}
