@@ -1392,3 +1392,89 @@ fn e7_case2_pair_a_short_recv_leaves_the_rest_for_the_next() {
         "{lines:?}"
     );
 }
+
+// ---- notes B: the intermediate versions of 带有通信循环的CS and 加上链接循环的CS --------
+
+#[test]
+fn b_loop_server_first_answers_lesson_02_client_then_dies_when_it_leaves() {
+    for recipe in ["b_loop_server_first", "b_loop_server_again"] {
+        let Some(n) = notes(recipe) else { return };
+        let server = n.server(recipe);
+        n.lesson_client("02_tcp_loop", &["client"], server.port, "hello\n")
+            .succeeds()
+            .says(r#"b"helloziawang""#);
+        // No try and no `if not data: break`: b'' + b'ziawang' goes to a closed socket.
+        let (ok, lines) = server.finish();
+        let lines = lines.join("\n");
+        assert!(!ok && died_of_a_closed_peer(&lines), "{recipe}: {lines}");
+    }
+}
+
+#[test]
+fn b_loop_client_first_talks_to_lesson_02_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("02_tcp_loop", &["server"]);
+    n.client("b_loop_client_first", server.port, "hello\nworld\n")
+        .says(">>>b'HELLO'\n>>>b'WORLD'\n")
+        .ends_with_error("EOFError");
+}
+
+#[test]
+fn b_loop_client_stuck_gets_past_recv_with_lesson_02_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("02_tcp_loop", &["server"]);
+    n.client("b_loop_client_stuck", server.port, "hello\n")
+        .says(">>>卡在recv方法位置\n无法运行到这一句\nb'HELLO'\n")
+        .ends_with_error("EOFError");
+}
+
+#[test]
+fn b_loop_client_skip_talks_to_lesson_02_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("02_tcp_loop", &["server"]);
+    n.client("b_loop_client_skip", server.port, "hello\n\nworld\n")
+        .says(">>>b'HELLO'\n>>>>>>b'WORLD'\n")
+        .ends_with_error("EOFError");
+}
+
+#[test]
+fn b_connloop_server_single_answers_lesson_03_client() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("b_connloop_server_single");
+    n.lesson_client("03_conn_loop", &["client"], server.port, "hello\nq\n")
+        .succeeds()
+        .says(r#"b"helloziawang""#);
+    let (ok, lines) = server.finish();
+    assert!(ok, "the try/except ends it quietly: {lines:?}");
+}
+
+#[test]
+fn b_connloop_clients_talk_to_lesson_03_server() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.lesson_server("03_conn_loop", &["server"]);
+    n.client("b_connloop_client_first", server.port, "hello\nquit\n")
+        .succeeds()
+        .says(">>>b'HELLO'\n>>>");
+    n.client("b_connloop_client_stuck", server.port, "hello\nquit\n")
+        .succeeds()
+        .says(">>>我卡在了这儿\n这里的输出不了\nb'HELLO'\n>>>");
+}
+
+#[test]
+fn b_connloop_server_windows_serves_lesson_03_clients_one_after_another() {
+    let Some(n) = notes(here!()) else { return };
+    let server = n.server("b_connloop_server_windows");
+    // Without `if not data: break`, a client that leaves costs one exception, which the
+    // try/except turns into the next accept().
+    for text in ["one", "two"] {
+        n.lesson_client(
+            "03_conn_loop",
+            &["client"],
+            server.port,
+            &format!("{text}\n"),
+        )
+        .succeeds()
+        .says(&format!(r#"b"{text}ziawang""#));
+    }
+    drop(server);
+}
