@@ -263,30 +263,11 @@ impl Drop for Running {
 /// not found (TEST)`, and passes. In CI (`CI=true`) a missing python3 fails the test: the
 /// interop is part of what CI checks.
 pub fn python3() -> Option<&'static str> {
-    static FOUND: OnceLock<bool> = OnceLock::new();
-    let found = *FOUND.get_or_init(|| {
-        Command::new("python3")
-            .arg("--version")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    });
-    if found {
-        return Some("python3");
-    }
     let test = std::thread::current()
         .name()
         .unwrap_or("this test")
         .to_owned();
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "python3 is needed for {test} (the interop tests), and CI=true requires it"
-    );
-    // Written to the real stderr, past the test harness's capture (which keeps eprintln!
-    // of passing tests to itself): the skip must be seen.
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "skipped: python3 not found ({test})");
-    None
+    python_or_skip(&test)
 }
 
 /// A Python peer under tests/peers/.
@@ -296,4 +277,181 @@ pub fn peer(file: &str) -> String {
         .join(file)
         .to_string_lossy()
         .into_owned()
+}
+
+/// Whether this run must not skip anything: CI sets `CI=true`.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Says on one line that `test` is skipped and why, so `cargo test` shows what it did not
+/// check; under `CI=true` a skip is a failure instead.
+pub fn skip(test: &str, why: &str) {
+    assert!(
+        !in_ci(),
+        "{test}: {why}, and CI=true does not allow skipping"
+    );
+    // Straight to stderr, not eprintln!: the test harness captures what the macros print
+    // for a test that passes, and this line is meant to be seen.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {why} ({test})");
+}
+
+/// `python3` if it runs, else `None` after saying the test is skipped (a failure under
+/// `CI=true`). Every interop test starts with this, so that a machine without Python still
+/// runs the rest of `cargo test`.
+pub fn python_or_skip(test: &str) -> Option<&'static str> {
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    let found = *FOUND.get_or_init(|| {
+        Command::new("python3")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found {
+        Some("python3")
+    } else {
+        skip(test, "python3 not found");
+        None
+    }
+}
+
+/// The notes' directory: `$SOCKET_LESSONS_NOTES`, else `../shared/notes` beside the
+/// repository; `None` after saying the test is skipped if it is not there (a failure under
+/// `CI=true`).
+pub fn notes_or_skip(test: &str) -> Option<PathBuf> {
+    let dir = match std::env::var_os("SOCKET_LESSONS_NOTES") {
+        Some(dir) => PathBuf::from(dir),
+        None => root().join("../shared/notes"),
+    };
+    if dir.join("000_1c2fa779c13fd268.txt").is_file() {
+        Some(dir)
+    } else {
+        skip(
+            test,
+            &format!(
+                "the notes not found at {} (set SOCKET_LESSONS_NOTES)",
+                dir.display()
+            ),
+        );
+        None
+    }
+}
+
+impl Running {
+    /// [`Running::server_with_env`] started in directory `dir`.
+    pub fn server_in(
+        dir: &Path,
+        program: impl AsRef<std::ffi::OsStr>,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Running {
+        let mut server = Running::spawn_in(dir, program, args, env);
+        let first = server.line_containing_either("listening on", "bound to");
+        server.port = first
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.split_whitespace().next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {first:?}"));
+        server
+    }
+
+    /// [`Running::spawn_with_env`] started in directory `dir`, its stderr kept with its
+    /// stdout (so a Python traceback can be asserted).
+    pub fn spawn_in(
+        dir: &Path,
+        program: impl AsRef<std::ffi::OsStr>,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Running {
+        let mut child = Command::new(&program)
+            .args(args)
+            .current_dir(dir)
+            .envs(env.iter().copied())
+            .env("PYTHONUNBUFFERED", "1")
+            .env("PYTHONIOENCODING", "utf-8")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {}: {e}",
+                    Path::new(program.as_ref()).display()
+                )
+            });
+        let (tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let tx2 = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx2.send(format!("stderr: {line}")).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+            port: 0,
+            stdin,
+        }
+    }
+
+    /// Skips lines up to and including the first that contains `a` or `b`.
+    pub fn line_containing_either(&mut self, a: &str, b: &str) -> String {
+        loop {
+            let line = self.next_line();
+            if line.contains(a) || line.contains(b) {
+                return line;
+            }
+        }
+    }
+
+    /// Ends the program (a notes server in `while True` never ends by itself) and returns
+    /// everything it printed.
+    pub fn stop(mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(line);
+        }
+        std::mem::take(&mut self.seen)
+    }
+}
+
+impl Running {
+    /// Waits (bounded by [`WAIT`]) for the program to end by itself; returns whether it
+    /// succeeded and everything it printed.
+    pub fn finish(mut self) -> (bool, Vec<String>) {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the program did not exit within {WAIT:?}; output:\n{}",
+                self.seen.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(line);
+        }
+        (status.success(), std::mem::take(&mut self.seen))
+    }
 }
