@@ -26,7 +26,8 @@
 //! Run it:
 //! - `cargo run --example 06_length_prefix`: the demo;
 //! - terminal 1: `cargo run --example 06_length_prefix -- server`, terminal 2: `… -- client`,
-//!   then type `seq 300`, `echo hi`, `bytes 5000000`: every answer whole.
+//!   then type `seq 300`, `echo hi`, `bytes 5000000`: every answer whole. Either side can be
+//!   the notes' own program (notes C 方案一, notes E §8 进阶思路).
 //!
 //! Previous: lesson 04 (the problem), lesson 05 (UDP). Next: lesson 07, remote commands.
 
@@ -53,9 +54,10 @@ const ARRIVAL_LIMIT: Duration = Duration::from_secs(20);
 
 /// Lesson 06: the length header, the fix for 粘包 (notes A §9.2, C 方案一, D, E §8).
 ///
-/// With no subcommand, replays lesson 04's scenes over frames and feeds the server bad
-/// headers. For two terminals: `server` is a framed command server (built-in `seq N`,
-/// `echo TEXT`, `bytes N`), `client` frames each line and prints each whole answer.
+/// With no subcommand, replays lesson 04's scenes over frames, shows bare commands still
+/// sticking, and feeds the server bad headers. For two terminals, the notes' wire: `server`
+/// answers each command (built-in `seq N`, `echo TEXT`, `bytes N`) with one frame, and
+/// `client` sends each line bare and prints each whole answer.
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
@@ -69,7 +71,7 @@ enum Side {
     Server {
         #[command(flatten)]
         at: Endpoint,
-        /// The longest wait, in seconds, for a client's next frame before closing it
+        /// The longest wait, in seconds, for a client's next request before closing it
         #[arg(long, value_name = "SECS", default_value_t = DEFAULT_IDLE_SECS)]
         idle_limit: u64,
     },
