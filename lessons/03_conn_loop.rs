@@ -134,8 +134,10 @@ fn serve(listener: &TcpListener, clients: Option<usize>, accepted: &Cue) -> Resu
     Ok(())
 }
 
-/// The communication loop of lesson 02, unchanged: upper-case echo until the client leaves.
-/// Every way a client can leave (q, close, reset, a failed send) ends this client only.
+/// The communication loop of lesson 02: upper-case echo until the client leaves. Written
+/// out here rather than called from `echo::serve`, so that its lines can say what the
+/// connection loop does next ("back to accept"). Every way a client can leave (q, close,
+/// reset, a failed send) ends this client only.
 fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, server: &Transcript) {
     let mut buf = [0u8; RECV_SIZE];
     loop {

@@ -175,7 +175,8 @@ fn late_reader(
     let (mut conn, addr) = listener.accept()?;
     say!(server, "accept -> a connection from {addr}");
     accepted.give(); // demo only
-                     // DEMO ORDER: read only once everything sent is here, as any reader a little late does.
+
+    // DEMO ORDER: read only once everything sent is here, as any reader a little late does.
     net::wait_for_bytes(&conn, total, ARRIVAL_LIMIT)?;
     say!(server, "({total} bytes are waiting in the receive buffer)");
     let mut got = Vec::new();

@@ -341,7 +341,8 @@ fn two_frames_stay_two_messages() -> Result<(), Report> {
         let (mut conn, from) = listener.accept()?;
         say!(server, "accept -> a connection from {from}");
         accepted.give(); // demo only
-                         // DEMO ORDER: read only once both frames (2 x (4 + 5) bytes) are queued.
+
+        // DEMO ORDER: read only once both frames (2 x (4 + 5) bytes) are queued.
         net::wait_for_bytes(&conn, 18, ARRIVAL_LIMIT)?;
         say!(server, "(18 bytes are waiting in the receive buffer)");
         while let Some(body) = read_frame(&mut conn)? {
@@ -415,8 +416,9 @@ fn bare_commands_still_stick() -> Result<(), Report> {
         let (mut conn, from) = listener.accept()?;
         say!(server, "accept -> a connection from {from}");
         accepted.give(); // demo only
-                         // DEMO ORDER: read only once both commands (6 + 6 bytes) are queued, as a server
-                         // busy for a moment would.
+
+        // DEMO ORDER: read only once both commands (6 + 6 bytes) are queued, as a server
+        // busy for a moment would.
         net::wait_for_bytes(&conn, 12, ARRIVAL_LIMIT)?;
         let mut buf = [0u8; RECV_SIZE];
         let n = conn.read(&mut buf)?;

@@ -135,16 +135,16 @@ fn main() -> Result<(), Report> {
                     break;
                 }
                 match command(&mut stream, &line, None)? {
-                    None => {
+                    Answer::Closed => {
                         say!(client, "the server closed the connection");
                         break;
                     }
-                    Some(Ok(body)) => {
+                    Answer::Verified(body) => {
                         out.write_all(&body)?;
                         out.flush()?;
                     }
                     // The body was read to its end, so the stream is still in step: go on.
-                    Some(Err(failed)) => say!(client, "{failed}"),
+                    Answer::Md5Failed(failed) => say!(client, "{failed}"),
                 }
             }
             Ok(())
@@ -277,18 +277,24 @@ fn show_json(json: &[u8]) -> String {
 // The client
 // ---------------------------------------------------------------------------------------
 
+/// How one answer turned out, when the stream is still usable. (`Err` from [`command`] and
+/// [`receive`] means it is not: a bad header, a body cut short; that connection is over.)
+enum Answer {
+    /// Size and md5 both checked out.
+    Verified(Vec<u8>),
+    /// Read to its end, but its md5 failed (the line says how): the stream is still in
+    /// step, and the next command can go.
+    Md5Failed(String),
+    /// The server closed before answering.
+    Closed,
+}
+
 /// Sends one command and receives its answer.
-///
-/// - `Ok(None)`: the server closed before answering;
-/// - `Ok(Some(Ok(body)))`: an answer whose size and md5 both checked out;
-/// - `Ok(Some(Err(line)))`: an answer read to its end whose md5 failed (the stream is still
-///   in step, the next command can go);
-/// - `Err`: the stream is broken (a bad header, a body cut short): this connection is over.
 fn command(
     stream: &mut TcpStream,
     line: &[u8],
     client: Option<&Transcript>,
-) -> Result<Option<Result<Vec<u8>, String>>, Report> {
+) -> Result<Answer, Report> {
     if let Some(client) = client {
         say!(client, "send {}", describe(line));
     }
@@ -297,14 +303,11 @@ fn command(
 }
 
 /// Receives one answer and checks it; see [`command`] for what the results mean.
-fn receive(
-    stream: &mut TcpStream,
-    client: Option<&Transcript>,
-) -> Result<Option<Result<Vec<u8>, String>>, Report> {
+fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer, Report> {
     // 1. the header length, then the header (put together if it comes in pieces, unlike
     // the notes' `recv(header_size)`), then its fields.
     let Some(header) = read_header::<Header>(stream).map_err(limits::answer_waited)? else {
-        return Ok(None);
+        return Ok(Answer::Closed);
     };
     if let Some(client) = client {
         say!(
@@ -341,17 +344,17 @@ fn receive(
     // 3. the md5 of what arrived against the md5 the header promised.
     let actual = md5_hex(&body);
     if !is_md5_hex(&header.md5) {
-        return Ok(Some(Err(format!(
+        return Ok(Answer::Md5Failed(format!(
             "md5 check failed: the header's md5 {:?} is not an md5 at all (32 hex digits); \
              the body's is {actual}",
             header.md5
-        ))));
+        )));
     }
     if !header.md5.eq_ignore_ascii_case(&actual) {
-        return Ok(Some(Err(format!(
+        return Ok(Answer::Md5Failed(format!(
             "md5 check failed: the header says {}, the {} bytes received hash to {actual}",
             header.md5, got
-        ))));
+        )));
     }
     if let Some(client) = client {
         say!(
@@ -360,7 +363,7 @@ fn receive(
             describe_ends(&body, 16)
         );
     }
-    Ok(Some(Ok(body)))
+    Ok(Answer::Verified(body))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -397,9 +400,9 @@ fn an_honest_server() -> Result<(), Report> {
     on_accepted.wait()?; // demo only
     for line in [&b"echo hello"[..], b"seq 3000"] {
         match command(&mut stream, line, Some(&client))? {
-            Some(Ok(_)) => {}
-            Some(Err(failed)) => say!(client, "{failed}"),
-            None => return Err(Report::msg("the server closed early")),
+            Answer::Verified(_) => {}
+            Answer::Md5Failed(failed) => say!(client, "{failed}"),
+            Answer::Closed => return Err(Report::msg("the server closed early")),
         }
     }
     say!(client, "send b\"q\" and close");
@@ -482,9 +485,9 @@ fn a_server_that_lies() -> Result<(), Report> {
         let mut stream = net::connect_addr(addr)?;
         stream.write_all(b"echo hello")?;
         match receive(&mut stream, None) {
-            Ok(Some(Ok(_))) => say!(client, "size and md5 both match"),
-            Ok(Some(Err(failed))) => say!(client, "{failed}"),
-            Ok(None) => say!(client, "the server closed without answering"),
+            Ok(Answer::Verified(_)) => say!(client, "size and md5 both match"),
+            Ok(Answer::Md5Failed(failed)) => say!(client, "{failed}"),
+            Ok(Answer::Closed) => say!(client, "the server closed without answering"),
             Err(e) => say!(client, "{e}"),
         }
     }

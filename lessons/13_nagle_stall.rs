@@ -180,7 +180,8 @@ fn run_demo() -> Result<(), Report> {
     })?;
 
     let client = Transcript::client();
-    let mut timings = Vec::new();
+    // Time per exchange, for each way of writing.
+    let mut per_exchange = Vec::new();
     for writes in Writes::ALL {
         say!(client, "{}: {}", writes.label(), how(writes));
         let mut stream = net::connect_addr(addr)?;
@@ -189,22 +190,28 @@ fn run_demo() -> Result<(), Report> {
         report(&client, &timing);
         drop(stream);
         on_finished.wait()?;
-        timings.push(timing.per_exchange());
+        per_exchange.push((writes, timing.per_exchange()));
     }
     server_side.join()?;
 
     // The ratios, against one write.
-    let one = timings[1].as_secs_f64().max(f64::MIN_POSITIVE);
+    let took = |way: Writes| {
+        per_exchange
+            .iter()
+            .find(|(writes, _)| *writes == way)
+            .map_or(0.0, |(_, time)| time.as_secs_f64())
+    };
+    let one = took(Writes::One).max(f64::MIN_POSITIVE);
     let result = Transcript::named("result");
     say!(
         result,
         "per exchange, two writes with Nagle on took {:.1}× as long as one write",
-        timings[0].as_secs_f64() / one
+        took(Writes::Two) / one
     );
     say!(
         result,
         "two writes with TCP_NODELAY took {:.1}× as long as one write",
-        timings[2].as_secs_f64() / one
+        took(Writes::TwoNodelay) / one
     );
     Ok(())
 }
