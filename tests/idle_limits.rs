@@ -159,3 +159,27 @@ fn lesson_06_answers_a_16_mib_unknown_command_and_logs_only_a_preview() {
     let line = server.line_containing("read_frame ->");
     assert!(line.len() < 300, "a log line of {} bytes", line.len());
 }
+
+/// On the notes' wire a command has no end mark: one that fills lesson 06's whole
+/// recv(1024) may go on past it, and its tail would run as a second command. It is refused,
+/// nothing of it runs, and the connection is closed.
+#[test]
+fn lesson_06_refuses_a_bare_command_that_fills_its_read() {
+    let mut server = Running::server(example("06_length_prefix"), &["server", "--port", "0"]);
+    let mut conn = connect(server.port);
+    let mut line = b"echo ".to_vec();
+    line.resize(1024, b'a');
+    line.extend_from_slice(b" echo tail");
+    conn.write_all(&line).unwrap();
+    let mut len = [0u8; 4];
+    conn.read_exact(&mut len).unwrap();
+    let mut answer = vec![0u8; i32::from_le_bytes(len) as usize];
+    conn.read_exact(&mut answer).unwrap();
+    assert!(String::from_utf8(answer)
+        .unwrap()
+        .contains("filled the whole 1024-byte read"),);
+    let mut rest = Vec::new();
+    conn.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "the tail was answered: {rest:?}");
+    server.line_containing("refused, nothing run, closing the connection");
+}
