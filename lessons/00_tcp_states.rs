@@ -37,7 +37,7 @@ use socket_lessons::limits::{self, Limits};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::tcp_state::{self, lookup, of, settle, show, TcpState};
 use socket_lessons::transcript::describe;
-use socket_lessons::{demo, say, Input, Mode, Report, Transcript};
+use socket_lessons::{demo, say, Input, Report, Side, Transcript};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::time::Duration;
@@ -58,17 +58,17 @@ const SETTLE: Duration = Duration::from_secs(5);
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Mode>,
+    side: Option<Side>,
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().mode {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Mode::Server(at)) => {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server(at)) => {
             let listener = at.listen(ListenOptions::new())?;
             server(&listener)
         }
-        Some(Mode::Client(at)) => {
+        Some(Side::Client(at)) => {
             let stream = at.connect()?;
             client(stream, Input::stdin("message (q to close) :>>>> "))
         }
@@ -85,7 +85,7 @@ fn server(listener: &TcpListener) -> Result<(), Report> {
     let server = Transcript::server();
     say!(server, "my listening socket: {}", state(of(listener)));
     let limits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
-    net::serve_in_turn(
+    serve::serve_in_turn(
         listener,
         None,
         &demo::Cue::off(),
@@ -332,7 +332,7 @@ fn resets() -> Result<(), Report> {
     let (conn, _) = listener.accept()?;
     stream.write_all(b"unread")?;
     say!(client, "8. send b\"unread\" to a new connection");
-    net::wait_for_bytes(&conn, 6, SETTLE)?;
+    timed::wait_for_bytes(&conn, 6, SETTLE)?;
     say!(
         server,
         "     close with those 6 bytes unread: RST goes out, not FIN"

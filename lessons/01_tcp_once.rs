@@ -22,7 +22,7 @@ use clap::Parser;
 use socket_lessons::demo::{self, Cue, OnCue};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::transcript::describe;
-use socket_lessons::{say, Input, Mode, Report, Transcript};
+use socket_lessons::{say, Input, Report, Side, Transcript};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
@@ -41,14 +41,14 @@ const GREETING: &str = "你好!我是客户端!";
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Mode>,
+    side: Option<Side>,
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().mode {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Mode::Server(at)) => server(at.listen(ListenOptions::new())?, &Cue::off()),
-        Some(Mode::Client(at)) => {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server(at)) => server(at.listen(ListenOptions::new())?, &Cue::off()),
+        Some(Side::Client(at)) => {
             // 1-2. socket, connect; then the message the user types.
             let stream = at.connect()?;
             let mut input = Input::stdin("message for the server :>>>> ");

@@ -24,7 +24,7 @@ use socket_lessons::demo::{self, Cue};
 use socket_lessons::limits;
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::transcript::{bytes_literal, describe};
-use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
+use socket_lessons::{commands, say, Input, Report, Side, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -49,17 +49,17 @@ const EMPTY_SEND_WAIT: Duration = Duration::from_millis(300);
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Mode>,
+    side: Option<Side>,
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().mode {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Mode::Server(at)) => {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server(at)) => {
             let listener = at.listen(ListenOptions::new())?;
             serve(&listener, None, &Cue::off(), &Cue::off())
         }
-        Some(Mode::Client(at)) => {
+        Some(Side::Client(at)) => {
             let stream = at.connect()?;
             // The client waits for an answer at most 60 s (the notes' waits for ever).
             limits::await_answer(&stream, limits::answer_limit())?;
@@ -240,7 +240,7 @@ fn empty_send_trap(stream: &mut TcpStream, client: &Transcript) -> Result<(), Re
 
     // The notes' client would now sit in recv forever. We wait, but not forever.
     let mut buf = [0u8; RECV_SIZE];
-    match net::read_within(stream, &mut buf, EMPTY_SEND_WAIT)? {
+    match timed::read_within(stream, &mut buf, EMPTY_SEND_WAIT)? {
         None => say!(
             client,
             "recv({RECV_SIZE}) -> nothing within {} ms: a zero-length send puts no byte on \

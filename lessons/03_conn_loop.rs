@@ -52,7 +52,7 @@ const BACKLOG_WAIT: Duration = Duration::from_millis(300);
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Side>,
+    side: Option<Side>,
 }
 
 #[derive(Subcommand)]
@@ -70,8 +70,8 @@ enum Side {
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().mode {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
         Some(Side::Server { at, no_reuseaddr }) => {
             let options = ListenOptions::new().reuse_address(!no_reuseaddr);
             let listener = at.listen(options)?;
@@ -234,7 +234,7 @@ fn one_client_at_a_time() -> Result<(), Report> {
     say!(b, "send {}", describe(b"b1"));
     stream_b.write_all(b"b1")?;
     let mut buf = [0u8; RECV_SIZE];
-    match net::read_within(&mut stream_b, &mut buf, BACKLOG_WAIT)? {
+    match timed::read_within(&mut stream_b, &mut buf, BACKLOG_WAIT)? {
         None => say!(
             b,
             "recv({RECV_SIZE}) -> nothing within {} ms: the server is still serving client A",

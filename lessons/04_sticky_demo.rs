@@ -30,7 +30,7 @@ use clap::Parser;
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::transcript::{describe, describe_answer, describe_ends};
-use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
+use socket_lessons::{commands, say, Input, Report, Side, Transcript};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -50,7 +50,7 @@ const ARRIVAL_LIMIT: Duration = Duration::from_secs(20);
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Mode>,
+    side: Option<Side>,
     /// Demo: play only this scene (1-5)
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
     scene: Option<u8>,
@@ -58,9 +58,9 @@ struct Cli {
 
 fn main() -> Result<(), Report> {
     let cli = socket_lessons::cli::parse::<Cli>();
-    match cli.mode {
-        None => demo::run(demo::DEMO_TIME_LIMIT, move || run_demo(cli.scene)),
-        Some(Mode::Server(at)) => {
+    match cli.side {
+        None => demo::play(move || run_demo(cli.scene)),
+        Some(Side::Server(at)) => {
             let listener = at.listen(ListenOptions::new())?;
             loop {
                 let (conn, addr) = match listener.accept() {
@@ -74,7 +74,7 @@ fn main() -> Result<(), Report> {
                 command_server(conn, addr);
             }
         }
-        Some(Mode::Client(at)) => {
+        Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
             let client = Transcript::client();
             let mut input = Input::stdin("command :>>>> ");
@@ -126,7 +126,7 @@ fn command_server(mut conn: TcpStream, addr: SocketAddr) {
             }
         };
         say!(server, "recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
-        let output = commands::run(&buf[..n]);
+        let output = commands::run_builtin(&buf[..n]);
         say!(server, "send the output, {}", describe_ends(&output, 24));
         if let Err(e) = conn.write_all(&output) {
             say!(server, "send to {addr} failed: {e}");
@@ -177,7 +177,7 @@ fn late_reader(
     accepted.give(); // demo only
 
     // DEMO ORDER: read only once everything sent is here, as any reader a little late does.
-    net::wait_for_bytes(&conn, total, ARRIVAL_LIMIT)?;
+    timed::wait_for_bytes(&conn, total, ARRIVAL_LIMIT)?;
     say!(server, "({total} bytes are waiting in the receive buffer)");
     let mut got = Vec::new();
     for &size in sizes {
@@ -269,8 +269,8 @@ fn answer_leaks_into_the_next() -> Result<(), Report> {
         // DEMO ORDER: wait until this command's whole answer has arrived (the client of the
         // notes cannot know its size; we do, since the output is built in). A recv made
         // earlier could return even less.
-        queued += commands::run(command).len();
-        net::wait_for_bytes(&stream, queued, ARRIVAL_LIMIT)?;
+        queued += commands::run_builtin(command).len();
+        timed::wait_for_bytes(&stream, queued, ARRIVAL_LIMIT)?;
         // DELIBERATE: one recv(1024) per command, as in the notes.
         let mut buf = [0u8; RECV_SIZE];
         let n = stream.read(&mut buf)?;
@@ -338,7 +338,7 @@ fn sleep_is_no_fix() -> Result<(), Report> {
         say!(server, "accept -> a connection from {addr}");
         accepted.give(); // demo only
         on_sent.wait()?; // the reader is busy elsewhere until both sends are done
-        net::wait_for_bytes(&conn, 10, ARRIVAL_LIMIT)?;
+        timed::wait_for_bytes(&conn, 10, ARRIVAL_LIMIT)?;
         let mut buf = [0u8; RECV_SIZE];
         let n = conn.read(&mut buf)?;
         say!(server, "recv({RECV_SIZE}) -> {}", describe(&buf[..n]));

@@ -26,7 +26,7 @@ use socket2::Socket;
 use socket_lessons::demo::{self, Cue, OnCue};
 use socket_lessons::transcript::{describe, describe_ends};
 use socket_lessons::udp::{self, MAX_IPV4_PAYLOAD};
-use socket_lessons::{commands, say, Input, Mode, Report, Transcript};
+use socket_lessons::{commands, say, Input, Report, Side, Transcript};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -46,13 +46,13 @@ const ANSWER_WAIT: Duration = Duration::from_secs(5);
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Mode>,
+    side: Option<Side>,
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().mode {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
-        Some(Mode::Server(at)) => {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server(at)) => {
             let socket = udp::bind(at.addr()?)?;
             let server = Transcript::server();
             say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
@@ -64,7 +64,7 @@ fn main() -> Result<(), Report> {
                 }
             }
         }
-        Some(Mode::Client(at)) => interactive_client(at.server_addr()?),
+        Some(Side::Client(at)) => interactive_client(at.server_addr()?),
     }
 }
 

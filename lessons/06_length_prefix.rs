@@ -62,7 +62,7 @@ const ARRIVAL_LIMIT: Duration = Duration::from_secs(20);
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Side>,
+    side: Option<Side>,
 }
 
 #[derive(Subcommand)]
@@ -80,8 +80,8 @@ enum Side {
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().mode {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
         Some(Side::Server { at, idle_limit }) => {
             let listener = at.listen(ListenOptions::new())?;
             let waits = Limits::server(Duration::from_secs(idle_limit));
@@ -122,7 +122,7 @@ fn serve(
     finished: &Cue,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
-    net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
+    serve::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
         serve_client(conn, addr, &waits, server)
     });
     Ok(())
@@ -236,7 +236,7 @@ fn serve_client(mut conn: TcpStream, addr: SocketAddr, waits: &Limits, server: &
         };
 
         // 2. run it and answer with one frame: header and body in one write.
-        let output = commands::run(&request);
+        let output = commands::run_builtin(&request);
         say!(
             server,
             "write_frame: header {} + {}",
@@ -343,7 +343,7 @@ fn two_frames_stay_two_messages() -> Result<(), Report> {
         accepted.give(); // demo only
 
         // DEMO ORDER: read only once both frames (2 x (4 + 5) bytes) are queued.
-        net::wait_for_bytes(&conn, 18, ARRIVAL_LIMIT)?;
+        timed::wait_for_bytes(&conn, 18, ARRIVAL_LIMIT)?;
         say!(server, "(18 bytes are waiting in the receive buffer)");
         while let Some(body) = read_frame(&mut conn)? {
             say!(server, "read_frame -> {}", describe(&body));
@@ -419,11 +419,11 @@ fn bare_commands_still_stick() -> Result<(), Report> {
 
         // DEMO ORDER: read only once both commands (6 + 6 bytes) are queued, as a server
         // busy for a moment would.
-        net::wait_for_bytes(&conn, 12, ARRIVAL_LIMIT)?;
+        timed::wait_for_bytes(&conn, 12, ARRIVAL_LIMIT)?;
         let mut buf = [0u8; RECV_SIZE];
         let n = conn.read(&mut buf)?;
         say!(server, "recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
-        let output = commands::run(&buf[..n]);
+        let output = commands::run_builtin(&buf[..n]);
         say!(
             server,
             "write_frame: header {} + {}",
@@ -446,7 +446,7 @@ fn bare_commands_still_stick() -> Result<(), Report> {
     }
     // Proving that nothing more comes needs a wait; the wait bounds the proof, it does not
     // decide it (the server is already waiting for the next request).
-    match net::read_within(&mut stream, &mut [0u8; 16], Duration::from_millis(300))? {
+    match timed::read_within(&mut stream, &mut [0u8; 16], Duration::from_millis(300))? {
         None => say!(
             client,
             "no second answer: the server read both commands as one"

@@ -38,9 +38,9 @@ use serde::{Deserialize, Serialize};
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::framing::{hex, MAX_FRAME_LEN};
 use socket_lessons::header::{self, is_md5_hex, md5_hex, read_header, write_message};
-use socket_lessons::limits::{self, Limits as Waits, DEFAULT_IDLE_SECS};
+use socket_lessons::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::shell::{self, Limits, Request};
+use socket_lessons::shell::{self, CommandLimits, Request};
 use socket_lessons::transcript::{bytes_literal, describe, describe_ends};
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
@@ -80,7 +80,7 @@ struct Header {
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Side>,
+    side: Option<Side>,
 }
 
 #[derive(Subcommand)]
@@ -102,8 +102,8 @@ enum Side {
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().mode {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
         Some(Side::Server {
             at,
             time_limit,
@@ -113,11 +113,11 @@ fn main() -> Result<(), Report> {
             if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
                 say!(Transcript::server(), "{warning}");
             }
-            let limits = Limits {
+            let limits = CommandLimits {
                 time: Duration::from_secs(time_limit),
                 output: MAX_FRAME_LEN,
             };
-            let waits = Waits::server(Duration::from_secs(idle_limit));
+            let waits = Limits::server(Duration::from_secs(idle_limit));
             serve(&listener, limits, waits, None, &Cue::off(), &Cue::off())
         }
         Some(Side::Client(at)) => {
@@ -158,14 +158,14 @@ fn main() -> Result<(), Report> {
 
 fn serve(
     listener: &TcpListener,
-    limits: Limits,
-    waits: Waits,
+    limits: CommandLimits,
+    waits: Limits,
     clients: Option<usize>,
     accepted: &Cue,
     finished: &Cue,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
-    net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
+    serve::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
         serve_client(conn, addr, limits, &waits, server)
     });
     Ok(())
@@ -174,8 +174,8 @@ fn serve(
 fn serve_client(
     mut conn: TcpStream,
     addr: SocketAddr,
-    limits: Limits,
-    waits: &Waits,
+    limits: CommandLimits,
+    waits: &Limits,
     server: &Transcript,
 ) {
     let mut buf = vec![0u8; COMMAND_MAX];
@@ -384,14 +384,14 @@ fn an_honest_server() -> Result<(), Report> {
     );
     let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
     let addr = listener.local_addr()?;
-    let limits = Limits {
+    let limits = CommandLimits {
         time: shell::DEFAULT_TIME_LIMIT,
         output: MAX_FRAME_LEN,
     };
     let (accepted, on_accepted) = demo::cue();
     let (finished, on_finished) = demo::cue();
     let server_side = demo::spawn("server", move || {
-        let waits = Waits::server(Duration::from_secs(DEFAULT_IDLE_SECS));
+        let waits = Limits::server(Duration::from_secs(DEFAULT_IDLE_SECS));
         serve(&listener, limits, waits, Some(1), &accepted, &finished)
     })?;
     let client = Transcript::client();

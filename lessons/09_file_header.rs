@@ -43,7 +43,7 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 use socket_lessons::demo::{self, Cue};
 use socket_lessons::files::{
-    self, check_name, md5_file, receive_file, send_body, Existing, Failed,
+    self, check_file_name, md5_file, receive_file, send_body, Existing, Failed,
 };
 use socket_lessons::header::{self, hex, md5_hex, read_header, write_header, write_message};
 use socket_lessons::limits::{self, Limits};
@@ -174,7 +174,7 @@ impl FileHeader {
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
-    mode: Option<Side>,
+    side: Option<Side>,
 }
 
 #[derive(Subcommand)]
@@ -261,8 +261,8 @@ impl NotesEAt {
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().mode {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
         Some(Side::Server {
             at,
             dir,
@@ -389,7 +389,7 @@ fn serve(
     finished: &Cue,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
-    net::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
+    serve::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
         serve_client(conn, addr, dir, rules, server)
     });
     Ok(())
@@ -482,7 +482,7 @@ fn serve_download(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcr
     if std::str::from_utf8(request).is_err() {
         return refuse(conn, format!("refused name {name:?}: it is not UTF-8"));
     }
-    if let Err(why) = check_name(&name) {
+    if let Err(why) = check_file_name(&name) {
         return refuse(conn, why);
     }
     // Notes A §9.2's client asks for `girl` and its server opens `girl.png`: a name without
@@ -553,7 +553,7 @@ fn with_extension(dir: &Path, name: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
         .filter_map(|entry| entry.ok())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(&prefix) && check_name(n).is_ok())
+        .filter(|n| n.starts_with(&prefix) && check_file_name(n).is_ok())
         .collect();
     found.sort();
     match found.len() {
@@ -588,7 +588,10 @@ fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, server: &Transc
             return false;
         }
     };
-    let name = match header.full_name().and_then(|n| check_name(&n).map(|()| n)) {
+    let name = match header
+        .full_name()
+        .and_then(|n| check_file_name(&n).map(|()| n))
+    {
         Ok(name) => name,
         Err(why) => {
             say!(server, "upload refused: {why}");
@@ -705,7 +708,7 @@ fn download(
     bars: bool,
     client: &Transcript,
 ) -> Result<bool, Report> {
-    if let Err(why) = check_name(name) {
+    if let Err(why) = check_file_name(name) {
         say!(client, "{why}");
         return Ok(false);
     }
@@ -806,7 +809,7 @@ fn name_to_save(asked: &str, header: &FileHeader, theirs: &str) -> Option<String
     let with_type = header.name.as_deref() == Some(asked)
         && !asked.contains('.')
         && header.file_type.as_deref().is_some_and(|t| !t.is_empty());
-    (with_type && check_name(theirs).is_ok()).then(|| theirs.to_owned())
+    (with_type && check_file_name(theirs).is_ok()).then(|| theirs.to_owned())
 }
 
 /// Sends one file and prints the server's verdict. `Ok(false)`: refused or failed.
@@ -820,7 +823,7 @@ fn upload(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if let Err(why) = check_name(&name) {
+    if let Err(why) = check_file_name(&name) {
         say!(client, "{}: {why}", path.display());
         return Ok(false);
     }
@@ -1085,7 +1088,7 @@ fn parse_name_size(bytes: &[u8]) -> Result<(String, u64), String> {
     let size = size
         .parse::<u64>()
         .map_err(|_| format!("{size:?} is not a size in bytes"))?;
-    check_name(name)?;
+    check_file_name(name)?;
     Ok((name.to_owned(), size))
 }
 

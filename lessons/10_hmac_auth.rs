@@ -104,7 +104,7 @@ struct Key {
     secret: Option<String>,
     /// The hash under the HMAC: md5 is what the notes' Python programs compute (kept for
     /// them); sha256 is the modern choice.
-    #[arg(long, value_enum, default_value_t = Digest::Md5)]
+    #[arg(long, default_value = "md5", value_parser = cli::one_of(&Digest::ALL, Digest::name, Digest::about))]
     digest: Digest,
 }
 
@@ -122,7 +122,7 @@ impl Key {
 
 fn main() -> Result<(), Report> {
     match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+        None => demo::play(run_demo),
         Some(Side::Server {
             at,
             key,
@@ -173,7 +173,7 @@ fn serve(
     waits: &Limits,
     finished: &Cue,
 ) {
-    net::serve_in_turn(listener, clients, &Cue::off(), finished, |conn, addr| {
+    serve::serve_in_turn(listener, clients, &Cue::off(), finished, |conn, addr| {
         let server = Transcript::server();
         match check(conn, addr, secret, digest, &server) {
             Ok(Some(conn)) => echo(conn, addr, waits, &server),
@@ -206,7 +206,7 @@ fn check(
     //    client, and it waits forever for one that sends nothing.
     let mut answer = vec![0u8; digest.answer_len()];
     let want = answer.len();
-    let problem = match net::read_exact_within(&mut conn, &mut answer, ANSWER_TIME_LIMIT)? {
+    let problem = match timed::read_exact_within(&mut conn, &mut answer, ANSWER_TIME_LIMIT)? {
         Filled::Full => {
             say!(
                 server,
@@ -287,7 +287,7 @@ fn prove(
 ) -> Result<Proved, Report> {
     // 1. The challenge: exactly 32 bytes. The notes' `recv(32)` may return fewer.
     let mut challenge = [0u8; CHALLENGE_LEN];
-    match net::read_exact_within(&mut stream, &mut challenge, ANSWER_TIME_LIMIT)? {
+    match timed::read_exact_within(&mut stream, &mut challenge, ANSWER_TIME_LIMIT)? {
         Filled::Full => {}
         Filled::Ended(got) => {
             return Err(Report::msg(format!(

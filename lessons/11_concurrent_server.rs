@@ -119,7 +119,7 @@ impl Way {
 
 fn main() -> Result<(), Report> {
     match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+        None => demo::play(run_demo),
         Some(Side::Server { at, way }) => {
             let listener = at.listen(ListenOptions::new().backlog(BACKLOG))?;
             let control = Arc::new(Control::new(true, Cue::off(), Cue::off()));

@@ -81,7 +81,7 @@ enum Side {
     /// wrote to or heard from last, `q` to quit. Incoming messages print as they come.
     Chat {
         /// Your name, sent with every message (1-32 characters; no spaces, [ ] @ =)
-        #[arg(long, value_parser = check_name)]
+        #[arg(long, value_parser = check_peer_name)]
         name: String,
         #[command(flatten)]
         at: Endpoint,
@@ -105,13 +105,13 @@ enum Side {
     Client(Endpoint),
 }
 
-fn check_name(name: &str) -> Result<String, String> {
-    chat::check_name(name).map(|()| name.to_owned())
+fn check_peer_name(name: &str) -> Result<String, String> {
+    chat::check_peer_name(name).map(|()| name.to_owned())
 }
 
 fn main() -> Result<(), Report> {
     match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+        None => demo::play(run_demo),
         Some(Side::Chat { name, at, peers }) => {
             let peer = ChatPeer::bind(&name, at.addr()?, peers)?;
             peer.chat_from_stdin()

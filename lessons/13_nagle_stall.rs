@@ -73,7 +73,7 @@ enum Side {
         #[command(flatten)]
         at: Endpoint,
         /// How each request goes on the wire
-        #[arg(long, value_enum, default_value_t = Writes::Two)]
+        #[arg(long, default_value = "two", value_parser = cli::one_of(&Writes::ALL, Writes::name, Writes::about))]
         writes: Writes,
         /// How many exchanges
         #[arg(long, default_value_t = EXCHANGES)]
@@ -83,7 +83,7 @@ enum Side {
 
 fn main() -> Result<(), Report> {
     match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::run(demo::DEMO_TIME_LIMIT, run_demo),
+        None => demo::play(run_demo),
         Some(Side::Server(at)) => {
             let listener = at.listen(ListenOptions::new())?;
             serve(&listener, None, &Cue::off(), &Cue::off());
@@ -118,7 +118,7 @@ fn how(writes: Writes) -> &'static str {
 // ---------------------------------------------------------------------------------------
 
 fn serve(listener: &TcpListener, clients: Option<usize>, accepted: &Cue, finished: &Cue) {
-    net::serve_in_turn(listener, clients, accepted, finished, |mut conn, addr| {
+    serve::serve_in_turn(listener, clients, accepted, finished, |mut conn, addr| {
         let server = Transcript::server();
         // read_frame waits for the whole request: with two writes, for the body that
         // Nagle is holding back on the client's side.

@@ -12,7 +12,6 @@
 //! new. The hashing is the `hmac` crate over `md-5` or `sha2`; this module only names the
 //! pieces and keeps the byte counts in one place.
 
-use clap::ValueEnum;
 use hmac::{Hmac, KeyInit, Mac};
 use std::fmt;
 use std::io;
@@ -29,7 +28,7 @@ pub const LEGITIMATE: u8 = b'+';
 pub const REFUSED: u8 = b'-';
 
 /// The hash under the HMAC.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Digest {
     /// HMAC-MD5, 16-byte answer: what the notes' Python computes (`hmac.new(key, msg)`
     /// defaulted to MD5 before Python 3.8). Kept for compatibility with their programs.
@@ -39,6 +38,25 @@ pub enum Digest {
 }
 
 impl Digest {
+    /// Both, in the order a command line lists them.
+    pub const ALL: [Digest; 2] = [Digest::Md5, Digest::Sha256];
+
+    /// The name a command line uses (`--digest md5`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Digest::Md5 => "md5",
+            Digest::Sha256 => "sha256",
+        }
+    }
+
+    /// One line on what it is, for `--help`.
+    pub const fn about(self) -> &'static str {
+        match self {
+            Digest::Md5 => "HMAC-MD5, a 16-byte answer: what the notes' Python computes",
+            Digest::Sha256 => "HMAC-SHA-256, a 32-byte answer: the modern choice",
+        }
+    }
+
     /// The answer's length in bytes: what the server reads, exactly.
     pub const fn answer_len(self) -> usize {
         match self {
@@ -105,20 +123,6 @@ pub fn challenge() -> io::Result<[u8; CHALLENGE_LEN]> {
     Ok(bytes)
 }
 
-/// The first `shown` bytes as hex followed by `…`, for transcripts: enough to see that two
-/// values differ, short enough to read.
-pub fn hex_start(bytes: &[u8], shown: usize) -> String {
-    let mut out: String = bytes
-        .iter()
-        .take(shown)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    if bytes.len() > shown {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,11 +175,5 @@ mod tests {
     #[test]
     fn challenges_differ_each_time() {
         assert_ne!(challenge().unwrap(), challenge().unwrap());
-    }
-
-    #[test]
-    fn hex_start_shows_the_first_bytes() {
-        assert_eq!(hex_start(&[0xab, 0x01, 0xff], 2), "ab01…");
-        assert_eq!(hex_start(&[0xab], 2), "ab");
     }
 }

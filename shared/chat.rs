@@ -8,15 +8,15 @@
 use std::net::SocketAddr;
 
 /// The longest name, in characters.
-pub const MAX_NAME_LEN: usize = 32;
+pub const MAX_PEER_NAME_LEN: usize = 32;
 
 /// A name is 1 to 32 characters, none of them space, control, `[`, `]`, `@` or `=`
 /// (which the tag, the `@name` input and `--peer name=addr` use).
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_peer_name(name: &str) -> Result<(), String> {
     let count = name.chars().count();
-    if count == 0 || count > MAX_NAME_LEN {
+    if count == 0 || count > MAX_PEER_NAME_LEN {
         return Err(format!(
-            "a name has 1 to {MAX_NAME_LEN} characters, not {count}"
+            "a name has 1 to {MAX_PEER_NAME_LEN} characters, not {count}"
         ));
     }
     if let Some(c) = name
@@ -38,7 +38,7 @@ pub fn tag(name: &str, text: &str) -> Vec<u8> {
 pub fn untag(message: &str) -> (Option<&str>, &str) {
     if let Some(rest) = message.strip_prefix('[') {
         if let Some((name, text)) = rest.split_once("] ") {
-            if check_name(name).is_ok() {
+            if check_peer_name(name).is_ok() {
                 return (Some(name), text);
             }
         }
@@ -51,7 +51,7 @@ pub fn parse_peer(arg: &str) -> Result<(String, SocketAddr), String> {
     let (name, addr) = arg
         .split_once('=')
         .ok_or_else(|| format!("{arg:?}: expected NAME=HOST:PORT, e.g. bob=127.0.0.1:9697"))?;
-    check_name(name)?;
+    check_peer_name(name)?;
     let (host, port) = addr
         .rsplit_once(':')
         .ok_or_else(|| format!("{addr:?}: expected HOST:PORT"))?;
@@ -84,12 +84,12 @@ mod tests {
 
     #[test]
     fn names_are_checked() {
-        assert!(check_name("赵丽颖").is_ok());
-        assert!(check_name("").is_err());
-        assert!(check_name(&"x".repeat(33)).is_err());
-        assert!(check_name("a b").is_err());
-        assert!(check_name("a]").is_err());
-        assert!(check_name("a\u{7}").is_err());
+        assert!(check_peer_name("赵丽颖").is_ok());
+        assert!(check_peer_name("").is_err());
+        assert!(check_peer_name(&"x".repeat(33)).is_err());
+        assert!(check_peer_name("a b").is_err());
+        assert!(check_peer_name("a]").is_err());
+        assert!(check_peer_name("a\u{7}").is_err());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The command line every lesson shares, stdin input, and the error type lessons return.
+//! The command line every lesson shares: `server` / `client` with `--host` / `--port`.
 //!
 //! ```text
 //! cargo run --example 02_tcp_loop                       # the demo: both sides, one process
@@ -10,13 +10,11 @@
 use crate::net::{self, ListenOptions, DEFAULT_HOST, DEFAULT_PORT};
 use crate::{say, Transcript};
 use clap::{Args, Subcommand};
-use std::error::Error;
-use std::fmt;
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io;
 
 /// The two halves of a lesson, for two terminals. No subcommand runs the demo.
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
+pub enum Side {
     /// Run only the server (start it first, in terminal 1). It prints the address it bound.
     Server(Endpoint),
     /// Run only the client (in terminal 2), then type what it sends; `q` or end of input
@@ -50,6 +48,30 @@ pub fn parse<C: clap::Parser>() -> C {
             std::process::exit(2);
         }
     }
+}
+
+/// A value parser for an option that takes one of a library type's values by name
+/// (`--digest sha256`): `--help` lists the names with their `about` lines, and anything
+/// else is refused with that list. The library's types stay free of clap.
+pub fn one_of<T>(
+    all: &'static [T],
+    name: fn(T) -> &'static str,
+    about: fn(T) -> &'static str,
+) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: Copy + Send + Sync + 'static,
+{
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let values: Vec<PossibleValue> = all
+        .iter()
+        .map(|&v| PossibleValue::new(name(v)).help(about(v)))
+        .collect();
+    PossibleValuesParser::new(values).try_map(move |given: String| {
+        all.iter()
+            .copied()
+            .find(|&v| name(v) == given)
+            .ok_or_else(|| format!("unknown value {given:?}"))
+    })
 }
 
 /// Where the server listens, or where the client connects.
@@ -108,99 +130,6 @@ impl Endpoint {
     }
 }
 
-/// Lines typed by the user (or piped in), like Python's `input(prompt).strip()`.
-///
-/// The prompt is shown only when stdin is a terminal, so piped input gives clean output.
-/// Lines are bytes, not text: whatever the user sends goes on the wire as it is, invalid
-/// UTF-8 included (which is how you test a server against it).
-pub struct Input<R> {
-    reader: R,
-    prompt: Option<String>,
-}
-
-impl Input<io::StdinLock<'static>> {
-    /// Lines from stdin, with `prompt` shown before each when stdin is a terminal.
-    pub fn stdin(prompt: &str) -> Self {
-        let stdin = io::stdin();
-        let prompt = stdin.is_terminal().then(|| prompt.to_owned());
-        Input {
-            reader: stdin.lock(),
-            prompt,
-        }
-    }
-}
-
-impl<R: BufRead> Input<R> {
-    /// Lines from any reader, never with a prompt (for tests).
-    pub fn from_reader(reader: R) -> Self {
-        Input {
-            reader,
-            prompt: None,
-        }
-    }
-
-    /// The next line with surrounding white space removed, or `None` at end of input.
-    pub fn next_line(&mut self) -> io::Result<Option<Vec<u8>>> {
-        if let Some(prompt) = &self.prompt {
-            let mut out = io::stdout().lock();
-            write!(out, "{prompt}")?;
-            out.flush()?;
-        }
-        let mut line = Vec::new();
-        if self.reader.read_until(b'\n', &mut line)? == 0 {
-            return Ok(None);
-        }
-        Ok(Some(line.trim_ascii().to_vec()))
-    }
-}
-
-/// The error a lesson's `main` returns: any error, printed as one readable line.
-///
-/// `fn main() -> Result<(), Box<dyn Error>>` would print errors with `Debug`, which for an
-/// `io::Error` reads `Custom { kind: AddrInUse, error: "…" }`. A `Report` prints
-/// `Error: bind 127.0.0.1:9696: Address already in use (os error 98)` instead. Any error
-/// converts into it with `?`.
-pub struct Report(Box<dyn Error + Send + Sync + 'static>);
-
-impl Report {
-    /// A report from a plain message.
-    pub fn msg(message: impl Into<String>) -> Self {
-        Report(message.into().into())
-    }
-
-    /// The underlying error, for example to look at an `io::Error`'s kind.
-    pub fn inner(&self) -> &(dyn Error + Send + Sync + 'static) {
-        &*self.0
-    }
-}
-
-impl<E> From<E> for Report
-where
-    E: Into<Box<dyn Error + Send + Sync + 'static>>,
-{
-    fn from(err: E) -> Self {
-        Report(err.into())
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,12 +138,29 @@ mod tests {
     #[derive(Parser, Debug)]
     struct Cli {
         #[command(subcommand)]
-        mode: Option<Mode>,
+        side: Option<Side>,
+    }
+
+    #[derive(Parser, Debug)]
+    struct Pick {
+        #[arg(long, default_value = "two", value_parser = one_of(&[1u8, 2], |n| if n == 1 { "one" } else { "two" }, |_| "a number"))]
+        n: u8,
+    }
+
+    #[test]
+    fn one_of_takes_a_name_and_refuses_the_rest() {
+        assert_eq!(Pick::try_parse_from(["x"]).unwrap().n, 2);
+        assert_eq!(Pick::try_parse_from(["x", "--n", "one"]).unwrap().n, 1);
+        let err = Pick::try_parse_from(["x", "--n", "three"]).unwrap_err();
+        assert!(
+            err.to_string().contains("[possible values: one, two]"),
+            "{err}"
+        );
     }
 
     #[test]
     fn no_subcommand_means_the_demo() {
-        assert_eq!(Cli::try_parse_from(["x"]).unwrap().mode, None);
+        assert_eq!(Cli::try_parse_from(["x"]).unwrap().side, None);
     }
 
     #[test]
@@ -224,29 +170,12 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 9696,
         };
-        assert_eq!(cli.mode, Some(Mode::Server(want)));
+        assert_eq!(cli.side, Some(Side::Server(want)));
         let cli = Cli::try_parse_from(["x", "client", "--host", "::1", "--port", "0"]).unwrap();
         let want = Endpoint {
             host: "::1".into(),
             port: 0,
         };
-        assert_eq!(cli.mode, Some(Mode::Client(want)));
-    }
-
-    #[test]
-    fn input_lines_are_trimmed_bytes_and_end_at_eof() {
-        let mut input = Input::from_reader(&b" hello \n\ncaf\xe9\r\nlast"[..]);
-        assert_eq!(input.next_line().unwrap(), Some(b"hello".to_vec()));
-        assert_eq!(input.next_line().unwrap(), Some(b"".to_vec()));
-        assert_eq!(input.next_line().unwrap(), Some(b"caf\xe9".to_vec()));
-        assert_eq!(input.next_line().unwrap(), Some(b"last".to_vec()));
-        assert_eq!(input.next_line().unwrap(), None);
-    }
-
-    #[test]
-    fn a_report_prints_as_one_readable_line() {
-        let err = io::Error::new(io::ErrorKind::AddrInUse, "bind 127.0.0.1:1: in use");
-        let report = Report::from(err);
-        assert_eq!(format!("{report:?}"), "bind 127.0.0.1:1: in use");
+        assert_eq!(cli.side, Some(Side::Client(want)));
     }
 }

@@ -21,12 +21,12 @@ pub const MAX_OUTPUT: usize = crate::framing::MAX_FRAME_LEN;
 /// Runs one command line and returns its output.
 ///
 /// ```
-/// use socket_lessons::commands::run;
-/// assert_eq!(run(b"seq 3"), b"1\n2\n3\n");
-/// assert_eq!(run(b"seq 300").len(), 1092);
-/// assert_eq!(run(b"echo hi"), b"hi\n");
+/// use socket_lessons::commands::run_builtin;
+/// assert_eq!(run_builtin(b"seq 3"), b"1\n2\n3\n");
+/// assert_eq!(run_builtin(b"seq 300").len(), 1092);
+/// assert_eq!(run_builtin(b"echo hi"), b"hi\n");
 /// ```
-pub fn run(line: &[u8]) -> Vec<u8> {
+pub fn run_builtin(line: &[u8]) -> Vec<u8> {
     let Ok(line) = std::str::from_utf8(line) else {
         return b"error: the command is not UTF-8 text\n".to_vec();
     };
@@ -120,22 +120,22 @@ mod tests {
     #[test]
     fn an_error_about_a_huge_request_stays_short() {
         let huge = "x".repeat(MAX_OUTPUT);
-        let answer = run(huge.as_bytes());
+        let answer = run_builtin(huge.as_bytes());
         assert!(answer.len() < 200, "{} bytes", answer.len());
         assert!(String::from_utf8(answer)
             .unwrap()
             .ends_with("… (16777216 bytes); this lesson knows seq N, echo TEXT, bytes N\n"));
         let echo = format!("echo {huge}");
-        assert!(run(echo.as_bytes()).starts_with(b"error: the output of \"echo xxx"));
+        assert!(run_builtin(echo.as_bytes()).starts_with(b"error: the output of \"echo xxx"));
         assert_eq!(
-            run(b"nope"),
+            run_builtin(b"nope"),
             b"error: unknown command \"nope\"; this lesson knows seq N, echo TEXT, bytes N\n"
         );
     }
 
     #[test]
     fn seq_300_is_1092_bytes_ending_in_300() {
-        let out = run(b"seq 300");
+        let out = run_builtin(b"seq 300");
         assert_eq!(out.len(), 1092);
         assert!(out.starts_with(b"1\n2\n"));
         assert!(out.ends_with(b"299\n300\n"));
@@ -143,8 +143,8 @@ mod tests {
 
     #[test]
     fn bytes_makes_exactly_that_many() {
-        assert_eq!(run(b"bytes 20"), b"0123456789abcdef0123");
-        assert_eq!(run(b"bytes 5000000").len(), 5_000_000);
+        assert_eq!(run_builtin(b"bytes 20"), b"0123456789abcdef0123");
+        assert_eq!(run_builtin(b"bytes 5000000").len(), 5_000_000);
     }
 
     #[test]
@@ -156,7 +156,7 @@ mod tests {
             b"",
             b"\xff",
         ] {
-            let out = run(line);
+            let out = run_builtin(line);
             assert!(
                 out.starts_with(b"error: "),
                 "{:?}",

@@ -7,15 +7,22 @@
 //! it before printing. Where the wire itself orders two lines (the server cannot print what
 //! it received before the client sent it), no cue is needed, and a lesson uses none.
 //!
-//! In two-terminal mode the same lesson code gets [`Cue::off`] / [`OnCue::off`], which do
-//! nothing: the cues exist only to make the demo transcript reproducible.
+//! A server never sees a cue. It takes [`Hooks`]: it calls [`Hooks::accepted`] after its
+//! accept line and [`Hooks::finished`] when a client is done, and asks [`Hooks::more`]
+//! before it accepts again. In two-terminal mode it gets [`Hooks::none`], which do nothing
+//! and serve for ever, so the server a learner reads is the one both modes run. [`stage`]
+//! sets a demo's scene up in one call: the listener, the hooks, the server on its own thread,
+//! and the cues the clients wait on.
 //!
-//! [`run`] puts the whole demo under a time limit: a demo that hangs (a lesson bug, or a
+//! [`play`] puts the whole demo under a time limit: a demo that hangs (a lesson bug, or a
 //! machine where something behaves unexpectedly) ends with a clear error and a non-zero exit
 //! instead of a stuck process.
 
-use crate::cli::Report;
+use crate::net::{self, ListenOptions};
+use crate::report::Report;
+use crate::{say, Transcript};
 use std::io;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -27,11 +34,20 @@ pub const DEMO_TIME_LIMIT: Duration = Duration::from_secs(30);
 /// How long one side waits for the other's cue before calling the demo stuck.
 pub const CUE_TIME_LIMIT: Duration = Duration::from_secs(20);
 
+/// Runs `demo` on its own thread and waits at most [`DEMO_TIME_LIMIT`] for it: what a
+/// lesson's `main` does when it has no subcommand.
+pub fn play<F>(demo: F) -> Result<(), Report>
+where
+    F: FnOnce() -> Result<(), Report> + Send + 'static,
+{
+    play_within(DEMO_TIME_LIMIT, demo)
+}
+
 /// Runs `demo` on its own thread and waits at most `limit` for it.
 ///
 /// Returns the demo's own result, or an error saying the demo did not finish (the stuck
 /// threads are abandoned; returning from `main` ends the process and them with it).
-pub fn run<F>(limit: Duration, demo: F) -> Result<(), Report>
+pub fn play_within<F>(limit: Duration, demo: F) -> Result<(), Report>
 where
     F: FnOnce() -> Result<(), Report> + Send + 'static,
 {
@@ -53,25 +69,25 @@ where
 }
 
 /// Starts one side of a demo (usually the server) on a named thread.
-pub fn spawn<T, F>(name: &str, side: F) -> io::Result<Side<T>>
+pub fn spawn<T, F>(name: &str, side: F) -> io::Result<Spawned<T>>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, Report> + Send + 'static,
 {
     let handle = thread::Builder::new().name(name.to_owned()).spawn(side)?;
-    Ok(Side {
+    Ok(Spawned {
         name: name.to_owned(),
         handle,
     })
 }
 
 /// A side started with [`spawn`].
-pub struct Side<T> {
+pub struct Spawned<T> {
     name: String,
     handle: JoinHandle<Result<T, Report>>,
 }
 
-impl<T> Side<T> {
+impl<T> Spawned<T> {
     /// Waits for the side to finish and returns its result; a panic becomes an error.
     pub fn join(self) -> Result<T, Report> {
         match self.handle.join() {
@@ -136,13 +152,124 @@ impl OnCue {
     }
 }
 
+/// What a server tells a demo, at the moments the demo orders its lines around, and how many
+/// clients the demo brings. [`Hooks::none`] (two-terminal mode) tells nobody and serves for
+/// ever.
+#[derive(Clone)]
+pub struct Hooks {
+    clients: Option<usize>,
+    accepted: Cue,
+    finished: Cue,
+}
+
+impl Hooks {
+    /// No demo: nothing to tell, no end to the clients.
+    pub const fn none() -> Self {
+        Hooks {
+            clients: None,
+            accepted: Cue::off(),
+            finished: Cue::off(),
+        }
+    }
+
+    /// Whether to accept another client after `served` of them: always, unless a demo
+    /// brings a known number.
+    pub fn more(&self, served: usize) -> bool {
+        self.clients.is_none_or(|max| served < max)
+    }
+
+    /// The server has printed its accept line.
+    pub fn accepted(&self) {
+        self.accepted.give();
+    }
+
+    /// The server is done with a client (its last line is printed).
+    pub fn finished(&self) {
+        self.finished.give();
+    }
+}
+
+/// A demo's scene, set up by [`stage`]: the server's address, its thread, and the cues the
+/// clients wait on.
+pub struct Stage<T = ()> {
+    /// Where the server listens (127.0.0.1, a port from the OS).
+    pub addr: SocketAddr,
+    accepted: OnCue,
+    finished: OnCue,
+    server: Spawned<T>,
+}
+
+/// Sets a demo's scene: a listener on 127.0.0.1 with a port from the OS and `options`,
+/// `[server] listening on ADDR`, and `server` started on its own thread with hooks that end
+/// it after `clients` clients.
+pub fn stage<T, F>(options: ListenOptions, clients: usize, server: F) -> Result<Stage<T>, Report>
+where
+    T: Send + 'static,
+    F: FnOnce(TcpListener, Hooks) -> Result<T, Report> + Send + 'static,
+{
+    stage_saying(
+        |addr| format!("listening on {addr}"),
+        options,
+        clients,
+        server,
+    )
+}
+
+/// [`stage`], with the server's first line written by the lesson (`listening` gets the
+/// address).
+pub fn stage_saying<T, F>(
+    listening: impl FnOnce(SocketAddr) -> String,
+    options: ListenOptions,
+    clients: usize,
+    server: F,
+) -> Result<Stage<T>, Report>
+where
+    T: Send + 'static,
+    F: FnOnce(TcpListener, Hooks) -> Result<T, Report> + Send + 'static,
+{
+    let listener = net::listen(SocketAddr::from(([127, 0, 0, 1], 0)), options)?;
+    let addr = listener.local_addr()?;
+    say!(Transcript::server(), "{}", listening(addr));
+    let (accepted, on_accepted) = cue();
+    let (finished, on_finished) = cue();
+    let hooks = Hooks {
+        clients: Some(clients),
+        accepted,
+        finished,
+    };
+    let server = spawn("server", move || server(listener, hooks))?;
+    Ok(Stage {
+        addr,
+        accepted: on_accepted,
+        finished: on_finished,
+        server,
+    })
+}
+
+impl<T> Stage<T> {
+    /// Waits until the server has printed its accept line.
+    pub fn accepted(&self) -> io::Result<()> {
+        self.accepted.wait()
+    }
+
+    /// Waits until the server is done with the current client.
+    pub fn finished(&self) -> io::Result<()> {
+        self.finished.wait()
+    }
+
+    /// Waits for the server to end (after its last client) and returns its result.
+    pub fn end(self) -> Result<T, Report> {
+        self.server.join()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_demo_that_hangs_becomes_an_error_not_a_stuck_process() {
-        let err = run(Duration::from_millis(50), || {
+        let err = play_within(Duration::from_millis(50), || {
             thread::sleep(Duration::from_secs(3600));
             Ok(())
         })
@@ -152,7 +279,7 @@ mod tests {
 
     #[test]
     fn a_demo_error_is_passed_through() {
-        let err = run(DEMO_TIME_LIMIT, || Err(Report::msg("boom"))).unwrap_err();
+        let err = play(|| Err(Report::msg("boom"))).unwrap_err();
         assert_eq!(err.to_string(), "boom");
     }
 
@@ -171,6 +298,38 @@ mod tests {
     fn cues_that_are_off_never_block() {
         Cue::off().give();
         OnCue::off().wait().unwrap();
+    }
+
+    #[test]
+    fn hooks_that_are_none_serve_for_ever_and_tell_nobody() {
+        let hooks = Hooks::none();
+        hooks.accepted();
+        hooks.finished();
+        assert!(hooks.more(usize::MAX - 1));
+    }
+
+    #[test]
+    fn a_stage_cues_its_clients_and_ends_after_them() {
+        use std::io::Read;
+        let stage = stage(ListenOptions::new(), 2, |listener, hooks| {
+            let mut served = 0;
+            while hooks.more(served) {
+                let (mut conn, _) = listener.accept()?;
+                hooks.accepted();
+                let _ = conn.read(&mut [0u8; 1])?;
+                hooks.finished();
+                served += 1;
+            }
+            Ok(served)
+        })
+        .unwrap();
+        for _ in 0..2 {
+            let client = net::connect_addr(stage.addr).unwrap();
+            stage.accepted().unwrap();
+            drop(client);
+            stage.finished().unwrap();
+        }
+        assert_eq!(stage.end().unwrap(), 2);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Wire: none, as in the notes: raw bytes in, the same bytes upper-cased out
 //! ([`commands::upper`](crate::commands::upper)); `q` ends the session.
 
-use crate::cli::Input;
+use crate::input::Input;
 use crate::transcript::describe;
 use crate::{commands, say, Transcript};
 use std::io::{self, BufRead, Read, Write};

@@ -8,7 +8,7 @@
 //! which an attacker chooses (`open(head['filename'], 'wb')` with `../../.bashrc`). This
 //! module does the opposite of each:
 //!
-//! - [`check_name`]: a name is a plain file name, or it is refused with a reason;
+//! - [`check_file_name`]: a name is a plain file name, or it is refused with a reason;
 //! - [`md5_file`] and [`send_body`]: the sender hashes once, then streams the file in
 //!   chunks (on Linux, `sendfile`: the kernel copies from the page cache to the socket);
 //! - [`receive_file`]: the receiver writes to a temporary name in the target directory,
@@ -19,7 +19,7 @@
 //! Memory stays flat whatever the size: a few 1 MiB buffers. Sizes are `u64` throughout, so
 //! files over 4 GiB work.
 
-use crate::header::hex_digest;
+use crate::checksum::hex_digest;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use md5::{Digest, Md5};
 use std::fs::{self, File, OpenOptions};
@@ -38,30 +38,30 @@ pub const CHUNK: usize = 1 << 20;
 const BUFFERS: usize = 4;
 
 /// The longest name accepted, in bytes (most file systems allow 255).
-pub const MAX_NAME_LEN: usize = 255;
+pub const MAX_FILE_NAME_LEN: usize = 255;
 
 /// Why a name is not a plain file name, or `Ok` when it is one.
 ///
-/// Refused: empty; longer than [`MAX_NAME_LEN`]; a path separator (`/`, or `\` which
+/// Refused: empty; longer than [`MAX_FILE_NAME_LEN`]; a path separator (`/`, or `\` which
 /// Windows treats as one); `..` or `.`, or anything starting with `.` (hidden files are not
 /// served, and the receiver keeps its partial files under such names); a NUL or any other
 /// control character, or an invisible or direction-changing one (U+202E and its kind); on
 /// Windows a drive letter (`C:`).
 ///
 /// ```
-/// use socket_lessons::files::check_name;
-/// assert!(check_name("photo.png").is_ok());
-/// assert!(check_name("../etc/passwd").is_err());
-/// assert!(check_name("/etc/passwd").is_err());
-/// assert!(check_name("").is_err());
+/// use socket_lessons::files::check_file_name;
+/// assert!(check_file_name("photo.png").is_ok());
+/// assert!(check_file_name("../etc/passwd").is_err());
+/// assert!(check_file_name("/etc/passwd").is_err());
+/// assert!(check_file_name("").is_err());
 /// ```
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_file_name(name: &str) -> Result<(), String> {
     let refuse = |why: &str| Err(format!("refused name {name:?}: {why}"));
     if name.is_empty() {
         return refuse("it is empty");
     }
-    if name.len() > MAX_NAME_LEN {
-        return refuse(&format!("it is longer than {MAX_NAME_LEN} bytes"));
+    if name.len() > MAX_FILE_NAME_LEN {
+        return refuse(&format!("it is longer than {MAX_FILE_NAME_LEN} bytes"));
     }
     if name.contains(['/', '\\']) {
         return refuse("a file name, not a path: it must not contain / or \\");
@@ -298,7 +298,7 @@ pub fn receive_unsaved(
     progress: &ProgressBar,
 ) -> Result<Unsaved, Failed> {
     let fail = |reason: String, in_step: bool| Failed { reason, in_step };
-    check_name(name).map_err(|why| fail(why, false))?;
+    check_file_name(name).map_err(|why| fail(why, false))?;
     let final_path = dir.join(name);
     if existing == Existing::Keep && fs::symlink_metadata(&final_path).is_ok() {
         return Err(fail(already_there(name), false));
@@ -714,19 +714,19 @@ mod tests {
             "photo\u{202E}gnp.exe",
             "zero\u{200B}width",
         ] {
-            let why = check_name(bad).unwrap_err();
+            let why = check_file_name(bad).unwrap_err();
             assert!(why.starts_with("refused name"), "{bad:?}: {why}");
         }
-        assert!(check_name(&"x".repeat(256)).is_err());
-        assert!(check_name("a..b.txt").is_ok());
-        assert!(check_name("新建文件夹.txt").is_ok());
+        assert!(check_file_name(&"x".repeat(256)).is_err());
+        assert!(check_file_name("a..b.txt").is_ok());
+        assert!(check_file_name("新建文件夹.txt").is_ok());
     }
 
     #[test]
     fn a_good_body_is_saved_under_its_name_and_nothing_else_is_left() {
         let dir = scratch("good");
         let body = data(3 * CHUNK + 17);
-        let md5 = crate::header::md5_hex(&body);
+        let md5 = crate::checksum::md5_hex(&body);
         let saved = receive_file(
             &mut &body[..],
             &dir,
@@ -770,7 +770,7 @@ mod tests {
     fn a_flipped_byte_leaves_nothing_behind_and_keeps_the_stream_in_step() {
         let dir = scratch("flipped");
         let body = data(1000);
-        let md5 = crate::header::md5_hex(&body);
+        let md5 = crate::checksum::md5_hex(&body);
         let mut wire = body.clone();
         wire[500] ^= 1;
         wire.extend_from_slice(b"next");
@@ -839,8 +839,8 @@ mod tests {
     #[test]
     fn the_longest_name_fits_because_the_temporary_name_does_not_carry_it() {
         let dir = scratch("long");
-        let name = format!("{}.bin", "n".repeat(MAX_NAME_LEN - 4));
-        assert_eq!(name.len(), MAX_NAME_LEN);
+        let name = format!("{}.bin", "n".repeat(MAX_FILE_NAME_LEN - 4));
+        assert_eq!(name.len(), MAX_FILE_NAME_LEN);
         receive_file(
             &mut &b"abc"[..],
             &dir,
@@ -881,7 +881,7 @@ mod tests {
         let (size, md5) = md5_file(&mut file).unwrap();
         assert_eq!(
             (size, md5),
-            (body.len() as u64, crate::header::md5_hex(&body))
+            (body.len() as u64, crate::checksum::md5_hex(&body))
         );
         let mut sent = Vec::new();
         send_body(&mut file, size, &mut sent, &ProgressBar::hidden()).unwrap();

@@ -33,6 +33,7 @@
 //! lengths above [`MAX_FRAME_LEN`] are refused with [`io::ErrorKind::InvalidData`], so a
 //! garbage header (or an attacker) cannot make the reader allocate 2 GiB.
 
+use crate::transcript::hex;
 use std::io::{self, IoSlice, Read, Write};
 
 /// Bytes in the length header: `struct.calcsize('i')`.
@@ -184,15 +185,6 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
-}
-
-/// Bytes as space-separated hex: `ff ff ff ff`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -17,8 +17,7 @@
 //! before allocating), with a much smaller limit: [`MAX_HEADER_LEN`]. The body's size comes
 //! from the header, as a JSON number: not limited to the 2 GiB of `'i'`.
 
-use crate::framing::{self, encode_len, read_frame_limited, write_all_vectored};
-use md5::{Digest, Md5};
+use crate::framing::{encode_len, read_frame_limited, write_all_vectored};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::io::{self, IoSlice, Read, Write};
@@ -149,36 +148,6 @@ fn framing_preview(json: &[u8]) -> String {
     }
 }
 
-/// The md5 of `bytes` as the notes print it: `hashlib.md5(bytes).hexdigest()`.
-///
-/// ```
-/// use socket_lessons::header::md5_hex;
-/// assert_eq!(md5_hex(b"hello\n"), "b1946ac92492d2347c6235b4d2611184");
-/// ```
-pub fn md5_hex(bytes: &[u8]) -> String {
-    hex_digest(&Md5::digest(bytes))
-}
-
-/// A digest as lower-case hex, like Python's `hexdigest()`.
-pub fn hex_digest(digest: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(digest.len() * 2);
-    for byte in digest {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
-}
-
-/// Whether `text` looks like an md5 hexdigest at all: 32 hex digits. (notes C 方案二's
-/// server sends the placeholder `fdsaf2143254f`.)
-pub fn is_md5_hex(text: &str) -> bool {
-    text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Re-exported so that lessons name one path for the header wire: [`framing::hex`].
-pub use framing::hex;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,11 +227,5 @@ mod tests {
         let err = read_header::<Header>(&mut &b"\xff\xff\xff\xff{}"[..]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert!(err.to_string().contains("length -1 is negative"), "{err}");
-    }
-
-    #[test]
-    fn an_md5_hexdigest_is_32_hex_digits() {
-        assert!(is_md5_hex(&md5_hex(b"")));
-        assert!(!is_md5_hex("fdsaf2143254f"));
     }
 }

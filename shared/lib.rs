@@ -31,6 +31,7 @@
 
 pub mod auth;
 pub mod chat;
+pub mod checksum;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -39,15 +40,21 @@ pub mod echo;
 pub mod files;
 pub mod framing;
 pub mod header;
+pub mod input;
 pub mod limits;
 pub mod measure;
 pub mod nagle;
 pub mod net;
+pub mod report;
+pub mod serve;
 pub mod shell;
 pub mod sniff;
 pub mod tcp_state;
+pub mod timed;
 pub mod transcript;
 pub mod udp;
 
-pub use cli::{Endpoint, Input, Mode, Report};
+pub use cli::{Endpoint, Side};
+pub use input::Input;
+pub use report::Report;
 pub use transcript::Transcript;

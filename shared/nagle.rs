@@ -14,7 +14,7 @@ use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 /// How a client puts one framed request on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Writes {
     /// The notes' way: `send(header)`, then `send(body)`; Nagle on (the default)
     Two,
@@ -27,6 +27,24 @@ pub enum Writes {
 impl Writes {
     /// All three, in the order the lesson shows them.
     pub const ALL: [Writes; 3] = [Writes::Two, Writes::One, Writes::TwoNodelay];
+
+    /// The name a command line uses (`--writes two-nodelay`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Writes::Two => "two",
+            Writes::One => "one",
+            Writes::TwoNodelay => "two-nodelay",
+        }
+    }
+
+    /// One line on what it is, for `--help`.
+    pub const fn about(self) -> &'static str {
+        match self {
+            Writes::Two => "the notes' way: send(header), then send(body); Nagle on (the default)",
+            Writes::One => "header and body in one writev (framing::write_frame); Nagle on",
+            Writes::TwoNodelay => "the notes' two sends, with TCP_NODELAY set",
+        }
+    }
 
     /// A short label for tables and transcripts.
     pub const fn label(self) -> &'static str {

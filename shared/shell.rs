@@ -7,9 +7,9 @@
 //!
 //! - **A command that never ends** (`ping` without `-c`, `cat` waiting for input, `sleep
 //!   1000`) holds the connection forever. Here the command gets no stdin (it reads end of
-//!   file at once) and is killed after [`Limits::time`].
+//!   file at once) and is killed after [`CommandLimits::time`].
 //! - **A command with endless output** (`yes`) fills the server's memory. Here each stream is
-//!   kept up to [`Limits::output`] bytes; past that the command is killed.
+//!   kept up to [`CommandLimits::output`] bytes; past that the command is killed.
 //! - **Reading stdout to the end, then stderr** deadlocks when the command writes more than a
 //!   pipe holds (64 KiB on Linux) to stderr first: it blocks on the full stderr pipe while
 //!   the server blocks on stdout. Here both pipes are read at the same time (on Unix one
@@ -41,7 +41,7 @@ const PIPE_CHUNK: usize = 64 * 1024;
 
 /// What a command may use before it is stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct CommandLimits {
     /// Wall-clock time from start to exit.
     pub time: Duration,
     /// Bytes kept from each of stdout and stderr.
@@ -90,9 +90,9 @@ impl Source {
 /// What a command did.
 #[derive(Debug)]
 pub struct Outcome {
-    /// What it wrote to stdout, at most [`Limits::output`] bytes.
+    /// What it wrote to stdout, at most [`CommandLimits::output`] bytes.
     pub stdout: Vec<u8>,
-    /// What it wrote to stderr, at most [`Limits::output`] bytes.
+    /// What it wrote to stderr, at most [`CommandLimits::output`] bytes.
     pub stderr: Vec<u8>,
     /// How it ended (a killed command ends with a signal on Unix).
     pub status: Option<ExitStatus>,
@@ -200,7 +200,7 @@ pub struct Answer {
 /// `cmd.decode('utf-8')`, which raises on anything else and drops the client; here it is
 /// an error answer like any other), then [`run`] under `limits`, then
 /// [`Outcome::answer`], at most `max` bytes.
-pub fn answer_request(request: &[u8], limits: Limits, max: usize) -> Answer {
+pub fn answer_request(request: &[u8], limits: CommandLimits, max: usize) -> Answer {
     let error = |text: String, log: String| Answer {
         body: format!("error: {text}\n").into_bytes(),
         source: Source::Stderr,
@@ -212,7 +212,7 @@ pub fn answer_request(request: &[u8], limits: Limits, max: usize) -> Answer {
             "not UTF-8: answering with an error".into(),
         );
     };
-    match run(line, limits) {
+    match run_command(line, limits) {
         Ok(outcome) => {
             let (body, source) = outcome.answer(max);
             let log = format!(
@@ -313,15 +313,15 @@ enum Event {
 ///
 /// ```
 /// # #[cfg(unix)] {
-/// use socket_lessons::shell::{run, Limits};
+/// use socket_lessons::shell::{run_command, CommandLimits};
 /// use std::time::Duration;
-/// let limits = Limits { time: Duration::from_secs(10), output: 1 << 20 };
-/// let outcome = run("echo hello", limits).unwrap();
+/// let limits = CommandLimits { time: Duration::from_secs(10), output: 1 << 20 };
+/// let outcome = run_command("echo hello", limits).unwrap();
 /// assert_eq!(outcome.stdout, b"hello\n");
 /// assert_eq!(outcome.status.unwrap().code(), Some(0));
 /// # }
 /// ```
-pub fn run(line: &str, limits: Limits) -> io::Result<Outcome> {
+pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
     let started = Instant::now();
     let mut child = shell_command(line)
         .stdin(Stdio::null())
@@ -374,7 +374,7 @@ fn keep(
     outcome: &mut Outcome,
     source: Source,
     chunk: &[u8],
-    limits: Limits,
+    limits: CommandLimits,
     child: &mut Child,
     deadline: &mut Instant,
 ) {
@@ -402,7 +402,7 @@ fn collect(
     child: &mut Child,
     stdout: std::process::ChildStdout,
     stderr: std::process::ChildStderr,
-    limits: Limits,
+    limits: CommandLimits,
     outcome: &mut Outcome,
     deadline: &mut Instant,
 ) -> io::Result<()> {
@@ -488,7 +488,7 @@ fn collect(
     child: &mut Child,
     stdout: std::process::ChildStdout,
     stderr: std::process::ChildStderr,
-    limits: Limits,
+    limits: CommandLimits,
     outcome: &mut Outcome,
     deadline: &mut Instant,
 ) -> io::Result<()> {
@@ -547,7 +547,7 @@ fn drain(mut pipe: Box<dyn Read + Send>, source: Source, tx: &mpsc::Sender<Event
 mod tests {
     use super::*;
 
-    const ROOMY: Limits = Limits {
+    const ROOMY: CommandLimits = CommandLimits {
         time: Duration::from_secs(20),
         output: 1 << 20,
     };
@@ -569,25 +569,25 @@ mod tests {
 
     #[test]
     fn stdout_is_the_answer_when_there_is_any() {
-        let outcome = run("echo out; echo err >&2", ROOMY).unwrap();
+        let outcome = run_command("echo out; echo err >&2", ROOMY).unwrap();
         assert_eq!(outcome.answer(1000), (b"out\n".to_vec(), Source::Stdout));
         assert_eq!(outcome.stderr, b"err\n");
     }
 
     #[test]
     fn stderr_is_the_answer_when_stdout_is_empty() {
-        let outcome = run("echo err >&2; exit 3", ROOMY).unwrap();
+        let outcome = run_command("echo err >&2; exit 3", ROOMY).unwrap();
         assert_eq!(outcome.answer(1000), (b"err\n".to_vec(), Source::Stderr));
         assert_eq!(outcome.summary(), "exit status 3");
     }
 
     #[test]
     fn a_command_that_runs_too_long_is_killed_with_what_it_printed_kept() {
-        let limits = Limits {
+        let limits = CommandLimits {
             time: Duration::from_millis(300),
             ..ROOMY
         };
-        let outcome = run("echo started; sleep 30; echo never", limits).unwrap();
+        let outcome = run_command("echo started; sleep 30; echo never", limits).unwrap();
         assert_eq!(
             outcome.stopped,
             Some(Stopped::TimeLimit(Duration::from_millis(300)))
@@ -601,11 +601,11 @@ mod tests {
 
     #[test]
     fn endless_output_is_cut_at_the_limit_and_the_command_killed() {
-        let limits = Limits {
+        let limits = CommandLimits {
             output: 10_000,
             ..ROOMY
         };
-        let outcome = run("yes", limits).unwrap();
+        let outcome = run_command("yes", limits).unwrap();
         assert_eq!(outcome.stopped, Some(Stopped::OutputLimit(10_000)));
         assert_eq!(outcome.stdout.len(), 10_000);
         let (answer, _) = outcome.answer(10_000);
@@ -617,14 +617,14 @@ mod tests {
     #[test]
     fn a_full_stderr_pipe_does_not_deadlock() {
         // 200 KB to stderr before anything to stdout: more than a pipe holds.
-        let outcome = run("head -c 200000 /dev/zero >&2; echo done", ROOMY).unwrap();
+        let outcome = run_command("head -c 200000 /dev/zero >&2; echo done", ROOMY).unwrap();
         assert_eq!(outcome.stderr.len(), 200_000);
         assert_eq!(outcome.stdout, b"done\n");
     }
 
     #[test]
     fn a_command_reading_stdin_gets_end_of_file_at_once() {
-        let outcome = run("cat; echo after", ROOMY).unwrap();
+        let outcome = run_command("cat; echo after", ROOMY).unwrap();
         assert_eq!(outcome.stdout, b"after\n");
     }
 

@@ -150,6 +150,67 @@ pub fn utf8_problem(bytes: &[u8], err: std::str::Utf8Error) -> String {
     }
 }
 
+/// Bytes as space-separated hex: `ff ff ff ff`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The first `shown` bytes as hex followed by `…`, for transcripts: enough to see that two
+/// values differ, short enough to read.
+pub fn hex_start(bytes: &[u8], shown: usize) -> String {
+    let mut out: String = bytes
+        .iter()
+        .take(shown)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if bytes.len() > shown {
+        out.push('…');
+    }
+    out
+}
+
+/// Bytes as Python's `repr` shows them: `b'...'`, printable ASCII as itself, the rest as
+/// `\xNN` (lesson 06 prints a bare command the way the notes' Python would).
+pub fn python_repr(bytes: &[u8]) -> String {
+    format!("b'{}'", bytes.escape_ascii())
+}
+
+/// Text that should be UTF-8 (a JSON header), shown as it is, any bad byte as U+FFFD.
+pub fn text_lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The first `shown` bytes of a request as spaced hex, with its length: `5 bytes 68 65 6c
+/// 6c 6f`, or `… ` after the first `shown` when there are more.
+pub fn hex_preview(wire: &[u8], shown: usize) -> String {
+    if wire.len() <= shown {
+        format!("{} bytes {}", wire.len(), hex(wire))
+    } else {
+        format!("{} bytes {} …", wire.len(), hex(&wire[..shown]))
+    }
+}
+
+/// A JSON-header message (4-byte little-endian length, header, body) in three parts: the
+/// length in hex, the header as text, the body as a byte literal.
+pub fn describe_header_message(wire: &[u8]) -> String {
+    if wire.len() <= 4 {
+        return format!("header length {}", hex(wire));
+    }
+    let len = i32::from_le_bytes([wire[0], wire[1], wire[2], wire[3]]) as usize;
+    let rest = &wire[4..];
+    let (json, body) = rest.split_at(len.min(rest.len()));
+    format!(
+        "{} + {} + body {}",
+        hex(&wire[..4]),
+        String::from_utf8_lossy(json),
+        bytes_literal(body)
+    )
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         "byte"
@@ -161,6 +222,12 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_start_shows_the_first_bytes() {
+        assert_eq!(hex_start(&[0xab, 0x01, 0xff], 2), "ab01…");
+        assert_eq!(hex_start(&[0xab], 2), "ab");
+    }
 
     #[test]
     fn bytes_are_shown_like_a_byte_string_literal() {

@@ -1,0 +1,64 @@
+//! The error a lesson's `main` returns, printed as one readable line with its causes.
+
+use std::error::Error;
+use std::fmt;
+
+/// The error a lesson's `main` returns: any error, printed as one readable line.
+///
+/// `fn main() -> Result<(), Box<dyn Error>>` would print errors with `Debug`, which for an
+/// `io::Error` reads `Custom { kind: AddrInUse, error: "…" }`. A `Report` prints
+/// `Error: bind 127.0.0.1:9696: Address already in use (os error 98)` instead. Any error
+/// converts into it with `?`.
+pub struct Report(Box<dyn Error + Send + Sync + 'static>);
+
+impl Report {
+    /// A report from a plain message.
+    pub fn msg(message: impl Into<String>) -> Self {
+        Report(message.into().into())
+    }
+
+    /// The underlying error, for example to look at an `io::Error`'s kind.
+    pub fn inner(&self) -> &(dyn Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl<E> From<E> for Report
+where
+    E: Into<Box<dyn Error + Send + Sync + 'static>>,
+{
+    fn from(err: E) -> Self {
+        Report(err.into())
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    #[test]
+    fn a_report_prints_as_one_readable_line() {
+        let err = io::Error::new(io::ErrorKind::AddrInUse, "bind 127.0.0.1:1: in use");
+        let report = Report::from(err);
+        assert_eq!(format!("{report:?}"), "bind 127.0.0.1:1: in use");
+    }
+}
