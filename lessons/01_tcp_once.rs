@@ -19,7 +19,7 @@
 //! into a loop.
 
 use clap::Parser;
-use socket_lessons::demo::{self, Cue, OnCue};
+use socket_lessons::demo::{self, Hooks};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::transcript::describe;
 use socket_lessons::{say, Input, Report, Side, Transcript};
@@ -33,69 +33,19 @@ const RECV_SIZE: usize = 1024;
 /// What the demo client says (notes A §2).
 const GREETING: &str = "你好!我是客户端!";
 
-/// Lesson 01: one request, one reply over TCP (notes A §2, C 第一版, E §5).
-///
-/// With no subcommand, runs server and client in one process and prints both sides.
-/// For two terminals: start `server` first, then `client` and type one line.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-}
-
-fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
-        Some(Side::Server(at)) => server(at.listen(ListenOptions::new())?, &Cue::off()),
-        Some(Side::Client(at)) => {
-            // 1-2. socket, connect; then the message the user types.
-            let stream = at.connect()?;
-            let mut input = Input::stdin("message for the server :>>>> ");
-            loop {
-                match input.next_line()? {
-                    // The server then sees recv return 0 and says the client sent nothing.
-                    None => {
-                        say!(Transcript::client(), "end of input: close without sending");
-                        return Ok(());
-                    }
-                    // Lesson 02 shows what an empty send does; here we just ask again.
-                    Some(line) if line.is_empty() => continue,
-                    Some(line) => return client_exchange(stream, &line, &OnCue::off()),
-                }
-            }
-        }
-    }
-}
-
-/// Both sides in one process: the server on a free port in a thread, the client here.
-fn run_demo() -> Result<(), Report> {
-    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
-    say!(
-        Transcript::server(),
-        "1-3. socket, bind, listen(5): listening on {}",
-        listener.local_addr()?
-    );
-    let addr = listener.local_addr()?;
-    let (accepted, on_accepted) = demo::cue();
-    let server_side = demo::spawn("server", move || server(listener, &accepted))?;
-
-    let client = Transcript::client();
-    say!(client, "1-2. socket, connect to {addr}");
-    let stream = net::connect_addr(addr)?;
-    client_exchange(stream, GREETING.as_bytes(), &on_accepted)?;
-    server_side.join()
-}
+// ---------------------------------------------------------------------------------------
+// The server (notes A §2 TCP客户端服务端模型一)
+// ---------------------------------------------------------------------------------------
 
 /// The server of notes A §2: accept one client, recv once, send once, close.
-fn server(listener: TcpListener, accepted: &Cue) -> Result<(), Report> {
+fn server(listener: TcpListener, hooks: &Hooks) -> Result<(), Report> {
     let server = Transcript::server();
 
     // 4. accept(): blocks until a client has connected. It returns a *new* socket for this
     //    one client and the client's address; the listening socket stays as it was.
     let (mut conn, client_addr) = listener.accept()?;
     say!(server, "4. accept -> a connection from {client_addr}");
-    accepted.give(); // demo only: the client prints its next line after this one
+    hooks.accepted(); // demo only: the client prints its next line after this one
 
     // 5. recv(1024)
     let mut buf = [0u8; RECV_SIZE];
@@ -125,15 +75,14 @@ fn server(listener: TcpListener, accepted: &Cue) -> Result<(), Report> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------
+// The client (notes A §2)
+// ---------------------------------------------------------------------------------------
+
 /// The client of notes A §2, from the moment `connect` has returned.
-fn client_exchange(
-    mut stream: TcpStream,
-    message: &[u8],
-    server_accepted: &OnCue,
-) -> Result<(), Report> {
+fn client_exchange(mut stream: TcpStream, message: &[u8]) -> Result<(), Report> {
     let client = Transcript::client();
     let me: SocketAddr = stream.local_addr()?;
-    server_accepted.wait()?; // demo only: let the server print its accept line first
     say!(
         client,
         "connected; the OS gave this socket the address {me}"
@@ -160,4 +109,63 @@ fn client_exchange(
     // 5. close
     say!(client, "5. close");
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Two terminals
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 01: one request, one reply over TCP (notes A §2, C 第一版, E §5).
+///
+/// With no subcommand, runs server and client in one process and prints both sides.
+/// For two terminals: start `server` first, then `client` and type one line.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server(at)) => server(at.listen(ListenOptions::new())?, &Hooks::none()),
+        Some(Side::Client(at)) => {
+            // 1-2. socket, connect; then the message the user types.
+            let stream = at.connect()?;
+            let mut input = Input::stdin("message for the server :>>>> ");
+            loop {
+                match input.next_line()? {
+                    // The server then sees recv return 0 and says the client sent nothing.
+                    None => {
+                        say!(Transcript::client(), "end of input: close without sending");
+                        return Ok(());
+                    }
+                    // Lesson 02 shows what an empty send does; here we just ask again.
+                    Some(line) if line.is_empty() => continue,
+                    Some(line) => return client_exchange(stream, &line),
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------
+
+/// Both sides in one process: the server on a free port in a thread, the client here.
+fn run_demo() -> Result<(), Report> {
+    let stage = demo::stage_saying(
+        |addr| format!("1-3. socket, bind, listen(5): listening on {addr}"),
+        ListenOptions::new(),
+        1,
+        |listener, hooks| server(listener, &hooks),
+    )?;
+    let client = Transcript::client();
+    say!(client, "1-2. socket, connect to {}", stage.addr);
+    let stream = net::connect_addr(stage.addr)?;
+    stage.accepted()?; // demo only: let the server print its accept line first
+    client_exchange(stream, GREETING.as_bytes())?;
+    stage.end()
 }

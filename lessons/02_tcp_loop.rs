@@ -20,11 +20,11 @@
 //! Previous: lesson 01, one exchange. Next: lesson 03, what the connection loop implies.
 
 use clap::Parser;
-use socket_lessons::demo::{self, Cue};
-use socket_lessons::limits;
+use socket_lessons::demo::{self, Hooks};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::transcript::{bytes_literal, describe};
 use socket_lessons::{commands, say, Input, Report, Side, Transcript};
+use socket_lessons::{limits, timed};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -39,53 +39,19 @@ const QUIT: &[u8] = b"q";
 /// always runs out: it only bounds the demonstration, it decides nothing.
 const EMPTY_SEND_WAIT: Duration = Duration::from_millis(300);
 
-/// Lesson 02: a communication loop, upper-case echo (notes A §3-4, B 带有通信循环的CS, C 第二版).
-///
-/// With no subcommand, runs the server and four clients in one process: a normal session
-/// with a deliberate empty send, a client that vanishes, one that resets the connection,
-/// and one that sends bytes that are not UTF-8. For two terminals: start `server` first,
-/// then `client`; type lines, `q` quits.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-}
-
-fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
-        Some(Side::Server(at)) => {
-            let listener = at.listen(ListenOptions::new())?;
-            serve(&listener, None, &Cue::off(), &Cue::off())
-        }
-        Some(Side::Client(at)) => {
-            let stream = at.connect()?;
-            // The client waits for an answer at most 60 s (the notes' waits for ever).
-            limits::await_answer(&stream, limits::answer_limit())?;
-            interactive_client(stream, Input::stdin("message for the server :>>>> "))
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------
 
 /// The connection loop around the communication loop (notes A §3 has both): serve a client
-/// until it leaves, then accept the next. `clients` limits how many (the demo's four);
-/// `None` serves forever.
+/// until it leaves, then accept the next.
 ///
-/// `accepted` and `finished` are demo cues; in two-terminal mode they are off.
-fn serve(
-    listener: &TcpListener,
-    clients: Option<usize>,
-    accepted: &Cue,
-    finished: &Cue,
-) -> Result<(), Report> {
+/// `hooks` tell a demo when a client is accepted and done; in two-terminal mode they are
+/// [`Hooks::none`].
+fn serve(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
     let server = Transcript::server();
     let mut served = 0;
-    while clients.is_none_or(|max| served < max) {
+    while hooks.more(served) {
         let (conn, client_addr) = match listener.accept() {
             Ok(pair) => pair,
             // A connection can fail between the handshake and accept (ECONNABORTED); that
@@ -96,9 +62,9 @@ fn serve(
             }
         };
         say!(server, "accept -> a connection from {client_addr}");
-        accepted.give(); // demo only
+        hooks.accepted(); // demo only
         serve_client(conn, client_addr, &server);
-        finished.give(); // demo only
+        hooks.finished(); // demo only
         served += 1;
     }
     Ok(())
@@ -257,30 +223,55 @@ fn empty_send_trap(stream: &mut TcpStream, client: &Transcript) -> Result<(), Re
     Ok(())
 }
 
+/// Lesson 02: a communication loop, upper-case echo (notes A §3-4, B 带有通信循环的CS, C 第二版).
+///
+/// With no subcommand, runs the server and four clients in one process: a normal session
+/// with a deliberate empty send, a client that vanishes, one that resets the connection,
+/// and one that sends bytes that are not UTF-8. For two terminals: start `server` first,
+/// then `client`; type lines, `q` quits.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server(at)) => {
+            let listener = at.listen(ListenOptions::new())?;
+            serve(&listener, &Hooks::none())
+        }
+        Some(Side::Client(at)) => {
+            let stream = at.connect()?;
+            // The client waits for an answer at most 60 s (the notes' waits for ever).
+            limits::await_answer(&stream, limits::answer_limit())?;
+            interactive_client(stream, Input::stdin("message for the server :>>>> "))
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The demo
 // ---------------------------------------------------------------------------------------
 
 fn run_demo() -> Result<(), Report> {
-    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
-    let addr = listener.local_addr()?;
-    say!(Transcript::server(), "listening on {addr}");
-    let (accepted, on_accepted) = demo::cue();
-    let (finished, on_finished) = demo::cue();
-    let server_side = demo::spawn("server", move || {
-        serve(&listener, Some(4), &accepted, &finished)
+    let stage = demo::stage(ListenOptions::new(), 4, |listener, hooks| {
+        serve(&listener, &hooks)
     })?;
+    let addr = stage.addr;
 
     // Client 1: a normal session, with an empty send in the middle.
     let client = Transcript::named("client 1");
     say!(client, "connect to {addr}");
     let mut stream = net::connect_addr(addr)?;
-    on_accepted.wait()?; // demo only: the server's accept line comes first
+    stage.accepted()?; // demo only: the server's accept line comes first
     exchange(&mut stream, b"hello", &client)?;
     empty_send_trap(&mut stream, &client)?;
     exchange(&mut stream, "你好 rust".as_bytes(), &client)?;
     quit(stream, &client)?;
-    on_finished.wait()?;
+    stage.finished()?;
 
     // Client 2: connects and vanishes without a word (a normal close: FIN).
     let client = Transcript::named("client 2");
@@ -289,28 +280,28 @@ fn run_demo() -> Result<(), Report> {
         "connect to {addr}, then close without sending anything"
     );
     let stream = net::connect_addr(addr)?;
-    on_accepted.wait()?;
+    stage.accepted()?;
     drop(stream);
-    on_finished.wait()?;
+    stage.finished()?;
 
     // Client 3: connects and resets the connection (an RST instead of a FIN).
     let client = Transcript::named("client 3");
     say!(client, "connect to {addr}");
     let stream = net::connect_addr(addr)?;
-    on_accepted.wait()?; // the server has accepted: now pull the plug
+    stage.accepted()?; // the server has accepted: now pull the plug
     say!(client, "reset the connection (SO_LINGER 0, then close)");
     net::close_with_reset(stream)?;
-    on_finished.wait()?;
+    stage.finished()?;
 
     // Client 4: bytes that are not UTF-8 (Latin-1 "café crème"), then a normal line.
     let client = Transcript::named("client 4");
     say!(client, "connect to {addr}");
     let mut stream = net::connect_addr(addr)?;
-    on_accepted.wait()?;
+    stage.accepted()?;
     exchange(&mut stream, b"caf\xe9 cr\xe8me", &client)?;
     exchange(&mut stream, b"still there?", &client)?;
     quit(stream, &client)?;
-    on_finished.wait()?;
+    stage.finished()?;
 
-    server_side.join()
+    stage.end()
 }

@@ -24,8 +24,9 @@
 //! Previous: lesson 02, the communication loop. Next: lesson 04, 粘包.
 
 use clap::{Parser, Subcommand};
-use socket_lessons::demo::{self, Cue};
+use socket_lessons::demo::{self, Hooks};
 use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::timed;
 use socket_lessons::transcript::describe;
 use socket_lessons::{commands, say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
@@ -42,82 +43,19 @@ const QUIT: &[u8] = b"q";
 /// out (the server is busy with the first client until we let it go); it only bounds it.
 const BACKLOG_WAIT: Duration = Duration::from_millis(300);
 
-/// Lesson 03: the connection loop, the backlog, and "Address already in use" (notes A §5, §8,
-/// B 加上链接循环的CS, C 第三版).
-///
-/// With no subcommand, shows a second client waiting in the backlog until the first quits,
-/// then restarts a server on the same port four ways, with and without SO_REUSEADDR.
-/// For two terminals: start `server` first, then one or more `client`s.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-}
-
-#[derive(Subcommand)]
-enum Side {
-    /// Run only the server (start it first, in terminal 1). It prints the address it bound.
-    Server {
-        #[command(flatten)]
-        at: Endpoint,
-        /// Do not set SO_REUSEADDR (restart quickly after Ctrl-C to see the error)
-        #[arg(long)]
-        no_reuseaddr: bool,
-    },
-    /// Run only the client (in terminal 2), then type lines; `q` or end of input quits.
-    Client(Endpoint),
-}
-
-fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
-        Some(Side::Server { at, no_reuseaddr }) => {
-            let options = ListenOptions::new().reuse_address(!no_reuseaddr);
-            let listener = at.listen(options)?;
-            say!(
-                Transcript::server(),
-                "SO_REUSEADDR {}",
-                on_off(options.reuse_address)
-            );
-            serve(&listener, None, &Cue::off())
-        }
-        Some(Side::Client(at)) => {
-            let mut stream = at.connect()?;
-            let client = Transcript::client();
-            let mut input = Input::stdin("message for the server :>>>> ");
-            loop {
-                match input.next_line()? {
-                    None => {
-                        say!(client, "end of input: close");
-                        return Ok(());
-                    }
-                    Some(line) if line.is_empty() => continue, // see lesson 02
-                    Some(line) if line == QUIT => return quit(stream, &client),
-                    Some(line) => {
-                        if !exchange(&mut stream, &line, &client)? {
-                            return Ok(());
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The server: notes A §8, a connection loop around a communication loop
 // ---------------------------------------------------------------------------------------
 
-/// Accepts clients one after another, forever (`None`) or for a number of them (the demo).
+/// Accepts clients one after another, for ever (in a demo, until its `hooks` say stop).
 ///
 /// One thread, one client at a time: while this loop is inside [`serve_client`], nobody
 /// calls `accept`, and every other client waits in the backlog. Lesson 11 serves several
 /// at once.
-fn serve(listener: &TcpListener, clients: Option<usize>, accepted: &Cue) -> Result<(), Report> {
+fn serve(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
     let server = Transcript::server();
     let mut served = 0;
-    while clients.is_none_or(|max| served < max) {
+    while hooks.more(served) {
         // The connection loop: take the oldest connection from the backlog, or wait for one.
         let (conn, client_addr) = match listener.accept() {
             Ok(pair) => pair,
@@ -127,7 +65,7 @@ fn serve(listener: &TcpListener, clients: Option<usize>, accepted: &Cue) -> Resu
             }
         };
         say!(server, "accept -> a connection from {client_addr}");
-        accepted.give(); // demo only
+        hooks.accepted(); // demo only
         serve_client(conn, client_addr, &server);
         served += 1;
     }
@@ -198,6 +136,69 @@ fn quit(mut stream: TcpStream, who: &Transcript) -> Result<(), Report> {
     Ok(())
 }
 
+/// Lesson 03: the connection loop, the backlog, and "Address already in use" (notes A §5, §8,
+/// B 加上链接循环的CS, C 第三版).
+///
+/// With no subcommand, shows a second client waiting in the backlog until the first quits,
+/// then restarts a server on the same port four ways, with and without SO_REUSEADDR.
+/// For two terminals: start `server` first, then one or more `client`s.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first, in terminal 1). It prints the address it bound.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// Do not set SO_REUSEADDR (restart quickly after Ctrl-C to see the error)
+        #[arg(long)]
+        no_reuseaddr: bool,
+    },
+    /// Run only the client (in terminal 2), then type lines; `q` or end of input quits.
+    Client(Endpoint),
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server { at, no_reuseaddr }) => {
+            let options = ListenOptions::new().reuse_address(!no_reuseaddr);
+            let listener = at.listen(options)?;
+            say!(
+                Transcript::server(),
+                "SO_REUSEADDR {}",
+                on_off(options.reuse_address)
+            );
+            serve(&listener, &Hooks::none())
+        }
+        Some(Side::Client(at)) => {
+            let mut stream = at.connect()?;
+            let client = Transcript::client();
+            let mut input = Input::stdin("message for the server :>>>> ");
+            loop {
+                match input.next_line()? {
+                    None => {
+                        say!(client, "end of input: close");
+                        return Ok(());
+                    }
+                    Some(line) if line.is_empty() => continue, // see lesson 02
+                    Some(line) if line == QUIT => return quit(stream, &client),
+                    Some(line) => {
+                        if !exchange(&mut stream, &line, &client)? {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The demo
 // ---------------------------------------------------------------------------------------
@@ -211,16 +212,18 @@ fn run_demo() -> Result<(), Report> {
 fn one_client_at_a_time() -> Result<(), Report> {
     let server = Transcript::server();
     say!(server, "part 1: one client at a time");
-    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
-    let addr = listener.local_addr()?;
-    say!(server, "listening on {addr}, backlog 5");
-    let (accepted, on_accepted) = demo::cue();
-    let server_side = demo::spawn("server", move || serve(&listener, Some(2), &accepted))?;
+    let stage = demo::stage_saying(
+        |addr| format!("listening on {addr}, backlog 5"),
+        ListenOptions::new(),
+        2,
+        |listener, hooks| serve(&listener, &hooks),
+    )?;
+    let addr = stage.addr;
 
     let a = Transcript::named("client A");
     say!(a, "connect to {addr}");
     let mut stream_a = net::connect_addr(addr)?;
-    on_accepted.wait()?; // demo only: the server's accept line first
+    stage.accepted()?; // demo only: the server's accept line first
     exchange(&mut stream_a, b"a1", &a)?;
 
     // B connects while the server is inside A's communication loop.
@@ -254,7 +257,7 @@ fn one_client_at_a_time() -> Result<(), Report> {
     let n = stream_b.read(&mut buf)?;
     say!(b, "recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
     quit(stream_b, &b)?;
-    server_side.join()
+    stage.end()
 }
 
 /// Part 2: restart a server on the port it just used, SO_REUSEADDR off and on.

@@ -27,8 +27,10 @@
 //! Previous: lesson 03. Next: lesson 05 (UDP, which has no 粘包), then lesson 06 (the fix).
 
 use clap::Parser;
-use socket_lessons::demo::{self, Cue};
+use socket_lessons::demo::{self, Cue, Hooks};
 use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::serve::serve_in_turn;
+use socket_lessons::timed;
 use socket_lessons::transcript::{describe, describe_answer, describe_ends};
 use socket_lessons::{commands, say, Input, Report, Side, Transcript};
 use std::io::{Read, Write};
@@ -41,69 +43,9 @@ const RECV_SIZE: usize = 1024;
 /// How long a reader waits for bytes that are on their way before calling the demo broken.
 const ARRIVAL_LIMIT: Duration = Duration::from_secs(20);
 
-/// Lesson 04: 粘包 (sticky packets), shown on purpose (notes A §9.1, B 粘包现象, C 两种情况下会发生粘包, D, E §7).
-///
-/// With no subcommand, plays five scenes in which message boundaries are lost, each the
-/// same every run. For two terminals: `server` is a command server like the notes' (built-in
-/// `seq N`, `echo TEXT`, `bytes N`); `client` sends each line and prints one recv(1024).
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-    /// Demo: play only this scene (1-5)
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
-    scene: Option<u8>,
-}
-
-fn main() -> Result<(), Report> {
-    let cli = socket_lessons::cli::parse::<Cli>();
-    match cli.side {
-        None => demo::play(move || run_demo(cli.scene)),
-        Some(Side::Server(at)) => {
-            let listener = at.listen(ListenOptions::new())?;
-            loop {
-                let (conn, addr) = match listener.accept() {
-                    Ok(pair) => pair,
-                    Err(e) => {
-                        say!(Transcript::server(), "accept failed: {e}");
-                        continue;
-                    }
-                };
-                say!(Transcript::server(), "accept -> a connection from {addr}");
-                command_server(conn, addr);
-            }
-        }
-        Some(Side::Client(at)) => {
-            let mut stream = at.connect()?;
-            let client = Transcript::client();
-            let mut input = Input::stdin("command :>>>> ");
-            while let Some(line) = input.next_line()? {
-                if line.is_empty() {
-                    continue; // lesson 02: an empty send sends nothing
-                }
-                if line == b"q" {
-                    break;
-                }
-                say!(client, "send {}", describe(&line));
-                stream.write_all(&line)?;
-                // DELIBERATE: one recv(1024) taken as the whole answer, as the notes do.
-                let mut buf = [0u8; RECV_SIZE];
-                let n = stream.read(&mut buf)?;
-                if n == 0 {
-                    say!(client, "the server closed the connection");
-                    break;
-                }
-                say!(
-                    client,
-                    "recv({RECV_SIZE}) -> {}",
-                    describe_answer(&buf[..n], 24)
-                );
-            }
-            Ok(())
-        }
-    }
-}
+// ---------------------------------------------------------------------------------------
+// The server and the client of notes A §9.1 问题演示
+// ---------------------------------------------------------------------------------------
 
 /// The command server of notes A §9.1 / notes C 远程执行命令, with built-in commands:
 /// recv(1024) is taken as one command, its whole output is sent back, no framing.
@@ -135,6 +77,67 @@ fn command_server(mut conn: TcpStream, addr: SocketAddr) {
     }
 }
 
+/// The client of notes A §9.1: a command, one recv(1024), the next command.
+fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
+    let client = Transcript::client();
+    let mut input = Input::stdin("command :>>>> ");
+    while let Some(line) = input.next_line()? {
+        if line.is_empty() {
+            continue; // lesson 02: an empty send sends nothing
+        }
+        if line == b"q" {
+            break;
+        }
+        say!(client, "send {}", describe(&line));
+        stream.write_all(&line)?;
+        // DELIBERATE: one recv(1024) taken as the whole answer, as the notes do.
+        let mut buf = [0u8; RECV_SIZE];
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            say!(client, "the server closed the connection");
+            break;
+        }
+        say!(
+            client,
+            "recv({RECV_SIZE}) -> {}",
+            describe_answer(&buf[..n], 24)
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line: the demo, or one side
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 04: 粘包 (sticky packets), shown on purpose (notes A §9.1, B 粘包现象, C 两种情况下会发生粘包, D, E §7).
+///
+/// With no subcommand, plays five scenes in which message boundaries are lost, each the
+/// same every run. For two terminals: `server` is a command server like the notes' (built-in
+/// `seq N`, `echo TEXT`, `bytes N`); `client` sends each line and prints one recv(1024).
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+    /// Demo: play only this scene (1-5)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    scene: Option<u8>,
+}
+
+fn main() -> Result<(), Report> {
+    let cli = socket_lessons::cli::parse::<Cli>();
+    match cli.side {
+        None => demo::play(move || run_demo(cli.scene)),
+        Some(Side::Server(at)) => {
+            let listener = at.listen(ListenOptions::new())?;
+            serve_in_turn(&listener, &Hooks::none(), command_server);
+            Ok(())
+        }
+        Some(Side::Client(at)) => interactive_client(at.connect()?),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The scenes
 // ---------------------------------------------------------------------------------------
@@ -156,7 +159,7 @@ fn run_demo(only: Option<u8>) -> Result<(), Report> {
 }
 
 /// A listener on a free loopback port, announced by the scene's narrator.
-fn stage(scene: &Transcript, title: &str) -> Result<(TcpListener, SocketAddr), Report> {
+fn set_scene(scene: &Transcript, title: &str) -> Result<(TcpListener, SocketAddr), Report> {
     say!(scene, "{title}");
     let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
     let addr = listener.local_addr()?;
@@ -193,7 +196,7 @@ fn late_reader(
 /// `send`s are one piece of data by the time anyone reads.
 fn two_sends_one_recv() -> Result<(), Report> {
     let scene = Transcript::named("scene 1");
-    let (listener, addr) = stage(&scene, "two small sends, read by one recv")?;
+    let (listener, addr) = set_scene(&scene, "two small sends, read by one recv")?;
     let (accepted, on_accepted) = demo::cue();
     let server_side = demo::spawn("server", move || {
         late_reader(listener, 10, &[RECV_SIZE, RECV_SIZE], &accepted)
@@ -224,7 +227,7 @@ fn two_sends_one_recv() -> Result<(), Report> {
 /// the rest stays in the buffer and the next recv starts with it.
 fn short_recv_leaves_the_rest() -> Result<(), Report> {
     let scene = Transcript::named("scene 2");
-    let (listener, addr) = stage(&scene, "a recv that asks for too little")?;
+    let (listener, addr) = set_scene(&scene, "a recv that asks for too little")?;
     let (accepted, on_accepted) = demo::cue();
     let server_side = demo::spawn("server", move || {
         late_reader(listener, 11, &[2, 10], &accepted)
@@ -249,7 +252,7 @@ fn short_recv_leaves_the_rest() -> Result<(), Report> {
 /// arrive as the start of the answer to the *next* command.
 fn answer_leaks_into_the_next() -> Result<(), Report> {
     let scene = Transcript::named("scene 3");
-    let (listener, addr) = stage(&scene, "a command's output larger than recv(1024)")?;
+    let (listener, addr) = set_scene(&scene, "a command's output larger than recv(1024)")?;
     let (accepted, on_accepted) = demo::cue();
     let server_side = demo::spawn("server", move || {
         let (conn, addr) = listener.accept()?;
@@ -295,7 +298,7 @@ fn answer_leaks_into_the_next() -> Result<(), Report> {
 /// character in two, and neither piece decodes on its own.
 fn character_cut_in_two() -> Result<(), Report> {
     let scene = Transcript::named("scene 4");
-    let (listener, addr) = stage(&scene, "a UTF-8 character cut in two by recv")?;
+    let (listener, addr) = set_scene(&scene, "a UTF-8 character cut in two by recv")?;
     let (accepted, on_accepted) = demo::cue();
     let server_side = demo::spawn("server", move || {
         late_reader(listener, 6, &[4, RECV_SIZE], &accepted)
@@ -326,7 +329,7 @@ fn sleep_is_no_fix() -> Result<(), Report> {
     say!(scene, "the sleep between the sends");
 
     // (a) The sender sleeps, but the reader is busy and reads after both sends.
-    let (listener, addr) = stage(
+    let (listener, addr) = set_scene(
         &scene,
         "(a) the sender sleeps 100 ms; the reader reads late",
     )?;
@@ -359,7 +362,7 @@ fn sleep_is_no_fix() -> Result<(), Report> {
     server_side.join()?;
 
     // (b) The reader reads before the second send: the messages stay apart, sleep or not.
-    let (listener, addr) = stage(&scene, "(b) the reader reads before the second send")?;
+    let (listener, addr) = set_scene(&scene, "(b) the reader reads before the second send")?;
     let (read_one, on_read_one) = demo::cue();
     let server_side = demo::spawn("server", move || {
         let server = Transcript::server();

@@ -26,7 +26,7 @@ use socket2::Socket;
 use socket_lessons::demo::{self, Cue, OnCue};
 use socket_lessons::transcript::{describe, describe_ends};
 use socket_lessons::udp::{self, MAX_IPV4_PAYLOAD};
-use socket_lessons::{commands, say, Input, Report, Side, Transcript};
+use socket_lessons::{commands, limits, say, Input, Report, Side, Transcript};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -37,38 +37,25 @@ const RECV_SIZE: usize = 1024;
 /// datagram (or no server at all) means no answer, ever.
 const ANSWER_WAIT: Duration = Duration::from_secs(5);
 
-/// Lesson 05: UDP, where every send is a message (notes A §6-7, B udp协议, C UDP协议下的socket, E §5, §7).
-///
-/// With no subcommand, shows one exchange, three sends arriving as three datagrams, an empty
-/// datagram, a datagram cut by a small buffer, and the 65507-byte limit. For two terminals:
-/// `server` upper-cases each datagram back to its sender; `client` sends each line.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-}
+// ---------------------------------------------------------------------------------------
+// The server and the client of notes A §6-7 (UDP客户端服务端模型)
+// ---------------------------------------------------------------------------------------
 
-fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
-        Some(Side::Server(at)) => {
-            let socket = udp::bind(at.addr()?)?;
-            let server = Transcript::server();
-            say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
-            loop {
-                // One datagram's trouble (say, an answer the OS could not send) costs one
-                // line; the server goes on with the next datagram.
-                if let Err(e) = echo_one(&socket, &server) {
-                    say!(server, "{e}; waiting for the next datagram");
-                }
-            }
+/// The server of notes A §7, for ever: no accept, no connection; every datagram says who
+/// sent it.
+fn serve(socket: Socket) -> Result<(), Report> {
+    let server = Transcript::server();
+    say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
+    loop {
+        // One datagram's trouble (say, an answer the OS could not send) costs one line;
+        // the server goes on with the next datagram.
+        if let Err(e) = echo_one(&socket, &server) {
+            say!(server, "{e}; waiting for the next datagram");
         }
-        Some(Side::Client(at)) => interactive_client(at.server_addr()?),
     }
 }
 
-/// The server of notes A §7: one datagram in, the same upper-cased back to its sender.
+/// One turn of the server of notes A §7: one datagram in, the same upper-cased back to its sender.
 fn echo_one(socket: &Socket, server: &Transcript) -> Result<(), Report> {
     let mut buf = [0u8; RECV_SIZE];
     let (data, from) = receive(socket, &mut buf, server)?;
@@ -141,7 +128,7 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
         match receive(&socket, &mut buf, &client) {
             Ok(_) => {}
             Err(e) => match e.inner().downcast_ref::<std::io::Error>() {
-                Some(io) if is_timeout(io) => say!(
+                Some(io) if limits::is_timeout(io) => say!(
                     client,
                     "no answer within {} s: UDP does not resend; the datagram or its answer \
                      was lost, or nothing listens at {server_addr}",
@@ -158,11 +145,28 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
     Ok(())
 }
 
-fn is_timeout(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-    )
+// ---------------------------------------------------------------------------------------
+// The command line: the demo, or one side
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 05: UDP, where every send is a message (notes A §6-7, B udp协议, C UDP协议下的socket, E §5, §7).
+///
+/// With no subcommand, shows one exchange, three sends arriving as three datagrams, an empty
+/// datagram, a datagram cut by a small buffer, and the 65507-byte limit. For two terminals:
+/// `server` upper-cases each datagram back to its sender; `client` sends each line.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server(at)) => serve(udp::bind(at.addr()?)?),
+        Some(Side::Client(at)) => interactive_client(at.server_addr()?),
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -227,9 +227,38 @@ where
     T: Send + 'static,
     F: FnOnce(TcpListener, Hooks) -> Result<T, Report> + Send + 'static,
 {
+    set_up(Some(listening), options, clients, server)
+}
+
+/// [`stage`] without the `listening on` line, for a scene inside a demo that has said it
+/// already.
+pub fn stage_quietly<T, F>(
+    options: ListenOptions,
+    clients: usize,
+    server: F,
+) -> Result<Stage<T>, Report>
+where
+    T: Send + 'static,
+    F: FnOnce(TcpListener, Hooks) -> Result<T, Report> + Send + 'static,
+{
+    set_up(None::<fn(SocketAddr) -> String>, options, clients, server)
+}
+
+fn set_up<T, F>(
+    listening: Option<impl FnOnce(SocketAddr) -> String>,
+    options: ListenOptions,
+    clients: usize,
+    server: F,
+) -> Result<Stage<T>, Report>
+where
+    T: Send + 'static,
+    F: FnOnce(TcpListener, Hooks) -> Result<T, Report> + Send + 'static,
+{
     let listener = net::listen(SocketAddr::from(([127, 0, 0, 1], 0)), options)?;
     let addr = listener.local_addr()?;
-    say!(Transcript::server(), "{}", listening(addr));
+    if let Some(listening) = listening {
+        say!(Transcript::server(), "{}", listening(addr));
+    }
     let (accepted, on_accepted) = cue();
     let (finished, on_finished) = cue();
     let hooks = Hooks {
