@@ -28,10 +28,11 @@
 //! Previous: lesson 06, the length header. Next: lesson 08, a JSON header.
 
 use clap::{Parser, Subcommand};
-use socket_lessons::demo::{self, Cue};
+use socket_lessons::demo::{self, Hooks};
 use socket_lessons::framing::{self, read_frame, write_frame, MAX_FRAME_LEN};
 use socket_lessons::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::serve::serve_in_turn;
 use socket_lessons::shell::{self, CommandLimits, Request};
 use socket_lessons::transcript::{describe, describe_ends};
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
@@ -49,107 +50,19 @@ const QUIT: &[u8] = b"q";
 /// The demo's limit on each command: short, so that the `sleep` scene ends quickly.
 const DEMO_COMMAND_LIMIT: Duration = Duration::from_secs(2);
 
-/// Lesson 07: remote commands (notes A §9.1, B 模拟ssh, C 远程执行命令, D).
-///
-/// With no subcommand, runs the server and a client in one process: an echo, three thousand
-/// numbered lines, a command that does not exist, one that runs too long, one that prints
-/// too much, and one that is not UTF-8. For two terminals: start `server` first, then
-/// `client`, and type commands; `q` quits.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-}
-
-#[derive(Subcommand)]
-enum Side {
-    /// Run only the server (start it first, in terminal 1). It runs what clients send
-    /// through the shell, as the user who started it.
-    Server {
-        #[command(flatten)]
-        at: Endpoint,
-        /// Seconds a command may run before it is killed
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
-        time_limit: u64,
-        /// The longest wait, in seconds, for a client's next command before closing it
-        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
-        idle_limit: u64,
-    },
-    /// Run only the client (in terminal 2). Type commands; `q` or end of input quits.
-    Client(Endpoint),
-}
-
-fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
-        Some(Side::Server {
-            at,
-            time_limit,
-            idle_limit,
-        }) => {
-            let listener = at.listen(ListenOptions::new())?;
-            // Not on loopback, this server gives a shell to anyone who reaches the port.
-            if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
-                say!(Transcript::server(), "{warning}");
-            }
-            let limits = CommandLimits {
-                time: Duration::from_secs(time_limit),
-                output: MAX_FRAME_LEN,
-            };
-            let waits = Limits::server(Duration::from_secs(idle_limit));
-            serve(&listener, limits, waits, None, &Cue::off(), &Cue::off())
-        }
-        Some(Side::Client(at)) => {
-            let mut stream = at.connect()?;
-            limits::await_answer(&stream, limits::answer_limit())?;
-            let mut input = Input::stdin(">>> ");
-            let mut out = io::stdout().lock();
-            while let Some(line) = input.next_line()? {
-                // An empty send puts nothing on the wire (lesson 02): skip it.
-                if line.is_empty() {
-                    continue;
-                }
-                if line == QUIT {
-                    stream.write_all(QUIT)?;
-                    break;
-                }
-                match command(&mut stream, &line, None)? {
-                    Some(answer) => {
-                        // The answer goes out as it came: it is the command's own output.
-                        out.write_all(&answer)?;
-                        if !answer.ends_with(b"\n") {
-                            out.write_all(b"\n")?;
-                        }
-                        out.flush()?;
-                    }
-                    None => {
-                        say!(Transcript::client(), "the server closed the connection");
-                        break;
-                    }
-                }
-            }
-            Ok(())
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------
 
-/// Serves clients one after another (`None`: forever). `accepted` and `finished` are demo
-/// cues, off in two-terminal mode.
+/// Serves clients one after another, for ever (a demo's `hooks` end it after its clients).
 fn serve(
     listener: &TcpListener,
     limits: CommandLimits,
     waits: Limits,
-    clients: Option<usize>,
-    accepted: &Cue,
-    finished: &Cue,
+    hooks: &Hooks,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
-    serve::serve_in_turn(listener, clients, accepted, finished, |conn, addr| {
+    serve_in_turn(listener, hooks, |conn, addr| {
         serve_client(conn, addr, limits, &waits, server)
     });
     Ok(())
@@ -267,28 +180,120 @@ fn command(
     Ok(answer)
 }
 
+/// The two-terminal client: each typed line is a command; its output is printed as the
+/// command wrote it.
+fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
+    let mut input = Input::stdin(">>> ");
+    let mut out = io::stdout().lock();
+    while let Some(line) = input.next_line()? {
+        // An empty send puts nothing on the wire (lesson 02): skip it.
+        if line.is_empty() {
+            continue;
+        }
+        if line == QUIT {
+            stream.write_all(QUIT)?;
+            break;
+        }
+        match command(&mut stream, &line, None)? {
+            Some(answer) => {
+                // The answer goes out as it came: it is the command's own output.
+                out.write_all(&answer)?;
+                if !answer.ends_with(b"\n") {
+                    out.write_all(b"\n")?;
+                }
+                out.flush()?;
+            }
+            None => {
+                say!(Transcript::client(), "the server closed the connection");
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line: the demo, or one side
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 07: remote commands (notes A §9.1, B 模拟ssh, C 远程执行命令, D).
+///
+/// With no subcommand, runs the server and a client in one process: an echo, three thousand
+/// numbered lines, a command that does not exist, one that runs too long, one that prints
+/// too much, and one that is not UTF-8. For two terminals: start `server` first, then
+/// `client`, and type commands; `q` quits.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first, in terminal 1). It runs what clients send
+    /// through the shell, as the user who started it.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// Seconds a command may run before it is killed
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        time_limit: u64,
+        /// The longest wait, in seconds, for a client's next command before closing it
+        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
+    },
+    /// Run only the client (in terminal 2). Type commands; `q` or end of input quits.
+    Client(Endpoint),
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server {
+            at,
+            time_limit,
+            idle_limit,
+        }) => {
+            let listener = at.listen(ListenOptions::new())?;
+            // Not on loopback, this server gives a shell to anyone who reaches the port.
+            if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
+                say!(Transcript::server(), "{warning}");
+            }
+            let limits = CommandLimits {
+                time: Duration::from_secs(time_limit),
+                output: MAX_FRAME_LEN,
+            };
+            let waits = Limits::server(Duration::from_secs(idle_limit));
+            serve(&listener, limits, waits, &Hooks::none())
+        }
+        Some(Side::Client(at)) => {
+            let stream = at.connect()?;
+            limits::await_answer(&stream, limits::answer_limit())?;
+            interactive_client(stream)
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The demo
 // ---------------------------------------------------------------------------------------
 
 fn run_demo() -> Result<(), Report> {
-    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
-    let addr = listener.local_addr()?;
     let limits = CommandLimits {
         time: DEMO_COMMAND_LIMIT,
         output: MAX_FRAME_LEN,
     };
-    let (accepted, on_accepted) = demo::cue();
-    let (finished, on_finished) = demo::cue();
-    let server_side = demo::spawn("server", move || {
+    let stage = demo::stage_quietly(ListenOptions::new(), 1, move |listener, hooks| {
         let waits = Limits::server(Duration::from_secs(DEFAULT_IDLE_SECS));
-        serve(&listener, limits, waits, Some(1), &accepted, &finished)
+        serve(&listener, limits, waits, &hooks)
     })?;
+    let addr = stage.addr;
 
     let client = Transcript::client();
     say!(client, "connect to {addr}");
     let mut stream = net::connect_addr(addr)?;
-    on_accepted.wait()?; // demo only
+    stage.accepted()?; // demo only
 
     let scenes: [(&str, &[u8]); 6] = [
         ("a short answer", b"echo hello"),
@@ -322,6 +327,6 @@ fn run_demo() -> Result<(), Report> {
     say!(client, "send b\"q\" and close");
     stream.write_all(QUIT)?;
     drop(stream);
-    on_finished.wait()?;
-    server_side.join()
+    stage.finished()?;
+    stage.end()
 }

@@ -1,0 +1,386 @@
+//! # Lesson 08: a JSON header, with a real md5
+//!
+//! Follows notes C 粘包的解决方案 方案二 可自定制报头, notes D 解决粘包问题 (完整版), and the
+//! idea in notes B 自定义协议解决粘包.
+//!
+//! Lesson 07's header was a bare length. Here the header is an object, serialized as JSON:
+//! `{"total_size": …, "md5": …, "filename": …}`, the fields notes C and D use. Since JSON
+//! has no length of its own on a stream, a 4-byte `struct.pack('i', len(header))` goes
+//! first. The receiver reads the length, the header, then exactly `total_size` body bytes,
+//! and checks both things the header promised: the size and the md5. It says which one
+//! failed.
+//!
+//! What to look at:
+//! - the message on the wire: length, JSON, body;
+//! - a server that lies (short body, flipped byte, the notes' placeholder md5, a header
+//!   that is not JSON or lacks `total_size`, a negative length, a 5 GiB claim): one line
+//!   each from the client, which then goes on with a new connection;
+//! - why an object beats a bare length: it carries metadata, and its size is a JSON number,
+//!   not an `'i'` that stops at 2 GiB.
+//!
+//! The md5 is real (the md-5 crate); the notes put a placeholder there (`'fdsaf2143254f'`,
+//! `'xxxxxxxxxxxxxxxxxxx'`). `filename` says which stream the body is, `stdout` or `stderr`
+//! (the notes fill it with a placeholder too).
+//!
+//! Wire format, notes C 方案二's, so its Python client and server can be either side:
+//! client → server, the command's bytes in one send; server → client,
+//! `struct.pack('i', len(header))` + header JSON + `total_size` body bytes.
+//!
+//! Run it:
+//! - `cargo run --example 08_json_header`: the demo;
+//! - terminal 1: `cargo run --example 08_json_header -- server`, terminal 2:
+//!   `cargo run --example 08_json_header -- client`, type commands, `q` to quit.
+//!
+//! Previous: lesson 07, remote commands. Next: lesson 09, files with a JSON header.
+
+mod scenes;
+
+use clap::{Parser, Subcommand};
+use serde::{Deserialize, Serialize};
+use socket_lessons::checksum::{is_md5_hex, md5_hex};
+use socket_lessons::demo::{self, Hooks};
+use socket_lessons::framing::MAX_FRAME_LEN;
+use socket_lessons::header::{self, read_header, write_message};
+use socket_lessons::limits::{self, Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::serve::serve_in_turn;
+use socket_lessons::shell::{self, CommandLimits, Request};
+use socket_lessons::transcript::{describe, describe_ends, hex, text_lossy};
+use socket_lessons::{say, Endpoint, Input, Report, Transcript};
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+/// The most bytes read as one command (notes D reads `recv(8096)`).
+const COMMAND_MAX: usize = 8192;
+
+/// The word that ends a session.
+const QUIT: &[u8] = b"q";
+
+/// The largest answer the client keeps in memory. A header may announce far more (that is
+/// the point of a JSON size); this client refuses it before reading a byte of the body.
+/// Lesson 09 streams a body to disk instead.
+const MAX_BODY: u64 = MAX_FRAME_LEN as u64;
+
+/// The header of notes C 方案二 and notes D, fields in their order.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+struct Header {
+    /// The body's size in bytes. A JSON number: 5 GiB is as easy as 5 bytes.
+    total_size: u64,
+    /// `hashlib.md5(body).hexdigest()`.
+    md5: String,
+    /// What the body is: `stdout` or `stderr`. Notes C 方案二 spells it `file_name` (and
+    /// notes D `filename`); both are read, and a header without it is still usable.
+    #[serde(default, alias = "file_name")]
+    filename: String,
+}
+
+// ---------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------
+
+/// Serves clients one after another, for ever (a demo's `hooks` end it after its clients).
+fn serve(
+    listener: &TcpListener,
+    limits: CommandLimits,
+    waits: Limits,
+    hooks: &Hooks,
+) -> Result<(), Report> {
+    let server = &Transcript::server();
+    serve_in_turn(listener, hooks, |conn, addr| {
+        serve_client(conn, addr, limits, &waits, server)
+    });
+    Ok(())
+}
+
+fn serve_client(
+    mut conn: TcpStream,
+    addr: SocketAddr,
+    limits: CommandLimits,
+    waits: &Limits,
+    server: &Transcript,
+) {
+    let mut buf = vec![0u8; COMMAND_MAX];
+    loop {
+        // Receive a command (notes D receives and runs it before its step 1). SIMPLIFICATION:
+        // one read is one command, as in the notes; the client sends the next only after the
+        // whole answer, so none can merge. A read that fills the buffer may be half a command:
+        // refused, nothing of it run.
+        let request = match shell::read_request(&mut conn, &mut buf, waits) {
+            Request::Line(n) => &buf[..n],
+            Request::Closed => {
+                say!(server, "recv -> 0 bytes: {addr} closed the connection");
+                return;
+            }
+            Request::Idle => {
+                say!(
+                    server,
+                    "{addr}: {}; closing",
+                    limits::timed_out("waiting for a command", waits.idle)
+                );
+                return;
+            }
+            Request::TooLong => {
+                say!(server, "recv -> {}", describe_ends(&buf, 16));
+                let refusal = shell::too_long(buf.len());
+                say!(server, "{}", refusal.log);
+                if let Ok(json) = header::encode(&Header {
+                    total_size: refusal.body.len() as u64,
+                    md5: md5_hex(&refusal.body),
+                    filename: refusal.source.name().to_owned(),
+                }) {
+                    let _ = write_message(&mut conn, &json, &refusal.body);
+                }
+                // The rest of the line is on its way: read and drop it for a moment, so that
+                // closing does not reset the connection before the client reads the answer.
+                net::close_gently(conn, Duration::from_secs(2), 1 << 20);
+                return;
+            }
+            Request::Failed(e) => {
+                say!(server, "{addr}: recv failed: {e}");
+                return;
+            }
+        };
+        say!(server, "recv -> {}", describe(request));
+        if request == QUIT {
+            say!(server, "{addr} said q: closing the connection");
+            return;
+        }
+
+        // Run it, by lesson 07's rules (time limit, output limit, stdout or else stderr).
+        let shell::Answer { body, source, .. } =
+            shell::answer_request(request, limits, MAX_FRAME_LEN);
+
+        // 1. make the header (notes D 1:先制作报头): the size and md5 of the very bytes
+        // that follow.
+        let header = Header {
+            total_size: body.len() as u64,
+            md5: md5_hex(&body),
+            filename: source.name().to_owned(),
+        };
+        let json = match header::encode(&header) {
+            Ok(json) => json,
+            Err(e) => {
+                say!(server, "{addr}: {e}");
+                return;
+            }
+        };
+        say!(
+            server,
+            "header {} ({} bytes)",
+            text_lossy(&json),
+            json.len()
+        );
+
+        // 2-4. send the header's length, the header, the body (notes D 2, 3, 4): one write,
+        // where the notes make three or four `send` calls (each a chance for a partial
+        // send, and together a Nagle stall).
+        say!(
+            server,
+            "write_message: header length {} + {}-byte header + {}-byte body, in one write",
+            hex(&(json.len() as i32).to_le_bytes()),
+            json.len(),
+            body.len()
+        );
+        let sent = limits::WriteWithin::new(&conn, waits.message)
+            .and_then(|mut bounded| write_message(&mut bounded, &json, &body));
+        if let Err(e) = sent {
+            if limits::is_timeout(&e) {
+                say!(
+                    server,
+                    "{addr}: took no more of its answer within {}; closing",
+                    limits::seconds(waits.message)
+                );
+            } else {
+                say!(server, "{addr}: write failed: {e}");
+            }
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------------
+
+/// How one answer turned out, when the stream is still usable. (`Err` from [`command`] and
+/// [`receive`] means it is not: a bad header, a body cut short; that connection is over.)
+enum Answer {
+    /// Size and md5 both checked out.
+    Verified(Vec<u8>),
+    /// Read to its end, but its md5 failed (the line says how): the stream is still in
+    /// step, and the next command can go.
+    Md5Failed(String),
+    /// The server closed before answering.
+    Closed,
+}
+
+/// Sends one command and receives its answer.
+fn command(
+    stream: &mut TcpStream,
+    line: &[u8],
+    client: Option<&Transcript>,
+) -> Result<Answer, Report> {
+    if let Some(client) = client {
+        say!(client, "send {}", describe(line));
+    }
+    stream.write_all(line)?;
+    receive(stream, client)
+}
+
+/// Receives one answer and checks it; see [`command`] for what the results mean.
+fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer, Report> {
+    // 1-2. the header length, then the header (notes D 1:先收报头长度, 2:先收报头; put
+    // together if it comes in pieces, unlike the notes' `recv(header_size)`), then its
+    // fields.
+    let Some(header) = read_header::<Header>(stream).map_err(limits::answer_waited)? else {
+        return Ok(Answer::Closed);
+    };
+    if let Some(client) = client {
+        say!(
+            client,
+            "read_header -> total_size {}, md5 {}, filename {:?}",
+            header.total_size,
+            header.md5,
+            header.filename
+        );
+    }
+
+    // 3. the body (notes D 3:循环收完整数据): exactly total_size bytes, counted as they really arrive
+    // (not the notes A §9.2 `count += buffer_size`), into one buffer sized once (not `res +=
+    // recv()`, which copies everything received so far on every chunk).
+    if header.total_size > MAX_BODY {
+        return Err(Report::msg(format!(
+            "size check failed: total_size {} is over this client's limit of {MAX_BODY} \
+             bytes (it keeps an answer in memory; lesson 09 streams to disk)",
+            header.total_size
+        )));
+    }
+    let mut body = Vec::with_capacity(header.total_size as usize);
+    let got = Read::by_ref(stream)
+        .take(header.total_size)
+        .read_to_end(&mut body)?;
+    if (got as u64) < header.total_size {
+        return Err(Report::msg(format!(
+            "size check failed: the header says total_size {}, the stream ended after {got} \
+             bytes",
+            header.total_size
+        )));
+    }
+
+    // 4. (the course's step; the notes only print the md5) the md5 of what arrived against the
+    // md5 the header promised.
+    let actual = md5_hex(&body);
+    if !is_md5_hex(&header.md5) {
+        return Ok(Answer::Md5Failed(format!(
+            "md5 check failed: the header's md5 {:?} is not an md5 at all (32 hex digits); \
+             the body's is {actual}",
+            header.md5
+        )));
+    }
+    if !header.md5.eq_ignore_ascii_case(&actual) {
+        return Ok(Answer::Md5Failed(format!(
+            "md5 check failed: the header says {}, the {} bytes received hash to {actual}",
+            header.md5, got
+        )));
+    }
+    if let Some(client) = client {
+        say!(
+            client,
+            "size {got} and md5 both match -> {}",
+            describe_ends(&body, 16)
+        );
+    }
+    Ok(Answer::Verified(body))
+}
+
+/// The two-terminal client: each typed line is a command; a verified answer is printed as
+/// the command wrote it, a failed check as one line.
+fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
+    let client = Transcript::client();
+    let mut input = Input::stdin(">>> ");
+    let mut out = io::stdout().lock();
+    while let Some(line) = input.next_line()? {
+        if line.is_empty() {
+            continue; // an empty send sends nothing (lesson 02)
+        }
+        if line == QUIT {
+            stream.write_all(QUIT)?;
+            break;
+        }
+        match command(&mut stream, &line, None)? {
+            Answer::Closed => {
+                say!(client, "the server closed the connection");
+                break;
+            }
+            Answer::Verified(body) => {
+                out.write_all(&body)?;
+                out.flush()?;
+            }
+            // The body was read to its end, so the stream is still in step: go on.
+            Answer::Md5Failed(failed) => say!(client, "{failed}"),
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line: the demo, or one side
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 08: a JSON header with a real md5 (notes C 方案二, D 完整版, B 自定义协议).
+///
+/// With no subcommand, shows a message on the wire, a verified answer, a server that lies
+/// in seven ways, and why a JSON size has no 2 GiB ceiling. For two terminals: start
+/// `server` first, then `client`; type commands, `q` quits.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first). It runs what clients send through the shell,
+    /// as the user who started it.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// Seconds a command may run before it is killed
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        time_limit: u64,
+        /// The longest wait, in seconds, for a client's next command before closing it
+        #[arg(long, value_name = "SECS", default_value_t = DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
+    },
+    /// Run only the client. Type commands; `q` or end of input quits.
+    Client(Endpoint),
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(scenes::run_demo),
+        Some(Side::Server {
+            at,
+            time_limit,
+            idle_limit,
+        }) => {
+            let listener = at.listen(ListenOptions::new())?;
+            if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
+                say!(Transcript::server(), "{warning}");
+            }
+            let limits = CommandLimits {
+                time: Duration::from_secs(time_limit),
+                output: MAX_FRAME_LEN,
+            };
+            let waits = Limits::server(Duration::from_secs(idle_limit));
+            serve(&listener, limits, waits, &Hooks::none())
+        }
+        Some(Side::Client(at)) => {
+            let stream = at.connect()?;
+            limits::await_answer(&stream, limits::answer_limit())?;
+            interactive_client(stream)
+        }
+    }
+}
