@@ -34,10 +34,13 @@
 
 use clap::{Args, Parser, Subcommand};
 use socket_lessons::auth::{self, Digest, CHALLENGE_LEN, LEGITIMATE, REFUSED};
-use socket_lessons::demo::{self, Cue};
+use socket_lessons::demo::{self, Hooks};
 use socket_lessons::limits::{self, Limits};
-use socket_lessons::net::{self, Filled, ListenOptions};
+use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::serve::serve_in_turn;
+use socket_lessons::timed::{self, Filled};
 use socket_lessons::transcript::describe;
+use socket_lessons::transcript::hex_start;
 use socket_lessons::{echo, say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -59,121 +62,13 @@ const DEMO_SECRET: &[u8] = b"hi, I'm salt.";
 /// The wrong secret of the demo: the notes' 假的客户端 uses `"大家好,我是假盐"`.
 const DEMO_WRONG_SECRET: &str = "大家好,我是假盐";
 
-/// Lesson 10: challenge–response client authentication with HMAC (notes E §6 验证客户端合法性).
-///
-/// With no subcommand, runs the server and three clients in one process: one that knows the
-/// secret (and then uses the echo), one with the wrong secret, one that sends a short
-/// answer. For two terminals: start `server` first, then `client`, both with the same
-/// secret (`--secret` or SOCKET_LESSONS_SECRET) and the same `--digest`.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-}
-
-#[derive(Subcommand)]
-enum Side {
-    /// Run only the server (start it first): challenge each client, then echo for the
-    /// legitimate ones.
-    Server {
-        #[command(flatten)]
-        at: Endpoint,
-        #[command(flatten)]
-        key: Key,
-        /// The longest wait, in seconds, for a checked client's next message before
-        /// closing it (the check itself must be answered within 10 s)
-        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
-        idle_limit: u64,
-    },
-    /// Run only the client: answer the challenge, then type lines for the echo; `q` quits.
-    Client {
-        #[command(flatten)]
-        at: Endpoint,
-        #[command(flatten)]
-        key: Key,
-    },
-}
-
-/// What both sides must agree on.
-#[derive(Args)]
-struct Key {
-    /// The shared secret. Prefer the environment variable: a command line is visible to
-    /// every user of the machine (`ps`).
-    #[arg(long, env = "SOCKET_LESSONS_SECRET", hide_env_values = true)]
-    secret: Option<String>,
-    /// The hash under the HMAC: md5 is what the notes' Python programs compute (kept for
-    /// them); sha256 is the modern choice.
-    #[arg(long, default_value = "md5", value_parser = cli::one_of(&Digest::ALL, Digest::name, Digest::about))]
-    digest: Digest,
-}
-
-impl Key {
-    /// The secret, or an error that says both ways to give it.
-    fn secret(&self) -> Result<&[u8], Report> {
-        self.secret.as_deref().map(str::as_bytes).ok_or_else(|| {
-            Report::msg(
-                "no secret: set SOCKET_LESSONS_SECRET=… in the environment (or pass --secret …, \
-                 which every user of the machine can read in `ps`); both sides need the same one",
-            )
-        })
-    }
-}
-
-fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
-        Some(Side::Server {
-            at,
-            key,
-            idle_limit,
-        }) => {
-            let secret = key.secret()?;
-            let listener = at.listen(ListenOptions::new())?;
-            serve(
-                &listener,
-                None,
-                secret,
-                key.digest,
-                &Limits::server(Duration::from_secs(idle_limit)),
-                &Cue::off(),
-            );
-            Ok(())
-        }
-        Some(Side::Client { at, key }) => {
-            let stream = at.connect()?;
-            limits::await_answer(&stream, limits::answer_limit())?;
-            let client = Transcript::client();
-            match prove(stream, key.secret()?, key.digest, &client)? {
-                Proved::Legitimate(mut stream) => {
-                    let input = Input::stdin("message for the server :>>>> ");
-                    echo::lines_client(&mut stream, input, &client)
-                        .map_err(limits::answer_waited)?;
-                    Ok(())
-                }
-                Proved::Refused => Err(Report::msg(
-                    "the server refused our answer: is the secret (or --digest) the same on both sides?",
-                )),
-                Proved::NoVerdict => Ok(()),
-            }
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------
 
 /// One client at a time (lesson 03's loop): check it, then echo for it if it passed.
-fn serve(
-    listener: &TcpListener,
-    clients: Option<usize>,
-    secret: &[u8],
-    digest: Digest,
-    waits: &Limits,
-    finished: &Cue,
-) {
-    serve::serve_in_turn(listener, clients, &Cue::off(), finished, |conn, addr| {
+fn serve(listener: &TcpListener, secret: &[u8], digest: Digest, waits: &Limits, hooks: &Hooks) {
+    serve_in_turn(listener, hooks, |conn, addr| {
         let server = Transcript::server();
         match check(conn, addr, secret, digest, &server) {
             Ok(Some(conn)) => echo(conn, addr, waits, &server),
@@ -197,7 +92,7 @@ fn check(
     say!(
         server,
         "send challenge {} ({CHALLENGE_LEN} random bytes)",
-        auth::hex_start(&challenge, 8)
+        hex_start(&challenge, 8)
     );
     conn.write_all(&challenge)?;
 
@@ -211,7 +106,7 @@ fn check(
             say!(
                 server,
                 "recv answer {} ({want} bytes)",
-                auth::hex_start(&answer, 8)
+                hex_start(&answer, 8)
             );
             // 3. Compute the same HMAC and compare, in constant time.
             if digest.verify(secret, &challenge, &answer) {
@@ -303,14 +198,14 @@ fn prove(
             )))
         }
     }
-    say!(client, "recv challenge {}", auth::hex_start(&challenge, 8));
+    say!(client, "recv challenge {}", hex_start(&challenge, 8));
 
     // 2. The answer: HMAC(secret, challenge), sent whole.
     let answer = digest.answer(secret, &challenge);
     say!(
         client,
         "send answer {} ({digest}, {} bytes)",
-        auth::hex_start(&answer, 8),
+        hex_start(&answer, 8),
         answer.len()
     );
     stream.write_all(&answer)?;
@@ -349,23 +244,123 @@ fn read_verdict(mut stream: TcpStream, client: &Transcript) -> Result<Proved, Re
 }
 
 // ---------------------------------------------------------------------------------------
+// The command line: the demo, or one side
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 10: challenge–response client authentication with HMAC (notes E §6 验证客户端合法性).
+///
+/// With no subcommand, runs the server and three clients in one process: one that knows the
+/// secret (and then uses the echo), one with the wrong secret, one that sends a short
+/// answer. For two terminals: start `server` first, then `client`, both with the same
+/// secret (`--secret` or SOCKET_LESSONS_SECRET) and the same `--digest`.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first): challenge each client, then echo for the
+    /// legitimate ones.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        #[command(flatten)]
+        key: Key,
+        /// The longest wait, in seconds, for a checked client's next message before
+        /// closing it (the check itself must be answered within 10 s)
+        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
+    },
+    /// Run only the client: answer the challenge, then type lines for the echo; `q` quits.
+    Client {
+        #[command(flatten)]
+        at: Endpoint,
+        #[command(flatten)]
+        key: Key,
+    },
+}
+
+/// What both sides must agree on.
+#[derive(Args)]
+struct Key {
+    /// The shared secret. Prefer the environment variable: a command line is visible to
+    /// every user of the machine (`ps`).
+    #[arg(long, env = "SOCKET_LESSONS_SECRET", hide_env_values = true)]
+    secret: Option<String>,
+    /// The hash under the HMAC: md5 is what the notes' Python programs compute (kept for
+    /// them); sha256 is the modern choice.
+    #[arg(long, default_value = "md5", value_parser = socket_lessons::cli::one_of(&Digest::ALL, Digest::name, Digest::about))]
+    digest: Digest,
+}
+
+impl Key {
+    /// The secret, or an error that says both ways to give it.
+    fn secret(&self) -> Result<&[u8], Report> {
+        self.secret.as_deref().map(str::as_bytes).ok_or_else(|| {
+            Report::msg(
+                "no secret: set SOCKET_LESSONS_SECRET=… in the environment (or pass --secret …, \
+                 which every user of the machine can read in `ps`); both sides need the same one",
+            )
+        })
+    }
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server {
+            at,
+            key,
+            idle_limit,
+        }) => {
+            let secret = key.secret()?;
+            let listener = at.listen(ListenOptions::new())?;
+            let waits = Limits::server(Duration::from_secs(idle_limit));
+            serve(&listener, secret, key.digest, &waits, &Hooks::none());
+            Ok(())
+        }
+        Some(Side::Client { at, key }) => {
+            let stream = at.connect()?;
+            limits::await_answer(&stream, limits::answer_limit())?;
+            let client = Transcript::client();
+            match prove(stream, key.secret()?, key.digest, &client)? {
+                Proved::Legitimate(mut stream) => {
+                    let input = Input::stdin("message for the server :>>>> ");
+                    echo::lines_client(&mut stream, input, &client)
+                        .map_err(limits::answer_waited)?;
+                    Ok(())
+                }
+                Proved::Refused => Err(Report::msg(
+                    "the server refused our answer: is the secret (or --digest) the same on both sides?",
+                )),
+                Proved::NoVerdict => Ok(()),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // The demo
 // ---------------------------------------------------------------------------------------
 
 fn run_demo() -> Result<(), Report> {
-    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
-    let addr = listener.local_addr()?;
     let digest = Digest::Md5;
-    say!(
-        Transcript::server(),
-        "listening on {addr}; {digest}, the secret is the notes' b\"hi, I'm salt.\""
-    );
-    let (finished, on_finished) = demo::cue();
-    let server_side = demo::spawn("server", move || {
-        let waits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
-        serve(&listener, Some(3), DEMO_SECRET, digest, &waits, &finished);
-        Ok(())
-    })?;
+    let stage = demo::stage_saying(
+        |addr| {
+            format!("listening on {addr}; {digest}, the secret is the notes' b\"hi, I'm salt.\"")
+        },
+        ListenOptions::new(),
+        3,
+        move |listener, hooks| {
+            let waits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
+            serve(&listener, DEMO_SECRET, digest, &waits, &hooks);
+            Ok(())
+        },
+    )?;
+    let addr = stage.addr;
 
     // Client 1 knows the secret: it passes, then uses the echo.
     let client = Transcript::named("client 1");
@@ -377,7 +372,7 @@ fn run_demo() -> Result<(), Report> {
         }
         _ => say!(client, "unexpectedly not let in"),
     }
-    on_finished.wait()?;
+    stage.finished()?;
 
     // Client 2: the notes' 假的客户端, a different secret. Its answer is a perfectly
     // formed 16 bytes; only the server's own computation can tell it is wrong.
@@ -389,7 +384,7 @@ fn run_demo() -> Result<(), Report> {
         digest,
         &client,
     )?;
-    on_finished.wait()?;
+    stage.finished()?;
 
     // Client 3 sends 8 of the 16 bytes and closes its sending half. The notes' recv(16)
     // would take the 8 bytes as the whole answer; here the length is part of the check.
@@ -398,17 +393,17 @@ fn run_demo() -> Result<(), Report> {
     let mut stream = net::connect_addr(addr)?;
     let mut challenge = [0u8; CHALLENGE_LEN];
     stream.read_exact(&mut challenge)?;
-    say!(client, "recv challenge {}", auth::hex_start(&challenge, 8));
+    say!(client, "recv challenge {}", hex_start(&challenge, 8));
     let answer = digest.answer(DEMO_SECRET, &challenge);
     say!(
         client,
         "DELIBERATE: send only the first 8 bytes of the answer {}, then shut down sending",
-        auth::hex_start(&answer, 8)
+        hex_start(&answer, 8)
     );
     stream.write_all(&answer[..8])?;
     stream.shutdown(Shutdown::Write)?;
     let _ = read_verdict(stream, &client)?;
-    on_finished.wait()?;
+    stage.finished()?;
 
-    server_side.join()
+    stage.end()
 }

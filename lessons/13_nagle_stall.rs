@@ -39,11 +39,12 @@
 //! Previous: lesson 12, UDP chat and a time server. This is the last lesson.
 
 use clap::{Parser, Subcommand};
-use socket_lessons::demo::{self, Cue};
+use socket_lessons::demo::{self, Hooks};
 use socket_lessons::nagle::{self, Timing, Writes};
 use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::serve::serve_in_turn;
 use socket_lessons::{say, Endpoint, Report, Transcript};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 
 /// How many exchanges each way: enough for the mean to be steady, few enough that the slow
 /// way takes seconds, not minutes.
@@ -52,73 +53,12 @@ const EXCHANGES: usize = 200;
 /// One request: a 4-byte header and a 60-byte body, 64 bytes on the wire.
 const BODY_LEN: usize = 60;
 
-/// Lesson 13: two sends per message and Nagle's algorithm (past the notes).
-///
-/// With no subcommand, runs the same request/response loop three ways (two writes, one
-/// write, two writes with TCP_NODELAY) and prints the time per exchange. For two terminals:
-/// start `server` first, then `client --writes two|one|two-nodelay`.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-}
-
-#[derive(Subcommand)]
-enum Side {
-    /// Run only the server (start it first): answers every framed request with one frame.
-    Server(Endpoint),
-    /// Run only the client: time request/response exchanges one way.
-    Client {
-        #[command(flatten)]
-        at: Endpoint,
-        /// How each request goes on the wire
-        #[arg(long, default_value = "two", value_parser = cli::one_of(&Writes::ALL, Writes::name, Writes::about))]
-        writes: Writes,
-        /// How many exchanges
-        #[arg(long, default_value_t = EXCHANGES)]
-        exchanges: usize,
-    },
-}
-
-fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
-        Some(Side::Server(at)) => {
-            let listener = at.listen(ListenOptions::new())?;
-            serve(&listener, None, &Cue::off(), &Cue::off());
-            Ok(())
-        }
-        Some(Side::Client {
-            at,
-            writes,
-            exchanges,
-        }) => {
-            let mut stream = at.connect()?;
-            let client = Transcript::client();
-            say!(client, "{}: {}", writes.label(), how(writes));
-            let timing = exchange(&mut stream, writes, exchanges)?;
-            report(&client, &timing);
-            Ok(())
-        }
-    }
-}
-
-/// What the client does, in words.
-fn how(writes: Writes) -> &'static str {
-    match writes {
-        Writes::Two => "send(header), send(body), recv the answer; the notes' way",
-        Writes::One => "header and body in one writev (write_frame), recv the answer",
-        Writes::TwoNodelay => "send(header), send(body) with Nagle off, recv the answer",
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The server: one write per answer, always
 // ---------------------------------------------------------------------------------------
 
-fn serve(listener: &TcpListener, clients: Option<usize>, accepted: &Cue, finished: &Cue) {
-    serve::serve_in_turn(listener, clients, accepted, finished, |mut conn, addr| {
+fn serve(listener: &TcpListener, hooks: &Hooks) {
+    serve_in_turn(listener, hooks, |mut conn, addr| {
         let server = Transcript::server();
         // read_frame waits for the whole request: with two writes, for the body that
         // Nagle is holding back on the client's side.
@@ -159,6 +99,71 @@ fn ms3(d: std::time::Duration) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
+// The command line: the demo, or one side
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 13: two sends per message and Nagle's algorithm (past the notes).
+///
+/// With no subcommand, runs the same request/response loop three ways (two writes, one
+/// write, two writes with TCP_NODELAY) and prints the time per exchange. For two terminals:
+/// start `server` first, then `client --writes two|one|two-nodelay`.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first): answers every framed request with one frame.
+    Server(Endpoint),
+    /// Run only the client: time request/response exchanges one way.
+    Client {
+        #[command(flatten)]
+        at: Endpoint,
+        /// How each request goes on the wire
+        #[arg(long, default_value = "two", value_parser = socket_lessons::cli::one_of(&Writes::ALL, Writes::name, Writes::about))]
+        writes: Writes,
+        /// How many exchanges
+        #[arg(long, default_value_t = EXCHANGES)]
+        exchanges: usize,
+    },
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server(at)) => {
+            let listener = at.listen(ListenOptions::new())?;
+            serve(&listener, &Hooks::none());
+            Ok(())
+        }
+        Some(Side::Client {
+            at,
+            writes,
+            exchanges,
+        }) => {
+            let mut stream = at.connect()?;
+            let client = Transcript::client();
+            say!(client, "{}: {}", writes.label(), how(writes));
+            let timing = exchange(&mut stream, writes, exchanges)?;
+            report(&client, &timing);
+            Ok(())
+        }
+    }
+}
+
+/// What the client does, in words.
+fn how(writes: Writes) -> &'static str {
+    match writes {
+        Writes::Two => "send(header), send(body), recv the answer; the notes' way",
+        Writes::One => "header and body in one writev (write_frame), recv the answer",
+        Writes::TwoNodelay => "send(header), send(body) with Nagle off, recv the answer",
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // The demo
 // ---------------------------------------------------------------------------------------
 
@@ -169,15 +174,15 @@ fn run_demo() -> Result<(), Report> {
          + {BODY_LEN}-byte body) and its answer",
         BODY_LEN + 4
     );
-    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
-    let addr: SocketAddr = listener.local_addr()?;
-    say!(Transcript::server(), "listening on {addr}");
-    let (accepted, on_accepted) = demo::cue();
-    let (finished, on_finished) = demo::cue();
-    let server_side = demo::spawn("server", move || {
-        serve(&listener, Some(Writes::ALL.len()), &accepted, &finished);
-        Ok(())
-    })?;
+    let stage = demo::stage(
+        ListenOptions::new(),
+        Writes::ALL.len(),
+        |listener, hooks| {
+            serve(&listener, &hooks);
+            Ok(())
+        },
+    )?;
+    let addr = stage.addr;
 
     let client = Transcript::client();
     // Time per exchange, for each way of writing.
@@ -185,14 +190,14 @@ fn run_demo() -> Result<(), Report> {
     for writes in Writes::ALL {
         say!(client, "{}: {}", writes.label(), how(writes));
         let mut stream = net::connect_addr(addr)?;
-        on_accepted.wait()?; // demo only: the server's accept line first
+        stage.accepted()?; // demo only: the server's accept line first
         let timing = exchange(&mut stream, writes, EXCHANGES)?;
         report(&client, &timing);
         drop(stream);
-        on_finished.wait()?;
+        stage.finished()?;
         per_exchange.push((writes, timing.per_exchange()));
     }
-    server_side.join()?;
+    stage.end()?;
 
     // The ratios, against one write.
     let took = |way: Writes| {
