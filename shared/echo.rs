@@ -2,7 +2,7 @@
 //! client is in, and the line-by-line client that talks to it.
 //!
 //! Wire: none, as in the notes: raw bytes in, the same bytes upper-cased out
-//! ([`commands::upper`](crate::commands::upper)); `q` ends the session.
+//! ([`crate::commands::upper`]); `q` ends the session.
 
 use crate::input::Input;
 use crate::transcript::describe;

@@ -198,7 +198,7 @@ pub struct Answer {
 
 /// Runs a request as lessons 07 and 08 do: the bytes must be UTF-8 (the notes'
 /// `cmd.decode('utf-8')`, which raises on anything else and drops the client; here it is
-/// an error answer like any other), then [`run`] under `limits`, then
+/// an error answer like any other), then [`run_command`] under `limits`, then
 /// [`Outcome::answer`], at most `max` bytes.
 pub fn answer_request(request: &[u8], limits: CommandLimits, max: usize) -> Answer {
     let error = |text: String, log: String| Answer {

@@ -1,0 +1,202 @@
+//! The shape of the code, checked: a lesson opens with the notes' program, a lesson's main
+//! file stays short enough to read beside the notes, and the library's modules depend on
+//! each other one way only, each with its one job in `lib.rs`'s table.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The notes' server must be the first thing a learner meets: its code starts within this
+/// many lines of the top of the lesson's main file.
+const SERVER_BY_LINE: usize = 150;
+
+/// The longest a lesson's main file may be; a longer lesson moves its demo beside it.
+const MAIN_FILE_LINES: usize = 450;
+
+/// Each example's main file, from Cargo.toml's `[[example]]` tables.
+fn lesson_files() -> Vec<(String, PathBuf)> {
+    let manifest = fs::read_to_string(Path::new(ROOT).join("Cargo.toml")).unwrap();
+    let mut lessons = Vec::new();
+    let mut name = None;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if let Some(v) = line.strip_prefix("name = ") {
+            name = Some(v.trim_matches('"').to_owned());
+        }
+        if let Some(v) = line.strip_prefix("path = ") {
+            let path = v.trim_matches('"');
+            if path.starts_with("lessons/") {
+                lessons.push((name.take().unwrap(), Path::new(ROOT).join(path)));
+            }
+        }
+    }
+    assert_eq!(lessons.len(), 14, "lessons 00 to 13 in Cargo.toml");
+    lessons
+}
+
+/// Where the notes' server starts: the first `fn` after the section heading
+/// `// The server…` (the lessons' heading for the notes' server, or server and client).
+fn server_line(text: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let heading = lines
+        .iter()
+        .position(|l| l.starts_with("// The server") || l.starts_with("// The notes' server"))?;
+    lines[heading..]
+        .iter()
+        .position(|l| {
+            l.starts_with("fn ") || l.starts_with("pub fn ") || l.starts_with("pub(crate) fn ")
+        })
+        .map(|i| heading + i + 1)
+}
+
+#[test]
+fn every_lesson_opens_with_the_notes_server_and_stays_readable() {
+    let mut problems = Vec::new();
+    let mut table =
+        String::from("| lesson | server starts at line | main file lines |\n|---|---|---|\n");
+    for (name, path) in lesson_files() {
+        let text = fs::read_to_string(&path).unwrap();
+        let lines = text.lines().count();
+        let server = server_line(&text);
+        table.push_str(&format!(
+            "| {name} | {} | {lines} |\n",
+            server.map_or("none".into(), |l| l.to_string())
+        ));
+        match server {
+            None => problems.push(format!("{name}: no `// The server` section heading")),
+            Some(line) if line > SERVER_BY_LINE => problems.push(format!(
+                "{name}: the notes' server starts at line {line}, after line {SERVER_BY_LINE}"
+            )),
+            Some(_) => {}
+        }
+        if lines > MAIN_FILE_LINES {
+            problems.push(format!(
+                "{name}: {} is {lines} lines, over {MAIN_FILE_LINES}",
+                path.display()
+            ));
+        }
+    }
+    // Printed for the record (`cargo test --test library_shape -- --nocapture`).
+    println!("{table}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Which library modules each module names (`crate::x`, `use crate::{x, …}`, `say!`),
+/// outside its tests.
+fn library_imports() -> BTreeMap<String, BTreeSet<String>> {
+    let mut graph = BTreeMap::new();
+    for entry in fs::read_dir(Path::new(ROOT).join("shared")).unwrap() {
+        let path = entry.unwrap().path();
+        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if path.extension().is_none_or(|e| e != "rs") || module == "lib" {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        let mut deps = BTreeSet::new();
+        for line in code.lines() {
+            let line = line.split("//").next().unwrap();
+            let mut rest = line;
+            while let Some(at) = rest.find("crate::") {
+                rest = &rest[at + "crate::".len()..];
+                if let Some(group) = rest.strip_prefix('{') {
+                    let group = group.split('}').next().unwrap();
+                    deps.extend(group.split(',').filter_map(|item| {
+                        let item = item.trim().split("::").next().unwrap();
+                        (!item.is_empty()).then(|| item.to_owned())
+                    }));
+                } else {
+                    let item: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    deps.insert(item);
+                }
+            }
+            if line.contains("say!(") {
+                deps.insert("transcript".to_owned());
+            }
+        }
+        deps.remove(&module);
+        deps.remove("say");
+        deps.remove("");
+        graph.insert(module, deps);
+    }
+    // Names that are re-exports at the crate root, not modules.
+    for deps in graph.values_mut() {
+        deps.retain(|d| d.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    }
+    graph
+}
+
+#[test]
+fn library_modules_depend_on_each_other_one_way() {
+    let graph = library_imports();
+    // Depth-first search for a path back to where it started.
+    fn visit(
+        at: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = path.iter().position(|m| m == at) {
+            let mut circle = path[start..].to_vec();
+            circle.push(at.to_owned());
+            return Some(circle);
+        }
+        if !done.insert(at.to_owned()) {
+            return None;
+        }
+        path.push(at.to_owned());
+        for next in graph.get(at).into_iter().flatten() {
+            if let Some(circle) = visit(next, graph, path, done) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        None
+    }
+    for module in graph.keys() {
+        let circle = visit(module, &graph, &mut Vec::new(), &mut BTreeSet::new());
+        assert!(
+            circle.is_none(),
+            "import circle: {}",
+            circle.unwrap().join(" → ")
+        );
+    }
+}
+
+#[test]
+fn every_library_module_has_its_one_job_in_the_table() {
+    let lib = fs::read_to_string(Path::new(ROOT).join("shared/lib.rs")).unwrap();
+    let modules: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';'))
+        .collect();
+    assert_eq!(
+        modules.len(),
+        library_imports().len(),
+        "a file in shared/ is not a module"
+    );
+    for module in modules {
+        let rows = lib
+            .lines()
+            .filter(|l| l.starts_with(&format!("//! | [`{module}`] |")))
+            .count();
+        assert_eq!(
+            rows, 1,
+            "module {module} needs exactly one row in lib.rs's table"
+        );
+    }
+}
+
+#[test]
+fn the_shape_checks_can_fail() {
+    assert_eq!(
+        server_line("//! x\n// The server\n\nfn serve() {}\n"),
+        Some(4)
+    );
+    assert_eq!(server_line("fn main() {}\n"), None);
+}
