@@ -58,7 +58,7 @@ fn content(len: usize) -> Vec<u8> {
 }
 
 fn md5_hex(bytes: &[u8]) -> String {
-    socket_lessons::header::md5_hex(bytes)
+    socket_lessons::checksum::md5_hex(bytes)
 }
 
 /// `struct.pack('i', len(json)) + json`.

@@ -1,0 +1,162 @@
+//! The check of exercise 02: clients that leave, reset, and send bytes that are not UTF-8,
+//! each followed by one that expects its answer.
+
+use crate::harness::{shown, start, Failure, Outcome, Steps, STUCK};
+use socket_lessons::net::{self, ListenOptions};
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc::Receiver;
+
+type Serve = fn(TcpListener) -> io::Result<()>;
+
+pub fn check(solution: bool) -> Outcome {
+    let serve: Serve = if solution {
+        crate::solution_02::serve
+    } else {
+        crate::learner_02::serve
+    };
+    let mut steps = Steps::default();
+    let result = run(serve, &mut steps);
+    steps.outcome(result)
+}
+
+fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
+    let listener = net::listen(SocketAddr::from(([127, 0, 0, 1], 0)), ListenOptions::new())
+        .map_err(|e| Failure::new(format!("set up a listener: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let server = start(move || serve(listener));
+
+    // 1. An ordinary client.
+    let mut a = connect(addr, "client 1")?;
+    exchange(&mut a, b"hello", b"HELLO", "client 1", &server)?;
+    steps.ok("client 1 sends b\"hello\" and gets b\"HELLO\"");
+
+    // 2. It leaves: a normal close (FIN). The next client must be served.
+    drop(a);
+    let mut b = connect(addr, "client 2")?;
+    exchange(
+        &mut b,
+        b"abc",
+        b"ABC",
+        "client 2, after client 1 closed",
+        &server,
+    )
+    .map_err(|f| {
+        f.hint(
+            "recv returning 0 bytes means the client closed its end: it is not an empty \
+             message. Stop reading that connection and go back to accept (docs/02, \"recv \
+             returning 0\").",
+        )
+    })?;
+    steps.ok("client 1 closes; client 2 is served");
+
+    // 3. It resets the connection (RST): the server's next read or write fails.
+    net::close_with_reset(b).map_err(|e| Failure::new(e.to_string()))?;
+    let mut c = connect(addr, "client 3")?;
+    exchange(
+        &mut c,
+        b"xyz",
+        b"XYZ",
+        "client 3, after client 2 reset",
+        &server,
+    )
+    .map_err(|f| {
+        f.hint(
+            "a reset makes recv (or send) fail with \"connection reset\". That error belongs \
+             to one client: end that client, not the server (no `?` on a client's read).",
+        )
+    })?;
+    steps.ok("client 2 resets the connection; client 3 is served");
+
+    // 4. Bytes that are not UTF-8 (Latin-1 "café"), then an ordinary line.
+    exchange(
+        &mut c,
+        b"caf\xe9",
+        b"CAF\xe9",
+        "client 3, Latin-1 bytes",
+        &server,
+    )
+    .map_err(|f| {
+        f.hint(
+            "the wire carries bytes, not text. Decoding them (Python's .decode(), Rust's \
+             from_utf8) fails on bytes that are not UTF-8; upper-case the ASCII letters of the \
+             bytes instead (to_ascii_uppercase).",
+        )
+    })?;
+    drop(c);
+    let mut d = connect(addr, "client 4")?;
+    exchange(
+        &mut d,
+        b"still there?",
+        b"STILL THERE?",
+        "client 4",
+        &server,
+    )?;
+    steps.ok("client 3 sends b\"caf\\xe9\" and gets b\"CAF\\xe9\"; client 4 is served");
+    Ok(())
+}
+
+fn connect(addr: SocketAddr, who: &str) -> Result<TcpStream, Failure> {
+    net::connect_addr(addr)
+        .map_err(|e| Failure::new(format!("{who} connects")).detail(e.to_string()))
+}
+
+/// Sends `message` and expects exactly `want` back, within [`STUCK`].
+fn exchange(
+    stream: &mut TcpStream,
+    message: &[u8],
+    want: &[u8],
+    who: &str,
+    server: &Receiver<io::Result<()>>,
+) -> Result<(), Failure> {
+    let step = format!("{who}: send {}, expect {}", shown(message), shown(want));
+    let fail = |got: String| {
+        let mut failure = Failure::new(step.clone()).detail(format!("got: {got}"));
+        // Did the server function end? Then it stopped serving everyone.
+        match server.try_recv() {
+            Ok(Ok(())) => {
+                failure = failure.detail("and your serve() returned Ok(()): the server stopped")
+            }
+            Ok(Err(e)) => {
+                failure = failure.detail(format!(
+                    "and your serve() returned an error: {e}: the server stopped"
+                ))
+            }
+            Err(_) => {}
+        }
+        failure
+    };
+    if let Err(e) = stream.write_all(message) {
+        return Err(fail(format!("the send failed: {e}")));
+    }
+    stream
+        .set_read_timeout(Some(STUCK))
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while got.len() < want.len() {
+        match stream.read(&mut buf) {
+            Ok(0) => {
+                return Err(fail(format!(
+                    "{} and then the server closed the connection",
+                    shown(&got)
+                )))
+            }
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if socket_lessons::limits::is_timeout(&e) => {
+                return Err(fail(format!(
+                    "{} and then nothing within {} s: the server is not answering",
+                    shown(&got),
+                    STUCK.as_secs()
+                )))
+            }
+            Err(e) => return Err(fail(format!("{} and then an error: {e}", shown(&got)))),
+        }
+    }
+    if got != want {
+        return Err(fail(shown(&got)));
+    }
+    Ok(())
+}

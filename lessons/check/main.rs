@@ -1,0 +1,102 @@
+//! # `check`: is your exercise right?
+//!
+//! Every lesson has a coding exercise in `lessons/exercises/`: a file that compiles, runs,
+//! and is wrong in the way the lesson is about. Edit it, then:
+//!
+//! ```text
+//! cargo run --example check -- 06              # checks lessons/exercises/06_read_frame.rs
+//! cargo run --example check -- 06 --solution   # the same check on the course's answer
+//! cargo run --example check -- --list          # every exercise and its file
+//! ```
+//!
+//! The check drives your code with peers that speak the lesson's protocol, the misbehaving
+//! ones included, and says what went wrong in the lesson's terms: what was sent, what was
+//! expected, what came back. It exits 0 when every step passes, 1 otherwise.
+
+mod ex02;
+mod ex06;
+mod exercises;
+mod harness;
+
+// The learners' files and the course's answers, compiled side by side.
+#[path = "../exercises/02_echo_server.rs"]
+mod learner_02;
+#[path = "../exercises/06_read_frame.rs"]
+mod learner_06;
+#[path = "../exercises/solutions/02_echo_server.rs"]
+mod solution_02;
+#[path = "../exercises/solutions/06_read_frame.rs"]
+mod solution_06;
+
+use clap::Parser;
+use harness::Outcome;
+
+/// Checks a lesson's coding exercise (your file in lessons/exercises/, or with --solution
+/// the course's answer) against peers that speak the lesson's protocol.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    /// The lesson number (00 to 13)
+    #[arg(required_unless_present = "list")]
+    lesson: Option<String>,
+    /// Check the course's solution instead of your file
+    #[arg(long)]
+    solution: bool,
+    /// List the exercises, their files and what they ask
+    #[arg(long)]
+    list: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = socket_lessons::cli::parse::<Cli>();
+    if cli.list {
+        for exercise in exercises::ALL {
+            println!(
+                "{}  lessons/exercises/{}  {}",
+                exercise.lesson, exercise.file, exercise.task
+            );
+        }
+        return std::process::ExitCode::SUCCESS;
+    }
+    let wanted = cli.lesson.unwrap_or_default();
+    let Some(exercise) = exercises::ALL.iter().find(|e| {
+        e.lesson == wanted || e.lesson.trim_start_matches('0') == wanted.trim_start_matches('0')
+    }) else {
+        eprintln!("check: no exercise for lesson {wanted:?} (try --list)");
+        return std::process::ExitCode::from(2);
+    };
+    let whose = if cli.solution {
+        format!(
+            "the course's solution, lessons/exercises/solutions/{}",
+            exercise.file
+        )
+    } else {
+        format!("your file, lessons/exercises/{}", exercise.file)
+    };
+    println!("check {}: {}", exercise.lesson, exercise.task);
+    println!("checking {whose}");
+    let outcome = (exercise.check)(cli.solution);
+    match outcome {
+        Outcome::Passed(steps) => {
+            for step in steps {
+                println!("  ok    {step}");
+            }
+            println!("PASSED");
+            std::process::ExitCode::SUCCESS
+        }
+        Outcome::Failed { passed, failure } => {
+            for step in passed {
+                println!("  ok    {step}");
+            }
+            println!("  FAIL  {}", failure.step);
+            for line in failure.details {
+                println!("        {line}");
+            }
+            if let Some(hint) = failure.hint {
+                println!("  hint: {hint}");
+            }
+            println!("FAILED");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

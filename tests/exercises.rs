@@ -1,0 +1,114 @@
+//! Every lesson's coding exercise: the course's solution passes its check, and the starter,
+//! untouched, fails it for the lesson's reason (the check's message names it).
+//!
+//! A learner who has edited a starter would see the second half fail for the wrong reason:
+//! an edited starter (its md5 no longer the one recorded here) is skipped with a line saying
+//! so, except under `CI=true`, where the starters must be as shipped.
+
+mod common;
+
+use socket_lessons::checksum::md5_hex;
+
+/// lesson, starter file, md5 of the starter as shipped, what the failing check must say.
+const EXERCISES: &[(&str, &str, &str, &str)] = &[
+    (
+        "02",
+        "02_echo_server.rs",
+        "680df9f4e61486eededa732e8377a180",
+        "recv returning 0 bytes means the client closed",
+    ),
+    (
+        "06",
+        "06_read_frame.rs",
+        "51c35cdec27d669ea94e243074714c7b",
+        "two frames arriving one byte per read",
+    ),
+];
+
+fn check(args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(common::example("check"))
+        .args(args)
+        .output()
+        .expect("run the check");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+#[test]
+fn every_solution_passes_its_check() {
+    for (lesson, ..) in EXERCISES {
+        let (ok, out) = check(&[lesson, "--solution"]);
+        assert!(
+            ok && out.contains("PASSED"),
+            "lesson {lesson}'s solution:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn every_untouched_starter_fails_for_the_lessons_reason() {
+    for (lesson, file, shipped, says) in EXERCISES {
+        let path = common::root().join("lessons/exercises").join(file);
+        let text = std::fs::read(&path).unwrap();
+        if md5_hex(&text) != *shipped {
+            common::skip(
+                &format!("starter {lesson}"),
+                &format!(
+                    "lessons/exercises/{file} is not the starter as shipped (md5 {}); `cargo run \
+                     --example check -- {lesson}` checks your version",
+                    md5_hex(&text)
+                ),
+            );
+            continue;
+        }
+        let (ok, out) = check(&[lesson]);
+        assert!(
+            !ok,
+            "lesson {lesson}'s untouched starter passed its check:\n{out}"
+        );
+        assert!(out.contains("FAILED"), "{out}");
+        assert!(
+            out.contains(says),
+            "lesson {lesson}: the check should say {says:?}:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn every_exercise_file_is_checked_and_listed() {
+    let (ok, listed) = check(&["--list"]);
+    assert!(ok, "{listed}");
+    let mut files: Vec<String> = std::fs::read_dir(common::root().join("lessons/exercises"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.ends_with(".rs").then_some(name)
+        })
+        .collect();
+    files.sort();
+    for file in &files {
+        assert!(
+            listed.contains(file),
+            "{file} is not in `check --list`:\n{listed}"
+        );
+        assert!(
+            common::root()
+                .join("lessons/exercises/solutions")
+                .join(file)
+                .is_file(),
+            "{file} has no solution"
+        );
+        assert!(
+            EXERCISES.iter().any(|(_, f, ..)| f == file),
+            "{file} is not in this test's table"
+        );
+    }
+}
+
+#[test]
+fn a_lesson_without_an_exercise_is_refused_by_name() {
+    let (ok, out) = check(&["99"]);
+    assert!(!ok);
+    assert!(out.contains("no exercise for lesson \"99\""), "{out}");
+}
