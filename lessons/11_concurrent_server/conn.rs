@@ -1,0 +1,154 @@
+//! One connection of the non-blocking servers (`busy` and `poll`): a turn reads what has
+//! arrived, queues the answers, and sends what the socket takes. And what a failed accept
+//! costs, for all three ways.
+
+use crate::{ACCEPT_BACKOFF, MAX_OUTBOX};
+use socket_lessons::echo::{self, QUIT};
+use socket_lessons::{say, Transcript};
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::SocketAddr;
+
+/// One connection of the non-blocking servers (`busy` and `poll`): the socket, the
+/// answers not yet sent, and whether the client has finished sending.
+pub struct Conn<S> {
+    pub stream: S,
+    pub addr: SocketAddr,
+    outbox: Vec<u8>,
+    /// Set when the client closed its sending half (recv returned 0) or said `q`: nothing
+    /// more is read, and the connection ends once the outbox is sent. A client may
+    /// `shutdown(SHUT_WR)` right after its last message and still read the answer.
+    ending: Option<String>,
+}
+
+/// What a turn at a connection found.
+pub enum Turn {
+    Open,
+    /// The connection is over; the text says how.
+    Over(String),
+}
+
+impl<S: Read + Write> Conn<S> {
+    pub fn new(stream: S, addr: SocketAddr) -> Self {
+        Conn {
+            stream,
+            addr,
+            outbox: Vec::new(),
+            ending: None,
+        }
+    }
+
+    /// One turn at this connection, never waiting: read whatever has arrived, queue the
+    /// answers, send as much as the socket takes now. A socket that has nothing says
+    /// WouldBlock at once, where a blocking one would wait.
+    ///
+    /// The turn goes on until the socket itself says "wait" (WouldBlock) on the read or
+    /// on the write. mio's readiness is edge-triggered: it reports "bytes arrived" or "room
+    /// to write" once, when it happens. A turn that stopped reading because the outbox was
+    /// full, then sent the whole outbox without filling the socket, would get no further
+    /// event: bytes would sit unread in the kernel, and the client would wait for ever.
+    pub fn take_turn(&mut self, buf: &mut [u8]) -> Turn {
+        loop {
+            // Read while there is room in the outbox (a client that sends and never reads
+            // must not grow the server's memory without end).
+            let mut read_waits = self.ending.is_some();
+            while !read_waits && self.outbox.len() < MAX_OUTBOX {
+                match self.stream.read(buf) {
+                    // The notes: `if not msg: continue`, which keeps a dead connection in
+                    // the list for ever and reads its end-of-stream again on every pass.
+                    // Here the client is done sending: answer what it sent, then close.
+                    Ok(0) => self.ending = Some("closed the connection".into()),
+                    Ok(n) => {
+                        let data = &buf[..n];
+                        if data == QUIT {
+                            self.ending = Some("said q: closing this connection".into());
+                        } else {
+                            let reply = echo::answer(self.addr, data, &Transcript::server());
+                            self.outbox.extend_from_slice(&reply);
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => read_waits = true,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => return Turn::Over(format!("broke the connection ({e})")),
+                }
+                read_waits |= self.ending.is_some();
+            }
+            // Send what the socket takes; keep the rest for the next turn. (The notes'
+            // `c.send(...)` ignores how much was sent: the rest of the answer is lost.)
+            let mut write_waits = false;
+            while !write_waits && !self.outbox.is_empty() {
+                match self.stream.write(&self.outbox) {
+                    Ok(n) => {
+                        self.outbox.drain(..n);
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => write_waits = true,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => return Turn::Over(format!("is gone ({e})")),
+                }
+            }
+            if self.outbox.is_empty() {
+                if let Some(why) = self.ending.take() {
+                    return Turn::Over(why);
+                }
+            }
+            // An event will come for whichever side is waiting: bytes or room.
+            if read_waits || write_waits {
+                return Turn::Open;
+            }
+        }
+    }
+}
+
+/// Whether an accept failed because this process (EMFILE) or the whole system (ENFILE)
+/// has no descriptor left for the new connection. The connection stays queued in the
+/// kernel; trying again at once fails again, so the servers wait a moment instead.
+fn out_of_descriptors(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))
+    }
+    #[cfg(windows)]
+    {
+        e.raw_os_error() == Some(10024) // WSAEMFILE
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// One line when accepting starts failing for lack of descriptors, one when it works again:
+/// not a line per try (a busy loop retrying would write megabytes of the same error).
+#[derive(Default)]
+pub struct AcceptTrouble {
+    pub out_of_descriptors: bool,
+}
+
+impl AcceptTrouble {
+    /// An accept failed. Returns whether the caller should back off before trying again.
+    pub fn failed(&mut self, e: &io::Error) -> bool {
+        if out_of_descriptors(e) {
+            if !self.out_of_descriptors {
+                say!(
+                    Transcript::server(),
+                    "accept failed: {e}; serving the connected clients, and trying again every {} ms until a descriptor is free",
+                    ACCEPT_BACKOFF.as_millis()
+                );
+                self.out_of_descriptors = true;
+            }
+            return true;
+        }
+        say!(Transcript::server(), "accept failed: {e}");
+        false
+    }
+
+    /// An accept worked.
+    pub fn ok(&mut self) {
+        if std::mem::take(&mut self.out_of_descriptors) {
+            say!(
+                Transcript::server(),
+                "a descriptor is free again: accepting"
+            );
+        }
+    }
+}

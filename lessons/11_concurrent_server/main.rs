@@ -1,0 +1,362 @@
+//! # Lesson 11: several clients at once, three ways
+//!
+//! Follows notes B s.setblocking(False)实现并发: one thread serves several clients by making
+//! the sockets non-blocking and trying each in turn, in a loop that never waits. Every
+//! server so far served one client at a time (lesson 03); a second client waited in the
+//! listen backlog until the first left. Here all three clients of the demo are connected at
+//! once and their messages interleave: A, B, C, B, A, C. Each answer comes back while the
+//! other two are still connected, which a one-at-a-time server could never do.
+//!
+//! The same demo runs three servers:
+//! 1. `busy`, the notes' way, with their bugs fixed: one thread, non-blocking listener and
+//!    connections, a loop that tries them all, forever, without ever sleeping. It works,
+//!    and it burns a whole CPU core while nobody sends anything: the demo measures it.
+//! 2. `threads`: a thread per client, each blocking in its own `recv`, as lesson 03's loop
+//!    but spawned. Simple, and asleep while idle; each client costs a thread.
+//! 3. `poll`: one thread, non-blocking sockets, and one call that sleeps until the kernel
+//!    says which of them are ready (epoll on Linux, kqueue on BSD/macOS), through the `mio`
+//!    crate. This is what tokio is built on.
+//!
+//! What to look at:
+//! - the notes' accepted connections are *blocking*: Python's `accept` on a non-blocking
+//!   listener returns a blocking socket on Linux, so their `c.recv(1024)` waits for the
+//!   first client and every other client waits with it. Here each connection is made
+//!   non-blocking explicitly;
+//! - `recv` returning 0 means the client left: the notes `continue` and keep the dead
+//!   connection in their list for ever (and spin on it); here it is removed;
+//! - a non-blocking `send` may take only part of the answer: the rest waits in the
+//!   connection's outbox for the next turn, where the notes drop it;
+//! - the idle line after each demo: CPU time the process used while no client sent
+//!   anything.
+//!
+//! Wire format: none, as in the notes: raw bytes in, the same bytes upper-cased out.
+//!
+//! Run it:
+//! - `cargo run --example 11_concurrent_server`: the demo, the three ways in turn;
+//! - terminal 1: `cargo run --example 11_concurrent_server -- server --way busy` (or
+//!   `threads`, `poll`); terminals 2, 3, …: `cargo run --example 11_concurrent_server --
+//!   client`, type lines, `q` to quit. Watch `top` while nobody types.
+//!
+//! The files: this one has the notes' server (way 1), the client, ways 2 and 3, then the
+//! command line; `conn.rs` one connection's turn (read, answer, send what fits) and the
+//! accept errors; `clients.rs` who is connected and what idling cost; `demo.rs` the demo.
+//!
+//! Previous: lesson 10, authenticating a client. Next: lesson 12, UDP chat and a time server.
+
+mod clients;
+mod conn;
+mod demo;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use clients::{Arrival, Clients};
+use conn::{AcceptTrouble, Conn, Turn};
+use socket_lessons::demo::Hooks;
+use socket_lessons::echo::{self, RECV_SIZE};
+use socket_lessons::limits;
+use socket_lessons::net::ListenOptions;
+use socket_lessons::{Endpoint, Input, Report, Transcript};
+use std::collections::HashMap;
+use std::io::{self, ErrorKind};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The listen backlog. The notes' `listen(5)` is fine for one client at a time; a server
+/// meant for hundreds of simultaneous connections must let them queue, or the kernel drops
+/// the excess SYNs and those clients retry a second later. (Linux caps it at somaxconn.)
+const BACKLOG: i32 = 1024;
+
+/// The most clients served at once; one more is told so and closed. For `threads` this is
+/// also the most threads: each has its own stack (2 MiB of address space by default).
+const MAX_CLIENTS: usize = 1000;
+
+/// How much of a client's answers may wait unsent before the server stops reading from it:
+/// a client that sends and never reads must not grow the server's memory without end.
+const MAX_OUTBOX: usize = 1 << 20;
+
+/// How long a server waits before accepting again when it has no descriptor left.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+// ---------------------------------------------------------------------------------------
+// 1. The notes' way: try everything, all the time
+// ---------------------------------------------------------------------------------------
+
+/// The notes' server, on a listener already bound and listening (their `socket`,
+/// `SO_REUSEADDR`, `bind`, `listen(5)`; here `listen(BACKLOG)`). `clients` counts who is
+/// connected and prints what idling cost.
+fn serve_busy(listener: TcpListener, clients: &Clients) -> io::Result<()> {
+    // 1. s.setblocking(False): accept returns WouldBlock at once when nobody is waiting.
+    listener.set_nonblocking(true)?;
+    // 2. conn_l = []: the connections, each with the answers it has not taken yet.
+    let mut conns: Vec<Conn<TcpStream>> = Vec::new();
+    let mut buf = [0u8; RECV_SIZE];
+    let mut trouble = AcceptTrouble::default();
+    let mut next_accept = Instant::now();
+    loop {
+        // 3. conn, client_addr = s.accept(): try to accept one client (after a pause when
+        //    descriptors ran out).
+        let accepted = if Instant::now() >= next_accept {
+            listener.accept()
+        } else {
+            Err(ErrorKind::WouldBlock.into())
+        };
+        match accepted {
+            Ok((stream, addr)) => {
+                trouble.ok();
+                match clients.arrive(addr) {
+                    Arrival::Stop => return Ok(()),
+                    Arrival::Full => drop(stream),
+                    Arrival::Welcome => {
+                        // The step the notes miss: an accepted socket does not inherit
+                        // non-blocking mode (not on Linux, not in Python either), and one
+                        // blocking recv on a quiet client would stall every other client.
+                        match stream.set_nonblocking(true) {
+                            // conn_l.append(conn)
+                            Ok(()) => conns.push(Conn::new(stream, addr)),
+                            // One connection's trouble ends that connection, not the server.
+                            Err(e) => clients.leave(addr, &format!("was dropped ({e})")),
+                        }
+                    }
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => {
+                if trouble.failed(&e) {
+                    next_accept = Instant::now() + ACCEPT_BACKOFF;
+                }
+            }
+        }
+        // 4. for c in conn_l: c.recv(1024), c.send(msg.upper()). Give every connection a
+        //    turn (conn.rs); drop the ones that are over.
+        conns.retain_mut(|conn| match conn.take_turn(&mut buf) {
+            Turn::Open => true,
+            Turn::Over(why) => {
+                clients.leave(conn.addr, &why);
+                false
+            }
+        });
+        // DELIBERATE: and round again at once. Nothing in this loop ever waits, so with no
+        // client sending anything it still runs millions of times a second: one core at
+        // 100%, doing nothing. A sleep here would trade that for latency; the real fix
+        // is to let the kernel wake us (way 3).
+    }
+}
+
+/// The client, for every way: lesson 02's line client (`echo::lines_client`). The server's
+/// concurrency is invisible to it.
+fn client(at: Endpoint) -> Result<(), Report> {
+    // 1. Connect; no read or write waits longer than the answer limit for a stuck server.
+    let mut stream = at.connect()?;
+    limits::await_answer(&stream, limits::answer_limit())?;
+    // 2. Lines from the keyboard, each sent and its answer shown, until `q`.
+    let input = Input::stdin("message for the server :>>>> ");
+    echo::lines_client(&mut stream, input, &Transcript::client()).map_err(limits::answer_waited)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. A thread per client
+// ---------------------------------------------------------------------------------------
+
+fn serve_threads(listener: TcpListener, clients: Arc<Clients>) -> io::Result<()> {
+    let mut trouble = AcceptTrouble::default();
+    loop {
+        // 1. The accept loop blocks, as in lesson 03: asleep until a client connects.
+        let (stream, addr) = match listener.accept() {
+            Ok(pair) => {
+                trouble.ok();
+                pair
+            }
+            Err(e) => {
+                if trouble.failed(&e) {
+                    std::thread::sleep(ACCEPT_BACKOFF);
+                }
+                continue;
+            }
+        };
+        match clients.arrive(addr) {
+            Arrival::Stop => return Ok(()),
+            Arrival::Full => continue,
+            Arrival::Welcome => {}
+        }
+        // 2. …but the client is served on its own thread, so accept comes round again at
+        //    once. Each thread is lesson 02's loop: blocking reads, asleep while idle.
+        let for_thread = Arc::clone(&clients);
+        let spawned = std::thread::Builder::new()
+            .name(format!("client {addr}"))
+            .spawn(move || {
+                // Lesson 02's loop (echo::serve): blocking reads, a blocking write_all that
+                // makes only this client wait.
+                let mut stream = stream;
+                let why = echo::serve(&mut stream, addr, &Transcript::server());
+                for_thread.leave(addr, &why);
+            });
+        if let Err(e) = spawned {
+            // The OS refused a thread (memory, limits): the client is dropped (its socket
+            // went with the closure), the server goes on.
+            clients.leave(addr, &format!("was dropped: no thread for it ({e})"));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Readiness polling: one thread that sleeps until something is ready
+// ---------------------------------------------------------------------------------------
+
+/// mio rather than the smaller `polling` crate: mio's registration API is safe Rust (with
+/// `polling` 3, adding a socket is `unsafe`, since the caller must remove it before
+/// closing), its sockets are non-blocking by construction, and it is the layer under tokio,
+/// so what a learner sees here is what async Rust does underneath.
+fn serve_poll(listener: TcpListener, clients: &Clients) -> io::Result<()> {
+    use mio::{Events, Interest, Poll, Token};
+
+    const LISTENER: Token = Token(0);
+
+    // 1. The listener, non-blocking, handed to mio and registered: "wake me when a client
+    //    is waiting to be accepted".
+    listener.set_nonblocking(true)?;
+    let mut listener = mio::net::TcpListener::from_std(listener);
+    let mut poll = Poll::new()?;
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)?;
+
+    let mut conns: HashMap<Token, Conn<mio::net::TcpStream>> = HashMap::new();
+    let mut next_token = 1;
+    let mut events = Events::with_capacity(256);
+    let mut buf = [0u8; RECV_SIZE];
+    let mut trouble = AcceptTrouble::default();
+    loop {
+        // 2. Sleep until the kernel has news (epoll_wait): zero CPU while nothing happens.
+        //    Out of descriptors, the clients still queued get no new event (it came, once,
+        //    when they connected): wake up after a moment to try them again.
+        let wait = trouble.out_of_descriptors.then_some(ACCEPT_BACKOFF);
+        if let Err(e) = poll.poll(&mut events, wait) {
+            if e.kind() == ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        let retry = trouble.out_of_descriptors.then_some(LISTENER);
+        let tokens: Vec<Token> = events.iter().map(|e| e.token()).chain(retry).collect();
+        for token in tokens {
+            if token == LISTENER {
+                // 3. Accept everyone waiting: the event says "ready" once for all of them.
+                loop {
+                    let (mut stream, addr) = match listener.accept() {
+                        Ok(pair) => {
+                            trouble.ok();
+                            pair
+                        }
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                        Err(e) => {
+                            trouble.failed(&e);
+                            break;
+                        }
+                    };
+                    match clients.arrive(addr) {
+                        Arrival::Stop => return Ok(()),
+                        Arrival::Full => continue,
+                        Arrival::Welcome => {}
+                    }
+                    let token = Token(next_token);
+                    next_token += 1;
+                    // Readable: bytes came (or the client closed). Writable: room freed
+                    // for an answer that did not fit before.
+                    let registered = poll.registry().register(
+                        &mut stream,
+                        token,
+                        Interest::READABLE | Interest::WRITABLE,
+                    );
+                    match registered {
+                        Ok(()) => {
+                            conns.insert(token, Conn::new(stream, addr));
+                        }
+                        // One connection's trouble ends that connection, not the server.
+                        Err(e) => clients.leave(addr, &format!("was dropped ({e})")),
+                    }
+                }
+            } else if let Some(conn) = conns.get_mut(&token) {
+                // 4. A turn for the connection the kernel named, and only for it.
+                if let Turn::Over(why) = conn.take_turn(&mut buf) {
+                    let mut conn = conns.remove(&token).expect("it was just found");
+                    // Closing would deregister it too; saying so keeps the two in step.
+                    let _ = poll.registry().deregister(&mut conn.stream);
+                    clients.leave(conn.addr, &why);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 11: several clients at once (notes B s.setblocking(False)实现并发).
+///
+/// With no subcommand, runs the same three-client demo against the notes' busy loop, a
+/// thread per client, and readiness polling (mio), and prints the CPU each used while idle.
+/// For two terminals: start `server --way busy|threads|poll` first, then one or more
+/// `client`s; type lines, `q` quits.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first). It serves any number of clients at once.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// How to serve several clients at once
+        #[arg(long, value_enum, default_value_t = Way::Busy)]
+        way: Way,
+    },
+    /// Run only a client: type lines, `q` or end of input quits. Start several.
+    Client(Endpoint),
+}
+
+/// The three servers.
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    /// The notes' loop: non-blocking sockets tried in turn, never sleeping
+    Busy,
+    /// A thread per client, each blocking in its own recv
+    Threads,
+    /// One thread sleeping in epoll/kqueue until a socket is ready (mio)
+    Poll,
+}
+
+impl Way {
+    fn title(self) -> &'static str {
+        match self {
+            Way::Busy => "the notes' way: one thread, non-blocking sockets, each tried in turn, never sleeping",
+            Way::Threads => "a thread per client, each blocking in its own recv",
+            Way::Poll => "one thread, sleeping in epoll/kqueue until a socket is ready (mio)",
+        }
+    }
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => socket_lessons::demo::play(demo::run_demo),
+        Some(Side::Server { at, way }) => {
+            let listener = at.listen(ListenOptions::new().backlog(BACKLOG))?;
+            serve(way, listener, Clients::new(Hooks::none(), true))?;
+            Ok(())
+        }
+        Some(Side::Client(at)) => client(at),
+    }
+}
+
+/// Runs one of the three servers; `clients` (its hooks) tells the demo, if there is one.
+fn serve(way: Way, listener: TcpListener, clients: Clients) -> io::Result<()> {
+    match way {
+        Way::Busy => serve_busy(listener, &clients),
+        Way::Threads => serve_threads(listener, Arc::new(clients)),
+        Way::Poll => serve_poll(listener, &clients),
+    }
+}
