@@ -1,0 +1,179 @@
+//! Lesson 00's demo: both ends in one thread. The kernel does the handshake and the teardown,
+//! so no second thread is needed: `connect` returns before anyone calls `accept`. The steps
+//! carry the numbers of the server and client in main.rs; the socket's own methods follow in
+//! methods.rs.
+
+use crate::{methods, state, RECV_SIZE, SETTLE};
+use socket2::{Domain, Socket, Type};
+use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::tcp_state::{self, lookup, of, settle, show, TcpState};
+use socket_lessons::transcript::describe;
+use socket_lessons::{say, timed, Report, Transcript};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+pub fn run_demo() -> Result<(), Report> {
+    if !tcp_state::OBSERVABLE {
+        say!(
+            Transcript::server(),
+            "TCP states are not observable on this system (Linux reports them); the steps run all the same"
+        );
+    }
+    handshake_and_teardown()?;
+    resets()?;
+    methods::methods()
+}
+
+fn handshake_and_teardown() -> Result<(), Report> {
+    let (server, client) = (Transcript::server(), Transcript::client());
+
+    // 1-3. socket, bind, listen(5). The listening socket never carries data: it only
+    //      hands out connections.
+    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+    let addr = listener.local_addr()?;
+    say!(
+        server,
+        "1-3. socket, bind, listen(5) on {addr}: {}",
+        state(of(&listener))
+    );
+
+    // The client's connect sends SYN; the server's kernel answers SYN+ACK; the client's
+    // kernel sends ACK; connect returns. The server program has done nothing.
+    say!(client, "1-2. socket, connect to {addr}");
+    let mut stream = TcpStream::connect(addr)?;
+    let me = stream.local_addr()?;
+    say!(
+        client,
+        "     connect returned: SYN, SYN+ACK, ACK are done; my end {me}: {}",
+        state(of(&stream))
+    );
+    let queued = settle(&[Some(TcpState::Established)], SETTLE, || lookup(addr, me))?;
+    say!(
+        server,
+        "     accept() not called yet, and the kernel's table has {addr} <- {me}: {}",
+        show(queued)
+    );
+    say!(
+        server,
+        "     the handshake is the kernel's; the connection waits in the accept queue (listen(5)'s backlog, lesson 03)"
+    );
+
+    // 4. accept only takes a finished connection from the queue and gives it a descriptor.
+    let (mut conn, peer) = listener.accept()?;
+    say!(
+        server,
+        "4. accept -> {peer}, now with a descriptor: {}",
+        state(of(&conn))
+    );
+
+    stream.write_all(b"hello")?;
+    say!(client, "3. send b\"hello\"");
+    let mut buf = [0u8; RECV_SIZE];
+    let n = conn.read(&mut buf)?;
+    say!(server, "5. recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
+
+    // The teardown, client first (四次挥手): FIN, ACK from the server's kernel at once, and
+    // the server's own FIN only when its program closes.
+    say!(client, "4. close: my FIN goes out");
+    drop(stream);
+    let mine = settle(&[Some(TcpState::FinWait2)], SETTLE, || lookup(me, addr))?;
+    say!(
+        client,
+        "     no descriptor any more, yet the kernel keeps my end: {} (my FIN is ACKed, the server's FIN has not come)",
+        show(mine)
+    );
+    let theirs = settle(&[Some(TcpState::CloseWait)], SETTLE, || of(&conn))?;
+    say!(
+        server,
+        "     my end: {} (the client's FIN arrived and was ACKed; my program has not noticed)",
+        show(theirs)
+    );
+
+    // recv returning 0 is how the program notices the FIN.
+    let n = conn.read(&mut buf)?;
+    say!(
+        server,
+        "5. recv({RECV_SIZE}) -> {n} bytes: the client closed its end"
+    );
+    say!(server, "6. close: my FIN goes out");
+    drop(conn);
+    let gone = settle(&[None], SETTLE, || lookup(addr, me))?;
+    say!(
+        server,
+        "     my end: {}; it sat in LAST_ACK until the client ACKed my FIN",
+        show(gone)
+    );
+    let waiting = settle(&[Some(TcpState::TimeWait)], SETTLE, || lookup(me, addr))?;
+    say!(
+        client,
+        "     my end: {} (the side that closed first waits 60 s on Linux, so late packets of this connection die out)",
+        show(waiting)
+    );
+
+    // While it waits, its address is taken: lesson 03's "Address already in use".
+    let again = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    match again.bind(&me.into()) {
+        Err(e) => say!(
+            client,
+            "     bind {me} again, without SO_REUSEADDR -> {e} (lesson 03)"
+        ),
+        Ok(()) => say!(
+            client,
+            "     bind {me} again, without SO_REUSEADDR -> bound"
+        ),
+    }
+    Ok(())
+}
+
+/// The two RSTs a learner meets: nobody listening, and a close with unread data.
+fn resets() -> Result<(), Report> {
+    let (server, client) = (Transcript::server(), Transcript::client());
+
+    // A port that is bound but not listening: the kernel answers the SYN with RST.
+    let nobody = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    nobody.bind(&"127.0.0.1:0".parse::<SocketAddr>()?.into())?;
+    let nobody_addr = nobody
+        .local_addr()?
+        .as_socket()
+        .ok_or("no IP address for the bound socket")?;
+    match TcpStream::connect(nobody_addr) {
+        Err(e) => {
+            say!(
+                client,
+                "7. connect to {nobody_addr}, bound but not listening -> {e}: the kernel answered SYN with RST"
+            );
+            // Python's connect_ex returns this number instead of raising.
+            say!(
+                client,
+                "     connect_ex would return {}",
+                e.raw_os_error().map_or("no code".into(), |c| c.to_string())
+            );
+        }
+        Ok(_) => say!(
+            client,
+            "7. connect to {nobody_addr} -> connected (unexpected)"
+        ),
+    }
+
+    // Closing with bytes still unread: the kernel cannot deliver them to anyone, so it
+    // says so with RST instead of FIN, and the peer's next recv fails.
+    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
+    let mut stream = TcpStream::connect(listener.local_addr()?)?;
+    let (conn, _) = listener.accept()?;
+    stream.write_all(b"unread")?;
+    say!(client, "8. send b\"unread\" to a new connection");
+    timed::wait_for_bytes(&conn, 6, SETTLE)?;
+    say!(
+        server,
+        "     close with those 6 bytes unread: RST goes out, not FIN"
+    );
+    drop(conn);
+    let mut buf = [0u8; RECV_SIZE];
+    match stream.read(&mut buf) {
+        Err(e) => say!(client, "     recv -> {e}"),
+        Ok(n) => say!(client, "     recv -> {n} bytes (unexpected)"),
+    }
+    let after = settle(&[Some(TcpState::Close)], SETTLE, || of(&stream))?;
+    say!(client, "     my end: {}", show(after));
+    Ok(())
+}

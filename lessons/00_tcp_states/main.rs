@@ -1,0 +1,193 @@
+//! # Lesson 00: what a connection is — the handshake and the teardown as live TCP states
+//!
+//! Follows notes A §0 内容回顾 (7. 三次握手和四次挥手) and §1 socket层, notes B 基于tcp和udp
+//! 协议的socket抽象层 and 套接字家族, notes C socket, 套接字家族 and its tables of socket
+//! functions, notes D 上节回顾, notes E 1–4 (socket层, 理解socket, 套接字的发展史, 网络基础)
+//! and "8.socket的更多方法".
+//!
+//! The notes draw the three-way handshake (三次握手) and the four-way teardown (四次挥手).
+//! This lesson asks the kernel instead: at each step it prints each end's TCP state as Linux
+//! reports it ([`socket_lessons::tcp_state`]: `TCP_INFO` for a socket the program holds,
+//! the kernel's table `/proc/net/tcp` for one it does not).
+//!
+//! What to look at:
+//! - `connect` returns once the handshake is done, before the server calls `accept`: the
+//!   server's end is already ESTABLISHED, with no descriptor yet, waiting in the accept
+//!   queue (lesson 03's backlog);
+//! - the side that closes first goes FIN_WAIT2, then TIME_WAIT; the other sits in
+//!   CLOSE_WAIT until its program reads 0 and closes (lesson 03's "address already in use"
+//!   is that TIME_WAIT);
+//! - two kinds of RST: a connect nobody listens for (`Connection refused`), and a close with
+//!   unread data (`Connection reset by peer`);
+//! - the socket's own methods, notes E 8 / notes C's tables, live.
+//!
+//! Run it:
+//! - `cargo run --example 00_tcp_states`: the demo, both ends in one process;
+//! - terminal 1: `cargo run --example 00_tcp_states -- server`, terminal 2:
+//!   `cargo run --example 00_tcp_states -- client`, type lines, then `q`: each side prints its
+//!   own socket's state at each step (`ss -tan` in a third terminal shows the same).
+//!
+//! Elsewhere than Linux the states are not observable; the lesson says so and still runs.
+//!
+//! Here: the notes' server and client first, with the notes' step numbers; then the command
+//! line. The demo is in demo.rs (handshake, teardown, resets) and methods.rs (the socket's own
+//! methods).
+//!
+//! Next: lesson 01, one request and one reply.
+
+mod demo;
+mod methods;
+
+use clap::Parser;
+use socket_lessons::demo::Hooks;
+use socket_lessons::limits::{self, Limits};
+use socket_lessons::net::ListenOptions;
+use socket_lessons::serve;
+use socket_lessons::tcp_state::{lookup, of, settle, show, TcpState};
+use socket_lessons::transcript::describe;
+use socket_lessons::{say, Input, Report, Side, Transcript};
+use std::io::{self, BufRead, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+/// The notes' `recv(1024)`.
+const RECV_SIZE: usize = 1024;
+
+/// How long the demo waits for a state the kernel is about to reach (a packet on loopback
+/// takes microseconds). It bounds the wait, it never decides what is printed.
+const SETTLE: Duration = Duration::from_secs(5);
+
+// ---------------------------------------------------------------------------------------
+// The notes' server and client, each printing its own socket's state
+// ---------------------------------------------------------------------------------------
+
+/// The server: listen, then for each client accept, receive until the client closes,
+/// close; its own state printed at every step.
+fn server(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
+    let server = Transcript::server();
+    // 1-3. socket, bind, listen(5): `main` did them (`at.listen`). The listening socket
+    //      never carries data: it only hands out connections.
+    say!(server, "my listening socket: {}", state(of(listener)));
+    let limits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
+    // 4. accept, one client at a time: serve_in_turn says who connected.
+    serve::serve_in_turn(listener, hooks, |mut conn, peer| {
+        say!(server, "my end of it: {}", state(of(&conn)));
+        // 5. recv(1024) until the client closes.
+        let mut buf = [0u8; RECV_SIZE];
+        loop {
+            let _ = limits.await_request(&conn);
+            match conn.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => say!(server, "recv({RECV_SIZE}) -> {}", describe(&buf[..n])),
+                Err(e) if limits::is_timeout(&e) => {
+                    say!(
+                        server,
+                        "{peer}: {}; closing",
+                        limits::timed_out("waiting for data", limits.idle)
+                    );
+                    return;
+                }
+                Err(e) => {
+                    say!(server, "{peer}: recv failed: {e}");
+                    return;
+                }
+            }
+        }
+        // The client's FIN has arrived: the kernel ACKed it long ago, and our end waits
+        // in CLOSE_WAIT until this program closes too.
+        say!(
+            server,
+            "recv -> 0 bytes: {peer} closed; my end is {}",
+            state(of(&conn))
+        );
+        // 6. close.
+        let me = conn.local_addr();
+        drop(conn);
+        if let Ok(me) = me {
+            let after = settle(&[None], SETTLE, || lookup(me, peer)).ok().flatten();
+            // LAST_ACK until the client's kernel ACKs our FIN; then nothing is left.
+            say!(server, "closed; my end: {}", show(after));
+        }
+    });
+    Ok(())
+}
+
+/// The client: its state once connected, each line sent, then close and its state after.
+fn client<R: BufRead>(mut stream: TcpStream, mut input: Input<R>) -> Result<(), Report> {
+    let client = Transcript::client();
+    // 1-2. socket, connect: `main` did them (`at.connect`); connect returns once the
+    //      handshake is done.
+    let (me, peer) = (stream.local_addr()?, stream.peer_addr()?);
+    say!(
+        client,
+        "connected {me} -> {peer}: my end is {}",
+        state(of(&stream))
+    );
+    // 3. send each line typed, until `q`.
+    while let Some(line) = input.next_line()? {
+        if line == b"q" {
+            break;
+        }
+        if line.is_empty() {
+            continue; // an empty send sends nothing: lesson 02
+        }
+        stream.write_all(&line)?;
+        say!(client, "send {}", describe(&line));
+    }
+    // 4. close.
+    drop(stream);
+    // Without a descriptor the kernel's table is the only place to look. Which state comes
+    // first depends on the server: FIN_WAIT2 while its program has not closed, TIME_WAIT
+    // once it has.
+    let (fin_wait2, time_wait) = (Some(TcpState::FinWait2), Some(TcpState::TimeWait));
+    let first = settle(&[fin_wait2, time_wait, None], SETTLE, || lookup(me, peer))?;
+    say!(client, "closed; my end: {}", show(first));
+    if first == fin_wait2 {
+        match settle(&[time_wait, None], SETTLE, || lookup(me, peer))? {
+            still if still == fin_wait2 => say!(
+                client,
+                "still FIN_WAIT2: the server has not closed its end (its program has not read 0 and closed)"
+            ),
+            then => say!(client, "then my end: {}", show(then)),
+        }
+    }
+    Ok(())
+}
+
+/// A state for a line: its name, or why there is none.
+fn state(result: io::Result<Option<TcpState>>) -> String {
+    match result {
+        Ok(state) => show(state),
+        Err(e) => format!("(state unreadable: {e})"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 00: the handshake and the teardown as live TCP states (notes A §0, E 4).
+///
+/// With no subcommand, shows both ends of a connection in one process, state by state. For
+/// two terminals: `server` prints its socket's state at each step; `client` sends the lines
+/// you type and prints its own socket's state as it connects and closes.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => socket_lessons::demo::play(demo::run_demo),
+        Some(Side::Server(at)) => {
+            let listener = at.listen(ListenOptions::new())?;
+            server(&listener, &Hooks::none())
+        }
+        Some(Side::Client(at)) => {
+            let stream = at.connect()?;
+            client(stream, Input::stdin("message (q to close) :>>>> "))
+        }
+    }
+}
