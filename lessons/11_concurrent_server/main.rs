@@ -78,7 +78,7 @@ const MAX_OUTBOX: usize = 1 << 20;
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 // ---------------------------------------------------------------------------------------
-// 1. The notes' way: try everything, all the time
+// The server, way 1: the notes' own (notes B s.setblocking(False)实现并发), trying everything
 // ---------------------------------------------------------------------------------------
 
 /// The notes' server, on a listener already bound and listening (their `socket`,
@@ -155,7 +155,7 @@ fn client(at: Endpoint) -> Result<(), Report> {
 }
 
 // ---------------------------------------------------------------------------------------
-// 2. A thread per client
+// The server, way 2: a thread per client
 // ---------------------------------------------------------------------------------------
 
 fn serve_threads(listener: TcpListener, clients: Arc<Clients>) -> io::Result<()> {
@@ -200,7 +200,7 @@ fn serve_threads(listener: TcpListener, clients: Arc<Clients>) -> io::Result<()>
 }
 
 // ---------------------------------------------------------------------------------------
-// 3. Readiness polling: one thread that sleeps until something is ready
+// The server, way 3: readiness polling: one thread that sleeps until something is ready
 // ---------------------------------------------------------------------------------------
 
 /// mio rather than the smaller `polling` crate: mio's registration API is safe Rust (with
