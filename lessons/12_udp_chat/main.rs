@@ -38,18 +38,29 @@
 //!
 //! Previous: lesson 11, several TCP clients at once. Next: lesson 13, the notes' two sends
 //! and Nagle's algorithm.
+//!
+//! In this directory: `main.rs`, the notes' programs (the chat peer, the time server, the
+//! time client), then `main`; `book.rs`, a peer's address book; `terminal.rs`, what a
+//! person types into a peer; `cli.rs`, the command line; `demo.rs`, the demo.
 
-use clap::{Parser, Subcommand};
 use socket2::Socket;
 use socket_lessons::chat;
 use socket_lessons::clock::{self, Clock};
 use socket_lessons::transcript::{describe, describe_ends};
-use socket_lessons::udp::{self, ANY_DATAGRAM, MAX_IPV4_PAYLOAD};
-use socket_lessons::{demo, say, Endpoint, Input, Report, Transcript};
+use socket_lessons::udp::{self, ANY_DATAGRAM};
+use socket_lessons::{say, Input, Report, Transcript};
 use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
+
+mod book;
+mod cli;
+mod demo;
+mod terminal;
+
+use book::Book;
+use cli::{Cli, Side};
 
 /// The time client's `recv(1024)` (notes C: `bufsize = 1024`); the server never answers
 /// more (`clock::MAX_ANSWER_LEN`).
@@ -58,82 +69,9 @@ const TIME_RECV_SIZE: usize = 1024;
 /// How long the time client waits for an answer before it says none came.
 const ANSWER_WAIT: Duration = Duration::from_secs(2);
 
-/// The demo's clock: the time stamp of the screenshot that follows the time server in
-/// notes C (image-20210725220726), in China Standard Time.
-const DEMO_TIME: &str = "2021-07-25T22:07:26+08:00";
-
-/// Lesson 12: UDP chat between named peers, and a time server (notes C qq聊天 and
-/// 自制时间服务器, notes E 聊天).
-///
-/// With no subcommand, runs a chat between alice and bob, then the time server with a fixed
-/// clock, in one process. For terminals: `chat --name NAME --port PORT [--peer
-/// NAME=HOST:PORT]…` once per person; or `server` (time) first, then `client`.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-}
-
-#[derive(Subcommand)]
-enum Side {
-    /// A chat peer: type `@name text` to write to someone, plain text to answer whoever you
-    /// wrote to or heard from last, `q` to quit. Incoming messages print as they come.
-    Chat {
-        /// Your name, sent with every message (1-32 characters; no spaces, [ ] @ =)
-        #[arg(long, value_parser = check_peer_name)]
-        name: String,
-        #[command(flatten)]
-        at: Endpoint,
-        /// Someone to write to, as NAME=HOST:PORT (repeat for more). Whoever writes to
-        /// you is added by itself.
-        #[arg(long = "peer", value_parser = chat::parse_peer)]
-        peers: Vec<(String, SocketAddr)>,
-    },
-    /// The time server (start it first): answers each datagram with the time in the format
-    /// the datagram carries.
-    Server {
-        #[command(flatten)]
-        at: Endpoint,
-        /// Answer with this instant instead of the clock (RFC 3339, e.g.
-        /// 2021-07-25T22:07:26+08:00)
-        #[arg(long, value_parser = Clock::fixed)]
-        fixed_time: Option<Clock>,
-    },
-    /// The time client: each line is a format (`%Y %m %d`, or empty for the default);
-    /// `q` quits.
-    Client(Endpoint),
-}
-
-fn check_peer_name(name: &str) -> Result<String, String> {
-    chat::check_peer_name(name).map(|()| name.to_owned())
-}
-
-fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
-        Some(Side::Chat { name, at, peers }) => {
-            let peer = ChatPeer::bind(&name, at.addr()?, peers)?;
-            peer.chat_from_stdin()
-        }
-        Some(Side::Server { at, fixed_time }) => {
-            let socket = udp::bind(at.addr()?)?;
-            let server = Transcript::server();
-            say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
-            let clock = fixed_time.unwrap_or(Clock::System);
-            loop {
-                // One datagram's trouble costs one line; the server goes on.
-                if let Err(e) = answer_one(&socket, &clock, &server) {
-                    say!(server, "{e}; waiting for the next datagram");
-                }
-            }
-        }
-        Some(Side::Client(at)) => time_client(at.server_addr()?),
-    }
-}
-
 // ---------------------------------------------------------------------------------------
-// The chat
+// The chat (notes C 类似于qq聊天的代码示例, notes E §6 聊天): the notes' QQ server and
+// client in one program, a peer. What a person types is in terminal.rs.
 // ---------------------------------------------------------------------------------------
 
 /// One person on the chat: a name, a UDP socket, and who it knows.
@@ -142,36 +80,6 @@ struct ChatPeer {
     socket: Socket,
     book: Mutex<Book>,
     out: Transcript,
-}
-
-/// Who a peer can write to, and who it talks to now.
-struct Book {
-    known: Vec<(String, SocketAddr)>,
-    /// The peers given with `--peer`: their addresses are facts, not something a datagram
-    /// can change. Anyone can put `[alice]` in front of a message.
-    pinned: Vec<String>,
-    /// Where a line without `@name` goes: the last one written to or heard from.
-    current: Option<(String, SocketAddr)>,
-}
-
-impl Book {
-    fn lookup(&self, name: &str) -> Option<SocketAddr> {
-        self.known.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
-    }
-
-    fn names(&self) -> String {
-        if self.known.is_empty() {
-            return "nobody yet".into();
-        }
-        let names: Vec<&str> = self.known.iter().map(|(n, _)| n.as_str()).collect();
-        names.join(", ")
-    }
-}
-
-/// What to do after a line of input.
-enum Flow {
-    Go,
-    Quit,
 }
 
 impl ChatPeer {
@@ -188,46 +96,9 @@ impl ChatPeer {
         Ok(ChatPeer {
             name: name.to_owned(),
             socket,
-            book: Mutex::new(Book {
-                pinned: known.iter().map(|(name, _)| name.clone()).collect(),
-                known,
-                current: None,
-            }),
+            book: Mutex::new(Book::new(known)),
             out,
         })
-    }
-
-    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
-        // Poisoned only if a thread panicked holding it; the book itself is still whole.
-        self.book.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// One line typed by the user: `@name text`, `text`, or `q`.
-    fn on_input(&self, line: &[u8]) -> Flow {
-        let Ok(line) = std::str::from_utf8(line) else {
-            say!(self.out, "that line is not UTF-8 text: not sent");
-            return Flow::Go;
-        };
-        if line == "q" {
-            say!(self.out, "bye");
-            return Flow::Quit;
-        }
-        let text = if let Some(rest) = line.strip_prefix('@') {
-            let (to, text) = rest.split_once(' ').unwrap_or((rest, ""));
-            let mut book = self.book();
-            let Some(addr) = book.lookup(to) else {
-                say!(self.out, "no peer named {to:?} (known: {})", book.names());
-                return Flow::Go;
-            };
-            book.current = Some((to.to_owned(), addr));
-            text.trim()
-        } else {
-            line
-        };
-        if !text.is_empty() {
-            self.send(text);
-        }
-        Flow::Go
     }
 
     /// 2. sendto: one datagram, tagged with our name, to the current peer.
@@ -316,47 +187,40 @@ impl ChatPeer {
         Ok(())
     }
 
-    /// The two-terminal chat: a thread prints what arrives, this one sends what you type.
-    fn chat_from_stdin(self) -> Result<(), Report> {
-        say!(
-            self.out,
-            "you are {}; @name text writes to someone (known: {}), q quits",
-            self.name,
-            self.book().names()
-        );
-        let peer = std::sync::Arc::new(self);
-        let listener = std::sync::Arc::clone(&peer);
-        std::thread::spawn(move || loop {
-            if let Err(e) = listener.receive_one() {
-                say!(listener.out, "recvfrom failed: {e}");
-            }
-        });
-        // No prompt: incoming lines would land in the middle of it.
-        let mut input = Input::from_reader(io::stdin().lock());
-        while let Some(line) = input.next_line()? {
-            if line.is_empty() {
-                continue;
-            }
-            if let Flow::Quit = peer.on_input(&line) {
-                break;
-            }
-        }
-        // The receiving thread is still in recvfrom; ending the process ends it.
-        Ok(())
+    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
+        // Poisoned only if a thread panicked holding it; the book itself is still whole.
+        self.book.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 // ---------------------------------------------------------------------------------------
-// The time server
+// The time server (notes C 自制时间服务器)
 // ---------------------------------------------------------------------------------------
+
+/// The time server, for ever: each datagram it receives is a format, and it answers with
+/// the time in that format.
+fn time_server(at: SocketAddr, clock: &Clock) -> Result<(), Report> {
+    // 1. socket(AF_INET, SOCK_DGRAM) and bind: no listen, no accept.
+    let socket = udp::bind(at)?;
+    let server = Transcript::server();
+    say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
+    loop {
+        // One datagram's trouble costs one line; the server goes on.
+        if let Err(e) = answer_one(&socket, clock, &server) {
+            say!(server, "{e}; waiting for the next datagram");
+        }
+    }
+}
 
 /// One request, one answer (notes C 自制时间服务器): the datagram is the format.
 fn answer_one(socket: &Socket, clock: &Clock, server: &Transcript) -> Result<(), Report> {
-    // A format is at most 256 bytes; a bigger buffer lets the server say how big a
-    // too-long request was instead of silently reading part of it.
+    // 2. recvfrom. A format is at most 256 bytes; a bigger buffer lets the server say how
+    //    big a too-long request was instead of silently reading part of it.
     let mut buf = vec![0u8; ANY_DATAGRAM];
     let d = udp::recv_datagram(socket, &mut buf)?;
     let request = &buf[..d.len];
+    // 3. strftime with the format received (`%Y-%m-%d %X` for an empty one); a bad format
+    //    gets an error answer, not a dead server.
     let answer = match clock::answer(request, clock.now()) {
         Ok(time) => time,
         Err(problem) => format!("error: {problem}"),
@@ -368,7 +232,31 @@ fn answer_one(socket: &Socket, clock: &Clock, server: &Transcript) -> Result<(),
         describe_ends(request, 24),
         answer
     );
+    // 4. sendto the address recvfrom gave.
     socket.send_to(answer.as_bytes(), &d.from.into())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The time client (notes C 自制时间服务器, 客户端)
+// ---------------------------------------------------------------------------------------
+
+/// The two-terminal time client: formats from stdin (the notes' prompt is 请输入时间格式).
+fn time_client(server_addr: SocketAddr) -> Result<(), Report> {
+    let client = Transcript::client();
+    // 1. socket(AF_INET, SOCK_DGRAM), connected to the server (see `time_socket`).
+    let socket = time_socket(server_addr)?;
+    socket.set_read_timeout(Some(ANSWER_WAIT))?;
+    let mut input = Input::stdin("time format, e.g. %Y %m %d (empty: the default) >>: ");
+    while let Some(line) = input.next_line()? {
+        if line == b"q" {
+            break;
+        }
+        // 2. sendto: the format.
+        ask(&socket, &line, &client)?;
+        // 3. recv(1024): the answer, or why none came.
+        hear(&socket, &client)?;
+    }
     Ok(())
 }
 
@@ -442,113 +330,20 @@ fn truncation(size: usize, sent: Option<usize>) -> String {
     }
 }
 
-/// The two-terminal time client: formats from stdin (the notes' prompt is 请输入时间格式).
-fn time_client(server_addr: SocketAddr) -> Result<(), Report> {
-    let client = Transcript::client();
-    let socket = time_socket(server_addr)?;
-    socket.set_read_timeout(Some(ANSWER_WAIT))?;
-    let mut input = Input::stdin("time format, e.g. %Y %m %d (empty: the default) >>: ");
-    while let Some(line) = input.next_line()? {
-        if line == b"q" {
-            break;
+// ---------------------------------------------------------------------------------------
+// The command line
+// ---------------------------------------------------------------------------------------
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::cli::parse::<Cli>().side {
+        None => socket_lessons::demo::play(demo::run),
+        Some(Side::Chat { name, at, peers }) => {
+            let peer = ChatPeer::bind(&name, at.addr()?, peers)?;
+            peer.chat_from_stdin()
         }
-        ask(&socket, &line, &client)?;
-        hear(&socket, &client)?;
+        Some(Side::Server { at, fixed_time }) => {
+            time_server(at.addr()?, &fixed_time.unwrap_or(Clock::System))
+        }
+        Some(Side::Client(at)) => time_client(at.server_addr()?),
     }
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------
-// The demo
-// ---------------------------------------------------------------------------------------
-
-fn run_demo() -> Result<(), Report> {
-    demo_chat()?;
-    demo_time()
-}
-
-/// Both peers in this thread, in a fixed order. Each datagram waits in the receiver's
-/// socket buffer until its `receive_one`: no thread, no race, the same transcript always.
-fn demo_chat() -> Result<(), Report> {
-    say!(
-        Transcript::named("part 1"),
-        "chat: alice and bob, one UDP socket each"
-    );
-    let loopback: SocketAddr = "127.0.0.1:0".parse()?;
-    let bob = ChatPeer::bind("bob", loopback, Vec::new())?;
-    let bob_addr = udp::local_addr(&bob.socket)?;
-    let alice = ChatPeer::bind("alice", loopback, vec![("bob".into(), bob_addr)])?;
-
-    // alice knows bob's address; bob learns hers from her first datagram.
-    alice.on_input("@bob 你好, bob".as_bytes());
-    bob.receive_one()?;
-    bob.on_input("hi alice, 在吗?".as_bytes());
-    alice.receive_one()?;
-
-    // Two messages in a row, then both read: the notes' programs, waiting in recvfrom
-    // after each send, cannot do this.
-    alice.on_input(b"two messages");
-    alice.on_input(b"in a row");
-    bob.receive_one()?;
-    bob.receive_one()?;
-
-    // A datagram from a program that does not tag (the notes' QQ client, say).
-    let stranger = udp::bind(loopback)?;
-    let note = "发给taibai: hi".as_bytes();
-    say!(
-        Transcript::named("stranger"),
-        "sendto {bob_addr}: {}",
-        describe(note)
-    );
-    stranger.send_to(note, &bob_addr.into())?;
-    bob.receive_one()?;
-
-    // Bytes that are not text.
-    let junk = b"\xff\xfe\x00junk";
-    say!(
-        Transcript::named("stranger"),
-        "sendto {bob_addr}: {}",
-        describe(junk)
-    );
-    stranger.send_to(junk, &bob_addr.into())?;
-    bob.receive_one()?;
-
-    // Mistakes stay local: a name nobody told alice, a message no datagram can carry.
-    alice.on_input(b"@carol hello");
-    alice.on_input(&vec![b'x'; MAX_IPV4_PAYLOAD]);
-    alice.on_input(b"q");
-    Ok(())
-}
-
-/// The time server with a fixed clock, client and server in this thread: a request waits
-/// in the server's socket buffer until `answer_one` reads it.
-fn demo_time() -> Result<(), Report> {
-    say!(
-        Transcript::named("part 2"),
-        "time server: the client sends a format, the clock is fixed at {DEMO_TIME}"
-    );
-    let server = Transcript::server();
-    let socket = udp::bind("127.0.0.1:0".parse()?)?;
-    let server_addr = udp::local_addr(&socket)?;
-    say!(server, "UDP socket bound to {server_addr}");
-    let clock = Clock::fixed(DEMO_TIME)?;
-
-    let client = Transcript::client();
-    let asking = time_socket(server_addr)?;
-    let too_wide = "%c".repeat(clock::MAX_FORMAT_LEN / 2);
-    let formats: [&[u8]; 7] = [
-        b"",
-        b"%Y %m %d",
-        "%A, %H点%M分".as_bytes(),
-        b"%Q",
-        b"\xff\xfe%Y",
-        too_wide.as_bytes(),
-        b"%X",
-    ];
-    for format in formats {
-        ask(&asking, format, &client)?;
-        answer_one(&socket, &clock, &server)?;
-        hear(&asking, &client)?;
-    }
-    Ok(())
 }

@@ -1,0 +1,104 @@
+//! The demo: a chat between alice and bob, then the time server with a fixed clock, each in
+//! one thread in a fixed order, so the transcript is the same on every run.
+
+use super::{answer_one, ask, hear, time_socket, ChatPeer};
+use socket_lessons::clock::{self, Clock};
+use socket_lessons::transcript::describe;
+use socket_lessons::udp::{self, MAX_IPV4_PAYLOAD};
+use socket_lessons::{say, Report, Transcript};
+use std::net::SocketAddr;
+
+/// The demo's clock: the time stamp of the screenshot that follows the time server in
+/// notes C (image-20210725220726), in China Standard Time.
+const DEMO_TIME: &str = "2021-07-25T22:07:26+08:00";
+
+pub(crate) fn run() -> Result<(), Report> {
+    demo_chat()?;
+    demo_time()
+}
+
+/// Both peers in this thread, in a fixed order. Each datagram waits in the receiver's
+/// socket buffer until its `receive_one`: no thread, no race, the same transcript always.
+fn demo_chat() -> Result<(), Report> {
+    say!(
+        Transcript::named("part 1"),
+        "chat: alice and bob, one UDP socket each"
+    );
+    let loopback: SocketAddr = "127.0.0.1:0".parse()?;
+    let bob = ChatPeer::bind("bob", loopback, Vec::new())?;
+    let bob_addr = udp::local_addr(&bob.socket)?;
+    let alice = ChatPeer::bind("alice", loopback, vec![("bob".into(), bob_addr)])?;
+
+    // alice knows bob's address; bob learns hers from her first datagram.
+    alice.on_input("@bob 你好, bob".as_bytes());
+    bob.receive_one()?;
+    bob.on_input("hi alice, 在吗?".as_bytes());
+    alice.receive_one()?;
+
+    // Two messages in a row, then both read: the notes' programs, waiting in recvfrom
+    // after each send, cannot do this.
+    alice.on_input(b"two messages");
+    alice.on_input(b"in a row");
+    bob.receive_one()?;
+    bob.receive_one()?;
+
+    // A datagram from a program that does not tag (the notes' QQ client, say).
+    let stranger = udp::bind(loopback)?;
+    let note = "发给taibai: hi".as_bytes();
+    say!(
+        Transcript::named("stranger"),
+        "sendto {bob_addr}: {}",
+        describe(note)
+    );
+    stranger.send_to(note, &bob_addr.into())?;
+    bob.receive_one()?;
+
+    // Bytes that are not text.
+    let junk = b"\xff\xfe\x00junk";
+    say!(
+        Transcript::named("stranger"),
+        "sendto {bob_addr}: {}",
+        describe(junk)
+    );
+    stranger.send_to(junk, &bob_addr.into())?;
+    bob.receive_one()?;
+
+    // Mistakes stay local: a name nobody told alice, a message no datagram can carry.
+    alice.on_input(b"@carol hello");
+    alice.on_input(&vec![b'x'; MAX_IPV4_PAYLOAD]);
+    alice.on_input(b"q");
+    Ok(())
+}
+
+/// The time server with a fixed clock, client and server in this thread: a request waits
+/// in the server's socket buffer until `answer_one` reads it.
+fn demo_time() -> Result<(), Report> {
+    say!(
+        Transcript::named("part 2"),
+        "time server: the client sends a format, the clock is fixed at {DEMO_TIME}"
+    );
+    let server = Transcript::server();
+    let socket = udp::bind("127.0.0.1:0".parse()?)?;
+    let server_addr = udp::local_addr(&socket)?;
+    say!(server, "UDP socket bound to {server_addr}");
+    let clock = Clock::fixed(DEMO_TIME)?;
+
+    let client = Transcript::client();
+    let asking = time_socket(server_addr)?;
+    let too_wide = "%c".repeat(clock::MAX_FORMAT_LEN / 2);
+    let formats: [&[u8]; 7] = [
+        b"",
+        b"%Y %m %d",
+        "%A, %H点%M分".as_bytes(),
+        b"%Q",
+        b"\xff\xfe%Y",
+        too_wide.as_bytes(),
+        b"%X",
+    ];
+    for format in formats {
+        ask(&asking, format, &client)?;
+        answer_one(&socket, &clock, &server)?;
+        hear(&asking, &client)?;
+    }
+    Ok(())
+}
