@@ -37,8 +37,9 @@ fn lesson_files() -> Vec<(String, PathBuf)> {
     lessons
 }
 
-/// Where the notes' server starts: the first `fn` after the section heading
-/// `// The server…` (the lessons' heading for the notes' server, or server and client).
+/// Where the notes' server starts: the first item (`fn`, `struct`, `impl`) after the section
+/// heading `// The server…` (the lessons' heading for the notes' server, or server and
+/// client).
 fn server_line(text: &str) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let heading = lines
@@ -47,7 +48,9 @@ fn server_line(text: &str) -> Option<usize> {
     lines[heading..]
         .iter()
         .position(|l| {
-            l.starts_with("fn ") || l.starts_with("pub fn ") || l.starts_with("pub(crate) fn ")
+            ["fn ", "pub fn ", "struct ", "pub struct ", "impl"]
+                .iter()
+                .any(|item| l.starts_with(item))
         })
         .map(|i| heading + i + 1)
 }

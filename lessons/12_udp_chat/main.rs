@@ -70,8 +70,8 @@ const TIME_RECV_SIZE: usize = 1024;
 const ANSWER_WAIT: Duration = Duration::from_secs(2);
 
 // ---------------------------------------------------------------------------------------
-// The chat (notes C 类似于qq聊天的代码示例, notes E §6 聊天): the notes' QQ server and
-// client in one program, a peer. What a person types is in terminal.rs.
+// The server and the client of the chat (notes C 类似于qq聊天的代码示例, notes E §6 聊天),
+// in one program: a peer. What a person types is in terminal.rs.
 // ---------------------------------------------------------------------------------------
 
 /// One person on the chat: a name, a UDP socket, and who it knows.
