@@ -143,18 +143,23 @@ fn receive_one_notes_e(
         received.size,
         received.md5
     );
+    // Each "nothing saved" below drops `received` first: its partial file is gone before
+    // the line says so (a test lists the directory as soon as it reads the line).
     if let Err(e) = conn.write_all(received.md5.as_bytes()) {
+        drop(received);
         say!(server, "{addr}: {e}; nothing saved");
         return false;
     }
     let n = match conn.read(&mut buf) {
         Ok(n) => n,
         Err(e) => {
+            drop(received);
             say!(server, "{addr}: no verdict ({e}); nothing saved");
             return false;
         }
     };
     if &buf[..n] != received.md5.as_bytes() {
+        drop(received);
         say!(
             server,
             "the sender's verdict is {}, not our md5: nothing saved",
