@@ -1,0 +1,245 @@
+//! Upload, notes C FTP上传下载文件: the client sends `struct.pack('i', len(header))`, the
+//! header `{"filepath", "filename", "filesize"}` (here with an `md5` too) and the bytes; this
+//! server answers with a verdict header (`{"saved": true, …}` or `{"error": …}`), which notes
+//! C's server does not send. The server's side is reached from `serve_client` in `main.rs`
+//! when a request does not start with a name.
+
+use crate::headers::{FileHeader, UploadHeader, Verdict};
+use crate::{bar, Rules};
+use socket_lessons::files::{check_file_name, md5_file, receive_file, send_body, Existing, Failed};
+use socket_lessons::header::{self, read_header, write_header};
+use socket_lessons::transcript::text_lossy;
+use socket_lessons::{limits, net, say, Report, Transcript};
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::net::{Shutdown, TcpStream};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// After refusing an upload whose header was readable, the server reads and discards its
+/// body so that the connection stays usable (and closing does not reset it), up to this
+/// many bytes; a bigger body ends the connection instead.
+const DISCARD_MAX: u64 = 64 << 20;
+
+// ---------------------------------------------------------------------------------------
+// The server's side
+// ---------------------------------------------------------------------------------------
+
+/// An upload (notes C). Returns whether the connection can go on.
+pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, server: &Transcript) -> bool {
+    // 1. header length and header, with the framing checks (negative, too long, cut off).
+    let header = match read_header::<FileHeader>(conn) {
+        Ok(Some(header)) => header,
+        Ok(None) => return false,
+        Err(e) => {
+            // The stream is out of step: nothing tells where the next message starts.
+            say!(server, "upload refused: {e}");
+            answer_verdict(conn, &refusal(&e.to_string()), server);
+            return false;
+        }
+    };
+    // 2. what the header must say: a size, and a plain name.
+    let size = match header.size() {
+        Ok(size) => size,
+        Err(why) => {
+            say!(server, "upload refused: {why}");
+            answer_verdict(conn, &refusal(&why), server);
+            return false;
+        }
+    };
+    let name = match header
+        .full_name()
+        .and_then(|n| check_file_name(&n).map(|()| n))
+    {
+        Ok(name) => name,
+        Err(why) => {
+            say!(server, "upload refused: {why}");
+            answer_verdict(conn, &refusal(&why), server);
+            return discard(conn, size);
+        }
+    };
+    if rules.existing == Existing::Keep && fs::symlink_metadata(dir.join(&name)).is_ok() {
+        let why = format!(
+            "{name:?} exists already and is not replaced (the server runs without --overwrite)"
+        );
+        say!(server, "upload refused: {why}");
+        answer_verdict(conn, &refusal(&why), server);
+        return discard(conn, size);
+    }
+    let md5 = header.md5.as_deref();
+    say!(
+        server,
+        "upload of {name:?}: {size} bytes, md5 {}",
+        md5.unwrap_or("none (notes C's client sends none: only the size can be checked)")
+    );
+
+    // 3. the body, into a temporary file, hashed on the way, renamed when it checks out.
+    let bar = bar(rules.bars, size, &name);
+    let received = receive_file(conn, dir, &name, size, md5, rules.existing, &bar);
+    bar.finish_and_clear();
+    match received {
+        Ok(saved) => {
+            say!(
+                server,
+                "saved {name:?}: {} bytes, md5 {}",
+                saved.size,
+                saved.md5
+            );
+            answer_verdict(
+                conn,
+                &Verdict {
+                    saved: Some(true),
+                    filename: Some(name),
+                    filesize: Some(saved.size),
+                    md5: Some(saved.md5),
+                    error: None,
+                },
+                server,
+            )
+        }
+        Err(Failed { reason, in_step }) => {
+            say!(server, "upload of {name:?} failed: {reason}");
+            let told = answer_verdict(conn, &refusal(&reason), server);
+            if !in_step {
+                // The client may still be sending (the disk filled up halfway): read and
+                // drop the rest for a moment, so that the verdict reaches it instead of a
+                // reset (see net::close_gently).
+                let _ = conn.shutdown(Shutdown::Write);
+                let mut rest = [0u8; 64 * 1024];
+                let deadline = Instant::now() + Duration::from_secs(2);
+                while Instant::now() < deadline {
+                    match conn.read(&mut rest) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                }
+            }
+            told && in_step
+        }
+    }
+}
+
+fn refusal(why: &str) -> Verdict {
+    Verdict {
+        saved: Some(false),
+        error: Some(why.to_owned()),
+        ..Verdict::default()
+    }
+}
+
+/// Sends the verdict. A notes C client has already closed its socket; that is not an error.
+fn answer_verdict(conn: &mut TcpStream, verdict: &Verdict, server: &Transcript) -> bool {
+    match header::encode(verdict).and_then(|json| write_header(conn, &json)) {
+        Ok(()) => true,
+        Err(e) => {
+            say!(server, "no verdict sent (the client is gone: {e})");
+            false
+        }
+    }
+}
+
+/// Reads and drops the body of a refused upload, so that the connection stays in step.
+fn discard(conn: &mut TcpStream, size: u64) -> bool {
+    if size > DISCARD_MAX {
+        return false;
+    }
+    matches!(io::copy(&mut Read::by_ref(conn).take(size), &mut io::sink()), Ok(n) if n == size)
+}
+
+// ---------------------------------------------------------------------------------------
+// The client's side
+// ---------------------------------------------------------------------------------------
+
+/// Sends one file and prints the server's verdict. `Ok(false)`: refused or failed.
+pub fn upload(
+    stream: &mut TcpStream,
+    path: &Path,
+    bars: bool,
+    client: &Transcript,
+) -> Result<bool, Report> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Err(why) = check_file_name(&name) {
+        say!(client, "{}: {why}", path.display());
+        return Ok(false);
+    }
+    if !path.is_file() {
+        say!(
+            client,
+            "{}: not a file (a directory, or missing): not sent",
+            path.display()
+        );
+        return Ok(false);
+    }
+    let mut file =
+        File::open(path).map_err(|e| net::context(e, format!("open {}", path.display())))?;
+    // 1. hash first: the md5 goes in the header, before the body.
+    let (size, md5) = md5_file(&mut file)?;
+    // notes C puts the sender's folder in `filepath`. No receiver uses it, and it tells the
+    // other side about this machine's disk: this client sends ".".
+    let json = header::encode(&UploadHeader {
+        filepath: ".",
+        filename: &name,
+        filesize: size,
+        md5: &md5,
+    })?;
+    say!(client, "upload {name:?}: header {}", text_lossy(&json));
+
+    // 2. header, then the body streamed from the file.
+    let bar = bar(bars, size, &name);
+    let sent = write_header(stream, &json).and_then(|()| send_body(&mut file, size, stream, &bar));
+    bar.finish_and_clear();
+    if let Err(e) = sent {
+        // A server that refused halfway (its disk is full) says why before it closes: read
+        // that instead of only the reset the unread rest of the body caused.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        if let Ok(Some(Verdict {
+            error: Some(why), ..
+        })) = read_header::<Verdict>(stream)
+        {
+            say!(client, "the server stopped the upload: {why}");
+            return Err(Report::msg("the connection is closed; giving up"));
+        }
+        return Err(net::context(e, "send the file").into());
+    }
+
+    // 3. the verdict.
+    match read_header::<Verdict>(stream).map_err(limits::answer_waited)? {
+        Some(Verdict {
+            saved: Some(true),
+            filesize,
+            md5: Some(theirs),
+            ..
+        }) => {
+            say!(
+                client,
+                "the server saved {name:?}: {} bytes, md5 {theirs}{}",
+                filesize.unwrap_or(size),
+                if theirs == md5 {
+                    " (matches)"
+                } else {
+                    " (DIFFERENT from ours)"
+                }
+            );
+            Ok(theirs == md5)
+        }
+        Some(verdict) => {
+            say!(
+                client,
+                "the server refused: {}",
+                verdict.error.as_deref().unwrap_or("no reason given")
+            );
+            Ok(false)
+        }
+        None => {
+            say!(
+                client,
+                "the server closed without a verdict (notes C's server sends none): sent, \
+                 not confirmed"
+            );
+            Ok(true)
+        }
+    }
+}
