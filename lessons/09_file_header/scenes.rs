@@ -4,9 +4,9 @@
 
 use crate::headers::{FileHeader, UploadHeader};
 use crate::upload::upload;
-use crate::{download, serve_client, Rules};
+use crate::{download, serve, Rules};
 use socket_lessons::checksum::md5_hex;
-use socket_lessons::demo::{self, Cue};
+use socket_lessons::demo::{self, Stage};
 use socket_lessons::files::Existing;
 use socket_lessons::header::{self, read_header, write_message};
 use socket_lessons::limits::{self, Limits};
@@ -15,8 +15,8 @@ use socket_lessons::transcript::hex_preview;
 use socket_lessons::{say, Report, Transcript};
 use std::fs;
 use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::net::{Shutdown, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The demo's directories, deleted at the end whatever happens.
@@ -45,36 +45,6 @@ fn known_bytes(len: usize, mut seed: u64) -> Vec<u8> {
 /// Every connection of the demo: 2 good ones, 8 bad ones.
 const CLIENTS: usize = 10;
 
-/// `serve`'s loop (`serve::serve_in_turn`) for the demo's `clients`, with the cues the
-/// clients wait on, around the lesson's own `serve_client`.
-///
-/// WORKAROUND: `demo::stage` would run `serve` itself with demo hooks, but it prints
-/// `[server] listening on ADDR`, a line this demo's transcript has never had, and `Hooks`
-/// with cues can be made only by `demo::stage`. With a stage that prints nothing, this
-/// function goes and the scene is `stage_quietly(ListenOptions::new(), CLIENTS, |listener,
-/// hooks| serve(&listener, &dir, &rules, &hooks))`.
-fn serve_scenes(
-    listener: &TcpListener,
-    dir: &Path,
-    clients: usize,
-    rules: &Rules,
-    accepted: &Cue,
-    finished: &Cue,
-) {
-    let server = Transcript::server();
-    for _ in 0..clients {
-        match listener.accept() {
-            Ok((conn, addr)) => {
-                say!(server, "accept -> a connection from {addr}");
-                accepted.give();
-                serve_client(conn, addr, dir, rules, &server);
-            }
-            Err(e) => say!(server, "accept failed: {e}"),
-        }
-        finished.give();
-    }
-}
-
 pub fn run_demo() -> Result<(), Report> {
     let root = std::env::temp_dir().join(format!("socket-lessons-09-{}", std::process::id()));
     let _ = fs::remove_dir_all(&root);
@@ -102,20 +72,16 @@ pub fn run_demo() -> Result<(), Report> {
         md5_hex(&mine)
     );
 
-    let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
-    let addr = listener.local_addr()?;
-    let (accepted, on_accepted) = demo::cue();
-    let (finished, on_finished) = demo::cue();
     let dir = server_dir.clone();
-    let server_side = demo::spawn("server", move || {
+    let stage = demo::stage_quietly(ListenOptions::new(), CLIENTS, move |listener, hooks| {
         let rules = Rules {
             limits: Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS)),
             existing: Existing::Keep,
             bars: false,
         };
-        serve_scenes(&listener, &dir, CLIENTS, &rules, &accepted, &finished);
-        Ok(())
+        serve(&listener, &dir, &rules, &hooks)
     })?;
+    let addr = stage.addr;
     let client = Transcript::client();
 
     say!(
@@ -123,7 +89,7 @@ pub fn run_demo() -> Result<(), Report> {
         "download, notes A §9.2's header"
     );
     let mut stream = net::connect_addr(addr)?;
-    on_accepted.wait()?; // demo only
+    stage.accepted()?; // demo only
     download(
         &mut stream,
         "lesson09.bin",
@@ -134,7 +100,7 @@ pub fn run_demo() -> Result<(), Report> {
     )?;
     say!(client, "close");
     drop(stream);
-    on_finished.wait()?;
+    stage.finished()?;
     let copy = fs::read(client_dir.join("lesson09.bin"))?;
     say!(
         client,
@@ -151,18 +117,18 @@ pub fn run_demo() -> Result<(), Report> {
         "upload, notes C's header plus an md5"
     );
     let mut stream = net::connect_addr(addr)?;
-    on_accepted.wait()?; // demo only
+    stage.accepted()?; // demo only
     upload(&mut stream, &client_dir.join("upload.bin"), false, &client)?;
     say!(client, "close");
     drop(stream);
-    on_finished.wait()?;
+    stage.finished()?;
 
     say!(
         Transcript::named("scene 3"),
         "bad requests: one line each, then the next client"
     );
-    bad_requests(addr, &mine, &on_accepted, &on_finished)?;
-    server_side.join()?;
+    bad_requests(addr, &mine, &stage)?;
+    stage.end()?;
 
     say!(Transcript::named("scene 4"), "what is on disk now");
     for (who, dir) in [(&Transcript::server(), &server_dir), (&client, &client_dir)] {
@@ -180,12 +146,7 @@ pub fn run_demo() -> Result<(), Report> {
 }
 
 /// The curriculum's bad inputs, each on its own connection, as raw bytes.
-fn bad_requests(
-    addr: SocketAddr,
-    body: &[u8],
-    on_accepted: &demo::OnCue,
-    on_finished: &demo::OnCue,
-) -> Result<(), Report> {
+fn bad_requests(addr: SocketAddr, body: &[u8], stage: &Stage) -> Result<(), Report> {
     let md5 = md5_hex(body);
     // Length + header + body, as write_message sends them; a bad header is just bytes.
     let message = |json: &[u8], body: &[u8]| {
@@ -233,7 +194,7 @@ fn bad_requests(
     for (what, wire) in cases {
         say!(client, "{what}: {}", hex_preview(&wire, 12));
         let mut stream = net::connect_addr(addr)?;
-        on_accepted.wait()?; // demo only
+        stage.accepted()?; // demo only
         stream.write_all(&wire)?;
         // Half-close: "nothing more from me". The server sees the end of the stream where
         // the body stops short, and can still answer.
@@ -247,7 +208,7 @@ fn bad_requests(
         };
         drop(stream);
         // DEMO ORDER: print the answer after the server's own lines about this connection.
-        on_finished.wait()?;
+        stage.finished()?;
         say!(client, "{answer}");
     }
     Ok(())

@@ -7,6 +7,9 @@ use std::sync::{Arc, Mutex};
 
 type ReadFrame = fn(&mut dyn Read) -> io::Result<Option<Vec<u8>>>;
 
+/// What each call of `read_frame` returned, in order.
+type Results = Vec<io::Result<Option<Vec<u8>>>>;
+
 pub fn check(solution: bool) -> Outcome {
     let (read_frame, limit): (ReadFrame, usize) = if solution {
         (crate::solution_06::read_frame, crate::solution_06::MAX_LEN)
@@ -70,7 +73,7 @@ fn calls(
     chunks: Vec<Vec<u8>>,
     calls: usize,
     watch: usize,
-) -> Option<(Vec<io::Result<Option<Vec<u8>>>>, bool)> {
+) -> Option<(Results, bool)> {
     let read_past = Arc::new(Mutex::new(false));
     let flag = Arc::clone(&read_past);
     let results = within(STUCK, move || {

@@ -19,6 +19,10 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
         let (mut conn, _addr) = listener.accept()?;
         loop {
             let n = conn.read(&mut buf)?;
+            // `q` ends a session, as in the lesson.
+            if &buf[..n] == b"q" {
+                break;
+            }
             let text = std::str::from_utf8(&buf[..n])
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
             conn.write_all(text.to_uppercase().as_bytes())?;
