@@ -18,10 +18,34 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
         "recv returning 0 bytes means the client closed",
     ),
     (
+        "04",
+        "04_until_blank_line.rs",
+        "8dfe4f3f95c0be651f57b0fe1470c09e",
+        "the rest of answer 1 leaked into answer 2",
+    ),
+    (
         "06",
         "06_read_frame.rs",
         "51c35cdec27d669ea94e243074714c7b",
         "two frames arriving one byte per read",
+    ),
+    (
+        "07",
+        "07_run_with_limit.rs",
+        "468127c6cb235cf677580d0f7d86df96",
+        "with a limit of 1 s",
+    ),
+    (
+        "08",
+        "08_checked_answer.rs",
+        "85a68c19b2d8be3cb798b2e6082e0716",
+        "the same answer, one byte per read",
+    ),
+    (
+        "09",
+        "09_save_safely.rs",
+        "fdf9e1666431643e521b754c8463f5a7",
+        "outside the directory",
     ),
 ];
 

@@ -22,10 +22,34 @@ pub const ALL: &[Exercise] = &[
         check: crate::ex02::check,
     },
     Exercise {
+        lesson: "04",
+        file: "04_until_blank_line.rs",
+        task: "next_answer: one answer per call, up to its empty line, however the bytes arrive",
+        check: crate::ex04::check,
+    },
+    Exercise {
         lesson: "06",
         file: "06_read_frame.rs",
         task:
             "read_frame: a whole frame however it arrives, a clean end, a cut frame, a lying length",
         check: crate::ex06::check,
+    },
+    Exercise {
+        lesson: "07",
+        file: "07_run_with_limit.rs",
+        task: "run: a command's stdout or stderr, and a command that outlives its time limit killed, with everything it started",
+        check: crate::ex07::check,
+    },
+    Exercise {
+        lesson: "08",
+        file: "08_checked_answer.rs",
+        task: "receive: a JSON-headed answer's body, or an error naming the check that failed (size or md5)",
+        check: crate::ex08::check,
+    },
+    Exercise {
+        lesson: "09",
+        file: "09_save_safely.rs",
+        task: "save: a received file under its plain name only when whole and its md5 matches, never replacing one, never leaving a partial one",
+        check: crate::ex09::check,
     },
 ];

@@ -14,19 +14,39 @@
 //! expected, what came back. It exits 0 when every step passes, 1 otherwise.
 
 mod ex02;
+mod ex04;
 mod ex06;
+mod ex07;
+mod ex08;
+mod ex09;
 mod exercises;
 mod harness;
 
 // The learners' files and the course's answers, compiled side by side.
 #[path = "../exercises/02_echo_server.rs"]
 mod learner_02;
+#[path = "../exercises/04_until_blank_line.rs"]
+mod learner_04;
 #[path = "../exercises/06_read_frame.rs"]
 mod learner_06;
+#[path = "../exercises/07_run_with_limit.rs"]
+mod learner_07;
+#[path = "../exercises/08_checked_answer.rs"]
+mod learner_08;
+#[path = "../exercises/09_save_safely.rs"]
+mod learner_09;
 #[path = "../exercises/solutions/02_echo_server.rs"]
 mod solution_02;
+#[path = "../exercises/solutions/04_until_blank_line.rs"]
+mod solution_04;
 #[path = "../exercises/solutions/06_read_frame.rs"]
 mod solution_06;
+#[path = "../exercises/solutions/07_run_with_limit.rs"]
+mod solution_07;
+#[path = "../exercises/solutions/08_checked_answer.rs"]
+mod solution_08;
+#[path = "../exercises/solutions/09_save_safely.rs"]
+mod solution_09;
 
 use clap::Parser;
 use harness::Outcome;

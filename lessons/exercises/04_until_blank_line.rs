@@ -1,0 +1,35 @@
+//! Exercise 04: one answer per call, however the bytes arrive.
+//!
+//! A command server sends each answer as lines, each ending in `\n`, and then an empty
+//! line: the answer to `seq 3` is `b"1\n2\n3\n\n"`. So an answer ends at the first `\n\n`
+//! on the stream. `next_answer` below reads the way the notes' clients do: one
+//! `recv(1024)` per answer. The answer to `seq 300` is 1092 bytes, so the first call
+//! returns 1024 of them and the other 68 come back as the start of the next answer (粘包).
+//!
+//! Make it return exactly one answer per call, without its empty line: the answer to
+//! `seq 3` is `b"1\n2\n3\n"`.
+//!
+//! - keep reading until the stream holds a `\n\n` (a read may return 1 byte, or the end
+//!   of one answer and the start of the next);
+//! - bytes read past that belong to the next answer: keep them in `leftover`, which the
+//!   caller passes back on the next call, and look there first;
+//! - the stream ending before the empty line is an `Err` of kind `UnexpectedEof`.
+//!
+//! Check it: `cargo run --example check -- 04`. The page: docs/04_sticky_demo.md.
+
+use std::io::{self, Read};
+use std::net::TcpStream;
+
+/// Returns the next answer on `stream`, without the empty line that ends it.
+pub fn next_answer(stream: &mut TcpStream, leftover: &mut Vec<u8>) -> io::Result<Vec<u8>> {
+    let mut answer = std::mem::take(leftover);
+    // The notes' client: one recv(1024) per answer.
+    let mut buf = [0u8; 1024];
+    let n = stream.read(&mut buf)?;
+    answer.extend_from_slice(&buf[..n]);
+    // Drop the empty line at the end, if it is there.
+    if answer.ends_with(b"\n\n") {
+        answer.pop();
+    }
+    Ok(answer)
+}

@@ -1,0 +1,31 @@
+//! Exercise 07: a command that may never end.
+//!
+//! `run` is the heart of lesson 07's server: run a client's command line through `sh -c`
+//! and answer what it printed: stdout, or stderr when stdout is empty (notes A §9.1's
+//! rule). It does what the notes' `subprocess.Popen(...).stdout.read()` does: wait for the
+//! command to finish. `echo started; sleep 30` keeps the client waiting 30 s, and `cat`
+//! or `ping` without `-c` keep it waiting for ever.
+//!
+//! Make it stop the command at `limit`:
+//!
+//! - a command that finishes in time: its stdout, or its stderr when stdout is empty;
+//! - a command still running at `limit`: kill it, and everything it started (the shell,
+//!   and the `sleep` the shell started), then answer what it printed until then, followed by
+//!   a line saying it was killed;
+//! - nothing it started may be left running when `run` returns.
+//!
+//! Check it: `cargo run --example check -- 07`. The page: docs/07_remote_cmd.md.
+
+use std::process::Command;
+use std::time::Duration;
+
+/// Runs `command` with `sh -c` and returns its answer: stdout, or stderr when stdout is
+/// empty.
+pub fn run(command: &str, limit: Duration) -> Vec<u8> {
+    let _ = limit; // not used yet: the command runs as long as it likes
+    match Command::new("sh").arg("-c").arg(command).output() {
+        Ok(output) if !output.stdout.is_empty() => output.stdout,
+        Ok(output) => output.stderr,
+        Err(e) => format!("error: could not run sh: {e}\n").into_bytes(),
+    }
+}
