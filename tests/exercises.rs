@@ -12,10 +12,34 @@ use socket_lessons::checksum::md5_hex;
 /// lesson, starter file, md5 of the starter as shipped, what the failing check must say.
 const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
+        "00",
+        "00_close_your_side.rs",
+        "bc7fac98e05d838fe696513f80417873",
+        "CLOSE_WAIT lasts until the application closes",
+    ),
+    (
+        "01",
+        "01_whole_reply.rs",
+        "d1d67f9242bd63d9ce7251263b5ad1f8",
+        "recv(1024) is an upper bound",
+    ),
+    (
         "02",
         "02_echo_server.rs",
         "680df9f4e61486eededa732e8377a180",
         "recv returning 0 bytes means the client closed",
+    ),
+    (
+        "03",
+        "03_rebind.rs",
+        "e6df4c698e75d69804360e5d7f45867a",
+        "set_reuse_address(true) before bind",
+    ),
+    (
+        "05",
+        "05_whole_datagram.rs",
+        "847db0a28d2aad9dbfe19b8a5024ba19",
+        "UDP keeps nothing for the next call",
     ),
     (
         "06",
