@@ -12,16 +12,40 @@ use socket_lessons::checksum::md5_hex;
 /// lesson, starter file, md5 of the starter as shipped, what the failing check must say.
 const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
+        "00",
+        "00_close_your_side.rs",
+        "bc7fac98e05d838fe696513f80417873",
+        "CLOSE_WAIT lasts until the application closes",
+    ),
+    (
+        "01",
+        "01_whole_reply.rs",
+        "d1d67f9242bd63d9ce7251263b5ad1f8",
+        "recv(1024) is an upper bound",
+    ),
+    (
         "02",
         "02_echo_server.rs",
         "aaf2fb602955ebc829531535f84f4412",
         "recv returning 0 bytes means the client closed",
     ),
     (
+        "03",
+        "03_rebind.rs",
+        "e6df4c698e75d69804360e5d7f45867a",
+        "set_reuse_address(true) before bind",
+    ),
+    (
         "04",
         "04_until_blank_line.rs",
         "8dfe4f3f95c0be651f57b0fe1470c09e",
         "the rest of answer 1 leaked into answer 2",
+    ),
+    (
+        "05",
+        "05_whole_datagram.rs",
+        "847db0a28d2aad9dbfe19b8a5024ba19",
+        "UDP keeps nothing for the next call",
     ),
     (
         "06",

@@ -16,16 +16,40 @@ pub struct Exercise {
 
 pub const ALL: &[Exercise] = &[
     Exercise {
+        lesson: "00",
+        file: "00_close_your_side.rs",
+        task: "a server that closes its side once the client has closed, so no end is left in CLOSE_WAIT",
+        check: crate::ex00::check,
+    },
+    Exercise {
+        lesson: "01",
+        file: "01_whole_reply.rs",
+        task: "ask: send the whole message and return the server's whole reply, up to its close",
+        check: crate::ex01::check,
+    },
+    Exercise {
         lesson: "02",
         file: "02_echo_server.rs",
         task: "an echo server that serves client after client, whatever each one does",
         check: crate::ex02::check,
     },
     Exercise {
+        lesson: "03",
+        file: "03_rebind.rs",
+        task: "listen: a server that can restart on its port while its old connection is in TIME_WAIT",
+        check: crate::ex03::check,
+    },
+    Exercise {
         lesson: "04",
         file: "04_until_blank_line.rs",
         task: "next_answer: one answer per call, up to its empty line, however the bytes arrive",
         check: crate::ex04::check,
+    },
+    Exercise {
+        lesson: "05",
+        file: "05_whole_datagram.rs",
+        task: "receive: one UDP datagram, whole, up to 65507 bytes",
+        check: crate::ex05::check,
     },
     Exercise {
         lesson: "06",

@@ -13,8 +13,12 @@
 //! ones included, and says what went wrong in the lesson's terms: what was sent, what was
 //! expected, what came back. It exits 0 when every step passes, 1 otherwise.
 
+mod ex00;
+mod ex01;
 mod ex02;
+mod ex03;
 mod ex04;
+mod ex05;
 mod ex06;
 mod ex07;
 mod ex08;
@@ -23,10 +27,18 @@ mod exercises;
 mod harness;
 
 // The learners' files and the course's answers, compiled side by side.
+#[path = "../exercises/00_close_your_side.rs"]
+mod learner_00;
+#[path = "../exercises/01_whole_reply.rs"]
+mod learner_01;
 #[path = "../exercises/02_echo_server.rs"]
 mod learner_02;
+#[path = "../exercises/03_rebind.rs"]
+mod learner_03;
 #[path = "../exercises/04_until_blank_line.rs"]
 mod learner_04;
+#[path = "../exercises/05_whole_datagram.rs"]
+mod learner_05;
 #[path = "../exercises/06_read_frame.rs"]
 mod learner_06;
 #[path = "../exercises/07_run_with_limit.rs"]
@@ -35,10 +47,18 @@ mod learner_07;
 mod learner_08;
 #[path = "../exercises/09_save_safely.rs"]
 mod learner_09;
+#[path = "../exercises/solutions/00_close_your_side.rs"]
+mod solution_00;
+#[path = "../exercises/solutions/01_whole_reply.rs"]
+mod solution_01;
 #[path = "../exercises/solutions/02_echo_server.rs"]
 mod solution_02;
+#[path = "../exercises/solutions/03_rebind.rs"]
+mod solution_03;
 #[path = "../exercises/solutions/04_until_blank_line.rs"]
 mod solution_04;
+#[path = "../exercises/solutions/05_whole_datagram.rs"]
+mod solution_05;
 #[path = "../exercises/solutions/06_read_frame.rs"]
 mod solution_06;
 #[path = "../exercises/solutions/07_run_with_limit.rs"]

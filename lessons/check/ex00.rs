@@ -1,0 +1,162 @@
+//! The check of exercise 00: clients that send a message, read the answer, close their
+//! side, and wait for the server to close its side too.
+
+use crate::harness::{shown, start, Failure, Outcome, Steps, STUCK};
+use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::tcp_state;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc::Receiver;
+
+type Serve = fn(TcpListener) -> io::Result<()>;
+
+const HINT: &str = "CLOSE_WAIT lasts until the application closes: the client's FIN only \
+    tells your server's kernel that the client is done. Once recv returns 0, close the \
+    connection (drop it; Python: conn.close()): that sends your FIN, and the client's end \
+    leaves FIN_WAIT2 (docs/00, \"Closing is one-sided\").";
+
+pub fn check(solution: bool) -> Outcome {
+    let serve: Serve = if solution {
+        crate::solution_00::serve
+    } else {
+        crate::learner_00::serve
+    };
+    let mut steps = Steps::default();
+    let result = run(serve, &mut steps);
+    steps.outcome(result)
+}
+
+fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
+    let listener = net::listen(SocketAddr::from(([127, 0, 0, 1], 0)), ListenOptions::new())
+        .map_err(|e| Failure::new(format!("set up a listener: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let server = start(move || serve(listener));
+
+    for (who, message) in [("client 1", &b"hi"[..]), ("client 2", &b"hello!"[..])] {
+        let mut stream = net::connect_addr(addr)
+            .map_err(|e| Failure::new(format!("{who} connects")).detail(e.to_string()))?;
+        stream
+            .set_read_timeout(Some(STUCK))
+            .map_err(|e| Failure::new(e.to_string()))?;
+        let want = format!("got {} bytes\n", message.len()).into_bytes();
+        exchange(&mut stream, message, &want, who, &server)?;
+        steps.ok(format!(
+            "{who} sends {} and gets {}",
+            shown(message),
+            shown(&want)
+        ));
+        wait_for_close(&mut stream, who, &server)?;
+        steps.ok(format!(
+            "{who} shuts down its sending side; the server closes its side too (recv -> 0)"
+        ));
+    }
+    Ok(())
+}
+
+/// Adds to `failure` what became of the server function, if it ended.
+fn server_ended(mut failure: Failure, server: &Receiver<io::Result<()>>) -> Failure {
+    match server.try_recv() {
+        Ok(Ok(())) => {
+            failure = failure.detail("and your serve() returned Ok(()): the server stopped")
+        }
+        Ok(Err(e)) => {
+            failure = failure.detail(format!(
+                "and your serve() returned an error: {e}: the server stopped"
+            ))
+        }
+        Err(_) => {}
+    }
+    failure
+}
+
+/// Sends `message` and expects exactly `want` back.
+fn exchange(
+    stream: &mut TcpStream,
+    message: &[u8],
+    want: &[u8],
+    who: &str,
+    server: &Receiver<io::Result<()>>,
+) -> Result<(), Failure> {
+    let step = format!("{who}: send {}, expect {}", shown(message), shown(want));
+    let fail = |got: String| {
+        server_ended(
+            Failure::new(step.clone()).detail(format!("got: {got}")),
+            server,
+        )
+    };
+    if let Err(e) = stream.write_all(message) {
+        return Err(fail(format!("the send failed: {e}")));
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while got.len() < want.len() {
+        match stream.read(&mut buf) {
+            Ok(0) => {
+                return Err(fail(format!(
+                    "{} and then the server closed the connection",
+                    shown(&got)
+                )))
+            }
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if socket_lessons::limits::is_timeout(&e) => {
+                return Err(fail(format!(
+                    "{} and then nothing within {} s: the server is not answering",
+                    shown(&got),
+                    STUCK.as_secs()
+                )))
+            }
+            Err(e) => return Err(fail(format!("{} and then an error: {e}", shown(&got)))),
+        }
+    }
+    if got != want {
+        return Err(fail(shown(&got)));
+    }
+    Ok(())
+}
+
+/// The client closes its sending side (its FIN goes out) and must then read 0: the
+/// server's FIN, sent when the server program closed the connection.
+fn wait_for_close(
+    stream: &mut TcpStream,
+    who: &str,
+    server: &Receiver<io::Result<()>>,
+) -> Result<(), Failure> {
+    let step = format!(
+        "{who}: shutdown(SHUT_WR), then recv must return 0 bytes (the server closed its side)"
+    );
+    if let Err(e) = stream.shutdown(Shutdown::Write) {
+        return Err(Failure::new(step).detail(format!("shutdown failed: {e}")));
+    }
+    let mut buf = [0u8; 1024];
+    let got = match stream.read(&mut buf) {
+        Ok(0) => return Ok(()),
+        Ok(n) => format!("{} more bytes: {}", n, shown(&buf[..n])),
+        Err(e) if socket_lessons::limits::is_timeout(&e) => format!(
+            "nothing within {} s: no FIN from the server, its side is still open",
+            STUCK.as_secs()
+        ),
+        Err(e) => format!("an error: {e}"),
+    };
+    let mut failure = Failure::new(step)
+        .detail("expected: 0 bytes, the server's FIN")
+        .detail(format!("got: {got}"));
+    if tcp_state::OBSERVABLE {
+        let client_end = tcp_state::of(&*stream).ok().flatten();
+        failure = failure.detail(format!(
+            "the client's end, as its kernel reports it: {} (its FIN was ACKed, the server's \
+             FIN has not come)",
+            tcp_state::show(client_end)
+        ));
+        if let (Ok(mine), Ok(theirs)) = (stream.local_addr(), stream.peer_addr()) {
+            let server_end = tcp_state::lookup(theirs, mine).ok().flatten();
+            failure = failure.detail(format!(
+                "the server's end, {theirs} <- {mine} in the kernel's table: {} (the \
+                 client's FIN arrived; your program has not closed)",
+                tcp_state::show(server_end)
+            ));
+        }
+    }
+    Err(server_ended(failure, server).hint(HINT))
+}

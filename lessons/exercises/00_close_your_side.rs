@@ -1,0 +1,38 @@
+//! Exercise 00: close your side.
+//!
+//! `serve` answers each message with `got N bytes\n`, client after client. It also keeps
+//! every connection it has finished with in a `Vec`, "for a summary later". So it never
+//! closes its side: when a client closes first, the client's end waits in FIN_WAIT2 for a
+//! FIN that never comes, and the server's end sits in CLOSE_WAIT for as long as the server
+//! runs (lesson 00's teardown, stopped halfway).
+//!
+//! Make it close each connection once the client has closed (`recv` returned 0), and keep
+//! serving the next client. It must never return.
+//!
+//! Check it: `cargo run --example check -- 00`. The page: docs/00_tcp_states.md.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+
+/// Serves clients one after another, for ever: each message gets back `got N bytes\n`.
+pub fn serve(listener: TcpListener) -> io::Result<()> {
+    // Every client served so far, kept for a summary later.
+    let mut served: Vec<TcpStream> = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        let (mut conn, _addr) = listener.accept()?;
+        loop {
+            let n = match conn.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if conn
+                .write_all(format!("got {n} bytes\n").as_bytes())
+                .is_err()
+            {
+                break;
+            }
+        }
+        served.push(conn);
+    }
+}

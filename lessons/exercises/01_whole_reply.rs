@@ -1,0 +1,24 @@
+//! Exercise 01: the whole reply.
+//!
+//! `ask` is the client of notes A §2: connect, send the message, receive the server's reply.
+//! The server sends one reply and closes. `ask` receives the way the notes do, with one
+//! `recv(1024)`, and sends with `write` (Python's `send`), which may take only part of the
+//! message. A short reply comes back whole; a reply of more than 1024 bytes never can.
+//!
+//! Make it send the whole message and return the whole reply, however long, however it
+//! arrives.
+//!
+//! Check it: `cargo run --example check -- 01`. The page: docs/01_tcp_once.md.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+/// Connects to `addr`, sends `message`, and returns the server's reply.
+pub fn ask(addr: SocketAddr, message: &[u8]) -> io::Result<Vec<u8>> {
+    let mut stream = TcpStream::connect(addr)?;
+    // Python's send: returns how many bytes it took (the notes never look).
+    let _sent = stream.write(message)?;
+    let mut buf = [0u8; 1024];
+    let n = stream.read(&mut buf)?;
+    Ok(buf[..n].to_vec())
+}

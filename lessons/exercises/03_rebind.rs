@@ -1,0 +1,23 @@
+//! Exercise 03: a server that can restart on its port.
+//!
+//! `listen` sets up a listening socket the way the notes' first servers do: socket, bind,
+//! listen(5), with socket2 so that every step is in sight. Stop such a server right after
+//! it has closed a client's connection and start it again: the connection it closed first
+//! waits in TIME_WAIT for a minute, still holding the port, and `bind` fails with "Address
+//! already in use".
+//!
+//! Make a server built with `listen` able to restart on its port at once.
+//!
+//! Check it: `cargo run --example check -- 03`. The page: docs/03_conn_loop.md.
+
+use socket2::{Domain, Protocol, Socket, Type};
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+
+/// socket, bind to `addr`, listen(5): a listening socket.
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.bind(&addr.into())?;
+    socket.listen(5)?;
+    Ok(socket.into())
+}
