@@ -600,7 +600,13 @@ pub fn remove_on_interrupt() {
 
 /// Removes, from `dir`, temporary files that an earlier run of these lessons left behind
 /// (killed with kill -9, or the machine stopped), and returns their names. A temporary file
-/// of a process still running is left alone: that transfer may be under way.
+/// of a transfer still under way is left alone: one this process has open, or one named
+/// after a running process of this same program.
+///
+/// A name with this process's own pid is not enough to call a file ours: in a container
+/// the server is often pid 1 after every restart, so a file an earlier pid 1 left is stale
+/// unless this process has it open. Nor is a running process with the pid in the name:
+/// pids are reused, so on Linux that process must also be this program.
 pub fn remove_stale(dir: &Path) -> io::Result<Vec<String>> {
     let mut removed = Vec::new();
     for entry in fs::read_dir(dir)? {
@@ -613,10 +619,16 @@ pub fn remove_stale(dir: &Path) -> io::Result<Vec<String>> {
         else {
             continue;
         };
-        if pid == std::process::id() || process_is_running(pid) {
+        let path = dir.join(&name);
+        let under_way = if pid == std::process::id() {
+            live().contains(&path)
+        } else {
+            process_is_running(pid) && runs_this_program(pid)
+        };
+        if under_way {
             continue;
         }
-        fs::remove_file(dir.join(&name))?;
+        fs::remove_file(&path)?;
         removed.push(name);
     }
     removed.sort();
@@ -633,6 +645,32 @@ fn process_is_running(pid: u32) -> bool {
     // SAFETY: kill with signal 0 has no effect on the target.
     let alive = unsafe { libc::kill(pid, 0) } == 0;
     alive || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Whether process `pid` runs the same program as this one (Linux: the file names of the
+/// two `/proc/PID/exe` links, a rebuilt binary's ` (deleted)` mark aside). Where that cannot
+/// be read (another user's process), assume it does, and leave its file alone.
+#[cfg(target_os = "linux")]
+fn runs_this_program(pid: u32) -> bool {
+    let name = |link: &str| {
+        fs::read_link(link).map(|target| {
+            let name = target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            name.trim_end_matches(" (deleted)").to_owned()
+        })
+    };
+    match (name(&format!("/proc/{pid}/exe")), name("/proc/self/exe")) {
+        (Ok(theirs), Ok(ours)) => theirs == ours,
+        (Err(e), _) if e.kind() == io::ErrorKind::NotFound => false,
+        _ => true,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn runs_this_program(_pid: u32) -> bool {
+    true
 }
 
 #[cfg(not(unix))]
@@ -861,14 +899,48 @@ mod tests {
         let dir = scratch("stale");
         // A pid no process has: above the kernel's maximum (4194304 on 64-bit Linux).
         let dead = format!("{TEMP_PREFIX}4194305-0{TEMP_SUFFIX}");
-        let mine = format!("{TEMP_PREFIX}{}-7{TEMP_SUFFIX}", std::process::id());
-        for name in [dead.as_str(), mine.as_str(), ".other.part", "keep.bin"] {
+        // Our own pid, but not a file we have open: what an earlier pid 1 leaves in a
+        // container. Stale.
+        let earlier_me = format!("{TEMP_PREFIX}{}-999999{TEMP_SUFFIX}", std::process::id());
+        // pid 1 is running, but (outside a container running this test as pid 1) it is not
+        // this program: its name was reused. Stale.
+        let reused = format!("{TEMP_PREFIX}1-0{TEMP_SUFFIX}");
+        for name in [
+            dead.as_str(),
+            earlier_me.as_str(),
+            ".other.part",
+            "keep.bin",
+        ] {
             fs::write(dir.join(name), b"x").unwrap();
         }
-        assert_eq!(remove_stale(&dir).unwrap(), [dead]);
-        let mut left = vec![mine, ".other.part".to_owned(), "keep.bin".to_owned()];
+        let pid_1_is_us = std::process::id() == 1;
+        if !pid_1_is_us {
+            fs::write(dir.join(&reused), b"x").unwrap();
+        }
+        // A transfer under way in this process.
+        let open = TempFile::create(&dir).unwrap();
+        let open_name = open
+            .path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let mut want = vec![dead, earlier_me];
+        let mut left = vec![open_name, ".other.part".to_owned(), "keep.bin".to_owned()];
+        if !pid_1_is_us {
+            // Where /proc/1/exe cannot be read (another user's pid 1), the file is left
+            // alone rather than risk a live transfer's.
+            if runs_this_program(1) {
+                left.push(reused);
+            } else {
+                want.push(reused);
+            }
+        }
+        want.sort();
+        assert_eq!(remove_stale(&dir).unwrap(), want);
         left.sort();
         assert_eq!(entries(&dir), left);
+        drop(open);
         fs::remove_dir_all(dir).unwrap();
     }
 
