@@ -15,6 +15,10 @@
 
 mod ex02;
 mod ex06;
+mod ex10;
+mod ex11;
+mod ex12;
+mod ex13;
 mod exercises;
 mod harness;
 
@@ -23,10 +27,26 @@ mod harness;
 mod learner_02;
 #[path = "../exercises/06_read_frame.rs"]
 mod learner_06;
+#[path = "../exercises/10_verify_answer.rs"]
+mod learner_10;
+#[path = "../exercises/11_nonblocking_echo.rs"]
+mod learner_11;
+#[path = "../exercises/12_time_client.rs"]
+mod learner_12;
+#[path = "../exercises/13_one_write.rs"]
+mod learner_13;
 #[path = "../exercises/solutions/02_echo_server.rs"]
 mod solution_02;
 #[path = "../exercises/solutions/06_read_frame.rs"]
 mod solution_06;
+#[path = "../exercises/solutions/10_verify_answer.rs"]
+mod solution_10;
+#[path = "../exercises/solutions/11_nonblocking_echo.rs"]
+mod solution_11;
+#[path = "../exercises/solutions/12_time_client.rs"]
+mod solution_12;
+#[path = "../exercises/solutions/13_one_write.rs"]
+mod solution_13;
 
 use clap::Parser;
 use harness::Outcome;
