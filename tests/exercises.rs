@@ -71,6 +71,30 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
         "fdf9e1666431643e521b754c8463f5a7",
         "outside the directory",
     ),
+    (
+        "10",
+        "10_verify_answer.rs",
+        "2e075c544928b4c3b9b5f45e13899c02",
+        "the first 8 bytes of the right answer",
+    ),
+    (
+        "11",
+        "11_nonblocking_echo.rs",
+        "e2fe5cccd0a305ff25a0ecc607e42e1c",
+        "while client A is connected and silent",
+    ),
+    (
+        "12",
+        "12_time_client.rs",
+        "cddad14fce88ce95dec4e66ee055d76c",
+        "request 2, lost: the server never answers",
+    ),
+    (
+        "13",
+        "13_one_write.rs",
+        "9051478a941f74c39114864320b25654",
+        "data segments left your socket for this one request",
+    ),
 ];
 
 fn check(args: &[&str]) -> (bool, String) {

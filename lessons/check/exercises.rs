@@ -76,4 +76,28 @@ pub const ALL: &[Exercise] = &[
         task: "save: a received file under its plain name only when whole and its md5 matches, never replacing one, never leaving a partial one",
         check: crate::ex09::check,
     },
+    Exercise {
+        lesson: "10",
+        file: "10_verify_answer.rs",
+        task: "verify: exactly HMAC-MD5(secret, challenge), not a piece of it, compared in constant time",
+        check: crate::ex10::check,
+    },
+    Exercise {
+        lesson: "11",
+        file: "11_nonblocking_echo.rs",
+        task: "one thread, non-blocking sockets: a silent client must not hold up the others",
+        check: crate::ex11::check,
+    },
+    Exercise {
+        lesson: "12",
+        file: "12_time_client.rs",
+        task: "ask_time: the time server's answer, or None when the datagram is lost",
+        check: crate::ex12::check,
+    },
+    Exercise {
+        lesson: "13",
+        file: "13_one_write.rs",
+        task: "send_request: a framed request in one write, so Nagle has nothing to hold back",
+        check: crate::ex13::check,
+    },
 ];

@@ -23,6 +23,10 @@ mod ex06;
 mod ex07;
 mod ex08;
 mod ex09;
+mod ex10;
+mod ex11;
+mod ex12;
+mod ex13;
 mod exercises;
 mod harness;
 
@@ -47,6 +51,14 @@ mod learner_07;
 mod learner_08;
 #[path = "../exercises/09_save_safely.rs"]
 mod learner_09;
+#[path = "../exercises/10_verify_answer.rs"]
+mod learner_10;
+#[path = "../exercises/11_nonblocking_echo.rs"]
+mod learner_11;
+#[path = "../exercises/12_time_client.rs"]
+mod learner_12;
+#[path = "../exercises/13_one_write.rs"]
+mod learner_13;
 #[path = "../exercises/solutions/00_close_your_side.rs"]
 mod solution_00;
 #[path = "../exercises/solutions/01_whole_reply.rs"]
@@ -67,6 +79,14 @@ mod solution_07;
 mod solution_08;
 #[path = "../exercises/solutions/09_save_safely.rs"]
 mod solution_09;
+#[path = "../exercises/solutions/10_verify_answer.rs"]
+mod solution_10;
+#[path = "../exercises/solutions/11_nonblocking_echo.rs"]
+mod solution_11;
+#[path = "../exercises/solutions/12_time_client.rs"]
+mod solution_12;
+#[path = "../exercises/solutions/13_one_write.rs"]
+mod solution_13;
 
 use clap::Parser;
 use harness::Outcome;

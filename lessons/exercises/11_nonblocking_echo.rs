@@ -1,0 +1,36 @@
+//! Exercise 11: one thread, several clients at once (the notes' `s.setblocking(False)`).
+//!
+//! `serve` below is lesson 11's way `busy`, as the notes write it: the listener is
+//! non-blocking, and a loop that never sleeps tries `accept`, then gives every connection a
+//! turn: read what is there, send it back upper-cased, drop the ones that closed. A client
+//! that has sent nothing should cost nothing but a `WouldBlock`.
+//!
+//! It serves one client fine. Connect a second client and leave the first silent: the
+//! second is never answered. Find the socket that still blocks, and make one silent client
+//! unable to hold up the others.
+//!
+//! Check it: `cargo run --example check -- 11`. The page: docs/11_concurrent_server.md.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+
+/// Serves every connected client from this one thread, for ever: each message upper-cased
+/// back.
+pub fn serve(listener: TcpListener) -> io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let mut conns: Vec<TcpStream> = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match listener.accept() {
+            Ok((conn, _addr)) => conns.push(conn),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+        conns.retain_mut(|conn| match conn.read(&mut buf) {
+            Ok(0) => false,
+            Ok(n) => conn.write_all(&buf[..n].to_ascii_uppercase()).is_ok(),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => true,
+            Err(_) => false,
+        });
+    }
+}

@@ -1,0 +1,33 @@
+//! Exercise 12: a time client that does not wait for ever.
+//!
+//! Lesson 12's time server (notes C 自制时间服务器) answers each datagram, a `strftime`
+//! format, with the time in that format. `ask_time` below is the notes' client: send the
+//! format, then `recvfrom` and wait for the answer. UDP does not resend: when the request
+//! or the answer is lost, nothing ever comes, and the client waits for ever.
+//!
+//! Make `ask_time` return `Ok(Some(answer))` when the server answers, and `Ok(None)` when no
+//! answer comes within `wait`. An answer counts only if it comes from `server`: a datagram
+//! from anyone else is not the answer.
+//!
+//! Check it: `cargo run --example check -- 12`. The page: docs/12_udp_chat.md.
+
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+/// Asks the time server at `server` for the time in `format`: its answer, or `None` when
+/// none comes within `wait`.
+pub fn ask_time(server: SocketAddr, format: &str, wait: Duration) -> io::Result<Option<Vec<u8>>> {
+    // The notes' client waits as long as it takes: no time limit.
+    let _ = wait;
+    let any: SocketAddr = if server.is_ipv4() {
+        "0.0.0.0:0".parse().expect("an address")
+    } else {
+        "[::]:0".parse().expect("an address")
+    };
+    let socket = UdpSocket::bind(any)?;
+    socket.send_to(format.as_bytes(), server)?;
+    let mut buf = [0u8; 1024];
+    let (n, _from) = socket.recv_from(&mut buf)?;
+    Ok(Some(buf[..n].to_vec()))
+}
