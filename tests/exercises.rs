@@ -218,3 +218,40 @@ fn a_lesson_without_an_exercise_is_refused_by_name() {
     assert!(!ok);
     assert!(out.contains("no exercise for lesson \"99\""), "{out}");
 }
+
+#[test]
+fn every_page_has_its_exercise_and_a_folded_answer_to_every_question() {
+    for entry in std::fs::read_dir(common::root().join("docs")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.starts_with(|c: char| c.is_ascii_digit()) || !name.ends_with(".md") {
+            continue;
+        }
+        let page = std::fs::read_to_string(common::root().join("docs").join(&name)).unwrap();
+        let lesson = &name[..2];
+        let exercise = page
+            .split("\n## Exercise:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("docs/{name} has no \"## Exercise:\" section"));
+        let exercise = exercise.split("\n## ").next().unwrap();
+        assert!(
+            exercise.contains(&format!("cargo run --example check -- {lesson}")),
+            "docs/{name}: the exercise names its check command"
+        );
+        assert!(
+            exercise.contains("<details><summary>The solution, explained</summary>"),
+            "docs/{name}: the exercise's solution, folded"
+        );
+        let questions = ["\n## Try it\n", "\n## Exercises\n"]
+            .iter()
+            .find_map(|heading| page.split(heading).nth(1))
+            .unwrap_or_else(|| panic!("docs/{name} has no questions"));
+        let questions = questions.split("\n## ").next().unwrap();
+        let asked = questions
+            .lines()
+            .filter(|l| l.split_once(". ").is_some_and(|(n, _)| n.parse::<u32>().is_ok()))
+            .count();
+        let answered = questions.matches("<details><summary>Answer</summary>").count();
+        assert!(asked > 0, "docs/{name}: no numbered questions");
+        assert_eq!(asked, answered, "docs/{name}: every question gets a folded answer");
+    }
+}
