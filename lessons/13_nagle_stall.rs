@@ -43,8 +43,9 @@ use socket_lessons::demo::{self, Hooks};
 use socket_lessons::nagle::{self, Timing, Writes};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::serve::serve_in_turn;
-use socket_lessons::{say, Endpoint, Report, Transcript};
+use socket_lessons::{limits, say, Endpoint, Report, Transcript};
 use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
 
 /// How many exchanges each way: enough for the mean to be steady, few enough that the slow
 /// way takes seconds, not minutes.
@@ -57,15 +58,31 @@ const BODY_LEN: usize = 60;
 // The server: one write per answer, always
 // ---------------------------------------------------------------------------------------
 
-fn serve(listener: &TcpListener, hooks: &Hooks) {
+/// One client at a time. `idle` bounds every wait for a client's bytes, and the write limit
+/// every wait for it to take an answer: one client that stops cannot hold the others for
+/// ever (the first client's reads here wait only for bytes a working client sends at once).
+fn serve(listener: &TcpListener, idle: Duration, hooks: &Hooks) {
     serve_in_turn(listener, hooks, |mut conn, addr| {
         let server = Transcript::server();
+        let limited = conn
+            .set_read_timeout(Some(idle))
+            .and_then(|()| conn.set_write_timeout(Some(limits::MESSAGE_LIMIT)));
+        if let Err(e) = limited {
+            say!(server, "{addr}: {e}; next client");
+            return;
+        }
         // read_frame waits for the whole request: with two writes, for the body that
         // Nagle is holding back on the client's side.
         match nagle::serve_echo(&mut conn) {
             Ok(n) => say!(
                 server,
                 "{n} requests answered; {addr} closed the connection"
+            ),
+            Err(e) if limits::is_timeout(&e) => say!(
+                server,
+                "{addr} sent nothing within {} (or took none of an answer within {}); next client",
+                limits::seconds(idle),
+                limits::seconds(limits::MESSAGE_LIMIT)
             ),
             Err(e) => say!(server, "{addr}: {e}; next client"),
         }
@@ -117,7 +134,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Side {
     /// Run only the server (start it first): answers every framed request with one frame.
-    Server(Endpoint),
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// The longest wait, in seconds, for a client's bytes before closing it
+        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
+    },
     /// Run only the client: time request/response exchanges one way.
     Client {
         #[command(flatten)]
@@ -134,9 +157,9 @@ enum Side {
 fn main() -> Result<(), Report> {
     match socket_lessons::cli::parse::<Cli>().side {
         None => demo::play(run_demo),
-        Some(Side::Server(at)) => {
+        Some(Side::Server { at, idle_limit }) => {
             let listener = at.listen(ListenOptions::new())?;
-            serve(&listener, &Hooks::none());
+            serve(&listener, Duration::from_secs(idle_limit), &Hooks::none());
             Ok(())
         }
         Some(Side::Client {
@@ -178,7 +201,7 @@ fn run_demo() -> Result<(), Report> {
         ListenOptions::new(),
         Writes::ALL.len(),
         |listener, hooks| {
-            serve(&listener, &hooks);
+            serve(&listener, Duration::from_secs(limits::DEFAULT_IDLE_SECS), &hooks);
             Ok(())
         },
     )?;

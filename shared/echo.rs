@@ -5,7 +5,7 @@
 //! ([`crate::commands::upper`]); `q` ends the session.
 
 use crate::input::Input;
-use crate::transcript::describe;
+use crate::transcript::{describe, describe_ends};
 use crate::{commands, say, Transcript};
 use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -16,21 +16,53 @@ pub const RECV_SIZE: usize = 1024;
 /// The word that ends a session (notes A §8).
 pub const QUIT: &[u8] = b"q";
 
-/// The answer to one message, printed as one line: what came, what goes back.
-pub fn answer(addr: SocketAddr, data: &[u8], server: &Transcript) -> Vec<u8> {
-    let reply = commands::upper(data);
-    say!(
-        server,
-        "{addr}: recv {} -> send back {}",
-        describe(data),
-        describe(&reply)
-    );
-    reply
+/// How many messages of one client get a line each; after them, one line says the rest are
+/// answered without one. A client that floods (a 9 MB push is some 9,000 reads of 1024
+/// bytes) must not be able to fill the server's disk with its log.
+pub const LINES_PER_CLIENT: usize = 20;
+
+/// The bytes at each end of a long message that a line shows (`describe_ends`).
+const SHOWN_EDGE: usize = 24;
+
+/// One client's echo, with its log kept short: each of the first [`LINES_PER_CLIENT`]
+/// messages gets a line (what came, what goes back, a long one by its ends), then one line
+/// says the rest get none.
+#[derive(Debug, Default)]
+pub struct Echo {
+    messages: usize,
+}
+
+impl Echo {
+    pub fn new() -> Self {
+        Echo::default()
+    }
+
+    /// The answer to one message, printed as one line while the client is within its
+    /// [`LINES_PER_CLIENT`].
+    pub fn answer(&mut self, addr: SocketAddr, data: &[u8], server: &Transcript) -> Vec<u8> {
+        let reply = commands::upper(data);
+        self.messages += 1;
+        if self.messages <= LINES_PER_CLIENT {
+            say!(
+                server,
+                "{addr}: recv {} -> send back {}",
+                describe_ends(data, SHOWN_EDGE),
+                describe_ends(&reply, SHOWN_EDGE)
+            );
+        } else if self.messages == LINES_PER_CLIENT + 1 {
+            say!(
+                server,
+                "{addr}: more than {LINES_PER_CLIENT} messages: the rest are answered without a line each"
+            );
+        }
+        reply
+    }
 }
 
 /// Serves one client on a blocking socket until it leaves; returns how the session ended,
 /// for the caller's "closed" line. Nothing the client does ends the server.
 pub fn serve(conn: &mut TcpStream, addr: SocketAddr, server: &Transcript) -> String {
+    let mut echo = Echo::new();
     let mut buf = [0u8; RECV_SIZE];
     loop {
         // SIMPLIFICATION: one recv is one message, as in lesson 02 (short lines only).
@@ -50,7 +82,7 @@ pub fn serve(conn: &mut TcpStream, addr: SocketAddr, server: &Transcript) -> Str
         if data == QUIT {
             return "said q: closing this connection".into();
         }
-        if let Err(e) = conn.write_all(&answer(addr, data, server)) {
+        if let Err(e) = conn.write_all(&echo.answer(addr, data, server)) {
             if crate::limits::is_timeout(&e) {
                 return "took none of its answer within the write limit: closing this connection"
                     .into();
@@ -114,6 +146,16 @@ mod tests {
         let input = Input::from_reader(&b"hello\n\nq\nnever sent\n"[..]);
         lines_client(&mut stream, input, &Transcript::client()).unwrap();
         assert_eq!(server.join().unwrap(), "said q: closing this connection");
+    }
+
+    #[test]
+    fn a_flood_gets_a_line_per_message_only_at_first() {
+        let mut echo = Echo::new();
+        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        for _ in 0..LINES_PER_CLIENT + 5 {
+            assert_eq!(echo.answer(addr, b"ab", &Transcript::server()), b"AB");
+        }
+        assert_eq!(echo.messages, LINES_PER_CLIENT + 5);
     }
 
     #[test]

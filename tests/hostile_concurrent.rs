@@ -39,47 +39,26 @@ fn read_to_end(conn: &mut TcpStream, what: &str) -> Vec<u8> {
     }
 }
 
-/// The client pushes 9 MB in 64 KiB writes and starts reading only once 4 MB are out: by
-/// then the server's answers have filled the sockets' buffers and its 1 MiB outbox, so it
-/// has stopped reading (that is its memory bound). Reading resumes, and every byte must
-/// come back. (A client that reads nothing at all until its whole push is out blocks once
-/// the buffers are full, about 7 to 8 MB on this loopback: TCP's flow control, by design.)
+/// The client pushes 9 MB with one blocking `write_all` (Python's `sendall`) and reads
+/// only after the whole push is out, then closes its sending half: every byte must come
+/// back, upper-cased. The sockets' buffers hold only some megabytes of it; the server
+/// must go on reading while its answers wait (its outbox, up to 16 MiB), or the push and
+/// the answers wait for each other for ever. The log stays short: a line for each of the
+/// first messages, then one saying the rest get none.
 #[test]
 fn a_client_that_pushes_9_mb_before_reading_gets_every_byte_back() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
     const SIZE: usize = 9_000_000;
-    const READ_AFTER: usize = 4_000_000;
     // Lower-case letters a..p (no `q`, which alone would end the session), upper-cased back.
     let sent: Vec<u8> = (0..SIZE).map(|i| b'a' + (i % 16) as u8).collect();
     let expected = sent.to_ascii_uppercase();
     for way in WAYS {
-        let server = server(way);
+        let mut server = server(way);
         let mut conn = connect(server.port);
-        let mut writer = conn.try_clone().unwrap();
-        let data = sent.clone();
-        let pushed = Arc::new(AtomicUsize::new(0));
-        let push = std::thread::spawn({
-            let pushed = Arc::clone(&pushed);
-            move || {
-                for chunk in data.chunks(1 << 16) {
-                    writer.write_all(chunk)?;
-                    pushed.fetch_add(chunk.len(), Ordering::SeqCst);
-                }
-                writer.shutdown(Shutdown::Write)
-            }
+        conn.write_all(&sent).unwrap_or_else(|e| {
+            panic!("{way}: the push stalled (the server stopped reading): {e}")
         });
-        let deadline = Instant::now() + WAIT;
-        while pushed.load(Ordering::SeqCst) < READ_AFTER {
-            assert!(
-                Instant::now() < deadline,
-                "{way}: the push stalled after {} bytes",
-                pushed.load(Ordering::SeqCst)
-            );
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        conn.shutdown(Shutdown::Write).unwrap();
         let got = read_to_end(&mut conn, way);
-        push.join().unwrap().unwrap();
         assert_eq!(
             got.len(),
             SIZE,
@@ -87,6 +66,41 @@ fn a_client_that_pushes_9_mb_before_reading_gets_every_byte_back() {
             got.len()
         );
         assert!(got == expected, "{way}: the bytes differ");
+        server.line_containing("closed the connection");
+        let log = server.stop();
+        let bytes: usize = log.iter().map(|l| l.len() + 1).sum();
+        assert!(
+            log.len() < 40 && bytes < 10_000,
+            "{way}: the log of one 9 MB push is {} lines, {bytes} bytes",
+            log.len()
+        );
+        assert!(
+            log.iter().any(|l| l.contains("the rest are answered without a line each")),
+            "{way}: {log:?}"
+        );
+    }
+}
+
+/// With `--idle-limit 1`, a client that connects and sends nothing is closed after a
+/// second, with a line naming the limit, whichever the way; a client that talks is
+/// answered meanwhile.
+#[test]
+fn a_silent_client_is_closed_at_the_idle_limit() {
+    for way in WAYS {
+        let mut server = Running::server(
+            example("11_concurrent_server"),
+            &["server", "--port", "0", "--way", way, "--idle-limit", "1"],
+        );
+        let mut silent = connect(server.port);
+        let mut talker = connect(server.port);
+        talker.write_all(b"hi").unwrap();
+        let mut answer = [0u8; 2];
+        talker.read_exact(&mut answer).unwrap();
+        assert_eq!(&answer, b"HI", "{way}");
+        // The server closes the silent one: its read returns 0 (bounded by WAIT).
+        assert_eq!(read_to_end(&mut silent, way), b"", "{way}");
+        let line = server.line_containing("sent nothing within");
+        assert!(line.contains("sent nothing within 1 s"), "{way}: {line}");
     }
 }
 

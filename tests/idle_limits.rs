@@ -1,6 +1,6 @@
 //! `--idle-limit`: a client that connects and then says nothing no longer holds a
-//! one-at-a-time server for everyone. Lessons 06 and 10 here (07, 08 and 09 have theirs in
-//! hostile_commands.rs and hostile_files.rs).
+//! one-at-a-time server for everyone. Lessons 06, 10 and 13 here (07, 08 and 09 have theirs
+//! in hostile_commands.rs and hostile_files.rs, 11 in hostile_concurrent.rs).
 
 mod common;
 
@@ -32,6 +32,27 @@ fn lesson_06_serves_a_second_client_while_the_first_sits_idle() {
         line.ends_with("waiting for a request: nothing within 2 s; closing"),
         "{line}"
     );
+}
+
+#[test]
+fn lesson_13_serves_a_second_client_while_the_first_sits_idle_or_stops_mid_frame() {
+    let mut server = Running::server(
+        example("13_nagle_stall"),
+        &["server", "--port", "0", "--idle-limit", "1"],
+    );
+    let _idle = connect(server.port);
+    let mut half = connect(server.port);
+    // A header announcing 5 bytes, and then nothing.
+    half.write_all(b"\x05\x00\x00\x00").unwrap();
+    let mut next = connect(server.port);
+    next.write_all(b"\x07\x00\x00\x00echo hi").unwrap();
+    let mut answer = [0u8; 6];
+    next.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"\x02\x00\x00\x00hi");
+    let line = server.line_containing("sent nothing within 1 s");
+    assert!(line.ends_with("; next client"), "{line}");
+    let line = server.line_containing("sent nothing within 1 s");
+    assert!(line.ends_with("; next client"), "{line}");
 }
 
 #[test]

@@ -3,10 +3,12 @@
 //! costs, for all three ways.
 
 use crate::{ACCEPT_BACKOFF, MAX_OUTBOX};
-use socket_lessons::echo::{self, QUIT};
+use socket_lessons::echo::{Echo, QUIT};
+use socket_lessons::limits::{self, Limits};
 use socket_lessons::{say, Transcript};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
+use std::time::Instant;
 
 /// One connection of the non-blocking servers (`busy` and `poll`): the socket, the
 /// answers not yet sent, and whether the client has finished sending.
@@ -14,6 +16,11 @@ pub struct Conn<S> {
     pub stream: S,
     pub addr: SocketAddr,
     outbox: Vec<u8>,
+    echo: Echo,
+    /// When the client last sent a byte, and when the last byte of an answer left: the
+    /// idle limit counts from the first, the write limit from the second.
+    heard: Instant,
+    taken: Instant,
     /// Set when the client closed its sending half (recv returned 0) or said `q`: nothing
     /// more is read, and the connection ends once the outbox is sent. A client may
     /// `shutdown(SHUT_WR)` right after its last message and still read the answer.
@@ -29,12 +36,46 @@ pub enum Turn {
 
 impl<S: Read + Write> Conn<S> {
     pub fn new(stream: S, addr: SocketAddr) -> Self {
+        let now = Instant::now();
         Conn {
             stream,
             addr,
             outbox: Vec::new(),
+            echo: Echo::new(),
+            heard: now,
+            taken: now,
             ending: None,
         }
+    }
+
+    /// When this connection runs out of time if nothing happens: the write limit while an
+    /// answer waits to be taken, the idle limit otherwise.
+    pub fn deadline(&self, waits: &Limits) -> Instant {
+        if self.outbox.is_empty() {
+            self.heard + waits.idle
+        } else {
+            self.taken.max(self.heard) + waits.message
+        }
+    }
+
+    /// Why the connection is over at `now`, if its time ran out: a client that sends
+    /// nothing for the idle limit, or takes none of its answer for the write limit, would
+    /// otherwise hold its descriptor (and its memory) for ever.
+    pub fn expired(&self, now: Instant, waits: &Limits) -> Option<String> {
+        if now < self.deadline(waits) {
+            return None;
+        }
+        Some(if self.outbox.is_empty() {
+            format!(
+                "sent nothing within {}: closing this connection",
+                limits::seconds(waits.idle)
+            )
+        } else {
+            format!(
+                "took none of its answer within {}: closing this connection",
+                limits::seconds(waits.message)
+            )
+        })
     }
 
     /// One turn at this connection, never waiting: read whatever has arrived, queue the
@@ -58,11 +99,12 @@ impl<S: Read + Write> Conn<S> {
                     // Here the client is done sending: answer what it sent, then close.
                     Ok(0) => self.ending = Some("closed the connection".into()),
                     Ok(n) => {
+                        self.heard = Instant::now();
                         let data = &buf[..n];
                         if data == QUIT {
                             self.ending = Some("said q: closing this connection".into());
                         } else {
-                            let reply = echo::answer(self.addr, data, &Transcript::server());
+                            let reply = self.echo.answer(self.addr, data, &Transcript::server());
                             self.outbox.extend_from_slice(&reply);
                         }
                     }
@@ -79,6 +121,7 @@ impl<S: Read + Write> Conn<S> {
                 match self.stream.write(&self.outbox) {
                     Ok(n) => {
                         self.outbox.drain(..n);
+                        self.taken = Instant::now();
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => write_waits = true,
                     Err(e) if e.kind() == ErrorKind::Interrupted => {}

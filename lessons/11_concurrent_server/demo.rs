@@ -5,6 +5,7 @@ use crate::clients::Clients;
 use crate::{serve, Way, BACKLOG};
 use socket_lessons::demo;
 use socket_lessons::echo;
+use socket_lessons::limits::{self, Limits};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::{say, Report, Transcript};
 use std::time::Duration;
@@ -36,7 +37,8 @@ fn demo_one_way(way: Way) -> Result<(), Report> {
         ListenOptions::new().backlog(BACKLOG),
         CLIENTS.len(),
         move |listener, hooks| {
-            serve(way, listener, Clients::new(hooks, false)).map_err(Report::from)
+            let waits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
+            serve(way, listener, Clients::new(hooks, false), &waits).map_err(Report::from)
         },
     )?;
     let addr = stage.addr;

@@ -51,13 +51,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use clients::{Arrival, Clients};
 use conn::{AcceptTrouble, Conn, Turn};
 use socket_lessons::demo::Hooks;
-use socket_lessons::echo::{self, RECV_SIZE};
-use socket_lessons::limits;
+use socket_lessons::echo::{self, Echo, QUIT, RECV_SIZE};
+use socket_lessons::limits::{self, Limits};
 use socket_lessons::net::ListenOptions;
 use socket_lessons::{Endpoint, Input, Report, Transcript};
 use std::collections::HashMap;
-use std::io::{self, ErrorKind};
-use std::net::{TcpListener, TcpStream};
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -71,8 +71,12 @@ const BACKLOG: i32 = 1024;
 const MAX_CLIENTS: usize = 1000;
 
 /// How much of a client's answers may wait unsent before the server stops reading from it:
-/// a client that sends and never reads must not grow the server's memory without end.
-const MAX_OUTBOX: usize = 1 << 20;
+/// a client that sends and never reads must not grow the server's memory without end. 16
+/// MiB (the course's frame limit): enough that a client may push several megabytes before
+/// it reads a byte (a blocking `sendall` of the whole push, then `recv`) and still get
+/// every byte back; past it, the server stops reading that client, TCP's flow control
+/// stops the client's sends, and the write limit closes it if it never reads.
+const MAX_OUTBOX: usize = 16 << 20;
 
 /// How long a server waits before accepting again when it has no descriptor left.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -84,7 +88,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// The notes' server, on a listener already bound and listening (their `socket`,
 /// `SO_REUSEADDR`, `bind`, `listen(5)`; here `listen(BACKLOG)`). `clients` counts who is
 /// connected and prints what idling cost.
-fn serve_busy(listener: TcpListener, clients: &Clients) -> io::Result<()> {
+fn serve_busy(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::Result<()> {
     // 1. s.setblocking(False): accept returns WouldBlock at once when nobody is waiting.
     listener.set_nonblocking(true)?;
     // 2. conn_l = []: the connections, each with the answers it has not taken yet.
@@ -128,12 +132,16 @@ fn serve_busy(listener: TcpListener, clients: &Clients) -> io::Result<()> {
         }
         // 4. for c in conn_l: c.recv(1024), c.send(msg.upper()). Give every connection a
         //    turn (conn.rs); drop the ones that are over.
-        conns.retain_mut(|conn| match conn.take_turn(&mut buf) {
-            Turn::Open => true,
-            Turn::Over(why) => {
-                clients.leave(conn.addr, &why);
-                false
+        let now = Instant::now();
+        conns.retain_mut(|conn| {
+            let over = match conn.take_turn(&mut buf) {
+                Turn::Open => conn.expired(now, waits),
+                Turn::Over(why) => Some(why),
+            };
+            if let Some(why) = &over {
+                clients.leave(conn.addr, why);
             }
+            over.is_none()
         });
         // DELIBERATE: and round again at once. Nothing in this loop ever waits, so with no
         // client sending anything it still runs millions of times a second: one core at
@@ -158,7 +166,7 @@ fn client(at: Endpoint) -> Result<(), Report> {
 // The server, way 2: a thread per client
 // ---------------------------------------------------------------------------------------
 
-fn serve_threads(listener: TcpListener, clients: Arc<Clients>) -> io::Result<()> {
+fn serve_threads(listener: TcpListener, clients: Arc<Clients>, waits: &Limits) -> io::Result<()> {
     let mut trouble = AcceptTrouble::default();
     loop {
         // 1. The accept loop blocks, as in lesson 03: asleep until a client connects.
@@ -182,13 +190,11 @@ fn serve_threads(listener: TcpListener, clients: Arc<Clients>) -> io::Result<()>
         // 2. …but the client is served on its own thread, so accept comes round again at
         //    once. Each thread is lesson 02's loop: blocking reads, asleep while idle.
         let for_thread = Arc::clone(&clients);
+        let waits = *waits;
         let spawned = std::thread::Builder::new()
             .name(format!("client {addr}"))
             .spawn(move || {
-                // Lesson 02's loop (echo::serve): blocking reads, a blocking write_all that
-                // makes only this client wait.
-                let mut stream = stream;
-                let why = echo::serve(&mut stream, addr, &Transcript::server());
+                let why = serve_one(stream, addr, &waits);
                 for_thread.leave(addr, &why);
             });
         if let Err(e) = spawned {
@@ -196,6 +202,78 @@ fn serve_threads(listener: TcpListener, clients: Arc<Clients>) -> io::Result<()>
             // went with the closure), the server goes on.
             clients.leave(addr, &format!("was dropped: no thread for it ({e})"));
         }
+    }
+}
+
+/// One client of way 2: lesson 02's echo on blocking reads, with the answers written by a
+/// second thread. With one thread, a client that pushes without reading would block the
+/// thread in its write, so it would stop reading, and both would wait for ever once the
+/// buffers are full. Here the reader goes on while the writer waits, up to
+/// [`MAX_OUTBOX`] bytes of answers queued, as in ways 1 and 3.
+fn serve_one(stream: TcpStream, addr: SocketAddr, waits: &Limits) -> String {
+    // The idle limit on each read; the write limit on each write.
+    let limited = stream
+        .set_read_timeout(Some(waits.idle))
+        .and_then(|()| stream.set_write_timeout(Some(waits.message)));
+    if let Err(e) = limited {
+        return format!("was dropped ({e})");
+    }
+    // One socket, two threads: `&TcpStream` reads and writes, so both share it without a
+    // second descriptor (try_clone would need one, and fail when descriptors run out).
+    let stream = Arc::new(stream);
+    // Answers of at most RECV_SIZE bytes each: MAX_OUTBOX bytes of them.
+    let (answers, to_send) = std::sync::mpsc::sync_channel::<Vec<u8>>(MAX_OUTBOX / RECV_SIZE);
+    let writer = Arc::clone(&stream);
+    let sending = std::thread::Builder::new()
+        .name(format!("answers to {addr}"))
+        .spawn(move || -> io::Result<()> {
+            for answer in to_send {
+                (&*writer).write_all(&answer)?;
+            }
+            Ok(())
+        });
+    let sending = match sending {
+        Ok(handle) => handle,
+        Err(e) => return format!("was dropped: no thread for its answers ({e})"),
+    };
+    let mut echo = Echo::new();
+    let mut buf = [0u8; RECV_SIZE];
+    let ended = loop {
+        let data = match (&*stream).read(&mut buf) {
+            Ok(0) => break "closed the connection".to_owned(),
+            Ok(n) => &buf[..n],
+            Err(e) if limits::is_timeout(&e) => {
+                break format!(
+                    "sent nothing within {}: closing this connection",
+                    limits::seconds(waits.idle)
+                )
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => break format!("broke the connection ({e})"),
+        };
+        if data == QUIT {
+            break "said q: closing this connection".to_owned();
+        }
+        // Waits while MAX_OUTBOX bytes of answers are queued: the client's sends wait too.
+        if answers
+            .send(echo.answer(addr, data, &Transcript::server()))
+            .is_err()
+        {
+            break String::new(); // the writer stopped: its error says why, below
+        }
+    };
+    // No more answers: the writer sends what is queued (a client that closed its sending
+    // half still gets every answer), then the connection closes.
+    drop(answers);
+    match sending.join() {
+        Ok(Ok(())) if !ended.is_empty() => ended,
+        Ok(Ok(())) => "is gone".to_owned(),
+        Ok(Err(e)) if limits::is_timeout(&e) => format!(
+            "took none of its answer within {}: closing this connection",
+            limits::seconds(waits.message)
+        ),
+        Ok(Err(e)) => format!("is gone ({e})"),
+        Err(_) => "was dropped: its answer thread failed".to_owned(),
     }
 }
 
@@ -207,7 +285,7 @@ fn serve_threads(listener: TcpListener, clients: Arc<Clients>) -> io::Result<()>
 /// `polling` 3, adding a socket is `unsafe`, since the caller must remove it before
 /// closing), its sockets are non-blocking by construction, and it is the layer under tokio,
 /// so what a learner sees here is what async Rust does underneath.
-fn serve_poll(listener: TcpListener, clients: &Clients) -> io::Result<()> {
+fn serve_poll(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::Result<()> {
     use mio::{Events, Interest, Poll, Token};
 
     const LISTENER: Token = Token(0);
@@ -229,7 +307,16 @@ fn serve_poll(listener: TcpListener, clients: &Clients) -> io::Result<()> {
         // 2. Sleep until the kernel has news (epoll_wait): zero CPU while nothing happens.
         //    Out of descriptors, the clients still queued get no new event (it came, once,
         //    when they connected): wake up after a moment to try them again.
-        let wait = trouble.out_of_descriptors.then_some(ACCEPT_BACKOFF);
+        //    Or when the first connection runs out of time (the idle or the write limit).
+        let now = Instant::now();
+        let first_deadline = conns.values().map(|conn| conn.deadline(waits)).min();
+        let wait = [
+            trouble.out_of_descriptors.then_some(ACCEPT_BACKOFF),
+            first_deadline.map(|at| at.saturating_duration_since(now)),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         if let Err(e) = poll.poll(&mut events, wait) {
             if e.kind() == ErrorKind::Interrupted {
                 continue;
@@ -285,6 +372,18 @@ fn serve_poll(listener: TcpListener, clients: &Clients) -> io::Result<()> {
                 }
             }
         }
+        // 5. Connections whose time ran out: no event will come for a silent client.
+        let now = Instant::now();
+        let expired: Vec<(Token, String)> = conns
+            .iter()
+            .filter_map(|(token, conn)| Some((*token, conn.expired(now, waits)?)))
+            .collect();
+        for (token, why) in expired {
+            if let Some(mut conn) = conns.remove(&token) {
+                let _ = poll.registry().deregister(&mut conn.stream);
+                clients.leave(conn.addr, &why);
+            }
+        }
     }
 }
 
@@ -314,6 +413,9 @@ enum Side {
         /// How to serve several clients at once
         #[arg(long, value_enum, default_value_t = Way::Busy)]
         way: Way,
+        /// The longest wait, in seconds, for a client's next message before closing it
+        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
     },
     /// Run only a client: type lines, `q` or end of input quits. Start several.
     Client(Endpoint),
@@ -343,9 +445,14 @@ impl Way {
 fn main() -> Result<(), Report> {
     match socket_lessons::cli::parse::<Cli>().side {
         None => socket_lessons::demo::play(demo::run_demo),
-        Some(Side::Server { at, way }) => {
+        Some(Side::Server {
+            at,
+            way,
+            idle_limit,
+        }) => {
             let listener = at.listen(ListenOptions::new().backlog(BACKLOG))?;
-            serve(way, listener, Clients::new(Hooks::none(), true))?;
+            let waits = Limits::server(Duration::from_secs(idle_limit));
+            serve(way, listener, Clients::new(Hooks::none(), true), &waits)?;
             Ok(())
         }
         Some(Side::Client(at)) => client(at),
@@ -353,10 +460,10 @@ fn main() -> Result<(), Report> {
 }
 
 /// Runs one of the three servers; `clients` (its hooks) tells the demo, if there is one.
-fn serve(way: Way, listener: TcpListener, clients: Clients) -> io::Result<()> {
+fn serve(way: Way, listener: TcpListener, clients: Clients, waits: &Limits) -> io::Result<()> {
     match way {
-        Way::Busy => serve_busy(listener, &clients),
-        Way::Threads => serve_threads(listener, Arc::new(clients)),
-        Way::Poll => serve_poll(listener, &clients),
+        Way::Busy => serve_busy(listener, &clients, waits),
+        Way::Threads => serve_threads(listener, Arc::new(clients), waits),
+        Way::Poll => serve_poll(listener, &clients, waits),
     }
 }
