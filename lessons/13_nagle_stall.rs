@@ -201,7 +201,11 @@ fn run_demo() -> Result<(), Report> {
         ListenOptions::new(),
         Writes::ALL.len(),
         |listener, hooks| {
-            serve(&listener, Duration::from_secs(limits::DEFAULT_IDLE_SECS), &hooks);
+            serve(
+                &listener,
+                Duration::from_secs(limits::DEFAULT_IDLE_SECS),
+                &hooks,
+            );
             Ok(())
         },
     )?;

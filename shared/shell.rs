@@ -254,13 +254,51 @@ pub fn read_request(
     if let Err(e) = limits.await_request(conn) {
         return Request::Failed(e);
     }
-    match conn.read(buf) {
-        Ok(0) => Request::Closed,
-        Ok(n) if n == buf.len() => Request::TooLong,
-        Ok(n) => Request::Line(n),
-        Err(e) if crate::limits::is_timeout(&e) => Request::Idle,
-        Err(e) => Request::Failed(e),
+    let n = match conn.read(buf) {
+        Ok(0) => return Request::Closed,
+        Ok(n) => n,
+        Err(e) if crate::limits::is_timeout(&e) => return Request::Idle,
+        Err(e) => return Request::Failed(e),
+    };
+    // A line the network cut into pieces (a segment carries about 1,460 bytes over
+    // Ethernet) may have its next pieces queued already: take them too, without waiting,
+    // so that a long line is one request (or refused whole), not commands run in pieces.
+    // Pieces that have not arrived yet cannot be told from the next command: the notes'
+    // wire has no end mark.
+    let n = match take_queued(conn, buf, n) {
+        Ok(n) => n,
+        Err(e) => return Request::Failed(e),
+    };
+    if n == buf.len() {
+        Request::TooLong
+    } else {
+        Request::Line(n)
     }
+}
+
+/// Reads, without waiting, whatever is already queued after the first `got` bytes of `buf`,
+/// until `buf` is full; returns the new count. The socket is blocking again afterwards.
+fn take_queued(
+    conn: &mut std::net::TcpStream,
+    buf: &mut [u8],
+    mut got: usize,
+) -> io::Result<usize> {
+    conn.set_nonblocking(true)?;
+    let result = loop {
+        if got == buf.len() {
+            break Ok(got);
+        }
+        match conn.read(&mut buf[got..]) {
+            // The client closed after sending: the line is complete; the next read says so.
+            Ok(0) => break Ok(got),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(got),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    conn.set_nonblocking(false)?;
+    result
 }
 
 /// The answer to a [`Request::TooLong`]: one error line, nothing run. The server sends it

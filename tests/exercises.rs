@@ -248,10 +248,18 @@ fn every_page_has_its_exercise_and_a_folded_answer_to_every_question() {
         let questions = questions.split("\n## ").next().unwrap();
         let asked = questions
             .lines()
-            .filter(|l| l.split_once(". ").is_some_and(|(n, _)| n.parse::<u32>().is_ok()))
+            .filter(|l| {
+                l.split_once(". ")
+                    .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+            })
             .count();
-        let answered = questions.matches("<details><summary>Answer</summary>").count();
+        let answered = questions
+            .matches("<details><summary>Answer</summary>")
+            .count();
         assert!(asked > 0, "docs/{name}: no numbered questions");
-        assert_eq!(asked, answered, "docs/{name}: every question gets a folded answer");
+        assert_eq!(
+            asked, answered,
+            "docs/{name}: every question gets a folded answer"
+        );
     }
 }

@@ -75,7 +75,8 @@ fn a_client_that_pushes_9_mb_before_reading_gets_every_byte_back() {
             log.len()
         );
         assert!(
-            log.iter().any(|l| l.contains("the rest are answered without a line each")),
+            log.iter()
+                .any(|l| l.contains("the rest are answered without a line each")),
             "{way}: {log:?}"
         );
     }
