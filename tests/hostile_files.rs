@@ -167,6 +167,26 @@ fn notes_a_answering_girl_with_a_png_type_is_saved_as_girl_png() {
 }
 
 #[test]
+fn a_file_type_that_is_not_a_plain_extension_is_refused() {
+    for file_type in [".", "a b", ".hidden", "part", "png/../x"] {
+        let dir = Scratch::new("girl-odd");
+        let md5 = socket_lessons::checksum::md5_hex(b"png!");
+        let json = format!(
+            r#"{{"file_name":"girl","file_type":"{file_type}","file_hex":"{md5}","data_all":4}}"#
+        );
+        let (port, server) = one_answer_server([header(&json), b"png!".to_vec()].concat());
+        let (ok, all) = download(port, dir.path(), &[], "girl");
+        server.join().unwrap();
+        assert!(!ok, "file_type {file_type:?}: {all}");
+        assert!(
+            all.contains("refused, nothing saved"),
+            "{file_type:?}: {all}"
+        );
+        assert!(listing(&dir.0).is_empty(), "{file_type:?}");
+    }
+}
+
+#[test]
 fn an_idle_client_is_dropped_at_the_idle_limit_and_the_next_client_is_served() {
     let served = Scratch::new("idle-served");
     let saved = Scratch::new("idle-saved");

@@ -379,8 +379,17 @@ fn name_to_save(asked: &str, header: &FileHeader, theirs: &str) -> Option<String
     }
     let with_type = header.name.as_deref() == Some(asked)
         && !asked.contains('.')
-        && header.file_type.as_deref().is_some_and(|t| !t.is_empty());
+        && header.file_type.as_deref().is_some_and(plain_extension);
     (with_type && check_file_name(theirs).is_ok()).then(|| theirs.to_owned())
+}
+
+/// An extension as a file type is written: 1 to 16 ASCII letters and digits (`png`,
+/// `mp4`). Not `.`, not `a b`, not `part`: the server may name the type, not the rest of
+/// the name.
+fn plain_extension(file_type: &str) -> bool {
+    (1..=16).contains(&file_type.len())
+        && file_type.bytes().all(|b| b.is_ascii_alphanumeric())
+        && file_type != "part"
 }
 
 fn bar(show: bool, size: u64, name: &str) -> ProgressBar {
