@@ -49,15 +49,15 @@ mod demo;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use clients::{Arrival, Clients};
-use conn::{AcceptTrouble, Conn, Turn};
+use conn::{serve_one, AcceptTrouble, Conn, Turn};
 use socket_lessons::demo::Hooks;
-use socket_lessons::echo::{self, Echo, QUIT, RECV_SIZE};
+use socket_lessons::echo::{self, RECV_SIZE};
 use socket_lessons::limits::{self, Limits};
 use socket_lessons::net::ListenOptions;
 use socket_lessons::{Endpoint, Input, Report, Transcript};
 use std::collections::HashMap;
-use std::io::{self, ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{self, ErrorKind};
+use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -202,78 +202,6 @@ fn serve_threads(listener: TcpListener, clients: Arc<Clients>, waits: &Limits) -
             // went with the closure), the server goes on.
             clients.leave(addr, &format!("was dropped: no thread for it ({e})"));
         }
-    }
-}
-
-/// One client of way 2: lesson 02's echo on blocking reads, with the answers written by a
-/// second thread. With one thread, a client that pushes without reading would block the
-/// thread in its write, so it would stop reading, and both would wait for ever once the
-/// buffers are full. Here the reader goes on while the writer waits, up to
-/// [`MAX_OUTBOX`] bytes of answers queued, as in ways 1 and 3.
-fn serve_one(stream: TcpStream, addr: SocketAddr, waits: &Limits) -> String {
-    // The idle limit on each read; the write limit on each write.
-    let limited = stream
-        .set_read_timeout(Some(waits.idle))
-        .and_then(|()| stream.set_write_timeout(Some(waits.message)));
-    if let Err(e) = limited {
-        return format!("was dropped ({e})");
-    }
-    // One socket, two threads: `&TcpStream` reads and writes, so both share it without a
-    // second descriptor (try_clone would need one, and fail when descriptors run out).
-    let stream = Arc::new(stream);
-    // Answers of at most RECV_SIZE bytes each: MAX_OUTBOX bytes of them.
-    let (answers, to_send) = std::sync::mpsc::sync_channel::<Vec<u8>>(MAX_OUTBOX / RECV_SIZE);
-    let writer = Arc::clone(&stream);
-    let sending = std::thread::Builder::new()
-        .name(format!("answers to {addr}"))
-        .spawn(move || -> io::Result<()> {
-            for answer in to_send {
-                (&*writer).write_all(&answer)?;
-            }
-            Ok(())
-        });
-    let sending = match sending {
-        Ok(handle) => handle,
-        Err(e) => return format!("was dropped: no thread for its answers ({e})"),
-    };
-    let mut echo = Echo::new();
-    let mut buf = [0u8; RECV_SIZE];
-    let ended = loop {
-        let data = match (&*stream).read(&mut buf) {
-            Ok(0) => break "closed the connection".to_owned(),
-            Ok(n) => &buf[..n],
-            Err(e) if limits::is_timeout(&e) => {
-                break format!(
-                    "sent nothing within {}: closing this connection",
-                    limits::seconds(waits.idle)
-                )
-            }
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => break format!("broke the connection ({e})"),
-        };
-        if data == QUIT {
-            break "said q: closing this connection".to_owned();
-        }
-        // Waits while MAX_OUTBOX bytes of answers are queued: the client's sends wait too.
-        if answers
-            .send(echo.answer(addr, data, &Transcript::server()))
-            .is_err()
-        {
-            break String::new(); // the writer stopped: its error says why, below
-        }
-    };
-    // No more answers: the writer sends what is queued (a client that closed its sending
-    // half still gets every answer), then the connection closes.
-    drop(answers);
-    match sending.join() {
-        Ok(Ok(())) if !ended.is_empty() => ended,
-        Ok(Ok(())) => "is gone".to_owned(),
-        Ok(Err(e)) if limits::is_timeout(&e) => format!(
-            "took none of its answer within {}: closing this connection",
-            limits::seconds(waits.message)
-        ),
-        Ok(Err(e)) => format!("is gone ({e})"),
-        Err(_) => "was dropped: its answer thread failed".to_owned(),
     }
 }
 
