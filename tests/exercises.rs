@@ -219,47 +219,127 @@ fn a_lesson_without_an_exercise_is_refused_by_name() {
     assert!(out.contains("no exercise for lesson \"99\""), "{out}");
 }
 
+/// The words each language's pages use for the exercise, its folded solution, the
+/// questions and their folded answers.
+struct PageWords {
+    dir: &'static str,
+    exercise: &'static str,
+    solution: &'static str,
+    questions: [&'static str; 2],
+    answer: &'static str,
+}
+
+const LANGUAGES: [PageWords; 2] = [
+    PageWords {
+        dir: "docs",
+        exercise: "\n## Exercise:",
+        solution: "<details><summary>The solution, explained</summary>",
+        questions: ["\n## Try it\n", "\n## Exercises\n"],
+        answer: "<details><summary>Answer</summary>",
+    },
+    PageWords {
+        dir: "docs/zh-CN",
+        exercise: "\n## 练习: ",
+        solution: "<details><summary>参考解答与讲解</summary>",
+        questions: ["\n## 动手试试\n", "\n## 练习\n"],
+        answer: "<details><summary>答案</summary>",
+    },
+];
+
 #[test]
 fn every_page_has_its_exercise_and_a_folded_answer_to_every_question() {
+    for words in &LANGUAGES {
+        for entry in std::fs::read_dir(common::root().join(words.dir)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if !name.starts_with(|c: char| c.is_ascii_digit()) || !name.ends_with(".md") {
+                continue;
+            }
+            let dir = words.dir;
+            let page = std::fs::read_to_string(common::root().join(dir).join(&name)).unwrap();
+            let lesson = &name[..2];
+            let exercise = page
+                .split(words.exercise)
+                .nth(1)
+                .unwrap_or_else(|| panic!("{dir}/{name} has no {:?} section", words.exercise));
+            let exercise = exercise.split("\n## ").next().unwrap();
+            assert!(
+                exercise.contains(&format!("cargo run --example check -- {lesson}")),
+                "{dir}/{name}: the exercise names its check command"
+            );
+            assert!(
+                exercise.contains(words.solution),
+                "{dir}/{name}: the exercise's solution, folded"
+            );
+            let questions = words
+                .questions
+                .iter()
+                .find_map(|heading| page.split(heading).nth(1))
+                .unwrap_or_else(|| panic!("{dir}/{name} has no questions"));
+            let questions = questions.split("\n## ").next().unwrap();
+            let asked = questions
+                .lines()
+                .filter(|l| {
+                    l.split_once(". ")
+                        .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+                })
+                .count();
+            let answered = questions.matches(words.answer).count();
+            assert!(asked > 0, "{dir}/{name}: no numbered questions");
+            assert_eq!(
+                asked, answered,
+                "{dir}/{name}: every question gets a folded answer"
+            );
+        }
+    }
+    // Every English page has its Chinese edition.
     for entry in std::fs::read_dir(common::root().join("docs")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if !name.starts_with(|c: char| c.is_ascii_digit()) || !name.ends_with(".md") {
+        if name.ends_with(".md") && name != "SUMMARY.md" {
+            assert!(
+                common::root().join("docs/zh-CN").join(&name).is_file(),
+                "docs/{name} has no docs/zh-CN/{name}"
+            );
+        }
+    }
+}
+
+/// A zh-CN page is Chinese prose, not English with Chinese headings: outside code blocks,
+/// inline code and link targets, most of its letters are Chinese characters.
+#[test]
+fn every_zh_cn_page_is_written_in_chinese() {
+    for entry in std::fs::read_dir(common::root().join("docs/zh-CN")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".md") || name == "SUMMARY.md" {
             continue;
         }
-        let page = std::fs::read_to_string(common::root().join("docs").join(&name)).unwrap();
-        let lesson = &name[..2];
-        let exercise = page
-            .split("\n## Exercise:")
-            .nth(1)
-            .unwrap_or_else(|| panic!("docs/{name} has no \"## Exercise:\" section"));
-        let exercise = exercise.split("\n## ").next().unwrap();
-        assert!(
-            exercise.contains(&format!("cargo run --example check -- {lesson}")),
-            "docs/{name}: the exercise names its check command"
-        );
-        assert!(
-            exercise.contains("<details><summary>The solution, explained</summary>"),
-            "docs/{name}: the exercise's solution, folded"
-        );
-        let questions = ["\n## Try it\n", "\n## Exercises\n"]
-            .iter()
-            .find_map(|heading| page.split(heading).nth(1))
-            .unwrap_or_else(|| panic!("docs/{name} has no questions"));
-        let questions = questions.split("\n## ").next().unwrap();
-        let asked = questions
-            .lines()
-            .filter(|l| {
-                l.split_once(". ")
-                    .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
-            })
+        let page = std::fs::read_to_string(common::root().join("docs/zh-CN").join(&name)).unwrap();
+        let mut prose = String::new();
+        for (i, part) in page.split("```").enumerate() {
+            if i % 2 == 0 {
+                // Outside fenced blocks: drop inline code and link targets.
+                for (j, bit) in part.split('`').enumerate() {
+                    if j % 2 == 0 {
+                        for (k, piece) in bit.split("](").enumerate() {
+                            // After `](`, the link target runs to the first `)`.
+                            let text = if k == 0 {
+                                piece
+                            } else {
+                                piece.split_once(')').map_or(piece, |(_, rest)| rest)
+                            };
+                            prose.push_str(text);
+                        }
+                    }
+                }
+            }
+        }
+        let chinese = prose
+            .chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
             .count();
-        let answered = questions
-            .matches("<details><summary>Answer</summary>")
-            .count();
-        assert!(asked > 0, "docs/{name}: no numbered questions");
-        assert_eq!(
-            asked, answered,
-            "docs/{name}: every question gets a folded answer"
+        let latin = prose.chars().filter(|c| c.is_ascii_alphabetic()).count();
+        assert!(
+            chinese * 100 >= (chinese + latin) * 60,
+            "docs/zh-CN/{name}: {chinese} Chinese characters against {latin} Latin letters"
         );
     }
 }
