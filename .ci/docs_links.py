@@ -53,8 +53,11 @@ def main():
                 target = os.path.normpath(os.path.join(dirpath, path)) if path else page_path
                 rel = os.path.relpath(target, os.path.join(ROOT, "target"))
                 if rel.split(os.sep)[0] in ("lessons", "shared"):
-                    # The code the pages link to: in the repository, beside docs/.
+                    # The code the pages link to: in the repository, beside docs/ (a
+                    # folder of it is a fine target too).
                     target = os.path.join(ROOT, rel)
+                    if os.path.isdir(target):
+                        continue
                 if os.path.isdir(target):
                     target = os.path.join(target, "index.html")
                 where = os.path.relpath(page_path, BOOK)
