@@ -513,6 +513,8 @@ struct TempFile {
 /// system), so that a later run can recognise what an interrupted one left behind.
 const TEMP_PREFIX: &str = ".socket-lessons-";
 const TEMP_SUFFIX: &str = ".part";
+/// A temporary file's name for the moment between its creation and its lock.
+const NEWBORN_SUFFIX: &str = ".new";
 
 /// The temporary files this process has open, for [`remove_on_interrupt`].
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -527,23 +529,29 @@ impl TempFile {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!(
-                "{TEMP_PREFIX}{}-{n}{TEMP_SUFFIX}",
-                std::process::id()
-            ));
+            let name = format!("{TEMP_PREFIX}{}-{n}", std::process::id());
+            let path = dir.join(format!("{name}{TEMP_SUFFIX}"));
+            // Born under another name, locked, then renamed: a file with the temporary
+            // name is locked from the first moment another process can see it, so
+            // remove_stale never takes a transfer being born for a stale one.
+            let newborn = dir.join(format!("{name}{NEWBORN_SUFFIX}"));
             // create_new: never open (and truncate) a file that is already there.
-            match open_new(&path) {
-                Ok(file) => {
-                    live().push(path.clone());
-                    return Ok(TempFile {
-                        path,
-                        file,
-                        kept: false,
-                    });
-                }
+            let file = match open_new(&newborn) {
+                Ok(file) => file,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),
+            };
+            let named = hold(&file.file).and_then(|()| fs::rename(&newborn, &path));
+            if let Err(e) = named {
+                let _ = fs::remove_file(&newborn);
+                return Err(e);
             }
+            live().push(path.clone());
+            return Ok(TempFile {
+                path,
+                file,
+                kept: false,
+            });
         }
     }
 
@@ -600,32 +608,27 @@ pub fn remove_on_interrupt() {
 
 /// Removes, from `dir`, temporary files that an earlier run of these lessons left behind
 /// (killed with kill -9, or the machine stopped), and returns their names. A temporary file
-/// of a transfer still under way is left alone: one this process has open, or one named
-/// after a running process of this same program.
+/// of a transfer still under way is left alone.
 ///
-/// A name with this process's own pid is not enough to call a file ours: in a container
-/// the server is often pid 1 after every restart, so a file an earlier pid 1 left is stale
-/// unless this process has it open. Nor is a running process with the pid in the name:
-/// pids are reused, so on Linux that process must also be this program.
+/// "Under way" is decided by the file itself, not by the pid in its name: every temporary
+/// file is held with an exclusive lock (flock) by the process writing it, which the kernel
+/// releases when that process ends, however it ends. A file nobody holds is stale. A pid
+/// would not do: in a container the server is pid 1 after every restart, two containers
+/// sharing a directory both have a pid 1, and pids are reused.
 pub fn remove_stale(dir: &Path) -> io::Result<Vec<String>> {
     let mut removed = Vec::new();
     for entry in fs::read_dir(dir)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
+        let ours = name
             .strip_prefix(TEMP_PREFIX)
             .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
             .and_then(|rest| rest.split_once('-'))
-            .and_then(|(pid, _)| pid.parse::<u32>().ok())
-        else {
+            .is_some_and(|(pid, n)| pid.parse::<u32>().is_ok() && n.parse::<u64>().is_ok());
+        if !ours {
             continue;
-        };
+        }
         let path = dir.join(&name);
-        let under_way = if pid == std::process::id() {
-            live().contains(&path)
-        } else {
-            process_is_running(pid) && runs_this_program(pid)
-        };
-        if under_way {
+        if held(&path)? {
             continue;
         }
         fs::remove_file(&path)?;
@@ -635,48 +638,46 @@ pub fn remove_stale(dir: &Path) -> io::Result<Vec<String>> {
     Ok(removed)
 }
 
+/// Takes an exclusive advisory lock on `file` without waiting, for as long as it is open.
 #[cfg(unix)]
-fn process_is_running(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    // Signal 0 checks without sending anything: it fails with ESRCH when there is no such
-    // process (EPERM means there is one, owned by someone else).
-    // SAFETY: kill with signal 0 has no effect on the target.
-    let alive = unsafe { libc::kill(pid, 0) } == 0;
-    alive || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-/// Whether process `pid` runs the same program as this one (Linux: the file names of the
-/// two `/proc/PID/exe` links, a rebuilt binary's ` (deleted)` mark aside). Where that cannot
-/// be read (another user's process), assume it does, and leave its file alone.
-#[cfg(target_os = "linux")]
-fn runs_this_program(pid: u32) -> bool {
-    let name = |link: &str| {
-        fs::read_link(link).map(|target| {
-            let name = target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            name.trim_end_matches(" (deleted)").to_owned()
-        })
-    };
-    match (name(&format!("/proc/{pid}/exe")), name("/proc/self/exe")) {
-        (Ok(theirs), Ok(ours)) => theirs == ours,
-        (Err(e), _) if e.kind() == io::ErrorKind::NotFound => false,
-        _ => true,
+fn hold(file: &File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock takes a descriptor this `File` owns and plain flags; it touches no
+    // memory of ours.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
 
-#[cfg(not(target_os = "linux"))]
-fn runs_this_program(_pid: u32) -> bool {
-    true
+#[cfg(not(unix))]
+fn hold(_file: &File) -> io::Result<()> {
+    Ok(())
+}
+
+/// Whether some process (this one included) holds the temporary file at `path` open for a
+/// transfer: its lock cannot be taken.
+#[cfg(unix)]
+fn held(path: &Path) -> io::Result<bool> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        // Gone since the directory was read: its transfer finished.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e),
+    };
+    match hold(&file) {
+        // Nobody holds it (our own probe's lock goes with `file`).
+        Ok(()) => Ok(false),
+        Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => Ok(true),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(not(unix))]
-fn process_is_running(_pid: u32) -> bool {
-    // No cheap check here: leave every temporary file alone rather than remove a live one.
-    true
+fn held(_path: &Path) -> io::Result<bool> {
+    // No lock to ask here: leave every temporary file alone rather than remove a live one.
+    Ok(true)
 }
 
 /// Creates a new file, with direct I/O where the system and the file system allow it.
@@ -895,16 +896,12 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn stale_temporary_files_of_dead_processes_are_removed_and_nothing_else() {
+    fn stale_temporary_files_are_removed_and_files_in_use_are_not() {
         let dir = scratch("stale");
-        // A pid no process has: above the kernel's maximum (4194304 on 64-bit Linux).
+        // Left by processes that are gone: nobody holds them. One named with this very
+        // process's pid (what an earlier pid 1 leaves in a container) is stale too.
         let dead = format!("{TEMP_PREFIX}4194305-0{TEMP_SUFFIX}");
-        // Our own pid, but not a file we have open: what an earlier pid 1 leaves in a
-        // container. Stale.
         let earlier_me = format!("{TEMP_PREFIX}{}-999999{TEMP_SUFFIX}", std::process::id());
-        // pid 1 is running, but (outside a container running this test as pid 1) it is not
-        // this program: its name was reused. Stale.
-        let reused = format!("{TEMP_PREFIX}1-0{TEMP_SUFFIX}");
         for name in [
             dead.as_str(),
             earlier_me.as_str(),
@@ -913,10 +910,11 @@ mod tests {
         ] {
             fs::write(dir.join(name), b"x").unwrap();
         }
-        let pid_1_is_us = std::process::id() == 1;
-        if !pid_1_is_us {
-            fs::write(dir.join(&reused), b"x").unwrap();
-        }
+        // In use by another process (or another container): held open with its lock. Its
+        // pid, 1, says nothing.
+        let elsewhere = format!("{TEMP_PREFIX}1-0{TEMP_SUFFIX}");
+        let held_elsewhere = File::create(dir.join(&elsewhere)).unwrap();
+        hold(&held_elsewhere).unwrap();
         // A transfer under way in this process.
         let open = TempFile::create(&dir).unwrap();
         let open_name = open
@@ -926,20 +924,19 @@ mod tests {
             .to_string_lossy()
             .into_owned();
         let mut want = vec![dead, earlier_me];
-        let mut left = vec![open_name, ".other.part".to_owned(), "keep.bin".to_owned()];
-        if !pid_1_is_us {
-            // Where /proc/1/exe cannot be read (another user's pid 1), the file is left
-            // alone rather than risk a live transfer's.
-            if runs_this_program(1) {
-                left.push(reused);
-            } else {
-                want.push(reused);
-            }
-        }
         want.sort();
         assert_eq!(remove_stale(&dir).unwrap(), want);
+        let mut left = vec![
+            elsewhere.clone(),
+            open_name,
+            ".other.part".to_owned(),
+            "keep.bin".to_owned(),
+        ];
         left.sort();
         assert_eq!(entries(&dir), left);
+        // Once its holder closes it, that file is stale too.
+        drop(held_elsewhere);
+        assert_eq!(remove_stale(&dir).unwrap(), [elsewhere]);
         drop(open);
         fs::remove_dir_all(dir).unwrap();
     }
