@@ -82,6 +82,37 @@ fn a_client_that_pushes_9_mb_before_reading_gets_every_byte_back() {
     }
 }
 
+/// A client that sends and never reads: once its answers fill the sockets' buffers and the
+/// 16 MiB the server queues for it, nothing moves; after 10 s without taking a byte it is
+/// closed, with a line saying so, in every way. Its sends then fail, and meanwhile another
+/// client is served.
+#[test]
+fn a_client_that_never_reads_is_closed_at_the_write_limit() {
+    for way in WAYS {
+        let mut server = server(way);
+        let mut pusher = connect(server.port);
+        let push = std::thread::spawn(move || {
+            let chunk = vec![b'a'; 1 << 16];
+            // 64 MiB, more than every buffer on the way: the push must stall, then fail.
+            for _ in 0..1024 {
+                if let Err(e) = pusher.write_all(&chunk) {
+                    return Some(e);
+                }
+            }
+            None
+        });
+        let mut other = connect(server.port);
+        other.write_all(b"hi").unwrap();
+        let mut answer = [0u8; 2];
+        other.read_exact(&mut answer).unwrap();
+        assert_eq!(&answer, b"HI", "{way}");
+        let line = server.line_containing("took none of its answer within 10 s");
+        assert!(line.contains("closing this connection"), "{way}: {line}");
+        let ended = push.join().unwrap();
+        assert!(ended.is_some(), "{way}: the push of 64 MiB went through");
+    }
+}
+
 /// With `--idle-limit 1`, a client that connects and sends nothing is closed after a
 /// second, with a line naming the limit, whichever the way; a client that talks is
 /// answered meanwhile.

@@ -21,6 +21,9 @@ struct Connected {
     count: usize,
     /// Clients welcomed so far, for [`Hooks::more`].
     served: usize,
+    /// Connections refused since the server became full: the first gets a line, the rest
+    /// are counted (a client connecting again and again must not grow the log).
+    refused: usize,
     /// When the server last became idle (no client connected), and the process's CPU time
     /// then. `None` while clients are connected.
     idle_since: Option<(Instant, Option<Duration>)>,
@@ -41,6 +44,7 @@ impl Clients {
             state: Mutex::new(Connected {
                 count: 0,
                 served: 0,
+                refused: 0,
                 idle_since: report_first_idle.then(idle_mark),
             }),
             hooks,
@@ -76,8 +80,21 @@ impl Clients {
             return Arrival::Stop;
         }
         if state.count >= MAX_CLIENTS {
-            say!(server, "{addr} refused: already {MAX_CLIENTS} clients");
+            if state.refused == 0 {
+                say!(
+                    server,
+                    "{addr} refused: already {MAX_CLIENTS} clients (more refusals are counted, not shown)"
+                );
+            }
+            state.refused += 1;
             return Arrival::Full;
+        }
+        if state.refused > 0 {
+            say!(
+                server,
+                "accepting again; {} connection(s) refused while full",
+                std::mem::take(&mut state.refused)
+            );
         }
         state.count += 1;
         state.served += 1;

@@ -6,7 +6,7 @@
 use crate::{ACCEPT_BACKOFF, MAX_OUTBOX};
 use socket_lessons::echo::RECV_SIZE;
 use socket_lessons::echo::{Echo, QUIT};
-use socket_lessons::limits::{self, Limits};
+use socket_lessons::limits::{self, Limits, WriteWithin};
 use socket_lessons::{say, Transcript};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
@@ -164,11 +164,15 @@ pub fn serve_one(stream: TcpStream, addr: SocketAddr, waits: &Limits) -> String 
     // Answers of at most RECV_SIZE bytes each: MAX_OUTBOX bytes of them.
     let (answers, to_send) = std::sync::mpsc::sync_channel::<Vec<u8>>(MAX_OUTBOX / RECV_SIZE);
     let writer = Arc::clone(&stream);
+    let write_limit = waits.message;
     let sending = std::thread::Builder::new()
         .name(format!("answers to {addr}"))
         .spawn(move || -> io::Result<()> {
+            // WriteWithin: a send that the peer holds up for the whole limit is a stall,
+            // even when it took a few bytes (SO_SNDTIMEO alone would wait again for the rest).
+            let mut out = WriteWithin::new(&writer, write_limit)?;
             for answer in to_send {
-                (&*writer).write_all(&answer)?;
+                out.write_all(&answer)?;
             }
             Ok(())
         });

@@ -29,13 +29,13 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     let server = start(move || serve(listener));
 
     // 1. An ordinary client.
-    let mut a = connect(addr, "client 1")?;
+    let mut a = connect(addr, "client 1", &server)?;
     exchange(&mut a, b"hello", b"HELLO", "client 1", &server)?;
     steps.ok("client 1 sends b\"hello\" and gets b\"HELLO\"");
 
     // 2. It leaves: a normal close (FIN). The next client must be served.
     drop(a);
-    let mut b = connect(addr, "client 2")?;
+    let mut b = connect(addr, "client 2", &server)?;
     exchange(
         &mut b,
         b"abc",
@@ -54,7 +54,7 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
 
     // 3. It resets the connection (RST): the server's next read or write fails.
     net::close_with_reset(b).map_err(|e| Failure::new(e.to_string()))?;
-    let mut c = connect(addr, "client 3")?;
+    let mut c = connect(addr, "client 3", &server)?;
     exchange(
         &mut c,
         b"xyz",
@@ -86,7 +86,7 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         )
     })?;
     drop(c);
-    let mut d = connect(addr, "client 4")?;
+    let mut d = connect(addr, "client 4", &server)?;
     exchange(
         &mut d,
         b"still there?",
@@ -98,9 +98,31 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     Ok(())
 }
 
-fn connect(addr: SocketAddr, who: &str) -> Result<TcpStream, Failure> {
-    net::connect_addr(addr)
-        .map_err(|e| Failure::new(format!("{who} connects")).detail(e.to_string()))
+/// Connects, or fails saying why, and whether the server function had already returned
+/// (a server that stopped has no listener left: the connection is refused).
+fn connect(
+    addr: SocketAddr,
+    who: &str,
+    server: &Receiver<io::Result<()>>,
+) -> Result<TcpStream, Failure> {
+    net::connect_addr(addr).map_err(|e| {
+        let failure = Failure::new(format!("{who} connects")).detail(format!("got: {e}"));
+        match server.recv_timeout(STUCK) {
+            Ok(Ok(())) => {
+                failure.detail("because your serve() returned Ok(()): the server stopped")
+            }
+            Ok(Err(e)) => failure
+                .detail(format!(
+                    "because your serve() returned an error: {e}: the server stopped"
+                ))
+                .hint(
+                    "an error on one client's connection (a reset, a failed send) belongs to \
+                     that client: end that client, not the server (no `?` on a client's read \
+                     or write).",
+                ),
+            Err(_) => failure,
+        }
+    })
 }
 
 /// Sends `message` and expects exactly `want` back, within [`STUCK`].

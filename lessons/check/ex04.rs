@@ -156,7 +156,10 @@ fn compare(
                  or a loop that never ends)",
                 STUCK.as_secs()
             ))
-            .hint(hint));
+            .hint(format!(
+                "{hint} If the answer is already in `leftover` (it came with the previous \
+                 one), look there before you read: the server sends nothing more for it."
+            )));
     };
     for (i, expect) in want.iter().enumerate() {
         let result = got.get(i);

@@ -99,10 +99,11 @@ fn run(verify: Verify, steps: &mut Steps) -> Result<(), Failure> {
         &challenge,
         &right[..8],
         false,
-        "a piece of the right answer is not the answer. The notes' server takes what one \
-         recv(16) returned as the whole answer, and a comparison that stops where the shorter \
-         side ends lets 8 right bytes (or 1) in: check the length too. Mac::verify_slice does \
-         both, in constant time (docs/10, \"What goes wrong, and why\").",
+        "a piece of the right answer is not the answer. Comparing only as many bytes as \
+         arrived lets 8 right bytes (or 1, or none) in: the length is part of the answer. \
+         Read all 16 first (the server does, with a time limit), then compare everything; \
+         Mac::verify_slice checks the length and the bytes, in constant time (docs/10, \
+         \"What goes wrong, and why\").",
     )?;
     steps.ok("the first 8 bytes of the right answer are refused");
 

@@ -1,10 +1,10 @@
 //! Exercise 10: is this answer HMAC-MD5(secret, challenge)?
 //!
 //! Lesson 10's server sends 32 random bytes, the challenge, and the client must answer with
-//! HMAC-MD5(secret, challenge): 16 bytes. `verify` below computes the right answer and
-//! compares it the way the notes' server does after its `recv(16)`: whatever the read
-//! returned is taken as the whole answer, and the comparison stops at the first byte that
-//! differs. A client that sends a piece of the right answer gets in.
+//! HMAC-MD5(secret, challenge): 16 bytes. The notes' server compares what one `recv(16)`
+//! returned with `!=`, which refuses a good client whose answer arrived in two pieces.
+//! `verify` below "fixes" that the tempting way: it compares only as many bytes as came.
+//! Now a client that sends a piece of the right answer, or nothing, gets in.
 //!
 //! Make `verify` accept exactly the 16 right bytes and nothing else: not a wrong answer,
 //! not the first bytes of the right one, not an empty answer, not 17 bytes. While you are
@@ -21,6 +21,7 @@ pub fn verify(secret: &[u8], challenge: &[u8], answer: &[u8]) -> bool {
         <Hmac<Md5> as KeyInit>::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(challenge);
     let expected = mac.finalize().into_bytes();
-    // The notes' `if client_results != server_results`, on what one recv(16) returned.
+    // Compare what came with as much of the right answer (a short read was the notes'
+    // problem; this is the tempting fix).
     expected.starts_with(answer)
 }
