@@ -57,11 +57,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("speed: run with `cargo bench` to measure");
         return Ok(());
     }
+    // `cargo bench --bench speed -- notes iperf3` runs only the rows named.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |row: &str| only.is_empty() || only.iter().any(|o| o == row);
     let mut table = Table::default();
-    framed_throughput(&mut table)?;
-    framed_echo(&mut table)?;
-    file_download(&mut table)?;
-    nagle_rows(&mut table)?;
+    if wanted("framed") {
+        framed_throughput(&mut table)?;
+    }
+    if wanted("echo") {
+        framed_echo(&mut table)?;
+    }
+    if wanted("download") {
+        file_download(&mut table)?;
+    }
+    if wanted("notes") {
+        notes_download(&mut table)?;
+    }
+    if wanted("nagle") {
+        nagle_rows(&mut table)?;
+    }
+    if wanted("iperf3") {
+        iperf3_reference(&mut table)?;
+    }
     table.print();
     if table.missed > 0 {
         eprintln!("{} row(s) missed their target", table.missed);
@@ -509,4 +529,231 @@ fn thousands(x: f64) -> String {
         out.push(c);
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------
+// The notes side by side: notes A §9.2's own Python download against lesson 09
+// ---------------------------------------------------------------------------------------
+
+/// The file for the notes' row: big enough that reading it whole shows in memory, small
+/// enough for their `data += recv()` (which copies all it has on every chunk) to finish.
+const NOTES_FILE_BYTES: u64 = 100 << 20;
+
+/// Runs notes A §9.2's download server and client, as the notes wrote them (extracted by
+/// tests/notes_programs/extract.py; only the port is substituted), on a 100 MiB file, then
+/// lesson 09 on the same file: time, peak memory of each side, and whether the bytes came
+/// whole. Skipped, with a line saying why, without python3 or the notes.
+fn notes_download(table: &mut Table) -> Result<(), Box<dyn std::error::Error>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let notes = std::env::var_os("SOCKET_LESSONS_NOTES")
+        .map_or_else(|| root.join("../shared/notes"), std::path::PathBuf::from);
+    if !notes.join("000_1c2fa779c13fd268.txt").is_file() {
+        table.note(&format!(
+            "notes A §9.2 Python download: skipped, the notes are not at {}",
+            notes.display()
+        ));
+        return Ok(());
+    }
+    if !Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        table.note("notes A §9.2 Python download: skipped, python3 not found");
+        return Ok(());
+    }
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("speed-notes");
+    let (served, fetched, programs) = (work.join("served"), work.join("fetched"), work.join("py"));
+    for dir in [&served, &fetched, &programs] {
+        fs::create_dir_all(dir)?;
+    }
+    // The notes' server sends `girl` + `.png` from its working directory.
+    let source = served.join("girl.png");
+    make_file(&source, NOTES_FILE_BYTES)?;
+    for side in ["server", "client"] {
+        let status = Command::new("python3")
+            .arg(root.join("tests/notes_programs/extract.py"))
+            .arg(root.join(format!("tests/notes_programs/a92_{side}.json")))
+            .arg(&notes)
+            .arg(programs.join(format!("{side}.py")))
+            .status()?;
+        if !status.success() {
+            return Err(format!("extracting notes A §9.2's {side} failed").into());
+        }
+    }
+
+    // The notes' pair.
+    let mut server = Command::new("python3")
+        .arg("-u")
+        .arg(programs.join("server.py"))
+        .current_dir(&served)
+        .env("NOTES_PORT", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let port = notes_server_port(&mut server)?;
+    let saved = fetched.join("nb_girl.png");
+    let _ = fs::remove_file(&saved);
+    let start = Instant::now();
+    let mut client = Command::new("python3")
+        .arg(programs.join("client.py"))
+        .current_dir(&fetched)
+        .env("NOTES_PORT", port.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    client
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(b"girl\nq\n")?;
+    let (_, notes_client_peak) = wait_with_peak(client)?;
+    let notes_time = start.elapsed();
+    let notes_server_peak = vm_hwm(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+    let got = fs::metadata(&saved).map(|m| m.len()).unwrap_or(0);
+    let whole = got == NOTES_FILE_BYTES && fs::read(&saved)? == fs::read(&source)?;
+
+    // Lesson 09 on the same file.
+    let lesson = snapbox::cmd::compile_example("09_file_header", [])?;
+    let mut server = Command::new(&lesson)
+        .args(["server", "--port", "0", "--dir"])
+        .arg(&served)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let port = server_port(&mut server)?;
+    let _ = fs::remove_file(fetched.join("girl.png"));
+    let start = Instant::now();
+    let client = Command::new(&lesson)
+        .args(["download", "girl.png", "--port", &port.to_string(), "--dir"])
+        .arg(&fetched)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let (ok, lesson_client_peak) = wait_with_peak(client)?;
+    let lesson_time = start.elapsed();
+    let lesson_server_peak = vm_hwm(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+    if !ok {
+        return Err("lesson 09's download of the notes' file failed".into());
+    }
+
+    let ratio = notes_time.as_secs_f64() / lesson_time.as_secs_f64();
+    table.row(
+        "notes A §9.2 Python download of 100 MiB, two processes",
+        format!("{:.2} s", notes_time.as_secs_f64()),
+        format!(
+            "lesson 09 on the same file: {:.2} s",
+            lesson_time.as_secs_f64()
+        ),
+        ratio,
+        None,
+        if whole {
+            "one run; the file came whole"
+        } else {
+            "one run; the file did NOT come whole (their count_data += buffer_size)"
+        },
+    );
+    let mib = |b: u64| b as f64 / MIB as f64;
+    for (side, notes_peak, lesson_peak) in [
+        ("client", notes_client_peak, lesson_client_peak),
+        ("server", notes_server_peak, lesson_server_peak),
+    ] {
+        match (notes_peak, lesson_peak) {
+            (Some(n), Some(l)) if n > 0 && l > 0 => table.row(
+                &format!("notes A §9.2 download, peak memory of the {side}"),
+                format!("{:.1} MiB", mib(n)),
+                format!("lesson 09's {side}: {:.1} MiB", mib(l)),
+                n as f64 / l as f64,
+                None,
+                "same run",
+            ),
+            _ => table.note(&format!(
+                "notes A §9.2 download, peak memory of the {side}: not measurable here"
+            )),
+        }
+    }
+    let _ = fs::remove_file(&saved);
+    let _ = fs::remove_file(fetched.join("girl.png"));
+    Ok(())
+}
+
+/// The harness prelude of an extracted notes program prints `listening on HOST:PORT`.
+fn notes_server_port(server: &mut std::process::Child) -> Result<u16, Box<dyn std::error::Error>> {
+    let stdout = server.stdout.take().ok_or("no stdout")?;
+    for line in io::BufRead::lines(io::BufReader::new(stdout)) {
+        let line = line?;
+        if let Some(addr) = line.strip_prefix("listening on ") {
+            let port = addr.rsplit(':').next().and_then(|p| p.trim().parse().ok());
+            return port.ok_or_else(|| format!("no port in {line:?}").into());
+        }
+    }
+    Err("the notes' server ended before it listened".into())
+}
+
+// ---------------------------------------------------------------------------------------
+// The machine's loopback, measured by a tool nobody here wrote
+// ---------------------------------------------------------------------------------------
+
+/// iperf3 (Debian's package) over loopback for 3 s: the raw limit a TCP stream on this
+/// machine reaches, as a reference for row 1. Shown, not a target.
+fn iperf3_reference(table: &mut Table) -> Result<(), Box<dyn std::error::Error>> {
+    let Ok(version) = Command::new("iperf3").arg("--version").output() else {
+        table.note("loopback reference: iperf3 not installed (apt-get install iperf3)");
+        return Ok(());
+    };
+    // A free port: bind 0, note it, let it go (iperf3 takes no port 0).
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut server = Command::new("iperf3")
+        .args(["-s", "-B", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    // The client retries its connect for a moment while the server starts.
+    let mut output = None;
+    for _ in 0..50 {
+        let run = Command::new("iperf3")
+            .args(["-c", "127.0.0.1", "-p", &port.to_string(), "-t", "3", "-J"])
+            .output()?;
+        if run.status.success() {
+            output = Some(run.stdout);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let Some(json) = output else {
+        table.note("loopback reference: iperf3 did not run");
+        return Ok(());
+    };
+    let report: serde_json::Value = serde_json::from_slice(&json)?;
+    let Some(bits) = report["end"]["sum_received"]["bits_per_second"].as_f64() else {
+        let error = report["error"]
+            .as_str()
+            .unwrap_or("no sum_received in its report");
+        table.note(&format!("loopback reference: iperf3 failed: {error}"));
+        return Ok(());
+    };
+    let version = String::from_utf8_lossy(&version.stdout);
+    table.row(
+        "loopback limit, one TCP stream (iperf3)",
+        format!("{:.2} GiB/s", bits / 8.0 / (1u64 << 30) as f64),
+        "reference".into(),
+        1.0,
+        None,
+        &format!(
+            "{}, 3 s",
+            version
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    );
+    Ok(())
 }
