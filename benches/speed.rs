@@ -8,9 +8,14 @@
 //! 2. request/response: a 64-byte framed echo, round trips per second, against the same
 //!    exchange written unframed (target ≥ 0.9×);
 //! 3. file transfer: lesson 09 downloading a 1 GiB file, as two real processes, against md5
-//!    of the same bytes in this process (target ≤ 2.5×), and the peak memory of both
+//!    of the same bytes in this process (target ≤ 2.5×: each download is a new server's
+//!    first, which hashes the file before sending its header, then sends it while the
+//!    client hashes it, about 2× md5, the protocol's floor), and the peak memory of both
 //!    processes (target < 32 MiB each);
-//! 4. the notes' two writes per message against one write and against two writes with
+//! 4. the same unchanged file downloaded again from the same server process, which
+//!    remembers its md5 (`digest_cache`), so only the client hashes: against md5 of the
+//!    bytes (target ≤ 1.3×);
+//! 5. the notes' two writes per message against one write and against two writes with
 //!    TCP_NODELAY: time per exchange (lesson 13).
 //!
 //! Why a `harness = false` program and not criterion or divan: the rows are few and large
@@ -22,6 +27,7 @@
 //! Figures are medians of several runs; the table says how many. A row that misses its
 //! target is marked MISSED and the run exits with failure, so a regression is seen.
 
+use socket_lessons::digest_cache::SETTLE;
 use socket_lessons::framing::{read_frame, write_frame};
 use socket_lessons::nagle::{self, Writes};
 use socket_lessons::{files, measure};
@@ -43,11 +49,11 @@ const ECHO_ROUND_TRIPS: usize = 20_000;
 const ECHO_RUNS: usize = 5;
 const ECHO_LEN: usize = 64;
 
-/// Row 3: the file's size, and how many downloads.
+/// Rows 3 and 4: the file's size, and how many server processes (two downloads each).
 const FILE_BYTES: u64 = 1 << 30;
 const FILE_RUNS: usize = 3;
 
-/// Row 4: exchanges per way (the two-write way takes about 40 ms each on Linux).
+/// Row 5: exchanges per way (the two-write way takes about 40 ms each on Linux).
 const NAGLE_EXCHANGES: usize = 100;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -254,7 +260,7 @@ fn echo_run(framed: bool) -> io::Result<Duration> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Row 3: lesson 09, 1 GiB download, two real processes
+// Rows 3 and 4: lesson 09, 1 GiB download, two real processes; then again, remembered
 // ---------------------------------------------------------------------------------------
 
 fn file_download(table: &mut Table) -> Result<(), Box<dyn std::error::Error>> {
@@ -275,51 +281,86 @@ fn file_download(table: &mut Table) -> Result<(), Box<dyn std::error::Error>> {
         md5_times.push(start.elapsed());
     }
     let md5 = median(&mut md5_times);
+    // A server remembers the md5 of a file only once the file has not changed for
+    // `SETTLE`: a file just written would be hashed on every download.
+    let age = fs::metadata(&source)?
+        .modified()?
+        .elapsed()
+        .unwrap_or_default();
+    std::thread::sleep(SETTLE.saturating_sub(age));
 
-    let mut server = Command::new(&lesson)
-        .args(["server", "--port", "0", "--dir"])
-        .arg(&src)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let port = server_port(&mut server)?;
-
-    let mut times = Vec::new();
+    // Each run starts a server process: its first download hashes the file (row 3), its
+    // second finds the md5 remembered (row 4). Interleaved, so that both see the same
+    // machine state.
+    let mut first_times = Vec::new();
+    let mut again_times = Vec::new();
     let mut client_peak = 0u64;
+    let mut server_peak = Some(0u64);
     for _ in 0..FILE_RUNS {
-        let saved = dst.join(name);
-        let _ = fs::remove_file(&saved);
-        let start = Instant::now();
-        let client = Command::new(&lesson)
-            .args(["download", name, "--port", &port.to_string(), "--dir"])
-            .arg(&dst)
-            .stdout(Stdio::null())
+        let mut server = Command::new(&lesson)
+            .args(["server", "--port", "0", "--dir"])
+            .arg(&src)
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?;
-        let (ok, peak) = wait_with_peak(client)?;
-        times.push(start.elapsed());
-        if !ok || fs::metadata(&saved)?.len() != FILE_BYTES {
-            return Err("the download failed".into());
+        let port = server_port(&mut server)?;
+        for times in [&mut first_times, &mut again_times] {
+            let saved = dst.join(name);
+            let _ = fs::remove_file(&saved);
+            let start = Instant::now();
+            let client = Command::new(&lesson)
+                .args(["download", name, "--port", &port.to_string(), "--dir"])
+                .arg(&dst)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?;
+            let (ok, peak) = wait_with_peak(client)?;
+            times.push(start.elapsed());
+            if !ok || fs::metadata(&saved)?.len() != FILE_BYTES {
+                return Err("the download failed".into());
+            }
+            client_peak = client_peak.max(peak.unwrap_or(0));
+            fs::remove_file(&saved)?;
         }
-        client_peak = client_peak.max(peak.unwrap_or(0));
-        fs::remove_file(&saved)?;
+        server_peak = server_peak.zip(vm_hwm(server.id())).map(|(a, b)| a.max(b));
+        let _ = server.kill();
+        let _ = server.wait();
     }
-    let server_peak = vm_hwm(server.id());
-    let _ = server.kill();
-    let _ = server.wait();
 
-    let download = median(&mut times);
-    let ratio = download.as_secs_f64() / md5.as_secs_f64();
+    let first = median(&mut first_times);
+    let ratio = first.as_secs_f64() / md5.as_secs_f64();
     table.row(
         "09 download of 1 GiB, two processes, loopback",
-        format!("{:.2} s", download.as_secs_f64()),
+        format!("{:.2} s", first.as_secs_f64()),
         format!("≤ 2.5 × md5 of the bytes ({:.2} s)", md5.as_secs_f64()),
         ratio,
         Some(ratio <= 2.5),
-        &format!("median of {FILE_RUNS}"),
+        &format!("median of {FILE_RUNS}, each a new server's first"),
+    );
+    let again = median(&mut again_times);
+    let ratio = again.as_secs_f64() / md5.as_secs_f64();
+    table.row(
+        "09 download of the same unchanged 1 GiB again, same server (md5 remembered)",
+        format!("{:.2} s", again.as_secs_f64()),
+        format!("≤ 1.3 × md5 of the bytes ({:.2} s)", md5.as_secs_f64()),
+        ratio,
+        Some(ratio <= 1.3),
+        &format!("median of {FILE_RUNS}, each a server's second"),
     );
     let limit = 32 * MIB as u64;
-    for (side, peak) in [("client", Some(client_peak)), ("server", server_peak)] {
+    let downloads = 2 * FILE_RUNS;
+    for (side, peak, how) in [
+        (
+            "client",
+            Some(client_peak),
+            format!("highest of {downloads} downloads"),
+        ),
+        (
+            "server",
+            server_peak,
+            format!("highest of {FILE_RUNS} servers, {downloads} downloads"),
+        ),
+    ] {
         match peak {
             Some(peak) if peak > 0 => table.row(
                 &format!("09 download, peak memory of the {side}"),
@@ -327,7 +368,7 @@ fn file_download(table: &mut Table) -> Result<(), Box<dyn std::error::Error>> {
                 "< 32 MiB".into(),
                 peak as f64 / limit as f64,
                 Some(peak < limit),
-                &format!("highest of {FILE_RUNS} downloads"),
+                &how,
             ),
             _ => table.note(&format!(
                 "09 download, peak memory of the {side}: not measurable here"
@@ -419,7 +460,7 @@ fn vm_hwm(pid: u32) -> Option<u64> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Row 4: the notes' two writes (lesson 13)
+// Row 5: the notes' two writes (lesson 13)
 // ---------------------------------------------------------------------------------------
 
 fn nagle_rows(table: &mut Table) -> io::Result<()> {

@@ -116,7 +116,8 @@ pub fn progress_bar(len: u64) -> ProgressBar {
 }
 
 /// Reads `file` from its start to its end, returning its size and md5 hexdigest, and
-/// leaves it positioned at its start again, ready to send.
+/// leaves it positioned at its start again, ready to send. A server that sends the same
+/// files again remembers their md5s instead ([`crate::digest_cache::Md5Cache`]).
 pub fn md5_file(file: &mut File) -> io::Result<(u64, String)> {
     file.rewind()?;
     let mut hasher = Md5::new();

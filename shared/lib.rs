@@ -15,6 +15,7 @@
 //! | [`header`] | JSON headers: header length, header, body | `json.dumps(header)`, `json.loads(...)` |
 //! | [`checksum`] | md5 as the notes write it, for headers and files alike | `hashlib.md5().hexdigest()` |
 //! | [`files`] | plain file names, files streamed with md5, received under a temporary name and renamed only when verified | `open(name, 'wb')`, `fp.read()` |
+//! | [`digest_cache`] | a file's md5 remembered by device, inode, size and times, so an unchanged file is hashed once per server process | `hashlib.md5(fp.read())` on every request |
 //! | [`commands`] | portable built-in commands (`seq`, `echo`, `bytes`) with outputs of known size | `subprocess.Popen(cmd, shell=True)` |
 //! | [`shell`] | a client's command line run through the shell with a time limit and an output limit, both pipes read at once | `subprocess.Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE)` |
 //! | [`echo`] | lesson 02's upper-case echo as a session (server and line client), for the lessons that serve it after something else | `conn.recv(1024)`, `conn.send(data.upper())` |
@@ -44,6 +45,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod demo;
+pub mod digest_cache;
 pub mod echo;
 pub mod files;
 pub mod framing;

@@ -554,3 +554,83 @@ fn the_notes_e_sender_tells_a_receiver_whose_md5_differs() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not ours"));
     assert_eq!(liar.join().unwrap(), b"md5 mismatch");
 }
+
+/// The server remembers each file's md5 (by device, inode, size and times): a file
+/// rewritten after a download, even with its size and modification time as before, or
+/// replaced by a rename, is hashed again, and the next download brings the new bytes,
+/// verified, never a stale md5.
+#[test]
+fn a_file_changed_after_a_download_is_downloaded_new_and_verified() {
+    let scratch = Scratch::new("remembered");
+    let (served, saved) = (scratch.sub("served"), scratch.sub("saved"));
+    let path = served.join("doc.bin");
+    let set_mtime = |path: &Path, t: std::time::SystemTime| {
+        fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(t)
+            .unwrap()
+    };
+    let then = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let first = content(1_000_000);
+    fs::write(&path, &first).unwrap();
+    set_mtime(&path, then);
+    // Only a file that has not changed for a while is remembered (its ctime is now).
+    std::thread::sleep(socket_lessons::digest_cache::SETTLE + Duration::from_millis(200));
+    let server = Running::server(
+        example("09_file_header"),
+        &["server", "--port", "0", "--dir", Scratch::arg(&served)],
+    );
+    let port = server.port.to_string();
+    let download = |expected: &[u8], what: &str| {
+        let out = run_ok(
+            example("09_file_header"),
+            &[
+                "download",
+                "--port",
+                &port,
+                "--overwrite",
+                "--dir",
+                Scratch::arg(&saved),
+                "doc.bin",
+            ],
+        );
+        let md5 = md5_hex(expected);
+        assert!(
+            out.ends_with(&format!(
+                "[client] saved \"doc.bin\": {} bytes, md5 {md5} (matches)\n",
+                expected.len()
+            )),
+            "{what}:\n{out}"
+        );
+        assert!(
+            fs::read(saved.join("doc.bin")).unwrap() == expected,
+            "{what}"
+        );
+        assert_eq!(listing(&saved), ["doc.bin"], "{what}");
+    };
+    download(&first, "first download (hashed, remembered)");
+    download(&first, "second download (remembered)");
+
+    // Rewritten in place with other bytes of the same size.
+    let mut second = first.clone();
+    second.reverse();
+    fs::write(&path, &second).unwrap();
+    download(&second, "after a rewrite");
+
+    // Rewritten again, and the first modification time put back (as `cp -p` or `touch -r`
+    // would): same inode, size and mtime as the remembered md5's file.
+    let third: Vec<u8> = first.iter().map(|b| b ^ 0x5a).collect();
+    fs::write(&path, &third).unwrap();
+    set_mtime(&path, then);
+    download(&third, "after a rewrite with the old mtime");
+
+    // Replaced by a rename: another inode, same size and mtime.
+    let fourth: Vec<u8> = first.iter().map(|b| b.wrapping_add(1)).collect();
+    let new = served.join("doc.new");
+    fs::write(&new, &fourth).unwrap();
+    set_mtime(&new, then);
+    fs::rename(&new, &path).unwrap();
+    download(&fourth, "after a replace by rename");
+}

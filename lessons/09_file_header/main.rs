@@ -51,7 +51,8 @@ mod upload;
 use headers::{DownloadHeader, DownloadRefused, FileHeader};
 use indicatif::ProgressBar;
 use socket_lessons::demo::{self, Hooks};
-use socket_lessons::files::{self, check_file_name, md5_file, receive_file, send_body, Existing};
+use socket_lessons::digest_cache::Md5Cache;
+use socket_lessons::files::{self, check_file_name, receive_file, send_body, Existing};
 use socket_lessons::header::{self, read_header, write_header};
 use socket_lessons::limits::{self, Limits};
 use socket_lessons::serve::serve_in_turn;
@@ -84,11 +85,13 @@ struct Rules {
 }
 
 /// Serves clients one after another, for ever (a demo's `hooks` end it after its clients):
-/// the notes' `while True: client_socket, client_addr = server.accept()`.
+/// the notes' `while True: client_socket, client_addr = server.accept()`. The files' md5s
+/// are remembered for as long as it serves (in memory: a restart hashes them again).
 fn serve(listener: &TcpListener, dir: &Path, rules: &Rules, hooks: &Hooks) -> Result<(), Report> {
     let server = &Transcript::server();
+    let md5s = Md5Cache::default();
     serve_in_turn(listener, hooks, |conn, addr| {
-        serve_client(conn, addr, dir, rules, server)
+        serve_client(conn, addr, dir, rules, &md5s, server)
     });
     Ok(())
 }
@@ -99,6 +102,7 @@ fn serve_client(
     addr: SocketAddr,
     dir: &Path,
     rules: &Rules,
+    md5s: &Md5Cache,
     server: &Transcript,
 ) {
     loop {
@@ -126,7 +130,7 @@ fn serve_client(
             }
         };
         let go_on = if looks_like_a_name(&first[..seen]) {
-            serve_download(&mut conn, dir, rules.bars, server)
+            serve_download(&mut conn, dir, rules.bars, md5s, server)
         } else {
             upload::serve_upload(&mut conn, dir, rules, server)
         };
@@ -145,7 +149,13 @@ fn looks_like_a_name(first: &[u8]) -> bool {
 }
 
 /// A download (notes A §9.2). Returns whether the connection can go on.
-fn serve_download(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcript) -> bool {
+fn serve_download(
+    conn: &mut TcpStream,
+    dir: &Path,
+    bars: bool,
+    md5s: &Md5Cache,
+    server: &Transcript,
+) -> bool {
     // 1. the name, one recv(1024); `q` ends the session.
     // SIMPLIFICATION: one read is one request, as in the notes: the request has no header,
     // and the client sends the next only after the whole file has come.
@@ -208,8 +218,12 @@ fn serve_download(conn: &mut TcpStream, dir: &Path, bars: bool, server: &Transcr
     };
 
     // 3. hash it first: the header, with the md5, goes before the body. One pass over the
-    // file; the notes read the whole file into memory instead (`fp.read()`).
-    let (size, md5) = match md5_file(&mut file) {
+    // file; the notes read the whole file into memory instead (`fp.read()`). An unchanged
+    // file's md5 is remembered from an earlier download (same device, inode, size, times).
+    // If the file changes after this, the bytes sent are not those hashed: the client's
+    // md5 check fails and it deletes what it received (or, if it shrank, the body ends
+    // short); either way nothing wrong is saved, and the next download hashes it again.
+    let (size, md5) = match md5s.md5(&path, &mut file) {
         Ok(done) => done,
         Err(e) => return refuse(conn, format!("cannot read {name:?}: {e}")),
     };
