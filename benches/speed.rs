@@ -3,10 +3,10 @@
 //! `cargo bench` runs this once and prints one table (Markdown, to paste into README's
 //! "How fast"). Every row is a figure, the limit it is held to, and their ratio:
 //!
-//! 1. framed throughput: 1 MiB frames through `write_frame` / `read_frame` over loopback,
+//! 1. framed throughput: 1 MiB frames through `write_frame` / `FrameReader` over loopback,
 //!    against a plain copy of the same bytes over a loopback socket (target ≥ 0.9×);
-//! 2. request/response: a 64-byte framed echo, round trips per second, against the same
-//!    exchange written unframed (target ≥ 0.9×);
+//! 2. request/response: a 64-byte framed echo (`write_frame`, `FrameReader` on both ends),
+//!    round trips per second, against the same exchange written unframed (target ≥ 0.9×);
 //! 3. file transfer: lesson 09 downloading a 1 GiB file, as two real processes, against md5
 //!    of the same bytes in this process (target ≤ 2.5×: each download is a new server's
 //!    first, which hashes the file before sending its header, then sends it while the
@@ -28,7 +28,7 @@
 //! target is marked MISSED and the run exits with failure, so a regression is seen.
 
 use socket_lessons::digest_cache::SETTLE;
-use socket_lessons::framing::{read_frame, write_frame};
+use socket_lessons::framing::{write_frame, FrameReader};
 use socket_lessons::nagle::{self, Writes};
 use socket_lessons::{files, measure};
 use std::fs::{self, File};
@@ -114,9 +114,12 @@ fn framed_throughput(table: &mut Table) -> io::Result<()> {
                 }
                 Ok(())
             },
-            |mut input| {
+            |input| {
+                // Each frame's first bytes come through the reader's buffer, the rest of its
+                // 1 MiB body is read straight into the body.
+                let mut frames = FrameReader::new(input);
                 let mut got = 0;
-                while let Some(body) = read_frame(&mut input)? {
+                while let Some(body) = frames.read_frame()? {
                     got += body.len();
                 }
                 check_len(got, STREAM_BYTES)
@@ -147,7 +150,7 @@ fn framed_throughput(table: &mut Table) -> io::Result<()> {
     let framed = gib_s(median(&mut framed));
     let plain = gib_s(median(&mut plain));
     table.row(
-        "1 MiB frames, write_frame → read_frame, loopback",
+        "1 MiB frames, write_frame → FrameReader, loopback",
         format!("{framed:.2} GiB/s"),
         format!("≥ 0.9 × plain copy ({plain:.2} GiB/s)"),
         framed / plain,
@@ -214,16 +217,19 @@ fn framed_echo(table: &mut Table) -> io::Result<()> {
 }
 
 /// One run of the echo: the client sends 64 bytes and waits for them back, round after
-/// round. Framed: a 4-byte header and a 60-byte body, one write_frame, read_frame. Unframed:
-/// 64 bytes in one write_all, read_exact.
+/// round. Framed: a 4-byte header and a 60-byte body, one write_frame, read through a
+/// FrameReader (one read per frame, as the unframed side has). Unframed: 64 bytes in one
+/// write_all, read_exact.
 fn echo_run(framed: bool) -> io::Result<Duration> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let server = std::thread::spawn(move || -> io::Result<()> {
         let (mut conn, _) = listener.accept()?;
         if framed {
-            while let Some(body) = read_frame(&mut conn)? {
-                write_frame(&mut conn, &body)?;
+            let mut requests = FrameReader::new(&conn);
+            let mut out = &conn;
+            while let Some(body) = requests.read_frame()? {
+                write_frame(&mut out, &body)?;
             }
         } else {
             let mut buf = [0u8; ECHO_LEN];
@@ -237,21 +243,26 @@ fn echo_run(framed: bool) -> io::Result<Duration> {
         }
         Ok(())
     });
-    let mut stream = TcpStream::connect(addr)?;
+    let stream = TcpStream::connect(addr)?;
     let message = [0x61u8; ECHO_LEN];
     let body = &message[..ECHO_LEN - 4];
     let mut back = [0u8; ECHO_LEN];
+    let (mut out, mut input) = (&stream, &stream);
+    let mut answers = FrameReader::new(&stream);
     let start = Instant::now();
     for _ in 0..ECHO_ROUND_TRIPS {
         if framed {
-            write_frame(&mut stream, body)?;
-            read_frame(&mut stream)?.ok_or_else(|| io::Error::other("no answer"))?;
+            write_frame(&mut out, body)?;
+            answers
+                .read_frame()?
+                .ok_or_else(|| io::Error::other("no answer"))?;
         } else {
-            stream.write_all(&message)?;
-            stream.read_exact(&mut back)?;
+            out.write_all(&message)?;
+            input.read_exact(&mut back)?;
         }
     }
     let took = start.elapsed();
+    drop(answers);
     drop(stream);
     server
         .join()

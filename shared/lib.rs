@@ -11,7 +11,7 @@
 //! | [`limits`] | the time limits a server puts on a peer (idle between requests, inside a message, on writes) and a client's wait for an answer; timeouts told apart from failures | `conn.settimeout(300)` |
 //! | [`serve`] | the notes' connection loop: accept a client, serve it until it is done, accept the next | `while True: conn, addr = server.accept()` |
 //! | [`sniff`] | a bare text request told from a length-prefixed one by its first bytes, for servers that take both on one port | `if data[:4] looks like text` |
-//! | [`framing`] | length-prefixed frames: 4-byte little-endian i32 header, body; limits checked before allocating | `struct.pack('i', n)`, `recv(4)` |
+//! | [`framing`] | length-prefixed frames: 4-byte little-endian i32 header, body; limits checked before allocating; a buffered reader, one read for frames that arrived together | `struct.pack('i', n)`, `recv(4)` |
 //! | [`header`] | JSON headers: header length, header, body | `json.dumps(header)`, `json.loads(...)` |
 //! | [`checksum`] | md5 as the notes write it, for headers and files alike | `hashlib.md5().hexdigest()` |
 //! | [`files`] | plain file names, files streamed with md5, received under a temporary name and renamed only when verified | `open(name, 'wb')`, `fp.read()` |

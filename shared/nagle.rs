@@ -8,7 +8,7 @@
 //! waits for the other until the delayed-ACK timer fires: about 40 ms per exchange on Linux.
 //! One write per message, or TCP_NODELAY, removes the wait.
 
-use crate::framing::{self, encode_len};
+use crate::framing::{self, encode_len, FrameReader};
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -84,12 +84,18 @@ pub fn request_body(len: usize) -> Vec<u8> {
 
 /// Serves one connection: every request frame is answered with one frame, in one write
 /// (the server's side is never the problem here). Returns how many requests it answered.
+///
+/// Requests are read through a [`FrameReader`]: a request that arrived whole costs one
+/// read, not one for the header and another for the body. (A request sent as two writes
+/// with Nagle on still costs two: its body is not there yet when the header is read.)
 pub fn serve_echo(stream: &mut TcpStream) -> io::Result<usize> {
+    let mut out: &TcpStream = stream;
+    let mut requests = FrameReader::new(out);
     let mut answered = 0;
-    while let Some(request) = framing::read_frame(stream)? {
+    while let Some(request) = requests.read_frame()? {
         // Answer like the course's command servers: `echo TEXT` gives TEXT.
         let reply = request.strip_prefix(b"echo ").unwrap_or(&request);
-        framing::write_frame(stream, reply)?;
+        framing::write_frame(&mut out, reply)?;
         answered += 1;
     }
     Ok(answered)
@@ -118,10 +124,13 @@ pub fn time_exchanges(
     body: &[u8],
 ) -> io::Result<Timing> {
     stream.set_nodelay(writes.nodelay())?;
+    // Answers come through a FrameReader (one read each); requests go out on the stream it
+    // holds.
+    let mut answers = FrameReader::new(stream);
     let start = Instant::now();
     for _ in 0..exchanges {
-        send_request(stream, body, writes)?;
-        if framing::read_frame(stream)?.is_none() {
+        send_request(answers.get_mut(), body, writes)?;
+        if answers.read_frame()?.is_none() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "the server closed the connection before answering",
