@@ -124,7 +124,7 @@ for (const [name, file] of [
 ]) {
   current = `screenshot ${file}`;
   await page.goto(pathToFileURL(path.join(book, file)).href, { waitUntil: "load" });
-  const target = (await page.locator("pre.mermaid").count()) > 0 ? "pre.mermaid" : "table";
+  const target = name.startsWith("tables") ? "table" : "pre.mermaid";
   if (name.startsWith("diagram") || name.startsWith("zh-CN")) {
     await page.waitForFunction(() => [...document.querySelectorAll("pre.mermaid")].every((p) => p.querySelector("svg")), null, { timeout: 20000 }).catch(() => {});
   }
