@@ -1,10 +1,10 @@
 //! The check of exercise 00: clients that send a message, read the answer, close their
 //! side, and wait for the server to close its side too.
 
-use crate::harness::{shown, start, Failure, Outcome, Steps, STUCK};
+use crate::harness::{exchange, server_ended, shown, start, Failure, Outcome, Steps, STUCK};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::tcp_state;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::Receiver;
 
@@ -51,67 +51,6 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         steps.ok(format!(
             "{who} shuts down its sending side; the server closes its side too (recv -> 0)"
         ));
-    }
-    Ok(())
-}
-
-/// Adds to `failure` what became of the server function, if it ended.
-fn server_ended(mut failure: Failure, server: &Receiver<io::Result<()>>) -> Failure {
-    match server.try_recv() {
-        Ok(Ok(())) => {
-            failure = failure.detail("and your serve() returned Ok(()): the server stopped")
-        }
-        Ok(Err(e)) => {
-            failure = failure.detail(format!(
-                "and your serve() returned an error: {e}: the server stopped"
-            ))
-        }
-        Err(_) => {}
-    }
-    failure
-}
-
-/// Sends `message` and expects exactly `want` back.
-fn exchange(
-    stream: &mut TcpStream,
-    message: &[u8],
-    want: &[u8],
-    who: &str,
-    server: &Receiver<io::Result<()>>,
-) -> Result<(), Failure> {
-    let step = format!("{who}: send {}, expect {}", shown(message), shown(want));
-    let fail = |got: String| {
-        server_ended(
-            Failure::new(step.clone()).detail(format!("got: {got}")),
-            server,
-        )
-    };
-    if let Err(e) = stream.write_all(message) {
-        return Err(fail(format!("the send failed: {e}")));
-    }
-    let mut got = Vec::new();
-    let mut buf = [0u8; 1024];
-    while got.len() < want.len() {
-        match stream.read(&mut buf) {
-            Ok(0) => {
-                return Err(fail(format!(
-                    "{} and then the server closed the connection",
-                    shown(&got)
-                )))
-            }
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if socket_lessons::limits::is_timeout(&e) => {
-                return Err(fail(format!(
-                    "{} and then nothing within {} s: the server is not answering",
-                    shown(&got),
-                    STUCK.as_secs()
-                )))
-            }
-            Err(e) => return Err(fail(format!("{} and then an error: {e}", shown(&got)))),
-        }
-    }
-    if got != want {
-        return Err(fail(shown(&got)));
     }
     Ok(())
 }

@@ -1,11 +1,10 @@
 //! The check of exercise 11: a client that connects and stays silent, and the clients that
 //! must be served meanwhile by the same one thread.
 
-use crate::harness::{shown, start, Failure, Outcome, Steps, STUCK};
+use crate::harness::{exchange, start, Failure, Outcome, Steps};
 use socket_lessons::net::{self, ListenOptions};
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc::Receiver;
 
 type Serve = fn(TcpListener) -> io::Result<()>;
 
@@ -87,61 +86,4 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
 fn connect(addr: SocketAddr, who: &str) -> Result<TcpStream, Failure> {
     net::connect_addr(addr)
         .map_err(|e| Failure::new(format!("{who} connects")).detail(e.to_string()))
-}
-
-/// Sends `message` and expects exactly `want` back, within [`STUCK`].
-fn exchange(
-    stream: &mut TcpStream,
-    message: &[u8],
-    want: &[u8],
-    who: &str,
-    server: &Receiver<io::Result<()>>,
-) -> Result<(), Failure> {
-    let step = format!("{who}: send {}, expect {}", shown(message), shown(want));
-    let fail = |got: String| {
-        let mut failure = Failure::new(step.clone()).detail(format!("got: {got}"));
-        match server.try_recv() {
-            Ok(Ok(())) => {
-                failure = failure.detail("and your serve() returned Ok(()): the server stopped")
-            }
-            Ok(Err(e)) => {
-                failure = failure.detail(format!(
-                    "and your serve() returned an error: {e}: the server stopped"
-                ))
-            }
-            Err(_) => {}
-        }
-        failure
-    };
-    if let Err(e) = stream.write_all(message) {
-        return Err(fail(format!("the send failed: {e}")));
-    }
-    stream
-        .set_read_timeout(Some(STUCK))
-        .map_err(|e| Failure::new(e.to_string()))?;
-    let mut got = Vec::new();
-    let mut buf = [0u8; 1024];
-    while got.len() < want.len() {
-        match stream.read(&mut buf) {
-            Ok(0) => {
-                return Err(fail(format!(
-                    "{} and then the server closed the connection",
-                    shown(&got)
-                )))
-            }
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if socket_lessons::limits::is_timeout(&e) => {
-                return Err(fail(format!(
-                    "{} and then nothing within {} s: the server is not answering",
-                    shown(&got),
-                    STUCK.as_secs()
-                )))
-            }
-            Err(e) => return Err(fail(format!("{} and then an error: {e}", shown(&got)))),
-        }
-    }
-    if got != want {
-        return Err(fail(shown(&got)));
-    }
-    Ok(())
 }

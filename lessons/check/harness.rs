@@ -3,7 +3,9 @@
 //! hangs (the empty send, the read that never ends) is a failure with a message, never a
 //! stuck check.
 
-use std::sync::mpsc;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::Duration;
 
@@ -106,4 +108,65 @@ pub fn start<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> mpsc:
 /// Bytes as the lessons show them: `b"HELLO"`.
 pub fn shown(bytes: &[u8]) -> String {
     socket_lessons::transcript::describe(bytes)
+}
+
+/// Adds to `failure` whether the server function under test has already returned: a
+/// server that returned stopped serving everyone, which is usually the real trouble.
+pub fn server_ended(failure: Failure, server: &Receiver<io::Result<()>>) -> Failure {
+    match server.try_recv() {
+        Ok(Ok(())) => failure.detail("and your serve() returned Ok(()): the server stopped"),
+        Ok(Err(e)) => failure.detail(format!(
+            "and your serve() returned an error: {e}: the server stopped"
+        )),
+        Err(_) => failure,
+    }
+}
+
+/// Sends `message` and expects exactly `want` back, within [`STUCK`]; a failure says what
+/// came back and whether the server function had returned.
+pub fn exchange(
+    stream: &mut TcpStream,
+    message: &[u8],
+    want: &[u8],
+    who: &str,
+    server: &Receiver<io::Result<()>>,
+) -> Result<(), Failure> {
+    let step = format!("{who}: send {}, expect {}", shown(message), shown(want));
+    let fail = |got: String| {
+        server_ended(
+            Failure::new(step.clone()).detail(format!("got: {got}")),
+            server,
+        )
+    };
+    if let Err(e) = stream.write_all(message) {
+        return Err(fail(format!("the send failed: {e}")));
+    }
+    stream
+        .set_read_timeout(Some(STUCK))
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while got.len() < want.len() {
+        match stream.read(&mut buf) {
+            Ok(0) => {
+                return Err(fail(format!(
+                    "{} and then the server closed the connection",
+                    shown(&got)
+                )))
+            }
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if socket_lessons::limits::is_timeout(&e) => {
+                return Err(fail(format!(
+                    "{} and then nothing within {} s: the server is not answering",
+                    shown(&got),
+                    STUCK.as_secs()
+                )))
+            }
+            Err(e) => return Err(fail(format!("{} and then an error: {e}", shown(&got)))),
+        }
+    }
+    if got != want {
+        return Err(fail(shown(&got)));
+    }
+    Ok(())
 }
