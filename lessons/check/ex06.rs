@@ -1,7 +1,7 @@
 //! The check of exercise 06: scripted streams, each a list of chunks that one `read` call
 //! returns at a time, fed to the learner's `read_frame`.
 
-use crate::harness::{shown, within, Failure, Outcome, Steps, STUCK};
+use crate::harness::{shown, within, Failure, Outcome, Script, Steps, STUCK};
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
@@ -19,36 +19,6 @@ pub fn check(solution: bool) -> Outcome {
     let mut steps = Steps::default();
     let result = run(read_frame, limit, &mut steps);
     steps.outcome(result)
-}
-
-/// A stream that returns its chunks one `read` at a time (a chunk bigger than the caller's
-/// buffer is split), then the end; it counts the bytes it was asked for after `watch`.
-struct Script {
-    chunks: Vec<Vec<u8>>,
-    /// Bytes handed out so far.
-    given: usize,
-    /// Set once a read asks for bytes past the first `watch` bytes.
-    read_past: Arc<Mutex<bool>>,
-    watch: usize,
-}
-
-impl Read for Script {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.given >= self.watch && !buf.is_empty() {
-            *self.read_past.lock().unwrap() = true;
-        }
-        let Some(chunk) = self.chunks.first_mut() else {
-            return Ok(0);
-        };
-        let n = chunk.len().min(buf.len());
-        buf[..n].copy_from_slice(&chunk[..n]);
-        chunk.drain(..n);
-        if chunk.is_empty() {
-            self.chunks.remove(0);
-        }
-        self.given += n;
-        Ok(n)
-    }
 }
 
 fn frame(body: &[u8]) -> Vec<u8> {

@@ -1,9 +1,9 @@
 //! The check of exercise 08: scripted streams (as in ex06), each a list of chunks that one
 //! `read` returns at a time, carrying notes D's answer: header length, JSON header, body.
 
-use crate::harness::{shown, within, Failure, Outcome, Steps, STUCK};
+use crate::harness::{shown, within, Failure, Outcome, Script, Steps, STUCK};
 use socket_lessons::checksum::md5_hex;
-use std::io::{self, Read};
+use std::io::Read;
 use std::sync::{Arc, Mutex};
 
 type Receive = fn(&mut dyn Read) -> Result<Vec<u8>, String>;
@@ -17,34 +17,6 @@ pub fn check(solution: bool) -> Outcome {
     let mut steps = Steps::default();
     let result = run(receive, limit, &mut steps);
     steps.outcome(result)
-}
-
-/// A stream that returns its chunks one `read` at a time (a chunk bigger than the caller's
-/// buffer is split), then the end; it notes a read that asks for bytes past `watch`.
-struct Script {
-    chunks: Vec<Vec<u8>>,
-    given: usize,
-    read_past: Arc<Mutex<bool>>,
-    watch: usize,
-}
-
-impl Read for Script {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.given >= self.watch && !buf.is_empty() {
-            *self.read_past.lock().unwrap() = true;
-        }
-        let Some(chunk) = self.chunks.first_mut() else {
-            return Ok(0);
-        };
-        let n = chunk.len().min(buf.len());
-        buf[..n].copy_from_slice(&chunk[..n]);
-        chunk.drain(..n);
-        if chunk.is_empty() {
-            self.chunks.remove(0);
-        }
-        self.given += n;
-        Ok(n)
-    }
 }
 
 /// notes D's header for `body`, with `md5` as given.

@@ -6,6 +6,7 @@
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -169,4 +170,32 @@ pub fn exchange(
         return Err(fail(shown(&got)));
     }
     Ok(())
+}
+
+/// A stream that returns its chunks one `read` at a time (a chunk bigger than the caller's
+/// buffer is split), then the end; it notes a read that asks for bytes past `watch`.
+pub struct Script {
+    pub chunks: Vec<Vec<u8>>,
+    pub given: usize,
+    pub read_past: Arc<Mutex<bool>>,
+    pub watch: usize,
+}
+
+impl Read for Script {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.given >= self.watch && !buf.is_empty() {
+            *self.read_past.lock().unwrap() = true;
+        }
+        let Some(chunk) = self.chunks.first_mut() else {
+            return Ok(0);
+        };
+        let n = chunk.len().min(buf.len());
+        buf[..n].copy_from_slice(&chunk[..n]);
+        chunk.drain(..n);
+        if chunk.is_empty() {
+            self.chunks.remove(0);
+        }
+        self.given += n;
+        Ok(n)
+    }
 }
