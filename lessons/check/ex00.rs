@@ -1,11 +1,11 @@
 //! The check of exercise 00: clients that send a message, read the answer, close their
 //! side, and wait for the server to close its side too.
 
-use crate::harness::{exchange, server_ended, shown, start, Failure, Outcome, Steps, STUCK};
-use socket_lessons::net::{self, ListenOptions};
+use crate::harness::{exchange, server_ended, shown, start_server, Failure, Outcome, Steps, STUCK};
+use socket_lessons::net;
 use socket_lessons::tcp_state;
 use std::io::{self, Read};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::mpsc::Receiver;
 
 type Serve = fn(TcpListener) -> io::Result<()>;
@@ -21,18 +21,11 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_00::serve
     };
-    let mut steps = Steps::default();
-    let result = run(serve, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(serve, steps))
 }
 
 fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
-    let listener = net::listen(SocketAddr::from(([127, 0, 0, 1], 0)), ListenOptions::new())
-        .map_err(|e| Failure::new(format!("set up a listener: {e}")))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Failure::new(e.to_string()))?;
-    let server = start(move || serve(listener));
+    let (addr, server) = start_server(serve)?;
 
     for (who, message) in [("client 1", &b"hi"[..]), ("client 2", &b"hello!"[..])] {
         let mut stream = net::connect_addr(addr)

@@ -21,9 +21,7 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_01::ask
     };
-    let mut steps = Steps::default();
-    let result = run(ask, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(ask, steps))
 }
 
 fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {

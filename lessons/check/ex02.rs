@@ -1,8 +1,8 @@
 //! The check of exercise 02: clients that leave, reset, and send bytes that are not UTF-8,
 //! each followed by one that expects its answer.
 
-use crate::harness::{exchange, start, Failure, Outcome, Steps, STUCK};
-use socket_lessons::net::{self, ListenOptions};
+use crate::harness::{exchange, start_server, Failure, Outcome, Steps, STUCK};
+use socket_lessons::net;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::Receiver;
@@ -15,18 +15,11 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_02::serve
     };
-    let mut steps = Steps::default();
-    let result = run(serve, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(serve, steps))
 }
 
 fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
-    let listener = net::listen(SocketAddr::from(([127, 0, 0, 1], 0)), ListenOptions::new())
-        .map_err(|e| Failure::new(format!("set up a listener: {e}")))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Failure::new(e.to_string()))?;
-    let server = start(move || serve(listener));
+    let (addr, server) = start_server(serve)?;
 
     // 1. An ordinary client.
     let mut a = connect(addr, "client 1", &server)?;

@@ -20,9 +20,7 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_03::listen
     };
-    let mut steps = Steps::default();
-    let result = run(listen, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(listen, steps))
 }
 
 /// The learner's `listen`, under the time limit.

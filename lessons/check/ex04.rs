@@ -21,9 +21,7 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_04::next_answer
     };
-    let mut steps = Steps::default();
-    let result = run(next_answer, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(next_answer, steps))
 }
 
 /// The output of `seq n`, as the shell prints it.

@@ -20,9 +20,7 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_05::receive
     };
-    let mut steps = Steps::default();
-    let result = run(receive, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(receive, steps))
 }
 
 /// Datagram `len` bytes long: lines of text, each line numbered, so a cut shows where.

@@ -16,9 +16,7 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         (crate::learner_06::read_frame, crate::learner_06::MAX_LEN)
     };
-    let mut steps = Steps::default();
-    let result = run(read_frame, limit, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(read_frame, limit, steps))
 }
 
 fn frame(body: &[u8]) -> Vec<u8> {

@@ -13,9 +13,7 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_07::run
     };
-    let mut steps = Steps::default();
-    let result = run(run_fn, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(run_fn, steps))
 }
 
 /// Runs `command` through the code under test, under the time limit.

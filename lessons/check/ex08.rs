@@ -14,9 +14,7 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         (crate::learner_08::receive, crate::learner_08::MAX_HEADER)
     };
-    let mut steps = Steps::default();
-    let result = run(receive, limit, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(receive, limit, steps))
 }
 
 /// notes D's header for `body`, with `md5` as given.

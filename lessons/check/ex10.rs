@@ -17,9 +17,7 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_10::verify
     };
-    let mut steps = Steps::default();
-    let result = run(verify, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(verify, steps))
 }
 
 /// One answer, and whether `verify` must accept it.

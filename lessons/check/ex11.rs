@@ -1,8 +1,8 @@
 //! The check of exercise 11: a client that connects and stays silent, and the clients that
 //! must be served meanwhile by the same one thread.
 
-use crate::harness::{exchange, start, Failure, Outcome, Steps};
-use socket_lessons::net::{self, ListenOptions};
+use crate::harness::{exchange, start_server, Failure, Outcome, Steps};
+use socket_lessons::net;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
@@ -20,18 +20,11 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_11::serve
     };
-    let mut steps = Steps::default();
-    let result = run(serve, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(serve, steps))
 }
 
 fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
-    let listener = net::listen(SocketAddr::from(([127, 0, 0, 1], 0)), ListenOptions::new())
-        .map_err(|e| Failure::new(format!("set up a listener: {e}")))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Failure::new(e.to_string()))?;
-    let server = start(move || serve(listener));
+    let (addr, server) = start_server(serve)?;
 
     // 1. A connects first and says nothing; B connects after it and talks.
     let mut a = connect(addr, "client A")?;

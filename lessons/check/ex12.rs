@@ -40,9 +40,7 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_12::ask_time
     };
-    let mut steps = Steps::default();
-    let result = run(ask, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(ask, steps))
 }
 
 /// The time server: one request per step of [`SCRIPT`]; reports each request it got.

@@ -35,9 +35,7 @@ pub fn check(solution: bool) -> Outcome {
     } else {
         crate::learner_13::send_request
     };
-    let mut steps = Steps::default();
-    let result = run(send, &mut steps);
-    steps.outcome(result)
+    Steps::run(|steps| run(send, steps))
 }
 
 /// What the server saw of one request.

@@ -66,6 +66,13 @@ impl Steps {
         self.passed.push(step.into());
     }
 
+    /// Runs a check's steps and gives its outcome.
+    pub fn run(check: impl FnOnce(&mut Steps) -> Result<(), Failure>) -> Outcome {
+        let mut steps = Steps::default();
+        let result = check(&mut steps);
+        steps.outcome(result)
+    }
+
     /// The outcome: passed, unless `result` is the failure that stopped the check.
     pub fn outcome(self, result: Result<(), Failure>) -> Outcome {
         match result {
@@ -198,4 +205,21 @@ impl Read for Script {
         self.given += n;
         Ok(n)
     }
+}
+
+/// A server under test: `serve` on a listener on 127.0.0.1 with a port from the OS, on its
+/// own thread. Returns the address and a receiver for what `serve` returned, if it ever does.
+pub fn start_server(
+    serve: fn(std::net::TcpListener) -> io::Result<()>,
+) -> Result<(std::net::SocketAddr, Receiver<io::Result<()>>), Failure> {
+    use socket_lessons::net::{self, ListenOptions};
+    let listener = net::listen(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        ListenOptions::new(),
+    )
+    .map_err(|e| Failure::new(format!("set up a listener: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::new(e.to_string()))?;
+    Ok((addr, start(move || serve(listener))))
 }
