@@ -193,6 +193,10 @@ pub fn read_frame_limited(reader: &mut impl Read, max: usize) -> io::Result<Opti
 /// its body.
 pub const FRAME_READER_CAPACITY: usize = 8 * 1024;
 
+/// The least a [`FrameReader`] grows a long frame's body by, when the body has no room left
+/// for the bytes still to come (it grows by doubling after that).
+const BODY_STEP: usize = 64 * 1024;
+
 /// Reads frames from a stream through a buffer of its own, the way mini-redis and
 /// tokio-util's `FramedRead` do: each `read` takes as many bytes as have arrived (up to the
 /// buffer's size), [`FrameReader::read_frame`] hands out the whole frames among them one by
@@ -208,7 +212,10 @@ pub const FRAME_READER_CAPACITY: usize = 8 * 1024;
 ///   the buffer, and `read_frame` returns them without a read;
 /// - a longer frame: the bytes of it the first read brought are copied into its body, and
 ///   the rest is read **straight into the body's `Vec`**, not through the buffer: no body
-///   byte is copied twice;
+///   byte is copied twice. Each of those reads is one vectored read (`readv`) into the
+///   rest of the body *and* the buffer, so the read that ends a frame also brings the
+///   next frame's header: a stream of big frames costs the reads a plain copy of the
+///   same bytes would, not one more per frame;
 /// - a frame that arrives in pieces costs one read per piece, as it must.
 ///
 /// The contract is [`read_frame`]'s: `Ok(Some(body))` a whole frame, `Ok(None)` a clean
@@ -270,17 +277,19 @@ impl<R: Read> FrameReader<R> {
         Ok(self.read_frame_into(&mut body)?.then_some(body))
     }
 
-    /// [`read_frame`](Self::read_frame) into `body` (cleared first), reusing its
-    /// allocation: `Ok(true)` a frame, `Ok(false)` a clean end. A loop of big frames then
-    /// allocates once, not once a frame (a fresh 1 MiB buffer a frame is an `mmap`, 256
-    /// page faults and a `munmap` each time, with glibc's allocator).
+    /// [`read_frame`](Self::read_frame) into `body` (its old contents replaced), reusing
+    /// its allocation: `Ok(true)` a frame, `Ok(false)` a clean end. A loop of big frames
+    /// then allocates once, not once a frame (a fresh 1 MiB buffer a frame is an `mmap`, 256
+    /// page faults and a `munmap` each time, with glibc's allocator), and does not zero the
+    /// reused bytes before reading over them. After an error, `body`'s contents are
+    /// unspecified.
     pub fn read_frame_into(&mut self, body: &mut Vec<u8>) -> io::Result<bool> {
-        body.clear();
         // 1. the header: whatever has arrived, read only if fewer than 4 bytes are buffered.
         while self.buffered().len() < LEN_PREFIX_BYTES {
             if self.fill()? == 0 {
                 let got = self.buffered();
                 if got.is_empty() {
+                    body.clear();
                     return Ok(false);
                 }
                 return Err(io::Error::new(
@@ -308,6 +317,7 @@ impl<R: Read> FrameReader<R> {
                     return Err(body_cut(self.buffered().len() - LEN_PREFIX_BYTES, len));
                 }
             }
+            body.clear();
             body.extend_from_slice(&self.buffered()[LEN_PREFIX_BYTES..frame_len]);
             self.consume(frame_len);
             return Ok(true);
@@ -315,14 +325,46 @@ impl<R: Read> FrameReader<R> {
 
         // 2b. a longer frame: everything buffered belongs to it (it is longer than the
         //     buffer). Those bytes go into the body, the rest is read straight into it.
-        body.reserve(len);
-        body.extend_from_slice(&self.buffered()[LEN_PREFIX_BYTES..]);
+        //     The body's old bytes are read over, not zeroed first, so a reused body costs
+        //     nothing to prepare. It is allocated at its full length at once (the header's
+        //     length is checked, at most 16 MiB), but room it never had is zeroed only as the
+        //     bytes come, at most doubling each time: memory not yet written is not yet
+        //     resident, so a peer whose header lies about the length (16 MiB, then silence)
+        //     makes us hold about as much memory as it really sent.
+        body.truncate(len);
+        body.reserve_exact(len - body.len());
+        let mut filled = self.buffered().len() - LEN_PREFIX_BYTES;
+        if body.len() < filled {
+            body.resize(filled, 0);
+        }
+        body[..filled].copy_from_slice(&self.buffered()[LEN_PREFIX_BYTES..]);
         self.start = 0;
         self.end = 0;
-        let rest = len - body.len();
-        let got = (&mut self.inner).take(rest as u64).read_to_end(body)?;
-        if got < rest {
-            return Err(body_cut(body.len(), len));
+        while filled < len {
+            if body.len() == filled {
+                body.resize(len.min((2 * filled).max(filled + BODY_STEP)), 0);
+            }
+            // Once the body has room for all of the frame, each read asks for the rest of it
+            // and, after it, a bufferful: when more has arrived than this frame needs, the
+            // same read (one `readv`) brings the next frame's start, usually its header,
+            // which stays in the buffer for the next call.
+            let room = body.len() == len;
+            let mut parts = [
+                io::IoSliceMut::new(&mut body[filled..]),
+                io::IoSliceMut::new(if room { &mut self.buf[..] } else { &mut [] }),
+            ];
+            match self.inner.read_vectored(&mut parts) {
+                Ok(0) => {
+                    return Err(body_cut(filled, len));
+                }
+                Ok(n) => {
+                    let for_body = n.min(body.len() - filled);
+                    filled += for_body;
+                    self.end = n - for_body;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(true)
     }
@@ -821,6 +863,70 @@ mod tests {
         assert!(sizes.len() <= 3, "{sizes:?}");
         assert_eq!(r.read_frame().unwrap().unwrap(), b"next");
         assert_eq!(r.read_frame().unwrap(), None);
+    }
+
+    /// [`Counted`], with a `read_vectored` that fills the buffers in turn, as `readv` on a
+    /// socket does (the default one fills only the first).
+    struct Vectored(Counted);
+
+    impl Read for Vectored {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+        fn read_vectored(&mut self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+            self.0.reads += 1;
+            self.0.sizes.push(bufs.iter().map(|b| b.len()).sum());
+            let mut n = 0;
+            for buf in bufs.iter_mut() {
+                let got = self.0.chunks.read(buf)?;
+                n += got;
+                if got < buf.len() {
+                    break;
+                }
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn frame_reader_takes_the_end_of_a_long_frame_and_the_next_header_in_one_read() {
+        // Three 100,000-byte frames sent as one stream, read back in 300,012-byte pieces at
+        // most: a plain copy of these bytes into a 100,004-byte buffer would take 4 reads.
+        let body: Vec<u8> = (0..=255).cycle().take(100_000).collect();
+        let bytes = frames(&[&body, &body, &body]);
+        let mut frames = FrameReader::new(Vectored(Counted::new(&[&bytes])));
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            assert!(frames.read_frame_into(&mut got).unwrap());
+            assert_eq!(got, body);
+        }
+        assert!(!frames.read_frame_into(&mut got).unwrap());
+        // The first frame: one read into the 8 KiB buffer, then the body grows by 64 KiB
+        // steps (it had no room yet) and its last read also brings the second header. The
+        // next two reuse the body: one read each, plus the final read that finds the end.
+        let reads = frames.get_ref().0.reads;
+        assert!(
+            reads <= 3 + 2 + 1,
+            "{reads} reads: {:?}",
+            frames.get_ref().0.sizes
+        );
+    }
+
+    #[test]
+    fn frame_reader_grows_a_body_in_step_with_what_arrived_not_with_what_the_header_says() {
+        // A header that claims the most allowed, then 100 bytes, then the end: the body's
+        // memory written (and so made resident) is about what arrived, not 16 MiB.
+        let mut bytes = (MAX_FRAME_LEN as i32).to_le_bytes().to_vec();
+        bytes.extend([1u8; 100]);
+        let mut frames = FrameReader::new(Vectored(Counted::new(&[&bytes[..50], &bytes[50..]])));
+        let mut body = Vec::new();
+        let err = frames.read_frame_into(&mut body).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(
+            err.to_string().contains("after 100 of 16777216 bytes"),
+            "{err}"
+        );
+        assert!(body.len() <= 2 * BODY_STEP, "{} bytes zeroed", body.len());
     }
 
     #[test]
