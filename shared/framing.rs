@@ -783,14 +783,29 @@ mod tests {
                     }
                 });
             // Whole in one read or a byte at a time; a buffer that holds every frame, and one
-            // of 6 bytes that sends "hello"'s body past it.
+            // of 6 bytes that sends "hello"'s body past it; by plain reads, and by vectored
+            // reads that carry on into the buffer after a long body (the frames after it).
             let one_by_one: Vec<&[u8]> = prefix.chunks(1).collect();
             for chunks in [vec![prefix], one_by_one] {
-                for capacity in [FRAME_READER_CAPACITY, 6] {
-                    let mut r = FrameReader::with_capacity(capacity, Chunks::new(&chunks));
-                    let (got, end) = read_all(&mut r);
-                    let case =
-                        format!("cut at {cut}, {} chunks, capacity {capacity}", chunks.len());
+                for (capacity, vectored) in [
+                    (FRAME_READER_CAPACITY, false),
+                    (6, false),
+                    (FRAME_READER_CAPACITY, true),
+                    (6, true),
+                ] {
+                    let (got, end) = if vectored {
+                        let reader = Vectored(Counted::new(&chunks));
+                        read_all(&mut FrameReader::with_capacity(capacity, reader))
+                    } else {
+                        read_all(&mut FrameReader::with_capacity(
+                            capacity,
+                            Chunks::new(&chunks),
+                        ))
+                    };
+                    let case = format!(
+                        "cut at {cut}, {} chunks, capacity {capacity}, vectored {vectored}",
+                        chunks.len()
+                    );
                     assert_eq!(got, whole, "{case}");
                     match (&want, end) {
                         (None, Ok(())) => {}
