@@ -271,6 +271,7 @@ fn restart_on_the_same_port() -> Result<(), Report> {
     let client = Transcript::client();
     say!(server, "part 2: restart on the same port");
     let rounds = [(false, false), (false, true), (true, false), (true, true)];
+    let mut rebound = Vec::new();
     for (round, (old_reuse, new_reuse)) in rounds.into_iter().enumerate() {
         say!(
             server,
@@ -302,6 +303,7 @@ fn restart_on_the_same_port() -> Result<(), Report> {
         let options = ListenOptions::new().reuse_address(new_reuse);
         match net::listen(addr, options) {
             Ok(listener) => {
+                rebound.push(round + 1);
                 say!(server, "new listener: bound {addr} again");
                 // And it really works: a client connects, says one line and closes.
                 let mut stream = net::connect_addr(addr)?;
@@ -322,7 +324,23 @@ fn restart_on_the_same_port() -> Result<(), Report> {
             Err(e) => return Err(e.into()),
         }
     }
+    say!(server, "{}", rules_observed(&rebound));
     Ok(())
+}
+
+/// Which OS's rule the four rounds showed, said from what happened (`rebound`: the rounds
+/// whose new listener could bind), not from the OS the lesson was built for.
+fn rules_observed(rebound: &[usize]) -> String {
+    match rebound {
+        [4] => "only round 4 bound: the Linux rule, a connection in TIME_WAIT holds its port \
+                against a new listener unless both the old and the new listener set SO_REUSEADDR"
+            .to_owned(),
+        [1, 2, 3, 4] => "every round bound: the Windows rule, a connection in TIME_WAIT does \
+                         not hold its port against a new listener; there SO_REUSEADDR means \
+                         something else (binding a port that another socket is using)"
+            .to_owned(),
+        _ => format!("rounds {rebound:?} bound: neither the Linux nor the Windows rule"),
+    }
 }
 
 fn on_off(on: bool) -> &'static str {

@@ -123,7 +123,7 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
         }
         // No `if not msg: continue` needed: an empty datagram is a message (notes E §7).
         say!(client, "sendto {server_addr}: {}", describe(&line));
-        socket.send(&line)?;
+        socket.send(&line).map_err(udp::explain_send_error)?;
         let mut buf = [0u8; RECV_SIZE];
         match receive(&socket, &mut buf, &client) {
             Ok(_) => {}
@@ -242,7 +242,10 @@ fn run_demo() -> Result<(), Report> {
     client_socket.send_to(&biggest, &to)?;
     on_done.wait()?;
     let too_big = vec![b'x'; MAX_IPV4_PAYLOAD + 1];
-    match client_socket.send_to(&too_big, &to) {
+    match client_socket
+        .send_to(&too_big, &to)
+        .map_err(udp::explain_send_error)
+    {
         Ok(n) => say!(
             client,
             "sendto {} bytes: unexpectedly sent {n}",

@@ -28,13 +28,16 @@
 //! Previous: lesson 06, the length header. Next: lesson 08, a JSON header.
 
 use clap::{Parser, Subcommand};
+use encoding_rs::Encoding;
+use socket_lessons::cli::AnswerText;
 use socket_lessons::demo::{self, Hooks};
+use socket_lessons::encoding::write_text;
 use socket_lessons::framing::{self, read_frame, write_frame, MAX_FRAME_LEN};
 use socket_lessons::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::net::{self, ListenOptions};
 use socket_lessons::serve::serve_in_turn;
 use socket_lessons::shell::{self, CommandLimits, Request};
-use socket_lessons::transcript::{describe, describe_ends};
+use socket_lessons::transcript::describe_ends;
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -47,8 +50,38 @@ const COMMAND_MAX: usize = 8192;
 /// The word that ends a session (notes A §9.1).
 const QUIT: &[u8] = b"q";
 
-/// The demo's limit on each command: short, so that the `sleep` scene ends quickly.
-const DEMO_COMMAND_LIMIT: Duration = Duration::from_secs(2);
+/// The demo's limit on each command: short, so that the `sleep` scene ends quickly. On
+/// Windows it must be well past the time cmd takes to print 16 MiB (about 2.5 s under Wine
+/// on a busy machine), or the flood scene would race the time limit.
+const DEMO_COMMAND_LIMIT: Duration = Duration::from_secs(if cfg!(windows) { 10 } else { 2 });
+
+/// The demo's command that prints something, then runs past the time limit: `sleep`, or
+/// on Windows a cmd loop that never ends (`for /L` counting by 0), which being cmd itself
+/// dies with it when it is killed.
+const RUNS_LONG: &str = if cfg!(windows) {
+    "echo started& for /L %i in (0,0,1) do @rem"
+} else {
+    "echo started; sleep 30"
+};
+
+/// What the flood scene shows: `yes | head` stops by itself at 20 MB; cmd's loop, like
+/// `yes` alone, never stops.
+const FLOODS_WHAT: &str = if cfg!(windows) {
+    "endless output: past the 16 MiB frame limit"
+} else {
+    "20 MB of output: past the 16 MiB frame limit"
+};
+
+/// The flood scene's command. cmd's `echo` writes once per line: `yes`'s 2-byte lines
+/// would be millions of writes (100 000 short lines took 5 s under Wine), so this line is
+/// 4000 bytes long, and 16 MiB is about 4200 writes (2.5 s under Wine).
+fn floods() -> Vec<u8> {
+    if cfg!(windows) {
+        format!("for /L %i in (0,0,1) do @echo {}", "y".repeat(4000)).into_bytes()
+    } else {
+        b"yes | head -c 20000000".to_vec()
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // The server
@@ -113,7 +146,7 @@ fn serve_client(
             }
         };
         let request = &buf[..n];
-        say!(server, "recv -> {}", describe(request));
+        say!(server, "recv -> {}", describe_ends(request, 40));
         if request == QUIT {
             say!(server, "{addr} said q: closing the connection");
             return;
@@ -166,7 +199,7 @@ fn command(
     client: Option<&Transcript>,
 ) -> Result<Option<Vec<u8>>, Report> {
     if let Some(client) = client {
-        say!(client, "send {}", describe(line));
+        say!(client, "send {}", describe_ends(line, 40));
     }
     // One write_all: the whole command in one go (`send` may take only part of it).
     stream.write_all(line)?;
@@ -180,9 +213,9 @@ fn command(
     Ok(answer)
 }
 
-/// The two-terminal client: each typed line is a command; its output is printed as the
-/// command wrote it.
-fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
+/// The two-terminal client: each typed line is a command; its output is printed as text,
+/// read in `encoding` (the notes' `res.decode('gbk')`, named instead of assumed).
+fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Result<(), Report> {
     let mut input = Input::stdin(">>> ");
     let mut out = io::stdout().lock();
     while let Some(line) = input.next_line()? {
@@ -196,8 +229,9 @@ fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
         }
         match command(&mut stream, &line, None)? {
             Some(answer) => {
-                // The answer goes out as it came: it is the command's own output.
-                out.write_all(&answer)?;
+                // The command's own output, as text: the bytes are the server machine's
+                // (GBK from a Chinese Windows' cmd, UTF-8 from Linux), the reader says which.
+                write_text(&mut out, &answer, encoding)?;
                 if !answer.ends_with(b"\n") {
                     out.write_all(b"\n")?;
                 }
@@ -244,7 +278,12 @@ enum Side {
         idle_limit: u64,
     },
     /// Run only the client (in terminal 2). Type commands; `q` or end of input quits.
-    Client(Endpoint),
+    Client {
+        #[command(flatten)]
+        at: Endpoint,
+        #[command(flatten)]
+        text: AnswerText,
+    },
 }
 
 fn main() -> Result<(), Report> {
@@ -267,10 +306,10 @@ fn main() -> Result<(), Report> {
             let waits = Limits::server(Duration::from_secs(idle_limit));
             serve(&listener, limits, waits, &Hooks::none())
         }
-        Some(Side::Client(at)) => {
+        Some(Side::Client { at, text }) => {
             let stream = at.connect()?;
             limits::await_answer(&stream, limits::answer_limit())?;
-            interactive_client(stream)
+            interactive_client(stream, text.encoding())
         }
     }
 }
@@ -295,32 +334,29 @@ fn run_demo() -> Result<(), Report> {
     let mut stream = net::connect_addr(addr)?;
     stage.accepted()?; // demo only
 
-    let scenes: [(&str, &[u8]); 6] = [
-        ("a short answer", b"echo hello"),
-        (
-            "3000 numbered lines, 13893 bytes: more than any recv(1024)",
-            b"seq 3000",
-        ),
+    // Each scene's command exists in this OS's shell: `sh` on Unix, `cmd` on Windows, which
+    // has no `seq`, `sleep`, `yes` or `head` (it answers "not recognized", exit status 9009).
+    let numbers = format!(
+        "3000 numbered lines, {} bytes: more than any recv(1024)",
+        shell::COUNT_TO_3000_BYTES
+    );
+    let scenes: [(&str, Vec<u8>); 6] = [
+        ("a short answer", b"echo hello".to_vec()),
+        (&numbers, shell::COUNT_TO_3000.into()),
         (
             "a command that does not exist: stdout is empty, so the answer is stderr",
-            b"no-such-command-07",
+            b"no-such-command-07".to_vec(),
         ),
-        (
-            "a command that outlives the time limit",
-            b"echo started; sleep 30",
-        ),
-        (
-            "20 MB of output: past the 16 MiB frame limit",
-            b"yes | head -c 20000000",
-        ),
+        ("a command that outlives the time limit", RUNS_LONG.into()),
+        (FLOODS_WHAT, floods()),
         (
             "bytes that are not UTF-8 (Latin-1 \"café\")",
-            b"echo caf\xe9!",
+            b"echo caf\xe9!".to_vec(),
         ),
     ];
     for (what, line) in scenes {
         say!(Transcript::named("scene"), "{what}");
-        if command(&mut stream, line, Some(&client))?.is_none() {
+        if command(&mut stream, &line, Some(&client))?.is_none() {
             return Err(Report::msg("the server closed the connection early"));
         }
     }

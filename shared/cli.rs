@@ -130,6 +130,26 @@ impl Endpoint {
     }
 }
 
+/// How a command client shows the server's answers (lessons 07 and 08): the bytes read as
+/// text in this encoding. The notes decode with `gbk` because their server was a Chinese
+/// Windows; see [`crate::encoding`].
+#[derive(Args, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerText {
+    /// How to read the answers as text: gbk for a Chinese Windows server (the notes'
+    /// decode('gbk')), utf-8, or a Windows code page number such as 936 [default: this
+    /// console's code page on Windows, utf-8 elsewhere]
+    #[arg(long, value_name = "NAME", value_parser = crate::encoding::parse)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+impl AnswerText {
+    /// The encoding asked for, or the default for this machine.
+    pub fn encoding(&self) -> &'static encoding_rs::Encoding {
+        self.encoding
+            .unwrap_or_else(crate::encoding::default_encoding)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

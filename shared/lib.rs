@@ -17,6 +17,7 @@
 //! | [`files`] | plain file names, files streamed with md5, received under a temporary name and renamed only when verified | `open(name, 'wb')`, `fp.read()` |
 //! | [`digest_cache`] | a file's md5 remembered by device, inode, size and times, so an unchanged file is hashed once per server process | `hashlib.md5(fp.read())` on every request |
 //! | [`commands`] | portable built-in commands (`seq`, `echo`, `bytes`) with outputs of known size | `subprocess.Popen(cmd, shell=True)` |
+//! | [`encoding`] | a command's output read as text in a named encoding (`--encoding gbk`), the console's by default on Windows, UTF-8 elsewhere (encoding_rs) | `res.decode('gbk')` |
 //! | [`shell`] | a client's command line run through the shell with a time limit and an output limit, both pipes read at once | `subprocess.Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE)` |
 //! | [`echo`] | lesson 02's upper-case echo as a session (server and line client), for the lessons that serve it after something else | `conn.recv(1024)`, `conn.send(data.upper())` |
 //! | [`udp`] | UDP sockets, datagrams received with truncation reported (MSG_TRUNC) and, on Linux, the bytes lost counted | `socket(AF_INET, SOCK_DGRAM)`, `recvfrom` |
@@ -28,7 +29,7 @@
 //! | [`measure`] | CPU time and peak memory of this process, from the kernel's accounting | `time.process_time()`, `resource.getrusage()` |
 //! | [`transcript`] | `[server]` / `[client]` labelled output, and every way the lessons show bytes (as Python would, as hex, a long buffer by its ends) | `print(data)` |
 //! | [`demo`] | both halves in one process: a scene set up in one call, servers told of it through hooks, a deterministic order, a time limit | running two terminals by hand |
-//! | [`cli`] | the `server` / `client` subcommands with `--host` / `--port` (the only module that knows clap) | hard-coded addresses |
+//! | [`cli`] | the `server` / `client` subcommands with `--host` / `--port`, a command client's `--encoding` (the only module that knows clap) | hard-coded addresses |
 //! | [`input`] | lines typed by the user, or piped in | `input()` |
 //! | [`report`] | the error a lesson's `main` returns, printed as one readable line | a traceback |
 //!
@@ -47,6 +48,7 @@ pub mod commands;
 pub mod demo;
 pub mod digest_cache;
 pub mod echo;
+pub mod encoding;
 pub mod files;
 pub mod framing;
 pub mod header;

@@ -177,7 +177,17 @@ fn shell_command(line: &str) -> Command {
         command.process_group(0);
         command
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        // Python's shell=True builds `cmd.exe /c "LINE"` and hands it over as it is: cmd
+        // takes off the outer quotes and runs the rest. `arg(line)` would escape the quotes
+        // inside the line the C runtime's way (\"), which cmd does not undo.
+        let mut command = Command::new("cmd");
+        command.arg("/C").raw_arg(format!("\"{line}\""));
+        command
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         let mut command = Command::new("cmd");
         command.arg("/C").arg(line);
@@ -216,7 +226,8 @@ pub fn answer_request(request: &[u8], limits: CommandLimits, max: usize) -> Answ
         Ok(outcome) => {
             let (body, source) = outcome.answer(max);
             let log = format!(
-                "{SHELL} {line:?}: {}; answering with {}",
+                "{SHELL} {}: {}; answering with {}",
+                quoted(line),
                 outcome.summary(),
                 source.name()
             );
@@ -321,6 +332,30 @@ pub fn too_long(buffer: usize) -> Answer {
 
 /// How the shell is named in log lines.
 const SHELL: &str = if cfg!(unix) { "sh -c" } else { "cmd /C" };
+
+/// A command line quoted for a log line: whole up to 80 characters, else its first 40 and
+/// its length (a client may send 8 KiB of command; the log line stays one readable line).
+fn quoted(line: &str) -> String {
+    const EDGE: usize = 40;
+    if line.chars().count() <= 2 * EDGE {
+        return format!("{line:?}");
+    }
+    let head: String = line.chars().take(EDGE).collect();
+    format!("{head:?}… ({} bytes)", line.len())
+}
+
+/// A command line that prints the numbers 1 to 3000, one a line, in this OS's shell (the
+/// demos of lessons 07 and 08): `seq 3000`; Windows has no `seq` (cmd answers "not
+/// recognized", exit status 9009), and cmd's own counting loop prints the same numbers.
+pub const COUNT_TO_3000: &str = if cfg!(windows) {
+    "for /L %i in (1,1,3000) do @echo %i"
+} else {
+    "seq 3000"
+};
+
+/// How many bytes [`COUNT_TO_3000`] prints: 13893 with `\n` line ends; 16893 from cmd,
+/// whose `echo` ends each line with `\r\n`.
+pub const COUNT_TO_3000_BYTES: usize = if cfg!(windows) { 16_893 } else { 13_893 };
 
 /// Kills the command and everything it started.
 fn kill(child: &mut Child) {
@@ -664,6 +699,23 @@ mod tests {
     fn a_command_reading_stdin_gets_end_of_file_at_once() {
         let outcome = run_command("cat; echo after", ROOMY).unwrap();
         assert_eq!(outcome.stdout, b"after\n");
+    }
+
+    #[test]
+    fn the_counting_command_prints_3000_numbered_lines() {
+        let outcome = run_command(COUNT_TO_3000, ROOMY).unwrap();
+        assert_eq!(outcome.stdout.len(), COUNT_TO_3000_BYTES);
+        assert!(outcome.stdout.ends_with(b"2999\n3000\n"));
+    }
+
+    #[test]
+    fn a_long_command_line_is_quoted_by_its_start_and_length() {
+        assert_eq!(quoted("seq 3000"), "\"seq 3000\"");
+        let long = format!("echo {}", "y".repeat(100));
+        assert_eq!(
+            quoted(&long),
+            format!("\"echo {}\"… (105 bytes)", "y".repeat(35))
+        );
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! UDP sockets for lesson 05 and later: datagrams, and the truncation the notes meet.
 //!
 //! `std::net::UdpSocket::recv_from` silently drops whatever part of a datagram does not fit
-//! in the buffer (on Unix; Windows reports an error, as notes B shows with WinError 10040).
-//! [`recv_datagram`] says when that happened, and on Linux how many bytes were lost.
+//! in the buffer (on Unix); on Windows it returns an error, WSAEMSGSIZE (10040), as notes B
+//! shows with WinError 10040, and no byte count, though the buffer was filled.
+//! [`recv_datagram`] says when that happened, keeps the bytes that fit on every OS, and on
+//! Linux says how many bytes were lost.
 
 use socket2::{Domain, MaybeUninitSlice, Protocol, SockAddr, Socket, Type};
 use std::io;
@@ -82,9 +84,13 @@ pub fn recv_datagram(socket: &Socket, buf: &mut [u8]) -> io::Result<Datagram> {
     let (n, flags, from) = socket.recv_from_vectored_with_flags(&mut bufs, TRUNC_FLAG)?;
     let from = as_inet(from)?;
     let truncated = flags.is_truncated();
-    // With MSG_TRUNC passed in (Linux), `n` is the datagram's real size, which may be more
-    // than the buffer holds. Elsewhere `n` is what was copied.
-    let len = n.min(buf.len());
+    // A datagram that did not fit has filled the buffer, on every OS. The count `n` says so
+    // differently: with MSG_TRUNC passed in (Linux) it is the datagram's real size, more
+    // than the buffer holds; on other Unixes it is what was copied; on Windows the call
+    // failed with WSAEMSGSIZE (10040), which socket2 turns into the truncated flag, and
+    // `n` is 0 because a failed call reports no count, though Microsoft's recvfrom
+    // documentation says the buffer holds the first part of the datagram (and Wine agrees).
+    let len = if truncated { buf.len() } else { n };
     let sent_len = if cfg!(target_os = "linux") || !truncated {
         Some(n)
     } else {
@@ -96,6 +102,25 @@ pub fn recv_datagram(socket: &Socket, buf: &mut [u8]) -> io::Result<Datagram> {
         truncated,
         from,
     })
+}
+
+/// Windows' error number for a datagram too large: WSAEMSGSIZE, the 10040 of notes B's
+/// `OSError: [WinError 10040]`.
+pub const WSAEMSGSIZE: i32 = 10_040;
+
+/// A `sendto` error, with WSAEMSGSIZE spelled out. Windows words it in the user's language
+/// (notes B prints the Chinese text) and Wine has no text for it at all (`FormatMessageW()
+/// returned error 317`), so the lesson says itself what it means; every other error, and
+/// Linux's EMSGSIZE (`Message too long (os error 90)`), is left as the OS says it.
+pub fn explain_send_error(err: io::Error) -> io::Error {
+    if err.raw_os_error() != Some(WSAEMSGSIZE) {
+        return err;
+    }
+    io::Error::new(
+        err.kind(),
+        "Message too long (os error 10040, WSAEMSGSIZE: the datagram is larger than one UDP \
+         datagram can carry)",
+    )
 }
 
 #[cfg(target_os = "linux")]
@@ -139,6 +164,18 @@ mod tests {
         let mut buf = [0u8; 1024];
         let d = recv_datagram(&b, &mut buf).unwrap();
         assert_eq!(&buf[..d.len], b"next", "the lost tail does not come later");
+    }
+
+    #[test]
+    fn wsaemsgsize_is_explained_and_other_errors_are_left_alone() {
+        let explained = explain_send_error(io::Error::from_raw_os_error(WSAEMSGSIZE));
+        assert_eq!(
+            explained.to_string(),
+            "Message too long (os error 10040, WSAEMSGSIZE: the datagram is larger than one \
+             UDP datagram can carry)"
+        );
+        let other = explain_send_error(io::Error::from_raw_os_error(90));
+        assert_eq!(other.raw_os_error(), Some(90));
     }
 
     #[test]

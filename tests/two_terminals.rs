@@ -329,6 +329,51 @@ fn lesson_07_client_prints_each_answer_whole() {
     assert_eq!(String::from_utf8(out).unwrap(), expected);
 }
 
+/// A server that answers every command with the bytes a Chinese Windows' `cmd` writes for
+/// 你好 and a CRLF (GBK, code page 936), framed as notes A §9.1 frames it.
+fn server_answering_in_gbk() -> (u16, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 1024];
+        while conn.read(&mut buf).unwrap_or(0) > 0 {
+            socket_lessons::framing::write_frame(&mut conn, b"\xc4\xe3\xba\xc3\r\n").unwrap();
+        }
+    });
+    (port, server)
+}
+
+#[test]
+fn lesson_07_client_with_encoding_gbk_shows_gbk_answers_as_chinese() {
+    let (port, server) = server_answering_in_gbk();
+    snapbox::cmd::Command::new(example("07_remote_cmd"))
+        .args(["client", "--port", &port.to_string(), "--encoding", "gbk"])
+        .stdin("dir\n")
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout_eq("你好\r\n");
+    server.join().unwrap();
+}
+
+#[cfg(not(windows))]
+#[test]
+fn lesson_07_client_reads_answers_as_utf8_unless_told() {
+    // The same GBK bytes without --encoding, read as UTF-8: not text. A replacement
+    // character stands for each broken sequence (c4 | e3 ba | c3), as Python's
+    // decode('utf-8', 'replace') would show it.
+    let (port, server) = server_answering_in_gbk();
+    snapbox::cmd::Command::new(example("07_remote_cmd"))
+        .args(["client", "--port", &port.to_string()])
+        .stdin("dir\n")
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout_eq("\u{fffd}\u{fffd}\u{fffd}\r\n");
+    server.join().unwrap();
+}
+
 #[cfg(unix)]
 #[test]
 fn lesson_07_server_kills_a_command_past_its_time_limit() {

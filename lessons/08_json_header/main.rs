@@ -36,9 +36,12 @@
 mod scenes;
 
 use clap::{Parser, Subcommand};
+use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
 use socket_lessons::checksum::{is_md5_hex, md5_hex};
+use socket_lessons::cli::AnswerText;
 use socket_lessons::demo::{self, Hooks};
+use socket_lessons::encoding::write_text;
 use socket_lessons::framing::MAX_FRAME_LEN;
 use socket_lessons::header::{self, read_header, write_message};
 use socket_lessons::limits::{self, Limits, DEFAULT_IDLE_SECS};
@@ -296,7 +299,7 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
 
 /// The two-terminal client: each typed line is a command; a verified answer is printed as
 /// the command wrote it, a failed check as one line.
-fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
+fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Result<(), Report> {
     let client = Transcript::client();
     let mut input = Input::stdin(">>> ");
     let mut out = io::stdout().lock();
@@ -314,7 +317,8 @@ fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
                 break;
             }
             Answer::Verified(body) => {
-                out.write_all(&body)?;
+                // Verified bytes, shown as text in the encoding the reader names (lesson 07).
+                write_text(&mut out, &body, encoding)?;
                 out.flush()?;
             }
             // The body was read to its end, so the stream is still in step: go on.
@@ -355,7 +359,12 @@ enum Side {
         idle_limit: u64,
     },
     /// Run only the client. Type commands; `q` or end of input quits.
-    Client(Endpoint),
+    Client {
+        #[command(flatten)]
+        at: Endpoint,
+        #[command(flatten)]
+        text: AnswerText,
+    },
 }
 
 fn main() -> Result<(), Report> {
@@ -377,10 +386,10 @@ fn main() -> Result<(), Report> {
             let waits = Limits::server(Duration::from_secs(idle_limit));
             serve(&listener, limits, waits, &Hooks::none())
         }
-        Some(Side::Client(at)) => {
+        Some(Side::Client { at, text }) => {
             let stream = at.connect()?;
             limits::await_answer(&stream, limits::answer_limit())?;
-            interactive_client(stream)
+            interactive_client(stream, text.encoding())
         }
     }
 }
