@@ -5,10 +5,11 @@
 //!
 //! 1. framed throughput: 1 MiB frames (header included) through `write_frame` /
 //!    `FrameReader` over loopback, against the fastest plain copy of 1 GiB in the same
-//!    1 MiB writes (target ≥ 0.95×). The plain copy's receiver is searched for first: `read`
-//!    into 64 KiB to 4 MiB, `read_exact` of 1 MiB, each a row; and a row shows what the
-//!    size of the writes alone does (1 MiB + 4 bytes, what 1 MiB bodies with headers make).
-//!    Each of these rows says the CPU time and context switches it cost per GiB;
+//!    1 MiB writes (target ≥ 0.95×). Both are searched for first, each at its best: the
+//!    plain receiver (`read` into 64 KiB to 4 MiB, `read_exact` of 1 MiB) and, for both,
+//!    the sender's socket buffer (the kernel's own, which it grows, or SO_SNDBUF 256 or
+//!    512 KiB); the search is printed under the table. Row 1 then runs the fastest of each
+//!    side by side and says the CPU time and context switches each cost per GiB;
 //! 2. request/response: a 64-byte framed echo (`write_frame`, `FrameReader` on both ends),
 //!    round trips per second, against the same exchange written unframed (target ≥ 0.95×);
 //!    and a row with the unframed echo's two threads held on one core, which shows what a
@@ -53,7 +54,9 @@ const MIB: usize = 1 << 20;
 
 /// Row 1: how much data each throughput run moves, and how many runs.
 const STREAM_BYTES: usize = 1 << 30;
-const STREAM_RUNS: usize = 5;
+const STREAM_RUNS: usize = 7;
+/// Row 1's search: runs of each setting.
+const SEARCH_RUNS: usize = 3;
 
 /// Row 2: round trips per run, and runs.
 const ECHO_ROUND_TRIPS: usize = 20_000;
@@ -188,7 +191,7 @@ impl PlainRead {
     }
 }
 
-/// The receivers tried for the plain copy; the fastest is row 1's baseline.
+/// The receivers tried for the plain copy.
 const PLAIN_READS: [PlainRead; 5] = [
     PlainRead::Read(64 * 1024),
     PlainRead::Read(256 * 1024),
@@ -196,6 +199,18 @@ const PLAIN_READS: [PlainRead; 5] = [
     PlainRead::Read(4 * MIB),
     PlainRead::Exact(MIB),
 ];
+
+/// The sender's socket buffer tried for both copies: the kernel's own (it grows it as the
+/// stream goes, up to `net.ipv4.tcp_wmem`'s last figure, 4 MiB by default) or SO_SNDBUF
+/// set to this many bytes (Linux doubles the figure for its bookkeeping).
+const SEND_BUFFERS: [Option<usize>; 3] = [None, Some(256 * 1024), Some(512 * 1024)];
+
+fn send_buffer_label(size: Option<usize>) -> String {
+    match size {
+        None => "the kernel's send buffer".into(),
+        Some(n) => format!("SO_SNDBUF {} KiB", n / 1024),
+    }
+}
 
 /// One run of a throughput row: wall time, and what the process spent on it.
 #[derive(Clone, Copy)]
@@ -205,73 +220,86 @@ struct Run {
 }
 
 fn framed_throughput(table: &mut Table) -> io::Result<()> {
-    // 1a. The strongest plain copy: the same 1 GiB in 1 MiB writes, read by each receiver
-    //     in turn (interleaved, so that all see the same machine state).
+    // 1a. The search, interleaved so that every setting sees the same machine state: the
+    //     plain copy (1 GiB in 1 MiB writes) with each receiver and each send buffer, and
+    //     the framed copy (frames of 1 MiB on the wire: a 4-byte header and a body of
+    //     1 MiB - 4, so that both make the same write calls) with each send buffer.
     let chunk = vec![0x5au8; MIB];
-    let mut tried: Vec<Vec<Run>> = vec![Vec::new(); PLAIN_READS.len()];
-    for _ in 0..STREAM_RUNS {
-        for (how, runs) in PLAIN_READS.iter().zip(&mut tried) {
-            runs.push(plain_copy(&chunk, *how)?);
+    let body = vec![0x5au8; MIB - LEN_PREFIX_BYTES];
+    let plain_settings: Vec<(PlainRead, Option<usize>)> = SEND_BUFFERS
+        .iter()
+        .flat_map(|&sb| PLAIN_READS.iter().map(move |&how| (how, sb)))
+        .collect();
+    let mut plain_runs: Vec<Vec<Run>> = vec![Vec::new(); plain_settings.len()];
+    let mut framed_runs: Vec<Vec<Run>> = vec![Vec::new(); SEND_BUFFERS.len()];
+    for _ in 0..SEARCH_RUNS {
+        for (&(how, sb), runs) in plain_settings.iter().zip(&mut plain_runs) {
+            runs.push(plain_copy(&chunk, how, sb)?);
+        }
+        for (&sb, runs) in SEND_BUFFERS.iter().zip(&mut framed_runs) {
+            runs.push(framed_copy(&body, sb)?);
         }
     }
-    let medians: Vec<Run> = tried.iter_mut().map(|runs| median_run(runs)).collect();
-    let best = (0..PLAIN_READS.len())
-        .min_by_key(|&i| medians[i].took)
-        .unwrap_or(0);
-    for (i, how) in PLAIN_READS.iter().enumerate() {
-        table.row(
-            &format!("plain copy, 1 MiB writes, {}", how.label()),
-            format!("{:.2} GiB/s", gib_s(medians[i].took)),
-            "baseline search".into(),
-            medians[best].took.as_secs_f64() / medians[i].took.as_secs_f64(),
-            None,
-            &format!(
-                "median of {STREAM_RUNS}{}; {}",
-                if i == best { "; the fastest" } else { "" },
-                medians[i].usage.per_gib()
-            ),
-        );
-    }
-    let strongest = PLAIN_READS[best];
-
-    // 1b. Framed: frames of 1 MiB on the wire (a 4-byte header and a body of 1 MiB - 4),
-    //     so that both sides make the same write calls and only reading differs; and the
-    //     plain copy in writes of 1 MiB + 4 bytes, what 1 MiB bodies with their headers
-    //     would make, to show what the size of the writes alone does.
-    let body = vec![0x5au8; MIB - LEN_PREFIX_BYTES];
-    let long = vec![0x5au8; MIB + LEN_PREFIX_BYTES];
-    let (mut framed, mut plain, mut odd) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..STREAM_RUNS {
-        framed.push(framed_copy(&body)?);
-        plain.push(plain_copy(&chunk, strongest)?);
-        odd.push(plain_copy(&long, strongest)?);
-    }
-    let (framed, plain, odd) = (
-        median_run(&mut framed),
-        median_run(&mut plain),
-        median_run(&mut odd),
+    let fastest = |runs: &mut [Vec<Run>]| {
+        let medians: Vec<Duration> = runs.iter_mut().map(|r| median_run(r).took).collect();
+        let best = (0..medians.len()).min_by_key(|&i| medians[i]).unwrap_or(0);
+        (best, medians)
+    };
+    let (best_plain, plain_medians) = fastest(&mut plain_runs);
+    let (best_framed, framed_medians) = fastest(&mut framed_runs);
+    let mut search = format!(
+        "Row 1's search, GiB/s, median of {SEARCH_RUNS} (the fastest of each kind in bold):"
     );
+    for (i, &sb) in SEND_BUFFERS.iter().enumerate() {
+        let mut line = format!("\n- {}: framed ", send_buffer_label(sb));
+        let bold = |on: bool, x: f64| {
+            if on {
+                format!("**{x:.2}**")
+            } else {
+                format!("{x:.2}")
+            }
+        };
+        line += &bold(i == best_framed, gib_s(framed_medians[i]));
+        for (j, &(how, psb)) in plain_settings.iter().enumerate() {
+            if psb == sb {
+                line += &format!(
+                    "; plain, {} {}",
+                    how.label(),
+                    bold(j == best_plain, gib_s(plain_medians[j]))
+                );
+            }
+        }
+        search += &line;
+    }
+    table.note(&search);
+
+    // 1b. The fastest of each, again, side by side.
+    let (how, plain_sb) = plain_settings[best_plain];
+    let framed_sb = SEND_BUFFERS[best_framed];
+    let (mut framed, mut plain) = (Vec::new(), Vec::new());
+    for _ in 0..STREAM_RUNS {
+        framed.push(framed_copy(&body, framed_sb)?);
+        plain.push(plain_copy(&chunk, how, plain_sb)?);
+    }
+    let (framed, plain) = (median_run(&mut framed), median_run(&mut plain));
     let ratio = plain.took.as_secs_f64() / framed.took.as_secs_f64();
     table.row(
-        "1 MiB frames, write_frame → FrameReader, loopback",
+        &format!(
+            "1 MiB frames, write_frame → FrameReader, loopback, {}",
+            send_buffer_label(framed_sb)
+        ),
         format!("{:.2} GiB/s", gib_s(framed.took)),
         format!(
-            "≥ 0.95 × the fastest plain copy ({:.2} GiB/s)",
-            gib_s(plain.took)
+            "≥ 0.95 × the fastest plain copy ({:.2} GiB/s: {}, {})",
+            gib_s(plain.took),
+            how.label(),
+            send_buffer_label(plain_sb)
         ),
         ratio,
         Some(ratio >= 0.95),
-        &format!("median of {STREAM_RUNS}; {}", framed.usage.per_gib()),
-    );
-    table.row(
-        "plain copy, writes of 1 MiB + 4 bytes (1 MiB bodies with headers)",
-        format!("{:.2} GiB/s", gib_s(odd.took)),
-        "none; compared with 1 MiB writes".into(),
-        plain.took.as_secs_f64() / odd.took.as_secs_f64(),
-        None,
         &format!(
-            "median of {STREAM_RUNS}; {}; 1 MiB writes: {}",
-            odd.usage.per_gib(),
+            "median of {STREAM_RUNS}; {}; plain: {}",
+            framed.usage.per_gib(),
             plain.usage.per_gib()
         ),
     );
@@ -288,10 +316,11 @@ fn median_run(runs: &mut [Run]) -> Run {
 }
 
 /// About `STREAM_BYTES` in writes of `chunk`, read back by a plain receiver.
-fn plain_copy(chunk: &[u8], how: PlainRead) -> io::Result<Run> {
+fn plain_copy(chunk: &[u8], how: PlainRead, send_buffer: Option<usize>) -> io::Result<Run> {
     let writes = STREAM_BYTES / chunk.len();
     let total = writes * chunk.len();
     over_loopback(
+        send_buffer,
         |mut out| {
             for _ in 0..writes {
                 out.write_all(chunk)?;
@@ -327,9 +356,10 @@ fn plain_copy(chunk: &[u8], how: PlainRead) -> io::Result<Run> {
 
 /// `STREAM_BYTES` of frames with bodies of `body`'s size, one write_frame each, read back
 /// through a FrameReader into one reused body.
-fn framed_copy(body: &[u8]) -> io::Result<Run> {
+fn framed_copy(body: &[u8], send_buffer: Option<usize>) -> io::Result<Run> {
     let frames = STREAM_BYTES / (LEN_PREFIX_BYTES + body.len());
     over_loopback(
+        send_buffer,
         |mut out| {
             for _ in 0..frames {
                 write_frame(&mut out, body)?;
@@ -359,15 +389,20 @@ fn check_len(got: usize, want: usize) -> io::Result<()> {
     }
 }
 
-/// Runs `send` on a connected client socket and `receive` on the server's end, at the same
-/// time; returns the time until both are done, and what the process spent meanwhile.
+/// Runs `send` on a connected client socket (its SO_SNDBUF set to `send_buffer`, if given)
+/// and `receive` on the server's end, at the same time; returns the time until both are
+/// done, and what the process spent meanwhile.
 fn over_loopback(
+    send_buffer: Option<usize>,
     send: impl FnOnce(TcpStream) -> io::Result<()> + Send,
     receive: impl FnOnce(TcpStream) -> io::Result<()>,
 ) -> io::Result<Run> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let client = TcpStream::connect(addr)?;
+    if let Some(size) = send_buffer {
+        socket2::SockRef::from(&client).set_send_buffer_size(size)?;
+    }
     let (server, _) = listener.accept()?;
     let before = Usage::now();
     let start = Instant::now();
