@@ -4,9 +4,15 @@
 //!
 //! After a deliberate change to a lesson's output: `SNAPSHOTS=overwrite cargo test --test
 //! transcripts` rewrites the expected files and the doc blocks; review the diff.
+//!
+//! The same demos built for Windows and run under Wine (`.ci/windows`, which runs the
+//! `windows_` tests here, ignored by a plain `cargo test`) are held to the same expected
+//! files, with the same masks: `tests/expected/windows/NN_name.stdout` where Windows rightly
+//! prints something else, the shared file everywhere else.
 
 mod common;
 
+use common::Build;
 use std::fs;
 use std::time::Duration;
 
@@ -32,14 +38,37 @@ fn expected_path(lesson: &str) -> std::path::PathBuf {
     common::root().join(format!("tests/expected/{lesson}.stdout"))
 }
 
+/// Where the Windows build's transcript of `lesson` differs rightly from the shared one.
+fn windows_expected_path(lesson: &str) -> std::path::PathBuf {
+    common::root().join(format!("tests/expected/windows/{lesson}.stdout"))
+}
+
 fn demo_prints_its_expected_transcript(lesson: &str) {
-    snapbox::cmd::Command::new(common::example(lesson))
+    build_prints_its_expected_transcript(Build::Native, lesson, &expected_path(lesson));
+}
+
+/// The Windows build of `lesson`, under Wine: its own expected file if it has one, else
+/// the one shared with Linux.
+fn windows_demo_prints_its_expected_transcript(lesson: &str) {
+    let own = windows_expected_path(lesson);
+    let expected = if own.exists() {
+        own
+    } else {
+        expected_path(lesson)
+    };
+    eprintln!("{lesson}: against {}", expected.display());
+    build_prints_its_expected_transcript(Build::Windows, lesson, &expected);
+}
+
+fn build_prints_its_expected_transcript(build: Build, lesson: &str, expected: &std::path::Path) {
+    build
+        .command(lesson, &[])
         .with_assert(common::assert())
         // A demo takes well under a second; this only turns a hang into a failure.
         .timeout(Duration::from_secs(60))
         .assert()
         .success()
-        .stdout_eq(snapbox::Data::read_from(&expected_path(lesson), None))
+        .stdout_eq(snapbox::Data::read_from(expected, None))
         .stderr_eq("");
 }
 
@@ -135,6 +164,68 @@ fn lesson_12_demo_prints_its_expected_transcript() {
 #[test]
 fn lesson_13_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("13_nagle_stall");
+}
+
+/// One `windows_NN` test per lesson, ignored by a plain `cargo test` (it needs the Windows
+/// build and Wine): `.ci/windows` runs them.
+macro_rules! windows_demos {
+    ($($test:ident: $lesson:literal,)*) => {$(
+        #[test]
+        #[ignore = "the Windows build under Wine: run by .ci/windows"]
+        fn $test() {
+            windows_demo_prints_its_expected_transcript($lesson);
+        }
+    )*
+    /// The lessons that have a `windows_NN` test.
+    const WINDOWS_DEMOS: &[&str] = &[$($lesson),*];
+    };
+}
+
+windows_demos! {
+    windows_demo_00: "00_tcp_states",
+    windows_demo_01: "01_tcp_once",
+    windows_demo_02: "02_tcp_loop",
+    windows_demo_03: "03_conn_loop",
+    windows_demo_04: "04_sticky_demo",
+    windows_demo_05: "05_udp",
+    windows_demo_06: "06_length_prefix",
+    windows_demo_07: "07_remote_cmd",
+    windows_demo_08: "08_json_header",
+    windows_demo_09: "09_file_header",
+    windows_demo_10: "10_hmac_auth",
+    windows_demo_11: "11_concurrent_server",
+    windows_demo_12: "12_udp_chat",
+    windows_demo_13: "13_nagle_stall",
+}
+
+#[test]
+fn every_lesson_has_a_windows_demo_test() {
+    assert_eq!(WINDOWS_DEMOS, LESSONS);
+}
+
+/// A Windows expected file is for a lesson, and only where Windows rightly prints
+/// something else: one equal to the shared file would hide a later divergence of the two.
+#[test]
+fn every_windows_expected_file_is_a_lesson_s_and_differs_from_the_shared_one() {
+    let dir = common::root().join("tests/expected/windows");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return; // no lesson differs on Windows
+    };
+    for entry in entries {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let lesson = name
+            .strip_suffix(".stdout")
+            .unwrap_or_else(|| panic!("tests/expected/windows/{name}: not NN_name.stdout"));
+        assert!(
+            LESSONS.contains(&lesson),
+            "tests/expected/windows/{name}: no such lesson"
+        );
+        assert_ne!(
+            fs::read_to_string(windows_expected_path(lesson)).unwrap(),
+            fs::read_to_string(expected_path(lesson)).unwrap(),
+            "tests/expected/windows/{name} is the shared file: remove it"
+        );
+    }
 }
 
 #[test]

@@ -1,17 +1,26 @@
 //! The two-terminal mode with real processes: a lesson's `server` in the background, its
 //! `client` fed by stdin; and the servers' survival of clients that misbehave.
+//!
+//! The `windows_` tests play two-terminal mode across two builds, a Windows client (the
+//! Windows build under Wine) against this machine's server and the reverse, for lessons
+//! 02, 06 and 09: ignored by a plain `cargo test`, run by `.ci/windows`.
 
 mod common;
 
-use common::{example, Running};
+use common::{example, Build, Running};
 use socket_lessons::net;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
 fn client(lesson: &str, port: u16, stdin: &str) -> snapbox::cmd::OutputAssert {
-    snapbox::cmd::Command::new(example(lesson))
-        .args(["client", "--port", &port.to_string()])
+    client_of(Build::Native, lesson, port, stdin)
+}
+
+/// The `client` side of `build`, fed `stdin`, bounded in time; it must succeed.
+fn client_of(build: Build, lesson: &str, port: u16, stdin: &str) -> snapbox::cmd::OutputAssert {
+    build
+        .command(lesson, &["client", "--port", &port.to_string()])
         .stdin(stdin.to_owned())
         .timeout(Duration::from_secs(60))
         .with_assert(common::assert())
@@ -42,8 +51,13 @@ fn lesson_01_server_answers_one_client_then_exits() {
 
 /// The acceptance check of issue 2: `printf 'hello\n\nq\n' | … client`.
 fn echo_client_skips_empty_lines_quits_on_q_and_the_server_serves_the_next(lesson: &str) {
-    let mut server = Running::server(example(lesson), &["server", "--port", "0"]);
-    client(lesson, server.port, "hello\n\nq\n").stdout_eq(
+    echo_client_and_server(Build::Native, Build::Native, lesson);
+}
+
+/// The same with the server of one build and the clients of another.
+fn echo_client_and_server(server: Build, clients: Build, lesson: &str) {
+    let mut server = server.server(lesson, &["server", "--port", "0"]);
+    client_of(clients, lesson, server.port, "hello\n\nq\n").stdout_eq(
         r#"[client] send 5 bytes b"hello"
 [client] recv(1024) -> 5 bytes b"HELLO"
 ...
@@ -52,7 +66,7 @@ fn echo_client_skips_empty_lines_quits_on_q_and_the_server_serves_the_next(lesso
     );
     server.line_containing("said q");
     // The next client, ending with end of input instead of q.
-    client(lesson, server.port, "again\n")
+    client_of(clients, lesson, server.port, "again\n")
         .stdout_eq("[client] send 5 bytes b\"again\"\n[client] recv(1024) -> 5 bytes b\"AGAIN\"\n[client] end of input: close\n");
     server.line_containing("closed the connection");
 }
@@ -623,4 +637,143 @@ fn command_line_mistakes_are_answered_with_what_to_do() {
     );
     let (code, err) = run("03_conn_loop", &["client", "--no-reuseaddr"]);
     assert_eq!(code, Some(2), "--no-reuseaddr is the server's: {err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Two-terminal mode across the builds: `.ci/windows` runs these (`-- --ignored windows_`)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+#[ignore = "the Windows build under Wine: run by .ci/windows"]
+fn windows_02_client_against_this_machine_s_server() {
+    echo_client_and_server(Build::Native, Build::Windows, "02_tcp_loop");
+}
+
+#[test]
+#[ignore = "the Windows build under Wine: run by .ci/windows"]
+fn windows_02_server_against_this_machine_s_client() {
+    echo_client_and_server(Build::Windows, Build::Native, "02_tcp_loop");
+}
+
+/// Lesson 06: the client of one build sends commands bare to the server of the other (its
+/// built-in `echo`, `seq`, `bytes`: the same answers on every OS), and each answer
+/// arrives whole, framed, 70000 bytes included.
+fn length_prefix_across(server: Build, clients: Build) {
+    let lesson = "06_length_prefix";
+    let mut server = server.server(lesson, &["server", "--port", "0"]);
+    client_of(
+        clients,
+        lesson,
+        server.port,
+        "echo hello\nseq 2000\nbytes 70000\nq\n",
+    )
+    .stdout_eq(
+        r#"[client] send 10 bytes b"echo hello"
+[client] read_frame -> 6 bytes b"hello\n"
+[client] send 8 bytes b"seq 2000"
+[client] read_frame -> 8893 bytes b"1\n2\n3\n4\n5\n6\n7\n8\n"…b"\n1998\n1999\n2000\n"
+[client] send 11 bytes b"bytes 70000"
+[client] read_frame -> 70000 bytes b"0123456789abcdef"…b"0123456789abcdef"
+"#,
+    )
+    .stderr_eq("");
+    server.line_containing("write_frame: header 70 11 01 00 + 70000 bytes");
+    server.line_containing("closed the connection");
+}
+
+#[test]
+#[ignore = "the Windows build under Wine: run by .ci/windows"]
+fn windows_06_client_against_this_machine_s_server() {
+    length_prefix_across(Build::Native, Build::Windows);
+}
+
+#[test]
+#[ignore = "the Windows build under Wine: run by .ci/windows"]
+fn windows_06_server_against_this_machine_s_client() {
+    length_prefix_across(Build::Windows, Build::Native);
+}
+
+/// A fresh directory, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Lesson 09: the client of one build downloads a file from the server of the other, then
+/// uploads one to it; both arrive byte for byte, md5 checked. Paths are relative to one
+/// scratch directory, the working directory of both sides, so that neither build has to
+/// spell the other's paths.
+fn file_transfer_across(server: Build, clients: Build, name: &str) {
+    let lesson = "09_file_header";
+    let scratch = Scratch(std::env::temp_dir().join(format!(
+        "socket-lessons-test-across-{name}-{}",
+        std::process::id()
+    )));
+    let dir = &scratch.0;
+    let _ = std::fs::remove_dir_all(dir);
+    for sub in ["served", "saved"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    // Not all one byte, and more than any single read.
+    let served: Vec<u8> = (0..1_500_000u32)
+        .map(|i| (i % 251) as u8 ^ (i >> 12) as u8)
+        .collect();
+    let uploaded: Vec<u8> = (0..300_000u32).map(|i| (i % 241) as u8).collect();
+    std::fs::write(dir.join("served/big.bin"), &served).unwrap();
+    std::fs::write(dir.join("up.bin"), &uploaded).unwrap();
+    let (served_md5, uploaded_md5) = (
+        socket_lessons::checksum::md5_hex(&served),
+        socket_lessons::checksum::md5_hex(&uploaded),
+    );
+
+    let mut server = server.server_in(dir, lesson, &["server", "--port", "0", "--dir", "served"]);
+    let port = server.port.to_string();
+    clients
+        .command(
+            lesson,
+            &["download", "--port", &port, "--dir", "saved", "big.bin"],
+        )
+        .current_dir(dir)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout_eq(format!(
+            "[client] download \"big.bin\"\n\
+             [client] header: \"big.bin\", 1500000 bytes, md5 {served_md5}\n\
+             [client] saved \"big.bin\": 1500000 bytes, md5 {served_md5} (matches)\n"
+        ))
+        .stderr_eq("");
+    assert!(std::fs::read(dir.join("saved/big.bin")).unwrap() == served);
+
+    clients
+        .command(lesson, &["upload", "--port", &port, "up.bin"])
+        .current_dir(dir)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout_eq(format!(
+            "[client] upload \"up.bin\": header {{\"filepath\":\".\",\"filename\":\"up.bin\",\"filesize\":300000,\"md5\":\"{uploaded_md5}\"}}\n\
+             [client] the server saved \"up.bin\": 300000 bytes, md5 {uploaded_md5} (matches)\n"
+        ))
+        .stderr_eq("");
+    assert_eq!(
+        server.line_containing("saved \"up.bin\""),
+        format!("[server] saved \"up.bin\": 300000 bytes, md5 {uploaded_md5}")
+    );
+    assert!(std::fs::read(dir.join("served/up.bin")).unwrap() == uploaded);
+}
+
+#[test]
+#[ignore = "the Windows build under Wine: run by .ci/windows"]
+fn windows_09_client_against_this_machine_s_server() {
+    file_transfer_across(Build::Native, Build::Windows, "windows-client");
+}
+
+#[test]
+#[ignore = "the Windows build under Wine: run by .ci/windows"]
+fn windows_09_server_against_this_machine_s_client() {
+    file_transfer_across(Build::Windows, Build::Native, "windows-server");
 }

@@ -455,3 +455,83 @@ impl Running {
         (status.success(), std::mem::take(&mut self.seen))
     }
 }
+
+/// Which build of a lesson plays a part: this machine's own (`cargo build --examples`), or
+/// the Windows one that `.ci/windows` builds and runs under Wine. The Windows build is
+/// found through two variables that `.ci/windows` sets:
+/// - `SOCKET_LESSONS_WINDOWS_EXES`: the directory of the lessons' `.exe` files;
+/// - `SOCKET_LESSONS_WINDOWS_RUNNER`: the program that runs them (Wine's `wine64` loader);
+///   unset or empty, an `.exe` runs by itself (on Windows).
+///
+/// The tests that use the Windows build are `#[ignore]`d, so that a plain `cargo test`
+/// never needs Wine; `.ci/windows` runs them with `--ignored`. Without the variables they
+/// fail, saying what to set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Build {
+    Native,
+    Windows,
+}
+
+impl Build {
+    /// The program to start and the arguments that come before the lesson's own: the
+    /// example binary alone, or `wine64 NN_name.exe`.
+    pub fn program(self, lesson: &str) -> (std::ffi::OsString, Vec<std::ffi::OsString>) {
+        match self {
+            Build::Native => (example(lesson).into_os_string(), Vec::new()),
+            Build::Windows => {
+                let exes = std::env::var_os("SOCKET_LESSONS_WINDOWS_EXES").unwrap_or_else(|| {
+                    panic!(
+                        "SOCKET_LESSONS_WINDOWS_EXES is not set: this test runs the lessons' \
+                         Windows build, which .ci/windows builds (run `bash .ci/windows`)"
+                    )
+                });
+                let exe = PathBuf::from(exes).join(format!("{lesson}.exe"));
+                assert!(
+                    exe.is_file(),
+                    "no Windows build of {lesson}: {}",
+                    exe.display()
+                );
+                match std::env::var_os("SOCKET_LESSONS_WINDOWS_RUNNER").filter(|r| !r.is_empty()) {
+                    Some(runner) => (runner, vec![exe.into_os_string()]),
+                    None => (exe.into_os_string(), Vec::new()),
+                }
+            }
+        }
+    }
+
+    /// A snapbox command running the lesson with `args`.
+    pub fn command(self, lesson: &str, args: &[&str]) -> snapbox::cmd::Command {
+        let (program, before) = self.program(lesson);
+        snapbox::cmd::Command::new(program)
+            .args(before)
+            .args(args.iter().copied())
+    }
+
+    /// The lesson with `args` as a server in the background (see [`Running::server`]).
+    pub fn server(self, lesson: &str, args: &[&str]) -> Running {
+        let (program, before) = self.program(lesson);
+        let before = utf8(before);
+        Running::server(program, &with_args(&before, args))
+    }
+
+    /// [`Build::server`] started in directory `dir`.
+    pub fn server_in(self, dir: &Path, lesson: &str, args: &[&str]) -> Running {
+        let (program, before) = self.program(lesson);
+        let before = utf8(before);
+        Running::server_in(dir, program, &with_args(&before, args), &[])
+    }
+}
+
+fn utf8(args: Vec<std::ffi::OsString>) -> Vec<String> {
+    args.into_iter()
+        .map(|a| a.into_string().expect("a UTF-8 path"))
+        .collect()
+}
+
+fn with_args<'a>(before: &'a [String], args: &[&'a str]) -> Vec<&'a str> {
+    before
+        .iter()
+        .map(String::as_str)
+        .chain(args.iter().copied())
+        .collect()
+}
