@@ -48,16 +48,25 @@ fn demo_prints_its_expected_transcript(lesson: &str) {
 }
 
 /// The Windows build of `lesson`, under Wine: its own expected file if it has one, else
-/// the one shared with Linux.
+/// the one shared with Linux. `SNAPSHOTS=overwrite` records Windows's transcript in the
+/// Windows file, never in the shared one, and removes a Windows file equal to the shared.
 fn windows_demo_prints_its_expected_transcript(lesson: &str) {
-    let own = windows_expected_path(lesson);
+    let (own, shared) = (windows_expected_path(lesson), expected_path(lesson));
+    let overwrite = std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite");
+    if overwrite && !own.exists() {
+        fs::create_dir_all(own.parent().unwrap()).unwrap();
+        fs::copy(&shared, &own).unwrap();
+    }
     let expected = if own.exists() {
-        own
+        own.clone()
     } else {
-        expected_path(lesson)
+        shared.clone()
     };
     eprintln!("{lesson}: against {}", expected.display());
     build_prints_its_expected_transcript(Build::Windows, lesson, &expected);
+    if overwrite && fs::read(&own).unwrap() == fs::read(&shared).unwrap() {
+        fs::remove_file(&own).unwrap();
+    }
 }
 
 fn build_prints_its_expected_transcript(build: Build, lesson: &str, expected: &std::path::Path) {
@@ -213,12 +222,20 @@ fn every_windows_expected_file_is_a_lesson_s_and_differs_from_the_shared_one() {
     };
     for entry in entries {
         let name = entry.unwrap().file_name().into_string().unwrap();
+        if name == "README.md" {
+            continue; // says why each file here differs
+        }
         let lesson = name
             .strip_suffix(".stdout")
             .unwrap_or_else(|| panic!("tests/expected/windows/{name}: not NN_name.stdout"));
         assert!(
             LESSONS.contains(&lesson),
             "tests/expected/windows/{name}: no such lesson"
+        );
+        let readme = fs::read_to_string(dir.join("README.md")).unwrap();
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "tests/expected/windows/README.md does not say why {name} differs"
         );
         assert_ne!(
             fs::read_to_string(windows_expected_path(lesson)).unwrap(),
