@@ -52,6 +52,14 @@ fn demo_prints_its_expected_transcript(lesson: &str) {
 /// Windows file, never in the shared one, and removes a Windows file equal to the shared.
 fn windows_demo_prints_its_expected_transcript(lesson: &str) {
     let (own, shared) = (windows_expected_path(lesson), expected_path(lesson));
+    if let Some(pending) = WINDOWS_PENDING.iter().find(|p| p.lesson == lesson) {
+        assert!(
+            !own.exists(),
+            "{lesson} is pending a fix, yet has a Windows file: one or the other"
+        );
+        pending.still_differs(&shared);
+        return;
+    }
     let overwrite = std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite");
     if overwrite && !own.exists() {
         fs::create_dir_all(own.parent().unwrap()).unwrap();
@@ -66,6 +74,105 @@ fn windows_demo_prints_its_expected_transcript(lesson: &str) {
     build_prints_its_expected_transcript(Build::Windows, lesson, &expected);
     if overwrite && fs::read(&own).unwrap() == fs::read(&shared).unwrap() {
         fs::remove_file(&own).unwrap();
+    }
+}
+
+/// What the Windows build of a lesson gets wrong, as the output shows it.
+enum Wrong {
+    /// The output has this (masked) text, which is wrong on Windows.
+    Shows(&'static str),
+    /// The output lacks this text, which the story needs on Windows.
+    Lacks(&'static str),
+}
+
+/// A lesson whose Windows transcript differs WRONGLY from what it should be, while the
+/// lesson is being fixed (issue 18); after the fix, its transcript is recorded (a Windows
+/// file, or the shared one fits) and it leaves [`WINDOWS_PENDING`].
+struct Pending {
+    lesson: &'static str,
+    wrong: Wrong,
+    why: &'static str,
+}
+
+/// Until its fix lands, a pending lesson's test prints its whole difference from the
+/// shared transcript on every run, and checks that the wrong thing named here is still in
+/// it: once it is gone, the test fails and says to record the transcript, so this list
+/// cannot outlive the fixes.
+const WINDOWS_PENDING: &[Pending] = &[
+    Pending {
+        lesson: "00_tcp_states",
+        wrong: Wrong::Shows("[client]      recv -> 0 bytes (unexpected)"),
+        why: "closed with 6 bytes unread, the server's end sends FIN under Wine, not RST: \
+              the demo's own word for it is \"unexpected\"",
+    },
+    Pending {
+        lesson: "03_conn_loop",
+        wrong: Wrong::Lacks("Windows"),
+        why: "every round rebinds (Windows's rule), and the demo does not say so",
+    },
+    Pending {
+        lesson: "05_udp",
+        wrong: Wrong::Shows("[server] kept 0 bytes b\"\""),
+        why: "the truncated datagram's 5 kept bytes are not shown",
+    },
+    Pending {
+        lesson: "07_remote_cmd",
+        wrong: Wrong::Shows("cmd /C \"seq 3000\": exit status 9009"),
+        why: "the demo runs seq, which cmd does not have",
+    },
+    Pending {
+        lesson: "08_json_header",
+        wrong: Wrong::Shows("[client] send 8 bytes b\"seq 3000\""),
+        why: "the demo runs seq, which cmd does not have (exit status 9009)",
+    },
+    Pending {
+        lesson: "11_concurrent_server",
+        wrong: Wrong::Shows("(CPU time not measurable here)"),
+        why: "Windows has GetProcessTimes",
+    },
+];
+
+impl Pending {
+    fn still_differs(&self, shared: &std::path::Path) {
+        let output = Build::Windows
+            .command(self.lesson, &[])
+            .timeout(Duration::from_secs(60))
+            .output()
+            .expect("the demo runs");
+        assert!(output.status.success(), "{}: {:?}", self.lesson, output);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let redactions = common::redactions();
+        let masked = redactions.redact(&stdout);
+        let (still, text) = match self.wrong {
+            Wrong::Shows(text) => (masked.contains(text), text),
+            Wrong::Lacks(text) => (!masked.contains(text), text),
+        };
+        assert!(
+            still,
+            "{}: no longer wrong on Windows ({} {text:?}): record its transcript \
+             (SNAPSHOTS=overwrite) and remove it from WINDOWS_PENDING",
+            self.lesson,
+            match self.wrong {
+                Wrong::Shows(_) => "the output does not show",
+                Wrong::Lacks(_) => "the output has",
+            },
+        );
+        let difference = common::assert()
+            .action(snapbox::assert::Action::Verify)
+            .try_eq(
+                Some(&"Windows stdout"),
+                snapbox::Data::text(stdout.into_owned()),
+                snapbox::Data::read_from(shared, None),
+            )
+            .expect_err("a pending lesson's output differs from the shared transcript");
+        // Straight to stderr, past the test harness's capture: this is meant to be seen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "PENDING (issue 18) {}: {}; its Windows transcript against the shared one:\n{difference}",
+            self.lesson,
+            self.why
+        );
     }
 }
 
