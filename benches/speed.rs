@@ -6,10 +6,12 @@
 //! 1. framed throughput: 1 MiB frames (header included) through `write_frame` /
 //!    `FrameReader` over loopback, against the fastest plain copy of 1 GiB in the same
 //!    1 MiB writes (target ≥ 0.95×). Both are searched for first, each at its best: the
-//!    plain receiver (`read` into 64 KiB to 4 MiB, `read_exact` of 1 MiB) and, for both,
-//!    the sender's socket buffer (the kernel's own, which it grows, or SO_SNDBUF 256 or
-//!    512 KiB); the search is printed under the table. Row 1 then runs the fastest of each
-//!    side by side and says the CPU time and context switches each cost per GiB;
+//!    plain receiver (`read` into 64 KiB to 4 MiB, `read_exact` of 1 MiB), the framed one
+//!    (bodies read whole or 64 KiB at a time, `FrameReader::reading_at_most`) and, for
+//!    both, the sender's socket buffer (the kernel's own, which it grows, or SO_SNDBUF 256
+//!    or 512 KiB); the search is printed under the table. Row 1 then runs the fastest of
+//!    each side by side and says the CPU time, context switches and CPU idle entries each
+//!    cost per GiB;
 //! 2. request/response: a 64-byte framed echo (`write_frame`, `FrameReader` on both ends),
 //!    round trips per second, against the same exchange written unframed (target ≥ 0.95×);
 //!    and a row with the unframed echo's two threads held on one core, which shows what a
@@ -212,6 +214,17 @@ fn send_buffer_label(size: Option<usize>) -> String {
     }
 }
 
+/// How the framed copy reads a long body: all of its rest at once, or at most this many
+/// bytes a read (`FrameReader::reading_at_most`), as the plain copy's buffer sizes.
+const FRAMED_READS: [Option<usize>; 2] = [None, Some(64 * 1024)];
+
+fn framed_read_label(limit: Option<usize>) -> String {
+    match limit {
+        None => "bodies read whole".into(),
+        Some(n) => format!("bodies read {} KiB at a time", n / 1024),
+    }
+}
+
 /// One run of a throughput row: wall time, and what the process spent on it.
 #[derive(Clone, Copy)]
 struct Run {
@@ -230,14 +243,18 @@ fn framed_throughput(table: &mut Table) -> io::Result<()> {
         .iter()
         .flat_map(|&sb| PLAIN_READS.iter().map(move |&how| (how, sb)))
         .collect();
+    let framed_settings: Vec<(Option<usize>, Option<usize>)> = SEND_BUFFERS
+        .iter()
+        .flat_map(|&sb| FRAMED_READS.iter().map(move |&limit| (limit, sb)))
+        .collect();
     let mut plain_runs: Vec<Vec<Run>> = vec![Vec::new(); plain_settings.len()];
-    let mut framed_runs: Vec<Vec<Run>> = vec![Vec::new(); SEND_BUFFERS.len()];
+    let mut framed_runs: Vec<Vec<Run>> = vec![Vec::new(); framed_settings.len()];
     for _ in 0..SEARCH_RUNS {
         for (&(how, sb), runs) in plain_settings.iter().zip(&mut plain_runs) {
             runs.push(plain_copy(&chunk, how, sb)?);
         }
-        for (&sb, runs) in SEND_BUFFERS.iter().zip(&mut framed_runs) {
-            runs.push(framed_copy(&body, sb)?);
+        for (&(limit, sb), runs) in framed_settings.iter().zip(&mut framed_runs) {
+            runs.push(framed_copy(&body, limit, sb)?);
         }
     }
     let fastest = |runs: &mut [Vec<Run>]| {
@@ -250,8 +267,8 @@ fn framed_throughput(table: &mut Table) -> io::Result<()> {
     let mut search = format!(
         "Row 1's search, GiB/s, median of {SEARCH_RUNS} (the fastest of each kind in bold):"
     );
-    for (i, &sb) in SEND_BUFFERS.iter().enumerate() {
-        let mut line = format!("\n- {}: framed ", send_buffer_label(sb));
+    for &sb in SEND_BUFFERS.iter() {
+        let mut line = format!("\n- {}:", send_buffer_label(sb));
         let bold = |on: bool, x: f64| {
             if on {
                 format!("**{x:.2}**")
@@ -259,7 +276,17 @@ fn framed_throughput(table: &mut Table) -> io::Result<()> {
                 format!("{x:.2}")
             }
         };
-        line += &bold(i == best_framed, gib_s(framed_medians[i]));
+        let mut parts = Vec::new();
+        for (j, &(limit, fsb)) in framed_settings.iter().enumerate() {
+            if fsb == sb {
+                parts.push(format!(
+                    "framed, {} {}",
+                    framed_read_label(limit),
+                    bold(j == best_framed, gib_s(framed_medians[j]))
+                ));
+            }
+        }
+        line += &format!(" {}", parts.join("; "));
         for (j, &(how, psb)) in plain_settings.iter().enumerate() {
             if psb == sb {
                 line += &format!(
@@ -275,17 +302,18 @@ fn framed_throughput(table: &mut Table) -> io::Result<()> {
 
     // 1b. The fastest of each, again, side by side.
     let (how, plain_sb) = plain_settings[best_plain];
-    let framed_sb = SEND_BUFFERS[best_framed];
+    let (limit, framed_sb) = framed_settings[best_framed];
     let (mut framed, mut plain) = (Vec::new(), Vec::new());
     for _ in 0..STREAM_RUNS {
-        framed.push(framed_copy(&body, framed_sb)?);
+        framed.push(framed_copy(&body, limit, framed_sb)?);
         plain.push(plain_copy(&chunk, how, plain_sb)?);
     }
     let (framed, plain) = (median_run(&mut framed), median_run(&mut plain));
     let ratio = plain.took.as_secs_f64() / framed.took.as_secs_f64();
     table.row(
         &format!(
-            "1 MiB frames, write_frame → FrameReader, loopback, {}",
+            "1 MiB frames, write_frame → FrameReader, loopback, {}, {}",
+            framed_read_label(limit),
             send_buffer_label(framed_sb)
         ),
         format!("{:.2} GiB/s", gib_s(framed.took)),
@@ -356,7 +384,7 @@ fn plain_copy(chunk: &[u8], how: PlainRead, send_buffer: Option<usize>) -> io::R
 
 /// `STREAM_BYTES` of frames with bodies of `body`'s size, one write_frame each, read back
 /// through a FrameReader into one reused body.
-fn framed_copy(body: &[u8], send_buffer: Option<usize>) -> io::Result<Run> {
+fn framed_copy(body: &[u8], limit: Option<usize>, send_buffer: Option<usize>) -> io::Result<Run> {
     let frames = STREAM_BYTES / (LEN_PREFIX_BYTES + body.len());
     over_loopback(
         send_buffer,
@@ -368,6 +396,9 @@ fn framed_copy(body: &[u8], send_buffer: Option<usize>) -> io::Result<Run> {
         },
         |input| {
             let mut reader = FrameReader::new(input);
+            if let Some(limit) = limit {
+                reader = reader.reading_at_most(limit);
+            }
             let mut got = 0;
             // One body buffer for every frame, as the plain copy has one buffer.
             let mut frame = Vec::new();
