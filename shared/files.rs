@@ -45,8 +45,16 @@ pub const MAX_FILE_NAME_LEN: usize = 255;
 /// Refused: empty; longer than [`MAX_FILE_NAME_LEN`]; a path separator (`/`, or `\` which
 /// Windows treats as one); `..` or `.`, or anything starting with `.` (hidden files are not
 /// served, and the receiver keeps its partial files under such names); a NUL or any other
-/// control character, or an invisible or direction-changing one (U+202E and its kind); on
-/// Windows a drive letter (`C:`).
+/// control character, or an invisible or direction-changing one (U+202E and its kind).
+///
+/// And, on every system, the names Windows treats as something else, because a name
+/// crosses the network (a Linux server's file is saved by a Windows client, and the
+/// reverse), so one rule must hold on both ends: a character Windows forbids in names
+/// (`<>:"|?*`; `:` is also a drive letter or a stream, `x.txt::$DATA`); a trailing `.` or
+/// space (Windows drops it: `new.txt.` would be saved as `new.txt`); a device name
+/// (`CON`, `NUL`, `COM1`, `LPT1`, `CONIN$`…, with any extension: `nul.txt` is the device
+/// too); and `~`, because Windows gives files a second, short name (`.secret` answers to
+/// `SECRET~1` on NTFS, to `_SEC~P54` under Wine), which would reach a hidden file.
 ///
 /// ```
 /// use socket_lessons::files::check_file_name;
@@ -85,10 +93,50 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
             c as u32
         ));
     }
-    if cfg!(windows) && name.contains(':') {
-        return refuse("it contains : (a drive letter or a stream name on Windows)");
+    if let Some(c) = name.chars().find(|c| "<>:\"|?*".contains(*c)) {
+        return refuse(&format!(
+            "it contains {c}, which Windows does not allow in a name{}",
+            if c == ':' {
+                " (there it is a drive letter or a stream: C:, x.txt::$DATA)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if name.ends_with(['.', ' ']) {
+        return refuse(
+            "it ends with a dot or a space, which Windows drops (it would be another name on disk)",
+        );
+    }
+    if is_windows_device(name) {
+        return refuse("on Windows it names a device (CON, NUL, COM1…), with any extension");
+    }
+    if name.contains('~') {
+        return refuse(
+            "it contains ~: on Windows NAME~1 can be the short name of another file, a hidden one too",
+        );
     }
     Ok(())
+}
+
+/// Whether Windows takes `name` for a device: CON, PRN, AUX, NUL, COM0-9, LPT0-9 (and with
+/// the superscript digits ¹²³), CONIN$, CONOUT$, in any case, alone or before an extension,
+/// spaces before it ignored (Microsoft's "Naming Files, Paths, and Namespaces").
+fn is_windows_device(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").trim_end_matches(' ');
+    let upper = stem.to_uppercase();
+    if matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) {
+        return true;
+    }
+    let mut chars = upper.chars();
+    let prefix: String = chars.by_ref().take(3).collect();
+    let digit: Vec<char> = chars.collect();
+    (prefix == "COM" || prefix == "LPT")
+        && digit.len() == 1
+        && (digit[0].is_ascii_digit() || matches!(digit[0], '¹' | '²' | '³'))
 }
 
 /// Characters that change how a name is *shown* without being seen: the bidirectional
@@ -753,6 +801,27 @@ mod tests {
             "a\nb",
             "photo\u{202E}gnp.exe",
             "zero\u{200B}width",
+            // What Windows takes for something else (refused on every system).
+            "C:x",
+            "x.txt::$DATA",
+            "q?.txt",
+            "star*.txt",
+            "pipe|.txt",
+            "lt<gt>.txt",
+            "quo\"te.txt",
+            "new.txt.",
+            "notes.",
+            "sp ",
+            "CON",
+            "nul",
+            "nul.txt",
+            "Com1.tar.gz",
+            "LPT9",
+            "COM\u{b9}",
+            "CONOUT$",
+            "conin$.log",
+            "_SEC~P54",
+            "SECRET~1",
         ] {
             let why = check_file_name(bad).unwrap_err();
             assert!(why.starts_with("refused name"), "{bad:?}: {why}");
@@ -760,6 +829,17 @@ mod tests {
         assert!(check_file_name(&"x".repeat(256)).is_err());
         assert!(check_file_name("a..b.txt").is_ok());
         assert!(check_file_name("新建文件夹.txt").is_ok());
+        // Near the device names, but not them.
+        for good in [
+            "CONSOLE.txt",
+            "com10",
+            "lpt",
+            "nul_result.txt",
+            "auxiliary",
+            "a.con",
+        ] {
+            assert!(check_file_name(good).is_ok(), "{good}");
+        }
     }
 
     #[test]
