@@ -5,13 +5,13 @@
 //!
 //! 1. framed throughput: 1 MiB frames (header included) through `write_frame` /
 //!    `FrameReader` over loopback, against the fastest plain copy of 1 GiB in the same
-//!    1 MiB writes (target ≥ 0.95×). Both are searched for first, each at its best: the
-//!    plain receiver (`read` into 64 KiB to 4 MiB, `read_exact` of 1 MiB), the framed one
-//!    (bodies read whole or 64 KiB at a time, `FrameReader::reading_at_most`) and, for
-//!    both, the sender's socket buffer (the kernel's own, which it grows, or SO_SNDBUF 256
-//!    or 512 KiB); the search is printed under the table. Row 1 then runs the fastest of
-//!    each side by side and says the CPU time, context switches and CPU idle entries each
-//!    cost per GiB;
+//!    1 MiB writes (target ≥ 0.95×). The plain copy is searched for first: its receiver
+//!    (`read` into 64 KiB to 4 MiB, `read_exact` of 1 MiB) and the sender's socket buffer
+//!    (the kernel's own, which it grows, or SO_SNDBUF 256 or 512 KiB); the search is
+//!    printed under the table. The framed copy then reads the way the fastest plain one
+//!    does (bodies in reads of its size, `FrameReader::reading_at_most`, with its send
+//!    buffer), in pairs with it; the row says the CPU time, context switches and CPU idle
+//!    entries each cost per GiB;
 //! 2. request/response: a 64-byte framed echo (`write_frame`, `FrameReader` on both ends),
 //!    round trips per second, against the same exchange written unframed (target ≥ 0.95×);
 //!    and a row with the unframed echo's two threads held on one core, which shows what a
@@ -56,13 +56,13 @@ const MIB: usize = 1 << 20;
 
 /// Row 1: how much data each throughput run moves, and how many runs.
 const STREAM_BYTES: usize = 1 << 30;
-const STREAM_RUNS: usize = 7;
+const STREAM_RUNS: usize = 9;
 /// Row 1's search: runs of each setting.
 const SEARCH_RUNS: usize = 3;
 
 /// Row 2: round trips per run, and runs.
 const ECHO_ROUND_TRIPS: usize = 20_000;
-const ECHO_RUNS: usize = 5;
+const ECHO_RUNS: usize = 7;
 const ECHO_LEN: usize = 64;
 
 /// Rows 3 and 4: the file's size, and how many server processes (two downloads each).
@@ -214,14 +214,21 @@ fn send_buffer_label(size: Option<usize>) -> String {
     }
 }
 
-/// How the framed copy reads a long body: all of its rest at once, or at most this many
-/// bytes a read (`FrameReader::reading_at_most`), as the plain copy's buffer sizes.
-const FRAMED_READS: [Option<usize>; 2] = [None, Some(64 * 1024)];
+impl PlainRead {
+    /// How the framed copy reads to match: bodies (1 MiB - 4 here) in reads of the same
+    /// size (`FrameReader::reading_at_most`), or whole when the plain reads are as large.
+    fn framed_limit(self) -> Option<usize> {
+        match self {
+            PlainRead::Read(n) if n < MIB - LEN_PREFIX_BYTES => Some(n),
+            _ => None,
+        }
+    }
 
-fn framed_read_label(limit: Option<usize>) -> String {
-    match limit {
-        None => "bodies read whole".into(),
-        Some(n) => format!("bodies read {} KiB at a time", n / 1024),
+    fn framed_label(self) -> String {
+        match self.framed_limit() {
+            None => "bodies read whole".into(),
+            Some(n) => format!("bodies read {} KiB at a time", n / 1024),
+        }
     }
 }
 
@@ -233,100 +240,78 @@ struct Run {
 }
 
 fn framed_throughput(table: &mut Table) -> io::Result<()> {
-    // 1a. The search, interleaved so that every setting sees the same machine state: the
-    //     plain copy (1 GiB in 1 MiB writes) with each receiver and each send buffer, and
-    //     the framed copy (frames of 1 MiB on the wire: a 4-byte header and a body of
-    //     1 MiB - 4, so that both make the same write calls) with each send buffer.
+    // 1a. The strongest plain copy: 1 GiB in 1 MiB writes, read by each receiver with each
+    //     send buffer, interleaved so that every setting sees the same machine state.
     let chunk = vec![0x5au8; MIB];
-    let body = vec![0x5au8; MIB - LEN_PREFIX_BYTES];
-    let plain_settings: Vec<(PlainRead, Option<usize>)> = SEND_BUFFERS
+    let settings: Vec<(PlainRead, Option<usize>)> = SEND_BUFFERS
         .iter()
         .flat_map(|&sb| PLAIN_READS.iter().map(move |&how| (how, sb)))
         .collect();
-    let framed_settings: Vec<(Option<usize>, Option<usize>)> = SEND_BUFFERS
-        .iter()
-        .flat_map(|&sb| FRAMED_READS.iter().map(move |&limit| (limit, sb)))
-        .collect();
-    let mut plain_runs: Vec<Vec<Run>> = vec![Vec::new(); plain_settings.len()];
-    let mut framed_runs: Vec<Vec<Run>> = vec![Vec::new(); framed_settings.len()];
+    let mut runs: Vec<Vec<Run>> = vec![Vec::new(); settings.len()];
     for _ in 0..SEARCH_RUNS {
-        for (&(how, sb), runs) in plain_settings.iter().zip(&mut plain_runs) {
+        for (&(how, sb), runs) in settings.iter().zip(&mut runs) {
             runs.push(plain_copy(&chunk, how, sb)?);
         }
-        for (&(limit, sb), runs) in framed_settings.iter().zip(&mut framed_runs) {
-            runs.push(framed_copy(&body, limit, sb)?);
-        }
     }
-    let fastest = |runs: &mut [Vec<Run>]| {
-        let medians: Vec<Duration> = runs.iter_mut().map(|r| median_run(r).took).collect();
-        let best = (0..medians.len()).min_by_key(|&i| medians[i]).unwrap_or(0);
-        (best, medians)
-    };
-    let (best_plain, plain_medians) = fastest(&mut plain_runs);
-    let (best_framed, framed_medians) = fastest(&mut framed_runs);
+    let medians: Vec<Duration> = runs.iter_mut().map(|r| median_run(r).took).collect();
+    let best = (0..medians.len()).min_by_key(|&i| medians[i]).unwrap_or(0);
     let mut search = format!(
-        "Row 1's search, GiB/s, median of {SEARCH_RUNS} (the fastest of each kind in bold):"
+        "Row 1's search for the fastest plain copy, GiB/s, median of {SEARCH_RUNS} (the \
+         fastest in bold):"
     );
     for &sb in SEND_BUFFERS.iter() {
-        let mut line = format!("\n- {}:", send_buffer_label(sb));
-        let bold = |on: bool, x: f64| {
-            if on {
-                format!("**{x:.2}**")
-            } else {
-                format!("{x:.2}")
-            }
-        };
-        let mut parts = Vec::new();
-        for (j, &(limit, fsb)) in framed_settings.iter().enumerate() {
-            if fsb == sb {
-                parts.push(format!(
-                    "framed, {} {}",
-                    framed_read_label(limit),
-                    bold(j == best_framed, gib_s(framed_medians[j]))
-                ));
-            }
-        }
-        line += &format!(" {}", parts.join("; "));
-        for (j, &(how, psb)) in plain_settings.iter().enumerate() {
-            if psb == sb {
-                line += &format!(
-                    "; plain, {} {}",
-                    how.label(),
-                    bold(j == best_plain, gib_s(plain_medians[j]))
-                );
-            }
-        }
-        search += &line;
+        let line: Vec<String> = settings
+            .iter()
+            .enumerate()
+            .filter(|(_, &(_, s))| s == sb)
+            .map(|(i, &(how, _))| {
+                let x = gib_s(medians[i]);
+                if i == best {
+                    format!("{} **{x:.2}**", how.label())
+                } else {
+                    format!("{} {x:.2}", how.label())
+                }
+            })
+            .collect();
+        search += &format!("\n- {}: {}", send_buffer_label(sb), line.join("; "));
     }
     table.note(&search);
 
-    // 1b. The fastest of each, again, side by side.
-    let (how, plain_sb) = plain_settings[best_plain];
-    let (limit, framed_sb) = framed_settings[best_framed];
-    let (mut framed, mut plain) = (Vec::new(), Vec::new());
+    // 1b. Framed, read the way the fastest plain receiver reads and with its send buffer,
+    //     against it, run after run in pairs: frames of 1 MiB on the wire (a 4-byte header
+    //     and a body of 1 MiB - 4), so that both make the same write calls. The ratio is
+    //     the median of the pairs' ratios: the machine's drift from one pair to the next
+    //     cancels within a pair.
+    let (how, sb) = settings[best];
+    let body = vec![0x5au8; MIB - LEN_PREFIX_BYTES];
+    let (mut framed, mut plain, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..STREAM_RUNS {
-        framed.push(framed_copy(&body, limit, framed_sb)?);
-        plain.push(plain_copy(&chunk, how, plain_sb)?);
+        let f = framed_copy(&body, how.framed_limit(), sb)?;
+        let p = plain_copy(&chunk, how, sb)?;
+        ratios.push(p.took.as_secs_f64() / f.took.as_secs_f64());
+        framed.push(f);
+        plain.push(p);
     }
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios[ratios.len() / 2];
     let (framed, plain) = (median_run(&mut framed), median_run(&mut plain));
-    let ratio = plain.took.as_secs_f64() / framed.took.as_secs_f64();
     table.row(
         &format!(
             "1 MiB frames, write_frame → FrameReader, loopback, {}, {}",
-            framed_read_label(limit),
-            send_buffer_label(framed_sb)
+            how.framed_label(),
+            send_buffer_label(sb)
         ),
         format!("{:.2} GiB/s", gib_s(framed.took)),
         format!(
             "≥ 0.95 × the fastest plain copy ({:.2} GiB/s: {}, {})",
             gib_s(plain.took),
             how.label(),
-            send_buffer_label(plain_sb)
+            send_buffer_label(sb)
         ),
         ratio,
         Some(ratio >= 0.95),
         &format!(
-            "median of {STREAM_RUNS}; {}; plain: {}",
+            "median of {STREAM_RUNS} pairs; {}; plain: {}",
             framed.usage.per_gib(),
             plain.usage.per_gib()
         ),
@@ -555,24 +540,32 @@ fn framed_echo(table: &mut Table) -> io::Result<()> {
     let mut framed = Vec::new();
     let mut plain = Vec::new();
     let mut one_core = Vec::new();
+    // In pairs, and the ratio is the median of the pairs' ratios: on an idle VM a round
+    // trip's speed drifts by 2× from one minute to the next, and the drift cancels within
+    // a pair.
+    let mut ratios = Vec::new();
     for _ in 0..ECHO_RUNS {
-        framed.push(echo_run(true, None)?);
-        plain.push(echo_run(false, None)?);
+        let f = echo_run(true, None)?;
+        let p = echo_run(false, None)?;
+        ratios.push(p.took.as_secs_f64() / f.took.as_secs_f64());
+        framed.push(f);
+        plain.push(p);
         if let Some(cpu) = current_cpu() {
             one_core.push(echo_run(false, Some(cpu))?);
         }
     }
+    ratios.sort_by(f64::total_cmp);
     let per_s = |d: Duration| ECHO_ROUND_TRIPS as f64 / d.as_secs_f64();
     let (framed, plain) = (median_run(&mut framed), median_run(&mut plain));
     let switches = |r: Run| r.usage.per_round_trip();
-    let ratio = per_s(framed.took) / per_s(plain.took);
+    let ratio = ratios[ratios.len() / 2];
     table.row(
         "64-byte framed echo, round trips",
         format!("{} /s", thousands(per_s(framed.took))),
         format!("≥ 0.95 × unframed ({} /s)", thousands(per_s(plain.took))),
         ratio,
         Some(ratio >= 0.95),
-        &format!("median of {ECHO_RUNS}; {}", switches(framed)),
+        &format!("median of {ECHO_RUNS} pairs; {}", switches(framed)),
     );
     if one_core.is_empty() {
         table.note("64-byte echo on one core: not measurable here (no sched_setaffinity)");
