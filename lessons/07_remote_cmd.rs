@@ -50,39 +50,6 @@ const COMMAND_MAX: usize = 8192;
 /// The word that ends a session (notes A §9.1).
 const QUIT: &[u8] = b"q";
 
-/// The demo's limit on each command: short, so that the `sleep` scene ends quickly. On
-/// Windows it must be well past the time cmd takes to print 16 MiB (about 2.5 s under Wine
-/// on a busy machine), or the flood scene would race the time limit.
-const DEMO_COMMAND_LIMIT: Duration = Duration::from_secs(if cfg!(windows) { 10 } else { 2 });
-
-/// The demo's command that prints something, then runs past the time limit: `sleep`, or
-/// on Windows a cmd loop that never ends (`for /L` counting by 0), which being cmd itself
-/// dies with it when it is killed.
-const RUNS_LONG: &str = if cfg!(windows) {
-    "echo started& for /L %i in (0,0,1) do @rem"
-} else {
-    "echo started; sleep 30"
-};
-
-/// What the flood scene shows: `yes | head` stops by itself at 20 MB; cmd's loop, like
-/// `yes` alone, never stops.
-const FLOODS_WHAT: &str = if cfg!(windows) {
-    "endless output: past the 16 MiB frame limit"
-} else {
-    "20 MB of output: past the 16 MiB frame limit"
-};
-
-/// The flood scene's command. cmd's `echo` writes once per line: `yes`'s 2-byte lines
-/// would be millions of writes (100 000 short lines took 5 s under Wine), so this line is
-/// 4000 bytes long, and 16 MiB is about 4200 writes (2.5 s under Wine).
-fn floods() -> Vec<u8> {
-    if cfg!(windows) {
-        format!("for /L %i in (0,0,1) do @echo {}", "y".repeat(4000)).into_bytes()
-    } else {
-        b"yes | head -c 20000000".to_vec()
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------
@@ -317,6 +284,39 @@ fn main() -> Result<(), Report> {
 // ---------------------------------------------------------------------------------------
 // The demo
 // ---------------------------------------------------------------------------------------
+
+/// The demo's limit on each command: short, so that the `sleep` scene ends quickly. On
+/// Windows it must be well past the time cmd takes to print 16 MiB (about 2.5 s under Wine
+/// on a busy machine), or the flood scene would race the time limit.
+const DEMO_COMMAND_LIMIT: Duration = Duration::from_secs(if cfg!(windows) { 10 } else { 2 });
+
+/// The demo's command that prints something, then runs past the time limit: `sleep`, or
+/// on Windows a cmd loop that never ends (`for /L` counting by 0), which being cmd itself
+/// dies with it when it is killed.
+const RUNS_LONG: &str = if cfg!(windows) {
+    "echo started& for /L %i in (0,0,1) do @rem"
+} else {
+    "echo started; sleep 30"
+};
+
+/// What the flood scene shows: `yes | head` stops by itself at 20 MB; cmd's loop, like
+/// `yes` alone, never stops.
+const FLOODS_WHAT: &str = if cfg!(windows) {
+    "endless output: past the 16 MiB frame limit"
+} else {
+    "20 MB of output: past the 16 MiB frame limit"
+};
+
+/// The flood scene's command. cmd's `echo` writes once per line: `yes`'s 2-byte lines
+/// would be millions of writes (100 000 short lines took 5 s under Wine), so this line is
+/// 4000 bytes long, and 16 MiB is about 4200 writes (2.5 s under Wine).
+fn floods() -> Vec<u8> {
+    if cfg!(windows) {
+        format!("for /L %i in (0,0,1) do @echo {}", "y".repeat(4000)).into_bytes()
+    } else {
+        b"yes | head -c 20000000".to_vec()
+    }
+}
 
 fn run_demo() -> Result<(), Report> {
     let limits = CommandLimits {
