@@ -43,10 +43,10 @@
 //! target is marked MISSED and the run exits with failure, so a regression is seen.
 //!
 //! `cargo bench --bench speed -- framed echo` runs only the rows named (framed, echo,
-//! download, notes, nagle, iperf3). `-- --busy` runs them with a busy loop for each CPU,
-//! processes of their own in Linux's SCHED_IDLE class: a CPU the bench leaves is not idle
-//! (so it seldom halts, the thing that changes round trips most on a VM), and the bench
-//! still has every core.
+//! download, notes, nagle, iperf3). `-- --busy` runs them with a busy loop beside them, a
+//! process of its own in Linux's SCHED_IDLE class: the other core is kept busy whenever
+//! the bench leaves it (so it seldom halts, the thing that changes round trips most on a
+//! VM), and the bench still has both cores.
 //! `-- --contended` runs the same loop at the bench's own priority, so that it takes a
 //! share of the cores (about one of the two this course was measured on). The table's first
 //! line says which, and the load average before the run.
@@ -106,11 +106,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "--spin") {
         spin(std::env::args().any(|a| a == "--idle-class"));
     }
-    // `--busy`: the whole run with a busy loop for each CPU, each a process of its own (so
-    // that its CPU time is not counted as ours), in Linux's SCHED_IDLE class: a loop runs
-    // only on a CPU that would otherwise be idle, so CPUs seldom halt, and the bench still
-    // has every core. That is the one thing that changes from an idle run.
-    // `--contended`: one loop at the bench's own priority, which takes its fair share:
+    // `--busy`: the whole run with a busy loop beside it, a process of its own (so that its
+    // CPU time is not counted as ours), in Linux's SCHED_IDLE class: it runs only on a CPU
+    // that would otherwise be idle, so one of the two seldom halts, and the bench still has
+    // both cores. That is the one thing that changes from an idle run. (A loop for each
+    // CPU kept both from halting, 0.0 idle entries per echo round trip against 0.5 with
+    // one loop, but the repeated download then took 0.98 to 1.34 × md5 in five runs,
+    // against 0.97 to 1.17 in three with one loop.)
+    // `--contended`: the same loop at the bench's own priority, which takes its fair share:
     // about one core of the two, shared with the bench's threads.
     let busy = if std::env::args().any(|a| a == "--busy") {
         Some(Busy::IdleClass)
@@ -119,18 +122,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         None
     };
-    let loops = match busy {
-        // One per CPU: a single loop keeps one CPU from halting, not both (measured: 0.5
-        // idle entries per echo round trip with one, 2.0 with none).
-        Some(Busy::IdleClass) => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        Some(Busy::Contended) => 1,
-        None => 0,
-    };
     let mut spinners = Vec::new();
-    for _ in 0..loops {
+    if let Some(how) = busy {
         let mut spinner = Command::new(std::env::current_exe()?);
         spinner.args(["--bench", "--spin"]);
-        if busy == Some(Busy::IdleClass) {
+        if how == Busy::IdleClass {
             spinner.arg("--idle-class");
         }
         spinners.push(Spinner(spinner.spawn()?));
@@ -170,7 +166,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     table.print(
         &load,
         match busy {
-            Some(Busy::IdleClass) => "a busy loop on every CPU in the SCHED_IDLE class (--busy)",
+            Some(Busy::IdleClass) => "a busy loop beside it in the SCHED_IDLE class (--busy)",
             Some(Busy::Contended) => "a busy loop beside it at the same priority (--contended)",
             None => "no busy loop of its own",
         },
