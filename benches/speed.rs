@@ -1119,11 +1119,18 @@ impl Table {
             }
             None => "shown",
         };
+        // A missed row shows a third decimal: 0.949 would be printed "0.95", which reads
+        // as the target met.
+        let ratio = if ok == Some(false) {
+            format!("{ratio:.3}")
+        } else {
+            format!("{ratio:.2}")
+        };
         self.rows.push([
             what.into(),
             figure,
             limit,
-            format!("{ratio:.2}"),
+            ratio,
             format!("{status} ({how})"),
         ]);
     }
