@@ -68,9 +68,10 @@ const MIB: usize = 1 << 20;
 /// runs, not a few long ones: on this VM one run of the same copy can be twice as fast as
 /// the next, framed or plain, and a pair's ratio is that noisy too. Medians of 9 or 21
 /// pairs of 1 GiB came out anywhere from 0.83 to 1.12 from one bench run to the next; of
-/// 301 pairs of 64 MiB, between 0.99 and 1.02 in four (two idle, two `--busy`).
+/// 301 pairs of 64 MiB, from 0.95 to 1.07 in twelve idle and `--busy` runs, the pairs'
+/// middle half as wide as 0.72–1.18. 601 pairs narrow the median's spread by about √2.
 const STREAM_BYTES: usize = 64 << 20;
-const STREAM_RUNS: usize = 301;
+const STREAM_RUNS: usize = 601;
 /// Row 1's search: runs of each setting.
 const SEARCH_RUNS: usize = 5;
 
