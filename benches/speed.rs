@@ -77,8 +77,8 @@ const SEARCH_RUNS: usize = 5;
 
 /// Row 2: round trips per run, and pairs of runs (many short ones, as for row 1: medians
 /// of 7 pairs of 20,000 round trips ranged from 0.94 to 1.02 from one bench run to the
-/// next, of 31 pairs of 5,000 from 0.96 to 1.11, of 101 pairs of 1,000 from 0.98 to 1.00
-/// in five runs, idle, `--busy` and `--contended`).
+/// next, of 31 pairs of 5,000 from 0.96 to 1.11, of 101 pairs of 1,000 from 0.96 to 1.01
+/// in twenty runs, idle, `--busy` and `--contended`).
 const ECHO_ROUND_TRIPS: usize = 1_000;
 const ECHO_RUNS: usize = 101;
 const ECHO_LEN: usize = 64;
