@@ -108,12 +108,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         spin(std::env::args().any(|a| a == "--idle-class"));
     }
     // `--busy`: the whole run with a busy loop beside it, a process of its own (so that its
-    // CPU time is not counted as ours), in Linux's SCHED_IDLE class: it runs only on a CPU
-    // that would otherwise be idle, so one of the two seldom halts, and the bench still has
-    // both cores. That is the one thing that changes from an idle run. (A loop for each
-    // CPU kept both from halting, 0.0 idle entries per echo round trip against 0.5 with
-    // one loop, but the repeated download then took 0.98 to 1.34 × md5 in five runs,
-    // against 0.97 to 1.17 in three with one loop.)
+    // CPU time is not counted as ours), in Linux's SCHED_IDLE class, whose weight is so low
+    // that it runs almost only on a CPU the bench leaves, and gives way as soon as a bench
+    // thread wakes: the bench keeps both cores, but a CPU it leaves seldom goes idle.
+    // (A loop for each CPU gave 0.0 idle entries per echo round trip, as one loop did in
+    // all but one run (0.5), but the repeated download then took 0.98 to 1.34 × md5 in
+    // five runs, against 0.97 to 1.21 in eight with one loop.)
     // `--contended`: the same loop at the bench's own priority, which takes its fair share:
     // about one core of the two, shared with the bench's threads.
     let busy = if std::env::args().any(|a| a == "--busy") {
@@ -198,8 +198,8 @@ impl Drop for Spinner {
 
 /// Spins until the parent process has gone (then this process has been handed to another
 /// parent), so that a bench stopped by Ctrl-C leaves no busy loop behind. With
-/// `idle_class`, first moves itself into SCHED_IDLE (Linux), the class that gets a CPU
-/// only when no other thread wants it.
+/// `idle_class`, first moves itself into SCHED_IDLE (Linux), the class of the lowest
+/// weight, which gets a CPU almost only when no other thread wants it.
 #[cfg(unix)]
 fn spin(idle_class: bool) -> ! {
     if idle_class {
@@ -540,7 +540,9 @@ fn over_loopback(
 ///
 /// And how many times any CPU went idle meanwhile, the whole machine (Linux's cpuidle
 /// counters, `/sys/devices/system/cpu/cpu*/cpuidle/state*/usage`; in a VM with the
-/// haltpoll driver each is a halt, which the host must wake): `None` where there are none.
+/// haltpoll driver, each is a halt after a short poll, which the host must wake; on the
+/// machine the README's runs come from, the POLL state had counted none): `None` where
+/// there are none.
 #[derive(Clone, Copy, Default)]
 struct Usage {
     cpu: Duration,
@@ -1005,7 +1007,6 @@ fn wait_with_peak(child: std::process::Child) -> io::Result<(bool, Option<u64>, 
     }
 }
 
-/// A running process's peak resident memory (VmHWM in /proc; Linux only).
 /// CPU time a running process has used so far, user and system (Linux: /proc/PID/stat, in
 /// clock ticks, 10 ms each here); `None` elsewhere.
 fn process_cpu(pid: u32) -> Option<Duration> {
@@ -1047,6 +1048,7 @@ fn cpu_used(cpu: &[ClientServerCpu]) -> String {
     format!("CPU per download, client {client}, server {server} (medians)")
 }
 
+/// A running process's peak resident memory (VmHWM in /proc; Linux only).
 fn vm_hwm(pid: u32) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -1182,8 +1184,9 @@ fn thousands(x: f64) -> String {
 // The notes side by side: notes A §9.2's own Python download against lesson 09
 // ---------------------------------------------------------------------------------------
 
-/// The file for the notes' row: big enough that reading it whole shows in memory, small
-/// enough for their `data += recv()` (which copies all it has on every chunk) to finish.
+/// The file for the notes' row: big enough that reading it whole shows in memory. Their
+/// `data += recv()` copies all it has on every chunk, so even this size does not finish
+/// within `NOTES_PATIENCE` on the machine the README's runs come from.
 const NOTES_FILE_BYTES: u64 = 100 << 20;
 
 /// How long the notes' client may take before it is stopped (their `data += recv()` makes
