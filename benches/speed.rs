@@ -5,14 +5,14 @@
 //!
 //! 1. framed throughput: 1 MiB frames (header included) through `write_frame` /
 //!    `FrameReader` over loopback, against the fastest plain copy of the same bytes in the
-//!    same 1 MiB writes (target ≥ 0.95×), 64 MiB a run. The plain copy is searched for first: its receiver
-//!    (`read` into 64 KiB to 4 MiB, `read_exact` of 1 MiB) and the sender's socket buffer
-//!    (the kernel's own, which it grows, or SO_SNDBUF 256 or 512 KiB); the search is
-//!    printed under the table. The framed copy then reads the way the fastest plain one
-//!    does (bodies in reads of its size, `FrameReader::reading_at_most`, with its send
-//!    buffer), in pairs with it, many short pairs rather than a few long ones; the row says
-//!    how far the pairs' ratios spread, and the CPU time, context switches and CPU idle
-//!    entries each copy cost per GiB;
+//!    same 1 MiB writes (target ≥ 0.95×), 64 MiB a run. The plain copy is searched for
+//!    first: its receiver (`read` into 64 KiB to 4 MiB, `read_exact` of 1 MiB) and the
+//!    sender's socket buffer (the kernel's own, which it grows, or SO_SNDBUF 256 or 512
+//!    KiB); the search is printed under the table. The framed copy then reads the way the
+//!    fastest plain one does (bodies in reads of its size, `FrameReader::reading_at_most`,
+//!    with its send buffer), in pairs with it, many short pairs rather than a few long
+//!    ones; the row says how far the pairs' ratios spread, and the CPU time, context
+//!    switches and CPU idle entries each copy cost per GiB;
 //! 2. request/response: a 64-byte framed echo (`write_frame`, `FrameReader` on both ends),
 //!    round trips per second, against the same exchange written unframed (target ≥ 0.95×),
 //!    in pairs of 1,000 round trips each;
@@ -39,8 +39,8 @@
 //! ways of doing the same thing (rows 1 and 2), they run in pairs, the ratio is the median
 //! of the pairs' ratios, and the row gives their middle half: on this VM a pair's ratio
 //! moves by several percent from one pair to the next, and a target of 0.95 is only as
-//! sure as the median is steady. A row that misses its
-//! target is marked MISSED and the run exits with failure, so a regression is seen.
+//! sure as the median is steady. A row that misses its target is marked MISSED and the run
+//! exits with failure, so a regression is seen.
 //!
 //! `cargo bench --bench speed -- framed echo` runs only the rows named (framed, echo,
 //! download, notes, nagle, iperf3). `-- --busy` runs them with a busy loop beside them, a
