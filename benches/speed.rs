@@ -51,10 +51,12 @@
 //! share of the cores (about one of the two this course was measured on). The table's first
 //! line says which, and the load average before the run.
 
-use socket_lessons::digest_cache::SETTLE;
-use socket_lessons::framing::{write_frame, FrameReader, LEN_PREFIX_BYTES};
-use socket_lessons::nagle::{self, Writes};
-use socket_lessons::{files, measure};
+use socket_lessons::guard::digest_cache::SETTLE;
+use socket_lessons::stage::measure;
+use socket_lessons::wire::fast_framing::{write_frame, FrameReader};
+use socket_lessons::wire::files;
+use socket_lessons::wire::framing::LEN_PREFIX_BYTES;
+use socket_lessons::wire::nagle::{self, Writes};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -7,7 +7,7 @@
 
 mod common;
 
-use socket_lessons::checksum::md5_hex;
+use socket_lessons::wire::checksum::md5_hex;
 
 /// lesson, starter file, md5 of the starter as shipped, what the failing check must say.
 const EXERCISES: &[(&str, &str, &str, &str)] = &[

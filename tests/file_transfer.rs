@@ -58,7 +58,7 @@ fn content(len: usize) -> Vec<u8> {
 }
 
 fn md5_hex(bytes: &[u8]) -> String {
-    socket_lessons::checksum::md5_hex(bytes)
+    socket_lessons::wire::checksum::md5_hex(bytes)
 }
 
 /// `struct.pack('i', len(json)) + json`.
@@ -577,7 +577,7 @@ fn a_file_changed_after_a_download_is_downloaded_new_and_verified() {
     fs::write(&path, &first).unwrap();
     set_mtime(&path, then);
     // Only a file that has not changed for a while is remembered (its ctime is now).
-    std::thread::sleep(socket_lessons::digest_cache::SETTLE + Duration::from_millis(200));
+    std::thread::sleep(socket_lessons::guard::digest_cache::SETTLE + Duration::from_millis(200));
     let server = Running::server(
         example("09_file_header"),
         &["server", "--port", "0", "--dir", Scratch::arg(&served)],

@@ -2,7 +2,8 @@
 //! claims 2 GiB gets an error, not a 2 GiB buffer. Measured with an allocator that records the largest
 //! allocation made by the current thread (tests run on threads of their own).
 
-use socket_lessons::framing::{read_frame, FrameReader};
+use socket_lessons::wire::fast_framing::FrameReader;
+use socket_lessons::wire::framing::read_frame;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 

@@ -88,7 +88,7 @@ fn a_header_naming_another_file_is_refused_and_the_file_it_names_is_untouched() 
     let dir = Scratch::new("victim");
     fs::write(dir.0.join("victim.txt"), b"mine").unwrap();
     let body = b"overwritten!";
-    let md5 = socket_lessons::checksum::md5_hex(body);
+    let md5 = socket_lessons::wire::checksum::md5_hex(body);
     let json = format!(
         r#"{{"file_name":"victim","file_type":"txt","file_hex":"{md5}","data_all":{}}}"#,
         body.len()
@@ -112,7 +112,7 @@ fn an_existing_file_is_not_downloaded_again_unless_overwrite_is_given() {
     let dir = Scratch::new("existing");
     fs::write(dir.0.join("x.bin"), b"mine").unwrap();
     let body = b"theirs";
-    let md5 = socket_lessons::checksum::md5_hex(body);
+    let md5 = socket_lessons::wire::checksum::md5_hex(body);
     let json = format!(
         r#"{{"file_name":"x","file_type":"bin","file_hex":"{md5}","data_all":{}}}"#,
         body.len()
@@ -156,7 +156,7 @@ fn a_header_without_md5_is_saved_only_with_a_visible_warning() {
 #[test]
 fn notes_a_answering_girl_with_a_png_type_is_saved_as_girl_png() {
     let dir = Scratch::new("girl");
-    let md5 = socket_lessons::checksum::md5_hex(b"png!");
+    let md5 = socket_lessons::wire::checksum::md5_hex(b"png!");
     let json =
         format!(r#"{{"file_name":"girl","file_type":"png","file_hex":"{md5}","data_all":4}}"#);
     let (port, server) = one_answer_server([header(&json), b"png!".to_vec()].concat());
@@ -170,7 +170,7 @@ fn notes_a_answering_girl_with_a_png_type_is_saved_as_girl_png() {
 fn a_file_type_that_is_not_a_plain_extension_is_refused() {
     for file_type in [".", "a b", ".hidden", "part", "png/../x"] {
         let dir = Scratch::new("girl-odd");
-        let md5 = socket_lessons::checksum::md5_hex(b"png!");
+        let md5 = socket_lessons::wire::checksum::md5_hex(b"png!");
         let json = format!(
             r#"{{"file_name":"girl","file_type":"{file_type}","file_hex":"{md5}","data_all":4}}"#
         );
@@ -225,7 +225,7 @@ fn an_upload_header_sent_one_byte_a_second_is_still_an_upload() {
     );
     // A header of exactly 100 bytes: its length's first byte is 0x64, 'd', printable, as a
     // name's first byte would be.
-    let md5 = socket_lessons::checksum::md5_hex(b"slow");
+    let md5 = socket_lessons::wire::checksum::md5_hex(b"slow");
     let mut json = format!(r#"{{"filename":"slow.txt","filesize":4,"md5":"{md5}""#);
     json.push_str(&" ".repeat(99 - json.len()));
     json.push('}');

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{example, Running, WAIT};
-use socket_lessons::auth::{Digest, CHALLENGE_LEN, LEGITIMATE};
+use socket_lessons::wire::auth::{Digest, CHALLENGE_LEN, LEGITIMATE};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
@@ -164,7 +164,7 @@ fn every_client_gives_up_on_a_server_that_never_answers() {
 fn lesson_06_answers_a_16_mib_unknown_command_and_logs_only_a_preview() {
     let mut server = Running::server(example("06_length_prefix"), &["server", "--port", "0"]);
     let mut conn = connect(server.port);
-    let size = socket_lessons::framing::MAX_FRAME_LEN;
+    let size = socket_lessons::wire::framing::MAX_FRAME_LEN;
     let mut frame = (size as i32).to_le_bytes().to_vec();
     frame.resize(4 + size, b'z');
     conn.write_all(&frame).unwrap();

@@ -87,52 +87,101 @@ fn every_lesson_opens_with_the_notes_server_and_stays_readable() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// Which library modules each module names (`crate::x`, `use crate::{x, …}`, `say!`),
-/// outside its tests.
+/// The layers, in the order dependencies may go: a module may import from its own layer
+/// and from the layers before it, never from one after it.
+const LAYERS: [&str; 3] = ["wire", "guard", "stage"];
+
+/// What the crate root re-exports, and the `stage` module each comes from.
+const ROOT_NAMES: [(&str, &str); 5] = [
+    ("say", "transcript"),
+    ("Transcript", "transcript"),
+    ("Report", "report"),
+    ("Input", "input"),
+    ("Endpoint", "cli"),
+];
+
+/// Every library module as `layer::module`, with the modules it names outside its tests
+/// (`crate::layer::module`, `super::module`, the root's re-exports, `say!`).
 fn library_imports() -> BTreeMap<String, BTreeSet<String>> {
     let mut graph = BTreeMap::new();
     for entry in fs::read_dir(Path::new(ROOT).join("shared")).unwrap() {
         let path = entry.unwrap().path();
-        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if path.extension().is_none_or(|e| e != "rs") || module == "lib" {
-            continue;
-        }
-        let text = fs::read_to_string(&path).unwrap();
-        let code = text.split("#[cfg(test)]").next().unwrap();
-        let mut deps = BTreeSet::new();
-        for line in code.lines() {
-            let line = line.split("//").next().unwrap();
-            let mut rest = line;
-            while let Some(at) = rest.find("crate::") {
-                rest = &rest[at + "crate::".len()..];
-                if let Some(group) = rest.strip_prefix('{') {
-                    let group = group.split('}').next().unwrap();
-                    deps.extend(group.split(',').filter_map(|item| {
-                        let item = item.trim().split("::").next().unwrap();
-                        (!item.is_empty()).then(|| item.to_owned())
-                    }));
-                } else {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name == "lib.rs" || LAYERS.contains(&name.as_str()),
+            "shared/{name}: every module lives in one of the folders {LAYERS:?}"
+        );
+    }
+    for layer in LAYERS {
+        for entry in fs::read_dir(Path::new(ROOT).join("shared").join(layer)).unwrap() {
+            let path = entry.unwrap().path();
+            let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if path.extension().is_none_or(|e| e != "rs") || module == "mod" {
+                continue;
+            }
+            let text = fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            let me = format!("{layer}::{module}");
+            let mut deps = BTreeSet::new();
+            for line in code.lines() {
+                let line = line.split("//").next().unwrap();
+                for l in LAYERS {
+                    let mut rest = line;
+                    let prefix = format!("crate::{l}::");
+                    while let Some(at) = rest.find(&prefix) {
+                        rest = &rest[at + prefix.len()..];
+                        let item: String = rest
+                            .chars()
+                            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                            .collect();
+                        deps.insert(format!("{l}::{item}"));
+                    }
+                }
+                let mut rest = line;
+                while let Some(at) = rest.find("super::") {
+                    rest = &rest[at + "super::".len()..];
                     let item: String = rest
                         .chars()
                         .take_while(|c| c.is_ascii_lowercase() || *c == '_')
                         .collect();
-                    deps.insert(item);
+                    deps.insert(format!("{layer}::{item}"));
+                }
+                for (name, module) in ROOT_NAMES {
+                    let used = line.contains(&format!("crate::{name}"))
+                        || (line.contains("use crate::{") && line.contains(name))
+                        || (name == "say" && line.contains("say!("));
+                    if used {
+                        deps.insert(format!("stage::{module}"));
+                    }
                 }
             }
-            if line.contains("say!(") {
-                deps.insert("transcript".to_owned());
-            }
+            deps.remove(&me);
+            graph.insert(me, deps);
         }
-        deps.remove(&module);
-        deps.remove("say");
-        deps.remove("");
-        graph.insert(module, deps);
-    }
-    // Names that are re-exports at the crate root, not modules.
-    for deps in graph.values_mut() {
-        deps.retain(|d| d.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
     }
     graph
+}
+
+fn layer_rank(module: &str) -> usize {
+    let layer = module.split("::").next().unwrap();
+    LAYERS.iter().position(|l| *l == layer).unwrap()
+}
+
+#[test]
+fn wire_imports_nothing_from_guard_or_stage_and_guard_nothing_from_stage() {
+    let mut problems = Vec::new();
+    for (module, deps) in library_imports() {
+        for dep in deps {
+            if layer_rank(&dep) > layer_rank(&module) {
+                problems.push(format!("{module} imports {dep}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "dependencies must go wire → guard → stage:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -175,19 +224,24 @@ fn library_modules_depend_on_each_other_one_way() {
 #[test]
 fn every_library_module_has_its_one_job_in_the_table() {
     let lib = fs::read_to_string(Path::new(ROOT).join("shared/lib.rs")).unwrap();
-    let modules: Vec<&str> = lib
-        .lines()
-        .filter_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';'))
-        .collect();
-    assert_eq!(
-        modules.len(),
-        library_imports().len(),
-        "a file in shared/ is not a module"
-    );
-    for module in modules {
+    for layer in LAYERS {
+        let declared =
+            fs::read_to_string(Path::new(ROOT).join("shared").join(layer).join("mod.rs"))
+                .unwrap()
+                .lines()
+                .filter_map(|l| Some(l.strip_prefix("pub mod ")?.strip_suffix(';')?.to_owned()))
+                .count();
+        let files = library_imports()
+            .keys()
+            .filter(|m| m.starts_with(&format!("{layer}::")))
+            .count();
+        assert_eq!(declared, files, "a file in shared/{layer}/ is not a module");
+    }
+    for module in library_imports().keys() {
+        let layer = module.split("::").next().unwrap();
         let rows = lib
             .lines()
-            .filter(|l| l.starts_with(&format!("//! | [`{module}`] |")))
+            .filter(|l| l.starts_with(&format!("//! | {layer} | [`{module}`] |")))
             .count();
         assert_eq!(
             rows, 1,

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{example, Build, Running};
-use socket_lessons::net;
+use socket_lessons::wire::net;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -317,8 +317,8 @@ fn lesson_06_server_survives_bad_headers_and_cut_frames_one_line_each() {
     }
     // The next client is served.
     let mut stream = net::connect("127.0.0.1", server.port).unwrap();
-    socket_lessons::framing::write_frame(&mut stream, b"echo ok").unwrap();
-    let answer = socket_lessons::framing::read_frame(&mut stream).unwrap();
+    socket_lessons::wire::framing::write_frame(&mut stream, b"echo ok").unwrap();
+    let answer = socket_lessons::wire::framing::read_frame(&mut stream).unwrap();
     assert_eq!(answer.as_deref(), Some(&b"ok\n"[..]));
 }
 
@@ -352,7 +352,7 @@ fn server_answering_in_gbk() -> (u16, std::thread::JoinHandle<()>) {
         let (mut conn, _) = listener.accept().unwrap();
         let mut buf = [0u8; 1024];
         while conn.read(&mut buf).unwrap_or(0) > 0 {
-            socket_lessons::framing::write_frame(&mut conn, b"\xc4\xe3\xba\xc3\r\n").unwrap();
+            socket_lessons::wire::framing::write_frame(&mut conn, b"\xc4\xe3\xba\xc3\r\n").unwrap();
         }
     });
     (port, server)
@@ -725,8 +725,8 @@ fn file_transfer_across(server: Build, clients: Build, name: &str) {
     std::fs::write(dir.join("served/big.bin"), &served).unwrap();
     std::fs::write(dir.join("up.bin"), &uploaded).unwrap();
     let (served_md5, uploaded_md5) = (
-        socket_lessons::checksum::md5_hex(&served),
-        socket_lessons::checksum::md5_hex(&uploaded),
+        socket_lessons::wire::checksum::md5_hex(&served),
+        socket_lessons::wire::checksum::md5_hex(&uploaded),
     );
 
     let mut server = server.server_in(dir, lesson, &["server", "--port", "0", "--dir", "served"]);

@@ -5,10 +5,11 @@
 
 use crate::{methods, state, RECV_SIZE, SETTLE};
 use socket2::{Domain, Socket, Type};
-use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::tcp_state::{self, lookup, of, settle, show, TcpState};
-use socket_lessons::transcript::describe;
-use socket_lessons::{say, timed, Report, Transcript};
+use socket_lessons::guard::timed;
+use socket_lessons::stage::tcp_state::{self, lookup, of, settle, show, TcpState};
+use socket_lessons::stage::transcript::describe;
+use socket_lessons::wire::net::{self, ListenOptions};
+use socket_lessons::{say, Report, Transcript};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 

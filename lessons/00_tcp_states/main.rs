@@ -7,7 +7,7 @@
 //!
 //! The notes draw the three-way handshake (三次握手) and the four-way teardown (四次挥手).
 //! This lesson asks the kernel instead: at each step it prints each end's TCP state as Linux
-//! reports it ([`socket_lessons::tcp_state`]: `TCP_INFO` for a socket the program holds,
+//! reports it ([`socket_lessons::stage::tcp_state`]: `TCP_INFO` for a socket the program holds,
 //! the kernel's table `/proc/net/tcp` for one it does not).
 //!
 //! What to look at:
@@ -39,12 +39,12 @@ mod demo;
 mod methods;
 
 use clap::Parser;
-use socket_lessons::demo::Hooks;
-use socket_lessons::limits::{self, Limits};
-use socket_lessons::net::ListenOptions;
-use socket_lessons::serve;
-use socket_lessons::tcp_state::{lookup, of, settle, show, TcpState};
-use socket_lessons::transcript::describe;
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::stage::demo::Hooks;
+use socket_lessons::stage::serve;
+use socket_lessons::stage::tcp_state::{lookup, of, settle, show, TcpState};
+use socket_lessons::stage::transcript::describe;
+use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Input, Report, Side, Transcript};
 use std::io::{self, BufRead, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -179,8 +179,8 @@ struct Cli {
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => socket_lessons::demo::play(demo::run_demo),
+    match socket_lessons::stage::cli::parse::<Cli>().side {
+        None => socket_lessons::stage::demo::play(demo::run_demo),
         Some(Side::Server(at)) => {
             let listener = at.listen(ListenOptions::new())?;
             server(&listener, &Hooks::none())

@@ -3,9 +3,9 @@
 
 use crate::RECV_SIZE;
 use socket2::{SockRef, Type};
-use socket_lessons::limits;
-use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::transcript::describe;
+use socket_lessons::guard::limits;
+use socket_lessons::stage::transcript::describe;
+use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Report, Transcript};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream, UdpSocket};

@@ -6,7 +6,7 @@
 //! Every message goes out as a frame: a 4-byte header, `struct.pack('i', len(body))`, then
 //! the body. The reader reads exactly 4 bytes, then exactly that many. Boundaries are now in
 //! the bytes themselves, so it no longer matters how TCP merged or split them
-//! ([`socket_lessons::framing`] does the reading and writing).
+//! ([`socket_lessons::wire::framing`] does the reading and writing).
 //!
 //! What to look at:
 //! - lesson 04's scenes 1 and 3 replayed over frames: every answer arrives whole;
@@ -20,7 +20,7 @@
 //! one `recv(1024)`; the answer comes back as `struct.pack('i', n)` (little-endian i32) + n
 //! bytes. So the notes' Python client and server can be either side. The server also takes
 //! a *framed* request (scene 1 sends two), told apart by its first bytes
-//! ([`socket_lessons::sniff`]): a length prefix starts with bytes that typed text never
+//! ([`socket_lessons::guard::sniff`]): a length prefix starts with bytes that typed text never
 //! has. A framed request is the real fix, since a bare one can itself be split or merged.
 //!
 //! Run it:
@@ -34,14 +34,15 @@
 mod scenes;
 
 use clap::{Parser, Subcommand};
-use socket_lessons::demo::{self, Hooks};
-use socket_lessons::framing::{self, read_frame, write_frame, LEN_PREFIX_BYTES};
-use socket_lessons::limits::{self, Limits, DEFAULT_IDLE_SECS};
-use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::serve::serve_in_turn;
-use socket_lessons::sniff;
-use socket_lessons::transcript::{describe, describe_answer, describe_ends};
-use socket_lessons::{commands, say, Endpoint, Input, Report, Transcript};
+use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::sniff;
+use socket_lessons::stage::commands;
+use socket_lessons::stage::demo::{self, Hooks};
+use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::transcript::{describe, describe_answer, describe_ends};
+use socket_lessons::wire::framing::{self, read_frame, write_frame, LEN_PREFIX_BYTES};
+use socket_lessons::wire::net::{self, ListenOptions};
+use socket_lessons::{say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -265,7 +266,7 @@ enum Side {
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse::<Cli>().side {
         None => demo::play(scenes::run_demo),
         Some(Side::Server { at, idle_limit }) => {
             let listener = at.listen(ListenOptions::new())?;

@@ -2,13 +2,14 @@
 //! stick; bad headers against the server.
 
 use super::{command, serve, ARRIVAL_LIMIT, RECV_SIZE};
-use socket_lessons::demo;
-use socket_lessons::framing::{self, read_frame, write_frame, LEN_PREFIX_BYTES};
-use socket_lessons::limits::{Limits, DEFAULT_IDLE_SECS};
-use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::timed;
-use socket_lessons::transcript::{bytes_literal, describe, hex, python_repr};
-use socket_lessons::{commands, say, Report, Transcript};
+use socket_lessons::guard::limits::{Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::timed;
+use socket_lessons::stage::commands;
+use socket_lessons::stage::demo;
+use socket_lessons::stage::transcript::{bytes_literal, describe, hex, python_repr};
+use socket_lessons::wire::framing::{self, read_frame, write_frame, LEN_PREFIX_BYTES};
+use socket_lessons::wire::net::{self, ListenOptions};
+use socket_lessons::{say, Report, Transcript};
 use std::io::{Read, Write};
 use std::time::Duration;
 

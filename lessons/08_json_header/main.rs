@@ -38,17 +38,17 @@ mod scenes;
 use clap::{Parser, Subcommand};
 use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
-use socket_lessons::checksum::{is_md5_hex, md5_hex};
-use socket_lessons::cli::AnswerText;
-use socket_lessons::demo::{self, Hooks};
-use socket_lessons::encoding::write_text;
-use socket_lessons::framing::MAX_FRAME_LEN;
-use socket_lessons::header::{self, read_header, write_message};
-use socket_lessons::limits::{self, Limits, DEFAULT_IDLE_SECS};
-use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::serve::serve_in_turn;
-use socket_lessons::shell::{self, CommandLimits, Request};
-use socket_lessons::transcript::{describe, describe_ends, hex, text_lossy};
+use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::shell::{self, CommandLimits, Request};
+use socket_lessons::stage::cli::AnswerText;
+use socket_lessons::stage::demo::{self, Hooks};
+use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::transcript::{describe, describe_ends, hex, text_lossy};
+use socket_lessons::wire::checksum::{is_md5_hex, md5_hex};
+use socket_lessons::wire::encoding::write_text;
+use socket_lessons::wire::framing::MAX_FRAME_LEN;
+use socket_lessons::wire::header::{self, read_header, write_message};
+use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -368,7 +368,7 @@ enum Side {
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse::<Cli>().side {
         None => demo::play(scenes::run_demo),
         Some(Side::Server {
             at,

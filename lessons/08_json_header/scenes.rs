@@ -2,14 +2,14 @@
 //! why the header is an object and not a bare length.
 
 use super::{command, receive, serve, Answer, Header, COMMAND_MAX, QUIT};
-use socket_lessons::checksum::md5_hex;
-use socket_lessons::demo;
-use socket_lessons::framing::MAX_FRAME_LEN;
-use socket_lessons::header::{self, write_message};
-use socket_lessons::limits::{Limits, DEFAULT_IDLE_SECS};
-use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::shell::{self, CommandLimits};
-use socket_lessons::transcript::{describe_header_message, text_lossy};
+use socket_lessons::guard::limits::{Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::shell::{self, CommandLimits};
+use socket_lessons::stage::demo;
+use socket_lessons::stage::transcript::{describe_header_message, text_lossy};
+use socket_lessons::wire::checksum::md5_hex;
+use socket_lessons::wire::framing::MAX_FRAME_LEN;
+use socket_lessons::wire::header::{self, write_message};
+use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Report, Transcript};
 use std::io::{Read, Write};
 use std::time::Duration;

@@ -1,13 +1,14 @@
 //! The command line: the subcommands for two terminals, and what each one runs.
 
 use crate::notes_e::{notes_e_receiver, notes_e_sender, NOTES_E_PORT};
+use crate::serve;
 use crate::upload::upload;
-use crate::{download, serve, Rules};
+use crate::{download, Rules};
 use clap::{Args, Parser, Subcommand};
-use socket_lessons::demo::Hooks;
-use socket_lessons::files::{self, Existing};
-use socket_lessons::limits::{self, Limits};
-use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::saving::{self, Existing};
+use socket_lessons::stage::demo::Hooks;
+use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Endpoint, Report, Transcript};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -189,7 +190,7 @@ pub fn prepare(dir: &Path, who: &Transcript) -> Result<(), Report> {
             dir.display()
         )));
     }
-    let stale = files::remove_stale(dir)?;
+    let stale = saving::remove_stale(dir)?;
     if !stale.is_empty() {
         say!(
             who,
@@ -199,7 +200,7 @@ pub fn prepare(dir: &Path, who: &Transcript) -> Result<(), Report> {
             stale.join(", ")
         );
     }
-    files::remove_on_interrupt();
+    saving::remove_on_interrupt();
     Ok(())
 }
 

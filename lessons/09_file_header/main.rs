@@ -9,7 +9,7 @@
 //!   and sizes are 64-bit, so files over 4 GiB work;
 //! - the receiver hashes while receiving, writes to a hidden temporary name in the target
 //!   directory, and renames only when size and md5 match; otherwise it deletes the partial
-//!   file and says why ([`socket_lessons::files`]);
+//!   file and says why ([`socket_lessons::wire::files`]);
 //! - a name is a plain file name; a path (`../etc/passwd`), a NUL, an empty name is refused
 //!   with the reason. The server serves only from its directory, and a missing file gets an
 //!   error answer, not a dead connection;
@@ -50,14 +50,17 @@ mod upload;
 
 use headers::{DownloadHeader, DownloadRefused, FileHeader};
 use indicatif::ProgressBar;
-use socket_lessons::demo::{self, Hooks};
-use socket_lessons::digest_cache::Md5Cache;
-use socket_lessons::files::{self, check_file_name, receive_file, send_body, Existing};
-use socket_lessons::header::{self, read_header, write_header};
-use socket_lessons::limits::{self, Limits};
-use socket_lessons::serve::serve_in_turn;
-use socket_lessons::sniff;
-use socket_lessons::transcript::text_lossy;
+use socket_lessons::guard::digest_cache::Md5Cache;
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::names::check_file_name;
+use socket_lessons::guard::saving::{receive_file, Existing};
+use socket_lessons::guard::sniff;
+use socket_lessons::stage::demo::{self, Hooks};
+use socket_lessons::stage::progress::progress_bar;
+use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::transcript::text_lossy;
+use socket_lessons::wire::files::send_body;
+use socket_lessons::wire::header::{self, read_header, write_header};
 use socket_lessons::{say, Report, Transcript};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -410,7 +413,7 @@ fn bar(show: bool, size: u64, name: &str) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }
-    files::progress_bar(size).with_message(name.to_owned())
+    progress_bar(size).with_message(name.to_owned())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -419,7 +422,7 @@ fn bar(show: bool, size: u64, name: &str) -> ProgressBar {
 
 /// No subcommand: the demo ([`scenes`]); otherwise one side, for two terminals ([`cli`]).
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<cli::Cli>().side {
+    match socket_lessons::stage::cli::parse::<cli::Cli>().side {
         None => demo::play(scenes::run_demo),
         Some(side) => cli::run(side),
     }

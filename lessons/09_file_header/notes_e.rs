@@ -11,10 +11,13 @@
 //! ```
 
 use indicatif::ProgressBar;
-use socket_lessons::files::{self, check_file_name, md5_file, send_body, Existing};
-use socket_lessons::limits::{self, Limits};
-use socket_lessons::transcript::describe;
-use socket_lessons::{net, say, Endpoint, Report, Transcript};
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::names::check_file_name;
+use socket_lessons::guard::saving::{self, Existing};
+use socket_lessons::stage::transcript::describe;
+use socket_lessons::wire::files::{md5_file, send_body};
+use socket_lessons::wire::net;
+use socket_lessons::{say, Endpoint, Report, Transcript};
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -121,7 +124,7 @@ fn receive_one_notes_e(
     //    E's receiver counts 1500 per recv whatever it returned, and decodes each chunk as
     //    text on its own: a short recv makes it wait for bytes that never come, and a
     //    chunk that ends inside a character fails to decode.)
-    let received = match files::receive_unsaved(
+    let received = match saving::receive_unsaved(
         &mut conn,
         dir,
         &name,

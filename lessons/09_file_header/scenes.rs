@@ -3,15 +3,16 @@
 //! one connection each, and scene 4 shows that none of them left a file behind.
 
 use crate::headers::{FileHeader, UploadHeader};
+use crate::serve;
 use crate::upload::upload;
-use crate::{download, serve, Rules};
-use socket_lessons::checksum::md5_hex;
-use socket_lessons::demo::{self, Stage};
-use socket_lessons::files::Existing;
-use socket_lessons::header::{self, read_header, write_message};
-use socket_lessons::limits::{self, Limits};
-use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::transcript::hex_preview;
+use crate::{download, Rules};
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::saving::Existing;
+use socket_lessons::stage::demo::{self, Stage};
+use socket_lessons::stage::transcript::hex_preview;
+use socket_lessons::wire::checksum::md5_hex;
+use socket_lessons::wire::header::{self, read_header, write_message};
+use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Report, Transcript};
 use std::fs;
 use std::io::{self, Write};

@@ -6,10 +6,14 @@
 
 use crate::headers::{FileHeader, UploadHeader, Verdict};
 use crate::{bar, Rules};
-use socket_lessons::files::{check_file_name, md5_file, receive_file, send_body, Existing, Failed};
-use socket_lessons::header::{self, read_header, write_header};
-use socket_lessons::transcript::text_lossy;
-use socket_lessons::{limits, net, say, Report, Transcript};
+use socket_lessons::guard::limits;
+use socket_lessons::guard::names::check_file_name;
+use socket_lessons::guard::saving::{receive_file, Existing, Failed};
+use socket_lessons::stage::transcript::text_lossy;
+use socket_lessons::wire::files::{md5_file, send_body};
+use socket_lessons::wire::header::{self, read_header, write_header};
+use socket_lessons::wire::net;
+use socket_lessons::{say, Report, Transcript};
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::net::{Shutdown, TcpStream};

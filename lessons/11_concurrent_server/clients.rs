@@ -1,8 +1,9 @@
 //! What every way shares: who is connected, what idling cost, and the demo's hooks.
 
 use crate::MAX_CLIENTS;
-use socket_lessons::demo::Hooks;
-use socket_lessons::{measure, say, Transcript};
+use socket_lessons::stage::demo::Hooks;
+use socket_lessons::stage::measure;
+use socket_lessons::{say, Transcript};
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

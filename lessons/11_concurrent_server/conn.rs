@@ -4,9 +4,9 @@
 //! costs, for all three ways.
 
 use crate::{ACCEPT_BACKOFF, MAX_OUTBOX};
-use socket_lessons::echo::RECV_SIZE;
-use socket_lessons::echo::{Echo, QUIT};
-use socket_lessons::limits::{self, Limits, WriteWithin};
+use socket_lessons::guard::limits::{self, Limits, WriteWithin};
+use socket_lessons::stage::echo::RECV_SIZE;
+use socket_lessons::stage::echo::{Echo, QUIT};
 use socket_lessons::{say, Transcript};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;

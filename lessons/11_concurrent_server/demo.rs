@@ -2,11 +2,12 @@
 //! `echo::exchange`: the server's concurrency is invisible to them.
 
 use crate::clients::Clients;
-use crate::{serve, Way, BACKLOG};
-use socket_lessons::demo;
-use socket_lessons::echo;
-use socket_lessons::limits::{self, Limits};
-use socket_lessons::net::{self, ListenOptions};
+use crate::serve;
+use crate::{Way, BACKLOG};
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::stage::demo;
+use socket_lessons::stage::echo;
+use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Report, Transcript};
 use std::time::Duration;
 

@@ -50,10 +50,10 @@ mod demo;
 use clap::{Parser, Subcommand, ValueEnum};
 use clients::{Arrival, Clients};
 use conn::{serve_one, AcceptTrouble, Conn, Turn};
-use socket_lessons::demo::Hooks;
-use socket_lessons::echo::{self, RECV_SIZE};
-use socket_lessons::limits::{self, Limits};
-use socket_lessons::net::ListenOptions;
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::stage::demo::Hooks;
+use socket_lessons::stage::echo::{self, RECV_SIZE};
+use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{Endpoint, Input, Report, Transcript};
 use std::collections::HashMap;
 use std::io::{self, ErrorKind};
@@ -371,8 +371,8 @@ impl Way {
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => socket_lessons::demo::play(demo::run_demo),
+    match socket_lessons::stage::cli::parse::<Cli>().side {
+        None => socket_lessons::stage::demo::play(demo::run_demo),
         Some(Side::Server {
             at,
             way,

@@ -1,8 +1,8 @@
 //! The command line: the demo with no subcommand, or one side for two terminals.
 
 use clap::{Parser, Subcommand};
-use socket_lessons::chat;
-use socket_lessons::clock::Clock;
+use socket_lessons::wire::chat;
+use socket_lessons::wire::clock::Clock;
 use socket_lessons::Endpoint;
 use std::net::SocketAddr;
 

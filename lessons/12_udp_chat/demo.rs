@@ -2,9 +2,9 @@
 //! one thread in a fixed order, so the transcript is the same on every run.
 
 use super::{answer_one, ask, hear, time_socket, ChatPeer};
-use socket_lessons::clock::{self, Clock};
-use socket_lessons::transcript::describe;
-use socket_lessons::udp::{self, MAX_IPV4_PAYLOAD};
+use socket_lessons::stage::transcript::describe;
+use socket_lessons::wire::clock::{self, Clock};
+use socket_lessons::wire::udp::{self, MAX_IPV4_PAYLOAD};
 use socket_lessons::{say, Report, Transcript};
 use std::net::SocketAddr;
 

@@ -44,10 +44,10 @@
 //! person types into a peer; `cli.rs`, the command line; `demo.rs`, the demo.
 
 use socket2::Socket;
-use socket_lessons::chat;
-use socket_lessons::clock::{self, Clock};
-use socket_lessons::transcript::{describe, describe_ends};
-use socket_lessons::udp::{self, ANY_DATAGRAM};
+use socket_lessons::stage::transcript::{describe, describe_ends};
+use socket_lessons::wire::chat;
+use socket_lessons::wire::clock::{self, Clock};
+use socket_lessons::wire::udp::{self, ANY_DATAGRAM};
 use socket_lessons::{say, Input, Report, Transcript};
 use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
@@ -335,8 +335,8 @@ fn truncation(size: usize, sent: Option<usize>) -> String {
 // ---------------------------------------------------------------------------------------
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::cli::parse::<Cli>().side {
-        None => socket_lessons::demo::play(demo::run),
+    match socket_lessons::stage::cli::parse::<Cli>().side {
+        None => socket_lessons::stage::demo::play(demo::run),
         Some(Side::Chat { name, at, peers }) => {
             let peer = ChatPeer::bind(&name, at.addr()?, peers)?;
             peer.chat_from_stdin()

@@ -2,8 +2,8 @@
 //! side, and wait for the server to close its side too.
 
 use crate::harness::{exchange, server_ended, shown, start_server, Failure, Outcome, Steps, STUCK};
-use socket_lessons::net;
-use socket_lessons::tcp_state;
+use socket_lessons::stage::tcp_state;
+use socket_lessons::wire::net;
 use std::io::{self, Read};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::mpsc::Receiver;
@@ -65,7 +65,7 @@ fn wait_for_close(
     let got = match stream.read(&mut buf) {
         Ok(0) => return Ok(()),
         Ok(n) => format!("{} more bytes: {}", n, shown(&buf[..n])),
-        Err(e) if socket_lessons::limits::is_timeout(&e) => format!(
+        Err(e) if socket_lessons::guard::limits::is_timeout(&e) => format!(
             "nothing within {} s: no FIN from the server, its side is still open",
             STUCK.as_secs()
         ),

@@ -3,8 +3,8 @@
 //! than 2000 bytes.
 
 use crate::harness::{shown, within, Failure, Outcome, Steps, STUCK};
-use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::transcript::describe_ends;
+use socket_lessons::stage::transcript::describe_ends;
+use socket_lessons::wire::net::{self, ListenOptions};
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::mpsc;

@@ -2,7 +2,7 @@
 //! each followed by one that expects its answer.
 
 use crate::harness::{exchange, start_server, Failure, Outcome, Steps, STUCK};
-use socket_lessons::net;
+use socket_lessons::wire::net;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::Receiver;

@@ -3,7 +3,7 @@
 //! on the same port at once.
 
 use crate::harness::{shown, within, Failure, Outcome, Steps, STUCK};
-use socket_lessons::tcp_state::{self, TcpState};
+use socket_lessons::stage::tcp_state::{self, TcpState};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 

@@ -5,8 +5,8 @@
 //! each after the client has taken the one before; a delimiter split across two reads.
 
 use crate::harness::{shown, start, Failure, Outcome, Steps, STUCK};
-use socket_lessons::net::{self, ListenOptions};
-use socket_lessons::transcript::describe_ends;
+use socket_lessons::stage::transcript::describe_ends;
+use socket_lessons::wire::net::{self, ListenOptions};
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -210,7 +210,7 @@ fn run(next_answer: NextAnswer, steps: &mut Steps) -> Result<(), Failure> {
         2,
         Box::new(|server, client, _| {
             server.write_all(&both)?;
-            socket_lessons::timed::wait_for_bytes(client, total, STUCK).map(|_| ())
+            socket_lessons::guard::timed::wait_for_bytes(client, total, STUCK).map(|_| ())
         }),
         Box::new(|_, _, _| Ok(())),
     )?;

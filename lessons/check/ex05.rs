@@ -2,7 +2,7 @@
 //! a time; each must come back whole, in order, with the peer's address.
 
 use crate::harness::{within, Failure, Outcome, Steps, STUCK};
-use socket_lessons::transcript::describe_ends;
+use socket_lessons::stage::transcript::describe_ends;
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;

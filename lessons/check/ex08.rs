@@ -2,7 +2,7 @@
 //! `read` returns at a time, carrying notes D's answer: header length, JSON header, body.
 
 use crate::harness::{shown, within, Failure, Outcome, Script, Steps, STUCK};
-use socket_lessons::checksum::md5_hex;
+use socket_lessons::wire::checksum::md5_hex;
 use std::io::Read;
 use std::sync::{Arc, Mutex};
 
@@ -173,7 +173,7 @@ fn run(receive: Receive, limit: usize, steps: &mut Steps) -> Result<(), Failure>
     let step = &format!(
         "a header length of {} ({}), over MAX_HEADER ({limit} bytes)",
         limit + 1,
-        socket_lessons::transcript::hex(&huge)
+        socket_lessons::stage::transcript::hex(&huge)
     );
     let Some((got, read_past)) = call(receive, vec![huge], 4) else {
         return Err(Failure::new(step)

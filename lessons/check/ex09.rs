@@ -4,7 +4,7 @@
 //! After each, the directory is listed: only the files that should be there may be.
 
 use crate::harness::{shown, within, Failure, Outcome, Steps, STUCK};
-use socket_lessons::checksum::md5_hex;
+use socket_lessons::wire::checksum::md5_hex;
 use std::fs;
 use std::io::{self, Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -156,7 +156,7 @@ fn run(save: Save, base: &Path, steps: &mut Steps) -> Result<(), Failure> {
         Some(&base.join("escape.txt")),
         "the name comes from the peer (notes C's server opens head['filename'] as given): \
          `../` climbs out of the directory. Refuse anything that is not a plain file name \
-         (files::check_file_name) before writing a byte.",
+         (names::check_file_name) before writing a byte.",
     )?;
     fs::create_dir_all(dir.join("a")).map_err(setup)?;
     refused(
@@ -165,7 +165,7 @@ fn run(save: Save, base: &Path, steps: &mut Steps) -> Result<(), Failure> {
         &dir,
         ("a/b", body, size, &md5),
         Some(&dir.join("a").join("b")),
-        "a name with a `/` is a path, not a file name: refuse it (files::check_file_name).",
+        "a name with a `/` is a path, not a file name: refuse it (names::check_file_name).",
     )?;
     steps.ok("\"../escape.txt\" and \"a/b\" are refused, and nothing is written");
 

@@ -2,7 +2,7 @@
 //! fake salt, the lesson's client 3 with 8 of 16 bytes), plus an empty and a long one.
 
 use crate::harness::{shown, within, Failure, Outcome, Steps, STUCK};
-use socket_lessons::auth::Digest;
+use socket_lessons::wire::auth::Digest;
 
 type Verify = fn(&[u8], &[u8], &[u8]) -> bool;
 

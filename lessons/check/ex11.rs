@@ -2,7 +2,7 @@
 //! must be served meanwhile by the same one thread.
 
 use crate::harness::{exchange, start_server, Failure, Outcome, Steps};
-use socket_lessons::net;
+use socket_lessons::wire::net;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 

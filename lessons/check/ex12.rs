@@ -2,7 +2,7 @@
 //! answers again, and lets a stranger's datagram arrive before its answer.
 
 use crate::harness::{shown, within, Failure, Outcome, Steps, STUCK};
-use socket_lessons::clock::{self, Clock};
+use socket_lessons::wire::clock::{self, Clock};
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::mpsc::{self, Receiver};

@@ -17,7 +17,7 @@
 //! illustration.
 
 use crate::harness::{shown, within, Failure, Outcome, Steps, STUCK};
-use socket_lessons::net::{self, ListenOptions};
+use socket_lessons::wire::net::{self, ListenOptions};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;

@@ -115,7 +115,7 @@ pub fn start<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> mpsc:
 
 /// Bytes as the lessons show them: `b"HELLO"`.
 pub fn shown(bytes: &[u8]) -> String {
-    socket_lessons::transcript::describe(bytes)
+    socket_lessons::stage::transcript::describe(bytes)
 }
 
 /// Adds to `failure` whether the server function under test has already returned: a
@@ -163,7 +163,7 @@ pub fn exchange(
                 )))
             }
             Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if socket_lessons::limits::is_timeout(&e) => {
+            Err(e) if socket_lessons::guard::limits::is_timeout(&e) => {
                 return Err(fail(format!(
                     "{} and then nothing within {} s: the server is not answering",
                     shown(&got),
@@ -212,7 +212,7 @@ impl Read for Script {
 pub fn start_server(
     serve: fn(std::net::TcpListener) -> io::Result<()>,
 ) -> Result<(std::net::SocketAddr, Receiver<io::Result<()>>), Failure> {
-    use socket_lessons::net::{self, ListenOptions};
+    use socket_lessons::wire::net::{self, ListenOptions};
     let listener = net::listen(
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         ListenOptions::new(),

@@ -108,7 +108,7 @@ struct Cli {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = socket_lessons::cli::parse::<Cli>();
+    let cli = socket_lessons::stage::cli::parse::<Cli>();
     if cli.list {
         for exercise in exercises::ALL {
             println!(

@@ -12,7 +12,7 @@
 //! - the whole body, however the bytes arrive (a read may return 1 byte);
 //! - the stream ends before `total_size` bytes: an error that says **size**;
 //! - the body does not hash to the header's md5: an error that says **md5**
-//!   (`socket_lessons::checksum::md5_hex`);
+//!   (`socket_lessons::wire::checksum::md5_hex`);
 //! - a header length over `MAX_HEADER` (64 KiB): refused before reading the header.
 //!
 //! Check it: `cargo run --example check -- 08`. The page: docs/08_json_header.md.

@@ -9,10 +9,10 @@
 //!
 //! Make it save the file only when it is whole and its md5 matches:
 //!
-//! - `name` must be a plain file name (`socket_lessons::files::check_file_name`), or it is
+//! - `name` must be a plain file name (`socket_lessons::guard::names::check_file_name`), or it is
 //!   refused (`InvalidInput`) and nothing is written;
 //! - write the body to a temporary name in `dir`, read at most `size` bytes, and hash them
-//!   on the way (`socket_lessons::checksum::md5_hex`, or the md-5 crate's `Md5`);
+//!   on the way (`socket_lessons::wire::checksum::md5_hex`, or the md-5 crate's `Md5`);
 //! - a body shorter than `size`, or an md5 that does not match: remove the temporary file
 //!   and return an error: no file is left at all;
 //! - a file already named `name` is never replaced (`AlreadyExists`): give the temporary

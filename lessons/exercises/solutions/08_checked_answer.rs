@@ -1,6 +1,6 @@
 //! The course's answer to exercise 08 (lessons/exercises/08_checked_answer.rs).
 
-use socket_lessons::checksum::md5_hex;
+use socket_lessons::wire::checksum::md5_hex;
 use std::io::Read;
 
 /// The longest header accepted, in bytes, as lesson 08's `header::read_header`.

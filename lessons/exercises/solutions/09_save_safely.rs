@@ -1,8 +1,8 @@
 //! The course's answer to exercise 09 (lessons/exercises/09_save_safely.rs).
 
 use md5::{Digest, Md5};
-use socket_lessons::checksum::hex_digest;
-use socket_lessons::files::check_file_name;
+use socket_lessons::guard::names::check_file_name;
+use socket_lessons::wire::checksum::hex_digest;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};

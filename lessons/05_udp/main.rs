@@ -1,0 +1,301 @@
+//! # Lesson 05: UDP, where every send is a message
+//!
+//! Follows notes A §6 UDP客户端服务端模型 and §7 …(通信循环), notes B udp协议, notes C
+//! UDP协议下的socket, notes E §5 (基于UDP协议的socket) and §7 (UDP协议不会有黏包现象).
+//!
+//! UDP has no connection (no listen, no accept: `recvfrom` and `sendto` with an address
+//! each time) and no stream: every `sendto` is one datagram and every `recvfrom` returns
+//! exactly one, whole or cut. So there is no 粘包, and other things instead:
+//!
+//! - three sends are three datagrams, however late the reader;
+//! - an empty datagram is a real message (in TCP, zero bytes means "closed");
+//! - a datagram larger than the receive buffer is cut, and the rest is **gone**, not left
+//!   for the next read as in TCP; the lesson detects it (MSG_TRUNC) and counts the loss;
+//! - 65507 bytes is the most one IPv4 datagram can carry; 65508 is refused by `sendto`.
+//!
+//! Run it:
+//! - `cargo run --example 05_udp`: the demo;
+//! - terminal 1: `cargo run --example 05_udp -- server`, terminal 2: `… -- client`, then
+//!   type lines (an empty line is sent too: in UDP it is a message). Either can start
+//!   first: there is no connection to refuse.
+//!
+//! Previous: lesson 04 (TCP's 粘包). Next: lesson 06, the fix for TCP.
+
+use clap::Parser;
+use socket2::Socket;
+use socket_lessons::guard::limits;
+use socket_lessons::stage::commands;
+use socket_lessons::stage::demo::{self, Cue, OnCue};
+use socket_lessons::stage::transcript::{describe, describe_ends};
+use socket_lessons::wire::udp::{self, MAX_IPV4_PAYLOAD};
+use socket_lessons::{say, Input, Report, Side, Transcript};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The notes' `recvfrom(1024)`.
+const RECV_SIZE: usize = 1024;
+
+/// How long the two-terminal client waits for an answer. UDP never retransmits: a lost
+/// datagram (or no server at all) means no answer, ever.
+const ANSWER_WAIT: Duration = Duration::from_secs(5);
+
+// ---------------------------------------------------------------------------------------
+// The server and the client of notes A §6-7 (UDP客户端服务端模型)
+// ---------------------------------------------------------------------------------------
+
+/// The server of notes A §7, for ever: no accept, no connection; every datagram says who
+/// sent it.
+fn serve(socket: Socket) -> Result<(), Report> {
+    let server = Transcript::server();
+    say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
+    loop {
+        // One datagram's trouble (say, an answer the OS could not send) costs one line;
+        // the server goes on with the next datagram.
+        if let Err(e) = echo_one(&socket, &server) {
+            say!(server, "{e}; waiting for the next datagram");
+        }
+    }
+}
+
+/// One turn of the server of notes A §7: one datagram in, the same upper-cased back to its sender.
+fn echo_one(socket: &Socket, server: &Transcript) -> Result<(), Report> {
+    let mut buf = [0u8; RECV_SIZE];
+    let (data, from) = receive(socket, &mut buf, server)?;
+    // Upper-case as the notes do with .decode().upper(), without dying on non-UTF-8.
+    let reply = commands::upper(data);
+    say!(server, "sendto {from}: {}", describe(&reply));
+    // Every sendto names its destination: there is no connection to remember it.
+    socket.send_to(&reply, &from.into())?;
+    Ok(())
+}
+
+/// recvfrom into `buf`, printing what came and whether it was cut.
+fn receive<'b>(
+    socket: &Socket,
+    buf: &'b mut [u8],
+    who: &Transcript,
+) -> Result<(&'b [u8], SocketAddr), Report> {
+    let size = buf.len();
+    let d = udp::recv_datagram(socket, buf)?;
+    let data = &buf[..d.len];
+    if d.truncated {
+        // The notes' Linux/macOS servers lose the tail without a word; Windows raises
+        // WinError 10040 (notes B). Here the loss is reported, with its size when known.
+        let lost = match (d.sent_len, d.lost()) {
+            (Some(sent), Some(lost)) => {
+                format!(
+                    "the datagram of {sent} bytes did not fit: {lost} bytes of it were thrown away"
+                )
+            }
+            _ => "the datagram did not fit: the rest was thrown away".to_owned(),
+        };
+        say!(who, "recvfrom({size}) <- {}: {lost}", d.from);
+        say!(who, "kept {}", describe_ends(data, 24));
+    } else {
+        say!(
+            who,
+            "recvfrom({size}) <- {}: {}",
+            d.from,
+            describe_ends(data, 24)
+        );
+    }
+    Ok((data, d.from))
+}
+
+/// The client of notes A §7: each line one datagram, one answer awaited (not forever).
+fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
+    let client = Transcript::client();
+    // Any local port: the OS would pick one at the first sendto anyway.
+    let any: SocketAddr = if server_addr.is_ipv4() {
+        "0.0.0.0:0".parse()?
+    } else {
+        "[::]:0".parse()?
+    };
+    let socket = udp::bind(any)?;
+    // connect on UDP sends nothing: it records the server's address, and the kernel then
+    // drops datagrams from anyone else. The notes' client takes a reply from whoever sends
+    // one (`recvfrom` says who, and nobody checks). On Linux it also turns the "port
+    // unreachable" a closed port answers with into an error, instead of a silent wait.
+    socket.connect(&server_addr.into())?;
+    socket.set_read_timeout(Some(ANSWER_WAIT))?;
+    let mut input = Input::stdin("message for the server :>>>> ");
+    while let Some(line) = input.next_line()? {
+        if line == b"q" {
+            break;
+        }
+        // No `if not msg: continue` needed: an empty datagram is a message (notes E §7).
+        say!(client, "sendto {server_addr}: {}", describe(&line));
+        socket.send(&line).map_err(udp::explain_send_error)?;
+        let mut buf = [0u8; RECV_SIZE];
+        match receive(&socket, &mut buf, &client) {
+            Ok(_) => {}
+            Err(e) => match e.inner().downcast_ref::<std::io::Error>() {
+                Some(io) if limits::is_timeout(io) => say!(
+                    client,
+                    "no answer within {} s: UDP does not resend; the datagram or its answer \
+                     was lost, or nothing listens at {server_addr}",
+                    ANSWER_WAIT.as_secs()
+                ),
+                Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => say!(
+                    client,
+                    "nothing listens at {server_addr} (the OS answered \"port unreachable\": {io})"
+                ),
+                _ => return Err(e),
+            },
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line: the demo, or one side
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 05: UDP, where every send is a message (notes A §6-7, B udp协议, C UDP协议下的socket, E §5, §7).
+///
+/// With no subcommand, shows one exchange, three sends arriving as three datagrams, an empty
+/// datagram, a datagram cut by a small buffer, and the 65507-byte limit. For two terminals:
+/// `server` upper-cases each datagram back to its sender; `client` sends each line.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::stage::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server(at)) => serve(udp::bind(at.addr()?)?),
+        Some(Side::Client(at)) => interactive_client(at.server_addr()?),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------
+
+fn run_demo() -> Result<(), Report> {
+    let server = Transcript::server();
+    let client = Transcript::client();
+    let server_socket = udp::bind("127.0.0.1:0".parse()?)?;
+    let server_addr = udp::local_addr(&server_socket)?;
+    say!(
+        server,
+        "UDP socket bound to {server_addr}: no listen, no accept"
+    );
+    let client_socket = udp::bind("127.0.0.1:0".parse()?)?;
+    say!(
+        client,
+        "UDP socket bound to {}",
+        udp::local_addr(&client_socket)?
+    );
+    let to = server_addr.into();
+
+    // The server's side of the demo, step by step. Demo only: `done` tells the client that
+    // a step's lines are printed, `sent` tells the server that all three datagrams of step
+    // 2 are on their way (where the server answers, the answer orders the lines itself).
+    let (done, on_done) = demo::cue();
+    let (sent, on_sent) = demo::cue();
+    let server_side = demo::spawn("server", move || {
+        server_script(server_socket, &on_sent, &done)
+    })?;
+
+    // 1. One exchange, as in notes A §6.
+    say!(client, "1. one datagram, one answer");
+    say!(client, "sendto {server_addr}: {}", describe(b"hello"));
+    client_socket.send_to(b"hello", &to)?;
+    let mut buf = vec![0u8; RECV_SIZE];
+    receive(&client_socket, &mut buf, &client)?;
+
+    // 2. Three sends, read late: still three datagrams (notes B udp协议).
+    say!(
+        client,
+        "2. three sends, read only after all three were sent"
+    );
+    for word in [&b"hello"[..], b"world", b"happy"] {
+        say!(client, "sendto {server_addr}: {}", describe(word));
+        client_socket.send_to(word, &to)?;
+    }
+    sent.give(); // demo only: the server starts reading now
+    on_done.wait()?;
+
+    // 3. An empty datagram.
+    say!(client, "3. an empty datagram");
+    say!(client, "sendto {server_addr}: {}", describe(b""));
+    client_socket.send_to(b"", &to)?;
+    on_done.wait()?;
+
+    // 4. Too big for the reader's buffer (notes B: recvfrom(1) of "hello").
+    say!(client, "4. a datagram larger than the reader's buffer");
+    for message in [&b"hello world"[..], b"next"] {
+        say!(client, "sendto {server_addr}: {}", describe(message));
+        client_socket.send_to(message, &to)?;
+        on_done.wait()?;
+    }
+
+    // 5. The size limit (notes E §7: 65535 - 20 - 8 = 65507).
+    say!(
+        client,
+        "5. the largest datagram IPv4 can carry, and one byte more"
+    );
+    let biggest = vec![b'x'; MAX_IPV4_PAYLOAD];
+    say!(client, "sendto {server_addr}: {} bytes", biggest.len());
+    client_socket.send_to(&biggest, &to)?;
+    on_done.wait()?;
+    let too_big = vec![b'x'; MAX_IPV4_PAYLOAD + 1];
+    match client_socket
+        .send_to(&too_big, &to)
+        .map_err(udp::explain_send_error)
+    {
+        Ok(n) => say!(
+            client,
+            "sendto {} bytes: unexpectedly sent {n}",
+            too_big.len()
+        ),
+        Err(e) => say!(client, "sendto {} bytes -> refused: {e}", too_big.len()),
+    }
+    server_side.join()
+}
+
+/// What the demo's server does, in the order the client expects.
+fn server_script(socket: Socket, on_sent: &OnCue, done: &Cue) -> Result<(), Report> {
+    let server = Transcript::server();
+    // 1. echo one
+    echo_one(&socket, &server)?;
+    // 2. a late reader: wait until the client has sent all three, then read three times
+    on_sent.wait()?;
+    let mut buf = vec![0u8; RECV_SIZE];
+    for _ in 0..3 {
+        receive(&socket, &mut buf, &server)?;
+    }
+    say!(
+        server,
+        "three sends, three recvfroms: each datagram kept its boundary"
+    );
+    done.give();
+    // 3. the empty datagram
+    let (data, _) = receive(&socket, &mut buf, &server)?;
+    if data.is_empty() {
+        say!(
+            server,
+            "0 bytes, and yet a message: UDP has no 'closed' for 0 to mean"
+        );
+    }
+    done.give();
+    // 4. a 5-byte buffer for an 11-byte datagram, then the next datagram
+    let mut small = [0u8; 5];
+    receive(&socket, &mut small, &server)?;
+    done.give();
+    receive(&socket, &mut buf, &server)?;
+    say!(
+        server,
+        "the next recvfrom got the next datagram: the cut-off ' world' is gone"
+    );
+    done.give();
+    // 5. the largest datagram
+    let mut big = vec![0u8; 65_536];
+    receive(&socket, &mut big, &server)?;
+    done.give();
+    Ok(())
+}

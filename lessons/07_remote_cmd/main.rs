@@ -1,0 +1,368 @@
+//! # Lesson 07: remote commands, the notes' "ssh"
+//!
+//! Follows notes A §9.1 问题演示 (the command server and its struct-header client), notes B
+//! 基于tcp协议模拟ssh远程执行命令, notes C 远程执行命令, notes D 解决粘包问题.
+//!
+//! The client sends a command line; the server runs it through the shell and answers with
+//! one frame: stdout, or stderr when stdout is empty, exactly as notes A §9.1 chooses. The
+//! client prints the whole answer, however large, because the 4-byte header says how large.
+//!
+//! What the notes leave out, and this server does:
+//! - it listens on loopback unless `--host` says otherwise, and then warns: whoever reaches
+//!   the port runs commands as you;
+//! - a command has a time limit (`--time-limit`, 10 s) and is killed with its children when
+//!   it runs past it; what it printed until then is kept, with a notice;
+//! - output past the frame limit (16 MiB) is cut with a notice, and the command stopped;
+//! - a command that is not UTF-8 gets a one-line error answer, not a dead connection.
+//!
+//! Wire format, the notes A §9.1 one, so the notes' Python client and server can be either
+//! side: client → server, the command's bytes in one send, no header; server → client,
+//! `struct.pack('i', n)` + n bytes.
+//!
+//! Run it:
+//! - `cargo run --example 07_remote_cmd`: the demo;
+//! - terminal 1: `cargo run --example 07_remote_cmd -- server`, terminal 2:
+//!   `cargo run --example 07_remote_cmd -- client`, then type commands (`ls -l`, `seq 5000`,
+//!   `q` to quit).
+//!
+//! Previous: lesson 06, the length header. Next: lesson 08, a JSON header.
+
+use clap::{Parser, Subcommand};
+use encoding_rs::Encoding;
+use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::shell::{self, CommandLimits, Request};
+use socket_lessons::stage::cli::AnswerText;
+use socket_lessons::stage::demo::{self, Hooks};
+use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::transcript::describe_ends;
+use socket_lessons::wire::encoding::write_text;
+use socket_lessons::wire::framing::{self, read_frame, write_frame, MAX_FRAME_LEN};
+use socket_lessons::wire::net::{self, ListenOptions};
+use socket_lessons::{say, Endpoint, Input, Report, Transcript};
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+/// The most bytes read as one command. The notes read `recv(1024)` (notes A, B, C) or
+/// `recv(8096)` (notes D).
+const COMMAND_MAX: usize = 8192;
+
+/// The word that ends a session (notes A §9.1).
+const QUIT: &[u8] = b"q";
+
+// ---------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------
+
+/// Serves clients one after another, for ever (a demo's `hooks` end it after its clients).
+fn serve(
+    listener: &TcpListener,
+    limits: CommandLimits,
+    waits: Limits,
+    hooks: &Hooks,
+) -> Result<(), Report> {
+    let server = &Transcript::server();
+    serve_in_turn(listener, hooks, |conn, addr| {
+        serve_client(conn, addr, limits, &waits, server)
+    });
+    Ok(())
+}
+
+/// One client: a command in, its output out as one frame, until the client is done.
+fn serve_client(
+    mut conn: TcpStream,
+    addr: SocketAddr,
+    limits: CommandLimits,
+    waits: &Limits,
+    server: &Transcript,
+) {
+    let mut buf = vec![0u8; COMMAND_MAX];
+    loop {
+        // 1. receive a command. SIMPLIFICATION: one read is one command, as in the notes.
+        // Their wire has no header on the request; it works because the client sends the
+        // next command only after the whole answer came back, so there is never more than
+        // one command in flight to merge with. (Lesson 06 frames requests too.) A read that
+        // fills the buffer may be half a command: refused, nothing of it run.
+        let n = match shell::read_request(&mut conn, &mut buf, waits) {
+            Request::Line(n) => n,
+            Request::Closed => {
+                say!(server, "recv -> 0 bytes: {addr} closed the connection");
+                return;
+            }
+            Request::Idle => {
+                say!(
+                    server,
+                    "{addr}: {}; closing",
+                    limits::timed_out("waiting for a command", waits.idle)
+                );
+                return;
+            }
+            Request::TooLong => {
+                say!(server, "recv -> {}", describe_ends(&buf, 16));
+                let refusal = shell::too_long(buf.len());
+                say!(server, "{}", refusal.log);
+                let _ = write_frame(&mut conn, &refusal.body);
+                // The rest of the line is on its way: read and drop it for a moment, so that
+                // closing does not reset the connection before the client reads the answer.
+                net::close_gently(conn, Duration::from_secs(2), 1 << 20);
+                return;
+            }
+            Request::Failed(e) => {
+                say!(server, "{addr}: recv failed: {e}");
+                return;
+            }
+        };
+        let request = &buf[..n];
+        say!(server, "recv -> {}", describe_ends(request, 40));
+        if request == QUIT {
+            say!(server, "{addr} said q: closing the connection");
+            return;
+        }
+
+        // 2. run it through the shell (shell::answer_request): stdout, or stderr when stdout
+        // is empty, as notes A §9.1 chooses; killed past the time limit or the output limit.
+        // Bytes that are not UTF-8 get an error answer: the notes' `cmd.decode('utf-8')`
+        // raises, and their `except Exception: break` drops the client.
+        let answer = shell::answer_request(request, limits, MAX_FRAME_LEN);
+        say!(server, "{}", answer.log);
+        let answer = answer.body;
+
+        // 3. answer with one frame: header and body in one write, not the notes' two sends
+        // (`send` may also send only part; write_frame goes on until every byte is out, like
+        // `sendall`).
+        say!(
+            server,
+            "write_frame: header {} + {} bytes",
+            framing::header_hex(answer.len()),
+            answer.len()
+        );
+        let sent = limits::WriteWithin::new(&conn, waits.message)
+            .and_then(|mut bounded| write_frame(&mut bounded, &answer));
+        if let Err(e) = sent {
+            if limits::is_timeout(&e) {
+                say!(
+                    server,
+                    "{addr}: took no more of its answer within {}; closing",
+                    limits::seconds(waits.message)
+                );
+            } else {
+                say!(server, "{addr}: write_frame failed: {e}");
+            }
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------------
+
+/// Sends one command and returns the whole answer (`None`: the server closed). `client`
+/// prints the exchange (the demo); `None` keeps quiet (two terminals, where the answer
+/// itself is the output).
+fn command(
+    stream: &mut TcpStream,
+    line: &[u8],
+    client: Option<&Transcript>,
+) -> Result<Option<Vec<u8>>, Report> {
+    if let Some(client) = client {
+        say!(client, "send {}", describe_ends(line, 40));
+    }
+    // One write_all: the whole command in one go (`send` may take only part of it).
+    stream.write_all(line)?;
+    // read_frame reads the 4 header bytes, then exactly that many, however TCP delivers
+    // them: no `recv(4)` that returns 2, no `count += buffer_size` that miscounts a short
+    // read (notes A §9.1's client), no `data += recv()` copying the answer again and again.
+    let answer = read_frame(stream).map_err(limits::answer_waited)?;
+    if let (Some(client), Some(answer)) = (client, &answer) {
+        say!(client, "read_frame -> {}", describe_ends(answer, 40));
+    }
+    Ok(answer)
+}
+
+/// The two-terminal client: each typed line is a command; its output is printed as text,
+/// read in `encoding` (the notes' `res.decode('gbk')`, named instead of assumed).
+fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Result<(), Report> {
+    let mut input = Input::stdin(">>> ");
+    let mut out = io::stdout().lock();
+    while let Some(line) = input.next_line()? {
+        // An empty send puts nothing on the wire (lesson 02): skip it.
+        if line.is_empty() {
+            continue;
+        }
+        if line == QUIT {
+            stream.write_all(QUIT)?;
+            break;
+        }
+        match command(&mut stream, &line, None)? {
+            Some(answer) => {
+                // The command's own output, as text: the bytes are the server machine's
+                // (GBK from a Chinese Windows' cmd, UTF-8 from Linux), the reader says which.
+                write_text(&mut out, &answer, encoding)?;
+                if !answer.ends_with(b"\n") {
+                    out.write_all(b"\n")?;
+                }
+                out.flush()?;
+            }
+            None => {
+                say!(Transcript::client(), "the server closed the connection");
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line: the demo, or one side
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 07: remote commands (notes A §9.1, B 模拟ssh, C 远程执行命令, D).
+///
+/// With no subcommand, runs the server and a client in one process: an echo, three thousand
+/// numbered lines, a command that does not exist, one that runs too long, one that prints
+/// too much, and one that is not UTF-8. For two terminals: start `server` first, then
+/// `client`, and type commands; `q` quits.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first, in terminal 1). It runs what clients send
+    /// through the shell, as the user who started it.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        /// Seconds a command may run before it is killed
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        time_limit: u64,
+        /// The longest wait, in seconds, for a client's next command before closing it
+        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
+    },
+    /// Run only the client (in terminal 2). Type commands; `q` or end of input quits.
+    Client {
+        #[command(flatten)]
+        at: Endpoint,
+        #[command(flatten)]
+        text: AnswerText,
+    },
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::stage::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server {
+            at,
+            time_limit,
+            idle_limit,
+        }) => {
+            let listener = at.listen(ListenOptions::new())?;
+            // Not on loopback, this server gives a shell to anyone who reaches the port.
+            if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
+                say!(Transcript::server(), "{warning}");
+            }
+            let limits = CommandLimits {
+                time: Duration::from_secs(time_limit),
+                output: MAX_FRAME_LEN,
+            };
+            let waits = Limits::server(Duration::from_secs(idle_limit));
+            serve(&listener, limits, waits, &Hooks::none())
+        }
+        Some(Side::Client { at, text }) => {
+            let stream = at.connect()?;
+            limits::await_answer(&stream, limits::answer_limit())?;
+            interactive_client(stream, text.encoding())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------
+
+/// The demo's limit on each command: short, so that the `sleep` scene ends quickly. On
+/// Windows it must be well past the time cmd takes to print 16 MiB (about 2.5 s under Wine
+/// on a busy machine), or the flood scene would race the time limit.
+const DEMO_COMMAND_LIMIT: Duration = Duration::from_secs(if cfg!(windows) { 10 } else { 2 });
+
+/// The demo's command that prints something, then runs past the time limit: `sleep`, or
+/// on Windows a cmd loop that never ends (`for /L` counting by 0), which being cmd itself
+/// dies with it when it is killed.
+const RUNS_LONG: &str = if cfg!(windows) {
+    "echo started& for /L %i in (0,0,1) do @rem"
+} else {
+    "echo started; sleep 30"
+};
+
+/// What the flood scene shows: `yes | head` stops by itself at 20 MB; cmd's loop, like
+/// `yes` alone, never stops.
+const FLOODS_WHAT: &str = if cfg!(windows) {
+    "endless output: past the 16 MiB frame limit"
+} else {
+    "20 MB of output: past the 16 MiB frame limit"
+};
+
+/// The flood scene's command. cmd's `echo` writes once per line: `yes`'s 2-byte lines
+/// would be millions of writes (100 000 short lines took 5 s under Wine), so this line is
+/// 4000 bytes long, and 16 MiB is about 4200 writes (2.5 s under Wine).
+fn floods() -> Vec<u8> {
+    if cfg!(windows) {
+        format!("for /L %i in (0,0,1) do @echo {}", "y".repeat(4000)).into_bytes()
+    } else {
+        b"yes | head -c 20000000".to_vec()
+    }
+}
+
+fn run_demo() -> Result<(), Report> {
+    let limits = CommandLimits {
+        time: DEMO_COMMAND_LIMIT,
+        output: MAX_FRAME_LEN,
+    };
+    let stage = demo::stage_quietly(ListenOptions::new(), 1, move |listener, hooks| {
+        let waits = Limits::server(Duration::from_secs(DEFAULT_IDLE_SECS));
+        serve(&listener, limits, waits, &hooks)
+    })?;
+    let addr = stage.addr;
+
+    let client = Transcript::client();
+    say!(client, "connect to {addr}");
+    let mut stream = net::connect_addr(addr)?;
+    stage.accepted()?; // demo only
+
+    // Each scene's command exists in this OS's shell: `sh` on Unix, `cmd` on Windows, which
+    // has no `seq`, `sleep`, `yes` or `head` (it answers "not recognized", exit status 9009).
+    let numbers = format!(
+        "3000 numbered lines, {} bytes: more than any recv(1024)",
+        shell::COUNT_TO_3000_BYTES
+    );
+    let scenes: [(&str, Vec<u8>); 6] = [
+        ("a short answer", b"echo hello".to_vec()),
+        (&numbers, shell::COUNT_TO_3000.into()),
+        (
+            "a command that does not exist: stdout is empty, so the answer is stderr",
+            b"no-such-command-07".to_vec(),
+        ),
+        ("a command that outlives the time limit", RUNS_LONG.into()),
+        (FLOODS_WHAT, floods()),
+        (
+            "bytes that are not UTF-8 (Latin-1 \"café\")",
+            b"echo caf\xe9!".to_vec(),
+        ),
+    ];
+    for (what, line) in scenes {
+        say!(Transcript::named("scene"), "{what}");
+        if command(&mut stream, &line, Some(&client))?.is_none() {
+            return Err(Report::msg("the server closed the connection early"));
+        }
+    }
+    say!(client, "send b\"q\" and close");
+    stream.write_all(QUIT)?;
+    drop(stream);
+    stage.finished()?;
+    stage.end()
+}

@@ -1,0 +1,410 @@
+//! # Lesson 10: is this client one of ours? Challenge and HMAC answer
+//!
+//! Follows notes E §6 socket进阶, 验证客户端合法性: before serving a client, the server
+//! sends 32 random bytes; a client that knows the shared secret answers with
+//! HMAC(secret, challenge); the server computes the same and compares. The secret itself
+//! never crosses the wire, and a recorded answer is useless next time (new challenge).
+//!
+//! What to look at:
+//! - a fresh challenge per connection (the notes make one before `accept`, which is fine
+//!   for their one client and a replay hole the moment someone loops around `accept`);
+//! - the answer read with a length and a time limit: a short answer is a refusal, not a
+//!   wait forever, and not a `recv(16)` that happens to return 8 bytes;
+//! - the comparison in constant time (`verify`), where the notes use `!=`;
+//! - a verdict byte sent back, so the client knows (the notes' server only prints it);
+//! - where the check sits: after it, the session is the plain echo of lesson 02, and
+//!   nothing protects those bytes (see the doc: that is TLS's job).
+//!
+//! Wire format (notes E, plus the verdict byte):
+//!
+//! ```text
+//! server ── 32 random bytes ──────────────────────────────▶ client
+//! server ◀── HMAC-MD5(secret, challenge): 16 bytes ──────── client   (32 with --digest sha256)
+//! server ── b"+" legitimate, then the echo  |  b"-" refused, then close ──▶ client
+//! ```
+//!
+//! Run it:
+//! - `cargo run --example 10_hmac_auth`: the demo, a legitimate client, one with the wrong
+//!   secret, one that sends a short answer;
+//! - terminal 1: `SOCKET_LESSONS_SECRET=… cargo run --example 10_hmac_auth -- server`,
+//!   terminal 2: `SOCKET_LESSONS_SECRET=… cargo run --example 10_hmac_auth -- client`, then
+//!   type lines for the echo, `q` to quit (or pass `--secret …` on both sides).
+//!
+//! Previous: lesson 09, files with a header. Next: lesson 11, several clients at once.
+
+use clap::{Args, Parser, Subcommand};
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::timed::{self, Filled};
+use socket_lessons::stage::demo::{self, Hooks};
+use socket_lessons::stage::echo;
+use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::transcript::describe;
+use socket_lessons::stage::transcript::hex_start;
+use socket_lessons::wire::auth::{self, Digest, CHALLENGE_LEN, LEGITIMATE, REFUSED};
+use socket_lessons::wire::net::{self, ListenOptions};
+use socket_lessons::{say, Endpoint, Input, Report, Transcript};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+/// How long the server waits for the whole answer. A client that connects and says
+/// nothing must not hold a one-client-at-a-time server forever.
+const ANSWER_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// After a refusal, how long and how much the server reads and drops before closing (see
+/// `net::close_gently`).
+const DRAIN_TIME_LIMIT: Duration = Duration::from_secs(1);
+const DRAIN_MAX: usize = 64 * 1024;
+
+/// The secret of the demo: the notes' own `salt = b"hi, I'm salt."`. Only the demo has a
+/// built-in secret; the two-terminal mode takes it from `--secret` or the environment.
+const DEMO_SECRET: &[u8] = b"hi, I'm salt.";
+
+/// The wrong secret of the demo: the notes' 假的客户端 uses `"大家好,我是假盐"`.
+const DEMO_WRONG_SECRET: &str = "大家好,我是假盐";
+
+// ---------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------
+
+/// One client at a time (lesson 03's loop): check it, then echo for it if it passed.
+fn serve(listener: &TcpListener, secret: &[u8], digest: Digest, waits: &Limits, hooks: &Hooks) {
+    serve_in_turn(listener, hooks, |conn, addr| {
+        let server = Transcript::server();
+        match check(conn, addr, secret, digest, &server) {
+            Ok(Some(conn)) => echo(conn, addr, waits, &server),
+            Ok(None) => {}
+            Err(e) => say!(server, "{addr}: {e}; next client"),
+        }
+    });
+}
+
+/// The check of notes E §6, before any service. Returns the connection when the client
+/// proved it knows the secret; otherwise sends the refusal, closes, and returns `None`.
+fn check(
+    mut conn: TcpStream,
+    addr: SocketAddr,
+    secret: &[u8],
+    digest: Digest,
+    server: &Transcript,
+) -> io::Result<Option<TcpStream>> {
+    // 1. A new challenge for this connection: os.urandom(32) in the notes.
+    let challenge = auth::challenge()?;
+    say!(
+        server,
+        "send challenge {} ({CHALLENGE_LEN} random bytes)",
+        hex_start(&challenge, 8)
+    );
+    conn.write_all(&challenge)?;
+
+    // 2. The answer: exactly answer_len bytes, within a time limit. The notes' `recv(16)`
+    //    may return fewer bytes than the client sent (a short read) and so refuse a good
+    //    client, and it waits forever for one that sends nothing.
+    let mut answer = vec![0u8; digest.answer_len()];
+    let want = answer.len();
+    let problem = match timed::read_exact_within(&mut conn, &mut answer, ANSWER_TIME_LIMIT)? {
+        Filled::Full => {
+            say!(
+                server,
+                "recv answer {} ({want} bytes)",
+                hex_start(&answer, 8)
+            );
+            // 3. Compute the same HMAC and compare, in constant time.
+            if digest.verify(secret, &challenge, &answer) {
+                None
+            } else {
+                Some(format!("the answer is not {digest}(secret, challenge)"))
+            }
+        }
+        Filled::Ended(got) => Some(format!(
+            "the answer ended after {got} of {want} bytes (the client closed)"
+        )),
+        Filled::TimedOut(got) => Some(format!(
+            "{got} of {want} answer bytes within {} s",
+            ANSWER_TIME_LIMIT.as_secs()
+        )),
+    };
+
+    // 4. The verdict: printed, as the notes do, and sent, which they do not.
+    match problem {
+        None => {
+            say!(
+                server,
+                "legitimate: {addr} knows the secret; echo from here on"
+            );
+            conn.write_all(&[LEGITIMATE])?;
+            Ok(Some(conn))
+        }
+        Some(why) => {
+            say!(server, "refused: {why}; closing");
+            // The client may have gone already: the verdict is a courtesy, not a need.
+            let _ = conn.write_all(&[REFUSED]);
+            net::close_gently(conn, DRAIN_TIME_LIMIT, DRAIN_MAX);
+            Ok(None)
+        }
+    }
+}
+
+/// What a legitimate client gets: lesson 02's upper-case echo (`echo::serve`). Nothing
+/// after the check is authenticated: it proved who opened the connection, not who sends
+/// each later byte (an attacker on the path could inject them; TLS is how that is closed).
+fn echo(mut conn: TcpStream, addr: SocketAddr, waits: &Limits, server: &Transcript) {
+    // --idle-limit between messages, the message limit on each answer: a checked client
+    // that goes quiet does not hold this one-at-a-time server for ever.
+    if let Err(e) = waits.await_request(&conn) {
+        say!(server, "{addr}: {e}");
+        return;
+    }
+    let ended = echo::serve(&mut conn, addr, server);
+    say!(server, "{addr} {ended}");
+}
+
+// ---------------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------------
+
+/// How the client's proof went.
+enum Proved {
+    /// The server sent `+`: the connection is ours to use.
+    Legitimate(TcpStream),
+    /// The server sent `-`.
+    Refused,
+    /// The server closed without a verdict: the notes' server does that, whatever it
+    /// decided (it prints 合法连接 or 连接不合法 on its own side only).
+    NoVerdict,
+}
+
+/// The client's half of notes E §6: read the challenge, answer it, read the verdict.
+fn prove(
+    mut stream: TcpStream,
+    secret: &[u8],
+    digest: Digest,
+    client: &Transcript,
+) -> Result<Proved, Report> {
+    // 1. The challenge: exactly 32 bytes. The notes' `recv(32)` may return fewer.
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    match timed::read_exact_within(&mut stream, &mut challenge, ANSWER_TIME_LIMIT)? {
+        Filled::Full => {}
+        Filled::Ended(got) => {
+            return Err(Report::msg(format!(
+                "expected a {CHALLENGE_LEN}-byte challenge, got {got} bytes before the server \
+                 closed: is this an authenticating server?"
+            )))
+        }
+        Filled::TimedOut(got) => {
+            return Err(Report::msg(format!(
+                "no {CHALLENGE_LEN}-byte challenge within {} ({got} bytes came): is this an \
+                 authenticating server?",
+                limits::seconds(ANSWER_TIME_LIMIT)
+            )))
+        }
+    }
+    say!(client, "recv challenge {}", hex_start(&challenge, 8));
+
+    // 2. The answer: HMAC(secret, challenge), sent whole.
+    let answer = digest.answer(secret, &challenge);
+    say!(
+        client,
+        "send answer {} ({digest}, {} bytes)",
+        hex_start(&answer, 8),
+        answer.len()
+    );
+    stream.write_all(&answer)?;
+
+    // 3. The verdict byte.
+    read_verdict(stream, client)
+}
+
+fn read_verdict(mut stream: TcpStream, client: &Transcript) -> Result<Proved, Report> {
+    let mut verdict = [0u8; 1];
+    let proved = match stream.read(&mut verdict)? {
+        0 => {
+            say!(
+                client,
+                "the server closed without a verdict (the notes' server sends none; \
+                 it prints its decision on its own side)"
+            );
+            Proved::NoVerdict
+        }
+        _ if verdict[0] == LEGITIMATE => {
+            say!(client, "recv verdict {}: legitimate", describe(&verdict));
+            Proved::Legitimate(stream)
+        }
+        _ if verdict[0] == REFUSED => {
+            say!(client, "recv verdict {}: refused", describe(&verdict));
+            Proved::Refused
+        }
+        _ => {
+            return Err(Report::msg(format!(
+                "expected a verdict b\"+\" or b\"-\", got {}",
+                describe(&verdict)
+            )))
+        }
+    };
+    Ok(proved)
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line: the demo, or one side
+// ---------------------------------------------------------------------------------------
+
+/// Lesson 10: challenge–response client authentication with HMAC (notes E §6 验证客户端合法性).
+///
+/// With no subcommand, runs the server and three clients in one process: one that knows the
+/// secret (and then uses the echo), one with the wrong secret, one that sends a short
+/// answer. For two terminals: start `server` first, then `client`, both with the same
+/// secret (`--secret` or SOCKET_LESSONS_SECRET) and the same `--digest`.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    side: Option<Side>,
+}
+
+#[derive(Subcommand)]
+enum Side {
+    /// Run only the server (start it first): challenge each client, then echo for the
+    /// legitimate ones.
+    Server {
+        #[command(flatten)]
+        at: Endpoint,
+        #[command(flatten)]
+        key: Key,
+        /// The longest wait, in seconds, for a checked client's next message before
+        /// closing it (the check itself must be answered within 10 s)
+        #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
+    },
+    /// Run only the client: answer the challenge, then type lines for the echo; `q` quits.
+    Client {
+        #[command(flatten)]
+        at: Endpoint,
+        #[command(flatten)]
+        key: Key,
+    },
+}
+
+/// What both sides must agree on.
+#[derive(Args)]
+struct Key {
+    /// The shared secret. Prefer the environment variable: a command line is visible to
+    /// every user of the machine (`ps`).
+    #[arg(long, env = "SOCKET_LESSONS_SECRET", hide_env_values = true)]
+    secret: Option<String>,
+    /// The hash under the HMAC: md5 is what the notes' Python programs compute (kept for
+    /// them); sha256 is the modern choice.
+    #[arg(long, default_value = "md5", value_parser = socket_lessons::stage::cli::one_of(&Digest::ALL, Digest::name, Digest::about))]
+    digest: Digest,
+}
+
+impl Key {
+    /// The secret, or an error that says both ways to give it.
+    fn secret(&self) -> Result<&[u8], Report> {
+        self.secret.as_deref().map(str::as_bytes).ok_or_else(|| {
+            Report::msg(
+                "no secret: set SOCKET_LESSONS_SECRET=… in the environment (or pass --secret …, \
+                 which every user of the machine can read in `ps`); both sides need the same one",
+            )
+        })
+    }
+}
+
+fn main() -> Result<(), Report> {
+    match socket_lessons::stage::cli::parse::<Cli>().side {
+        None => demo::play(run_demo),
+        Some(Side::Server {
+            at,
+            key,
+            idle_limit,
+        }) => {
+            let secret = key.secret()?;
+            let listener = at.listen(ListenOptions::new())?;
+            let waits = Limits::server(Duration::from_secs(idle_limit));
+            serve(&listener, secret, key.digest, &waits, &Hooks::none());
+            Ok(())
+        }
+        Some(Side::Client { at, key }) => {
+            let stream = at.connect()?;
+            limits::await_answer(&stream, limits::answer_limit())?;
+            let client = Transcript::client();
+            match prove(stream, key.secret()?, key.digest, &client)? {
+                Proved::Legitimate(mut stream) => {
+                    let input = Input::stdin("message for the server :>>>> ");
+                    echo::lines_client(&mut stream, input, &client)
+                        .map_err(limits::answer_waited)?;
+                    Ok(())
+                }
+                Proved::Refused => Err(Report::msg(
+                    "the server refused our answer: is the secret (or --digest) the same on both sides?",
+                )),
+                Proved::NoVerdict => Ok(()),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------
+
+fn run_demo() -> Result<(), Report> {
+    let digest = Digest::Md5;
+    let stage = demo::stage_saying(
+        |addr| {
+            format!("listening on {addr}; {digest}, the secret is the notes' b\"hi, I'm salt.\"")
+        },
+        ListenOptions::new(),
+        3,
+        move |listener, hooks| {
+            let waits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
+            serve(&listener, DEMO_SECRET, digest, &waits, &hooks);
+            Ok(())
+        },
+    )?;
+    let addr = stage.addr;
+
+    // Client 1 knows the secret: it passes, then uses the echo.
+    let client = Transcript::named("client 1");
+    say!(client, "connect to {addr}, secret b\"hi, I'm salt.\"");
+    match prove(net::connect_addr(addr)?, DEMO_SECRET, digest, &client)? {
+        Proved::Legitimate(mut stream) => {
+            echo::exchange(&mut stream, b"hello", &client)?;
+            echo::exchange(&mut stream, b"q", &client)?;
+        }
+        _ => say!(client, "unexpectedly not let in"),
+    }
+    stage.finished()?;
+
+    // Client 2: the notes' 假的客户端, a different secret. Its answer is a perfectly
+    // formed 16 bytes; only the server's own computation can tell it is wrong.
+    let client = Transcript::named("client 2");
+    say!(client, "connect to {addr}, secret \"{DEMO_WRONG_SECRET}\"");
+    let _ = prove(
+        net::connect_addr(addr)?,
+        DEMO_WRONG_SECRET.as_bytes(),
+        digest,
+        &client,
+    )?;
+    stage.finished()?;
+
+    // Client 3 sends 8 of the 16 bytes and closes its sending half. The notes' recv(16)
+    // would take the 8 bytes as the whole answer; here the length is part of the check.
+    let client = Transcript::named("client 3");
+    say!(client, "connect to {addr}");
+    let mut stream = net::connect_addr(addr)?;
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    stream.read_exact(&mut challenge)?;
+    say!(client, "recv challenge {}", hex_start(&challenge, 8));
+    let answer = digest.answer(DEMO_SECRET, &challenge);
+    say!(
+        client,
+        "DELIBERATE: send only the first 8 bytes of the answer {}, then shut down sending",
+        hex_start(&answer, 8)
+    );
+    stream.write_all(&answer[..8])?;
+    stream.shutdown(Shutdown::Write)?;
+    let _ = read_verdict(stream, &client)?;
+    stage.finished()?;
+
+    stage.end()
+}

@@ -1,0 +1,10 @@
+//! What a hostile or broken peer makes necessary: time limits, size limits, safe saving,
+//! command limits. Imports from [`crate::wire`], never from [`crate::stage`].
+
+pub mod digest_cache;
+pub mod limits;
+pub mod names;
+pub mod saving;
+pub mod shell;
+pub mod sniff;
+pub mod timed;

@@ -1,0 +1,733 @@
+//! Running a client's command line through the shell, with limits (lessons 07 and 08).
+//!
+//! The notes' servers (notes A §9.1, notes B 模拟ssh, notes C 远程执行命令, notes D) do
+//! `subprocess.Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE)` and then
+//! `stdout.read()` followed by `stderr.read()`. Three things can go wrong there that a real
+//! server has to handle:
+//!
+//! - **A command that never ends** (`ping` without `-c`, `cat` waiting for input, `sleep
+//!   1000`) holds the connection forever. Here the command gets no stdin (it reads end of
+//!   file at once) and is killed after [`CommandLimits::time`].
+//! - **A command with endless output** (`yes`) fills the server's memory. Here each stream is
+//!   kept up to [`CommandLimits::output`] bytes; past that the command is killed.
+//! - **Reading stdout to the end, then stderr** deadlocks when the command writes more than a
+//!   pipe holds (64 KiB on Linux) to stderr first: it blocks on the full stderr pipe while
+//!   the server blocks on stdout. Here both pipes are read at the same time (on Unix one
+//!   thread waits on both with `poll`; elsewhere a thread reads each).
+//! - **A command that leaves something behind** (`setsid sleep 30 & echo x`): the detached
+//!   process keeps the pipes open, so "read until the end" would wait for it. Here the
+//!   answer comes at the time limit, and nothing of the server (no thread, no descriptor)
+//!   waits on after it.
+//!
+//! "Killed" means the whole process group: `sh -c 'yes | head -c 20M'` is a shell plus two
+//! children, and killing only the shell would leave the children holding the pipes open.
+
+use std::io::{self, Read};
+use std::process::{Child, Command, ExitStatus, Stdio};
+#[cfg(not(unix))]
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long a command may run before it is killed, unless the server is told otherwise.
+pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// How long to wait for the pipes to close after a kill before giving up on them (a process
+/// that left the group, for example with `setsid`, can keep them open).
+const AFTER_KILL: Duration = Duration::from_secs(2);
+
+/// Bytes read from a pipe at a time.
+const PIPE_CHUNK: usize = 64 * 1024;
+
+/// What a command may use before it is stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandLimits {
+    /// Wall-clock time from start to exit.
+    pub time: Duration,
+    /// Bytes kept from each of stdout and stderr.
+    pub output: usize,
+}
+
+/// Why a command was stopped before it finished by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// It was still running when the time limit came.
+    TimeLimit(Duration),
+    /// It printed more than the output limit.
+    OutputLimit(usize),
+}
+
+/// The line a command server prints when it listens on anything but loopback, or `None`.
+///
+/// The notes bind `127.0.0.1`, which only this machine can reach. Anything else exposes a
+/// shell to the network, with no password: lessons 07 and 08 print this as a warning.
+pub fn exposure_warning(listening_on: std::net::SocketAddr) -> Option<String> {
+    (!listening_on.ip().is_loopback()).then(|| {
+        format!(
+            "WARNING: {listening_on} is not a loopback address. Anyone who can reach this port \
+             can run any command as the user running this server, with no password."
+        )
+    })
+}
+
+/// Which of the command's streams an answer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Stdout,
+    Stderr,
+}
+
+impl Source {
+    /// `"stdout"` or `"stderr"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Stdout => "stdout",
+            Source::Stderr => "stderr",
+        }
+    }
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// What it wrote to stdout, at most [`CommandLimits::output`] bytes.
+    pub stdout: Vec<u8>,
+    /// What it wrote to stderr, at most [`CommandLimits::output`] bytes.
+    pub stderr: Vec<u8>,
+    /// How it ended (a killed command ends with a signal on Unix).
+    pub status: Option<ExitStatus>,
+    /// Set when the server stopped it.
+    pub stopped: Option<Stopped>,
+}
+
+impl Outcome {
+    /// The answer the notes' servers send: stdout, or stderr when stdout is empty (notes A
+    /// §9.1 `true_result if true_result else false_result`), followed by a notice when the
+    /// command was stopped, and cut so that the whole answer is at most `max` bytes.
+    pub fn answer(&self, max: usize) -> (Vec<u8>, Source) {
+        let (body, source) = if self.stdout.is_empty() {
+            (&self.stderr, Source::Stderr)
+        } else {
+            (&self.stdout, Source::Stdout)
+        };
+        let Some(stopped) = self.stopped else {
+            let mut answer = body.clone();
+            if answer.len() > max {
+                let notice = cut_notice(max, false);
+                answer.truncate(max.saturating_sub(notice.len()));
+                answer.extend_from_slice(&notice);
+                answer.truncate(max);
+            }
+            return (answer, source);
+        };
+        let notice = match stopped {
+            Stopped::TimeLimit(limit) => format!(
+                "[server: the command was killed after {} s, its time limit]\n",
+                limit.as_secs_f64()
+            )
+            .into_bytes(),
+            Stopped::OutputLimit(_) => cut_notice(max, true),
+        };
+        let room = max.saturating_sub(notice.len() + 1);
+        let mut answer = body[..body.len().min(room)].to_vec();
+        if !answer.is_empty() && !answer.ends_with(b"\n") {
+            answer.push(b'\n');
+        }
+        answer.extend_from_slice(&notice);
+        answer.truncate(max);
+        (answer, source)
+    }
+
+    /// A short description for the server's log line: `exit status 0`, `killed (time
+    /// limit)`, `exit status 127`.
+    pub fn summary(&self) -> String {
+        match (self.stopped, self.status) {
+            (Some(Stopped::TimeLimit(limit)), _) => {
+                format!("killed after {} s (time limit)", limit.as_secs_f64())
+            }
+            (Some(Stopped::OutputLimit(limit)), _) => {
+                format!("killed: more than {limit} bytes of output (output limit)")
+            }
+            (None, Some(status)) => match status.code() {
+                Some(code) => format!("exit status {code}"),
+                None => format!("ended by {status}"),
+            },
+            (None, None) => "its pipes stayed open; it was left running".to_owned(),
+        }
+    }
+}
+
+fn cut_notice(max: usize, stopped: bool) -> Vec<u8> {
+    let stopped = if stopped {
+        "; the command was stopped"
+    } else {
+        ""
+    };
+    format!("[server: output cut at {max} bytes, the frame limit{stopped}]\n").into_bytes()
+}
+
+/// The shell the notes' `shell=True` means: `sh -c LINE` on Unix, `cmd /C LINE` on Windows.
+fn shell_command(line: &str) -> Command {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(line);
+        // Its own process group, so that a kill reaches every process the line started.
+        command.process_group(0);
+        command
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        // Python's shell=True builds `cmd.exe /c "LINE"` and hands it over as it is: cmd
+        // takes off the outer quotes and runs the rest. `arg(line)` would escape the quotes
+        // inside the line the C runtime's way (\"), which cmd does not undo.
+        let mut command = Command::new("cmd");
+        command.arg("/C").raw_arg(format!("\"{line}\""));
+        command
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let mut command = Command::new("cmd");
+        command.arg("/C").arg(line);
+        command
+    }
+}
+
+/// A client's request, answered the notes' way, and a line saying what happened.
+#[derive(Debug)]
+pub struct Answer {
+    /// What to send back: the command's stdout, or its stderr, or a one-line error.
+    pub body: Vec<u8>,
+    /// Which stream `body` is (an error counts as stderr).
+    pub source: Source,
+    /// For the server's log: `sh -c "echo hi": exit status 0; answering with stdout`.
+    pub log: String,
+}
+
+/// Runs a request as lessons 07 and 08 do: the bytes must be UTF-8 (the notes'
+/// `cmd.decode('utf-8')`, which raises on anything else and drops the client; here it is
+/// an error answer like any other), then [`run_command`] under `limits`, then
+/// [`Outcome::answer`], at most `max` bytes.
+pub fn answer_request(request: &[u8], limits: CommandLimits, max: usize) -> Answer {
+    let error = |text: String, log: String| Answer {
+        body: format!("error: {text}\n").into_bytes(),
+        source: Source::Stderr,
+        log,
+    };
+    let Ok(line) = std::str::from_utf8(request) else {
+        return error(
+            "the command is not UTF-8 text".into(),
+            "not UTF-8: answering with an error".into(),
+        );
+    };
+    match run_command(line, limits) {
+        Ok(outcome) => {
+            let (body, source) = outcome.answer(max);
+            let log = format!(
+                "{SHELL} {}: {}; answering with {}",
+                quoted(line),
+                outcome.summary(),
+                source.name()
+            );
+            Answer { body, source, log }
+        }
+        Err(e) => error(e.to_string(), e.to_string()),
+    }
+}
+
+/// What one read of a bare request gave (lessons 07 and 08 read the notes' way: one
+/// `recv` is one command).
+#[derive(Debug)]
+pub enum Request {
+    /// A command line of this many bytes, at the start of the buffer.
+    Line(usize),
+    /// The client closed the connection (recv returned 0).
+    Closed,
+    /// The read filled the whole buffer: the line may go on past it. The notes' wire has
+    /// no end mark, so the rest would arrive as the *next* request and run as a command
+    /// of its own (`false && echo …` cut in two runs its tail). Nothing of it may run.
+    TooLong,
+    /// Nothing came within the idle limit.
+    Idle,
+    /// The read failed.
+    Failed(io::Error),
+}
+
+/// Reads one bare request into `buf` with one `read`, under `limits` (the idle limit to
+/// begin, the message limit on the answer's writes).
+pub fn read_request(
+    conn: &mut std::net::TcpStream,
+    buf: &mut [u8],
+    limits: &crate::guard::limits::Limits,
+) -> Request {
+    if let Err(e) = limits.await_request(conn) {
+        return Request::Failed(e);
+    }
+    let n = match conn.read(buf) {
+        Ok(0) => return Request::Closed,
+        Ok(n) => n,
+        Err(e) if crate::guard::limits::is_timeout(&e) => return Request::Idle,
+        Err(e) => return Request::Failed(e),
+    };
+    // A line the network cut into pieces (a segment carries about 1,460 bytes over
+    // Ethernet) may have its next pieces queued already: take them too, without waiting,
+    // so that a long line is one request (or refused whole), not commands run in pieces.
+    // Pieces that have not arrived yet cannot be told from the next command: the notes'
+    // wire has no end mark.
+    let n = match take_queued(conn, buf, n) {
+        Ok(n) => n,
+        Err(e) => return Request::Failed(e),
+    };
+    if n == buf.len() {
+        Request::TooLong
+    } else {
+        Request::Line(n)
+    }
+}
+
+/// Reads, without waiting, whatever is already queued after the first `got` bytes of `buf`,
+/// until `buf` is full; returns the new count. The socket is blocking again afterwards.
+fn take_queued(
+    conn: &mut std::net::TcpStream,
+    buf: &mut [u8],
+    mut got: usize,
+) -> io::Result<usize> {
+    conn.set_nonblocking(true)?;
+    let result = loop {
+        if got == buf.len() {
+            break Ok(got);
+        }
+        match conn.read(&mut buf[got..]) {
+            // The client closed after sending: the line is complete; the next read says so.
+            Ok(0) => break Ok(got),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(got),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    conn.set_nonblocking(false)?;
+    result
+}
+
+/// The answer to a [`Request::TooLong`]: one error line, nothing run. The server sends it
+/// and closes the connection (gently, so that the client reads it before any reset): the
+/// rest of the line is still on its way, and there is no telling where it ends.
+pub fn too_long(buffer: usize) -> Answer {
+    Answer {
+        body: format!(
+            "error: the command filled the whole {buffer}-byte read, so it may go on past it; \
+             nothing of it was run, and this connection is closed\n"
+        )
+        .into_bytes(),
+        source: Source::Stderr,
+        log: format!(
+            "the request filled the {buffer}-byte buffer: refused, nothing run, closing the \
+             connection"
+        ),
+    }
+}
+
+/// How the shell is named in log lines.
+const SHELL: &str = if cfg!(unix) { "sh -c" } else { "cmd /C" };
+
+/// A command line quoted for a log line: whole up to 80 characters, else its first 40 and
+/// its length (a client may send 8 KiB of command; the log line stays one readable line).
+fn quoted(line: &str) -> String {
+    const EDGE: usize = 40;
+    if line.chars().count() <= 2 * EDGE {
+        return format!("{line:?}");
+    }
+    let head: String = line.chars().take(EDGE).collect();
+    format!("{head:?}… ({} bytes)", line.len())
+}
+
+/// A command line that prints the numbers 1 to 3000, one a line, in this OS's shell (the
+/// demos of lessons 07 and 08): `seq 3000`; Windows has no `seq` (cmd answers "not
+/// recognized", exit status 9009), and cmd's own counting loop prints the same numbers.
+pub const COUNT_TO_3000: &str = if cfg!(windows) {
+    "for /L %i in (1,1,3000) do @echo %i"
+} else {
+    "seq 3000"
+};
+
+/// How many bytes [`COUNT_TO_3000`] prints: 13893 with `\n` line ends; 16893 from cmd,
+/// whose `echo` ends each line with `\r\n`.
+pub const COUNT_TO_3000_BYTES: usize = if cfg!(windows) { 16_893 } else { 13_893 };
+
+/// Kills the command and everything it started.
+fn kill(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        // The group id is the child's pid (process_group(0) above). A pid fits in i32.
+        let group = -(child.id() as i32);
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+        unsafe {
+            libc::kill(group, libc::SIGKILL);
+        }
+    }
+    // Also the direct way: harmless if the group kill already did it, and the only way on
+    // Windows.
+    let _ = child.kill();
+}
+
+#[cfg(not(unix))]
+enum Event {
+    Data(Source, Vec<u8>),
+    End,
+}
+
+/// Runs `line` through the shell under `limits` and collects what it printed.
+///
+/// Errors only when the shell itself cannot be started; everything the command does
+/// (failing, not existing, running too long, printing too much) is in the [`Outcome`].
+///
+/// ```
+/// # #[cfg(unix)] {
+/// use socket_lessons::guard::shell::{run_command, CommandLimits};
+/// use std::time::Duration;
+/// let limits = CommandLimits { time: Duration::from_secs(10), output: 1 << 20 };
+/// let outcome = run_command("echo hello", limits).unwrap();
+/// assert_eq!(outcome.stdout, b"hello\n");
+/// assert_eq!(outcome.status.unwrap().code(), Some(0));
+/// # }
+/// ```
+pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
+    let started = Instant::now();
+    let mut child = shell_command(line)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| crate::wire::net::context(e, "start the shell"))?;
+    // Both pipes are Some: they were set to Stdio::piped() above.
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut outcome = Outcome {
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        status: None,
+        stopped: None,
+    };
+    let mut deadline = started + limits.time;
+    collect(
+        &mut child,
+        stdout,
+        stderr,
+        limits,
+        &mut outcome,
+        &mut deadline,
+    )?;
+    // The pipes are closed (or given up on): the command has exited or is about to. It may
+    // still run with its output closed (`exec >&- 2>&-; sleep 100`), so the time limit
+    // applies here too.
+    loop {
+        if let Some(status) = child.try_wait()? {
+            outcome.status = Some(status);
+            break;
+        }
+        if Instant::now() >= deadline {
+            if outcome.stopped.is_none() {
+                outcome.stopped = Some(Stopped::TimeLimit(limits.time));
+                kill(&mut child);
+                deadline = Instant::now() + AFTER_KILL;
+                continue;
+            }
+            break;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    Ok(outcome)
+}
+
+/// Keeps `chunk` in `outcome` up to the output limit; past it, stops the command.
+fn keep(
+    outcome: &mut Outcome,
+    source: Source,
+    chunk: &[u8],
+    limits: CommandLimits,
+    child: &mut Child,
+    deadline: &mut Instant,
+) {
+    let kept = match source {
+        Source::Stdout => &mut outcome.stdout,
+        Source::Stderr => &mut outcome.stderr,
+    };
+    let room = limits.output - kept.len().min(limits.output);
+    kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    if chunk.len() > room && outcome.stopped.is_none() {
+        outcome.stopped = Some(Stopped::OutputLimit(limits.output));
+        kill(child);
+        *deadline = Instant::now() + AFTER_KILL;
+    }
+}
+
+/// Reads both pipes at once until both end, under the limits. On Unix one thread waits on
+/// both with `poll(2)`: no reader thread can be left behind blocked on a pipe that a
+/// detached process (`setsid sleep 30 &`) keeps open, and the pipes are closed when this
+/// returns. When the time limit has come and the group is killed, the wait ends as soon as
+/// the shell itself is gone and nothing more comes: whatever still holds the pipes then has
+/// left the process group, and the answer does not wait for it.
+#[cfg(unix)]
+fn collect(
+    child: &mut Child,
+    stdout: std::process::ChildStdout,
+    stderr: std::process::ChildStderr,
+    limits: CommandLimits,
+    outcome: &mut Outcome,
+    deadline: &mut Instant,
+) -> io::Result<()> {
+    let mut pipes: [(Source, Option<Box<dyn ReadFd>>); 2] = [
+        (Source::Stdout, Some(Box::new(stdout))),
+        (Source::Stderr, Some(Box::new(stderr))),
+    ];
+    let mut buf = vec![0u8; PIPE_CHUNK];
+    while pipes.iter().any(|(_, pipe)| pipe.is_some()) {
+        let now = Instant::now();
+        if now >= *deadline {
+            if outcome.stopped.is_none() {
+                outcome.stopped = Some(Stopped::TimeLimit(limits.time));
+                kill(child);
+                *deadline = Instant::now() + AFTER_KILL;
+                continue;
+            }
+            break; // killed, and something outside the group still holds the pipes
+        }
+        let mut wait = deadline.saturating_duration_since(now);
+        if outcome.stopped.is_some() {
+            wait = wait.min(AFTER_KILL_QUIET);
+        }
+        let mut fds: Vec<libc::pollfd> = pipes
+            .iter()
+            .flat_map(|(_, pipe)| pipe.as_ref())
+            .map(|pipe| libc::pollfd {
+                fd: pipe.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        let millis = wait.as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
+        // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs for the whole call.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, millis) };
+        if ready < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if ready == 0 {
+            // Killed, the shell is gone, and nothing came: what holds the pipes left the
+            // group. Stop waiting (dropping the pipes closes our ends).
+            if outcome.stopped.is_some() && child.try_wait()?.is_some() {
+                break;
+            }
+            continue;
+        }
+        for (source, pipe) in pipes.iter_mut() {
+            let Some(reader) = pipe else { continue };
+            let fd = reader.as_raw_fd();
+            if !fds.iter().any(|p| p.fd == fd && p.revents != 0) {
+                continue;
+            }
+            match reader.read(&mut buf) {
+                Ok(0) => *pipe = None,
+                Ok(n) => keep(outcome, *source, &buf[..n], limits, child, deadline),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => *pipe = None,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A pipe that can be read and polled.
+#[cfg(unix)]
+trait ReadFd: Read + std::os::fd::AsRawFd {}
+#[cfg(unix)]
+impl<T: Read + std::os::fd::AsRawFd> ReadFd for T {}
+
+/// After a kill, how long a quiet pipe is waited on before its holder is taken to have
+/// left the process group.
+#[cfg(unix)]
+const AFTER_KILL_QUIET: Duration = Duration::from_millis(50);
+
+/// Reads both pipes at once until both end, under the limits: elsewhere than Unix, a
+/// reader thread per pipe.
+#[cfg(not(unix))]
+fn collect(
+    child: &mut Child,
+    stdout: std::process::ChildStdout,
+    stderr: std::process::ChildStderr,
+    limits: CommandLimits,
+    outcome: &mut Outcome,
+    deadline: &mut Instant,
+) -> io::Result<()> {
+    let (tx, rx) = mpsc::channel();
+    for (pipe, source) in [
+        (Box::new(stdout) as Box<dyn Read + Send>, Source::Stdout),
+        (Box::new(stderr), Source::Stderr),
+    ] {
+        let tx = tx.clone();
+        thread::Builder::new()
+            .name(format!("{} reader", source.name()))
+            .spawn(move || drain(pipe, source, &tx))?;
+    }
+    drop(tx);
+    let mut open = 2;
+    while open > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Event::Data(source, chunk)) => {
+                keep(outcome, source, &chunk, limits, child, deadline)
+            }
+            Ok(Event::End) => open -= 1,
+            Err(RecvTimeoutError::Timeout) if outcome.stopped.is_none() => {
+                outcome.stopped = Some(Stopped::TimeLimit(limits.time));
+                kill(child);
+                *deadline = Instant::now() + AFTER_KILL;
+            }
+            // Killed, and the pipes are still open after AFTER_KILL: stop waiting for them.
+            Err(RecvTimeoutError::Timeout) => break,
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    Ok(())
+}
+
+/// Reads a pipe to its end, passing on every chunk.
+#[cfg(not(unix))]
+fn drain(mut pipe: Box<dyn Read + Send>, source: Source, tx: &mpsc::Sender<Event>) {
+    let mut buf = vec![0u8; PIPE_CHUNK];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if tx.send(Event::Data(source, buf[..n].to_vec())).is_err() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    let _ = tx.send(Event::End);
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    const ROOMY: CommandLimits = CommandLimits {
+        time: Duration::from_secs(20),
+        output: 1 << 20,
+    };
+
+    #[test]
+    fn only_a_non_loopback_address_gets_the_warning() {
+        assert_eq!(exposure_warning("127.0.0.1:9696".parse().unwrap()), None);
+        assert_eq!(exposure_warning("[::1]:9696".parse().unwrap()), None);
+        let warning = exposure_warning("0.0.0.0:9696".parse().unwrap()).unwrap();
+        assert!(warning.starts_with("WARNING: 0.0.0.0:9696 is not a loopback address"));
+    }
+
+    #[test]
+    fn a_request_that_is_not_utf8_is_answered_with_an_error() {
+        let answer = answer_request(b"echo caf\xe9", ROOMY, 1000);
+        assert_eq!(answer.body, b"error: the command is not UTF-8 text\n");
+        assert_eq!(answer.log, "not UTF-8: answering with an error");
+    }
+
+    #[test]
+    fn stdout_is_the_answer_when_there_is_any() {
+        let outcome = run_command("echo out; echo err >&2", ROOMY).unwrap();
+        assert_eq!(outcome.answer(1000), (b"out\n".to_vec(), Source::Stdout));
+        assert_eq!(outcome.stderr, b"err\n");
+    }
+
+    #[test]
+    fn stderr_is_the_answer_when_stdout_is_empty() {
+        let outcome = run_command("echo err >&2; exit 3", ROOMY).unwrap();
+        assert_eq!(outcome.answer(1000), (b"err\n".to_vec(), Source::Stderr));
+        assert_eq!(outcome.summary(), "exit status 3");
+    }
+
+    #[test]
+    fn a_command_that_runs_too_long_is_killed_with_what_it_printed_kept() {
+        let limits = CommandLimits {
+            time: Duration::from_millis(300),
+            ..ROOMY
+        };
+        let outcome = run_command("echo started; sleep 30; echo never", limits).unwrap();
+        assert_eq!(
+            outcome.stopped,
+            Some(Stopped::TimeLimit(Duration::from_millis(300)))
+        );
+        let (answer, _) = outcome.answer(1000);
+        assert_eq!(
+            String::from_utf8(answer).unwrap(),
+            "started\n[server: the command was killed after 0.3 s, its time limit]\n"
+        );
+    }
+
+    #[test]
+    fn endless_output_is_cut_at_the_limit_and_the_command_killed() {
+        let limits = CommandLimits {
+            output: 10_000,
+            ..ROOMY
+        };
+        let outcome = run_command("yes", limits).unwrap();
+        assert_eq!(outcome.stopped, Some(Stopped::OutputLimit(10_000)));
+        assert_eq!(outcome.stdout.len(), 10_000);
+        let (answer, _) = outcome.answer(10_000);
+        assert_eq!(answer.len(), 10_000);
+        assert!(answer.ends_with(b"the command was stopped]\n"));
+        assert!(answer.starts_with(b"y\ny\n"));
+    }
+
+    #[test]
+    fn a_full_stderr_pipe_does_not_deadlock() {
+        // 200 KB to stderr before anything to stdout: more than a pipe holds.
+        let outcome = run_command("head -c 200000 /dev/zero >&2; echo done", ROOMY).unwrap();
+        assert_eq!(outcome.stderr.len(), 200_000);
+        assert_eq!(outcome.stdout, b"done\n");
+    }
+
+    #[test]
+    fn a_command_reading_stdin_gets_end_of_file_at_once() {
+        let outcome = run_command("cat; echo after", ROOMY).unwrap();
+        assert_eq!(outcome.stdout, b"after\n");
+    }
+
+    #[test]
+    fn the_counting_command_prints_3000_numbered_lines() {
+        let outcome = run_command(COUNT_TO_3000, ROOMY).unwrap();
+        assert_eq!(outcome.stdout.len(), COUNT_TO_3000_BYTES);
+        assert!(outcome.stdout.ends_with(b"2999\n3000\n"));
+    }
+
+    #[test]
+    fn a_long_command_line_is_quoted_by_its_start_and_length() {
+        assert_eq!(quoted("seq 3000"), "\"seq 3000\"");
+        let long = format!("echo {}", "y".repeat(100));
+        assert_eq!(
+            quoted(&long),
+            format!("\"echo {}\"… (105 bytes)", "y".repeat(35))
+        );
+    }
+
+    #[test]
+    fn an_answer_longer_than_the_frame_limit_is_cut_with_a_notice() {
+        let outcome = Outcome {
+            stdout: vec![b'x'; 500],
+            stderr: Vec::new(),
+            status: None,
+            stopped: None,
+        };
+        let (answer, _) = outcome.answer(200);
+        assert_eq!(answer.len(), 200);
+        assert!(answer.ends_with(b"at 200 bytes, the frame limit]\n"));
+    }
+}

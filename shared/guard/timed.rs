@@ -1,0 +1,178 @@
+//! Reads bounded by a time limit: something or nothing within a limit, exactly N bytes or how
+//! far it got, bytes queued without taking them.
+//!
+//! A demo uses them to show that something did **not** happen without hanging; a server,
+//! to refuse a peer that stops halfway. The limit bounds the wait, it never decides what a
+//! lesson shows. The stream is blocking again afterwards.
+
+use std::io;
+use std::net::TcpStream;
+
+/// Waits at most `limit` for bytes on `stream`: `Ok(Some(n))` when `n` bytes came (0 means
+/// the peer closed), `Ok(None)` when nothing came in time.
+///
+/// For showing that something did **not** happen (an empty send that sent nothing, a
+/// client nobody accepted) without hanging: the limit bounds the demonstration, it never
+/// decides its outcome. The stream is blocking again afterwards.
+pub fn read_within(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    limit: std::time::Duration,
+) -> io::Result<Option<usize>> {
+    use std::io::Read;
+    stream.set_read_timeout(Some(limit))?;
+    let result = stream.read(buf);
+    stream.set_read_timeout(None)?;
+    match result {
+        Ok(n) => Ok(Some(n)),
+        // Unix reports a read timeout as EAGAIN (WouldBlock), Windows as TimedOut.
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// How [`read_exact_within`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filled {
+    /// Every byte asked for arrived.
+    Full,
+    /// The peer closed after this many bytes.
+    Ended(usize),
+    /// The time limit ran out after this many bytes.
+    TimedOut(usize),
+}
+
+/// Reads exactly `buf.len()` bytes unless the peer closes first or `limit` (for the whole
+/// read, not per `recv`) runs out, and says which happened and after how many bytes.
+///
+/// `read_exact` alone cannot tell a short message from a slow one, and a server that waits
+/// without a limit can be held forever by a client that sends nothing. The stream is
+/// blocking again afterwards.
+pub fn read_exact_within(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    limit: std::time::Duration,
+) -> io::Result<Filled> {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + limit;
+    let mut got = 0;
+    let result = loop {
+        if got == buf.len() {
+            break Ok(Filled::Full);
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break Ok(Filled::TimedOut(got));
+        }
+        stream.set_read_timeout(Some(left))?;
+        match stream.read(&mut buf[got..]) {
+            Ok(0) => break Ok(Filled::Ended(got)),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                break Ok(Filled::TimedOut(got))
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    stream.set_read_timeout(None)?;
+    result
+}
+
+/// Waits until at least `n` bytes are queued in `stream`'s receive buffer, without taking
+/// them (MSG_PEEK), and returns how many are there.
+///
+/// The sticky-packet demos use it to make "both sends are in the receiver's buffer before
+/// the read" true by construction instead of by luck: the read that follows then sees
+/// exactly what a slow reader would. Fails after `limit`, or if the peer closes first.
+pub fn wait_for_bytes(
+    stream: &TcpStream,
+    n: usize,
+    limit: std::time::Duration,
+) -> io::Result<usize> {
+    let deadline = std::time::Instant::now() + limit;
+    let mut buf = vec![0u8; n];
+    loop {
+        // peek blocks until at least one byte is there, then returns what is queued.
+        stream.set_read_timeout(Some(limit))?;
+        let queued = stream.peek(&mut buf);
+        stream.set_read_timeout(None)?;
+        let queued = queued?;
+        if queued >= n {
+            return Ok(queued);
+        }
+        if queued == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the peer closed before {n} bytes were queued"),
+            ));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("only {queued} of {n} bytes were queued after {limit:?}"),
+            ));
+        }
+        // Some bytes are there, not all: the rest is on its way (loopback delivers within
+        // microseconds; Nagle may hold a small second segment until the first is ACKed).
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::net::{connect_addr, listen, ListenOptions};
+    use std::io::{Read, Write};
+
+    fn loopback() -> std::net::SocketAddr {
+        "127.0.0.1:0".parse().unwrap()
+    }
+
+    #[test]
+    fn read_within_tells_nothing_from_something_and_leaves_the_stream_blocking() {
+        let listener = listen(loopback(), ListenOptions::new()).unwrap();
+        let mut client = connect_addr(listener.local_addr().unwrap()).unwrap();
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0; 8];
+        let wait = std::time::Duration::from_millis(20);
+        assert_eq!(read_within(&mut conn, &mut buf, wait).unwrap(), None);
+        assert_eq!(conn.read_timeout().unwrap(), None);
+        client.write_all(b"abc").unwrap();
+        // Generous: the bytes are already on their way; the limit only bounds the test.
+        let long = std::time::Duration::from_secs(30);
+        assert_eq!(read_within(&mut conn, &mut buf, long).unwrap(), Some(3));
+        drop(client);
+        assert_eq!(read_within(&mut conn, &mut buf, long).unwrap(), Some(0));
+    }
+
+    #[test]
+    fn wait_for_bytes_sees_two_writes_queued_without_consuming_them() {
+        let listener = listen(loopback(), ListenOptions::new()).unwrap();
+        let mut client = connect_addr(listener.local_addr().unwrap()).unwrap();
+        let (mut conn, _) = listener.accept().unwrap();
+        client.write_all(b"hello").unwrap();
+        client.write_all(b"world").unwrap();
+        let limit = std::time::Duration::from_secs(30);
+        assert_eq!(wait_for_bytes(&conn, 10, limit).unwrap(), 10);
+        let mut buf = [0; 64];
+        assert_eq!(conn.read(&mut buf).unwrap(), 10);
+        drop(client);
+        assert_eq!(
+            wait_for_bytes(&conn, 1, limit).unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
+    }
+}
