@@ -18,6 +18,8 @@
 //! Previous: lesson 00, what a connection is. Next: lesson 02 turns the single exchange
 //! into a loop.
 
+mod notes;
+
 use clap::Parser;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::transcript::describe;
@@ -129,6 +131,14 @@ struct Cli {
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
         None => demo::play(run_demo),
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
+        }
         Some(Side::Server(at)) => server(at.listen(ListenOptions::new())?, &Hooks::none()),
         Some(Side::Client(at)) => {
             // 1-2. socket, connect; then the message the user types.

@@ -12,14 +12,45 @@ use crate::{say, Transcript};
 use clap::{Args, Subcommand};
 use std::io;
 
-/// The two halves of a lesson, for two terminals. No subcommand runs the demo.
+/// The two halves of a lesson, for two terminals, as the course writes them and as the
+/// notes do. No subcommand runs the demo.
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum Side {
-    /// Run only the server (start it first, in terminal 1). It prints the address it bound.
+    /// Run only the course's server (start it first, in terminal 1). It prints the address
+    /// it bound.
     Server(Endpoint),
-    /// Run only the client (in terminal 2), then type what it sends; `q` or end of input
-    /// (Ctrl-D) quits.
+    /// Run only the course's client (in terminal 2), then type what it sends; `q` or end of
+    /// input (Ctrl-D) quits.
     Client(Endpoint),
+    /// Run the notes' server, in plain Rust (the lesson's notes.rs), on the notes' address
+    /// unless told otherwise.
+    NotesServer(NotesEndpoint),
+    /// Run the notes' client, in plain Rust (the lesson's notes.rs), against the notes'
+    /// address unless told otherwise.
+    NotesClient(NotesEndpoint),
+}
+
+/// Where the notes' program (a lesson's `notes.rs`) listens or connects: the address the
+/// notes hard-code (`('127.0.0.1', 9696)` in notes A), unless `--host` or `--port` say
+/// otherwise.
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct NotesEndpoint {
+    /// Host name or IP address [default: the notes' own]
+    #[arg(long)]
+    pub host: Option<String>,
+    /// TCP/UDP port; for the server, 0 asks the OS for a free one [default: the notes' own]
+    #[arg(long)]
+    pub port: Option<u16>,
+}
+
+impl NotesEndpoint {
+    /// The host and port given, or else the notes' own.
+    pub fn or(&self, host: &str, port: u16) -> (String, u16) {
+        (
+            self.host.clone().unwrap_or_else(|| host.to_owned()),
+            self.port.unwrap_or(port),
+        )
+    }
 }
 
 /// Parses the command line as clap does, plus the hint clap cannot give: an address given
