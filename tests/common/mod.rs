@@ -19,20 +19,41 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The path of a lesson's example binary, built once per test binary with snapbox
-/// (`cargo build --examples`, cached after the first build).
+/// The path of a lesson's example binary: the one `cargo test` itself built into
+/// `target/<profile>/examples/` (beside this test's own binary in `target/<profile>/deps/`),
+/// with no second build into another target folder.
+///
+/// Once per test binary it runs `cargo build --examples` in the same target folder and
+/// profile, which does nothing when `cargo test` has just built them, and builds what is
+/// missing or stale when only this test was asked for (`cargo test --test transcripts`
+/// builds no example by itself).
 pub fn example(name: &str) -> PathBuf {
-    static BUILT: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        snapbox::cmd::compile_examples([])
-            .expect("cargo build --examples")
-            .map(|(name, path)| (name, path.expect("example binary")))
-            .collect()
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        // …/target/debug/deps/transcripts-0123abcd → …/target/debug
+        let exe = std::env::current_exe().expect("the test's own path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test binary sits in target/<profile>/deps")
+            .to_path_buf();
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = Command::new(cargo);
+        build
+            .current_dir(root())
+            .args(["build", "--quiet", "--examples"])
+            // The folder above target/<profile>: the target folder cargo test used.
+            .env("CARGO_TARGET_DIR", profile_dir.parent().expect("target folder"));
+        if profile_dir.file_name().is_some_and(|p| p == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("run cargo build --examples");
+        assert!(status.success(), "cargo build --examples failed (see above)");
+        profile_dir.join("examples")
     });
-    built
-        .get(name)
-        .unwrap_or_else(|| panic!("no example named {name}"))
-        .clone()
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "no example named {name} ({})", path.display());
+    path
 }
 
 /// What the expected files mask, and nothing else:
