@@ -60,7 +60,7 @@ use socket_lessons::wire::nagle::{self, Writes};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -801,8 +801,34 @@ fn echo_run(framed: bool, on: Option<usize>) -> io::Result<Run> {
 // Rows 3 and 4: lesson 09, 1 GiB download, two real processes; then again, remembered
 // ---------------------------------------------------------------------------------------
 
+/// A lesson's release build, in the target folder this bench was built in
+/// (`target/release/examples/`): `cargo build --release --example NAME` there.
+fn release_example(name: &str) -> io::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    // …/target/release/deps/speed-0123abcd → …/target/release
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| io::Error::other("the bench binary is not in target/<profile>/deps"))?;
+    let target = profile_dir
+        .parent()
+        .ok_or_else(|| io::Error::other("no target folder"))?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "--release", "--example", name])
+        .env("CARGO_TARGET_DIR", target)
+        .status()?;
+    if !status.success() {
+        return Err(io::Error::other(format!(
+            "cargo build --example {name} failed"
+        )));
+    }
+    Ok(target.join("release").join("examples").join(name))
+}
+
 fn file_download(table: &mut Table) -> Result<(), Box<dyn std::error::Error>> {
-    let lesson = snapbox::cmd::compile_example("09_file_header", [])?;
+    let lesson = release_example("09_file_header")?;
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("speed");
     let (src, dst) = (work.join("served"), work.join("downloaded"));
     fs::create_dir_all(&src)?;
@@ -1278,7 +1304,7 @@ fn notes_download(table: &mut Table) -> Result<(), Box<dyn std::error::Error>> {
     let whole = got == NOTES_FILE_BYTES && fs::read(&saved)? == fs::read(&source)?;
 
     // Lesson 09 on the same file.
-    let lesson = snapbox::cmd::compile_example("09_file_header", [])?;
+    let lesson = release_example("09_file_header")?;
     let mut server = Command::new(&lesson)
         .args(["server", "--port", "0", "--dir"])
         .arg(&served)

@@ -2,7 +2,6 @@
 //! server processes whose output is read line by line with a time limit on every wait.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -43,16 +42,26 @@ pub fn example(name: &str) -> PathBuf {
             .current_dir(root())
             .args(["build", "--quiet", "--examples"])
             // The folder above target/<profile>: the target folder cargo test used.
-            .env("CARGO_TARGET_DIR", profile_dir.parent().expect("target folder"));
+            .env(
+                "CARGO_TARGET_DIR",
+                profile_dir.parent().expect("target folder"),
+            );
         if profile_dir.file_name().is_some_and(|p| p == "release") {
             build.arg("--release");
         }
         let status = build.status().expect("run cargo build --examples");
-        assert!(status.success(), "cargo build --examples failed (see above)");
+        assert!(
+            status.success(),
+            "cargo build --examples failed (see above)"
+        );
         profile_dir.join("examples")
     });
     let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.exists(), "no example named {name} ({})", path.display());
+    assert!(
+        path.exists(),
+        "no example named {name} ({})",
+        path.display()
+    );
     path
 }
 
