@@ -33,6 +33,8 @@
 //! | wire | [`wire::nagle`] | one framed request sent as two writes, one write, or two writes with TCP_NODELAY; a framed echo; exchanges timed | `conn.send(header); conn.send(body)` |
 //! | guard | [`guard::timed`] | reads bounded by a time limit: something or nothing within a limit, exactly N bytes or how far it got, bytes queued without taking them | `conn.settimeout(t)`, `recv` |
 //! | guard | [`guard::limits`] | the time limits a server puts on a peer (idle between requests, inside a message, on writes) and a client's wait for an answer; timeouts told apart from failures | `conn.settimeout(300)` |
+//! | guard | [`guard::pace`] | limits on a whole message, not on the gaps between its bytes: a grace period, then a minimum rate (mod_reqtimeout's rule), for requests and answers alike | `conn.settimeout(t)` on every `recv` |
+//! | guard | [`guard::quiet`] | a log a peer cannot flood: short previews of what it sent, repeated events counted, accept failures paced | `print(data)` on every event |
 //! | guard | [`guard::sniff`] | a bare text request told from a length-prefixed one by its first bytes, for servers that take both on one port | `if data[:4] looks like text` |
 //! | guard | [`guard::names`] | a file name from the network: a plain name, or refused with a reason | `open(head['filename'], 'wb')` |
 //! | guard | [`guard::saving`] | a file received under a temporary name and renamed only when verified; nothing partial left behind | `with open(name, 'wb') as f: f.write(recv(...))` |

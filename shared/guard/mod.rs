@@ -4,6 +4,8 @@
 pub mod digest_cache;
 pub mod limits;
 pub mod names;
+pub mod pace;
+pub mod quiet;
 pub mod saving;
 pub mod shell;
 pub mod sniff;

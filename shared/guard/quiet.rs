@@ -1,0 +1,256 @@
+//! A log that a peer cannot flood: short previews of what it sent, repeated events counted
+//! instead of printed, and accept failures that back off instead of spinning.
+//!
+//! A server that logs what a peer sent, whole, writes more than the peer sent (escaping
+//! turns one byte into four): a hostile peer then fills the disk faster than its own link
+//! could. And a server whose `accept` fails at once and again (no descriptor left: EMFILE)
+//! writes the same line as fast as the loop turns. These three tools keep every log to
+//! about a line per event, and at most a few lines a second per kind of event, whatever a
+//! peer does. They decide *what* to print; the caller prints it.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+/// The most bytes of a peer's message shown in a log line: enough to recognise it.
+pub const PREVIEW_BYTES: usize = 32;
+
+/// `b"GET / HTTP/1.1\r\n"…(1,204 bytes)`: at most [`PREVIEW_BYTES`] of what a peer sent,
+/// escaped, and the whole size when there was more.
+pub fn preview(bytes: &[u8]) -> String {
+    if bytes.len() <= PREVIEW_BYTES {
+        format!("b\"{}\"", bytes.escape_ascii())
+    } else {
+        format!(
+            "b\"{}\"…({} bytes)",
+            bytes[..PREVIEW_BYTES].escape_ascii(),
+            bytes.len()
+        )
+    }
+}
+
+/// A text from a peer (a name, a path, a format) cut for a log line: at most
+/// [`PREVIEW_BYTES`] characters, then `…(N chars)`.
+pub fn preview_text(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= PREVIEW_BYTES {
+        format!("{text:?}")
+    } else {
+        let cut: String = text.chars().take(PREVIEW_BYTES).collect();
+        format!("{cut:?}…({count} chars)")
+    }
+}
+
+/// Lets the first few events of a kind through in each window, counts the rest, and says
+/// how many were held back when the window ends.
+#[derive(Debug)]
+pub struct LogGate {
+    per_window: u32,
+    window: Duration,
+    opened: Option<Instant>,
+    shown: u32,
+    held: u64,
+}
+
+/// What to do with an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// Print its line.
+    Show,
+    /// Print its line, after this one about the events held back before it.
+    ShowAfter(String),
+    /// Print nothing: it was counted.
+    Held,
+}
+
+impl LogGate {
+    /// `per_window` lines in each `window`: 5 per 10 s is what the lessons use.
+    pub const fn new(per_window: u32, window: Duration) -> Self {
+        Self {
+            per_window,
+            window,
+            opened: None,
+            shown: 0,
+            held: 0,
+        }
+    }
+
+    /// The lessons' gate: 5 lines per kind of event in any 10 s.
+    pub const fn lessons() -> Self {
+        Self::new(5, Duration::from_secs(10))
+    }
+
+    /// One event, now.
+    pub fn event(&mut self) -> Gate {
+        self.event_at(Instant::now())
+    }
+
+    fn event_at(&mut self, now: Instant) -> Gate {
+        let fresh = self
+            .opened
+            .is_none_or(|opened| now.duration_since(opened) >= self.window);
+        if fresh {
+            let held = std::mem::take(&mut self.held);
+            self.opened = Some(now);
+            self.shown = 1;
+            return if held == 0 {
+                Gate::Show
+            } else {
+                Gate::ShowAfter(format!("({held} more like the last were not logged)"))
+            };
+        }
+        if self.shown < self.per_window {
+            self.shown += 1;
+            Gate::Show
+        } else {
+            self.held += 1;
+            Gate::Held
+        }
+    }
+
+    /// Events held back and not yet told (for a last line when the server stops).
+    pub fn held(&self) -> u64 {
+        self.held
+    }
+}
+
+/// How long a server waits before the next `accept` after one failed for lack of a
+/// descriptor or of memory.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Whether an accept failed because this process or the system is out of something
+/// (descriptors: EMFILE, ENFILE; buffers or memory: ENOBUFS, ENOMEM). The connection stays
+/// queued in the kernel, so trying again at once fails again: wait [`ACCEPT_BACKOFF`].
+pub fn accept_starved(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        matches!(
+            e.raw_os_error(),
+            Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS) | Some(libc::ENOMEM)
+        )
+    }
+    #[cfg(windows)]
+    {
+        // WSAEMFILE, WSAENOBUFS
+        matches!(e.raw_os_error(), Some(10024) | Some(10055))
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// One line when accepting starts failing for lack of resources, one when it works again,
+/// and a pause between tries; other accept failures through a [`LogGate`].
+#[derive(Debug)]
+pub struct AcceptTrouble {
+    starved: bool,
+    gate: LogGate,
+}
+
+impl Default for AcceptTrouble {
+    fn default() -> Self {
+        Self {
+            starved: false,
+            gate: LogGate::lessons(),
+        }
+    }
+}
+
+/// What an accept failure calls for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AfterFailure {
+    /// The line to print, if any.
+    pub line: Option<String>,
+    /// How long to wait before the next accept.
+    pub pause: Duration,
+}
+
+impl AcceptTrouble {
+    /// An accept failed.
+    pub fn failed(&mut self, e: &io::Error) -> AfterFailure {
+        if accept_starved(e) {
+            let line = (!self.starved).then(|| {
+                format!(
+                    "accept failed: {e}; trying again every {} ms until it works",
+                    ACCEPT_BACKOFF.as_millis()
+                )
+            });
+            self.starved = true;
+            return AfterFailure {
+                line,
+                pause: ACCEPT_BACKOFF,
+            };
+        }
+        let line = match self.gate.event() {
+            Gate::Show => Some(format!("accept failed: {e}")),
+            Gate::ShowAfter(held) => Some(format!("{held}\naccept failed: {e}")),
+            Gate::Held => None,
+        };
+        AfterFailure {
+            line,
+            pause: Duration::ZERO,
+        }
+    }
+
+    /// An accept worked: the line that says so after a starved spell, if there was one.
+    pub fn ok(&mut self) -> Option<String> {
+        std::mem::take(&mut self.starved).then(|| "accepting again".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preview_is_short_whatever_was_sent() {
+        assert_eq!(preview(b"hi\n"), r#"b"hi\n""#);
+        let long = preview(&[0xffu8; 100_000]);
+        assert!(long.len() < 4 * PREVIEW_BYTES + 32, "{long}");
+        assert!(long.ends_with("…(100000 bytes)"), "{long}");
+        let name = "x".repeat(1000);
+        assert!(preview_text(&name).ends_with("…(1000 chars)"));
+    }
+
+    #[test]
+    fn a_gate_shows_five_then_counts_then_tells_the_count() {
+        let mut gate = LogGate::new(5, Duration::from_secs(10));
+        let t0 = Instant::now();
+        let shown = (0..1000)
+            .filter(|i| gate.event_at(t0 + Duration::from_millis(*i)) == Gate::Show)
+            .count();
+        assert_eq!(shown, 5);
+        assert_eq!(gate.held(), 995);
+        assert_eq!(
+            gate.event_at(t0 + Duration::from_secs(11)),
+            Gate::ShowAfter("(995 more like the last were not logged)".into())
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn running_out_of_descriptors_is_said_once_and_paced() {
+        let mut trouble = AcceptTrouble::default();
+        let emfile = io::Error::from_raw_os_error(libc::EMFILE);
+        let first = trouble.failed(&emfile);
+        assert!(first.line.is_some());
+        assert_eq!(first.pause, ACCEPT_BACKOFF);
+        for _ in 0..1000 {
+            assert_eq!(trouble.failed(&emfile).line, None);
+        }
+        assert_eq!(trouble.ok().as_deref(), Some("accepting again"));
+        assert_eq!(trouble.ok(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn other_accept_failures_go_through_the_gate() {
+        let mut trouble = AcceptTrouble::default();
+        let reset = io::Error::from_raw_os_error(libc::ECONNABORTED);
+        let lines = (0..100)
+            .filter(|_| trouble.failed(&reset).line.is_some())
+            .count();
+        assert_eq!(lines, 5);
+    }
+}
