@@ -341,6 +341,21 @@ impl Sink {
         }
     }
 
+    /// Turns direct I/O on where the file system takes it; leaves the file as it is where
+    /// it does not (`fcntl` fails with EINVAL, and nothing else has happened).
+    #[cfg(target_os = "linux")]
+    fn start_direct(&mut self) {
+        use std::os::fd::AsRawFd;
+        let fd = self.file.as_raw_fd();
+        // SAFETY: fcntl(2) on a descriptor we own, with integer arguments only.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        self.direct =
+            flags >= 0 && unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_DIRECT) } == 0;
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn start_direct(&mut self) {}
+
     #[cfg(target_os = "linux")]
     fn stop_direct(&mut self) -> io::Result<()> {
         use std::os::fd::AsRawFd;
@@ -377,6 +392,21 @@ const TEMP_PREFIX: &str = ".socket-lessons-";
 const TEMP_SUFFIX: &str = ".part";
 /// A temporary file's name for the moment between its creation and its lock.
 const NEWBORN_SUFFIX: &str = ".new";
+/// The number in the next temporary name this process makes.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+/// How many temporary names [`TempFile::create`] tries before it gives up.
+const MAX_NAME_TRIES: u32 = 100;
+
+/// Gives `from` the name `to` unless `to` exists already (in any form): a hard link, then
+/// the old name removed. Where the file system has no hard links, a check and a rename.
+fn name_without_replacing(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::hard_link(from, to) {
+        Ok(()) => fs::remove_file(from),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if fs::symlink_metadata(to).is_ok() => Err(io::ErrorKind::AlreadyExists.into()),
+        Err(_) => fs::rename(from, to),
+    }
+}
 
 /// The temporary files this process has open, for [`remove_on_interrupt`].
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -388,25 +418,34 @@ fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 
 impl TempFile {
     fn create(dir: &Path) -> io::Result<TempFile> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        loop {
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        // Names already taken are skipped; something planted under every name tried (or a
+        // folder that refuses them all) ends in an error, never in a loop without end.
+        for _ in 0..MAX_NAME_TRIES {
+            let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
             let name = format!("{TEMP_PREFIX}{}-{n}", std::process::id());
             let path = dir.join(format!("{name}{TEMP_SUFFIX}"));
-            // Born under another name, locked, then renamed: a file with the temporary
-            // name is locked from the first moment another process can see it, so
-            // remove_stale never takes a transfer being born for a stale one.
+            // Born under another name, locked, then given the temporary name: a file with
+            // the temporary name is locked from the first moment another process can see
+            // it, so remove_stale never takes a transfer being born for a stale one.
             let newborn = dir.join(format!("{name}{NEWBORN_SUFFIX}"));
-            // create_new: never open (and truncate) a file that is already there.
+            // create_new: never open (and truncate) what is already there, whatever it is
+            // (a file, a FIFO, a folder, a link).
             let file = match open_new(&newborn) {
                 Ok(file) => file,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),
             };
-            let named = hold(&file.file).and_then(|()| fs::rename(&newborn, &path));
-            if let Err(e) = named {
-                let _ = fs::remove_file(&newborn);
-                return Err(e);
+            let named = hold(&file.file).and_then(|()| name_without_replacing(&newborn, &path));
+            match named {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let _ = fs::remove_file(&newborn);
+                    continue;
+                }
+                Err(e) => {
+                    let _ = fs::remove_file(&newborn);
+                    return Err(e);
+                }
             }
             live().push(path.clone());
             return Ok(TempFile {
@@ -415,6 +454,10 @@ impl TempFile {
                 kept: false,
             });
         }
+        Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("no free temporary name after {MAX_NAME_TRIES} tries"),
+        ))
     }
 
     /// Gives the temporary file its real name. With [`Existing::Keep`] a hard link, which
@@ -423,16 +466,7 @@ impl TempFile {
     fn persist(mut self, to: &Path, existing: Existing) -> io::Result<()> {
         match existing {
             Existing::Replace => fs::rename(&self.path, to)?,
-            Existing::Keep => match fs::hard_link(&self.path, to) {
-                Ok(()) => {
-                    let _ = fs::remove_file(&self.path);
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
-                Err(_) if fs::symlink_metadata(to).is_ok() => {
-                    return Err(io::ErrorKind::AlreadyExists.into())
-                }
-                Err(_) => fs::rename(&self.path, to)?,
-            },
+            Existing::Keep => name_without_replacing(&self.path, to)?,
         }
         self.kept = true;
         live().retain(|p| p != &self.path);
@@ -481,23 +515,41 @@ pub fn remove_stale(dir: &Path) -> io::Result<Vec<String>> {
     let mut removed = Vec::new();
     for entry in fs::read_dir(dir)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        let ours = name
-            .strip_prefix(TEMP_PREFIX)
-            .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
-            .and_then(|rest| rest.split_once('-'))
-            .is_some_and(|(pid, n)| pid.parse::<u32>().is_ok() && n.parse::<u64>().is_ok());
-        if !ours {
+        if !is_temporary_name(&name) {
             continue;
         }
         let path = dir.join(&name);
+        // Only a regular file we could have made is ours to remove: something else under
+        // such a name (a FIFO, a folder, a link someone planted) is left alone, and opening
+        // it neither blocks (O_NONBLOCK) nor follows a link (O_NOFOLLOW).
         if held(&path)? {
             continue;
         }
-        fs::remove_file(&path)?;
-        removed.push(name);
+        match fs::remove_file(&path) {
+            Ok(()) => removed.push(name),
+            // Gone since the folder was read: its own process removed it.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
     }
     removed.sort();
     Ok(removed)
+}
+
+/// Whether `name` is one of ours: `.socket-lessons-PID-N.part`, or `….new` (a file killed
+/// between its creation and its temporary name).
+fn is_temporary_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix(TEMP_PREFIX) else {
+        return false;
+    };
+    let Some(rest) = rest
+        .strip_suffix(TEMP_SUFFIX)
+        .or_else(|| rest.strip_suffix(NEWBORN_SUFFIX))
+    else {
+        return false;
+    };
+    rest.split_once('-')
+        .is_some_and(|(pid, n)| pid.parse::<u32>().is_ok() && n.parse::<u64>().is_ok())
 }
 
 /// Takes an exclusive advisory lock on `file` without waiting, for as long as it is open.
@@ -518,16 +570,25 @@ fn hold(_file: &File) -> io::Result<()> {
     Ok(())
 }
 
-/// Whether some process (this one included) holds the temporary file at `path` open for a
-/// transfer: its lock cannot be taken.
+/// Whether the temporary file at `path` is in use (some process, this one included, holds
+/// its lock), or is not a regular file at all (then it is not ours, and is left alone too).
 #[cfg(unix)]
 fn held(path: &Path) -> io::Result<bool> {
-    let file = match File::open(path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+    {
         Ok(file) => file,
         // Gone since the directory was read: its transfer finished.
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),
-        Err(e) => return Err(e),
+        // A link (ELOOP with O_NOFOLLOW), or anything we may not open: not ours.
+        Err(_) => return Ok(true),
     };
+    if !file.metadata()?.is_file() {
+        return Ok(true);
+    }
     match hold(&file) {
         // Nobody holds it (our own probe's lock goes with `file`).
         Ok(()) => Ok(false),
@@ -543,24 +604,28 @@ fn held(_path: &Path) -> io::Result<bool> {
 }
 
 /// Creates a new file, with direct I/O where the system and the file system allow it.
+///
+/// The file is created first, plainly (`O_CREAT | O_EXCL | O_NOFOLLOW`: never an existing
+/// file, never through a link), and direct I/O is asked for afterwards with `fcntl`. Asking
+/// at `open` instead is a trap: on a file system without `O_DIRECT` (ramfs; tmpfs before
+/// Linux 6.6), `open(O_CREAT | O_DIRECT)` creates the file and *then* fails with EINVAL, so
+/// a retry without the flag finds the name taken, and a loop that moves on to the next
+/// name fills the folder with empty files at full speed.
 fn open_new(path: &Path) -> io::Result<Sink> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
-    #[cfg(target_os = "linux")]
+    #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        let mut direct = options.clone();
-        direct.custom_flags(libc::O_DIRECT);
-        match direct.open(path) {
-            Ok(file) => return Ok(Sink { file, direct: true }),
-            Err(e) if e.kind() == io::ErrorKind::InvalidInput => {}
-            Err(e) => return Err(e),
-        }
+        options.custom_flags(libc::O_NOFOLLOW);
     }
-    Ok(Sink {
-        file: options.open(path)?,
+    let file = options.open(path)?;
+    let mut sink = Sink {
+        file,
         direct: false,
-    })
+    };
+    sink.start_direct();
+    Ok(sink)
 }
 
 impl Drop for TempFile {
@@ -778,5 +843,157 @@ mod tests {
         assert_eq!(remove_stale(&dir).unwrap(), [elsewhere]);
         drop(open);
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn things_planted_under_temporary_names_are_skipped_not_opened_or_removed() {
+        use std::os::unix::fs::symlink;
+        let dir = scratch("planted");
+        let pid = std::process::id();
+        // What a local user could plant in a shared folder, under the names this process
+        // will try next (other tests may take some of them first: 12 names are tried
+        // below) and under names remove_stale looks at.
+        let next = TEMP_COUNTER.load(Ordering::Relaxed);
+        let fifo = format!("{TEMP_PREFIX}{pid}-{}{TEMP_SUFFIX}", next);
+        let folder = format!("{TEMP_PREFIX}{pid}-{}{NEWBORN_SUFFIX}", next + 1);
+        let link = format!("{TEMP_PREFIX}{pid}-{}{TEMP_SUFFIX}", next + 2);
+        let fifo_path =
+            std::ffi::CString::new(dir.join(&fifo).into_os_string().into_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo(3) with a NUL-terminated path and a mode.
+        assert_eq!(unsafe { libc::mkfifo(fifo_path.as_ptr(), 0o600) }, 0);
+        fs::create_dir(dir.join(&folder)).unwrap();
+        fs::write(dir.join("target.txt"), b"not yours").unwrap();
+        symlink(dir.join("target.txt"), dir.join(&link)).unwrap();
+        // remove_stale neither blocks on the FIFO nor removes or follows any of them.
+        assert_eq!(remove_stale(&dir).unwrap(), Vec::<String>::new());
+        let mut want = vec![
+            fifo.clone(),
+            folder.clone(),
+            link.clone(),
+            "target.txt".into(),
+        ];
+        want.sort();
+        assert_eq!(entries(&dir), want);
+        // A temporary file can still be made (under a name nothing holds) and used.
+        let mut made = Vec::new();
+        for _ in 0..12 {
+            made.push(TempFile::create(&dir).unwrap());
+        }
+        for temp in &made {
+            assert!(fs::symlink_metadata(&temp.path).unwrap().is_file());
+        }
+        drop(made);
+        assert_eq!(fs::read(dir.join("target.txt")).unwrap(), b"not yours");
+        assert_eq!(entries(&dir), want);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_killed_newborn_is_stale_too() {
+        let dir = scratch("newborn");
+        let newborn = format!("{TEMP_PREFIX}4194305-3{NEWBORN_SUFFIX}");
+        fs::write(dir.join(&newborn), b"").unwrap();
+        assert_eq!(remove_stale(&dir).unwrap(), [newborn]);
+        assert!(entries(&dir).is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Runs `test` (an ignored test of this module) again inside a private mount namespace
+    /// with a fresh file system of `fstype` mounted on a scratch folder, named to it by
+    /// `SOCKET_LESSONS_MOUNTED`. Needs root and util-linux's `unshare`: without them it says
+    /// it skipped (and fails under `CI=true`, where they are required).
+    #[cfg(target_os = "linux")]
+    fn on_fresh_mount(fstype: &str, test: &str) {
+        let dir = scratch(&format!("mount-{fstype}"));
+        let exe = std::env::current_exe().unwrap();
+        let script = format!(
+            "mount -t {fstype} -o size=64m {fstype} \"$0\" || exit 77; exec \"$1\" --ignored --exact {test} --nocapture",
+        );
+        let run = std::process::Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+            .arg(&dir)
+            .arg(&exe)
+            .env("SOCKET_LESSONS_MOUNTED", &dir)
+            .output();
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+        match run {
+            Ok(out) if out.status.success() => {
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                assert!(stdout.contains("test result: ok. 1 passed"), "{stdout}");
+            }
+            // 77: the mount failed; `unshare: …`: no namespace for us (not root).
+            Ok(out)
+                if !ci
+                    && (out.status.code() == Some(77)
+                        || String::from_utf8_lossy(&out.stderr).starts_with("unshare:")) =>
+            {
+                println!(
+                    "skipped: cannot mount {fstype} here (needs root): {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+            }
+            Ok(out) => panic!(
+                "{test} on {fstype} failed:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(e) if !ci => println!("skipped: no unshare ({e})"),
+            Err(e) => panic!("unshare: {e}"),
+        }
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    /// The body of the mount tests: a receive into the mounted folder, good and cut short,
+    /// leaves exactly the saved file, and the temporary files made there are few.
+    #[test]
+    #[ignore = "run by on_fresh_mount inside a private mount namespace"]
+    fn receiving_on_the_mounted_file_system() {
+        let Ok(dir) = std::env::var("SOCKET_LESSONS_MOUNTED") else {
+            return;
+        };
+        let dir = PathBuf::from(dir);
+        let body = data(3 * CHUNK + 5);
+        let md5 = crate::wire::checksum::md5_hex(&body);
+        let saved = receive_file(
+            &mut &body[..],
+            &dir,
+            "good.bin",
+            body.len() as u64,
+            Some(&md5),
+            Existing::Keep,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        assert_eq!(fs::read(&saved.path).unwrap(), body);
+        let short = receive_file(
+            &mut &body[..100],
+            &dir,
+            "short.bin",
+            body.len() as u64,
+            None,
+            Existing::Keep,
+            &ProgressBar::hidden(),
+        );
+        assert!(short.is_err());
+        assert_eq!(entries(&dir), ["good.bin"]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn ramfs_without_direct_io_neither_spins_nor_leaves_files() {
+        on_fresh_mount(
+            "ramfs",
+            "guard::saving::tests::receiving_on_the_mounted_file_system",
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn tmpfs_neither_spins_nor_leaves_files() {
+        on_fresh_mount(
+            "tmpfs",
+            "guard::saving::tests::receiving_on_the_mounted_file_system",
+        );
     }
 }
