@@ -13,6 +13,10 @@
 //! - [`stage`]: what runs the demos and the two-terminal programs: transcripts, hooks,
 //!   the command line, input, reports, measurements.
 //!
+//! Beside them, [`lang`]: the language the programs speak (English, or Chinese with
+//! `--lang zh` or a Chinese locale), which all three layers read, and the `tr!` / `say!`
+//! forms that hold each line in both languages where it is printed.
+//!
 //! Dependencies go one way: `wire` imports nothing from `guard` or `stage`, `guard`
 //! nothing from `stage`, and no module imports one that imports it back
 //! (`tests/library_shape.rs` checks both).
@@ -56,6 +60,7 @@
 //! into a [`Report`] with `?` and print them as one readable line.
 
 pub mod guard;
+pub mod lang;
 pub mod stage;
 pub mod wire;
 

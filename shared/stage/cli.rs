@@ -53,13 +53,88 @@ impl NotesEndpoint {
     }
 }
 
-/// Parses the command line as clap does, plus the hint clap cannot give: an address given
-/// before the side (`02_tcp_loop --port 9000`) belongs after it (`02_tcp_loop server --port
+/// What a lesson's `--help` says in Chinese: its about line, its long about, and the about
+/// line of each of its own subcommands or options, by name. The subcommands and options
+/// every lesson shares (`server`, `client`, `notes-server`, `notes-client`, `--host`,
+/// `--port`, `--lang`, `--help`) have their Chinese here already.
+#[derive(Debug, Clone, Copy)]
+pub struct ZhHelp {
+    /// The first line of `--help` and `-h`.
+    pub about: &'static str,
+    /// The rest of `--help`.
+    pub long_about: &'static str,
+    /// `(subcommand, about)`: the lesson's own subcommands.
+    pub subcommands: &'static [(&'static str, &'static str)],
+    /// `(option, help)`: the lesson's own options, by their long name without dashes.
+    pub options: &'static [(&'static str, &'static str)],
+}
+
+/// The Chinese of what every lesson's command line shares.
+const SHARED_SUBCOMMANDS: &[(&str, &str)] = &[
+    (
+        "server",
+        "只运行课程的服务端（先在终端 1 启动），它会打印绑定到的地址",
+    ),
+    (
+        "client",
+        "只运行课程的客户端（在终端 2），然后输入要发送的内容；q 或输入结束（Ctrl-D）退出",
+    ),
+    (
+        "notes-server",
+        "运行笔记的服务端，用纯 Rust 写成（本课的 notes.rs），默认用笔记自己的地址",
+    ),
+    (
+        "notes-client",
+        "运行笔记的客户端，用纯 Rust 写成（本课的 notes.rs），默认连接笔记自己的地址",
+    ),
+];
+const SHARED_OPTIONS: &[(&str, &str)] = &[
+    (
+        "host",
+        "主机名或 IP 地址（IPv4 或 IPv6，例如 127.0.0.1、localhost、::1）",
+    ),
+    (
+        "port",
+        "TCP/UDP 端口；服务端用 0 表示让操作系统选一个空闲端口",
+    ),
+];
+
+/// Parses the command line as clap does, with `--lang en|zh` on every lesson (or the
+/// locale: `LANG=zh_CN.UTF-8`), plus the hint clap cannot give: an address given before
+/// the side (`02_tcp_loop --port 9000`) belongs after it (`02_tcp_loop server --port
 /// 9000`).
 pub fn parse<C: clap::Parser>() -> C {
-    match C::try_parse() {
+    parse_with(None)
+}
+
+/// [`parse`], with the lesson's `--help` in Chinese when the programs speak Chinese.
+pub fn parse_in<C: clap::Parser>(zh: &ZhHelp) -> C {
+    parse_with(Some(zh))
+}
+
+fn parse_with<C: clap::Parser>(zh: Option<&ZhHelp>) -> C {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The language first: it decides the language of --help and of the errors below.
+    if let Some(name) = lang_arg(&args) {
+        match crate::lang::parse(&name) {
+            Ok(lang) => crate::lang::set(lang),
+            Err(e) => {
+                eprintln!("error: --lang {name}: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
+    let mut command = with_lang_option(C::command());
+    if crate::lang::zh() {
+        command = in_chinese(command, zh);
+    }
+    let parsed = command
+        .try_get_matches_from_mut(args)
+        .and_then(|mut matches| C::from_arg_matches_mut(&mut matches));
+    match parsed {
         Ok(cli) => cli,
         Err(e) => {
+            let e = e.format(&mut command);
             let misplaced = e.kind() == clap::error::ErrorKind::UnknownArgument
                 && ["--port", "--host"]
                     .iter()
@@ -73,12 +148,143 @@ pub fn parse<C: clap::Parser>() -> C {
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
             eprintln!(
-                "hint: --host and --port belong to a side: `{program} server --port N` in one \
-                 terminal, `{program} client --port N` in the other"
+                "{}",
+                crate::tr!(
+                    "hint: --host and --port belong to a side: `{program} server --port N` in one \
+                     terminal, `{program} client --port N` in the other"
+                        | "提示：--host 和 --port 要写在哪一端的后面：一个终端里 `{program} server --port N`，另一个终端里 `{program} client --port N`"
+                )
             );
             std::process::exit(2);
         }
     }
+}
+
+/// The value of `--lang X` or `--lang=X`, wherever it stands.
+fn lang_arg(args: &[std::ffi::OsString]) -> Option<String> {
+    let mut args = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        if arg == "--lang" {
+            return args.next().map(|v| v.into_owned());
+        }
+        if let Some(value) = arg.strip_prefix("--lang=") {
+            return Some(value.to_owned());
+        }
+    }
+    None
+}
+
+/// `--lang` on the command and all its subcommands (read before clap, see [`lang_arg`];
+/// declared so that `--help` lists it and clap accepts it).
+fn with_lang_option(command: clap::Command) -> clap::Command {
+    command.arg(
+        clap::Arg::new("lang")
+            .long("lang")
+            .global(true)
+            .value_name("en|zh")
+            .help(crate::tr!(
+                "The language the program speaks: en or zh [default: from LC_ALL/LC_MESSAGES/LANG]"
+                    | "程序输出用的语言：en 或 zh [默认：取自 LC_ALL/LC_MESSAGES/LANG]"
+            )),
+    )
+}
+
+/// The command's help in Chinese: the lesson's texts, the shared ones, clap's headings.
+fn in_chinese(mut command: clap::Command, zh: Option<&ZhHelp>) -> clap::Command {
+    let (own_subcommands, own_options) =
+        zh.map_or((&[][..], &[][..]), |zh| (zh.subcommands, zh.options));
+    if let Some(zh) = zh {
+        command = command.about(zh.about).long_about(zh.long_about);
+    }
+    command = chinese_chrome(command, own_options);
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in names {
+        let about = own_subcommands
+            .iter()
+            .chain(SHARED_SUBCOMMANDS)
+            .find(|(n, _)| *n == name)
+            .map(|(_, about)| *about);
+        command = command.mut_subcommand(&name, |sub| {
+            let sub = match about {
+                Some(about) => sub.about(about).long_about(None::<&str>),
+                None => sub,
+            };
+            chinese_chrome(sub, own_options)
+        });
+    }
+    command
+}
+
+/// One command's headings, help and version flags and shared options in Chinese (clap's
+/// own texts are English; its error messages stay so).
+fn chinese_chrome(
+    command: clap::Command,
+    own_options: &[(&'static str, &'static str)],
+) -> clap::Command {
+    let mut template = String::from("{before-help}{about-with-newline}\n用法：{usage}\n");
+    if command.get_subcommands().next().is_some() {
+        template.push_str("\n子命令：\n{subcommands}\n");
+    }
+    if command.get_positionals().next().is_some() {
+        template.push_str("\n参数：\n{positionals}\n");
+    }
+    template.push_str("\n选项：\n{options}{after-help}");
+    let has_version = command.get_version().is_some();
+    let mut command = command
+        .help_template(template)
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .arg(
+            clap::Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help("显示帮助（-h 只显示摘要）"),
+        );
+    if has_version {
+        command = command.disable_version_flag(true).arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(clap::ArgAction::Version)
+                .help("显示版本"),
+        );
+    }
+    let ids: Vec<String> = command
+        .get_arguments()
+        .map(|a| a.get_id().as_str().to_owned())
+        .collect();
+    for id in ids {
+        let help = own_options
+            .iter()
+            .chain(SHARED_OPTIONS)
+            .find(|(n, _)| *n == id)
+            .map(|(_, help)| *help);
+        command = command.mut_arg(&id, |arg| {
+            let Some(help) = help else { return arg };
+            // clap's "[default: …]" in Chinese brackets.
+            let defaults: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            let help = if defaults.is_empty() || arg.is_hide_default_value_set() {
+                help.to_owned()
+            } else {
+                format!("{help}［默认：{}］", defaults.join(", "))
+            };
+            arg.help(help)
+                .long_help(None::<&str>)
+                .hide_default_value(true)
+        });
+    }
+    command
 }
 
 /// A value parser for an option that takes one of a library type's values by name

@@ -41,31 +41,54 @@ impl Transcript {
         }
     }
 
-    /// The label without brackets.
-    pub fn label(&self) -> &str {
-        &self.label
+    /// The label without brackets, in the language of the moment: `server` / `服务端`,
+    /// `client 2` / `客户端 2` (other labels as they were given).
+    pub fn label(&self) -> Cow<'_, str> {
+        if !crate::lang::zh() {
+            return Cow::Borrowed(&self.label);
+        }
+        for (en, zh) in [("server", "服务端"), ("client", "客户端")] {
+            if let Some(rest) = self.label.strip_prefix(en) {
+                if rest.is_empty() || rest.starts_with(' ') {
+                    return Cow::Owned(format!("{zh}{rest}"));
+                }
+            }
+        }
+        Cow::Borrowed(&self.label)
     }
 
     /// Prints `text`, every line of it behind this label. Use the [`say!`](crate::say)
     /// macro for formatting.
     pub fn say(&self, text: impl fmt::Display) {
         let text = text.to_string();
+        let label = self.label();
         let mut out = io::stdout().lock();
         // A closed stdout (say, piped into `head`) is no reason to stop a server: write
         // errors are ignored here on purpose.
         if text.is_empty() {
-            let _ = writeln!(out, "[{}]", self.label);
+            let _ = writeln!(out, "[{label}]");
         }
         for line in text.lines() {
-            let _ = writeln!(out, "[{}] {}", self.label, line);
+            let _ = writeln!(out, "[{label}] {line}");
         }
         let _ = out.flush();
     }
 }
 
-/// `say!(who, "format {}", args…)`: one labelled line (see [`Transcript::say`]).
+/// One labelled line (see [`Transcript::say`]):
+///
+/// - `say!(who, "English {x}" | "中文 {x}", args…)`: in the language of the moment
+///   ([`crate::lang`]); both texts take the same arguments;
+/// - `say!(who, "format {}", args…)`: the same text in both languages, for a line with no
+///   words to translate (bytes, numbers, a command's own output).
 #[macro_export]
 macro_rules! say {
+    ($who:expr, $en:literal | $zh:literal $(, $($arg:tt)*)?) => {
+        match $crate::lang::lang() {
+            $crate::lang::Lang::Zh => $who.say(::std::format_args!($zh $(, $($arg)*)?)),
+            $crate::lang::Lang::En => $who.say(::std::format_args!($en $(, $($arg)*)?)),
+        }
+    };
     ($who:expr, $($arg:tt)*) => {
         $who.say(::std::format_args!($($arg)*))
     };
