@@ -884,7 +884,9 @@ fn c_ftp_client_uploads_to_lesson_09_server() {
     )
     .succeeds()
     .says("\"filename\": \"config\", \"filesize\": 3000}");
-    server.line_containing("config");
+    // The client may end before the server has renamed the file into place: wait for the
+    // server's own word that it is saved (its "upload of" line comes before the body).
+    server.line_containing("saved \"config\"");
     assert_eq!(std::fs::read(served.join("config")).unwrap(), bytes);
 }
 
