@@ -1494,3 +1494,6 @@ mod l01_tcp_once;
 
 #[path = "notes_rs/l10_hmac_auth.rs"]
 mod l10_hmac_auth;
+
+#[path = "notes_rs/l11_concurrent_server.rs"]
+mod l11_concurrent_server;
