@@ -49,7 +49,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     getrandom::fill(&mut random_bytes).map_err(io::Error::other)?;
 
     // 2. server_results = hmac.new(salt, random_bytes): the answer a client with the key
-    //    will give. Kept as a MAC, not bytes, so that step 8 can compare with it.
+    //    will give. Kept as a MAC, not bytes, so that step 10 can compare with it.
     let mut server_results = hmac_md5(SALT);
     server_results.update(&random_bytes);
 
