@@ -28,13 +28,18 @@
 //!   secret, one that sends a short answer;
 //! - terminal 1: `SOCKET_LESSONS_SECRET=… cargo run --example 10_hmac_auth -- server`,
 //!   terminal 2: `SOCKET_LESSONS_SECRET=… cargo run --example 10_hmac_auth -- client`, then
-//!   type lines for the echo, `q` to quit (or pass `--secret …` on both sides).
+//!   type lines for the echo, `q` to quit (or pass `--secret …` on both sides);
+//! - `-- notes-server`, then `-- notes-client` or `-- notes-fake-client`: the notes' three
+//!   programs in plain Rust (`notes.rs`), on the notes' port 1024 with the notes' key.
 //!
 //! Previous: lesson 09, files with a header. Next: lesson 11, several clients at once.
+
+mod notes;
 
 use clap::{Args, Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::timed::{self, Filled};
+use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::echo;
 use socket_lessons::stage::serve::serve_in_turn;
@@ -282,6 +287,16 @@ enum Side {
         #[command(flatten)]
         key: Key,
     },
+    /// Run the notes' server in plain Rust (notes.rs, notes E §6) on the notes' address
+    /// unless told otherwise: it checks one client with the notes' key, prints the verdict
+    /// and ends.
+    NotesServer(NotesEndpoint),
+    /// Run the notes' client in plain Rust (notes.rs): it answers the challenge with the
+    /// notes' key and ends.
+    NotesClient(NotesEndpoint),
+    /// Run the notes' fake client (假的客户端) in plain Rust (notes.rs): the same answer,
+    /// computed with another key, which the server must refuse.
+    NotesFakeClient(NotesEndpoint),
 }
 
 /// What both sides must agree on.
@@ -312,6 +327,18 @@ impl Key {
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
         None => demo::play(run_demo),
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
+        }
+        Some(Side::NotesFakeClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::fake_client(&host, port)?)
+        }
         Some(Side::Server {
             at,
             key,

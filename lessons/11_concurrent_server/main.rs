@@ -35,22 +35,27 @@
 //! - `cargo run --example 11_concurrent_server`: the demo, the three ways in turn;
 //! - terminal 1: `cargo run --example 11_concurrent_server -- server --way busy` (or
 //!   `threads`, `poll`); terminals 2, 3, …: `cargo run --example 11_concurrent_server --
-//!   client`, type lines, `q` to quit. Watch `top` while nobody types.
+//!   client`, type lines, `q` to quit. Watch `top` while nobody types;
+//! - `-- notes-server`, `-- notes-client`: the notes' program in plain Rust (`notes.rs`),
+//!   on the notes' port 8080.
 //!
 //! The files: this one has the notes' server (way 1), the client, ways 2 and 3, then the
 //! command line; `conn.rs` one connection's turn (read, answer, send what fits) and the
-//! accept errors; `clients.rs` who is connected and what idling cost; `demo.rs` the demo.
+//! accept errors; `clients.rs` who is connected and what idling cost; `demo.rs` the demo;
+//! `notes.rs` the notes' program itself, bugs other than the busy loop fixed and marked.
 //!
 //! Previous: lesson 10, authenticating a client. Next: lesson 12, UDP chat and a time server.
 
 mod clients;
 mod conn;
 mod demo;
+mod notes;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use clients::{Arrival, Clients};
 use conn::{serve_one, AcceptTrouble, Conn, Turn};
 use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::echo::{self, RECV_SIZE};
 use socket_lessons::wire::net::ListenOptions;
@@ -347,6 +352,12 @@ enum Side {
     },
     /// Run only a client: type lines, `q` or end of input quits. Start several.
     Client(Endpoint),
+    /// Run the notes' server in plain Rust (notes.rs, notes B s.setblocking(False)实现并发)
+    /// on the notes' address unless told otherwise: one thread, a loop that never waits.
+    NotesServer(NotesEndpoint),
+    /// Run the notes' client in plain Rust (notes.rs, notes B's input loop): type lines,
+    /// end of input quits.
+    NotesClient(NotesEndpoint),
 }
 
 /// The three servers.
@@ -384,6 +395,14 @@ fn main() -> Result<(), Report> {
             Ok(())
         }
         Some(Side::Client(at)) => client(at),
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
+        }
     }
 }
 
