@@ -1494,6 +1494,9 @@ fn b_connloop_server_windows_serves_lesson_03_clients_one_after_another() {
 #[path = "notes_rs/l01_tcp_once.rs"]
 mod l01_tcp_once;
 
+#[path = "notes_rs/l09_file_header.rs"]
+mod l09_file_header;
+
 #[path = "notes_rs/l10_hmac_auth.rs"]
 mod l10_hmac_auth;
 

@@ -4,9 +4,11 @@ use crate::notes_e::{notes_e_receiver, notes_e_sender, NOTES_E_PORT};
 use crate::serve;
 use crate::upload::upload;
 use crate::{download, Rules};
+use crate::{notes, notes_c_ftp, notes_e_text};
 use clap::{Args, Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::saving::{self, Existing};
+use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Endpoint, Report, Transcript};
@@ -17,7 +19,9 @@ use std::time::Duration;
 ///
 /// With no subcommand, runs a server and clients in a temporary directory: a download, an
 /// upload, and every bad request the curriculum lists. For two terminals: `server --dir D`
-/// first, then `download NAME…` or `upload PATH…`.
+/// first, then `download NAME…` or `upload PATH…`. The notes' own three programs, in plain
+/// Rust: `notes-server` / `notes-client` (notes A), `notes-c-ftp-…` (notes C), `notes-e-text-…`
+/// (notes E).
 #[derive(Parser)]
 #[command(version)]
 pub struct Cli {
@@ -84,6 +88,28 @@ pub enum Side {
         #[command(flatten)]
         at: NotesEAt,
         /// The file to send
+        path: PathBuf,
+    },
+    /// Run notes A §9.2's download server, in plain Rust (notes.rs): serves NAME.png from the
+    /// current directory, on the notes' port 9696 unless told otherwise.
+    NotesServer(NotesEndpoint),
+    /// Run notes A §9.2's download client, in plain Rust (notes.rs): type a name (`girl`) and
+    /// it saves nb_girl.png here; `q` or end of input quits.
+    NotesClient(NotesEndpoint),
+    /// Run notes C FTP上传下载文件's upload server, in plain Rust (notes_c_ftp.rs): saves one
+    /// file into the current directory, on the notes' port 8090 unless told otherwise.
+    NotesCFtpServer(NotesEndpoint),
+    /// Run notes C FTP上传下载文件's upload client, in plain Rust (notes_c_ftp.rs): sends the
+    /// file `config` from the current directory, as the notes do.
+    NotesCFtpClient(NotesEndpoint),
+    /// Run notes E §6 文本文件传输's receiver, in plain Rust (notes_e_text.rs): on the notes'
+    /// port 1024 unless told otherwise; type y to take the file, saved as zyk.NAME here.
+    NotesETextServer(NotesEndpoint),
+    /// Run notes E §6 文本文件传输's sender, in plain Rust (notes_e_text.rs).
+    NotesETextClient {
+        #[command(flatten)]
+        at: NotesEndpoint,
+        /// The file to send (the notes' `file_path`)
         path: PathBuf,
     },
 }
@@ -162,6 +188,30 @@ pub fn run(side: Side) -> Result<(), Report> {
             Ok(())
         }
         Side::Sender { at, path } => notes_e_sender(&at.endpoint(), &path),
+        Side::NotesServer(at) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Side::NotesClient(at) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
+        }
+        Side::NotesCFtpServer(at) => {
+            let (host, port) = at.or(notes_c_ftp::HOST, notes_c_ftp::PORT);
+            Ok(notes_c_ftp::server(&host, port)?)
+        }
+        Side::NotesCFtpClient(at) => {
+            let (host, port) = at.or(notes_c_ftp::HOST, notes_c_ftp::PORT);
+            Ok(notes_c_ftp::client(&host, port)?)
+        }
+        Side::NotesETextServer(at) => {
+            let (host, port) = at.or(notes_e_text::HOST, notes_e_text::PORT);
+            Ok(notes_e_text::server(&host, port)?)
+        }
+        Side::NotesETextClient { at, path } => {
+            let (host, port) = at.or(notes_e_text::HOST, notes_e_text::PORT);
+            Ok(notes_e_text::client(&host, port, &path)?)
+        }
         Side::Upload { at, paths } => {
             let mut stream = at.connect()?;
             limits::await_answer(&stream, limits::answer_limit())?;

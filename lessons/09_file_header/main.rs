@@ -44,7 +44,10 @@
 
 mod cli;
 mod headers;
+mod notes;
+mod notes_c_ftp;
 mod notes_e;
+mod notes_e_text;
 mod scenes;
 mod upload;
 
