@@ -1493,3 +1493,5 @@ fn b_connloop_server_windows_serves_lesson_03_clients_one_after_another() {
 mod l01_tcp_once;
 #[path = "notes_rs/l02_tcp_loop.rs"]
 mod l02_tcp_loop;
+#[path = "notes_rs/l03_conn_loop.rs"]
+mod l03_conn_loop;
