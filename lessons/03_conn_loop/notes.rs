@@ -4,10 +4,9 @@
 //! A connection loop around a communication loop: the server talks with one client until it
 //! leaves, then accepts the next. It does not echo: whoever runs it types each answer.
 //!
-//! Run it in three terminals, server first: `cargo run --example 03_conn_loop --
-//! notes-server`, then `… -- notes-client` twice; the second is answered once the first
-//! has typed `q`. Either side can be the notes' own Python program: the address and the
-//! bytes are theirs.
+//! Run it in three terminals: `cargo run --example 03_conn_loop -- notes-server` first,
+//! then `… -- notes-client` twice; the second is answered once the first has typed `q`.
+//! Either side can be the notes' own Python program: the address and the bytes are theirs.
 
 use socket2::{Domain, Socket, Type};
 use std::io::{self, IsTerminal, Read, Write};
@@ -51,7 +50,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     // and the new). std's TcpListener::bind sets it by itself on Unix: hence socket2 here.
     server.set_reuse_address(true)?;
 
-    // 2. bind((addr, prot)), 3. listen(5): up to 5 finished handshakes wait for accept.
+    // 2. bind((addr, prot)), 3. listen(5): about 5 finished handshakes may wait for accept.
     server.bind(&addr.into())?;
     server.listen(5)?;
     // (not in the notes) where it listens, so that port 0 (any free port) can be used.
