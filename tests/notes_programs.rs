@@ -1491,8 +1491,16 @@ fn b_connloop_server_windows_serves_lesson_03_clients_one_after_another() {
 // ---- each lesson's notes.rs (`-- notes-server` / `-- notes-client`) against the notes' own
 // programs: the notes' program in plain Rust must speak the notes' wire, both ways. ------
 
+#[path = "notes_rs/l00_tcp_states.rs"]
+mod l00_tcp_states;
 #[path = "notes_rs/l01_tcp_once.rs"]
 mod l01_tcp_once;
+
+#[path = "notes_rs/l02_tcp_loop.rs"]
+mod l02_tcp_loop;
+
+#[path = "notes_rs/l03_conn_loop.rs"]
+mod l03_conn_loop;
 
 #[path = "notes_rs/l09_file_header.rs"]
 mod l09_file_header;

@@ -37,6 +37,7 @@
 
 mod demo;
 mod methods;
+mod notes;
 
 use clap::Parser;
 use socket_lessons::guard::limits::{self, Limits};
@@ -185,8 +186,13 @@ fn main() -> Result<(), Report> {
             let listener = at.listen(ListenOptions::new())?;
             server(&listener, &Hooks::none())
         }
-        Some(Side::NotesServer(_) | Side::NotesClient(_)) => {
-            Err("this lesson's notes.rs is not written yet".into())
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
         }
         Some(Side::Client(at)) => {
             let stream = at.connect()?;

@@ -19,6 +19,8 @@
 //!
 //! Previous: lesson 01, one exchange. Next: lesson 03, what the connection loop implies.
 
+mod notes;
+
 use clap::Parser;
 use socket_lessons::guard::limits;
 use socket_lessons::guard::timed;
@@ -245,8 +247,13 @@ fn main() -> Result<(), Report> {
             let listener = at.listen(ListenOptions::new())?;
             serve(&listener, &Hooks::none())
         }
-        Some(Side::NotesServer(_) | Side::NotesClient(_)) => {
-            Err("this lesson's notes.rs is not written yet".into())
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
         }
         Some(Side::Client(at)) => {
             let stream = at.connect()?;

@@ -23,8 +23,11 @@
 //!
 //! Previous: lesson 02, the communication loop. Next: lesson 04, 粘包.
 
+mod notes;
+
 use clap::{Parser, Subcommand};
 use socket_lessons::guard::timed;
+use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::transcript::describe;
@@ -162,11 +165,25 @@ enum Side {
     },
     /// Run only the client (in terminal 2), then type lines; `q` or end of input quits.
     Client(Endpoint),
+    /// Run the notes' server, in plain Rust (notes.rs), on the notes' address unless told
+    /// otherwise; type each answer it sends.
+    NotesServer(NotesEndpoint),
+    /// Run the notes' client, in plain Rust (notes.rs), against the notes' address unless
+    /// told otherwise; type lines, `q` quits.
+    NotesClient(NotesEndpoint),
 }
 
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
         None => demo::play(run_demo),
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
+        }
         Some(Side::Server { at, no_reuseaddr }) => {
             let options = ListenOptions::new().reuse_address(!no_reuseaddr);
             let listener = at.listen(options)?;
