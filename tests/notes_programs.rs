@@ -1493,6 +1493,7 @@ fn b_connloop_server_windows_serves_lesson_03_clients_one_after_another() {
 
 #[path = "notes_rs/l00_tcp_states.rs"]
 mod l00_tcp_states;
+
 #[path = "notes_rs/l01_tcp_once.rs"]
 mod l01_tcp_once;
 
