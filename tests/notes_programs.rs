@@ -1493,3 +1493,5 @@ fn b_connloop_server_windows_serves_lesson_03_clients_one_after_another() {
 mod l01_tcp_once;
 #[path = "notes_rs/l12_udp_chat.rs"]
 mod l12_udp_chat;
+#[path = "notes_rs/l13_nagle_stall.rs"]
+mod l13_nagle_stall;
