@@ -12,8 +12,9 @@
 //!
 //! Run it in two terminals, server first:
 //! `cargo run --example 13_nagle_stall -- notes-server`, then `… -- notes-client`.
-//! No program of the notes speaks this wire as a peer: their servers read a bare command
-//! and frame only the answer, and their clients send bare commands.
+//! No program of the notes speaks this wire as a peer: their framed servers read a bare
+//! command and frame only the answer, their clients send bare commands, and notes C's FTP
+//! upload sends one frame, then raw file bytes, and waits for no answer.
 
 use socket_lessons::wire::framing::{encode_len, read_frame};
 use socket_lessons::wire::net::{listen_on, ListenOptions};
@@ -36,6 +37,7 @@ fn send_frame(conn: &mut TcpStream, body: &[u8]) -> io::Result<()> {
     // Nagle's algorithm on (the default), the small body waits until the header is
     // acknowledged, and the peer, which has a header and no body, delays that ACK.
     // One write (framing::write_frame) or TCP_NODELAY would remove the wait.
+    // the notes: send() may send only part of each; write_all is sendall.
     conn.write_all(&header)?;
     conn.write_all(body)?;
     Ok(())
@@ -92,7 +94,9 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         // 3. send the request: header, then body.
         send_frame(&mut client, request.as_bytes())?;
 
-        // 4. recv the answer: exactly 4 bytes of header, then exactly the body.
+        // 4. recv the answer.
+        //    the notes: recv(4) taken to return the whole header; read_frame reads exactly
+        //    4 bytes, then exactly the body.
         let Some(answer) = read_frame(&mut client)? else {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,

@@ -1,10 +1,11 @@
 //! Lesson 13's notes.rs: the notes' header-then-body sends in a request/response loop.
 //!
-//! No program of the notes speaks this wire as a peer: their framed servers (notes A §9.1,
-//! notes C 方案一, notes D, notes E §8) read a bare command and frame only the answer, and
-//! their clients send bare commands. So notes-server and notes-client are paired with each
-//! other and with the course's own server and client; the last two tests show, exactly,
-//! what happens with notes C 方案一 instead. No test asserts a time.
+//! No program of the notes speaks this wire as a peer: their framed servers (notes A §9.1
+//! and §9.2, notes C 方案一 and 方案二, notes D, notes E §8) read a bare command and frame only
+//! the answer, their clients send bare commands, and notes C's FTP upload sends one frame,
+//! then raw file bytes, and waits for no answer. So notes-server and notes-client are
+//! paired with each other and with the course's own server and client; the last two tests
+//! show, exactly, what happens with notes C 方案一 instead. No test asserts a time.
 
 use super::*;
 
