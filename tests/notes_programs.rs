@@ -1511,3 +1511,9 @@ mod l10_hmac_auth;
 
 #[path = "notes_rs/l11_concurrent_server.rs"]
 mod l11_concurrent_server;
+
+#[path = "notes_rs/l12_udp_chat.rs"]
+mod l12_udp_chat;
+
+#[path = "notes_rs/l13_nagle_stall.rs"]
+mod l13_nagle_stall;

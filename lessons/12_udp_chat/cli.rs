@@ -1,6 +1,7 @@
 //! The command line: the demo with no subcommand, or one side for two terminals.
 
 use clap::{Parser, Subcommand};
+use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::wire::chat;
 use socket_lessons::wire::clock::Clock;
 use socket_lessons::Endpoint;
@@ -47,6 +48,18 @@ pub(crate) enum Side {
     /// The time client: each line is a format (`%Y %m %d`, or empty for the default);
     /// `q` quits.
     Client(Endpoint),
+    /// Run the notes' chat server (notes C qq聊天), in plain Rust (notes.rs), on the notes'
+    /// address unless told otherwise: it prints each message and sends back the line you
+    /// type.
+    NotesServer(NotesEndpoint),
+    /// Run the notes' chat client, in plain Rust (notes.rs): type a name (taibai), then
+    /// messages, each waiting for its answer; `q` picks another name.
+    NotesClient(NotesEndpoint),
+    /// Run the notes' time server (notes C 自制时间服务器), in plain Rust (notes_c_time.rs),
+    /// on the notes' address unless told otherwise.
+    NotesTimeServer(NotesEndpoint),
+    /// Run the notes' time client, in plain Rust (notes_c_time.rs): each line is a format.
+    NotesTimeClient(NotesEndpoint),
 }
 
 fn check_peer_name(name: &str) -> Result<String, String> {

@@ -39,8 +39,10 @@
 //! Previous: lesson 11, several TCP clients at once. Next: lesson 13, the notes' two sends
 //! and Nagle's algorithm.
 //!
-//! In this directory: `main.rs`, the notes' programs (the chat peer, the time server, the
-//! time client), then `main`; `book.rs`, a peer's address book; `terminal.rs`, what a
+//! In this directory: `notes.rs` and `notes_c_time.rs`, the notes' chat and time programs
+//! in plain Rust (`-- notes-server` / `notes-client`, `-- notes-time-server` /
+//! `notes-time-client`); `main.rs`, the course's versions (the chat peer, the time server,
+//! the time client), then `main`; `book.rs`, a peer's address book; `terminal.rs`, what a
 //! person types into a peer; `cli.rs`, the command line; `demo.rs`, the demo.
 
 use socket2::Socket;
@@ -57,6 +59,8 @@ use std::time::Duration;
 mod book;
 mod cli;
 mod demo;
+mod notes;
+mod notes_c_time;
 mod terminal;
 
 use book::Book;
@@ -345,5 +349,21 @@ fn main() -> Result<(), Report> {
             time_server(at.addr()?, &fixed_time.unwrap_or(Clock::System))
         }
         Some(Side::Client(at)) => time_client(at.server_addr()?),
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
+        }
+        Some(Side::NotesTimeServer(at)) => {
+            let (host, port) = at.or(notes_c_time::HOST, notes_c_time::PORT);
+            Ok(notes_c_time::server(&host, port)?)
+        }
+        Some(Side::NotesTimeClient(at)) => {
+            let (host, port) = at.or(notes_c_time::HOST, notes_c_time::PORT);
+            Ok(notes_c_time::client(&host, port)?)
+        }
     }
 }

@@ -34,12 +34,17 @@
 //! - `cargo run --release --example 13_nagle_stall`: the demo, three ways, 200 exchanges each;
 //! - terminal 1: `cargo run --release --example 13_nagle_stall -- server`,
 //!   terminal 2: `cargo run --release --example 13_nagle_stall -- client --writes two`
-//!   (or `one`, `two-nodelay`; `--exchanges N`).
+//!   (or `one`, `two-nodelay`; `--exchanges N`);
+//! - the notes' way on both sides, in plain Rust (notes.rs): terminal 1: `cargo run
+//!   --example 13_nagle_stall -- notes-server`, terminal 2: `… -- notes-client`.
 //!
 //! Previous: lesson 12, UDP chat and a time server. This is the last lesson.
 
+mod notes;
+
 use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits;
+use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn;
 use socket_lessons::wire::nagle::{self, Timing, Writes};
@@ -153,11 +158,25 @@ enum Side {
         #[arg(long, default_value_t = EXCHANGES)]
         exchanges: usize,
     },
+    /// Run the notes' way in plain Rust (notes.rs): a server that echoes every frame as two
+    /// writes, header then body, on the notes' address unless told otherwise.
+    NotesServer(NotesEndpoint),
+    /// Run the notes' way in plain Rust (notes.rs): a client that sends 10 framed requests
+    /// as two writes each and prints how long each exchange took.
+    NotesClient(NotesEndpoint),
 }
 
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
         None => demo::play(run_demo),
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
+        }
         Some(Side::Server { at, idle_limit }) => {
             let listener = at.listen(ListenOptions::new())?;
             serve(&listener, Duration::from_secs(idle_limit), &Hooks::none());
