@@ -1491,3 +1491,5 @@ fn b_connloop_server_windows_serves_lesson_03_clients_one_after_another() {
 
 #[path = "notes_rs/l01_tcp_once.rs"]
 mod l01_tcp_once;
+#[path = "notes_rs/l07_remote_cmd.rs"]
+mod l07_remote_cmd;
