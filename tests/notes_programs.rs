@@ -1493,3 +1493,5 @@ fn b_connloop_server_windows_serves_lesson_03_clients_one_after_another() {
 mod l01_tcp_once;
 #[path = "notes_rs/l07_remote_cmd.rs"]
 mod l07_remote_cmd;
+#[path = "notes_rs/l08_json_header.rs"]
+mod l08_json_header;
