@@ -116,16 +116,15 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         }
         let cmd = line.trim();
         if cmd.is_empty() {
-            continue; // an empty send sends nothing, and both sides would wait
+            continue; // an empty send sends nothing: both sides would wait
         }
         // the notes: send() may send only part; write_all is sendall.
         client.write_all(cmd.as_bytes())?;
 
-        // 1. the header's length: struct.unpack('i', recv(4))[0].
+        // 1. the header's length: struct.unpack('i', recv(4))[0]; negative is an error.
         //    the notes: recv(4) taken as all 4 bytes; read_exact waits for the 4.
         let mut len = [0u8; 4];
         client.read_exact(&mut len)?;
-        // A negative length is an error, as recv(-1) raises in Python.
         let header_size = usize::try_from(i32::from_le_bytes(len)).map_err(invalid)?;
 
         // 2. the header, decoded and parsed: json.loads(header_bytes.decode('utf-8')).
@@ -133,11 +132,11 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         let mut header_bytes = vec![0u8; header_size];
         client.read_exact(&mut header_bytes)?;
         let header: serde_json::Value = serde_json::from_slice(&header_bytes)?;
-        println!("header: {header}");
-        // header_dic['total_size']: a header without it is an error, as the KeyError is.
+        println!("header: {header}"); // print(header_dic)
+                                      // header_dic['total_size']: a header without it is an error, as the KeyError is.
         let total_size = header["total_size"]
             .as_u64()
-            .ok_or_else(|| invalid("the header has no total_size"))?;
+            .ok_or_else(|| invalid("the header has no whole-number total_size"))?;
 
         // 3. the body: exactly total_size bytes, however many reads it takes.
         //    the notes: `while recv_size < total_size: res += recv(1024)`, which spins for
@@ -148,6 +147,8 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
             let cut = format!("the stream ended after {} of {total_size} bytes", res.len());
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, cut));
         }
+        // DELIBERATE: the header's md5 is never compared with the body's, as in the notes;
+        // the course's client checks it (this lesson's exercise).
         // the notes: .decode('gbk'), their Windows console's encoding; this reads UTF-8, as
         // Linux and macOS shells write, and shows other bytes as U+FFFD.
         println!("{}", String::from_utf8_lossy(&res));
