@@ -40,7 +40,7 @@ fn shell(cmd: &str) -> Command {
 /// The notes' `run_cmd`: run the line, answer stdout, or stderr when stdout is empty.
 fn run_cmd(cmd: &str) -> io::Result<Vec<u8>> {
     // stdout=PIPE, stderr=PIPE, then read both to their end.
-    // DELIBERATE: no time limit, as in the notes: `sleep 1000` or `cat` holds this server,
+    // DELIBERATE: no time limit, as in the notes: `sleep 1000` or `ping ::1` holds this server,
     // which serves one client at a time, for as long as it runs (the course's kills it).
     // the notes: stdout.read() then stderr.read(), which hangs for ever once a command fills
     // the stderr pipe first; output() reads both pipes at once.
