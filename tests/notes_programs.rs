@@ -1503,6 +1503,12 @@ mod l02_tcp_loop;
 #[path = "notes_rs/l03_conn_loop.rs"]
 mod l03_conn_loop;
 
+#[path = "notes_rs/l07_remote_cmd.rs"]
+mod l07_remote_cmd;
+
+#[path = "notes_rs/l08_json_header.rs"]
+mod l08_json_header;
+
 #[path = "notes_rs/l09_file_header.rs"]
 mod l09_file_header;
 

@@ -23,15 +23,19 @@
 //! - `cargo run --example 07_remote_cmd`: the demo;
 //! - terminal 1: `cargo run --example 07_remote_cmd -- server`, terminal 2:
 //!   `cargo run --example 07_remote_cmd -- client`, then type commands (`ls -l`, `seq 5000`,
-//!   `q` to quit).
+//!   `q` to quit);
+//! - the notes' program in plain Rust (`notes.rs`, notes A §9.1): `-- notes-server`, then
+//!   `-- notes-client`.
 //!
 //! Previous: lesson 06, the length header. Next: lesson 08, a JSON header.
+
+mod notes;
 
 use clap::{Parser, Subcommand};
 use encoding_rs::Encoding;
 use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
-use socket_lessons::stage::cli::AnswerText;
+use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn;
 use socket_lessons::stage::transcript::describe_ends;
@@ -251,6 +255,12 @@ enum Side {
         #[command(flatten)]
         text: AnswerText,
     },
+    /// Run the notes' server (notes A §9.1) in plain Rust (notes.rs), on the notes' address
+    /// (127.0.0.1:9696) unless told otherwise. No limits: it runs what clients send, as you.
+    NotesServer(NotesEndpoint),
+    /// Run the notes' client (notes A §9.1) in plain Rust (notes.rs). Type commands; `q` or
+    /// end of input quits.
+    NotesClient(NotesEndpoint),
 }
 
 fn main() -> Result<(), Report> {
@@ -277,6 +287,14 @@ fn main() -> Result<(), Report> {
             let stream = at.connect()?;
             limits::await_answer(&stream, limits::answer_limit())?;
             interactive_client(stream, text.encoding())
+        }
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
         }
     }
 }

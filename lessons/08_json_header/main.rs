@@ -29,10 +29,13 @@
 //! Run it:
 //! - `cargo run --example 08_json_header`: the demo;
 //! - terminal 1: `cargo run --example 08_json_header -- server`, terminal 2:
-//!   `cargo run --example 08_json_header -- client`, type commands, `q` to quit.
+//!   `cargo run --example 08_json_header -- client`, type commands, `q` to quit;
+//! - the notes' program in plain Rust (`notes.rs`, notes D): `-- notes-server`, then
+//!   `-- notes-client`.
 //!
 //! Previous: lesson 07, remote commands. Next: lesson 09, files with a JSON header.
 
+mod notes;
 mod scenes;
 
 use clap::{Parser, Subcommand};
@@ -40,7 +43,7 @@ use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
 use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
-use socket_lessons::stage::cli::AnswerText;
+use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn;
 use socket_lessons::stage::transcript::{describe, describe_ends, hex, text_lossy};
@@ -365,6 +368,12 @@ enum Side {
         #[command(flatten)]
         text: AnswerText,
     },
+    /// Run the notes' server (notes D) in plain Rust (notes.rs), on the notes' address
+    /// (127.0.0.1:8090) unless told otherwise. No limits: it runs what clients send, as you.
+    NotesServer(NotesEndpoint),
+    /// Run the notes' client (notes D) in plain Rust (notes.rs), against 127.0.0.1:8090
+    /// unless told otherwise. Type commands; end of input quits.
+    NotesClient(NotesEndpoint),
 }
 
 fn main() -> Result<(), Report> {
@@ -390,6 +399,14 @@ fn main() -> Result<(), Report> {
             let stream = at.connect()?;
             limits::await_answer(&stream, limits::answer_limit())?;
             interactive_client(stream, text.encoding())
+        }
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
         }
     }
 }
