@@ -1491,3 +1491,5 @@ fn b_connloop_server_windows_serves_lesson_03_clients_one_after_another() {
 
 #[path = "notes_rs/l01_tcp_once.rs"]
 mod l01_tcp_once;
+#[path = "notes_rs/l04_sticky_demo.rs"]
+mod l04_sticky_demo;
