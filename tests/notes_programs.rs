@@ -1493,3 +1493,5 @@ fn b_connloop_server_windows_serves_lesson_03_clients_one_after_another() {
 mod l01_tcp_once;
 #[path = "notes_rs/l04_sticky_demo.rs"]
 mod l04_sticky_demo;
+#[path = "notes_rs/l05_udp.rs"]
+mod l05_udp;
