@@ -1495,3 +1495,5 @@ mod l01_tcp_once;
 mod l04_sticky_demo;
 #[path = "notes_rs/l05_udp.rs"]
 mod l05_udp;
+#[path = "notes_rs/l06_length_prefix.rs"]
+mod l06_length_prefix;
