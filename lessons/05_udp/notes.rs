@@ -38,7 +38,8 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     // No listen, no accept: every client's datagrams arrive on this one socket.
     loop {
         // 3. recvfrom(1024): one datagram, whole or cut, and its sender's address. A longer
-        //    datagram is cut to 1024 bytes on Linux and the rest is lost (the demo shows it).
+        //    datagram is cut to 1024 bytes on Linux and the rest is lost (the demo shows it);
+        //    on Windows the call fails instead (WinError 10040), here as in Python.
         let mut buf = [0u8; BUFFER_SIZE];
         let (n, client_address) = server.recv_from(&mut buf)?;
         // the notes: .decode() raises on bytes that are not UTF-8 and the server dies; this
