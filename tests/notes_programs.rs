@@ -1503,6 +1503,15 @@ mod l02_tcp_loop;
 #[path = "notes_rs/l03_conn_loop.rs"]
 mod l03_conn_loop;
 
+#[path = "notes_rs/l04_sticky_demo.rs"]
+mod l04_sticky_demo;
+
+#[path = "notes_rs/l05_udp.rs"]
+mod l05_udp;
+
+#[path = "notes_rs/l06_length_prefix.rs"]
+mod l06_length_prefix;
+
 #[path = "notes_rs/l07_remote_cmd.rs"]
 mod l07_remote_cmd;
 

@@ -26,6 +26,8 @@
 //!
 //! Previous: lesson 03. Next: lesson 05 (UDP, which has no 粘包), then lesson 06 (the fix).
 
+mod notes;
+
 use clap::Parser;
 use socket_lessons::guard::timed;
 use socket_lessons::stage::commands;
@@ -135,8 +137,13 @@ fn main() -> Result<(), Report> {
             serve_in_turn(&listener, &Hooks::none(), command_server);
             Ok(())
         }
-        Some(Side::NotesServer(_) | Side::NotesClient(_)) => {
-            Err("this lesson's notes.rs is not written yet".into())
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
         }
         Some(Side::Client(at)) => interactive_client(at.connect()?),
     }

@@ -21,6 +21,8 @@
 //!
 //! Previous: lesson 04 (TCP's 粘包). Next: lesson 06, the fix for TCP.
 
+mod notes;
+
 use clap::Parser;
 use socket2::Socket;
 use socket_lessons::guard::limits;
@@ -167,8 +169,13 @@ fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
         None => demo::play(run_demo),
         Some(Side::Server(at)) => serve(udp::bind(at.addr()?)?),
-        Some(Side::NotesServer(_) | Side::NotesClient(_)) => {
-            Err("this lesson's notes.rs is not written yet".into())
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
         }
         Some(Side::Client(at)) => interactive_client(at.server_addr()?),
     }

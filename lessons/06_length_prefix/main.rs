@@ -31,11 +31,13 @@
 //!
 //! Previous: lesson 04 (the problem), lesson 05 (UDP). Next: lesson 07, remote commands.
 
+mod notes;
 mod scenes;
 
 use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::guard::sniff;
+use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn;
@@ -263,6 +265,12 @@ enum Side {
     },
     /// Run only the client (in terminal 2). Type commands; `q` or end of input quits.
     Client(Endpoint),
+    /// Run the notes' server (notes C 方案一), in plain Rust (notes.rs), on the notes'
+    /// address unless told otherwise.
+    NotesServer(NotesEndpoint),
+    /// Run the notes' client (notes C 方案一), in plain Rust (notes.rs), against the notes'
+    /// address unless told otherwise. End of input quits.
+    NotesClient(NotesEndpoint),
 }
 
 fn main() -> Result<(), Report> {
@@ -277,6 +285,14 @@ fn main() -> Result<(), Report> {
             let stream = at.connect()?;
             limits::await_answer(&stream, limits::answer_limit())?;
             interactive_client(stream)
+        }
+        Some(Side::NotesServer(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::server(&host, port)?)
+        }
+        Some(Side::NotesClient(at)) => {
+            let (host, port) = at.or(notes::HOST, notes::PORT);
+            Ok(notes::client(&host, port)?)
         }
     }
 }
