@@ -8,12 +8,25 @@ use std::path::{Path, PathBuf};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The notes' server must be the first thing a learner meets: its code starts within this
-/// many lines of the top of the lesson's main file.
-const SERVER_BY_LINE: usize = 150;
-
 /// The longest a lesson's main file may be; a longer lesson moves its demo beside it.
 const MAIN_FILE_LINES: usize = 450;
+
+/// The longest a `notes*.rs` may be: about the length of the notes' programs.
+const NOTES_FILE_LINES: usize = 160;
+
+/// What a `notes*.rs` may use: std, the crates the notes' imports map to (socket →
+/// socket2, json → serde_json, hashlib → md-5 (`md5`), hmac → hmac, os.urandom →
+/// getrandom, time.strftime → chrono), and from the course's library only `wire`.
+const NOTES_MAY_USE: [&str; 8] = [
+    "std::",
+    "socket2::",
+    "serde_json::",
+    "md5::",
+    "hmac::",
+    "getrandom::",
+    "chrono::",
+    "socket_lessons::wire::",
+];
 
 /// Each example's main file, from Cargo.toml's `[[example]]` tables.
 fn lesson_files() -> Vec<(String, PathBuf)> {
@@ -33,54 +46,86 @@ fn lesson_files() -> Vec<(String, PathBuf)> {
             }
         }
     }
-    assert_eq!(lessons.len(), 14, "lessons 00 to 13 in Cargo.toml");
+    assert!(lessons.len() >= 14, "lessons 00 to 13 in Cargo.toml");
     lessons
 }
 
-/// Where the notes' server starts: the first item (`fn`, `struct`, `impl`) after the section
-/// heading `// The server…` (the lessons' heading for the notes' server, or server and
-/// client).
-fn server_line(text: &str) -> Option<usize> {
-    let lines: Vec<&str> = text.lines().collect();
-    let heading = lines
-        .iter()
-        .position(|l| l.starts_with("// The server") || l.starts_with("// The notes' server"))?;
-    lines[heading..]
-        .iter()
-        .position(|l| {
-            ["fn ", "pub fn ", "struct ", "pub struct ", "impl"]
-                .iter()
-                .any(|item| l.starts_with(item))
+/// A lesson's `notes.rs` and the other `notes_*.rs` beside it.
+fn notes_files(lesson_dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(lesson_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name == "notes.rs" || (name.starts_with("notes_") && name.ends_with(".rs"))
         })
-        .map(|i| heading + i + 1)
+        .collect();
+    files.sort();
+    files
+}
+
+/// Why a `notes*.rs` is not the notes' plain program, if it is not: too long, a crate the
+/// notes' imports do not map to, the library beyond `wire`, or demo stagecraft.
+fn notes_problems(name: &str, text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let lines = text.lines().count();
+    if lines > NOTES_FILE_LINES {
+        problems.push(format!("{name}: {lines} lines, over {NOTES_FILE_LINES}"));
+    }
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap().trim();
+        if let Some(path) = code.strip_prefix("use ") {
+            if !NOTES_MAY_USE.iter().any(|ok| path.starts_with(ok)) {
+                problems.push(format!("{name}: `{code}` (may use {NOTES_MAY_USE:?})"));
+            }
+        }
+        for word in ["socket_lessons::"] {
+            if code.contains(word) && !code.contains("socket_lessons::wire::") {
+                problems.push(format!(
+                    "{name}: `{code}` reaches past socket_lessons::wire"
+                ));
+            }
+        }
+        for stagecraft in ["say!", "Transcript", "Hooks", "hooks.", "tr!"] {
+            if code.contains(stagecraft) {
+                problems.push(format!(
+                    "{name}: `{code}` is demo stagecraft ({stagecraft})"
+                ));
+            }
+        }
+    }
+    problems
 }
 
 #[test]
-fn every_lesson_opens_with_the_notes_server_and_stays_readable() {
+fn every_lesson_has_its_notes_program_plain_and_short() {
     let mut problems = Vec::new();
     let mut table =
-        String::from("| lesson | server starts at line | main file lines |\n|---|---|---|\n");
+        String::from("| lesson | notes files (lines) | main file lines |\n|---|---|---|\n");
     for (name, path) in lesson_files() {
-        let text = fs::read_to_string(&path).unwrap();
-        let lines = text.lines().count();
-        let server = server_line(&text);
-        table.push_str(&format!(
-            "| {name} | {} | {lines} |\n",
-            server.map_or("none".into(), |l| l.to_string())
-        ));
-        match server {
-            None => problems.push(format!("{name}: no `// The server` section heading")),
-            Some(line) if line > SERVER_BY_LINE => problems.push(format!(
-                "{name}: the notes' server starts at line {line}, after line {SERVER_BY_LINE}"
-            )),
-            Some(_) => {}
+        let dir = path.parent().unwrap();
+        let notes = notes_files(dir);
+        if notes.is_empty() {
+            problems.push(format!(
+                "{name}: no notes.rs (the notes' program in plain Rust)"
+            ));
         }
+        let mut listed = Vec::new();
+        for file in &notes {
+            let text = fs::read_to_string(file).unwrap();
+            let shown = format!("{name}/{}", file.file_name().unwrap().to_string_lossy());
+            listed.push(format!("{} ({})", shown, text.lines().count()));
+            problems.extend(notes_problems(&shown, &text));
+        }
+        let main = fs::read_to_string(&path).unwrap();
+        let lines = main.lines().count();
         if lines > MAIN_FILE_LINES {
             problems.push(format!(
                 "{name}: {} is {lines} lines, over {MAIN_FILE_LINES}",
                 path.display()
             ));
         }
+        table.push_str(&format!("| {name} | {} | {lines} |\n", listed.join(", ")));
     }
     // Printed for the record (`cargo test --test library_shape -- --nocapture`).
     println!("{table}");
@@ -252,9 +297,12 @@ fn every_library_module_has_its_one_job_in_the_table() {
 
 #[test]
 fn the_shape_checks_can_fail() {
-    assert_eq!(
-        server_line("//! x\n// The server\n\nfn serve() {}\n"),
-        Some(4)
+    assert!(notes_problems("ok.rs", "use std::io;\nuse socket2::Socket;\n").is_empty());
+    let stagey = notes_problems(
+        "bad.rs",
+        "use socket_lessons::guard::limits;\nuse clap::Parser;\nfn f() { say!(x, \"hi\"); }\n",
     );
-    assert_eq!(server_line("fn main() {}\n"), None);
+    assert_eq!(stagey.len(), 4, "{stagey:?}");
+    let long = "// x\n".repeat(NOTES_FILE_LINES + 1);
+    assert_eq!(notes_problems("long.rs", &long).len(), 1);
 }

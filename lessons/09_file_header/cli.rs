@@ -1,7 +1,7 @@
 //! The command line: the subcommands for two terminals, and what each one runs.
 
-use crate::notes_e::{notes_e_receiver, notes_e_sender, NOTES_E_PORT};
 use crate::serve;
+use crate::text_transfer::{notes_e_receiver, notes_e_sender, NOTES_E_PORT};
 use crate::upload::upload;
 use crate::{download, Rules};
 use crate::{notes, notes_c_ftp, notes_e_text};

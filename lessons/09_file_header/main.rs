@@ -37,7 +37,7 @@
 //!   `cargo run --example 09_file_header -- upload PATH`.
 //!
 //! Reading order: this file is notes A §9.2's program, the server (download) and then the
-//! client; `upload.rs` is notes C's upload, `notes_e.rs` notes E §6's receiver and sender,
+//! client; `upload.rs` is notes C's upload, `text_transfer.rs` notes E §6's receiver and sender,
 //! `headers.rs` the headers in every dialect, `cli.rs` the command line, `scenes.rs` the demo.
 //!
 //! Previous: lesson 08, a JSON header. Next: lesson 10, authenticating a client.
@@ -46,9 +46,9 @@ mod cli;
 mod headers;
 mod notes;
 mod notes_c_ftp;
-mod notes_e;
 mod notes_e_text;
 mod scenes;
+mod text_transfer;
 mod upload;
 
 use headers::{DownloadHeader, DownloadRefused, FileHeader};

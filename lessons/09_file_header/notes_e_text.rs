@@ -5,7 +5,7 @@
 //!
 //! Run it in two terminals, receiver first: `cargo run --example 09_file_header --
 //! notes-e-text-server`, then `… -- notes-e-text-client PATH`, and type `y` at the
-//! receiver. Either side can be the notes' own Python. (`notes_e.rs` is the course's
+//! receiver. Either side can be the notes' own Python. (`text_transfer.rs` is the course's
 //! version of this wire: `-- receiver`, `-- sender`.)
 
 use md5::{Digest, Md5};
