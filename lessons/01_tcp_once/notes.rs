@@ -54,7 +54,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     // 5. recv(1024): at most 1024 bytes, whatever has arrived; 0 means the client closed.
     let mut buf = [0u8; 1024];
     let n = conn.read(&mut buf)?;
-    // The notes' .decode() raises on bytes that are not UTF-8; this shows them instead.
+    // the notes: .decode() raises on bytes that are not UTF-8; from_utf8_lossy shows them.
     println!("from the client: {}", String::from_utf8_lossy(&buf[..n]));
 
     // 6. send: the reply, encoded as UTF-8, with the client's address in it as the notes do.
