@@ -133,6 +133,28 @@ pub fn describe(bytes: &[u8]) -> String {
     }
 }
 
+/// What a peer sent, for a server's log: [`describe`] when it is short (up to
+/// [`crate::guard::quiet::PREVIEW_BYTES`]), else its size and a short preview
+/// (`1024 bytes b"GET / HTTP/1.1\r\nHost: example"…`), so that no line grows with what a
+/// peer sends.
+///
+/// ```
+/// use socket_lessons::stage::transcript::describe_peer;
+/// assert_eq!(describe_peer(b"hello"), r#"5 bytes b"hello""#);
+/// assert!(describe_peer(&[0xff; 100_000]).len() < 200);
+/// ```
+pub fn describe_peer(bytes: &[u8]) -> String {
+    use crate::guard::quiet::PREVIEW_BYTES;
+    if bytes.len() <= PREVIEW_BYTES {
+        return describe(bytes);
+    }
+    format!(
+        "{} bytes {}…",
+        bytes.len(),
+        bytes_literal(&bytes[..PREVIEW_BYTES])
+    )
+}
+
 /// Like [`describe`], but a long buffer is shown by its first and last bytes:
 /// `1024 bytes b"1\n2\n3\n4\n5\n"…b"282\n283\n"`. Buffers of up to `2 * edge` bytes are
 /// shown whole.
