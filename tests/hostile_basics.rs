@@ -181,3 +181,202 @@ fn lesson_01_client_flooding_64_kib_is_logged_by_a_short_preview() {
     assert!(status.success(), "{status}");
     at_most_one_log_byte_per_peer_byte("01, a 64 KiB flood", server.bytes() - before, sent);
 }
+
+// ---- lessons 02 and 03: the echo servers ----------------------------------------------
+
+/// The two lessons whose servers echo, client after client.
+const ECHO_SERVERS: [&str; 1] = ["02_tcp_loop"];
+
+/// Sends `message` and reads the upper-cased answer: the next client is served.
+fn is_served(server: &Logged) {
+    let mut conn = server.connect();
+    conn.write_all(b"next").unwrap();
+    let mut answer = [0u8; 4];
+    conn.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"NEXT");
+}
+
+/// A reader that drains a connection on its own thread, so that a flooding client's
+/// answers never fill its buffers; returns how many bytes came back.
+fn drain(conn: &TcpStream) -> std::thread::JoinHandle<u64> {
+    let mut reader = conn.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 64 << 10];
+        let mut got = 0;
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got += n as u64;
+        }
+        got
+    })
+}
+
+#[test]
+fn echo_servers_answer_a_megabyte_flood_with_a_few_kilobytes_of_log() {
+    for lesson in ECHO_SERVERS {
+        let mut server = Logged::start(lesson, &["server", "--port", "0"]);
+        let before = server.bytes();
+        let mut conn = server.connect();
+        let answers = drain(&conn);
+        let sent = flood(&mut conn, 1 << 20, 1024);
+        assert_eq!(answers.join().unwrap(), sent, "{lesson}: every byte echoed");
+        server.wait_for("closed the connection");
+        at_most_one_log_byte_per_peer_byte(lesson, server.bytes() - before, sent);
+        server.wait_for("more than 20 messages");
+        server.wait_for("more messages were answered without a line");
+        is_served(&server);
+    }
+}
+
+#[test]
+fn echo_servers_log_twenty_clients_that_reset_mid_reply_in_less_than_they_sent() {
+    for lesson in ECHO_SERVERS {
+        let mut server = Logged::start(lesson, &["server", "--port", "0"]);
+        let before = server.bytes();
+        let mut sent = 0;
+        for i in 1..=20 {
+            let mut conn = server.connect();
+            let block = [0xffu8; 1024];
+            for _ in 0..64 {
+                conn.write_all(&block).unwrap();
+                sent += block.len() as u64;
+            }
+            // Read a little of the answers, then pull the plug with the rest unread.
+            conn.read_exact(&mut [0u8; 100]).unwrap();
+            socket_lessons::wire::net::close_with_reset(conn).unwrap();
+            server.wait_for_nth("accept -> a connection from", i);
+        }
+        is_served(&server);
+        at_most_one_log_byte_per_peer_byte(lesson, server.bytes() - before, sent);
+    }
+}
+
+#[test]
+fn echo_servers_close_a_client_that_says_nothing_after_the_idle_limit() {
+    for lesson in ECHO_SERVERS {
+        let mut server = Logged::start(lesson, &["server", "--port", "0", "--idle-limit", "1"]);
+        let mut silent = server.connect();
+        let line = server.wait_for("waiting for the next message");
+        assert!(
+            line.ends_with("waiting for the next message: nothing within 1 s; closing, waiting for the next client"),
+            "{lesson}: {line}"
+        );
+        assert_eq!(silent.read(&mut [0u8; 16]).unwrap(), 0, "{lesson}: a FIN");
+        is_served(&server);
+    }
+}
+
+/// A client that pushes and never reads: once the buffers between them are full, the
+/// server's answer stops moving, and it gives up on that client after the answer's limit
+/// (10 s, then 1024 bytes a second: about 11 s for an answer of 1024 bytes).
+#[test]
+fn echo_servers_drop_a_client_pushing_and_never_reading() {
+    for lesson in ECHO_SERVERS {
+        let mut server = Logged::start(lesson, &["server", "--port", "0"]);
+        let mut pusher = server.connect();
+        pusher
+            .set_write_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let pushing = std::thread::spawn(move || {
+            let block = [b'p'; 64 << 10];
+            // Until the server gives up on it: then its close turns the writes into errors.
+            while pusher.write_all(&block).is_ok() {}
+        });
+        let started = Instant::now();
+        let line = server.wait_for("the answer too slow");
+        assert!(
+            line.contains("closing, waiting for the next client"),
+            "{lesson}: {line}"
+        );
+        assert!(
+            started.elapsed() < WAIT,
+            "{lesson}: gave up after {:?}",
+            started.elapsed()
+        );
+        pushing.join().unwrap();
+        is_served(&server);
+    }
+}
+
+/// A server out of descriptors (`RLIMIT_NOFILE` 4: stdin, stdout, stderr and the listener)
+/// cannot accept: it says so once and tries again every 100 ms, instead of a line per try.
+/// Raised again, it serves the clients that waited in the accept queue.
+#[cfg(target_os = "linux")]
+#[test]
+fn echo_servers_out_of_descriptors_say_so_once_and_serve_the_queue_afterwards() {
+    use std::os::unix::process::CommandExt;
+    for lesson in ECHO_SERVERS {
+        let mut command = Command::new(example(lesson));
+        command.args(["server", "--port", "0"]);
+        // SAFETY: setrlimit is async-signal-safe; the closure touches nothing else.
+        unsafe {
+            command.pre_exec(|| {
+                let mut limit = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                limit.rlim_cur = 4;
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut server = Logged::start_with(&mut command, lesson);
+        let before = server.bytes();
+        // Five clients, each with 1 KiB sent, wait in the accept queue.
+        let mut clients: Vec<TcpStream> = (0..5).map(|_| server.connect()).collect();
+        let mut sent = 0;
+        for conn in &mut clients {
+            conn.write_all(&[b'a'; 1024]).unwrap();
+            sent += 1024;
+        }
+        server.wait_for("Too many open files");
+        // Two seconds of it: a server that retried in a tight loop would log megabytes.
+        std::thread::sleep(Duration::from_secs(2));
+        let starved = server.bytes() - before;
+        at_most_one_log_byte_per_peer_byte(lesson, starved, sent);
+        assert_eq!(
+            server.text().matches("Too many open files").count(),
+            1,
+            "{lesson}: {}",
+            server.text()
+        );
+        // Descriptors again: the queued clients are served in order.
+        let raised = libc::rlimit {
+            rlim_cur: 64,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        let mut hard = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: prlimit reads and writes the structs given; pid is our own child.
+        unsafe {
+            assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut hard), 0);
+            let raised = libc::rlimit {
+                rlim_max: hard.rlim_max,
+                ..raised
+            };
+            let rc = libc::prlimit(
+                server.child.id() as libc::pid_t,
+                libc::RLIMIT_NOFILE,
+                &raised,
+                std::ptr::null_mut(),
+            );
+            assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+        }
+        server.wait_for("accepting again");
+        for (i, mut conn) in clients.into_iter().enumerate() {
+            let mut answer = [0u8; 1024];
+            conn.read_exact(&mut answer)
+                .unwrap_or_else(|e| panic!("{lesson}: client {i} got no answer: {e}"));
+            assert_eq!(answer, [b'A'; 1024], "{lesson}: client {i}");
+        }
+    }
+}
