@@ -381,3 +381,33 @@ fn echo_servers_out_of_descriptors_say_so_once_and_serve_the_queue_afterwards() 
         }
     }
 }
+
+/// A storm of clients that connect and reset at once (a client killed in a loop, a
+/// scanner): each costs its accept line, but the reset lines go through a gate, five in
+/// any 10 s, so the log grows by less than the packets each client sends (a SYN, an ACK
+/// and a RST: over 150 bytes on loopback).
+#[test]
+fn echo_servers_log_a_reset_storm_in_five_lines_per_ten_seconds() {
+    for lesson in ECHO_SERVERS {
+        let mut server = Logged::start(lesson, &["server", "--port", "0"]);
+        let before = server.bytes();
+        let started = Instant::now();
+        for _ in 0..100 {
+            socket_lessons::wire::net::close_with_reset(server.connect()).unwrap();
+        }
+        server.wait_for_nth("accept -> a connection from", 100);
+        is_served(&server);
+        let windows = started.elapsed().as_secs() / 10 + 1;
+        let text = server.text();
+        let resets = text.lines().filter(|l| l.contains("failed")).count() as u64;
+        assert!(
+            resets <= 5 * windows,
+            "{lesson}: {resets} reset lines:\n{text}"
+        );
+        let per_client = (server.bytes() - before) / 100;
+        assert!(
+            per_client < 150,
+            "{lesson}: {per_client} bytes of log per client"
+        );
+    }
+}

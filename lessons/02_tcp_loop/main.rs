@@ -30,7 +30,7 @@ mod scenes;
 use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::guard::pace::{Pace, Paced};
-use socket_lessons::guard::quiet::{LineBudget, LINES_PER_PEER};
+use socket_lessons::guard::quiet::{Gate, LineBudget, LogGate, LINES_PER_PEER};
 use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
@@ -70,8 +70,12 @@ fn serve(listener: &TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
     // accepted: the reset shows at its first recv (ECONNRESET). The BSDs may fail accept
     // with ECONNABORTED instead, and Windows with WSAECONNRESET. Either way: one line, and
     // the server keeps listening.
+    //
+    // Resets come in storms (a client killed in a loop, a scanner): their lines go through
+    // a gate, 5 in any 10 s, then a count.
+    let mut resets = LogGate::lessons();
     serve::serve_in_turn(listener, hooks, |conn, client_addr| {
-        serve_client(conn, client_addr, limits, &server)
+        serve_client(conn, client_addr, limits, &mut resets, &server)
     });
     Ok(())
 }
@@ -79,7 +83,13 @@ fn serve(listener: &TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
 /// The communication loop for one client. Whatever the client does, this returns and the
 /// server goes back to `accept`: nothing a client sends can end the server, hold it longer
 /// than its limits, or grow its log by more than a few kilobytes.
-fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, limits: Limits, server: &Transcript) {
+fn serve_client(
+    mut conn: TcpStream,
+    client_addr: SocketAddr,
+    limits: Limits,
+    resets: &mut LogGate,
+    server: &Transcript,
+) {
     let mut buf = [0u8; RECV_SIZE];
     // The first 20 messages of a client get their lines; the rest are only counted.
     let mut budget = LineBudget::default();
@@ -119,15 +129,17 @@ fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, limits: Limits, se
             // notes' servers crash here (ConnectionResetError) unless wrapped in try/except.
             Err(e) => {
                 say_held(&budget, client_addr, server);
-                let what = if e.kind() == io::ErrorKind::ConnectionReset {
-                    "reset the connection"
-                } else {
-                    "broke the connection"
-                };
-                say!(
-                    server,
-                    "recv({RECV_SIZE}) failed: {client_addr} {what} ({e}); waiting for the next client"
-                );
+                if gated(resets, server) {
+                    let what = if e.kind() == io::ErrorKind::ConnectionReset {
+                        "reset the connection"
+                    } else {
+                        "broke the connection"
+                    };
+                    say!(
+                        server,
+                        "recv({RECV_SIZE}) failed: {client_addr} {what} ({e}); waiting for the next client"
+                    );
+                }
                 return;
             }
         };
@@ -184,6 +196,22 @@ fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, limits: Limits, se
             }
             return;
         }
+    }
+}
+
+/// Whether a reset gets its line (after one saying how many were held back since the last).
+fn gated(gate: &mut LogGate, server: &Transcript) -> bool {
+    let held = gate.held();
+    match gate.event() {
+        Gate::Show => true,
+        Gate::ShowAfter(_) => {
+            say!(
+                server,
+                "({held} more resets were not logged)" | "（另有 {held} 次重置没有记入日志）"
+            );
+            true
+        }
+        Gate::Held => false,
     }
 }
 

@@ -33,7 +33,7 @@ mod scenes;
 use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::guard::pace::{Pace, Paced};
-use socket_lessons::guard::quiet::{LineBudget, LINES_PER_PEER};
+use socket_lessons::guard::quiet::{Gate, LineBudget, LogGate, LINES_PER_PEER};
 use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
@@ -69,8 +69,10 @@ fn serve(listener: &TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
     let server = Transcript::server();
     // The connection loop: take the oldest connection from the accept queue, or wait for
     // one (serve_in_turn: one line per accept; a failed accept paced and counted).
+    // Resets come in storms: their lines go through a gate, 5 in any 10 s, then a count.
+    let mut resets = LogGate::lessons();
     serve::serve_in_turn(listener, hooks, |conn, client_addr| {
-        serve_client(conn, client_addr, limits, &server)
+        serve_client(conn, client_addr, limits, &mut resets, &server)
     });
     Ok(())
 }
@@ -80,7 +82,13 @@ fn serve(listener: &TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
 /// connection loop does next ("back to accept"). Every way a client can leave (q, close,
 /// reset, a failed send, silence past `limits.idle`, an answer it does not take) ends this
 /// client only, in one line.
-fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, limits: Limits, server: &Transcript) {
+fn serve_client(
+    mut conn: TcpStream,
+    client_addr: SocketAddr,
+    limits: Limits,
+    resets: &mut LogGate,
+    server: &Transcript,
+) {
     let mut buf = [0u8; RECV_SIZE];
     // The first 20 messages of a client get their lines (each a short preview); the rest
     // are counted, so that a client that floods cannot flood the log.
@@ -108,7 +116,9 @@ fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, limits: Limits, se
             }
             Err(e) => {
                 say_held(&budget, client_addr, server);
-                say!(server, "recv from {client_addr} failed: {e}");
+                if gated(resets, server) {
+                    say!(server, "recv from {client_addr} failed: {e}");
+                }
                 return;
             }
         };
@@ -144,6 +154,23 @@ fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, limits: Limits, se
             }
             return;
         }
+    }
+}
+
+/// Whether a failed recv gets its line (after one saying how many were held back).
+fn gated(gate: &mut LogGate, server: &Transcript) -> bool {
+    let held = gate.held();
+    match gate.event() {
+        Gate::Show => true,
+        Gate::ShowAfter(_) => {
+            say!(
+                server,
+                "({held} more failed recvs were not logged)"
+                    | "（另有 {held} 次 recv 失败没有记入日志）"
+            );
+            true
+        }
+        Gate::Held => false,
     }
 }
 
