@@ -411,3 +411,35 @@ fn echo_servers_log_a_reset_storm_in_five_lines_per_ten_seconds() {
         );
     }
 }
+
+/// Clients one after another, each with 20 one-byte messages (each a recv of its own, the
+/// answer read before the next): a client's own 20 lines are no bound here, so message
+/// lines go through a gate for all clients together, 40 in any 10 s.
+#[test]
+fn echo_servers_cap_message_lines_across_clients_that_come_one_after_another() {
+    for lesson in ECHO_SERVERS {
+        let mut server = Logged::start(lesson, &["server", "--port", "0"]);
+        let started = Instant::now();
+        for _ in 0..30 {
+            let mut conn = server.connect();
+            for _ in 0..20 {
+                conn.write_all(b"x").unwrap();
+                let mut answer = [0u8; 1];
+                conn.read_exact(&mut answer).unwrap();
+            }
+        }
+        server.wait_for_nth("closed the connection", 30);
+        let windows = started.elapsed().as_secs() / 10 + 1;
+        let text = server.text();
+        // 02's departure line reads `recv(1024) -> 0 bytes: … closed`: not a message.
+        let shown = text
+            .lines()
+            .filter(|l| l.contains("recv(1024) ->") && !l.contains("-> 0 bytes:"))
+            .count() as u64;
+        assert!(
+            shown <= 40 * windows,
+            "{lesson}: {shown} message lines in {windows} windows of 10 s"
+        );
+        is_served(&server);
+    }
+}

@@ -54,6 +54,10 @@ const QUIT: &[u8] = b"q";
 /// wait for ever.
 const ANSWER_PACE: Pace = Pace::new(limits::MESSAGE_LIMIT, 1024);
 
+/// Messages shown in any 10 s, all clients together: more than anyone types, far fewer than
+/// a program that connects again and again, each time with 20 tiny messages, could make.
+const MESSAGE_LINES: u32 = 40;
+
 // ---------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------
@@ -74,8 +78,18 @@ fn serve(listener: &TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
     // Resets come in storms (a client killed in a loop, a scanner): their lines go through
     // a gate, 5 in any 10 s, then a count.
     let mut resets = LogGate::lessons();
+    // And the lines of messages, whoever sends them: a client's own 20 lines are not a
+    // bound when clients come one after another, each with 20 tiny messages.
+    let mut messages = LogGate::new(MESSAGE_LINES, Duration::from_secs(10));
     serve::serve_in_turn(listener, hooks, |conn, client_addr| {
-        serve_client(conn, client_addr, limits, &mut resets, &server)
+        serve_client(
+            conn,
+            client_addr,
+            limits,
+            &mut resets,
+            &mut messages,
+            &server,
+        )
     });
     Ok(())
 }
@@ -88,6 +102,7 @@ fn serve_client(
     client_addr: SocketAddr,
     limits: Limits,
     resets: &mut LogGate,
+    messages: &mut LogGate,
     server: &Transcript,
 ) {
     let mut buf = [0u8; RECV_SIZE];
@@ -129,7 +144,7 @@ fn serve_client(
             // notes' servers crash here (ConnectionResetError) unless wrapped in try/except.
             Err(e) => {
                 say_held(&budget, client_addr, server);
-                if gated(resets, server) {
+                if gated(resets, server, Held::Resets) {
                     let what = if e.kind() == io::ErrorKind::ConnectionReset {
                         "reset the connection"
                     } else {
@@ -146,7 +161,7 @@ fn serve_client(
         let data = &buf[..n];
         // A preview of what came (at most 32 bytes), not all of it: a client that sends a
         // megabyte must not be able to write four megabytes of escaped log.
-        let shown = budget.allow();
+        let shown = budget.allow() && gated(messages, server, Held::Messages);
         if shown {
             say!(server, "recv({RECV_SIZE}) -> {}", describe_peer(data));
         } else if budget.just_ran_out() {
@@ -199,16 +214,30 @@ fn serve_client(
     }
 }
 
-/// Whether a reset gets its line (after one saying how many were held back since the last).
-fn gated(gate: &mut LogGate, server: &Transcript) -> bool {
+/// What a [`LogGate`] held back: said when it lets the next line through.
+#[derive(Clone, Copy)]
+enum Held {
+    Resets,
+    Messages,
+}
+
+/// Whether an event gets its line (after one saying how many were held back since the last).
+fn gated(gate: &mut LogGate, server: &Transcript, what: Held) -> bool {
     let held = gate.held();
     match gate.event() {
         Gate::Show => true,
         Gate::ShowAfter(_) => {
-            say!(
-                server,
-                "({held} more resets were not logged)" | "（另有 {held} 次重置没有记入日志）"
-            );
+            match what {
+                Held::Resets => say!(
+                    server,
+                    "({held} more resets were not logged)" | "（另有 {held} 次重置没有记入日志）"
+                ),
+                Held::Messages => say!(
+                    server,
+                    "({held} more messages were answered without a line)"
+                        | "（另有 {held} 条消息已回答，但没有逐条打印）"
+                ),
+            }
             true
         }
         Gate::Held => false,
