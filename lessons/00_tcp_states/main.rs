@@ -48,7 +48,7 @@ mod notes;
 
 use clap::Parser;
 use socket_lessons::guard::limits::{self, Limits};
-use socket_lessons::guard::quiet::{LineBudget, LINES_PER_PEER};
+use socket_lessons::guard::quiet::{Gate, LineBudget, LogGate, LINES_PER_PEER};
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::serve;
 use socket_lessons::stage::tcp_state::{lookup, of, settle, show, TcpState};
@@ -79,6 +79,9 @@ fn server(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
     //      never carries data: it only hands out connections.
     say!(server, "my listening socket: {}", state(of(listener)));
     let limits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
+    // recv lines for all clients together: 40 in any 10 s, so that clients coming one after
+    // another, each with its 20 lines, cannot add up.
+    let mut lines = LogGate::new(40, Duration::from_secs(10));
     // 4. accept, one client at a time: serve_in_turn says who connected.
     serve::serve_in_turn(listener, hooks, |mut conn, peer| {
         say!(server, "my end of it: {}", state(of(&conn)));
@@ -92,7 +95,7 @@ fn server(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
             match conn.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
-                    if budget.allow() {
+                    if budget.allow() && shown(&mut lines, &server) {
                         say!(server, "recv({RECV_SIZE}) -> {}", describe_peer(&buf[..n]));
                     } else if budget.just_ran_out() {
                         say!(
@@ -183,6 +186,22 @@ fn client<R: BufRead>(mut stream: TcpStream, mut input: Input<R>) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// Whether a recv gets its line, after one saying how many were held back since the last.
+fn shown(gate: &mut LogGate, server: &Transcript) -> bool {
+    let held = gate.held();
+    match gate.event() {
+        Gate::Show => true,
+        Gate::ShowAfter(_) => {
+            say!(
+                server,
+                "({held} more recvs were not shown)" | "（另有 {held} 次 recv 没有显示）"
+            );
+            true
+        }
+        Gate::Held => false,
+    }
 }
 
 /// A state for a line: its name, or why there is none.
