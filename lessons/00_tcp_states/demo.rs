@@ -1,9 +1,9 @@
 //! Lesson 00's demo: both ends in one thread. The kernel does the handshake and the teardown,
 //! so no second thread is needed: `connect` returns before anyone calls `accept`. The steps
-//! carry the numbers of the server and client in main.rs; the socket's own methods follow in
-//! methods.rs.
+//! carry the numbers of the server and client in main.rs; the teardown timed and what
+//! closing promises follow in closing.rs, the socket's own methods in methods.rs.
 
-use crate::{methods, state, RECV_SIZE, SETTLE};
+use crate::{closing, methods, state, RECV_SIZE, SETTLE};
 use socket2::{Domain, Socket, Type};
 use socket_lessons::guard::timed;
 use socket_lessons::stage::tcp_state::{self, lookup, of, settle, show, TcpState};
@@ -12,16 +12,19 @@ use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Report, Transcript};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::time::Instant;
 
 pub fn run_demo() -> Result<(), Report> {
     if !tcp_state::OBSERVABLE {
         say!(
             Transcript::server(),
-            "TCP states are not observable on this system (Linux reports them); the steps run all the same"
+            "this lesson reads TCP states on Linux only (TCP_INFO, /proc/net/tcp); this system keeps them too (Windows: GetTcpTable2, netstat), but the demo does not read them here; the steps run all the same"
+                | "本课只在 Linux 上读取 TCP 状态（TCP_INFO、/proc/net/tcp）；这个系统也记录这些状态（Windows：GetTcpTable2、netstat），但演示程序在这里不读取它们；各步照常运行"
         );
     }
     handshake_and_teardown()?;
     resets()?;
+    closing::closing()?;
     methods::methods()
 }
 
@@ -73,16 +76,28 @@ fn handshake_and_teardown() -> Result<(), Report> {
     let n = conn.read(&mut buf)?;
     say!(server, "5. recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
 
-    // The teardown, client first (四次挥手): FIN, ACK from the server's kernel at once, and
-    // the server's own FIN only when its program closes.
+    // The teardown, client first (四次挥手): FIN; the ACK from the server's kernel, which
+    // Linux delays (about 40 ms: a received FIN starts a delayed ACK, in the hope that the
+    // server's own FIN can carry it); the server's own FIN only when its program closes.
     say!(client, "4. close: my FIN goes out");
+    let closed = Instant::now();
     drop(stream);
     let mine = settle(&[Some(TcpState::FinWait2)], SETTLE, || lookup(me, addr))?;
-    say!(
-        client,
-        "     no descriptor any more, yet the kernel keeps my end: {} (my FIN is ACKed, the server's FIN has not come)",
-        show(mine)
-    );
+    if tcp_state::OBSERVABLE {
+        say!(
+            client,
+            "     no descriptor any more, yet the kernel keeps my end: {}, {:.1} ms after close (FIN_WAIT1 until then: the server's kernel delays the ACK of a FIN; scene 9 times it)"
+                | "     描述符已经没了，内核却还留着我这一端：{}，close 之后 {:.1} ms 才到（在那之前是 FIN_WAIT1：服务端内核对 FIN 的 ACK 是延迟发出的，第 9 幕会计时）",
+            show(mine),
+            closed.elapsed().as_secs_f64() * 1000.0
+        );
+    } else {
+        say!(
+            client,
+            "     no descriptor any more, yet the kernel keeps my end: {} (my FIN is ACKed, the server's FIN has not come)",
+            show(mine)
+        );
+    }
     let theirs = settle(&[Some(TcpState::CloseWait)], SETTLE, || of(&conn))?;
     say!(
         server,
@@ -107,7 +122,8 @@ fn handshake_and_teardown() -> Result<(), Report> {
     let waiting = settle(&[Some(TcpState::TimeWait)], SETTLE, || lookup(me, addr))?;
     say!(
         client,
-        "     my end: {} (the side that closed first waits 60 s on Linux, so late packets of this connection die out)",
+        "     my end: {} (the side that closed first waits, 60 s on Linux: stray packets of this connection die out, and my last ACK can be sent again if the server's FIN comes again)"
+            | "     我这一端：{}（先关闭的一方要等待，Linux 上是 60 秒：让这条连接残留的报文消亡；服务端的 FIN 如果重发，我还能再回一次最后的 ACK）",
         show(waiting)
     );
 

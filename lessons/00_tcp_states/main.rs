@@ -19,6 +19,10 @@
 //!   is that TIME_WAIT);
 //! - two kinds of RST: a connect nobody listens for (`Connection refused`), and a close with
 //!   unread data (`Connection reset by peer`);
+//! - the teardown timed by the kernel: on Linux the ACK of a FIN is a delayed ACK, about
+//!   40 ms; a server-side TIME_WAIT taken over by a new SYN; what a successful `send` or
+//!   `close` does not mean (EPIPE, SIGPIPE, bytes still queued after `close`); SO_LINGER 0
+//!   and the gentle close (`shutdown`, then read to the end);
 //! - the socket's own methods, notes E 8 / notes C's tables, live.
 //!
 //! Run it:
@@ -27,24 +31,28 @@
 //!   `cargo run --example 00_tcp_states -- client`, type lines, then `q`: each side prints its
 //!   own socket's state at each step (`ss -tan` in a third terminal shows the same).
 //!
-//! Elsewhere than Linux the states are not observable; the lesson says so and still runs.
+//! The lesson reads TCP states on Linux only (TCP_INFO and the kernel's table). Windows
+//! has them too (GetTcpTable2, `netstat`), as do macOS and the BSDs (`netstat`); elsewhere
+//! the demo says it does not read them and still runs.
 //!
 //! Here: the notes' server and client first, with the notes' step numbers; then the command
-//! line. The demo is in demo.rs (handshake, teardown, resets) and methods.rs (the socket's own
-//! methods).
+//! line. The demo is in demo.rs (handshake, teardown, resets), closing.rs (the teardown timed,
+//! and what closing promises) and methods.rs (the socket's own methods).
 //!
 //! Next: lesson 01, one request and one reply.
 
+mod closing;
 mod demo;
 mod methods;
 mod notes;
 
 use clap::Parser;
 use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::quiet::{Gate, LineBudget, LogGate, LINES_PER_PEER};
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::serve;
 use socket_lessons::stage::tcp_state::{lookup, of, settle, show, TcpState};
-use socket_lessons::stage::transcript::describe;
+use socket_lessons::stage::transcript::{describe, describe_peer};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Input, Report, Side, Transcript};
 use std::io::{self, BufRead, Read, Write};
@@ -55,7 +63,8 @@ use std::time::Duration;
 const RECV_SIZE: usize = 1024;
 
 /// How long the demo waits for a state the kernel is about to reach (a packet on loopback
-/// takes microseconds). It bounds the wait, it never decides what is printed.
+/// takes microseconds, a delayed ACK about 40 ms). It bounds the wait, it never decides
+/// what is printed.
 const SETTLE: Duration = Duration::from_secs(5);
 
 // ---------------------------------------------------------------------------------------
@@ -70,16 +79,32 @@ fn server(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
     //      never carries data: it only hands out connections.
     say!(server, "my listening socket: {}", state(of(listener)));
     let limits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
+    // recv lines for all clients together: 40 in any 10 s, so that clients coming one after
+    // another, each with its 20 lines, cannot add up.
+    let mut lines = LogGate::new(40, Duration::from_secs(10));
     // 4. accept, one client at a time: serve_in_turn says who connected.
     serve::serve_in_turn(listener, hooks, |mut conn, peer| {
         say!(server, "my end of it: {}", state(of(&conn)));
-        // 5. recv(1024) until the client closes.
+        // 5. recv(1024) until the client closes. Each recv gets a line with a short
+        //    preview of its bytes, the first 20 of them: a client that floods costs the
+        //    log a few kilobytes, not a copy of everything it sent.
         let mut buf = [0u8; RECV_SIZE];
+        let mut budget = LineBudget::default();
         loop {
             let _ = limits.await_request(&conn);
             match conn.read(&mut buf) {
                 Ok(0) => break,
-                Ok(n) => say!(server, "recv({RECV_SIZE}) -> {}", describe(&buf[..n])),
+                Ok(n) => {
+                    if budget.allow() && shown(&mut lines, &server) {
+                        say!(server, "recv({RECV_SIZE}) -> {}", describe_peer(&buf[..n]));
+                    } else if budget.just_ran_out() {
+                        say!(
+                            server,
+                            "{peer}: more than {LINES_PER_PEER} recvs; the rest are counted, not shown"
+                                | "{peer}：已经超过 {LINES_PER_PEER} 次 recv，之后的只计数，不再逐条显示"
+                        );
+                    }
+                }
                 Err(e) if limits::is_timeout(&e) => {
                     say!(
                         server,
@@ -94,8 +119,16 @@ fn server(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
                 }
             }
         }
-        // The client's FIN has arrived: the kernel ACKed it long ago, and our end waits
-        // in CLOSE_WAIT until this program closes too.
+        // The client's FIN has arrived: the kernel acknowledges it (on Linux after a
+        // delayed-ACK wait of about 40 ms, or together with our FIN if we close sooner), and
+        // our end waits in CLOSE_WAIT until this program closes too.
+        if budget.held() > 0 {
+            say!(
+                server,
+                "{peer}: {} more recvs were not shown" | "{peer}：另有 {} 次 recv 没有显示",
+                budget.held()
+            );
+        }
         say!(
             server,
             "recv -> 0 bytes: {peer} closed; my end is {}",
@@ -153,6 +186,22 @@ fn client<R: BufRead>(mut stream: TcpStream, mut input: Input<R>) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// Whether a recv gets its line, after one saying how many were held back since the last.
+fn shown(gate: &mut LogGate, server: &Transcript) -> bool {
+    let held = gate.held();
+    match gate.event() {
+        Gate::Show => true,
+        Gate::ShowAfter(_) => {
+            say!(
+                server,
+                "({held} more recvs were not shown)" | "（另有 {held} 次 recv 没有显示）"
+            );
+            true
+        }
+        Gate::Held => false,
+    }
 }
 
 /// A state for a line: its name, or why there is none.

@@ -76,15 +76,18 @@ pub fn methods() -> Result<(), Report> {
         }
     );
 
-    // settimeout / gettimeout, setblocking(False): a recv with nothing to read.
+    // settimeout / gettimeout, setblocking(False): a recv with nothing to read. Python's
+    // settimeout bounds every call (connect, accept, send, recv: it makes the descriptor
+    // non-blocking and waits with poll); std splits it into set_read_timeout,
+    // set_write_timeout (SO_RCVTIMEO, SO_SNDTIMEO) and TcpStream::connect_timeout.
     stream.set_read_timeout(Some(Duration::from_millis(200)))?;
     let mut buf = [0u8; RECV_SIZE];
     let timed = stream.read(&mut buf);
+    let (limit, got) = (stream.read_timeout()?, outcome(timed));
     say!(
         client,
-        "settimeout(0.2) = set_read_timeout; gettimeout() -> {:?}; recv with nothing sent -> {} (Python: socket.timeout)",
-        stream.read_timeout()?,
-        outcome(timed)
+        "settimeout(0.2) ≈ set_read_timeout (+ set_write_timeout, connect_timeout); gettimeout() -> {limit:?}; recv with nothing sent -> {got} (Python: socket.timeout)"
+            | "settimeout(0.2) ≈ set_read_timeout（再加 set_write_timeout、connect_timeout）；gettimeout() -> {limit:?}；对方什么都没发时 recv -> {got}（Python：socket.timeout）"
     );
     stream.set_read_timeout(None)?;
     stream.set_nonblocking(true)?;

@@ -40,6 +40,66 @@ pub fn preview_text(text: &str) -> String {
     }
 }
 
+/// How many lines one peer's messages get in a server's log before the rest are only
+/// counted: enough to follow a conversation typed by hand, a few kilobytes at most.
+pub const LINES_PER_PEER: u32 = 20;
+
+/// A line budget for one peer: the first `lines` events get a line each, the rest are
+/// counted, so that a peer that sends a million small messages costs the log a few
+/// kilobytes, not a line per message.
+///
+/// ```
+/// use socket_lessons::guard::quiet::LineBudget;
+/// let mut budget = LineBudget::new(2);
+/// assert!(budget.allow());
+/// assert!(budget.allow());
+/// assert!(!budget.allow());
+/// assert_eq!(budget.held(), 1);
+/// ```
+#[derive(Debug, Clone)]
+pub struct LineBudget {
+    left: u32,
+    held: u64,
+}
+
+impl LineBudget {
+    /// `lines` lines, then counting.
+    pub const fn new(lines: u32) -> Self {
+        Self {
+            left: lines,
+            held: 0,
+        }
+    }
+
+    /// One more event: `true` if it gets its line.
+    pub fn allow(&mut self) -> bool {
+        if self.left > 0 {
+            self.left -= 1;
+            true
+        } else {
+            self.held += 1;
+            false
+        }
+    }
+
+    /// Whether this event is the first to be held back (the moment to say that the rest
+    /// will be counted).
+    pub fn just_ran_out(&self) -> bool {
+        self.left == 0 && self.held == 1
+    }
+
+    /// Events that got no line.
+    pub fn held(&self) -> u64 {
+        self.held
+    }
+}
+
+impl Default for LineBudget {
+    fn default() -> Self {
+        Self::new(LINES_PER_PEER)
+    }
+}
+
 /// Lets the first few events of a kind through in each window, counts the rest, and says
 /// how many were held back when the window ends.
 #[derive(Debug)]

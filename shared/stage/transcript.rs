@@ -133,6 +133,39 @@ pub fn describe(bytes: &[u8]) -> String {
     }
 }
 
+/// What a peer sent, for a server's log: [`describe`] when it is short (up to
+/// [`crate::guard::quiet::PREVIEW_BYTES`]), else its size and a short preview
+/// (`1024 bytes b"GET / HTTP/1.1\r\nHost: example"…`), so that no line grows with what a
+/// peer sends.
+///
+/// ```
+/// use socket_lessons::stage::transcript::describe_peer;
+/// assert_eq!(describe_peer(b"hello"), r#"5 bytes b"hello""#);
+/// assert!(describe_peer(&[0xff; 100_000]).len() < 200);
+/// let cut = "你".repeat(400);
+/// assert!(describe_peer(&cut.as_bytes()[..1024])
+///     .ends_with("not UTF-8: a character is cut off at offset 1023"));
+/// ```
+pub fn describe_peer(bytes: &[u8]) -> String {
+    use crate::guard::quiet::{preview_text, PREVIEW_BYTES};
+    if bytes.len() <= PREVIEW_BYTES {
+        return describe(bytes);
+    }
+    let head = format!(
+        "{} bytes {}…",
+        bytes.len(),
+        bytes_literal(&bytes[..PREVIEW_BYTES])
+    );
+    if bytes.is_ascii() {
+        return head;
+    }
+    // Whether the whole buffer is UTF-8, said in a phrase of bounded length.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => format!("{head}, UTF-8 text {}", preview_text(text)),
+        Err(e) => format!("{head}, not UTF-8: {}", utf8_problem(bytes, e)),
+    }
+}
+
 /// Like [`describe`], but a long buffer is shown by its first and last bytes:
 /// `1024 bytes b"1\n2\n3\n4\n5\n"…b"282\n283\n"`. Buffers of up to `2 * edge` bytes are
 /// shown whole.

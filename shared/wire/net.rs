@@ -85,7 +85,10 @@ pub fn listen(addr: SocketAddr, options: ListenOptions) -> io::Result<TcpListene
     // 1. socket(AF_INET or AF_INET6, SOCK_STREAM)
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
         .map_err(|e| context(e, format_args!("socket for {addr}")))?;
-    // 2. setsockopt(SOL_SOCKET, SO_REUSEADDR, on/off): before bind, or it has no effect.
+    // 2. setsockopt(SOL_SOCKET, SO_REUSEADDR, on/off): before bind, which looks at it. Set
+    //    later on a listener it no longer helps that bind, but it is not without effect: the
+    //    connections accepted afterwards copy it, and a restart can bind over them once they
+    //    are in TIME_WAIT (lesson 03, round 5).
     socket
         .set_reuse_address(options.reuse_address)
         .map_err(|e| context(e, "setsockopt SO_REUSEADDR"))?;
