@@ -148,3 +148,167 @@ fn udp_server_flooded_with_garbage_answers_all_and_logs_a_few() {
     assert!(shown <= 10, "{shown} datagrams shown:\n{log}");
     assert!(log.lines().all(|l| l.len() < 200), "a long line in:\n{log}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Lesson 06: the framed command server
+// ---------------------------------------------------------------------------------------
+
+fn connect(port: u16) -> TcpStream {
+    let conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(WAIT)).unwrap();
+    conn
+}
+
+/// A framed `echo hi`, and the answer it must get.
+const ECHO_HI: &[u8] = b"\x07\x00\x00\x00echo hi";
+const HI: &[u8] = b"\x03\x00\x00\x00hi\n";
+
+/// Sends a framed `echo hi` and reads its whole answer, waiting at most `limit`.
+fn echo_hi_answered_within(conn: &mut TcpStream, limit: Duration) {
+    conn.set_read_timeout(Some(limit)).unwrap();
+    conn.write_all(ECHO_HI).unwrap();
+    let mut answer = [0u8; HI.len()];
+    conn.read_exact(&mut answer).unwrap();
+    assert_eq!(answer, HI);
+}
+
+/// One byte every 3 s of a 20-byte frame, with `--idle-limit 5`: no gap is long, yet the
+/// whole request has 10 s (then 64 KiB/s) from its first byte. The server says so in one
+/// line and closes, and the client queued behind the dripper is served.
+#[test]
+fn peer_that_drips_a_frame_one_byte_every_3_s_is_cut_off_and_the_next_is_served() {
+    let mut server = Logged::start(
+        "06_length_prefix",
+        &["server", "--port", "0", "--idle-limit", "5"],
+    );
+    let mut dripper = connect(server.port);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let drip = std::thread::spawn(move || {
+        let frame = b"\x10\x00\x00\x00echo 16 bytes!!!";
+        for byte in frame {
+            if stopped.load(std::sync::atomic::Ordering::Relaxed)
+                || dripper.write_all(&[*byte]).is_err()
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_secs(3));
+        }
+    });
+    let mut next = connect(server.port);
+    // Served only once the dripper is gone: a one-at-a-time server (the whole frame would
+    // take 60 s; the test waits for at most that).
+    echo_hi_answered_within(&mut next, Duration::from_secs(60));
+    let line = server.wait_for("the request too slow");
+    assert!(
+        line.contains(": the request too slow: ")
+            && line
+                .ends_with(" (10 s, then 65536 B/s allowed); the message is incomplete, closing"),
+        "{line}"
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    drip.join().unwrap();
+}
+
+/// A client that asks for a 16 MB answer and never reads it: the answer has 10 s, then must
+/// drain at 256 KiB/s; the kernels' buffers take some MB and earn some seconds, but a
+/// partial write does not start the clock again. One line, and the next client is served.
+#[test]
+fn client_that_never_reads_its_16_mb_answer_is_cut_off_and_the_next_is_served() {
+    let mut server = Logged::start("06_length_prefix", &["server", "--port", "0"]);
+    let mut stalled = connect(server.port);
+    stalled.write_all(b"bytes 16000000").unwrap();
+    let mut next = connect(server.port);
+    echo_hi_answered_within(&mut next, Duration::from_secs(180));
+    let line = server.wait_for("the answer too slow");
+    assert!(
+        line.contains("write_frame failed: the answer too slow: ")
+            && line.ends_with(" (10 s, then 262144 B/s allowed); closing"),
+        "{line}"
+    );
+    // The clock was not restarted by the partial writes: the time it took is what the bytes
+    // that moved allowed, not a multiple of 10 s.
+    let (moved, took) = moved_and_took(&line);
+    let allowed = 10.0 + moved as f64 / 262_144.0;
+    assert!(took < allowed + 2.0, "{took} s for {moved} bytes: {line}");
+    drop(stalled);
+}
+
+/// `… too slow: 4253184 bytes in 26.5 s (…` → (4253184, 26.5).
+fn moved_and_took(line: &str) -> (u64, f64) {
+    let rest = line.split("too slow: ").nth(1).unwrap();
+    let mut words = rest.split_whitespace();
+    let moved = words.next().unwrap().parse().unwrap();
+    let took = words.nth(2).unwrap().parse().unwrap();
+    (moved, took)
+}
+
+/// 3000 four-byte commands on one connection, each answered before the next is sent
+/// (`abcd`, an unknown command, gets a one-line error): the log shows five of them, not
+/// 3000 pairs of lines, and stays well under a byte per byte received.
+#[test]
+fn peer_flooding_tiny_commands_is_answered_and_logged_a_few_times() {
+    let mut server = Logged::start("06_length_prefix", &["server", "--port", "0"]);
+    let mut conn = connect(server.port);
+    let mut len = [0u8; 4];
+    for _ in 0..3000 {
+        conn.write_all(b"abcd").unwrap();
+        conn.read_exact(&mut len).unwrap();
+        let mut answer = vec![0u8; i32::from_le_bytes(len) as usize];
+        conn.read_exact(&mut answer).unwrap();
+        assert!(answer.starts_with(b"error: unknown command \"abcd\""));
+    }
+    drop(conn);
+    server.wait_for("closed the connection between requests");
+    let sent = 3000 * 4;
+    let logged = server.log_bytes();
+    assert!(
+        logged <= sent,
+        "{logged} log bytes for {sent} bytes received:\n{}",
+        server.log()
+    );
+    let shown = server
+        .log()
+        .matches("recv(1024) -> 4 bytes b\"abcd\"")
+        .count();
+    assert!(shown <= 10, "{shown} requests logged");
+}
+
+/// 1000 connections, each sending a header of -1 and nothing else: at most ten accept
+/// lines and five refusals in any 10 s, the rest counted; then a client is served.
+#[test]
+fn peer_flooding_connections_with_bad_headers_is_refused_and_logged_a_few_times() {
+    let mut server = Logged::start("06_length_prefix", &["server", "--port", "0"]);
+    for _ in 0..1000 {
+        let mut conn = connect(server.port);
+        conn.write_all(b"\xff\xff\xff\xff").unwrap();
+        // Wait until the server has closed it: one connection at a time.
+        let _ = conn.read_to_end(&mut Vec::new());
+    }
+    let sent = 1000 * 4;
+    let logged = server.log_bytes();
+    let log = server.log();
+    assert!(
+        logged <= sent,
+        "{logged} log bytes for {sent} bytes received:\n{log}"
+    );
+    assert!(log.matches("length -1 is negative").count() <= 10, "{log}");
+    let mut next = connect(server.port);
+    echo_hi_answered_within(&mut next, WAIT);
+    server.wait_for("read_frame -> 7 bytes b\"echo hi\"");
+}
+
+/// A megabyte of garbage on one connection: it starts as text without an end, fills the
+/// 1024-byte read, and is refused in one line; nothing of it runs.
+#[test]
+fn peer_flooding_garbage_text_is_refused_in_one_line() {
+    let mut server = Logged::start("06_length_prefix", &["server", "--port", "0"]);
+    let mut conn = connect(server.port);
+    let garbage = vec![b'z'; 1 << 20];
+    // The server reads 1024 bytes, refuses, and closes gently (reading what else comes for
+    // a while): the write may end early when it closes.
+    let _ = conn.write_all(&garbage);
+    server.wait_for("refused, nothing run, closing the connection");
+    let logged = server.log_bytes();
+    assert!(logged <= 1024, "{logged} log bytes:\n{}", server.log());
+}
