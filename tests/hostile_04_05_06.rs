@@ -223,7 +223,7 @@ fn client_that_never_reads_its_16_mb_answer_is_cut_off_and_the_next_is_served() 
     let line = server.wait_for("the answer too slow");
     assert!(
         line.contains("write_frame failed: the answer too slow: ")
-            && line.ends_with(" (10 s, then 262144 B/s allowed); closing"),
+            && line.ends_with(" (10 s, then 262144 B/s allowed); resetting the connection"),
         "{line}"
     );
     // The clock was not restarted by the partial writes: the time it took is what the bytes
@@ -231,7 +231,19 @@ fn client_that_never_reads_its_16_mb_answer_is_cut_off_and_the_next_is_served() 
     let (moved, took) = moved_and_took(&line);
     let allowed = 10.0 + moved as f64 / 262_144.0;
     assert!(took < allowed + 2.0, "{took} s for {moved} bytes: {line}");
-    drop(stalled);
+    // The connection was reset, not closed with 4 MB still queued: the stalled client's
+    // next read fails at once, after whatever its buffer already held.
+    stalled.set_read_timeout(Some(WAIT)).unwrap();
+    let mut sink = vec![0u8; 1 << 20];
+    let ended = loop {
+        match stalled.read(&mut sink) {
+            Ok(0) => break "closed",
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break "reset",
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(ended, "reset");
 }
 
 /// `… too slow: 4253184 bytes in 26.5 s (…` → (4253184, 26.5).
