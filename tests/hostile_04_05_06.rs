@@ -102,6 +102,44 @@ fn udp_socket() -> UdpSocket {
 }
 
 // ---------------------------------------------------------------------------------------
+// Lesson 04: the command server (no framing, on purpose)
+// ---------------------------------------------------------------------------------------
+
+/// 1000 reads of 1024 bytes that are not text, each answered (not UTF-8) before
+/// the next is sent: every one is answered, five are shown, and the log stays far below a
+/// byte per byte received (each read was printed whole, escaped, before: about 4 per byte).
+#[test]
+fn command_server_flooded_with_garbage_answers_all_and_logs_a_few() {
+    let mut server = Logged::start("04_sticky_demo", &["server", "--port", "0"]);
+    let mut conn = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    conn.set_read_timeout(Some(WAIT)).unwrap();
+    let garbage = [0xffu8; 1024];
+    let mut answer = [0u8; 1024];
+    for _ in 0..1000 {
+        conn.write_all(&garbage).unwrap();
+        // The answer is one short line; it ends with a newline.
+        let mut got = 0;
+        while got == 0 || answer[got - 1] != b'\n' {
+            let n = conn.read(&mut answer[got..]).unwrap();
+            assert!(n > 0, "the server closed");
+            got += n;
+        }
+        assert_eq!(&answer[..got], b"error: the command is not UTF-8 text\n");
+    }
+    drop(conn);
+    server.wait_for("closed the connection");
+    let sent = 1000 * garbage.len();
+    let logged = server.log_bytes();
+    assert!(
+        logged <= sent,
+        "{logged} log bytes for {sent} bytes received:\n{}",
+        server.log()
+    );
+    let shown = server.log().matches("recv(1024) -> 1024 bytes").count();
+    assert!(shown <= 10, "{shown} reads logged:\n{}", server.log());
+}
+
+// ---------------------------------------------------------------------------------------
 // Lesson 05: the UDP server
 // ---------------------------------------------------------------------------------------
 
