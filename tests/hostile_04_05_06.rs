@@ -362,3 +362,29 @@ fn peer_flooding_garbage_text_is_refused_in_one_line() {
     let logged = server.log_bytes();
     assert!(logged <= 1024, "{logged} log bytes:\n{}", server.log());
 }
+
+/// What `nc` sends when `pwd` or `ls` is typed: the command and a newline. The newline is a
+/// control character, which the sniffing took for a length prefix (`pwd\n` as a 168 MB
+/// frame, `ls\n` as a header still missing a byte, cut after 10 s); both are commands.
+#[test]
+fn commands_typed_into_nc_with_their_newline_are_commands() {
+    let mut server = Logged::start("06_length_prefix", &["server", "--port", "0"]);
+    for (line, name) in [(&b"pwd\n"[..], "pwd"), (b"ls\n", "ls")] {
+        let mut conn = connect(server.port);
+        conn.write_all(line).unwrap();
+        let mut len = [0u8; 4];
+        conn.read_exact(&mut len).unwrap();
+        let mut answer = vec![0u8; i32::from_le_bytes(len) as usize];
+        conn.read_exact(&mut answer).unwrap();
+        let answer = String::from_utf8(answer).unwrap();
+        assert!(
+            answer.starts_with(&format!("error: unknown command \"{name}\"")),
+            "{answer}"
+        );
+    }
+    assert!(
+        !server.log().contains("bad frame header"),
+        "{}",
+        server.log()
+    );
+}
