@@ -223,7 +223,7 @@ pub fn recv_datagram_counting_drops(
 }
 
 /// How many datagrams this socket has dropped since it was made: the kernel's own count
-/// (`SO_MEMINFO`, Linux 4.6 and later), which `ss -uam` shows as `d` in `skmem:(…)`.
+/// (`SO_MEMINFO`, Linux 4.12 and later), which `ss -uam` shows as `d` in `skmem:(…)`.
 #[cfg(target_os = "linux")]
 pub fn drops_so_far(socket: &Socket) -> io::Result<u32> {
     use std::os::fd::AsRawFd;
