@@ -368,7 +368,7 @@ fn peer_flooding_garbage_text_is_refused_in_one_line() {
 /// frame, `ls\n` as a header still missing a byte, cut after 10 s); both are commands.
 #[test]
 fn commands_typed_into_nc_with_their_newline_are_commands() {
-    let mut server = Logged::start("06_length_prefix", &["server", "--port", "0"]);
+    let server = Logged::start("06_length_prefix", &["server", "--port", "0"]);
     for (line, name) in [(&b"pwd\n"[..], "pwd"), (b"ls\n", "ls")] {
         let mut conn = connect(server.port);
         conn.write_all(line).unwrap();
