@@ -29,10 +29,11 @@
 mod notes;
 
 use clap::Parser;
+use socket_lessons::guard::quiet::{Gate, LogGate};
 use socket_lessons::guard::timed;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Cue, Hooks};
-use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::serve::serve_in_turn_quietly;
 use socket_lessons::stage::transcript::{describe, describe_answer, describe_ends};
 use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Input, Report, Side, Transcript};
@@ -52,31 +53,82 @@ const ARRIVAL_LIMIT: Duration = Duration::from_secs(20);
 
 /// The command server of notes A §9.1 / notes C 远程执行命令, with built-in commands:
 /// recv(1024) is taken as one command, its whole output is sent back, no framing.
-fn command_server(mut conn: TcpStream, addr: SocketAddr) {
+///
+/// Its log cannot outgrow what clients send: a read is shown by at most 32 of its bytes,
+/// and each kind of event (a command and its answer, a client leaving, a failure) gets at
+/// most five lines in any 10 s; the rest are counted (`quiet`).
+fn command_server(mut conn: TcpStream, addr: SocketAddr, quiet: &mut Quiet) {
     let server = Transcript::server();
     let mut buf = [0u8; RECV_SIZE];
     loop {
         let n = match conn.read(&mut buf) {
             Ok(0) => {
-                say!(
-                    server,
-                    "recv({RECV_SIZE}) -> 0 bytes: {addr} closed the connection"
-                );
+                if shown(&mut quiet.ends, &server) {
+                    say!(
+                        server,
+                        "recv({RECV_SIZE}) -> 0 bytes: {addr} closed the connection"
+                    );
+                }
                 return;
             }
             Ok(n) => n,
             Err(e) => {
-                say!(server, "recv from {addr} failed: {e}");
+                if shown(&mut quiet.failures, &server) {
+                    say!(server, "recv from {addr} failed: {e}");
+                }
                 return;
             }
         };
-        say!(server, "recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
+        let show = shown(&mut quiet.commands, &server);
+        if show {
+            say!(
+                server,
+                "recv({RECV_SIZE}) -> {}",
+                describe_ends(&buf[..n], 16)
+            );
+        }
         let output = commands::run_builtin(&buf[..n]);
-        say!(server, "send the output, {}", describe_ends(&output, 24));
+        if show {
+            say!(server, "send the output, {}", describe_ends(&output, 24));
+        }
         if let Err(e) = conn.write_all(&output) {
-            say!(server, "send to {addr} failed: {e}");
+            if shown(&mut quiet.failures, &server) {
+                say!(server, "send to {addr} failed: {e}");
+            }
             return;
         }
+    }
+}
+
+/// One [`LogGate`] per kind of event the command server logs.
+struct Quiet {
+    /// A command and its answer (two lines).
+    commands: LogGate,
+    /// A client that closed.
+    ends: LogGate,
+    /// A read or a write the OS failed.
+    failures: LogGate,
+}
+
+impl Default for Quiet {
+    fn default() -> Self {
+        Quiet {
+            commands: LogGate::lessons(),
+            ends: LogGate::lessons(),
+            failures: LogGate::lessons(),
+        }
+    }
+}
+
+/// Whether this event gets its lines; prints first how many of its kind were held back.
+fn shown(gate: &mut LogGate, who: &Transcript) -> bool {
+    match gate.event() {
+        Gate::Show => true,
+        Gate::ShowAfter(held) => {
+            say!(who, "{held}");
+            true
+        }
+        Gate::Held => false,
     }
 }
 
@@ -134,7 +186,10 @@ fn main() -> Result<(), Report> {
         None => demo::play(move || run_demo(cli.scene)),
         Some(Side::Server(at)) => {
             let listener = at.listen(ListenOptions::new())?;
-            serve_in_turn(&listener, &Hooks::none(), command_server);
+            let mut quiet = Quiet::default();
+            serve_in_turn_quietly(&listener, &Hooks::none(), |conn, addr| {
+                command_server(conn, addr, &mut quiet)
+            });
             Ok(())
         }
         Some(Side::NotesServer(at)) => {
@@ -217,8 +272,10 @@ fn two_sends_one_recv() -> Result<(), Report> {
     let mut stream = net::connect_addr(addr)?;
     on_accepted.wait()?;
     // Two sends. With Nagle's algorithm on (the default), the second small write may wait
-    // for the first one's ACK and leave in the same segment; with TCP_NODELAY it leaves at
-    // once. Either way the reader below finds 10 bytes and no boundary between them.
+    // for the first one's ACK and leave in the same segment; TCP_NODELAY stops that wait,
+    // not every merge (bytes queued for other reasons still leave together). On loopback
+    // the ACK usually comes back before the second write: two segments (the page shows a
+    // capture). Either way the reader below finds 10 bytes and no boundary between them.
     for message in [&b"hello"[..], b"world"] {
         say!(client, "send {}", describe(message));
         stream.write_all(message)?;
@@ -269,7 +326,7 @@ fn answer_leaks_into_the_next() -> Result<(), Report> {
         let (conn, addr) = listener.accept()?;
         say!(Transcript::server(), "accept -> a connection from {addr}");
         accepted.give(); // demo only
-        command_server(conn, addr);
+        command_server(conn, addr, &mut Quiet::default());
         Ok(())
     })?;
 

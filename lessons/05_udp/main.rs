@@ -11,7 +11,9 @@
 //! - an empty datagram is a real message (in TCP, zero bytes means "closed");
 //! - a datagram larger than the receive buffer is cut, and the rest is **gone**, not left
 //!   for the next read as in TCP; the lesson detects it (MSG_TRUNC) and counts the loss;
-//! - 65507 bytes is the most one IPv4 datagram can carry; 65508 is refused by `sendto`.
+//! - 65507 bytes is the most one IPv4 datagram can carry; 65508 is refused by `sendto`;
+//! - a receiver whose buffer is full drops datagrams, on loopback too, and the sender is
+//!   never told: the kernel counts them (SO_RXQ_OVFL, `/proc/net/snmp`'s RcvbufErrors).
 //!
 //! Run it:
 //! - `cargo run --example 05_udp`: the demo;
@@ -26,13 +28,16 @@ mod notes;
 use clap::Parser;
 use socket2::Socket;
 use socket_lessons::guard::limits;
+use socket_lessons::guard::quiet::{Gate, LogGate, PREVIEW_BYTES};
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Cue, OnCue};
 use socket_lessons::stage::transcript::{describe, describe_ends};
-use socket_lessons::wire::udp::{self, MAX_IPV4_PAYLOAD};
+use socket_lessons::wire::udp::{self, Datagram, MAX_IPV4_PAYLOAD};
 use socket_lessons::{say, Input, Report, Side, Transcript};
 use std::net::SocketAddr;
 use std::time::Duration;
+
+mod burst;
 
 /// The notes' `recvfrom(1024)`.
 const RECV_SIZE: usize = 1024;
@@ -47,28 +52,77 @@ const ANSWER_WAIT: Duration = Duration::from_secs(5);
 
 /// The server of notes A §7, for ever: no accept, no connection; every datagram says who
 /// sent it.
+///
+/// Its log cannot outgrow what peers send: each datagram is shown by a short preview, and
+/// at most five datagrams and five failures in any 10 s are shown at all; the rest are
+/// counted, and the count is said when the next one is shown (`LogGate`). A flood of
+/// datagrams costs a few lines, not a line each.
 fn serve(socket: Socket) -> Result<(), Report> {
     let server = Transcript::server();
     say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
+    let (mut datagrams, mut failures) = (LogGate::lessons(), LogGate::lessons());
+    let mut buf = [0u8; RECV_SIZE];
     loop {
         // One datagram's trouble (say, an answer the OS could not send) costs one line;
         // the server goes on with the next datagram.
-        if let Err(e) = echo_one(&socket, &server) {
-            say!(server, "{e}; waiting for the next datagram");
+        let failed = match udp::recv_datagram(&socket, &mut buf) {
+            Ok(d) => {
+                let shown = gate_open(&mut datagrams, &server);
+                echo(&socket, &buf, &d, shown.then_some(&server)).err()
+            }
+            Err(e) => Some(Report::from(e)),
+        };
+        if let Some(e) = failed {
+            if gate_open(&mut failures, &server) {
+                say!(
+                    server,
+                    "{e}; waiting for the next datagram" | "{e}；等待下一个数据报"
+                );
+            }
         }
     }
 }
 
-/// One turn of the server of notes A §7: one datagram in, the same upper-cased back to its sender.
-fn echo_one(socket: &Socket, server: &Transcript) -> Result<(), Report> {
-    let mut buf = [0u8; RECV_SIZE];
-    let (data, from) = receive(socket, &mut buf, server)?;
+/// Whether this event's lines are printed; prints the count of those held back first.
+fn gate_open(gate: &mut LogGate, who: &Transcript) -> bool {
+    match gate.event() {
+        Gate::Show => true,
+        Gate::ShowAfter(held) => {
+            say!(who, "{held}");
+            true
+        }
+        Gate::Held => false,
+    }
+}
+
+/// One turn of the server of notes A §7: one datagram in, the same upper-cased back to its
+/// sender. `who` prints the two lines; `None` when the log gate holds them back.
+fn echo(socket: &Socket, buf: &[u8], d: &Datagram, who: Option<&Transcript>) -> Result<(), Report> {
+    let data = &buf[..d.len];
+    if let Some(who) = who {
+        say_received(who, buf.len(), d, data);
+    }
     // Upper-case as the notes do with .decode().upper(), without dying on non-UTF-8.
     let reply = commands::upper(data);
-    say!(server, "sendto {from}: {}", describe(&reply));
+    if let Some(who) = who {
+        say!(who, "sendto {}: {}", d.from, preview(&reply));
+    }
     // Every sendto names its destination: there is no connection to remember it.
-    socket.send_to(&reply, &from.into())?;
+    socket.send_to(&reply, &d.from.into())?;
     Ok(())
+}
+
+/// One turn of the server, printed in full (the demo's).
+fn echo_one(socket: &Socket, server: &Transcript) -> Result<(), Report> {
+    let mut buf = [0u8; RECV_SIZE];
+    let d = udp::recv_datagram(socket, &mut buf)?;
+    echo(socket, &buf, &d, Some(server))
+}
+
+/// A peer's bytes for a log line: whole up to [`PREVIEW_BYTES`], else their first and last
+/// bytes and the count. A line never grows with what a peer sends.
+fn preview(bytes: &[u8]) -> String {
+    describe_ends(bytes, PREVIEW_BYTES / 2)
 }
 
 /// recvfrom into `buf`, printing what came and whether it was cut.
@@ -77,9 +131,13 @@ fn receive<'b>(
     buf: &'b mut [u8],
     who: &Transcript,
 ) -> Result<(&'b [u8], SocketAddr), Report> {
-    let size = buf.len();
     let d = udp::recv_datagram(socket, buf)?;
-    let data = &buf[..d.len];
+    say_received(who, buf.len(), &d, &buf[..d.len]);
+    Ok((&buf[..d.len], d.from))
+}
+
+/// What one recvfrom of `size` bytes returned: the datagram, or that it was cut.
+fn say_received(who: &Transcript, size: usize, d: &Datagram, data: &[u8]) {
     if d.truncated {
         // The notes' Linux/macOS servers lose the tail without a word; Windows raises
         // WinError 10040 (notes B). Here the loss is reported, with its size when known.
@@ -92,16 +150,10 @@ fn receive<'b>(
             _ => "the datagram did not fit: the rest was thrown away".to_owned(),
         };
         say!(who, "recvfrom({size}) <- {}: {lost}", d.from);
-        say!(who, "kept {}", describe_ends(data, 24));
+        say!(who, "kept {}", preview(data));
     } else {
-        say!(
-            who,
-            "recvfrom({size}) <- {}: {}",
-            d.from,
-            describe_ends(data, 24)
-        );
+        say!(who, "recvfrom({size}) <- {}: {}", d.from, preview(data));
     }
-    Ok((data, d.from))
 }
 
 /// The client of notes A §7: each line one datagram, one answer awaited (not forever).
@@ -117,7 +169,8 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
     // connect on UDP sends nothing: it records the server's address, and the kernel then
     // drops datagrams from anyone else. The notes' client takes a reply from whoever sends
     // one (`recvfrom` says who, and nobody checks). On Linux it also turns the "port
-    // unreachable" a closed port answers with into an error, instead of a silent wait.
+    // unreachable" a closed port answers with into an error (ECONNREFUSED), instead of a
+    // silent wait; Windows reports it on any UDP socket, as WSAECONNRESET.
     socket.connect(&server_addr.into())?;
     socket.set_read_timeout(Some(ANSWER_WAIT))?;
     let mut input = Input::stdin("message for the server :>>>> ");
@@ -138,9 +191,12 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
                      was lost, or nothing listens at {server_addr}",
                     ANSWER_WAIT.as_secs()
                 ),
-                Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => say!(
+                // Linux: ECONNREFUSED (111); Windows: WSAECONNRESET (10054), its way of
+                // reporting the same ICMP message on a UDP socket.
+                Some(io) if udp::is_port_unreachable(io) => say!(
                     client,
                     "nothing listens at {server_addr} (the OS answered \"port unreachable\": {io})"
+                        | "{server_addr} 上没有程序在监听（操作系统收到了\"端口不可达\"：{io}）"
                 ),
                 _ => return Err(e),
             },
@@ -156,7 +212,8 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
 /// Lesson 05: UDP, where every send is a message (notes A §6-7, B udp协议, C UDP协议下的socket, E §5, §7).
 ///
 /// With no subcommand, shows one exchange, three sends arriving as three datagrams, an empty
-/// datagram, a datagram cut by a small buffer, and the 65507-byte limit. For two terminals:
+/// datagram, a datagram cut by a small buffer, the 65507-byte limit, and (on Linux) a burst
+/// dropped by a full receive buffer, counted by the kernel. For two terminals:
 /// `server` upper-cases each datagram back to its sender; `client` sends each line.
 #[derive(Parser)]
 #[command(version)]
@@ -201,14 +258,18 @@ fn run_demo() -> Result<(), Report> {
         udp::local_addr(&client_socket)?
     );
     let to = server_addr.into();
+    // Step 6's server socket, made now so that the client knows where to send.
+    let busy_socket = udp::bind("127.0.0.1:0".parse()?)?;
+    let busy_addr = udp::local_addr(&busy_socket)?;
 
     // The server's side of the demo, step by step. Demo only: `done` tells the client that
-    // a step's lines are printed, `sent` tells the server that all three datagrams of step
-    // 2 are on their way (where the server answers, the answer orders the lines itself).
+    // a step's lines are printed, `go` tells the server that the client is ready for what
+    // comes next (step 2: all three datagrams are on their way; where the server answers,
+    // the answer orders the lines itself).
     let (done, on_done) = demo::cue();
-    let (sent, on_sent) = demo::cue();
+    let (go, on_go) = demo::cue();
     let server_side = demo::spawn("server", move || {
-        server_script(server_socket, &on_sent, &done)
+        server_script(server_socket, busy_socket, &on_go, &done)
     })?;
 
     // 1. One exchange, as in notes A §6.
@@ -227,7 +288,7 @@ fn run_demo() -> Result<(), Report> {
         say!(client, "sendto {server_addr}: {}", describe(word));
         client_socket.send_to(word, &to)?;
     }
-    sent.give(); // demo only: the server starts reading now
+    go.give(); // demo only: the server starts reading now
     on_done.wait()?;
 
     // 3. An empty datagram.
@@ -265,16 +326,19 @@ fn run_demo() -> Result<(), Report> {
         ),
         Err(e) => say!(client, "sendto {} bytes -> refused: {e}", too_big.len()),
     }
+
+    // 6. A burst to a busy receiver: dropped at its full buffer, counted by the kernel.
+    burst::client(&client_socket, busy_addr, &go, &on_done)?;
     server_side.join()
 }
 
 /// What the demo's server does, in the order the client expects.
-fn server_script(socket: Socket, on_sent: &OnCue, done: &Cue) -> Result<(), Report> {
+fn server_script(socket: Socket, busy: Socket, on_go: &OnCue, done: &Cue) -> Result<(), Report> {
     let server = Transcript::server();
     // 1. echo one
     echo_one(&socket, &server)?;
     // 2. a late reader: wait until the client has sent all three, then read three times
-    on_sent.wait()?;
+    on_go.wait()?;
     let mut buf = vec![0u8; RECV_SIZE];
     for _ in 0..3 {
         receive(&socket, &mut buf, &server)?;
@@ -307,5 +371,6 @@ fn server_script(socket: Socket, on_sent: &OnCue, done: &Cue) -> Result<(), Repo
     let mut big = vec![0u8; 65_536];
     receive(&socket, &mut big, &server)?;
     done.give();
-    Ok(())
+    // 6. a burst, on a socket of its own
+    burst::server(busy, on_go, done)
 }

@@ -103,9 +103,11 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
 ///
 /// Why one write and not `send(header)` then `send(body)` as the notes do: with Nagle's
 /// algorithm on (the default), a second small write waits until the first is acknowledged,
-/// and the receiver's delayed ACK holds that acknowledgement back for up to 40 ms (Linux)
-/// or 200 ms (Windows), hoping to piggyback it on a reply that cannot come before the body
-/// arrives. Each exchange stalls. One write leaves nothing behind to wait (lesson 13
+/// and the receiver's delayed ACK holds that acknowledgement back (at least 40 ms on
+/// Linux, up to 200 ms; 200 ms by default on Windows), hoping to piggyback it on a reply
+/// that cannot come before the body arrives. Linux delays its ACKs only once a connection
+/// looks interactive (after one exchange, `net.ipv4.tcp_pingpong_thresh`), so every
+/// exchange but the first stalls. One write leaves nothing behind to wait (lesson 13
 /// measures it). The body is not copied: header and body go out as two slices of one call.
 pub fn write_frame(writer: &mut impl Write, body: &[u8]) -> io::Result<()> {
     let header = encode_len(body.len())?;
