@@ -38,13 +38,20 @@ fn expected_path(lesson: &str) -> std::path::PathBuf {
     common::root().join(format!("tests/expected/{lesson}.stdout"))
 }
 
+/// The same demo run with `--lang zh`: its Chinese transcript.
+fn zh_expected_path(lesson: &str) -> std::path::PathBuf {
+    common::root().join(format!("tests/expected/zh-CN/{lesson}.stdout"))
+}
+
 /// Where the Windows build's transcript of `lesson` differs rightly from the shared one.
 fn windows_expected_path(lesson: &str) -> std::path::PathBuf {
     common::root().join(format!("tests/expected/windows/{lesson}.stdout"))
 }
 
+/// The demo in English (`--lang en`) and in Chinese (`--lang zh`), each against its file.
 fn demo_prints_its_expected_transcript(lesson: &str) {
-    build_prints_its_expected_transcript(Build::Native, lesson, &expected_path(lesson));
+    build_prints_its_expected_transcript(Build::Native, lesson, "en", &expected_path(lesson));
+    build_prints_its_expected_transcript(Build::Native, lesson, "zh", &zh_expected_path(lesson));
 }
 
 /// The Windows build of `lesson`, under Wine: its own expected file if it has one, else
@@ -71,7 +78,7 @@ fn windows_demo_prints_its_expected_transcript(lesson: &str) {
         shared.clone()
     };
     eprintln!("{lesson}: against {}", expected.display());
-    build_prints_its_expected_transcript(Build::Windows, lesson, &expected);
+    build_prints_its_expected_transcript(Build::Windows, lesson, "en", &expected);
     if overwrite && fs::read(&own).unwrap() == fs::read(&shared).unwrap() {
         fs::remove_file(&own).unwrap();
     }
@@ -96,7 +103,7 @@ const WINDOWS_PENDING: &[Pending] = &[];
 impl Pending {
     fn still_differs(&self, shared: &std::path::Path) {
         let output = Build::Windows
-            .command(self.lesson, &[])
+            .command(self.lesson, &["--lang", "en"])
             .timeout(Duration::from_secs(60))
             .output()
             .expect("the demo runs");
@@ -130,10 +137,21 @@ impl Pending {
     }
 }
 
-fn build_prints_its_expected_transcript(build: Build, lesson: &str, expected: &std::path::Path) {
+fn build_prints_its_expected_transcript(
+    build: Build,
+    lesson: &str,
+    lang: &str,
+    expected: &std::path::Path,
+) {
+    if std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite") {
+        fs::create_dir_all(expected.parent().unwrap()).unwrap();
+        if !expected.exists() {
+            fs::write(expected, "").unwrap();
+        }
+    }
     let run = || {
         build
-            .command(lesson, &[])
+            .command(lesson, &["--lang", lang])
             // A demo takes well under a second; this only turns a hang into a failure.
             .timeout(Duration::from_secs(60))
             .output()
@@ -366,8 +384,8 @@ fn lesson_04_plays_one_scene_when_asked() {
         .take_while(|l| !l.starts_with("[scene 4]"))
         .map(|l| format!("{l}\n"))
         .collect();
-    snapbox::cmd::Command::new(common::example("04_sticky_demo"))
-        .args(["--scene", "3"])
+    common::command(common::example("04_sticky_demo"))
+        .args(["--lang", "en", "--scene", "3"])
         .with_assert(common::assert())
         .timeout(Duration::from_secs(60))
         .assert()
@@ -405,16 +423,25 @@ fn the_doc_block_finder_handles_empty_and_filled_blocks() {
 fn every_lesson_doc_shows_its_expected_transcript_word_for_word() {
     let overwrite = std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite");
     let mut problems = Vec::new();
-    // Both languages show the same transcript: neither can drift from the program.
-    let pages = LESSONS
-        .iter()
-        .flat_map(|lesson| [(*lesson, "docs"), (*lesson, "docs/zh-CN")]);
-    for (lesson, dir) in pages {
+    // Each language's page shows that language's transcript: neither can drift from the
+    // program.
+    let pages = LESSONS.iter().flat_map(|lesson| {
+        [
+            (*lesson, "docs", format!("tests/expected/{lesson}.stdout")),
+            (
+                *lesson,
+                "docs/zh-CN",
+                format!("tests/expected/zh-CN/{lesson}.stdout"),
+            ),
+        ]
+    });
+    for (lesson, dir, expected_file) in pages {
         let doc_path = common::root().join(format!("{dir}/{lesson}.md"));
-        let expected = fs::read_to_string(expected_path(lesson)).expect("expected file");
+        let expected = fs::read_to_string(common::root().join(&expected_file))
+            .unwrap_or_else(|e| panic!("{expected_file}: {e}"));
         let mut doc =
             fs::read_to_string(&doc_path).unwrap_or_else(|e| panic!("{}: {e}", doc_path.display()));
-        let marker = format!("<!-- transcript: tests/expected/{lesson}.stdout -->");
+        let marker = format!("<!-- transcript: {expected_file} -->");
         let Some((open, close)) = doc_block(&doc, &marker) else {
             problems.push(format!(
                 "{dir}/{lesson}.md has no ```text block after {marker}"
@@ -427,8 +454,7 @@ fn every_lesson_doc_shows_its_expected_transcript_word_for_word() {
                 fs::write(&doc_path, doc).unwrap();
             } else {
                 problems.push(format!(
-                    "{dir}/{lesson}.md shows a transcript that differs from \
-                     tests/expected/{lesson}.stdout"
+                    "{dir}/{lesson}.md shows a transcript that differs from {expected_file}"
                 ));
             }
         }
@@ -460,5 +486,9 @@ fn every_lesson_is_an_example_with_a_doc_and_an_expected_transcript() {
             "{lesson}'s transcript is not tested"
         );
         assert!(common::root().join(format!("docs/{lesson}.md")).exists());
+        assert!(
+            zh_expected_path(lesson).exists(),
+            "{lesson} has no Chinese transcript"
+        );
     }
 }
