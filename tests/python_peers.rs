@@ -269,7 +269,14 @@ fn lesson_10_server_lets_in_the_notes_e_client_and_refuses_its_fake_one() {
     };
     let mut server = Running::server(
         example("10_hmac_auth"),
-        &["server", "--port", "0", "--secret", NOTES_SALT],
+        &[
+            "server",
+            "--port",
+            "0",
+            "--secret",
+            NOTES_SALT,
+            "--allow-short-secret",
+        ],
     );
     let port = server.port.to_string();
     run(python, &[&peer("hmac_client.py"), &port, NOTES_SALT], "")

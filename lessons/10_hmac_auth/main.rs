@@ -38,6 +38,7 @@ mod notes;
 
 use clap::{Args, Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::pace::Pace;
 use socket_lessons::guard::timed::{self, Filled};
 use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::demo::{self, Hooks};
@@ -60,6 +61,11 @@ const ANSWER_TIME_LIMIT: Duration = Duration::from_secs(10);
 /// `net::close_gently`).
 const DRAIN_TIME_LIMIT: Duration = Duration::from_secs(1);
 const DRAIN_MAX: usize = 64 * 1024;
+
+/// How long a checked client may take to read each echo answer (at most 1 KiB): 10 s,
+/// then 1 KiB a second, on one clock for the whole answer. A socket's write timeout
+/// (SO_SNDTIMEO) starts again with every partial write instead.
+const ECHO_ANSWER: Pace = Pace::new(Duration::from_secs(10), 1024);
 
 /// The secret of the demo: the notes' own `salt = b"hi, I'm salt."`. Only the demo has a
 /// built-in secret; the two-terminal mode takes it from `--secret` or the environment.
@@ -154,13 +160,14 @@ fn check(
 /// after the check is authenticated: it proved who opened the connection, not who sends
 /// each later byte (an attacker on the path could inject them; TLS is how that is closed).
 fn echo(mut conn: TcpStream, addr: SocketAddr, waits: &Limits, server: &Transcript) {
-    // --idle-limit between messages, the message limit on each answer: a checked client
-    // that goes quiet does not hold this one-at-a-time server for ever.
+    // --idle-limit between messages, and each answer under its own clock (ECHO_ANSWER):
+    // a checked client that goes quiet, or stops reading, does not hold this
+    // one-at-a-time server for ever.
     if let Err(e) = waits.await_request(&conn) {
         say!(server, "{addr}: {e}");
         return;
     }
-    let ended = echo::serve(&mut conn, addr, server);
+    let ended = echo::serve_paced(&mut conn, addr, server, ECHO_ANSWER);
     say!(server, "{addr} {ended}");
 }
 
@@ -279,6 +286,11 @@ enum Side {
         /// closing it (the check itself must be answered within 10 s)
         #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
         idle_limit: u64,
+        /// Accept a secret shorter than the digest (16 bytes for md5, 32 for sha256), such
+        /// as the notes' 13-byte salt: only to pair with the notes' programs, which have it
+        /// written in. An empty secret is refused even so.
+        #[arg(long)]
+        allow_short_secret: bool,
     },
     /// Run only the client: answer the challenge, then type lines for the echo; `q` quits.
     Client {
@@ -313,6 +325,40 @@ struct Key {
 }
 
 impl Key {
+    /// The server's secret: as [`Key::secret`], and refused when it is empty, or shorter
+    /// than the digest's output unless `allow_short` (the notes' salt). The check at the
+    /// door is only as strong as the secret: anyone who records one challenge and its
+    /// answer can try secrets offline, as fast as a machine computes HMAC, until one
+    /// gives the same answer; an empty one lets everybody in at the first try. RFC 2104
+    /// §3: a key shorter than the hash's output (L bytes) "is strongly discouraged".
+    fn server_secret(&self, allow_short: bool) -> Result<&[u8], Report> {
+        let secret = self.secret()?;
+        let least = self.digest.answer_len();
+        if secret.is_empty() {
+            return Err(Report::msg(socket_lessons::tr!(
+                "the secret is empty: every client would pass the check; set a random one of \
+                 at least {least} bytes, e.g. SOCKET_LESSONS_SECRET=$(openssl rand -hex 16)"
+                    | "密钥是空的：任何客户端都能通过验证；请设置一个至少 {least} 字节的随机密钥，\
+                 例如 SOCKET_LESSONS_SECRET=$(openssl rand -hex 16)"
+            )));
+        }
+        if secret.len() < least && !allow_short {
+            return Err(Report::msg(socket_lessons::tr!(
+                "the secret is {} bytes; the server needs at least {least} for {} (RFC 2104: \
+                 whoever records one challenge and its answer can try short secrets offline): \
+                 use a random one, e.g. SOCKET_LESSONS_SECRET=$(openssl rand -hex 16), or pass \
+                 --allow-short-secret to pair with the notes' programs"
+                    | "密钥只有 {} 字节；服务端用 {} 时要求至少 {least} 字节（RFC 2104：\
+                 谁录下一次挑战和应答，就能离线逐个试短密钥）：请用随机密钥，例如 \
+                 SOCKET_LESSONS_SECRET=$(openssl rand -hex 16)，或者加 --allow-short-secret \
+                 和笔记的程序配对",
+                secret.len(),
+                self.digest
+            )));
+        }
+        Ok(secret)
+    }
+
     /// The secret, or an error that says both ways to give it.
     fn secret(&self) -> Result<&[u8], Report> {
         self.secret.as_deref().map(str::as_bytes).ok_or_else(|| {
@@ -343,9 +389,22 @@ fn main() -> Result<(), Report> {
             at,
             key,
             idle_limit,
+            allow_short_secret,
         }) => {
-            let secret = key.secret()?;
+            let secret = key.server_secret(allow_short_secret)?;
             let listener = at.listen(ListenOptions::new())?;
+            if secret.len() < key.digest.answer_len() {
+                say!(
+                    Transcript::server(),
+                    "warning: the secret is {} bytes, shorter than {}'s {} (--allow-short-secret): \
+                     whoever records one challenge and its answer can test guesses offline"
+                        | "警告：密钥只有 {} 字节，短于 {} 的 {} 字节（--allow-short-secret）：\
+                     谁录下一次挑战和应答，就能离线试猜它",
+                    secret.len(),
+                    key.digest,
+                    key.digest.answer_len()
+                );
+            }
             let waits = Limits::server(Duration::from_secs(idle_limit));
             serve(&listener, secret, key.digest, &waits, &Hooks::none());
             Ok(())
@@ -378,7 +437,14 @@ fn run_demo() -> Result<(), Report> {
     let digest = Digest::Md5;
     let stage = demo::stage_saying(
         |addr| {
-            format!("listening on {addr}; {digest}, the secret is the notes' b\"hi, I'm salt.\"")
+            let (len, least) = (DEMO_SECRET.len(), digest.answer_len());
+            socket_lessons::tr!(
+                "listening on {addr}; {digest}, the secret is the notes' b\"hi, I'm salt.\" \
+                 ({len} bytes: `-- server` refuses a secret under {least} without \
+                 --allow-short-secret)"
+                    | "listening on {addr}；{digest}，密钥是笔记里的 b\"hi, I'm salt.\"\
+                 （{len} 字节：`-- server` 不加 --allow-short-secret 时拒绝短于 {least} 字节的密钥）"
+            )
         },
         ListenOptions::new(),
         3,
