@@ -46,6 +46,7 @@
 //! person types into a peer; `cli.rs`, the command line; `demo.rs`, the demo.
 
 use socket2::Socket;
+use socket_lessons::guard::quiet::{preview_text, Gate, LogGate};
 use socket_lessons::stage::transcript::{describe, describe_ends};
 use socket_lessons::wire::chat;
 use socket_lessons::wire::clock::{self, Clock};
@@ -63,7 +64,7 @@ mod notes;
 mod notes_c_time;
 mod terminal;
 
-use book::Book;
+use book::{Book, Learned, MAX_LEARNED};
 use cli::{Cli, Side};
 
 /// The time client's `recv(1024)` (notes C: `bufsize = 1024`); the server never answers
@@ -83,7 +84,28 @@ struct ChatPeer {
     name: String,
     socket: Socket,
     book: Mutex<Book>,
+    /// What arrives is shown through this gate (see [`INCOMING_LINES`]).
+    incoming: Mutex<LogGate>,
     out: Transcript,
+}
+
+/// How many received datagrams a peer shows in any 10 s; the rest are counted, and the
+/// count is said with the next line shown. A person types far fewer; a flood is cut to
+/// a few lines a second.
+const INCOMING_LINES: u32 = 20;
+
+/// The most characters of a message a line shows; a longer one ends with `…(N chars)`.
+const SHOWN_CHARS: usize = 200;
+
+/// A received text as a line shows it: quoted and escaped, cut at [`SHOWN_CHARS`].
+fn shown(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= SHOWN_CHARS {
+        format!("{text:?}")
+    } else {
+        let cut: String = text.chars().take(SHOWN_CHARS).collect();
+        format!("{cut:?}…({count} chars)")
+    }
 }
 
 impl ChatPeer {
@@ -101,6 +123,7 @@ impl ChatPeer {
             name: name.to_owned(),
             socket,
             book: Mutex::new(Book::new(known)),
+            incoming: Mutex::new(LogGate::new(INCOMING_LINES, Duration::from_secs(10))),
             out,
         })
     }
@@ -137,58 +160,68 @@ impl ChatPeer {
     }
 
     /// 3. recvfrom: one datagram, whoever sent it. A tagged one teaches us the sender's
-    ///    name and address; anything becomes the peer a plain line answers.
+    ///    name and address; anything becomes the peer a plain line answers. What arrives
+    ///    is shown through a gate ([`INCOMING_LINES`]): a flood costs a few lines and a
+    ///    count, whatever it sends.
     fn receive_one(&self) -> io::Result<()> {
         let mut buf = vec![0u8; ANY_DATAGRAM];
         let d = udp::recv_datagram(&self.socket, &mut buf)?;
         let data = &buf[..d.len];
+        let line = self.take_in(data, d.from);
+        let mut gate = self.incoming.lock().unwrap_or_else(|e| e.into_inner());
+        match gate.event() {
+            Gate::Show => say!(self.out, "{line}"),
+            Gate::ShowAfter(held) => {
+                say!(self.out, "{held}");
+                say!(self.out, "{line}");
+            }
+            Gate::Held => {}
+        }
+        Ok(())
+    }
+
+    /// What one datagram changes in the book, and the line that says so.
+    fn take_in(&self, data: &[u8], from: SocketAddr) -> String {
         let Ok(message) = std::str::from_utf8(data) else {
-            say!(
-                self.out,
-                "recvfrom {}: not UTF-8 text, ignored: {}",
-                d.from,
+            return format!(
+                "recvfrom {from}: not UTF-8 text, ignored: {}",
                 describe_ends(data, 24)
             );
-            return Ok(());
         };
         let mut book = self.book();
         match chat::untag(message) {
             (Some(name), text)
-                if book.pinned.iter().any(|p| p == name) && book.lookup(name) != Some(d.from) =>
+                if book.pinned.iter().any(|p| p == name) && book.lookup(name) != Some(from) =>
             {
                 // The tag is only a claim: a peer given with --peer stays where it was
                 // given, and the message is shown as what it is.
                 let at = book
                     .lookup(name)
                     .map_or_else(String::new, |a| a.to_string());
-                say!(
-                    self.out,
-                    "recvfrom {}: says it is {name}, but {name} is at {at} (--peer): not followed; it says {text:?}",
-                    d.from
-                );
+                format!(
+                    "recvfrom {from}: says it is {name}, but {name} is at {at} (--peer): not followed; it says {}",
+                    shown(text)
+                )
             }
             (Some(name), text) => {
-                let learned = match book.lookup(name) {
-                    Some(addr) if addr == d.from => String::new(),
-                    Some(_) => format!(" ({name} is now at {})", d.from),
-                    None => format!(" (new peer: {name} at {})", d.from),
+                let learned = match book.learn(name, from) {
+                    Learned::Same => String::new(),
+                    Learned::Moved => format!(" ({name} is now at {from})"),
+                    Learned::New => format!(" (new peer: {name} at {from})"),
+                    Learned::NewForgot(old) => socket_lessons::tr!(
+                        " (new peer: {name} at {from}; {old} forgotten: the book keeps {MAX_LEARNED} names)"
+                            | "（新的对端：{name}，在 {from}；忘掉了 {old}：通讯录最多记 {MAX_LEARNED} 个名字）"
+                    ),
                 };
-                book.known.retain(|(n, _)| n != name);
-                book.known.push((name.to_owned(), d.from));
-                book.current = Some((name.to_owned(), d.from));
-                say!(
-                    self.out,
-                    "recvfrom {}: {name} says {text:?}{learned}",
-                    d.from
-                );
+                book.current = Some((name.to_owned(), from));
+                format!("recvfrom {from}: {name} says {}{learned}", shown(text))
             }
             (None, text) => {
                 // The notes' programs send untagged text: answerable by address only.
-                book.current = Some((d.from.to_string(), d.from));
-                say!(self.out, "recvfrom {}: no name, says {text:?}", d.from);
+                book.current = Some((from.to_string(), from));
+                format!("recvfrom {from}: no name, says {}", shown(text))
             }
         }
-        Ok(())
     }
 
     fn book(&self) -> std::sync::MutexGuard<'_, Book> {
@@ -208,34 +241,124 @@ fn time_server(at: SocketAddr, clock: &Clock) -> Result<(), Report> {
     let socket = udp::bind(at)?;
     let server = Transcript::server();
     say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
+    let mut gates = TimeGates::default();
     loop {
         // One datagram's trouble costs one line; the server goes on.
-        if let Err(e) = answer_one(&socket, clock, &server) {
+        if let Err(e) = answer_one(&socket, clock, &server, &mut gates) {
             say!(server, "{e}; waiting for the next datagram");
         }
     }
 }
 
+/// Bytes of IPv4 and UDP headers around every datagram (20 + 8): what a request costs its
+/// sender on the wire even when it carries nothing. IPv6's are 48, so counting 28 is the
+/// stricter rule there.
+const UDP_IPV4_HEADERS: usize = 28;
+
+/// How many times its request, on the wire, an answer may be: QUIC's rule for an address
+/// it has not verified (RFC 9000 §8.1).
+const AMPLIFICATION: usize = 3;
+
+/// The most bytes a request of `request_len` bytes gets back: three times the request as
+/// it crosses the wire, headers included, minus the answer's own headers (`3 × len + 56`
+/// over IPv4), and never more than `clock::MAX_ANSWER_LEN`.
+///
+/// UDP does not check where a datagram comes from: anyone can send a request with a
+/// victim's address as its source, and the answer goes to the victim. A server whose
+/// answers are much larger than its requests multiplies the attacker's traffic (a
+/// *reflection amplifier*: DNS, NTP and memcached have been used so). QUIC counts UDP
+/// payload and pads its first datagram to 1200 bytes; this protocol has no padding and its
+/// empty request is the notes' own (`%Y-%m-%d %X`), so the rule counts the headers too.
+fn answer_budget(request_len: usize) -> usize {
+    (AMPLIFICATION * (request_len + UDP_IPV4_HEADERS) - UDP_IPV4_HEADERS).min(clock::MAX_ANSWER_LEN)
+}
+
+/// The answer to `request`, never longer than [`answer_budget`]: the time, or an error line
+/// (a short one when the full one would not fit). `Ok` is the time, `Err` an error answer.
+fn time_answer(
+    request: &[u8],
+    at: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<String, String> {
+    let most = answer_budget(request.len());
+    let answer = match clock::answer(request, at) {
+        Ok(time) if time.len() <= most => return Ok(time),
+        Ok(time) => format!(
+            "error: the answer would be {} bytes; a {}-byte request gets at most {most}",
+            time.len(),
+            request.len()
+        ),
+        Err(problem) => format!("error: {problem}"),
+    };
+    // An error must not amplify either: the notes' `{format!r}` of a 256-byte format full
+    // of control characters is 1.5 KB.
+    if answer.len() <= most {
+        Err(answer)
+    } else {
+        Err(REFUSED_SHORT.to_owned())
+    }
+}
+
+/// The error answer when the full one would be too long for its request: 29 bytes, under
+/// the 56 that even an empty request may get.
+const REFUSED_SHORT: &str = "error: the format was refused";
+
+/// The time server's log, one gate per kind of event: a flood of requests, answered or
+/// refused, costs a few lines a second and a count, not a line each (a request of 0 bytes
+/// would otherwise buy a line of 80).
+struct TimeGates {
+    answered: LogGate,
+    refused: LogGate,
+}
+
+impl Default for TimeGates {
+    fn default() -> Self {
+        TimeGates {
+            answered: LogGate::lessons(),
+            refused: LogGate::lessons(),
+        }
+    }
+}
+
 /// One request, one answer (notes C 自制时间服务器): the datagram is the format.
-fn answer_one(socket: &Socket, clock: &Clock, server: &Transcript) -> Result<(), Report> {
+fn answer_one(
+    socket: &Socket,
+    clock: &Clock,
+    server: &Transcript,
+    gates: &mut TimeGates,
+) -> Result<(), Report> {
     // 2. recvfrom. A format is at most 256 bytes; a bigger buffer lets the server say how
     //    big a too-long request was instead of silently reading part of it.
     let mut buf = vec![0u8; ANY_DATAGRAM];
     let d = udp::recv_datagram(socket, &mut buf)?;
     let request = &buf[..d.len];
     // 3. strftime with the format received (`%Y-%m-%d %X` for an empty one); a bad format
-    //    gets an error answer, not a dead server.
-    let answer = match clock::answer(request, clock.now()) {
-        Ok(time) => time,
-        Err(problem) => format!("error: {problem}"),
+    //    gets an error answer, not a dead server; no answer is longer than its budget.
+    let answer = time_answer(request, clock.now());
+    let gate = match answer {
+        Ok(_) => &mut gates.answered,
+        Err(_) => &mut gates.refused,
     };
-    say!(
-        server,
-        "recvfrom {}: {} -> {:?}",
-        d.from,
-        describe_ends(request, 24),
-        answer
-    );
+    let answer = answer.unwrap_or_else(|error| error);
+    let line = match gate.event() {
+        Gate::Show => Some(None),
+        Gate::ShowAfter(held) => Some(Some(held)),
+        Gate::Held => None,
+    };
+    if let Some(held) = line {
+        if let Some(held) = held {
+            say!(server, "{held}");
+        }
+        say!(
+            server,
+            "recvfrom {}: {} -> {} bytes, at most {}: {}"
+                | "recvfrom {}：{} -> {} 字节，上限 {}：{}",
+            d.from,
+            describe_ends(request, 24),
+            answer.len(),
+            answer_budget(request.len()),
+            preview_text(&answer)
+        );
+    }
     // 4. sendto the address recvfrom gave.
     socket.send_to(answer.as_bytes(), &d.from.into())?;
     Ok(())
