@@ -26,6 +26,10 @@
 //!   connection in their list for ever (and spin on it); here it is removed;
 //! - a non-blocking `send` may take only part of the answer: the rest waits in the
 //!   connection's outbox for the next turn, where the notes drop it;
+//! - back-pressure: a client whose answers cannot leave is not read from (64 KiB queued
+//!   per client, 16 MiB in the whole server; way 2 answers each message before reading the
+//!   next), and answers must leave at a pace (10 s, then 1 MiB/s); at most 1000 clients,
+//!   100 from one address;
 //! - the idle line after each demo: CPU time the process used while no client sent
 //!   anything.
 //!
@@ -52,9 +56,10 @@ mod demo;
 mod notes;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use clients::{Arrival, Clients};
-use conn::{serve_one, AcceptTrouble, Conn, Turn};
+use clients::{Arrival, Caps, Clients};
+use conn::{serve_one, AcceptTrouble, Conn, Queued, Turn};
 use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::pace::Pace;
 use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::echo::{self, RECV_SIZE};
@@ -66,25 +71,53 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The caps the demo and a server without `--max-clients` / `--max-per-address` use.
+pub const CAPS: Caps = Caps {
+    clients: MAX_CLIENTS,
+    per_address: MAX_PER_ADDRESS,
+};
+
 /// The listen backlog. The notes' `listen(5)` is fine for one client at a time; a server
 /// meant for hundreds of simultaneous connections must let them queue, or the kernel drops
 /// the excess SYNs and those clients retry a second later. (Linux caps it at somaxconn.)
 const BACKLOG: i32 = 1024;
 
-/// The most clients served at once; one more is told so and closed. For `threads` this is
-/// also the most threads: each has its own stack (2 MiB of address space by default).
+/// The most clients served at once; one more is closed at once, with a line. For
+/// `threads` this is also the most threads: each has its own stack (2 MiB of address
+/// space by default; only the pages it touches are memory).
 const MAX_CLIENTS: usize = 1000;
 
-/// How much of a client's answers may wait unsent before the server stops reading from it:
-/// a client that sends and never reads must not grow the server's memory without end. 16
-/// MiB (the course's frame limit): enough that a client may push several megabytes before
-/// it reads a byte (a blocking `sendall` of the whole push, then `recv`) and still get
-/// every byte back; past it, the server stops reading that client, TCP's flow control
-/// stops the client's sends, and the write limit closes it if it never reads.
-const MAX_OUTBOX: usize = 16 << 20;
+/// The most connections from one address (one IPv4 address, or one IPv6 /64, the block a
+/// host usually has), as nginx's `limit_conn` does: one address that opens connection
+/// after connection and drips a byte before each idle limit fills a tenth of the server,
+/// not all of it (with `MAX_CLIENTS` alone, 1,000 such connections locked every other
+/// address out).
+const MAX_PER_ADDRESS: usize = 100;
 
-/// How long a server waits before accepting again when it has no descriptor left.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// How many bytes of a client's answers may wait unsent before the server stops reading
+/// from it (ways 1 and 3; way 2 writes each answer before it reads on, and queues none).
+/// Back-pressure, not a queue: a client that does not read its answers is not read from,
+/// its bytes wait in the kernel's buffers, and TCP's flow control stops its sends. A client
+/// that pushes everything before it reads a byte then waits for ever, and is closed by the
+/// answers' clock; one that reads while it sends gets every byte back.
+const QUEUE_PER_CLIENT: usize = 64 << 10;
+
+/// How many bytes of answers may wait in the whole server (ways 1 and 3): past it, only
+/// clients with an empty queue are read from (and queue one answer, at most 1 KiB), so
+/// the queues hold at most this plus 1 KiB a client, whatever the clients do. A review
+/// found 50 clients that pushed and never read took the server to 736 MiB when each
+/// could queue 16 MiB.
+const QUEUE_TOTAL: usize = 16 << 20;
+
+/// The answers' clock: once answers wait, they must start leaving within 10 s and keep
+/// leaving at 1 MiB/s, however the client takes them (a few bytes now and then cannot
+/// restart it, as it restarts a socket's write timeout). The bytes the kernel's buffers
+/// take count as having left.
+const ANSWERS: Pace = Pace::new(Duration::from_secs(10), 1 << 20);
+
+/// How long a server waits before accepting again when it has no descriptor left (the
+/// library's pause).
+const ACCEPT_BACKOFF: Duration = socket_lessons::guard::quiet::ACCEPT_BACKOFF;
 
 // ---------------------------------------------------------------------------------------
 // The server, way 1: the notes' own (notes B s.setblocking(False)实现并发), trying everything
@@ -100,6 +133,7 @@ fn serve_busy(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::R
     let mut conns: Vec<Conn<TcpStream>> = Vec::new();
     let mut buf = [0u8; RECV_SIZE];
     let mut trouble = AcceptTrouble::default();
+    let mut queued = Queued::default();
     let mut next_accept = Instant::now();
     loop {
         // 3. conn, client_addr = s.accept(): try to accept one client (after a pause when
@@ -116,9 +150,11 @@ fn serve_busy(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::R
                     Arrival::Stop => return Ok(()),
                     Arrival::Full => drop(stream),
                     Arrival::Welcome => {
-                        // The step the notes miss: an accepted socket does not inherit
-                        // non-blocking mode (not on Linux, not in Python either), and one
-                        // blocking recv on a quiet client would stall every other client.
+                        // The step the notes miss: on Linux an accepted socket is blocking
+                        // whatever the listener's mode (accept(2)); Windows and the BSDs
+                        // copy the listener's mode, and Python's docs call it
+                        // OS-dependent. One blocking recv on a quiet client would stall
+                        // every other client: set it, whatever the OS.
                         match stream.set_nonblocking(true) {
                             // conn_l.append(conn)
                             Ok(()) => conns.push(Conn::new(stream, addr)),
@@ -139,11 +175,12 @@ fn serve_busy(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::R
         //    turn (conn.rs); drop the ones that are over.
         let now = Instant::now();
         conns.retain_mut(|conn| {
-            let over = match conn.take_turn(&mut buf) {
+            let over = match conn.take_turn(&mut buf, &mut queued) {
                 Turn::Open => conn.expired(now, waits),
                 Turn::Over(why) => Some(why),
             };
             if let Some(why) = &over {
+                conn.release(&mut queued);
                 clients.leave(conn.addr, why);
             }
             over.is_none()
@@ -236,6 +273,7 @@ fn serve_poll(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::R
     let mut events = Events::with_capacity(256);
     let mut buf = [0u8; RECV_SIZE];
     let mut trouble = AcceptTrouble::default();
+    let mut queued = Queued::default();
     loop {
         // 2. Sleep until the kernel has news (epoll_wait): zero CPU while nothing happens.
         //    Out of descriptors, the clients still queued get no new event (it came, once,
@@ -297,8 +335,9 @@ fn serve_poll(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::R
                 }
             } else if let Some(conn) = conns.get_mut(&token) {
                 // 4. A turn for the connection the kernel named, and only for it.
-                if let Turn::Over(why) = conn.take_turn(&mut buf) {
+                if let Turn::Over(why) = conn.take_turn(&mut buf, &mut queued) {
                     let mut conn = conns.remove(&token).expect("it was just found");
+                    conn.release(&mut queued);
                     // Closing would deregister it too; saying so keeps the two in step.
                     let _ = poll.registry().deregister(&mut conn.stream);
                     clients.leave(conn.addr, &why);
@@ -314,6 +353,7 @@ fn serve_poll(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::R
         for (token, why) in expired {
             if let Some(mut conn) = conns.remove(&token) {
                 let _ = poll.registry().deregister(&mut conn.stream);
+                conn.release(&mut queued);
                 clients.leave(conn.addr, &why);
             }
         }
@@ -349,6 +389,12 @@ enum Side {
         /// The longest wait, in seconds, for a client's next message before closing it
         #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
         idle_limit: u64,
+        /// The most clients at once
+        #[arg(long, value_name = "N", default_value_t = MAX_CLIENTS)]
+        max_clients: usize,
+        /// The most connections at once from one address (an IPv6 /64)
+        #[arg(long, value_name = "N", default_value_t = MAX_PER_ADDRESS)]
+        max_per_address: usize,
     },
     /// Run only a client: type lines, `q` or end of input quits. Start several.
     Client(Endpoint),
@@ -388,10 +434,21 @@ fn main() -> Result<(), Report> {
             at,
             way,
             idle_limit,
+            max_clients,
+            max_per_address,
         }) => {
             let listener = at.listen(ListenOptions::new().backlog(BACKLOG))?;
             let waits = Limits::server(Duration::from_secs(idle_limit));
-            serve(way, listener, Clients::new(Hooks::none(), true), &waits)?;
+            let caps = Caps {
+                clients: max_clients,
+                per_address: max_per_address,
+            };
+            serve(
+                way,
+                listener,
+                Clients::new(Hooks::none(), true, caps),
+                &waits,
+            )?;
             Ok(())
         }
         Some(Side::Client(at)) => client(at),
