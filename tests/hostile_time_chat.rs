@@ -197,3 +197,27 @@ fn chat_peer_flooded_with_20000_names_keeps_64() {
         "{log:#?}"
     );
 }
+
+/// A name may not hold control characters, but U+202E (right-to-left override) is not one:
+/// printed as it is, it would turn the rest of the line around on a terminal. Names from
+/// datagrams are shown escaped.
+#[test]
+fn chat_peer_shows_a_name_that_reorders_a_line_escaped() {
+    let mut bob = Running::server_with_env(
+        example("12_udp_chat"),
+        &["chat", "--name", "bob", "--port", "0"],
+        &[("LANG", "C")],
+    );
+    socket()
+        .send_to("[ali\u{202e}ce] hi".as_bytes(), ("127.0.0.1", bob.port))
+        .unwrap();
+    let line = bob.line_containing("says");
+    assert!(
+        line.contains(r#": ali\u{202e}ce says "hi" (new peer: ali\u{202e}ce at "#),
+        "{line}"
+    );
+    assert!(!line.contains('\u{202e}'), "{line}");
+    bob.type_line("@nobody");
+    let line = bob.line_containing("no peer named");
+    assert!(line.ends_with(r"(known: ali\u{202e}ce)"), "{line}");
+}

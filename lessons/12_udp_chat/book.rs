@@ -82,7 +82,12 @@ impl Book {
         if self.known.is_empty() {
             return "nobody yet".into();
         }
-        let names: Vec<&str> = self.known.iter().map(|(n, _)| n.as_str()).collect();
+        // Escaped: a name from a datagram may hold characters that reorder a terminal line.
+        let names: Vec<String> = self
+            .known
+            .iter()
+            .map(|(n, _)| n.escape_debug().to_string())
+            .collect();
         names.join(", ")
     }
 }

@@ -189,31 +189,41 @@ impl ChatPeer {
             );
         };
         let mut book = self.book();
-        match chat::untag(message) {
-            (Some(name), text)
-                if book.pinned.iter().any(|p| p == name) && book.lookup(name) != Some(from) =>
+        // A name is shown escaped: check_peer_name refuses control characters, but not the
+        // invisible ones that reorder a line on a terminal (U+202E, right-to-left override).
+        let tag = chat::untag(message);
+        let name = tag
+            .0
+            .map(|n| n.escape_debug().to_string())
+            .unwrap_or_default();
+        match tag {
+            (Some(tagged), text)
+                if book.pinned.iter().any(|p| p == tagged) && book.lookup(tagged) != Some(from) =>
             {
                 // The tag is only a claim: a peer given with --peer stays where it was
                 // given, and the message is shown as what it is.
                 let at = book
-                    .lookup(name)
+                    .lookup(tagged)
                     .map_or_else(String::new, |a| a.to_string());
                 format!(
                     "recvfrom {from}: says it is {name}, but {name} is at {at} (--peer): not followed; it says {}",
                     shown(text)
                 )
             }
-            (Some(name), text) => {
-                let learned = match book.learn(name, from) {
+            (Some(tagged), text) => {
+                let learned = match book.learn(tagged, from) {
                     Learned::Same => String::new(),
                     Learned::Moved => format!(" ({name} is now at {from})"),
                     Learned::New => format!(" (new peer: {name} at {from})"),
-                    Learned::NewForgot(old) => socket_lessons::tr!(
+                    Learned::NewForgot(old) => {
+                        let old = old.escape_debug();
+                        socket_lessons::tr!(
                         " (new peer: {name} at {from}; {old} forgotten: the book keeps {MAX_LEARNED} names)"
                             | "（新的对端：{name}，在 {from}；忘掉了 {old}：通讯录最多记 {MAX_LEARNED} 个名字）"
-                    ),
+                        )
+                    }
                 };
-                book.current = Some((name.to_owned(), from));
+                book.current = Some((tagged.to_owned(), from));
                 format!("recvfrom {from}: {name} says {}{learned}", shown(text))
             }
             (None, text) => {
