@@ -32,8 +32,12 @@
 //! - `-- notes-server`, then `-- notes-client` or `-- notes-fake-client`: the notes' three
 //!   programs in plain Rust (`notes.rs`), on the notes' port 1024 with the notes' key.
 //!
+//! In this directory: `notes.rs`, the notes' three programs; `main.rs`, the course's server,
+//! client and command line; `demo.rs`, the demo.
+//!
 //! Previous: lesson 09, files with a header. Next: lesson 11, several clients at once.
 
+mod demo;
 mod notes;
 
 use clap::{Args, Parser, Subcommand};
@@ -41,7 +45,7 @@ use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::Pace;
 use socket_lessons::guard::timed::{self, Filled};
 use socket_lessons::stage::cli::NotesEndpoint;
-use socket_lessons::stage::demo::{self, Hooks};
+use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::echo;
 use socket_lessons::stage::serve::serve_in_turn;
 use socket_lessons::stage::transcript::describe;
@@ -50,7 +54,7 @@ use socket_lessons::wire::auth::{self, Digest, CHALLENGE_LEN, LEGITIMATE, REFUSE
 use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 /// How long the server waits for the whole answer. A client that connects and says
@@ -66,13 +70,6 @@ const DRAIN_MAX: usize = 64 * 1024;
 /// then 1 KiB a second, on one clock for the whole answer. A socket's write timeout
 /// (SO_SNDTIMEO) starts again with every partial write instead.
 const ECHO_ANSWER: Pace = Pace::new(Duration::from_secs(10), 1024);
-
-/// The secret of the demo: the notes' own `salt = b"hi, I'm salt."`. Only the demo has a
-/// built-in secret; the two-terminal mode takes it from `--secret` or the environment.
-const DEMO_SECRET: &[u8] = b"hi, I'm salt.";
-
-/// The wrong secret of the demo: the notes' 假的客户端 uses `"大家好,我是假盐"`.
-const DEMO_WRONG_SECRET: &str = "大家好,我是假盐";
 
 // ---------------------------------------------------------------------------------------
 // The server
@@ -372,7 +369,7 @@ impl Key {
 
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
+        None => socket_lessons::stage::demo::play(demo::run_demo),
         Some(Side::NotesServer(at)) => {
             let (host, port) = at.or(notes::HOST, notes::PORT);
             Ok(notes::server(&host, port)?)
@@ -427,77 +424,4 @@ fn main() -> Result<(), Report> {
             }
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// The demo
-// ---------------------------------------------------------------------------------------
-
-fn run_demo() -> Result<(), Report> {
-    let digest = Digest::Md5;
-    let stage = demo::stage_saying(
-        |addr| {
-            let (len, least) = (DEMO_SECRET.len(), digest.answer_len());
-            socket_lessons::tr!(
-                "listening on {addr}; {digest}, the secret is the notes' b\"hi, I'm salt.\" \
-                 ({len} bytes: `-- server` refuses a secret under {least} without \
-                 --allow-short-secret)"
-                    | "listening on {addr}；{digest}，密钥是笔记里的 b\"hi, I'm salt.\"\
-                 （{len} 字节：`-- server` 不加 --allow-short-secret 时拒绝短于 {least} 字节的密钥）"
-            )
-        },
-        ListenOptions::new(),
-        3,
-        move |listener, hooks| {
-            let waits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
-            serve(&listener, DEMO_SECRET, digest, &waits, &hooks);
-            Ok(())
-        },
-    )?;
-    let addr = stage.addr;
-
-    // Client 1 knows the secret: it passes, then uses the echo.
-    let client = Transcript::named("client 1");
-    say!(client, "connect to {addr}, secret b\"hi, I'm salt.\"");
-    match prove(net::connect_addr(addr)?, DEMO_SECRET, digest, &client)? {
-        Proved::Legitimate(mut stream) => {
-            echo::exchange(&mut stream, b"hello", &client)?;
-            echo::exchange(&mut stream, b"q", &client)?;
-        }
-        _ => say!(client, "unexpectedly not let in"),
-    }
-    stage.finished()?;
-
-    // Client 2: the notes' 假的客户端, a different secret. Its answer is a perfectly
-    // formed 16 bytes; only the server's own computation can tell it is wrong.
-    let client = Transcript::named("client 2");
-    say!(client, "connect to {addr}, secret \"{DEMO_WRONG_SECRET}\"");
-    let _ = prove(
-        net::connect_addr(addr)?,
-        DEMO_WRONG_SECRET.as_bytes(),
-        digest,
-        &client,
-    )?;
-    stage.finished()?;
-
-    // Client 3 sends 8 of the 16 bytes and closes its sending half. The notes' recv(16)
-    // would take the 8 bytes as the whole answer; here the length is part of the check.
-    let client = Transcript::named("client 3");
-    say!(client, "connect to {addr}");
-    let mut stream = net::connect_addr(addr)?;
-    let mut challenge = [0u8; CHALLENGE_LEN];
-    stream.read_exact(&mut challenge)?;
-    say!(client, "recv challenge {}", hex_start(&challenge, 8));
-    let answer = digest.answer(DEMO_SECRET, &challenge);
-    say!(
-        client,
-        "DELIBERATE: send only the first 8 bytes of the answer {}, then shut down sending",
-        hex_start(&answer, 8)
-    );
-    stream.write_all(&answer[..8])?;
-    stream.shutdown(Shutdown::Write)?;
-    let _ = read_verdict(stream, &client)?;
-    stage.finished()?;
-
-    stage.end()
 }

@@ -43,8 +43,8 @@
 //! - `-- notes-server`, `-- notes-client`: the notes' program in plain Rust (`notes.rs`),
 //!   on the notes' port 8080.
 //!
-//! The files: this one has the notes' server (way 1), the client, ways 2 and 3, then the
-//! command line; `conn.rs` one connection's turn (read, answer, send what fits) and the
+//! The files: this one has the notes' server (way 1), the client, way 2, then the command
+//! line; `poll.rs` way 3; `conn.rs` one connection's turn (read, answer, send what fits) and the
 //! accept errors; `clients.rs` who is connected and what idling cost; `demo.rs` the demo;
 //! `notes.rs` the notes' program itself, bugs other than the busy loop fixed and marked.
 //!
@@ -54,6 +54,7 @@ mod clients;
 mod conn;
 mod demo;
 mod notes;
+mod poll;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use clients::{Arrival, Caps, Clients};
@@ -65,7 +66,6 @@ use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::echo::{self, RECV_SIZE};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{Endpoint, Input, Report, Transcript};
-use std::collections::HashMap;
 use std::io::{self, ErrorKind};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
@@ -248,119 +248,6 @@ fn serve_threads(listener: TcpListener, clients: Arc<Clients>, waits: &Limits) -
 }
 
 // ---------------------------------------------------------------------------------------
-// The server, way 3: readiness polling: one thread that sleeps until something is ready
-// ---------------------------------------------------------------------------------------
-
-/// mio rather than the smaller `polling` crate: mio's registration API is safe Rust (with
-/// `polling` 3, adding a socket is `unsafe`, since the caller must remove it before
-/// closing), its sockets are non-blocking by construction, and it is the layer under tokio,
-/// so what a learner sees here is what async Rust does underneath.
-fn serve_poll(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::Result<()> {
-    use mio::{Events, Interest, Poll, Token};
-
-    const LISTENER: Token = Token(0);
-
-    // 1. The listener, non-blocking, handed to mio and registered: "wake me when a client
-    //    is waiting to be accepted".
-    listener.set_nonblocking(true)?;
-    let mut listener = mio::net::TcpListener::from_std(listener);
-    let mut poll = Poll::new()?;
-    poll.registry()
-        .register(&mut listener, LISTENER, Interest::READABLE)?;
-
-    let mut conns: HashMap<Token, Conn<mio::net::TcpStream>> = HashMap::new();
-    let mut next_token = 1;
-    let mut events = Events::with_capacity(256);
-    let mut buf = [0u8; RECV_SIZE];
-    let mut trouble = AcceptTrouble::default();
-    let mut queued = Queued::default();
-    loop {
-        // 2. Sleep until the kernel has news (epoll_wait): zero CPU while nothing happens.
-        //    Out of descriptors, the clients still queued get no new event (it came, once,
-        //    when they connected): wake up after a moment to try them again.
-        //    Or when the first connection runs out of time (the idle or the write limit).
-        let now = Instant::now();
-        let first_deadline = conns.values().map(|conn| conn.deadline(waits)).min();
-        let wait = [
-            trouble.out_of_descriptors.then_some(ACCEPT_BACKOFF),
-            first_deadline.map(|at| at.saturating_duration_since(now)),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        if let Err(e) = poll.poll(&mut events, wait) {
-            if e.kind() == ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        let retry = trouble.out_of_descriptors.then_some(LISTENER);
-        let tokens: Vec<Token> = events.iter().map(|e| e.token()).chain(retry).collect();
-        for token in tokens {
-            if token == LISTENER {
-                // 3. Accept everyone waiting: the event says "ready" once for all of them.
-                loop {
-                    let (mut stream, addr) = match listener.accept() {
-                        Ok(pair) => {
-                            trouble.ok();
-                            pair
-                        }
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                        Err(e) => {
-                            trouble.failed(&e);
-                            break;
-                        }
-                    };
-                    match clients.arrive(addr) {
-                        Arrival::Stop => return Ok(()),
-                        Arrival::Full => continue,
-                        Arrival::Welcome => {}
-                    }
-                    let token = Token(next_token);
-                    next_token += 1;
-                    // Readable: bytes came (or the client closed). Writable: room freed
-                    // for an answer that did not fit before.
-                    let registered = poll.registry().register(
-                        &mut stream,
-                        token,
-                        Interest::READABLE | Interest::WRITABLE,
-                    );
-                    match registered {
-                        Ok(()) => {
-                            conns.insert(token, Conn::new(stream, addr));
-                        }
-                        // One connection's trouble ends that connection, not the server.
-                        Err(e) => clients.leave(addr, &format!("was dropped ({e})")),
-                    }
-                }
-            } else if let Some(conn) = conns.get_mut(&token) {
-                // 4. A turn for the connection the kernel named, and only for it.
-                if let Turn::Over(why) = conn.take_turn(&mut buf, &mut queued) {
-                    let mut conn = conns.remove(&token).expect("it was just found");
-                    conn.release(&mut queued);
-                    // Closing would deregister it too; saying so keeps the two in step.
-                    let _ = poll.registry().deregister(&mut conn.stream);
-                    clients.leave(conn.addr, &why);
-                }
-            }
-        }
-        // 5. Connections whose time ran out: no event will come for a silent client.
-        let now = Instant::now();
-        let expired: Vec<(Token, String)> = conns
-            .iter()
-            .filter_map(|(token, conn)| Some((*token, conn.expired(now, waits)?)))
-            .collect();
-        for (token, why) in expired {
-            if let Some(mut conn) = conns.remove(&token) {
-                let _ = poll.registry().deregister(&mut conn.stream);
-                conn.release(&mut queued);
-                clients.leave(conn.addr, &why);
-            }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // The command line
 // ---------------------------------------------------------------------------------------
 
@@ -468,6 +355,6 @@ fn serve(way: Way, listener: TcpListener, clients: Clients, waits: &Limits) -> i
     match way {
         Way::Busy => serve_busy(listener, &clients, waits),
         Way::Threads => serve_threads(listener, Arc::new(clients), waits),
-        Way::Poll => serve_poll(listener, &clients, waits),
+        Way::Poll => poll::serve_poll(listener, &clients, waits),
     }
 }

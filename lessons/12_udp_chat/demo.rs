@@ -1,7 +1,8 @@
 //! The demo: a chat between alice and bob, then the time server with a fixed clock, each in
 //! one thread in a fixed order, so the transcript is the same on every run.
 
-use super::{answer_one, ask, hear, time_socket, ChatPeer, TimeGates};
+use super::time_server::{answer_one, TimeGates};
+use super::{ask, hear, time_socket, ChatPeer};
 use socket_lessons::stage::transcript::describe;
 use socket_lessons::wire::clock::{self, Clock};
 use socket_lessons::wire::udp::{self, MAX_IPV4_PAYLOAD};
