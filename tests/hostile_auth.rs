@@ -146,3 +146,42 @@ fn checked_client_pushing_and_never_reading_is_closed_and_the_next_is_served() {
         "{log_bytes} bytes of log for {sent} bytes sent: {log:?}"
     );
 }
+
+/// A client that connects and closes at once, again and again, sends no byte; each time the
+/// server still accepts, challenges and refuses. Its log: the accept line each time, and
+/// the check's lines only for the first 5 connections in any 10 s (then a count).
+#[test]
+fn client_that_connects_and_closes_again_and_again_costs_a_line_each() {
+    const CONNECTIONS: usize = 100;
+    let mut server = Running::server_with_env(
+        example("10_hmac_auth"),
+        &["server", "--port", "0"],
+        &[("SOCKET_LESSONS_SECRET", SECRET), ("LANG", "C")],
+    );
+    let started = Instant::now();
+    for _ in 0..CONNECTIONS {
+        drop(TcpStream::connect(("127.0.0.1", server.port)).unwrap());
+    }
+    // The server is still there, and serves the next client.
+    let mut next = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    next.set_read_timeout(Some(WAIT)).unwrap();
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    next.read_exact(&mut challenge).unwrap();
+    next.write_all(&Digest::Md5.answer(SECRET.as_bytes(), &challenge))
+        .unwrap();
+    let mut verdict = [0u8; 1];
+    next.read_exact(&mut verdict).unwrap();
+    assert_eq!(verdict[0], LEGITIMATE);
+    drop(next);
+    server.line_containing("closed the connection");
+    let log = server.stop();
+    let windows = started.elapsed().as_secs() / 10 + 1;
+    let accepts = log.iter().filter(|l| l.contains("accept ->")).count();
+    assert_eq!(accepts, CONNECTIONS + 1, "{log:#?}");
+    // Per 10 s: 5 checks of at most 3 lines, a count, and the last client's lines.
+    let others = log.len() - accepts;
+    assert!(
+        others as u64 <= windows * 16 + 4,
+        "{others} lines besides {accepts} accepts in {windows} windows of 10 s: {log:#?}"
+    );
+}

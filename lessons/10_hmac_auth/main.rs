@@ -43,6 +43,7 @@ mod notes;
 use clap::{Args, Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::Pace;
+use socket_lessons::guard::quiet::{Gate, LogGate};
 use socket_lessons::guard::timed::{self, Filled};
 use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::demo::Hooks;
@@ -77,14 +78,44 @@ const ECHO_ANSWER: Pace = Pace::new(Duration::from_secs(10), 1024);
 
 /// One client at a time (lesson 03's loop): check it, then echo for it if it passed.
 fn serve(listener: &TcpListener, secret: &[u8], digest: Digest, waits: &Limits, hooks: &Hooks) {
+    // The check's lines, for the first 5 connections in any 10 s; then a count. A client
+    // that connects and closes, again and again, sends nothing and would otherwise buy
+    // three lines of log each time.
+    let mut checks = LogGate::lessons();
     serve_in_turn(listener, hooks, |conn, addr| {
         let server = Transcript::server();
-        match check(conn, addr, secret, digest, &server) {
+        let shown = match checks.event() {
+            Gate::Show => true,
+            Gate::ShowAfter(held) => {
+                say!(server, "{held}");
+                true
+            }
+            Gate::Held => false,
+        };
+        let lines = CheckLines {
+            server: &server,
+            shown,
+        };
+        match check(conn, addr, secret, digest, &lines) {
             Ok(Some(conn)) => echo(conn, addr, waits, &server),
             Ok(None) => {}
-            Err(e) => say!(server, "{addr}: {e}; next client"),
+            Err(e) => say!(lines, "{addr}: {e}; next client"),
         }
     });
+}
+
+/// One connection's check lines: printed, or held back by the gate in `serve`.
+struct CheckLines<'a> {
+    server: &'a Transcript,
+    shown: bool,
+}
+
+impl CheckLines<'_> {
+    fn say(&self, text: impl std::fmt::Display) {
+        if self.shown {
+            self.server.say(text);
+        }
+    }
 }
 
 /// The check of notes E §6, before any service. Returns the connection when the client
@@ -94,7 +125,7 @@ fn check(
     addr: SocketAddr,
     secret: &[u8],
     digest: Digest,
-    server: &Transcript,
+    server: &CheckLines,
 ) -> io::Result<Option<TcpStream>> {
     // 1. A new challenge for this connection: os.urandom(32) in the notes.
     let challenge = auth::challenge()?;
