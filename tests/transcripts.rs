@@ -298,8 +298,9 @@ fn lesson_12_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("12_udp_chat");
 }
 
-/// Runs 200 exchanges three ways; the two-write way stalls on the delayed-ACK timer (about
-/// 9 s in all on Linux). The numbers are masked: the test checks the story, not the times.
+/// Runs 50 exchanges each of eight ways (four of them Linux only); the two that stall wait
+/// for the delayed-ACK timer, about 2 s each on Linux. The times are masked: the test checks
+/// the story and the kernel's counts of data segments, not the times.
 #[test]
 fn lesson_13_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("13_nagle_stall");

@@ -504,12 +504,12 @@ fn lesson_10_client_and_server_with_the_same_secret_from_the_environment_then_ec
     let mut server = Running::server_with_env(
         example("10_hmac_auth"),
         &["server", "--port", "0", "--digest", "sha256"],
-        &[("SOCKET_LESSONS_SECRET", "s3cret")],
+        &[("SOCKET_LESSONS_SECRET", "s3cret: a test secret of 32 bytes")],
     );
     let port = server.port.to_string();
     snapbox::cmd::Command::new(example("10_hmac_auth"))
         .args(["client", "--port", &port, "--digest", "sha256"])
-        .env("SOCKET_LESSONS_SECRET", "s3cret")
+        .env("SOCKET_LESSONS_SECRET", "s3cret: a test secret of 32 bytes")
         .stdin("hello\nq\n")
         .timeout(std::time::Duration::from_secs(60))
         .with_assert(common::assert())
@@ -557,7 +557,7 @@ fn lesson_10_server_refuses_a_short_or_overlong_answer_and_serves_the_next_clien
     let mut server = Running::server_with_env(
         example("10_hmac_auth"),
         &["server", "--port", "0"],
-        &[("SOCKET_LESSONS_SECRET", "s3cret")],
+        &[("SOCKET_LESSONS_SECRET", "s3cret: a test secret of 32 bytes")],
     );
     let port = server.port;
     // 5 bytes, then the client closes its sending half: refused with a verdict byte.
@@ -584,7 +584,13 @@ fn lesson_10_server_refuses_a_short_or_overlong_answer_and_serves_the_next_clien
     server.line_containing("refused: the answer is not HMAC-MD5");
     // And the server is still there for a good client.
     snapbox::cmd::Command::new(example("10_hmac_auth"))
-        .args(["client", "--port", &port.to_string(), "--secret", "s3cret"])
+        .args([
+            "client",
+            "--port",
+            &port.to_string(),
+            "--secret",
+            "s3cret: a test secret of 32 bytes",
+        ])
         .stdin("q\n")
         .timeout(std::time::Duration::from_secs(60))
         .assert()

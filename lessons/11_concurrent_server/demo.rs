@@ -3,7 +3,7 @@
 
 use crate::clients::Clients;
 use crate::serve;
-use crate::{Way, BACKLOG};
+use crate::{Way, BACKLOG, CAPS};
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::stage::demo;
 use socket_lessons::stage::echo;
@@ -39,7 +39,7 @@ fn demo_one_way(way: Way) -> Result<(), Report> {
         CLIENTS.len(),
         move |listener, hooks| {
             let waits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
-            serve(way, listener, Clients::new(hooks, false), &waits).map_err(Report::from)
+            serve(way, listener, Clients::new(hooks, false, CAPS), &waits).map_err(Report::from)
         },
     )?;
     let addr = stage.addr;

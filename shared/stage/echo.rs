@@ -4,6 +4,7 @@
 //! Wire: none, as in the notes: raw bytes in, the same bytes upper-cased out
 //! ([`crate::stage::commands::upper`]); `q` ends the session.
 
+use crate::guard::pace::{Pace, Paced};
 use crate::stage::commands;
 use crate::stage::input::Input;
 use crate::stage::transcript::{describe, describe_ends};
@@ -63,6 +64,27 @@ impl Echo {
 /// Serves one client on a blocking socket until it leaves; returns how the session ended,
 /// for the caller's "closed" line. Nothing the client does ends the server.
 pub fn serve(conn: &mut TcpStream, addr: SocketAddr, server: &Transcript) -> String {
+    serve_with(conn, addr, server, None)
+}
+
+/// [`serve`], with each answer written under its own [`Pace`]: a client that takes its
+/// answer a few bytes at a time cannot restart the clock with each partial write, as it
+/// can a socket's write timeout (lesson 10).
+pub fn serve_paced(
+    conn: &mut TcpStream,
+    addr: SocketAddr,
+    server: &Transcript,
+    answers: Pace,
+) -> String {
+    serve_with(conn, addr, server, Some(answers))
+}
+
+fn serve_with(
+    conn: &mut TcpStream,
+    addr: SocketAddr,
+    server: &Transcript,
+    answers: Option<Pace>,
+) -> String {
     let mut echo = Echo::new();
     let mut buf = [0u8; RECV_SIZE];
     loop {
@@ -83,10 +105,23 @@ pub fn serve(conn: &mut TcpStream, addr: SocketAddr, server: &Transcript) -> Str
         if data == QUIT {
             return "said q: closing this connection".into();
         }
-        if let Err(e) = conn.write_all(&echo.answer(addr, data, server)) {
+        let answer = echo.answer(addr, data, server);
+        let written = match answers {
+            Some(pace) => Paced::new(conn, pace, "the answer").write_all(&answer),
+            None => conn.write_all(&answer),
+        };
+        if let Err(e) = written {
             if crate::guard::limits::is_timeout(&e) {
-                return "took none of its answer within the write limit: closing this connection"
-                    .into();
+                return match answers {
+                    Some(_) => crate::tr!(
+                        "did not take its answer in time ({e}): closing this connection"
+                            | "没有及时取走应答（{e}）：关闭这个连接"
+                    ),
+                    None => {
+                        "took none of its answer within the write limit: closing this connection"
+                            .into()
+                    }
+                };
             }
             return format!("is gone ({e})");
         }

@@ -102,13 +102,15 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
 /// the socket takes it all at once.
 ///
 /// Why one write and not `send(header)` then `send(body)` as the notes do: with Nagle's
-/// algorithm on (the default), a second small write waits until the first is acknowledged,
-/// and the receiver's delayed ACK holds that acknowledgement back (at least 40 ms on
-/// Linux, up to 200 ms; 200 ms by default on Windows), hoping to piggyback it on a reply
-/// that cannot come before the body arrives. Linux delays its ACKs only once a connection
-/// looks interactive (after one exchange, `net.ipv4.tcp_pingpong_thresh`), so every
-/// exchange but the first stalls. One write leaves nothing behind to wait (lesson 13
-/// measures it). The body is not copied: header and body go out as two slices of one call.
+/// algorithm on (the default), a second small write waits until the first (small) segment
+/// is acknowledged, and the receiver's delayed ACK holds that acknowledgement back (at least
+/// 40 ms on Linux, `TCP_DELACK_MIN`, and up to 200 ms, `TCP_DELACK_MAX`; 200 ms by default
+/// on Windows), hoping to piggyback it on a reply that cannot come before the body arrives.
+/// Linux acknowledges at once while a connection is new and delays its ACKs only once the
+/// connection looks interactive (after one exchange, `net.ipv4.tcp_pingpong_thresh`), so
+/// every exchange but the first stalls. One write leaves nothing behind to wait
+/// (lesson 13 measures it). The body is not copied: header and body go out as two slices
+/// of one call.
 pub fn write_frame(writer: &mut impl Write, body: &[u8]) -> io::Result<()> {
     let header = encode_len(body.len())?;
     // sendall for two buffers at once: a short write is continued where it stopped.
