@@ -118,7 +118,7 @@ font_hint() {
 # The site on 127.0.0.1:PORT with Python's http.server: the code's files as text, never a
 # download; no caching, so a reload shows the last build; mdBook's 404 page for a missing one.
 server() {
-    python3 - "$1" <<'PY'
+    exec python3 - "$1" <<'PY'
 import functools, http.server, os, sys
 
 port = int(sys.argv[1])
@@ -156,9 +156,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 http.server.ThreadingHTTPServer.allow_reuse_address = True
-httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=site))
+try:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=site))
+except OSError as e:
+    sys.exit(f"book: cannot serve on 127.0.0.1:{port}: {e.strerror}")
 print(f"book: serving http://127.0.0.1:{port}/ (English) and http://127.0.0.1:{port}/zh-CN/ (中文)", file=sys.stderr, flush=True)
-httpd.serve_forever()
+try:
+    httpd.serve_forever()
+except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the script says goodbye
+    pass
 PY
 }
 
