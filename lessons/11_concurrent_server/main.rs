@@ -305,6 +305,15 @@ enum Way {
 }
 
 impl Way {
+    /// A few words, for the demo's comparison.
+    fn short(self) -> &'static str {
+        match self {
+            Way::Busy => socket_lessons::lang::pick("the notes' busy loop", "笔记的忙循环"),
+            Way::Threads => socket_lessons::lang::pick("a thread per client", "每客户端一个线程"),
+            Way::Poll => socket_lessons::lang::pick("readiness polling", "就绪轮询"),
+        }
+    }
+
     fn title(self) -> &'static str {
         match self {
             Way::Busy => "the notes' way: one thread, non-blocking sockets, each tried in turn, never sleeping",
