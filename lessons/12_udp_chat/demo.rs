@@ -15,7 +15,13 @@ const DEMO_TIME: &str = "2021-07-25T22:07:26+08:00";
 
 pub(crate) fn run() -> Result<(), Report> {
     demo_chat()?;
-    demo_time()
+    demo_time()?;
+    say!(
+        Transcript::named(socket_lessons::lang::pick("summary", "总结")),
+        "no connection anywhere: each message was one datagram, sent to an address and received with the sender's address; a stranger's datagram arrived like any other; the time server answered each request with one datagram, never more than three times its size, errors included"
+            | "全程没有连接：每条消息都是一个数据报，发往一个地址，收到时带着发送方的地址；陌生人的数据报和其他数据报一样到达；时间服务器对每个请求只回一个数据报，包括出错的回答在内，大小从不超过请求的三倍"
+    );
+    Ok(())
 }
 
 /// Both peers in this thread, in a fixed order. Each datagram waits in the receiver's
