@@ -223,7 +223,8 @@ fn a_lesson_without_an_exercise_is_refused_by_name() {
 /// questions and their folded answers.
 struct PageWords {
     dir: &'static str,
-    exercise: &'static str,
+    /// The exercise's heading, in each spelling a page may use.
+    exercise: &'static [&'static str],
     solution: &'static str,
     questions: [&'static str; 2],
     answer: &'static str,
@@ -232,14 +233,16 @@ struct PageWords {
 const LANGUAGES: [PageWords; 2] = [
     PageWords {
         dir: "docs",
-        exercise: "\n## Exercise:",
+        exercise: &["\n## Exercise:"],
         solution: "<details><summary>The solution, explained</summary>",
         questions: ["\n## Try it\n", "\n## Exercises\n"],
         answer: "<details><summary>Answer</summary>",
     },
     PageWords {
         dir: "docs/zh-CN",
-        exercise: "\n## 练习: ",
+        // A full-width colon after Chinese (issue 25); the ASCII one until every page has
+        // its heading changed.
+        exercise: &["\n## 练习：", "\n## 练习: "],
         solution: "<details><summary>参考解答与讲解</summary>",
         questions: ["\n## 动手试试\n", "\n## 练习\n"],
         answer: "<details><summary>答案</summary>",
@@ -257,9 +260,10 @@ fn every_page_has_its_exercise_and_a_folded_answer_to_every_question() {
             let dir = words.dir;
             let page = std::fs::read_to_string(common::root().join(dir).join(&name)).unwrap();
             let lesson = &name[..2];
-            let exercise = page
-                .split(words.exercise)
-                .nth(1)
+            let exercise = words
+                .exercise
+                .iter()
+                .find_map(|heading| page.split(heading).nth(1))
                 .unwrap_or_else(|| panic!("{dir}/{name} has no {:?} section", words.exercise));
             let exercise = exercise.split("\n## ").next().unwrap();
             assert!(

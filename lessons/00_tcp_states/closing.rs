@@ -64,7 +64,11 @@ fn connected() -> Result<(TcpListener, TcpStream, TcpStream), Report> {
 
 /// TCP_INFO, which scenes 9 to 12 only ask for where the system reports it.
 fn info_of(stream: &TcpStream) -> io::Result<Info> {
-    info(stream)?.ok_or_else(|| io::Error::other("TCP_INFO is not reported on this system"))
+    info(stream)?.ok_or_else(|| {
+        io::Error::other(socket_lessons::tr!(
+            "TCP_INFO is not reported on this system" | "这个系统不提供 TCP_INFO"
+        ))
+    })
 }
 
 fn ms(d: Duration) -> f64 {
@@ -217,8 +221,9 @@ fn send_after_the_peer_closed() -> Result<(), Report> {
     match stream.write(b"again") {
         Err(e) => say!(
             client,
-            "     send b\"again\" -> {e}: EPIPE. In this process SIGPIPE is {}, so the send fails instead of killing it; a C program that had not ignored SIGPIPE (or sent with MSG_NOSIGNAL) would die here"
-                | "     send b\"again\" -> {e}：EPIPE。这个进程里 SIGPIPE {}，所以 send 只是失败，而不会把进程杀掉；一个没有忽略 SIGPIPE（也没有用 MSG_NOSIGNAL 发送）的 C 程序会死在这里",
+            "     send b\"again\" -> {}: EPIPE. In this process SIGPIPE is {}, so the send fails instead of killing it; a C program that had not ignored SIGPIPE (or sent with MSG_NOSIGNAL) would die here"
+                | "     send b\"again\" -> {}：EPIPE。这个进程里 SIGPIPE {}，所以 send 只是失败，而不会把进程杀掉；一个没有忽略 SIGPIPE（也没有用 MSG_NOSIGNAL 发送）的 C 程序会死在这里",
+            socket_lessons::lang::error_text(&e),
             sigpipe()
         ),
         Ok(n) => say!(
@@ -317,7 +322,11 @@ fn linger_zero() -> Result<(), Report> {
     );
     net::close_with_reset(stream)?;
     match conn.read(&mut [0u8; RECV_SIZE]) {
-        Err(e) => say!(server, "     recv -> {e}"),
+        Err(e) => say!(
+            server,
+            "     recv -> {}",
+            socket_lessons::lang::error_text(&e)
+        ),
         Ok(n) => say!(
             server,
             "     recv -> {n} bytes (unexpected)" | "     recv -> {n} 字节（出乎意料）"

@@ -49,6 +49,7 @@ mod notes;
 use clap::Parser;
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::quiet::{Gate, LineBudget, LogGate, LINES_PER_PEER};
+use socket_lessons::stage::cli::ZhHelp;
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::serve;
 use socket_lessons::stage::tcp_state::{lookup, of, settle, show, TcpState};
@@ -77,14 +78,22 @@ fn server(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
     let server = Transcript::server();
     // 1-3. socket, bind, listen(5): `main` did them (`at.listen`). The listening socket
     //      never carries data: it only hands out connections.
-    say!(server, "my listening socket: {}", state(of(listener)));
+    say!(
+        server,
+        "my listening socket: {}" | "我的监听套接字：{}",
+        state(of(listener))
+    );
     let limits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
     // recv lines for all clients together: 40 in any 10 s, so that clients coming one after
     // another, each with its 20 lines, cannot add up.
     let mut lines = LogGate::new(40, Duration::from_secs(10));
     // 4. accept, one client at a time: serve_in_turn says who connected.
     serve::serve_in_turn(listener, hooks, |mut conn, peer| {
-        say!(server, "my end of it: {}", state(of(&conn)));
+        say!(
+            server,
+            "my end of it: {}" | "我这一端：{}",
+            state(of(&conn))
+        );
         // 5. recv(1024) until the client closes. Each recv gets a line with a short
         //    preview of its bytes, the first 20 of them: a client that floods costs the
         //    log a few kilobytes, not a copy of everything it sent.
@@ -108,13 +117,20 @@ fn server(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
                 Err(e) if limits::is_timeout(&e) => {
                     say!(
                         server,
-                        "{peer}: {}; closing",
-                        limits::timed_out("waiting for data", limits.idle)
+                        "{peer}: {}; closing" | "{peer}：{}；关闭连接",
+                        limits::timed_out(
+                            socket_lessons::lang::pick("waiting for data", "等待数据"),
+                            limits.idle
+                        )
                     );
                     return;
                 }
                 Err(e) => {
-                    say!(server, "{peer}: recv failed: {e}");
+                    say!(
+                        server,
+                        "{peer}: recv failed: {}" | "{peer}：recv 失败：{}",
+                        socket_lessons::lang::error_text(&e)
+                    );
                     return;
                 }
             }
@@ -131,7 +147,8 @@ fn server(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
         }
         say!(
             server,
-            "recv -> 0 bytes: {peer} closed; my end is {}",
+            "recv -> 0 bytes: {peer} closed; my end is {}"
+                | "recv -> 0 字节：{peer} 关闭了连接；我这一端是 {}",
             state(of(&conn))
         );
         // 6. close.
@@ -140,7 +157,11 @@ fn server(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
         if let Ok(me) = me {
             let after = settle(&[None], SETTLE, || lookup(me, peer)).ok().flatten();
             // LAST_ACK until the client's kernel ACKs our FIN; then nothing is left.
-            say!(server, "closed; my end: {}", show(after));
+            say!(
+                server,
+                "closed; my end: {}" | "已关闭；我这一端：{}",
+                show(after)
+            );
         }
     });
     Ok(())
@@ -154,7 +175,7 @@ fn client<R: BufRead>(mut stream: TcpStream, mut input: Input<R>) -> Result<(), 
     let (me, peer) = (stream.local_addr()?, stream.peer_addr()?);
     say!(
         client,
-        "connected {me} -> {peer}: my end is {}",
+        "connected {me} -> {peer}: my end is {}" | "已连接 {me} -> {peer}：我这一端是 {}",
         state(of(&stream))
     );
     // 3. send each line typed, until `q`.
@@ -175,14 +196,20 @@ fn client<R: BufRead>(mut stream: TcpStream, mut input: Input<R>) -> Result<(), 
     // once it has.
     let (fin_wait2, time_wait) = (Some(TcpState::FinWait2), Some(TcpState::TimeWait));
     let first = settle(&[fin_wait2, time_wait, None], SETTLE, || lookup(me, peer))?;
-    say!(client, "closed; my end: {}", show(first));
+    say!(
+        client,
+        "closed; my end: {}" | "已关闭；我这一端：{}",
+        show(first)
+    );
     if first == fin_wait2 {
         match settle(&[time_wait, None], SETTLE, || lookup(me, peer))? {
             still if still == fin_wait2 => say!(
                 client,
                 "still FIN_WAIT2: the server has not closed its end (its program has not read 0 and closed)"
+            | "仍是 FIN_WAIT2：服务端还没有关闭它那一端（它的程序还没有读到 0 字节、也没有 close）"
             ),
-            then => say!(client, "then my end: {}", show(then)),
+            then => say!(client, "then my end: {}"
+            | "然后我这一端：{}", show(then)),
         }
     }
     Ok(())
@@ -208,7 +235,10 @@ fn shown(gate: &mut LogGate, server: &Transcript) -> bool {
 fn state(result: io::Result<Option<TcpState>>) -> String {
     match result {
         Ok(state) => show(state),
-        Err(e) => format!("(state unreadable: {e})"),
+        Err(e) => socket_lessons::tr!(
+            "(state unreadable: {})" | "（读不到状态：{}）",
+            socket_lessons::lang::error_text(&e)
+        ),
     }
 }
 
@@ -228,8 +258,19 @@ struct Cli {
     side: Option<Side>,
 }
 
+/// `--help` in Chinese.
+const ZH: ZhHelp = ZhHelp {
+    about: "第 00 课：把三次握手和四次挥手看成实时的 TCP 状态（笔记 A §0，笔记 E 4）。",
+    long_about: "第 00 课：把三次握手和四次挥手看成实时的 TCP 状态（笔记 A §0，笔记 E 4）。\n\n\
+                 不带子命令时，在一个进程里展示一条连接的两端，一个状态接一个状态。两个终端：server \
+                 在每一步打印自己这一端套接字的状态；client 发送你输入的每一行，并在连接和关闭时打印\
+                 自己这一端的状态。",
+    subcommands: &[],
+    options: &[],
+};
+
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
         None => socket_lessons::stage::demo::play(demo::run_demo),
         Some(Side::Server(at)) => {
             let listener = at.listen(ListenOptions::new())?;
@@ -245,7 +286,13 @@ fn main() -> Result<(), Report> {
         }
         Some(Side::Client(at)) => {
             let stream = at.connect()?;
-            client(stream, Input::stdin("message (q to close) :>>>> "))
+            client(
+                stream,
+                Input::stdin(socket_lessons::lang::pick(
+                    "message (q to close) :>>>> ",
+                    "消息（q 关闭连接） :>>>> ",
+                )),
+            )
         }
     }
 }

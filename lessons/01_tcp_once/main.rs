@@ -25,7 +25,7 @@ mod notes;
 
 use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
-use socket_lessons::stage::cli::NotesEndpoint;
+use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::transcript::{describe, describe_peer};
 use socket_lessons::wire::net::{self, ListenOptions};
@@ -55,7 +55,10 @@ fn server(listener: TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
     // 4. accept(): blocks until a client has connected. It returns a *new* socket for this
     //    one client and the client's address; the listening socket stays as it was.
     let (mut conn, client_addr) = listener.accept()?;
-    say!(server, "4. accept -> a connection from {client_addr}");
+    say!(
+        server,
+        "4. accept -> a connection from {client_addr}" | "4. accept -> 来自 {client_addr} 的连接"
+    );
     hooks.accepted(); // demo only: the client prints its next line after this one
 
     // 5. recv(1024), waiting at most `limits.idle` (the notes wait for ever).
@@ -67,14 +70,21 @@ fn server(listener: TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
             say!(
                 server,
                 "5. recv({RECV_SIZE}) -> {}; closing" | "5. recv({RECV_SIZE}) -> {}；关闭连接",
-                limits::timed_out("waiting for the client's message", limits.idle)
+                limits::timed_out(
+                    socket_lessons::lang::pick(
+                        "waiting for the client's message",
+                        "等待客户端的消息"
+                    ),
+                    limits.idle
+                )
             );
             return Ok(());
         }
         Err(e) => {
             say!(
                 server,
-                "5. recv({RECV_SIZE}) failed: {e}" | "5. recv({RECV_SIZE}) 失败：{e}"
+                "5. recv({RECV_SIZE}) failed: {}" | "5. recv({RECV_SIZE}) 失败：{}",
+                socket_lessons::lang::error_text(&e)
             );
             return Ok(());
         }
@@ -84,6 +94,7 @@ fn server(listener: TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
         say!(
             server,
             "5. recv({RECV_SIZE}) -> 0 bytes: the client closed without sending"
+                | "5. recv({RECV_SIZE}) -> 0 字节：客户端什么都没发就关闭了"
         );
         return Ok(());
     }
@@ -101,11 +112,18 @@ fn server(listener: TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
     //    handed to the kernel. Rust's `write` is the partial one, like `send`.
     let reply = format!("你好!我是服务端!{client_addr}");
     say!(server, "6. send {}", describe(reply.as_bytes()));
-    say!(server, "7. close the connection and the listening socket");
+    say!(
+        server,
+        "7. close the connection and the listening socket" | "7. 关闭这条连接和监听套接字"
+    );
     // The reply is 38 bytes: it fits in any send buffer, and the write limit
     // (`await_request` set it) only guards against a machine that has none left.
     if let Err(e) = conn.write_all(reply.as_bytes()) {
-        say!(server, "6. send failed: {e}" | "6. send 失败：{e}");
+        say!(
+            server,
+            "6. send failed: {}" | "6. send 失败：{}",
+            socket_lessons::lang::error_text(&e)
+        );
     }
 
     // 7. close: dropping a socket closes it. The client's recv sees our bytes, then the end.
@@ -125,6 +143,7 @@ fn client_exchange(mut stream: TcpStream, message: &[u8]) -> Result<(), Report> 
     say!(
         client,
         "connected; the OS gave this socket the address {me}"
+            | "已连接；操作系统给这个套接字分配的地址是 {me}"
     );
 
     // 3. send
@@ -140,6 +159,7 @@ fn client_exchange(mut stream: TcpStream, message: &[u8]) -> Result<(), Report> 
         say!(
             client,
             "4. recv({RECV_SIZE}) -> 0 bytes: the server closed without answering"
+                | "4. recv({RECV_SIZE}) -> 0 字节：服务端没有回答就关闭了"
         );
     } else {
         say!(client, "4. recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
@@ -186,8 +206,35 @@ enum Side {
     NotesClient(NotesEndpoint),
 }
 
+/// `--help` in Chinese.
+const ZH: ZhHelp = ZhHelp {
+    about: "第 01 课：TCP 上的一问一答（笔记 A §2，笔记 C 第一版，笔记 E §5）。",
+    long_about: "第 01 课：TCP 上的一问一答（笔记 A §2，笔记 C 第一版，笔记 E §5）。\n\n\
+                 不带子命令时，在一个进程里运行服务端和客户端，两边的输出都打印出来。两个终端：先启动 \
+                 server，再启动 client，然后输入一行。",
+    subcommands: &[
+        (
+            "server",
+            "只运行课程的服务端（先在终端 1 启动）。它打印绑定到的地址，服务一个客户端后退出",
+        ),
+        ("client", "只运行课程的客户端（在终端 2），然后输入一行"),
+        (
+            "notes-server",
+            "运行笔记的服务端，用纯 Rust 写成（notes.rs），默认用笔记自己的地址",
+        ),
+        (
+            "notes-client",
+            "运行笔记的客户端，用纯 Rust 写成（notes.rs），默认连接笔记自己的地址",
+        ),
+    ],
+    options: &[(
+        "idle_limit",
+        "等客户端的消息最多等多少秒，超时就关闭它",
+    )],
+};
+
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
         None => demo::play(run_demo),
         Some(Side::NotesServer(at)) => {
             let (host, port) = at.or(notes::HOST, notes::PORT);
@@ -205,12 +252,19 @@ fn main() -> Result<(), Report> {
         Some(Side::Client(at)) => {
             // 1-2. socket, connect; then the message the user types.
             let stream = at.connect()?;
-            let mut input = Input::stdin("message for the server :>>>> ");
+            let mut input = Input::stdin(socket_lessons::lang::pick(
+                "message for the server :>>>> ",
+                "发给服务端的消息 :>>>> ",
+            ));
             loop {
                 match input.next_line()? {
                     // The server then sees recv return 0 and says the client sent nothing.
                     None => {
-                        say!(Transcript::client(), "end of input: close without sending");
+                        say!(
+                            Transcript::client(),
+                            "end of input: close without sending"
+                                | "输入结束：什么都不发，直接关闭"
+                        );
                         return Ok(());
                     }
                     // Lesson 02 shows what an empty send does; here we just ask again.
@@ -229,7 +283,12 @@ fn main() -> Result<(), Report> {
 /// Both sides in one process: the server on a free port in a thread, the client here.
 fn run_demo() -> Result<(), Report> {
     let stage = demo::stage_saying(
-        |addr| format!("1-3. socket, bind, listen(5): listening on {addr}"),
+        |addr| {
+            socket_lessons::tr!(
+                "1-3. socket, bind, listen(5): listening on {addr}"
+                    | "1-3. socket、bind、listen(5)：在 {addr} 上监听"
+            )
+        },
         ListenOptions::new(),
         1,
         |listener, hooks| {
@@ -238,7 +297,11 @@ fn run_demo() -> Result<(), Report> {
         },
     )?;
     let client = Transcript::client();
-    say!(client, "1-2. socket, connect to {}", stage.addr);
+    say!(
+        client,
+        "1-2. socket, connect to {}" | "1-2. socket、connect 到 {}",
+        stage.addr
+    );
     let stream = net::connect_addr(stage.addr)?;
     stage.accepted()?; // demo only: let the server print its accept line first
     client_exchange(stream, GREETING.as_bytes())?;
@@ -265,10 +328,14 @@ fn connect_failures() -> Result<(), Report> {
     let closed = bound
         .local_addr()?
         .as_socket()
-        .ok_or("no IP address for the bound socket")?;
+        .ok_or(socket_lessons::lang::pick(
+            "no IP address for the bound socket",
+            "绑定的套接字没有 IP 地址",
+        ))?;
     let started = Instant::now();
     match TcpStream::connect(closed) {
         Err(e) => {
+            let e = socket_lessons::lang::error_text(&e);
             let took = started.elapsed().as_secs_f64() * 1000.0;
             say!(
                 client,
@@ -291,7 +358,10 @@ fn connect_failures() -> Result<(), Report> {
     let full_addr = full
         .local_addr()?
         .as_socket()
-        .ok_or("no IP address for the listener")?;
+        .ok_or(socket_lessons::lang::pick(
+            "no IP address for the listener",
+            "监听套接字没有 IP 地址",
+        ))?;
     let _waiting = TcpStream::connect(full_addr)?; // takes the one place; never accepted
     match TcpStream::connect_timeout(&full_addr, CONNECT_LIMIT) {
         Err(e) if limits::is_timeout(&e) => say!(
@@ -303,9 +373,10 @@ fn connect_failures() -> Result<(), Report> {
         ),
         Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => say!(
             client,
-            "connect_timeout({} ms) to {full_addr}, a listener whose accept queue is full -> {e}: this system refuses when the queue is full"
-                | "connect_timeout({} ms) 到 {full_addr}，一个全连接队列已满的监听套接字 -> {e}：这个系统在队列满时直接拒绝",
-            CONNECT_LIMIT.as_millis()
+            "connect_timeout({} ms) to {full_addr}, a listener whose accept queue is full -> {}: this system refuses when the queue is full"
+                | "connect_timeout({} ms) 到 {full_addr}，一个全连接队列已满的监听套接字 -> {}：这个系统在队列满时直接拒绝",
+            CONNECT_LIMIT.as_millis(),
+            socket_lessons::lang::error_text(&e)
         ),
         Err(e) => return Err(e.into()),
         Ok(_) => say!(

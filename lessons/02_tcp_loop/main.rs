@@ -31,7 +31,7 @@ use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::guard::pace::{Pace, Paced};
 use socket_lessons::guard::quiet::{Gate, LineBudget, LogGate, LINES_PER_PEER};
-use socket_lessons::stage::cli::NotesEndpoint;
+use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve;
@@ -112,7 +112,12 @@ fn serve_client(
         // 1. recv(1024): blocks until the client sends something or goes away, at most
         //    `limits.idle` (the notes wait for ever).
         if let Err(e) = limits.await_request(&conn) {
-            say!(server, "{client_addr}: {e}; waiting for the next client");
+            say!(
+                server,
+                "{client_addr}: {}; waiting for the next client"
+                    | "{client_addr}：{}；等待下一个客户端",
+                socket_lessons::lang::error_text(&e)
+            );
             return;
         }
         let n = match conn.read(&mut buf) {
@@ -125,6 +130,7 @@ fn serve_client(
                     server,
                     "recv({RECV_SIZE}) -> 0 bytes: {client_addr} closed the connection; \
                      waiting for the next client"
+                        | "recv({RECV_SIZE}) -> 0 字节：{client_addr} 关闭了连接；等待下一个客户端"
                 );
                 return;
             }
@@ -135,7 +141,13 @@ fn serve_client(
                     server,
                     "{client_addr}: {}; closing, waiting for the next client"
                         | "{client_addr}：{}；关闭连接，等待下一个客户端",
-                    limits::timed_out("waiting for the next message", limits.idle)
+                    limits::timed_out(
+                        socket_lessons::lang::pick(
+                            "waiting for the next message",
+                            "等待下一条消息"
+                        ),
+                        limits.idle
+                    )
                 );
                 return;
             }
@@ -146,13 +158,15 @@ fn serve_client(
                 say_held(&budget, client_addr, server);
                 if gated(resets, server, Held::Resets) {
                     let what = if e.kind() == io::ErrorKind::ConnectionReset {
-                        "reset the connection"
+                        socket_lessons::lang::pick("reset the connection", "重置了连接")
                     } else {
-                        "broke the connection"
+                        socket_lessons::lang::pick("broke the connection", "弄断了连接")
                     };
                     say!(
                         server,
-                        "recv({RECV_SIZE}) failed: {client_addr} {what} ({e}); waiting for the next client"
+                        "recv({RECV_SIZE}) failed: {client_addr} {what} ({}); waiting for the next client"
+                            | "recv({RECV_SIZE}) 失败：{client_addr} {what}（{}）；等待下一个客户端",
+                        socket_lessons::lang::error_text(&e)
                     );
                 }
                 return;
@@ -175,7 +189,11 @@ fn serve_client(
         // 2. `q` ends the session (notes A §8). The client closes right after sending it.
         if data == QUIT {
             say_held(&budget, client_addr, server);
-            say!(server, "{client_addr} said q: closing this connection");
+            say!(
+                server,
+                "{client_addr} said q: closing this connection"
+                    | "{client_addr} 说了 q：关闭这条连接"
+            );
             return;
         }
 
@@ -185,6 +203,7 @@ fn serve_client(
             say!(
                 server,
                 "not UTF-8, so only the ASCII letters are upper-cased"
+                    | "不是 UTF-8，所以只把其中的 ASCII 字母转成大写"
             );
         }
         let reply = commands::upper(data);
@@ -194,19 +213,26 @@ fn serve_client(
         // write_all, not write: Python's `send` may send only part, `sendall` loops. Under
         // one clock for the whole answer (ANSWER_PACE): a client that never reads cannot
         // hold the server by taking a few bytes now and then.
-        let mut paced = Paced::new(&conn, ANSWER_PACE, "the answer");
+        let mut paced = Paced::new(
+            &conn,
+            ANSWER_PACE,
+            socket_lessons::lang::pick("the answer", "回答"),
+        );
         if let Err(e) = paced.write_all(&reply) {
             say_held(&budget, client_addr, server);
             if limits::is_timeout(&e) {
                 say!(
                     server,
-                    "{client_addr}: {e}; closing, waiting for the next client"
-                        | "{client_addr}：{e}；关闭连接，等待下一个客户端"
+                    "{client_addr}: {}; closing, waiting for the next client"
+                        | "{client_addr}：{}；关闭连接，等待下一个客户端",
+                    socket_lessons::lang::error_text(&e)
                 );
             } else {
                 say!(
                     server,
-                    "send failed: {client_addr} is gone ({e}); waiting for the next client"
+                    "send failed: {client_addr} is gone ({}); waiting for the next client"
+                        | "send 失败：{client_addr} 已经不在了（{}）；等待下一个客户端",
+                    socket_lessons::lang::error_text(&e)
                 );
             }
             return;
@@ -273,6 +299,7 @@ fn interactive_client(
             say!(
                 client,
                 "empty line skipped: a zero-length send puts nothing on the wire"
+                    | "跳过空行：长度为 0 的 send 不会往线路上发出任何东西"
             );
             continue;
         }
@@ -283,7 +310,7 @@ fn interactive_client(
             return Ok(());
         }
     }
-    say!(client, "end of input: close");
+    say!(client, "end of input: close" | "输入结束：close");
     Ok(())
 }
 
@@ -300,6 +327,7 @@ fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> Resu
         say!(
             client,
             "recv({RECV_SIZE}) -> 0 bytes: the server closed the connection"
+                | "recv({RECV_SIZE}) -> 0 字节：服务端关闭了连接"
         );
         return Ok(false);
     }
@@ -309,7 +337,11 @@ fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> Resu
 
 /// Says `q` and closes (notes A §8): the server ends this session when it reads it.
 fn quit(mut stream: TcpStream, client: &Transcript) -> Result<(), Report> {
-    say!(client, "send {}, then close", describe(QUIT));
+    say!(
+        client,
+        "send {}, then close" | "send {}，然后 close",
+        describe(QUIT)
+    );
     stream.write_all(QUIT)?;
     Ok(())
 }
@@ -349,8 +381,24 @@ enum Side {
     NotesClient(NotesEndpoint),
 }
 
+/// `--help` in Chinese.
+const ZH: ZhHelp = ZhHelp {
+    about: "第 02 课：通信循环，大写回声（笔记 A §3-4，笔记 B 带有通信循环的CS，笔记 C 第二版）。",
+    long_about: "第 02 课：通信循环，大写回声（笔记 A §3-4，笔记 B 带有通信循环的CS，笔记 C 第二版）。\n\n\
+                 不带子命令时，在一个进程里运行服务端和五个客户端：一次正常的会话（中间故意发送一次空数据）、\
+                 一个一声不响就走掉的客户端、一个重置连接的客户端、一个发送非 UTF-8 字节的客户端、一个在被 \
+                 accept 之前就重置的客户端。两个终端：先启动 server，再启动 client；输入一行行文字，q 退出。",
+    subcommands: &[
+        ("server", "只运行课程的服务端（先在终端 1 启动），它会打印绑定到的地址"),
+        ("client", "只运行课程的客户端（在终端 2），然后输入一行行文字；q 或输入结束（Ctrl-D）退出"),
+        ("notes-server", "运行笔记的服务端，用纯 Rust 写成（notes.rs），默认用笔记自己的地址"),
+        ("notes-client", "运行笔记的客户端，用纯 Rust 写成（notes.rs），默认连接笔记自己的地址"),
+    ],
+    options: &[("idle_limit", "等客户端下一条消息最多等多少秒，超时就关闭它")],
+};
+
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
         None => demo::play(scenes::run_demo),
         Some(Side::Server { at, idle_limit }) => {
             let listener = at.listen(ListenOptions::new())?;
@@ -372,7 +420,13 @@ fn main() -> Result<(), Report> {
             let stream = at.connect()?;
             // The client waits for an answer at most 60 s (the notes' waits for ever).
             limits::await_answer(&stream, limits::answer_limit())?;
-            interactive_client(stream, Input::stdin("message for the server :>>>> "))
+            interactive_client(
+                stream,
+                Input::stdin(socket_lessons::lang::pick(
+                    "message for the server :>>>> ",
+                    "发给服务端的消息 :>>>> ",
+                )),
+            )
         }
     }
 }

@@ -35,7 +35,7 @@ pub fn run_demo() -> Result<(), Report> {
 
     // Client 1: a normal session, with an empty send in the middle.
     let client = Transcript::named("client 1");
-    say!(client, "connect to {addr}");
+    say!(client, "connect to {addr}" | "connect 到 {addr}");
     let mut stream = net::connect_addr(addr)?;
     stage.accepted()?; // demo only: the server's accept line comes first
     exchange(&mut stream, b"hello", &client)?;
@@ -49,6 +49,7 @@ pub fn run_demo() -> Result<(), Report> {
     say!(
         client,
         "connect to {addr}, then close without sending anything"
+            | "connect 到 {addr}，然后什么都不发就 close"
     );
     let stream = net::connect_addr(addr)?;
     stage.accepted()?;
@@ -57,16 +58,19 @@ pub fn run_demo() -> Result<(), Report> {
 
     // Client 3: connects and resets the connection (an RST instead of a FIN).
     let client = Transcript::named("client 3");
-    say!(client, "connect to {addr}");
+    say!(client, "connect to {addr}" | "connect 到 {addr}");
     let stream = net::connect_addr(addr)?;
     stage.accepted()?; // the server has accepted: now pull the plug
-    say!(client, "reset the connection (SO_LINGER 0, then close)");
+    say!(
+        client,
+        "reset the connection (SO_LINGER 0, then close)" | "重置连接（SO_LINGER 0，再 close）"
+    );
     net::close_with_reset(stream)?;
     stage.finished()?;
 
     // Client 4: bytes that are not UTF-8 (Latin-1 "café crème"), then a normal line.
     let client = Transcript::named("client 4");
-    say!(client, "connect to {addr}");
+    say!(client, "connect to {addr}" | "connect 到 {addr}");
     let mut stream = net::connect_addr(addr)?;
     stage.accepted()?;
     exchange(&mut stream, b"caf\xe9 cr\xe8me", &client)?;
@@ -88,7 +92,7 @@ fn reset_before_accept() -> Result<(), Report> {
         |addr| {
             tr!(
                 "a new listener on {addr}; it calls accept only once client 5 has reset"
-                    | "新的监听套接字在 {addr}；等客户端 5 重置之后它才调用 accept"
+                    | "新的监听套接字在 {addr} 上监听；等客户端 5 重置之后它才调用 accept"
             )
         },
         ListenOptions::new(),
@@ -131,7 +135,7 @@ fn empty_send_trap(stream: &mut TcpStream, client: &Transcript) -> Result<(), Re
     let sent = stream.write(b"")?;
     say!(
         client,
-        "send {} -> {sent}: the call succeeds",
+        "send {} -> {sent}: the call succeeds" | "send {} -> {sent}：调用成功了",
         bytes_literal(b"")
     );
 
@@ -142,12 +146,14 @@ fn empty_send_trap(stream: &mut TcpStream, client: &Transcript) -> Result<(), Re
             client,
             "recv({RECV_SIZE}) -> nothing within {} ms: a zero-length send puts no byte on \
              the wire, so the server is still waiting in its recv and has nothing to \
-             answer. Without a time limit both sides would wait forever.",
+             answer. Without a time limit both sides would wait forever."
+                | "recv({RECV_SIZE}) -> {} ms 内什么都没有：长度为 0 的 send 不会往线路上发出任何字节，所以服务端还在它的 recv 里等着，没有东西可回答。如果不设时限，两边都会永远等下去。",
             EMPTY_SEND_WAIT.as_millis()
         ),
         Some(n) => say!(
             client,
-            "recv({RECV_SIZE}) -> unexpectedly {}",
+            "recv({RECV_SIZE}) -> unexpectedly {}"
+            | "recv({RECV_SIZE}) -> 出乎意料地收到了 {}",
             describe(&buf[..n])
         ),
     }

@@ -34,7 +34,7 @@ use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::guard::pace::{Pace, Paced};
 use socket_lessons::guard::quiet::{Gate, LineBudget, LogGate, LINES_PER_PEER};
-use socket_lessons::stage::cli::NotesEndpoint;
+use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve;
@@ -110,13 +110,20 @@ fn serve_client(
     let mut budget = LineBudget::default();
     loop {
         if let Err(e) = limits.await_request(&conn) {
-            say!(server, "{client_addr}: {e}");
+            say!(
+                server,
+                "{client_addr}: {}" | "{client_addr}：{}",
+                socket_lessons::lang::error_text(&e)
+            );
             return;
         }
         let data = match conn.read(&mut buf) {
             Ok(0) => {
                 say_held(&budget, client_addr, server);
-                say!(server, "{client_addr} closed the connection");
+                say!(
+                    server,
+                    "{client_addr} closed the connection" | "{client_addr} 关闭了连接"
+                );
                 return;
             }
             Ok(n) => &buf[..n],
@@ -125,14 +132,24 @@ fn serve_client(
                 say!(
                     server,
                     "{client_addr}: {}; back to accept" | "{client_addr}：{}；回到 accept",
-                    limits::timed_out("waiting for the next message", limits.idle)
+                    limits::timed_out(
+                        socket_lessons::lang::pick(
+                            "waiting for the next message",
+                            "等待下一条消息"
+                        ),
+                        limits.idle
+                    )
                 );
                 return;
             }
             Err(e) => {
                 say_held(&budget, client_addr, server);
                 if gated(resets, server, Held::Resets) {
-                    say!(server, "recv from {client_addr} failed: {e}");
+                    say!(
+                        server,
+                        "recv from {client_addr} failed: {}" | "从 {client_addr} recv 失败：{}",
+                        socket_lessons::lang::error_text(&e)
+                    );
                 }
                 return;
             }
@@ -149,23 +166,35 @@ fn serve_client(
         }
         if data == QUIT {
             say_held(&budget, client_addr, server);
-            say!(server, "{client_addr} said q: back to accept");
+            say!(
+                server,
+                "{client_addr} said q: back to accept" | "{client_addr} 说了 q：回到 accept"
+            );
             return;
         }
         let reply = commands::upper(data); // not UTF-8: ASCII letters only (lesson 02)
         if shown {
             say!(server, "send {}", describe_peer(&reply));
         }
-        let mut paced = Paced::new(&conn, ANSWER_PACE, "the answer");
+        let mut paced = Paced::new(
+            &conn,
+            ANSWER_PACE,
+            socket_lessons::lang::pick("the answer", "回答"),
+        );
         if let Err(e) = paced.write_all(&reply) {
             say_held(&budget, client_addr, server);
             if limits::is_timeout(&e) {
                 say!(
                     server,
-                    "{client_addr}: {e}; back to accept" | "{client_addr}：{e}；回到 accept"
+                    "{client_addr}: {}; back to accept" | "{client_addr}：{}；回到 accept",
+                    socket_lessons::lang::error_text(&e)
                 );
             } else {
-                say!(server, "send to {client_addr} failed: {e}");
+                say!(
+                    server,
+                    "send to {client_addr} failed: {}" | "向 {client_addr} send 失败：{}",
+                    socket_lessons::lang::error_text(&e)
+                );
             }
             return;
         }
@@ -230,6 +259,7 @@ fn exchange(stream: &mut TcpStream, message: &[u8], who: &Transcript) -> Result<
             say!(
                 who,
                 "recv({RECV_SIZE}) -> 0 bytes: the server closed the connection"
+                    | "recv({RECV_SIZE}) -> 0 字节：服务端关闭了连接"
             );
             Ok(false)
         }
@@ -242,7 +272,11 @@ fn exchange(stream: &mut TcpStream, message: &[u8], who: &Transcript) -> Result<
 
 /// Says `q` and closes.
 fn quit(mut stream: TcpStream, who: &Transcript) -> Result<(), Report> {
-    say!(who, "send {}, then close", describe(QUIT));
+    say!(
+        who,
+        "send {}, then close" | "send {}，然后 close",
+        describe(QUIT)
+    );
     stream.write_all(QUIT)?;
     Ok(())
 }
@@ -251,8 +285,9 @@ fn quit(mut stream: TcpStream, who: &Transcript) -> Result<(), Report> {
 /// B 加上链接循环的CS, C 第三版).
 ///
 /// With no subcommand, shows a second client waiting in the backlog until the first quits,
-/// then restarts a server on the same port four ways, with and without SO_REUSEADDR.
-/// For two terminals: start `server` first, then one or more `client`s.
+/// then restarts a server on the same port six ways, with and without SO_REUSEADDR, and
+/// overflows the accept queue of `listen(1)`. For two terminals: start `server` first, then
+/// one or more `client`s.
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
@@ -283,8 +318,27 @@ enum Side {
     NotesClient(NotesEndpoint),
 }
 
+/// `--help` in Chinese.
+const ZH: ZhHelp = ZhHelp {
+    about: "第 03 课：链接循环、全连接队列和“Address already in use”（笔记 A §5、§8，笔记 B 加上链接循环的CS，笔记 C 第三版）。",
+    long_about: "第 03 课：链接循环、全连接队列和“Address already in use”（笔记 A §5、§8，笔记 B 加上链接循环的CS，笔记 C 第三版）。\n\n\
+                 不带子命令时，先展示第二个客户端在全连接队列里等着，直到第一个客户端退出；再在同一个端口上\
+                 用六种方式重启服务端，设或不设 SO_REUSEADDR；最后让 listen(1) 的全连接队列溢出。两个终端：\
+                 先启动 server，再启动一个或几个 client。",
+    subcommands: &[
+        ("server", "只运行服务端（先在终端 1 启动），它会打印绑定到的地址"),
+        ("client", "只运行客户端（在终端 2），然后输入一行行文字；q 或输入结束退出"),
+        ("notes-server", "运行笔记的服务端，用纯 Rust 写成（notes.rs），默认用笔记自己的地址；它发的每个回答由你来输入"),
+        ("notes-client", "运行笔记的客户端，用纯 Rust 写成（notes.rs），默认连接笔记自己的地址；输入一行行文字，q 退出"),
+    ],
+    options: &[
+        ("no_reuseaddr", "不设置 SO_REUSEADDR（按 Ctrl-C 之后马上重启，就能看到那个错误）"),
+        ("idle_limit", "等客户端下一条消息最多等多少秒，超时就关闭它"),
+    ],
+};
+
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
         None => demo::play(scenes::run_demo),
         Some(Side::NotesServer(at)) => {
             let (host, port) = at.or(notes::HOST, notes::PORT);
@@ -315,11 +369,14 @@ fn main() -> Result<(), Report> {
         Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
             let client = Transcript::client();
-            let mut input = Input::stdin("message for the server :>>>> ");
+            let mut input = Input::stdin(socket_lessons::lang::pick(
+                "message for the server :>>>> ",
+                "发给服务端的消息 :>>>> ",
+            ));
             loop {
                 match input.next_line()? {
                     None => {
-                        say!(client, "end of input: close");
+                        say!(client, "end of input: close" | "输入结束：close");
                         return Ok(());
                     }
                     Some(line) if line.is_empty() => continue, // see lesson 02

@@ -32,9 +32,12 @@ pub fn run_demo() -> Result<(), Report> {
 /// Part 1: the second client waits in the backlog until the first one quits.
 fn one_client_at_a_time() -> Result<(), Report> {
     let server = Transcript::server();
-    say!(server, "part 1: one client at a time");
+    say!(
+        server,
+        "part 1: one client at a time" | "第 1 部分：一次服务一个客户端"
+    );
     let stage = demo::stage_saying(
-        |addr| format!("listening on {addr}, backlog 5"),
+        |addr| tr!("listening on {addr}, backlog 5" | "在 {addr} 上监听，backlog 5"),
         ListenOptions::new(),
         2,
         |listener, hooks| {
@@ -45,7 +48,7 @@ fn one_client_at_a_time() -> Result<(), Report> {
     let addr = stage.addr;
 
     let a = Transcript::named("client A");
-    say!(a, "connect to {addr}");
+    say!(a, "connect to {addr}" | "connect 到 {addr}");
     let mut stream_a = net::connect_addr(addr)?;
     stage.accepted()?; // demo only: the server's accept line first
     exchange(&mut stream_a, b"a1", &a)?;
@@ -57,6 +60,7 @@ fn one_client_at_a_time() -> Result<(), Report> {
         b,
         "connect to {addr} -> returned at once: the kernel completed the handshake and \
          queued the connection in the backlog; nobody has accepted it"
+            | "connect 到 {addr} -> 立刻就返回了：内核完成了握手，把这条连接放进了全连接队列；还没有人 accept 它"
     );
     say!(b, "send {}", describe(b"b1"));
     stream_b.write_all(b"b1")?;
@@ -64,12 +68,13 @@ fn one_client_at_a_time() -> Result<(), Report> {
     match timed::read_within(&mut stream_b, &mut buf, BACKLOG_WAIT)? {
         None => say!(
             b,
-            "recv({RECV_SIZE}) -> nothing within {} ms: the server is still serving client A",
+            "recv({RECV_SIZE}) -> nothing within {} ms: the server is still serving client A"
+                | "recv({RECV_SIZE}) -> {} ms 内什么都没有：服务端还在服务客户端 A",
             BACKLOG_WAIT.as_millis()
         ),
         Some(n) => say!(
             b,
-            "recv({RECV_SIZE}) -> unexpectedly {}",
+            "recv({RECV_SIZE}) -> unexpectedly {}" | "recv({RECV_SIZE}) -> 出乎意料地收到了 {}",
             describe(&buf[..n])
         ),
     }
@@ -106,7 +111,10 @@ enum OldReuse {
 fn restart_on_the_same_port() -> Result<(), Report> {
     let server = Transcript::server();
     let client = Transcript::client();
-    say!(server, "part 2: restart on the same port");
+    say!(
+        server,
+        "part 2: restart on the same port" | "第 2 部分：在同一个端口上重启"
+    );
     use OldReuse::*;
     let rounds = [
         (Off, false),
@@ -123,7 +131,8 @@ fn restart_on_the_same_port() -> Result<(), Report> {
         match old_reuse {
             Off | BeforeBind => say!(
                 server,
-                "round {round}: old listener SO_REUSEADDR={}, new listener SO_REUSEADDR={new}",
+                "round {round}: old listener SO_REUSEADDR={}, new listener SO_REUSEADDR={new}"
+            | "第 {round} 轮：旧监听套接字 SO_REUSEADDR={}，新监听套接字 SO_REUSEADDR={new}",
                 on_off(old_reuse == BeforeBind)
             ),
             AfterBind => say!(
@@ -145,7 +154,7 @@ fn restart_on_the_same_port() -> Result<(), Report> {
             SockRef::from(&old_listener).set_reuse_address(true)?;
         }
         let addr = old_listener.local_addr()?;
-        say!(server, "listening on {addr}");
+        say!(server, "listening on {addr}" | "在 {addr} 上监听");
         let mut stream = net::connect_addr(addr)?;
         let (conn, client_addr) = old_listener.accept()?;
         if old_reuse == AfterAccept {
@@ -154,12 +163,17 @@ fn restart_on_the_same_port() -> Result<(), Report> {
         say!(
             server,
             "accept -> {client_addr}; close it first, then the listener"
+                | "accept -> {client_addr}；先关闭这条连接，再关闭监听套接字"
         );
         drop(conn);
         drop(old_listener);
         let mut buf = [0u8; 16];
         let n = stream.read(&mut buf)?;
-        say!(client, "recv -> {n} bytes: the server closed; close too");
+        say!(
+            client,
+            "recv -> {n} bytes: the server closed; close too"
+                | "recv -> {n} 字节：服务端关闭了；我也 close"
+        );
         drop(stream);
 
         // Restart: a new listener on the very same address.
@@ -167,7 +181,10 @@ fn restart_on_the_same_port() -> Result<(), Report> {
         match net::listen(addr, options) {
             Ok(listener) => {
                 rebound.push(round);
-                say!(server, "new listener: bound {addr} again");
+                say!(
+                    server,
+                    "new listener: bound {addr} again" | "新监听套接字：再次绑定 {addr} 成功"
+                );
                 // And it really works: a client connects, says one line and closes.
                 let mut stream = net::connect_addr(addr)?;
                 stream.write_all(b"hello again")?;
@@ -177,12 +194,16 @@ fn restart_on_the_same_port() -> Result<(), Report> {
                 conn.read_to_end(&mut got)?; // everything until the client's close
                 say!(
                     server,
-                    "accept -> {client_addr}; it said {}",
+                    "accept -> {client_addr}; it said {}" | "accept -> {client_addr}；它说的是 {}",
                     describe(&got)
                 );
             }
             Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
-                say!(server, "new listener: {e}");
+                say!(
+                    server,
+                    "new listener: {}" | "新监听套接字：{}",
+                    socket_lessons::lang::error_text(&e)
+                );
             }
             Err(e) => return Err(e.into()),
         }
@@ -264,8 +285,9 @@ fn the_accept_queue_overflows() -> Result<(), Report> {
         ),
         Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => say!(
             third,
-            "connect_timeout({limit} ms) -> {e}: this system refuses when the queue is full"
-                | "connect_timeout({limit} ms) -> {e}：这个系统在队列满时直接拒绝"
+            "connect_timeout({limit} ms) -> {}: this system refuses when the queue is full"
+                | "connect_timeout({limit} ms) -> {}：这个系统在队列满时直接拒绝",
+            socket_lessons::lang::error_text(&e)
         ),
         Err(e) => return Err(e.into()),
         Ok(_) => say!(

@@ -72,7 +72,11 @@ pub(super) fn client(
     );
     go.give(); // demo only: the server reads now
     on_done.wait()?;
-    say!(client, "sendto {to}: {}", describe(b"next"));
+    say!(
+        client,
+        "sendto {to}: {}" | "sendto {to}：{}",
+        describe(b"next")
+    );
     socket.send_to(b"next", &to.into())?;
     Ok(on_done.wait()?)
 }

@@ -31,6 +31,7 @@
 //!
 //! Previous: lesson 04 (the problem), lesson 05 (UDP). Next: lesson 07, remote commands.
 
+mod client;
 mod notes;
 mod scenes;
 
@@ -43,11 +44,11 @@ use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn_quietly;
-use socket_lessons::stage::transcript::{describe, describe_answer, describe_ends};
+use socket_lessons::stage::transcript::{describe, describe_ends};
 use socket_lessons::wire::framing::{self, read_frame, write_frame, LEN_PREFIX_BYTES};
 use socket_lessons::wire::net::{self, ListenOptions};
-use socket_lessons::{say, Endpoint, Input, Report, Transcript};
-use std::io::{self, Read, Write};
+use socket_lessons::{say, Endpoint, Report, Transcript};
+use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -146,7 +147,11 @@ fn serve_client(
         let seen = match sniff::peek_start(&conn, &mut first, LEN_PREFIX_BYTES, QUIT, waits) {
             Ok(0) => {
                 if shown(&mut quiet.ends, server) {
-                    say!(server, "{addr} closed the connection between requests");
+                    say!(
+                        server,
+                        "{addr} closed the connection between requests"
+                            | "{addr} 在两个请求之间关闭了连接"
+                    );
                 }
                 return;
             }
@@ -155,21 +160,32 @@ fn serve_client(
                 if shown(&mut quiet.slow, server) {
                     say!(
                         server,
-                        "{addr}: {}; closing",
-                        limits::timed_out("waiting for a request", waits.idle)
+                        "{addr}: {}; closing" | "{addr}：{}；关闭连接",
+                        limits::timed_out(
+                            socket_lessons::lang::pick("waiting for a request", "等待请求"),
+                            waits.idle
+                        )
                     );
                 }
                 return;
             }
             Err(e) => {
                 if shown(&mut quiet.failures, server) {
-                    say!(server, "{addr}: {e}");
+                    say!(
+                        server,
+                        "{addr}: {}" | "{addr}：{}",
+                        socket_lessons::lang::error_text(&e)
+                    );
                 }
                 return;
             }
         };
         // From its first byte, the whole request is on one clock (REQUEST_PACE).
-        let mut request_clock = Paced::new(&conn, REQUEST_PACE, "the request");
+        let mut request_clock = Paced::new(
+            &conn,
+            REQUEST_PACE,
+            socket_lessons::lang::pick("the request", "请求"),
+        );
         let request = if is_typed_text(&first[..seen]) {
             // 1a. the notes' request: one recv(1024) is one command. Their wire frames only
             //     the answer; the command has no boundary, so a read that fills the buffer
@@ -177,15 +193,21 @@ fn serve_client(
             match request_clock.read(&mut buf) {
                 Ok(0) => {
                     if shown(&mut quiet.ends, server) {
-                        say!(server, "{addr} closed the connection between requests");
+                        say!(
+                            server,
+                            "{addr} closed the connection between requests"
+                                | "{addr} 在两个请求之间关闭了连接"
+                        );
                     }
                     return;
                 }
                 Ok(n) if n == buf.len() => {
                     if shown(&mut quiet.refusals, server) {
                         say!(server, "recv({RECV_SIZE}) -> {}", describe_ends(&buf, 16));
-                        say!(server, "the request filled the {RECV_SIZE}-byte buffer: refused, nothing run, closing the connection");
+                        say!(server, "the request filled the {RECV_SIZE}-byte buffer: refused, nothing run, closing the connection"
+            | "这个请求填满了 {RECV_SIZE} 字节的缓冲区：拒绝它，什么都不执行，关闭连接");
                     }
+                    // Wire bytes, like the built-in commands' errors: English in both languages.
                     let refusal = format!(
                         "error: the command filled the whole {RECV_SIZE}-byte read, so it may go \
                          on past it; nothing of it was run, and this connection is closed\n"
@@ -198,7 +220,10 @@ fn serve_client(
                     if &buf[..n] == QUIT {
                         if shown(&mut quiet.ends, server) {
                             say!(server, "recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
-                            say!(server, "{addr} said q: closing the connection");
+                            say!(
+                                server,
+                                "{addr} said q: closing the connection" | "{addr} 说了 q：关闭连接"
+                            );
                         }
                         return;
                     }
@@ -210,7 +235,11 @@ fn serve_client(
                 }
                 Err(e) => {
                     if shown(&mut quiet.failures, server) {
-                        say!(server, "{addr}: recv failed: {e}");
+                        say!(
+                            server,
+                            "{addr}: recv failed: {}" | "{addr}：recv 失败：{}",
+                            socket_lessons::lang::error_text(&e)
+                        );
                     }
                     return;
                 }
@@ -226,7 +255,11 @@ fn serve_client(
                 // A clean end *between* frames: the client is done.
                 Ok(None) => {
                     if shown(&mut quiet.ends, server) {
-                        say!(server, "{addr} closed the connection between frames");
+                        say!(
+                            server,
+                            "{addr} closed the connection between frames"
+                                | "{addr} 在两帧之间关闭了连接"
+                        );
                     }
                     return;
                 }
@@ -235,7 +268,11 @@ fn serve_client(
                 // boundary in the stream, so the only safe thing is to close this connection.
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => {
                     if shown(&mut quiet.refusals, server) {
-                        say!(server, "{addr}: {e}; closing this connection");
+                        say!(
+                            server,
+                            "{addr}: {}; closing this connection" | "{addr}：{}；关闭这条连接",
+                            socket_lessons::lang::error_text(&e)
+                        );
                     }
                     return;
                 }
@@ -243,7 +280,9 @@ fn serve_client(
                     if shown(&mut quiet.refusals, server) {
                         say!(
                             server,
-                            "{addr}: {e}; the message is incomplete, dropping it"
+                            "{addr}: {}; the message is incomplete, dropping it"
+                                | "{addr}：{}；消息不完整，丢弃它",
+                            socket_lessons::lang::error_text(&e)
                         );
                     }
                     return;
@@ -253,15 +292,20 @@ fn serve_client(
                     if shown(&mut quiet.slow, server) {
                         say!(
                             server,
-                            "{addr}: {e}; the message is incomplete, closing"
-                                | "{addr}：{e}；消息不完整，关闭连接"
+                            "{addr}: {}; the message is incomplete, closing"
+                                | "{addr}：{}；消息不完整，关闭连接",
+                            socket_lessons::lang::error_text(&e)
                         );
                     }
                     return;
                 }
                 Err(e) => {
                     if shown(&mut quiet.failures, server) {
-                        say!(server, "{addr}: {e}");
+                        say!(
+                            server,
+                            "{addr}: {}" | "{addr}：{}",
+                            socket_lessons::lang::error_text(&e)
+                        );
                     }
                     return;
                 }
@@ -274,13 +318,16 @@ fn serve_client(
         if request.shown {
             say!(
                 server,
-                "write_frame: header {} + {}",
+                "write_frame: header {} + {}" | "write_frame：固定报头 {} + {}",
                 framing::header_hex(output.len()),
                 describe_ends(&output, 16)
             );
         }
-        if let Err(e) = write_frame(&mut Paced::new(&conn, ANSWER_PACE, "the answer"), &output) {
-            if limits::is_timeout(&e) {
+        let answer = socket_lessons::lang::pick("the answer", "回答");
+        if let Err(e) = write_frame(&mut Paced::new(&conn, ANSWER_PACE, answer), &output) {
+            let timed_out = limits::is_timeout(&e);
+            let e = socket_lessons::lang::error_text(&e);
+            if timed_out {
                 if shown(&mut quiet.slow, server) {
                     say!(
                         server,
@@ -341,47 +388,6 @@ impl Request {
 }
 
 // ---------------------------------------------------------------------------------------
-// The client
-// ---------------------------------------------------------------------------------------
-
-/// Sends one command bare, as the notes' client does (notes C 方案一, notes E §8), and
-/// prints the whole answer, framed. `false` when the server has closed.
-fn command(stream: &mut TcpStream, line: &[u8], client: &Transcript) -> Result<bool, Report> {
-    say!(client, "send {}", describe(line));
-    stream.write_all(line)?;
-    // read_frame reads until the whole answer is in, however TCP delivers it: no recv(1024)
-    // guess, no `count += buffer_size` miscount (notes A §9.2).
-    match read_frame(stream).map_err(limits::answer_waited)? {
-        Some(answer) => {
-            say!(client, "read_frame -> {}", describe_answer(&answer, 16));
-            Ok(true)
-        }
-        None => {
-            say!(client, "the server closed the connection");
-            Ok(false)
-        }
-    }
-}
-
-/// The two-terminal client: a typed line goes out as a command, its answer is printed.
-fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
-    let client = Transcript::client();
-    let mut input = Input::stdin("command :>>>> ");
-    while let Some(line) = input.next_line()? {
-        if line.is_empty() {
-            continue;
-        }
-        if line == b"q" {
-            break;
-        }
-        if !command(&mut stream, &line, &client)? {
-            break;
-        }
-    }
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------
 // The command line: the demo, or one side
 // ---------------------------------------------------------------------------------------
 
@@ -419,7 +425,7 @@ enum Side {
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&scenes::ZH).side {
         None => demo::play(scenes::run_demo),
         Some(Side::Server { at, idle_limit }) => {
             let listener = at.listen(ListenOptions::new())?;
@@ -429,7 +435,7 @@ fn main() -> Result<(), Report> {
         Some(Side::Client(at)) => {
             let stream = at.connect()?;
             limits::await_answer(&stream, limits::answer_limit())?;
-            interactive_client(stream)
+            client::interactive_client(stream)
         }
         Some(Side::NotesServer(at)) => {
             let (host, port) = at.or(notes::HOST, notes::PORT);

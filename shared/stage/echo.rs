@@ -47,7 +47,7 @@ impl Echo {
         if self.messages <= LINES_PER_CLIENT {
             say!(
                 server,
-                "{addr}: recv {} -> send back {}",
+                "{addr}: recv {} -> send back {}" | "{addr}：recv {} -> 发回 {}",
                 describe_ends(data, SHOWN_EDGE),
                 describe_ends(&reply, SHOWN_EDGE)
             );
@@ -55,6 +55,7 @@ impl Echo {
             say!(
                 server,
                 "{addr}: more than {LINES_PER_CLIENT} messages: the rest are answered without a line each"
+                    | "{addr}：已经超过 {LINES_PER_CLIENT} 条消息：之后的照常回答，但不再逐条显示"
             );
         }
         reply
@@ -90,20 +91,26 @@ fn serve_with(
     loop {
         // SIMPLIFICATION: one recv is one message, as in lesson 02 (short lines only).
         let data = match conn.read(&mut buf) {
-            Ok(0) => return "closed the connection".into(),
+            Ok(0) => return crate::tr!("closed the connection" | "关闭了连接"),
             Ok(n) => &buf[..n],
             // A read timeout the caller set (lesson 10's --idle-limit): say which limit.
             Err(e) if crate::guard::limits::is_timeout(&e) => {
                 let limit = conn.read_timeout().ok().flatten().unwrap_or_default();
-                return format!(
-                    "sent nothing within {}: closing this connection",
+                return crate::tr!(
+                    "sent nothing within {}: closing this connection"
+                        | "{} 内什么都没有发：关闭这条连接",
                     crate::guard::limits::seconds(limit)
                 );
             }
-            Err(e) => return format!("broke the connection ({e})"),
+            Err(e) => {
+                return crate::tr!(
+                    "broke the connection ({})" | "连接断了（{}）",
+                    crate::lang::error_text(&e)
+                )
+            }
         };
         if data == QUIT {
-            return "said q: closing this connection".into();
+            return crate::tr!("said q: closing this connection" | "说了 q：关闭这条连接");
         }
         let answer = echo.answer(addr, data, server);
         let written = match answers {
@@ -115,15 +122,18 @@ fn serve_with(
                 return match answers {
                     Some(_) => crate::tr!(
                         "did not take its answer in time ({e}): closing this connection"
-                            | "没有及时取走应答（{e}）：关闭这个连接"
+                            | "没有及时收下回答（{e}）：关闭这条连接"
                     ),
-                    None => {
+                    None => crate::tr!(
                         "took none of its answer within the write limit: closing this connection"
-                            .into()
-                    }
+                            | "在写入时限内没有收下任何回答：关闭这条连接"
+                    ),
                 };
             }
-            return format!("is gone ({e})");
+            return crate::tr!(
+                "is gone ({})" | "已经不在了（{}）",
+                crate::lang::error_text(&e)
+            );
         }
     }
 }
@@ -140,7 +150,11 @@ pub fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> 
     let mut buf = [0u8; RECV_SIZE];
     let n = stream.read(&mut buf)?;
     if n == 0 {
-        say!(client, "recv -> 0 bytes: the server closed the connection");
+        say!(
+            client,
+            "recv -> 0 bytes: the server closed the connection"
+                | "recv -> 0 字节：服务端关闭了连接"
+        );
         return Ok(false);
     }
     say!(client, "recv {}", describe(&buf[..n]));

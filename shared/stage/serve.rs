@@ -53,10 +53,16 @@ fn serve_in_turn_gated(
                     say!(server, "{line}");
                 }
                 match accepts.as_mut().map_or(Gate::Show, LogGate::event) {
-                    Gate::Show => say!(server, "accept -> a connection from {addr}"),
+                    Gate::Show => say!(
+                        server,
+                        "accept -> a connection from {addr}" | "accept -> 来自 {addr} 的连接"
+                    ),
                     Gate::ShowAfter(held) => {
                         say!(server, "{held}");
-                        say!(server, "accept -> a connection from {addr}");
+                        say!(
+                            server,
+                            "accept -> a connection from {addr}" | "accept -> 来自 {addr} 的连接"
+                        );
                     }
                     Gate::Held => {}
                 }

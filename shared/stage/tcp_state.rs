@@ -360,8 +360,12 @@ pub fn settle<T: PartialEq>(
 pub fn show(state: Option<TcpState>) -> String {
     match state {
         Some(state) => state.name().to_owned(),
-        None if !OBSERVABLE => "(not observable on this system)".to_owned(),
-        None => "gone (no longer in the kernel's table)".to_owned(),
+        None if !OBSERVABLE => {
+            crate::tr!("(not observable on this system)" | "（这个系统上无法观察）")
+        }
+        None => crate::tr!(
+            "gone (no longer in the kernel's table)" | "没了（内核的连接表里已经没有它）"
+        ),
     }
 }
 

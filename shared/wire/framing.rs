@@ -60,7 +60,10 @@ pub fn encode_len(len: usize) -> io::Result<[u8; LEN_PREFIX_BYTES]> {
     if len > MAX_FRAME_LEN {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("frame body of {len} bytes is over the limit of {MAX_FRAME_LEN} bytes"),
+            crate::tr!(
+                "frame body of {len} bytes is over the limit of {MAX_FRAME_LEN} bytes"
+                    | "真实数据有 {len} 字节，超过了 {MAX_FRAME_LEN} 字节的上限"
+            ),
         ));
     }
     // len <= MAX_FRAME_LEN < i32::MAX, so the conversion cannot fail.
@@ -79,8 +82,9 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
     if len < 0 {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "bad frame header {}: length {len} is negative",
+            crate::tr!(
+                "bad frame header {}: length {len} is negative"
+                    | "表示长度的 4 字节 {} 不对：长度 {len} 是负数",
                 hex(&header)
             ),
         ));
@@ -89,8 +93,9 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
     if len > max {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "bad frame header {}: length {len} is over the limit of {max} bytes",
+            crate::tr!(
+                "bad frame header {}: length {len} is over the limit of {max} bytes"
+                    | "表示长度的 4 字节 {} 不对：长度 {len} 超过了 {max} 字节的上限",
                 hex(&header)
             ),
         ));
@@ -129,7 +134,10 @@ pub fn write_all_vectored(writer: &mut impl Write, slices: &mut [IoSlice<'_>]) -
             Ok(0) => {
                 return Err(io::Error::new(
                     io::ErrorKind::WriteZero,
-                    "the connection took no more bytes in the middle of a message",
+                    crate::tr!(
+                        "the connection took no more bytes in the middle of a message"
+                            | "消息发到一半，连接不再收下任何字节"
+                    ),
                 ))
             }
             Ok(n) => IoSlice::advance_slices(&mut slices, n),
@@ -164,9 +172,10 @@ pub fn read_frame_limited(reader: &mut impl Read, max: usize) -> io::Result<Opti
     if got < LEN_PREFIX_BYTES {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
-            format!(
+            crate::tr!(
                 "the stream ended inside a frame header, after {got} of {LEN_PREFIX_BYTES} \
-                 bytes ({})",
+                 bytes ({})"
+                    | "数据流在表示长度的 {LEN_PREFIX_BYTES} 字节中间结束了：只到了 {got} 字节（{}）",
                 hex(&header[..got])
             ),
         ));
@@ -184,7 +193,10 @@ pub fn read_frame_limited(reader: &mut impl Read, max: usize) -> io::Result<Opti
 pub(crate) fn body_cut(got: usize, len: usize) -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,
-        format!("the stream ended inside a frame body, after {got} of {len} bytes"),
+        crate::tr!(
+            "the stream ended inside a frame body, after {got} of {len} bytes"
+                | "数据流在真实数据中间结束了：{len} 字节只到了 {got} 字节"
+        ),
     )
 }
 

@@ -35,8 +35,13 @@ pub fn max_payload(to: SocketAddr) -> usize {
 /// A UDP socket bound to `addr` (port 0: any free port). No listen, no accept: UDP has no
 /// connections (notes A §6).
 pub fn bind(addr: SocketAddr) -> io::Result<Socket> {
-    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))
-        .map_err(|e| crate::wire::net::context(e, format_args!("UDP socket for {addr}")))?;
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(|e| {
+            crate::wire::net::context(
+                e,
+                crate::tr!("UDP socket for {addr}" | "为 {addr} 创建 UDP socket"),
+            )
+        })?;
     socket
         .bind(&addr.into())
         .map_err(|e| crate::wire::net::context(e, format_args!("bind {addr}")))?;
@@ -50,7 +55,7 @@ pub fn local_addr(socket: &Socket) -> io::Result<SocketAddr> {
 
 fn as_inet(addr: SockAddr) -> io::Result<SocketAddr> {
     addr.as_socket()
-        .ok_or_else(|| io::Error::other("not an internet address"))
+        .ok_or_else(|| io::Error::other(crate::tr!("not an internet address" | "不是 IP 地址")))
 }
 
 /// One received datagram.
@@ -111,15 +116,26 @@ pub const WSAEMSGSIZE: i32 = 10_040;
 /// A `sendto` error, with WSAEMSGSIZE spelled out. Windows words it in the user's language
 /// (notes B prints the Chinese text) and Wine has no text for it at all (`FormatMessageW()
 /// returned error 317`), so the lesson says itself what it means; every other error, and
-/// Linux's EMSGSIZE (`Message too long (os error 90)`), is left as the OS says it.
+/// Linux's EMSGSIZE (`Message too long (os error 90)`), is left as the OS says it, but for
+/// EMSGSIZE said in Chinese (`消息太长（os error 90）`) when the programs speak Chinese.
 pub fn explain_send_error(err: io::Error) -> io::Error {
+    #[cfg(unix)]
+    if crate::lang::zh() && err.raw_os_error() == Some(libc::EMSGSIZE) {
+        return io::Error::new(
+            err.kind(),
+            format!("消息太长（os error {}）", libc::EMSGSIZE),
+        );
+    }
     if err.raw_os_error() != Some(WSAEMSGSIZE) {
         return err;
     }
     io::Error::new(
         err.kind(),
-        "Message too long (os error 10040, WSAEMSGSIZE: the datagram is larger than one UDP \
-         datagram can carry)",
+        crate::tr!(
+            "Message too long (os error 10040, WSAEMSGSIZE: the datagram is larger than one UDP \
+             datagram can carry)"
+                | "消息太长（os error 10040，WSAEMSGSIZE：这个数据报比一个 UDP 数据报能装下的还大）"
+        ),
     )
 }
 
