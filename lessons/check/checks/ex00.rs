@@ -1,7 +1,7 @@
 //! The check of exercise 00: clients that send messages, close their side and wait for the
 //! server to close its side too; one that leaves without a word, one that resets; more of
 //! them than any fixed count; then the server's descriptors and threads counted against
-//! what it had before the first client.
+//! what it had once the first client had gone.
 
 use super::harness::{exchange, finish, Failure, Server, Steps, Subject, STUCK};
 use super::kernel;
@@ -32,8 +32,8 @@ const MEANS: &[(&str, &str)] = &[
         "serve 一直服务下去（一个接一个 16 个客户端），从不返回",
     ),
     (
-        "after the last client, your server holds no more descriptors and no more threads than before the first: every connection was closed, not only shut down",
-        "最后一个客户端走了之后，你的服务端持有的描述符和线程不比第一个客户端来之前多：每条连接都关闭了，而不只是 shutdown",
+        "after the last client, the process holds no more descriptors and no more threads than once the first client had gone: every connection was closed, not only shut down",
+        "最后一个客户端走了之后，进程持有的描述符和线程不比第一个客户端走后多：每条连接都关闭了，而不只是 shutdown",
     ),
 ];
 
@@ -61,9 +61,7 @@ fn talk(
     messages: &[&[u8]],
 ) -> Result<(), Failure> {
     for message in messages {
-        let step =
-            tr!("{who} sends a message and reads the answer" | "{who}发送一条消息并读取回答");
-        exchange(server, stream, message, &answer(message.len()), &step)?;
+        exchange(server, stream, message, &answer(message.len()), who)?;
     }
     Ok(())
 }
@@ -121,9 +119,6 @@ fn wait_for_close(server: &mut Server, stream: &mut TcpStream, who: &str) -> Res
 
 fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     let mut server = Server::start(serve)?;
-    // The server's own thread is running and holds its listener: the baseline.
-    let fds_start = kernel::open_fds();
-    let threads_start = kernel::threads();
 
     // 1. Two messages on one connection, then the client closes first.
     let who = tr!("client 1" | "客户端 1");
@@ -131,6 +126,10 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     talk(&mut server, &mut one, &who, &[b"hi", b"hello!"])?;
     wait_for_close(&mut server, &mut one, &who)?;
     drop(one);
+    // The baseline: the server is set up (whatever it opens once, at its first client, is
+    // open) and client 1 is gone.
+    let fds_start = kernel::open_fds();
+    let threads_start = kernel::threads();
     steps.ok(tr!(
         "client 1 sends b\"hi\" and b\"hello!\" and gets each answer; it shuts down its side, and your server closes its side too (recv -> 0)"
             | "客户端 1 发送 b\"hi\" 和 b\"hello!\"，各得到回答；它关闭自己的发送方向，你的服务端也关闭了它那一端（recv -> 0）"
@@ -186,8 +185,8 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     match (fds_start, threads_start) {
         (Some(fds), Some(threads)) => {
             let step = tr!(
-                "after the last client: your server's descriptors and threads, against before the first"
-                    | "最后一个客户端之后：你的服务端的描述符和线程，与第一个客户端之前比较"
+                "after the last client: the process's descriptors and threads, against after the first"
+                    | "最后一个客户端之后：进程的描述符和线程，与第一个客户端走后比较"
             );
             let fds_now = kernel::settle_at_most(fds, Duration::from_secs(2), kernel::open_fds)
                 .unwrap_or(fds);
@@ -195,8 +194,8 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
                 let extra = fds_now - fds;
                 return Err(Failure::new(step)
                     .detail(tr!(
-                        "expected: {fds} descriptors, as before the first client"
-                            | "期望：{fds} 个描述符，和第一个客户端之前一样"
+                        "expected: {fds} descriptors, as after the first client"
+                            | "期望：{fds} 个描述符，和第一个客户端走后一样"
                     ))
                     .detail(tr!(
                         "got: {fds_now}: {extra} connections your server never closed"
@@ -214,8 +213,8 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
                 let extra = threads_now - threads;
                 return Err(Failure::new(step)
                     .detail(tr!(
-                        "expected: {threads} threads, as before the first client"
-                            | "期望：{threads} 个线程，和第一个客户端之前一样"
+                        "expected: {threads} threads, as after the first client"
+                            | "期望：{threads} 个线程，和第一个客户端走后一样"
                     ))
                     .detail(tr!(
                         "got: {threads_now}: {extra} threads your server started are still running after their clients left"
@@ -227,8 +226,8 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
                     )));
             }
             steps.ok(tr!(
-                "after the last client this process holds {fds} descriptors and {threads} threads, as before the first"
-                    | "最后一个客户端之后，这个进程持有 {fds} 个描述符、{threads} 个线程，和第一个客户端之前一样"
+                "after the last client this process holds {fds} descriptors and {threads} threads, as after the first"
+                    | "最后一个客户端之后，这个进程持有 {fds} 个描述符、{threads} 个线程，和第一个客户端走后一样"
             ))?;
         }
         _ => steps.skip(tr!(

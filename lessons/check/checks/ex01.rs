@@ -159,7 +159,16 @@ fn exchange(ask: Ask, step: &str, reply: Reply, hint: &str) -> Result<(), Failur
         let mut failure = Failure::new(step)
             .detail(tr!("expected: {}" | "期望：{}", ends(&want, 24)))
             .detail(tr!("got:      {}" | "实际：{}", ends(&got, 24)));
-        if got.len() < want.len() && want.starts_with(&got) {
+        if got.len() < want.len()
+            && want.starts_with(&got)
+            && want[got.len()..].iter().all(u8::is_ascii_whitespace)
+        {
+            let rest = want.len() - got.len();
+            failure = failure.detail(tr!(
+                "the reply without its last {rest} bytes, all whitespace: trimmed after it was read"
+                    | "这是去掉了最后 {rest} 个字节的回复，那些字节都是空白：读完之后被 trim 掉了"
+            ));
+        } else if got.len() < want.len() && want.starts_with(&got) {
             let (n, rest) = (got.len(), want.len() - got.len());
             failure = failure.detail(tr!(
                 "the first {n} bytes of the reply; the other {rest} were sent too, and ask returned before reading them"

@@ -126,8 +126,10 @@ fn run(listen: Listen, steps: &mut Steps) -> Result<(), Failure> {
     ))?;
 
     // Restart: the same port, at once.
-    let step = tr!("listen({addr}) again, at once: the restarted server"
-        | "立即再次 listen({addr})：重启的服务端");
+    let step = tr!(
+        "listen on the same port again, at once: the restarted server"
+            | "立即在同一端口上再次 listen：重启的服务端"
+    );
     let port = addr.port();
     let restarted = call(listen, addr, &step)?.map_err(|e| {
         Failure::new(&step)
@@ -155,8 +157,8 @@ fn run(listen: Listen, steps: &mut Steps) -> Result<(), Failure> {
 
     // A second server on the same port while the first runs: refused.
     let step = tr!(
-        "listen({addr}) a third time, while the restarted server still listens there"
-            | "在重启的服务端还在那里监听时，第三次 listen({addr})"
+        "listen on the same port a third time, while the restarted server still listens there"
+            | "在重启的服务端还在那里监听时，第三次在同一端口上 listen"
     );
     match call(listen, addr, &step)? {
         Err(e) if e.kind() == io::ErrorKind::AddrInUse => {}

@@ -102,10 +102,18 @@ fn check_one(
     ));
     if got.0.len() < sent.len() && sent.starts_with(&got.0) {
         let (n, lost) = (got.0.len(), sent.len() - got.0.len());
-        failure = failure.detail(tr!(
-            "the first {n} bytes of the datagram; the other {lost} were thrown away by the kernel, and no later call can get them"
-                | "这是数据报的前 {n} 字节；另外 {lost} 字节被内核丢掉了，以后的调用也拿不到"
-        ));
+        let missing = &sent[n..];
+        if missing.iter().all(|b| *b == 0 || b.is_ascii_whitespace()) {
+            failure = failure.detail(tr!(
+                "the first {n} bytes of the datagram: its last {lost}, zeros or whitespace, were cut off after it arrived (trimmed?)"
+                    | "这是数据报的前 {n} 字节：它最后的 {lost} 个零字节或空白在到达之后被去掉了（trim 了？）"
+            ));
+        } else {
+            failure = failure.detail(tr!(
+                "the first {n} bytes of the datagram; the other {lost} did not fit in the buffer, the kernel threw them away, and no later call can get them"
+                    | "这是数据报的前 {n} 字节；另外 {lost} 字节缓冲区放不下，被内核丢掉了，以后的调用也拿不到"
+            ));
+        }
     } else if got.0 != sent {
         if let Some(at) = first_difference(sent, &got.0) {
             failure = failure.detail(tr!(
@@ -227,7 +235,12 @@ fn run(receive: Receive, steps: &mut Steps) -> Result<(), Failure> {
     });
     peer.send_to(b"late", to).map_err(setup)?;
     let got = running.wait(STUCK);
-    check_one(&step, b"late", from, got)?;
+    check_one(&step, b"late", from, got).map_err(|f| {
+        f.hint(tr!(
+            "receive waits for the next datagram: recv_from on a blocking socket does. A socket made non-blocking answers WouldBlock when nothing has come yet (and stays so for the caller); a socket is the caller's to configure, not receive's."
+                | "receive 要等待下一个数据报：阻塞套接字上的 recv_from 就是这样。被设成非阻塞的套接字在数据还没来时回答 WouldBlock（而且对调用者来说一直是非阻塞的）；套接字怎么配置是调用者的事，不是 receive 的事。"
+        ))
+    })?;
     steps.ok(tr!("a call made before the datagram arrives waits for it"
         | "在数据报到达之前发起的调用会等它到来"))?;
     Ok(())

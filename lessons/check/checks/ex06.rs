@@ -4,7 +4,7 @@
 
 use super::alloc::{self, Usage};
 use super::harness::{
-    ends, finish, reads, shown, within_watched, Failure, Script, Steps, Subject, Trouble,
+    ends, finish, reads, within_watched, Failure, Script, Steps, Subject, Trouble,
 };
 use socket_lessons::tr;
 use std::io::{self, ErrorKind, Read};
@@ -173,9 +173,9 @@ fn refused(read_frame: ReadFrame, step: &str, header: [u8; 4], hint: &str) -> Re
     let head = || {
         Failure::new(step)
             .detail(tr!(
-                "the stream: the 4 header bytes {}, then the end"
+                "the stream: a 4-byte header, {}, then the end"
                     | "流：4 字节的固定报头 {}，然后结束",
-                shown(&header)
+                super::harness::hex(&header)
             ))
             .detail(tr!(
                 "expected: an Err of kind InvalidData, before any read or allocation of the body"

@@ -123,8 +123,10 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         "notes A §9.1 answers stdout, or stderr when stdout is empty (`true_result if true_result else false_result`): one of the two, never both mixed (no 2>&1, no reading both into one buffer)."
             | "笔记 A §9.1 回答标准输出，标准输出为空时回答标准错误（`true_result if true_result else false_result`）：二者之一，绝不混在一起（不要 2>&1，也不要把两个读进同一个缓冲区）。"
     );
-    let step = tr!("`no-such-command-07`: stdout is empty, so its stderr"
-        | "`no-such-command-07`：标准输出为空，所以回答标准错误");
+    let step = tr!(
+        "stdout, or stderr when stdout is empty: `no-such-command-07`, `echo err >&2`, `echo out; echo err >&2`"
+            | "标准输出，标准输出为空时是标准错误：`no-such-command-07`、`echo err >&2`、`echo out; echo err >&2`"
+    );
     let got = answer(run_fn, &step, "no-such-command-07", ROOMY, &sleeps_out)?;
     let text = String::from_utf8_lossy(&got);
     if !(text.contains("no-such-command-07") && text.contains("not found")) {
@@ -195,7 +197,9 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
             format!("echo started; {marker}")
         };
         let limit = Duration::from_secs(1);
-        let step = tr!("`{command}` with a limit of 1 s" | "`{command}`，时间限制 1 秒");
+        // The step's name without the run's unique sleep length, the same every run.
+        let short = command.replace(&marker, "sleep 30…");
+        let step = tr!("`{short}` with a limit of 1 s" | "`{short}`，时间限制 1 秒");
         let kill_hint = if ignores_term {
             tr!(
                 "SIGTERM asks; a program may ignore it (trap '' TERM, and the sleep it starts inherits that). SIGKILL cannot be ignored: kill the process group with SIGKILL, kill(-pid, SIGKILL)."
@@ -226,8 +230,9 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         }
         let left = cleanup(&marker);
         if !left.is_empty() {
-            return Err(Failure::new(tr!("after `{command}`: nothing left running"
-                | "`{command}` 之后：不能留下还在运行的进程"))
+            return Err(Failure::new(tr!(
+                "after `{short}`: nothing left running" | "`{short}` 之后：不能留下还在运行的进程"
+            ))
             .detail(tr!(
                 "got: `{marker}` still running (pid {}); the check killed it"
                     | "实际：`{marker}` 还在运行（pid {}）；检查程序把它杀了",
@@ -242,7 +247,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
                     .map(|(pid, state)| format!("{pid} ({state})"))
                     .collect();
                 return Err(Failure::new(tr!(
-                    "after `{command}`: no child of this process left" | "`{command}` 之后：这个进程不能留下子进程"
+                    "after `{short}`: no child of this process left" | "`{short}` 之后：这个进程不能留下子进程"
                 ))
                 .detail(tr!(
                     "got: children still there: {}; Z is a zombie, a child that ended and was never waited for"

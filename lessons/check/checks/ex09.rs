@@ -50,10 +50,10 @@ const CANNOT_SEE: &[(&str, &str)] = &[(
     "文件在得到名字之前是否已经写到磁盘上（sync_all）：只有断电才能看出来",
 )];
 
-pub fn check(save: Save, _file: &Subject) -> ExitCode {
+pub fn check(save: Save, file: &Subject) -> ExitCode {
     let mut steps = Steps::default();
     let base = std::env::temp_dir().join(format!("socket-lessons-ex09-{}", std::process::id()));
-    let result = run(save, &base, &mut steps);
+    let result = run(save, &base, &mut steps).and_then(|()| no_rename(file, &mut steps));
     let _ = fs::remove_dir_all(&base);
     finish(steps, result, MEANS, CANNOT_SEE)
 }
@@ -349,8 +349,8 @@ fn run(save: Save, base: &Path, steps: &mut Steps) -> Result<(), Failure> {
     if got.is_err() || saved != body || past {
         let mut failure = head(&step, "longer.txt", &longer, size, &md5)
             .detail(tr!(
-                "expected: Ok, longer.txt holding the 6 bytes {}, and no read past them"
-                    | "期望：Ok，longer.txt 里是那 6 个字节 {}，而且不读它们后面的字节",
+                "expected: Ok, longer.txt holding {}, and no read past them"
+                    | "期望：Ok，longer.txt 里是 {}，而且不读它们后面的字节",
                 shown(&body)
             ))
             .detail(tr!("got: {}" | "实际：{}", describe(&got)))
@@ -510,6 +510,43 @@ fn big_file(save: Save, places: &Places, steps: &mut Steps) -> Result<(), Failur
         alloc::size(peak)
     ))?;
     Ok(())
+}
+
+/// The one fault no run can show: a rename that replaces. Between a check that the name
+/// is free and the rename, another file can take the name, and rename(2) replaces it; the
+/// check cannot make that moment happen, so it reads the source.
+fn no_rename(file: &Subject, steps: &mut Steps) -> Result<(), Failure> {
+    let step = tr!("the source: the file gets its name without replacing one"
+        | "源代码：文件得到名字时不会覆盖已有文件");
+    let text = file
+        .source()
+        .map_err(|e| Failure::new(&step).detail(tr!("could not read it: {e}" | "读不了它：{e}")))?;
+    let code = super::source::code_only(&text);
+    let renames: Vec<(usize, String)> = code
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains("rename(") && !line.contains("renameat2"))
+        .map(|(i, _)| (i + 1, text.lines().nth(i).unwrap_or("").trim().to_owned()))
+        .collect();
+    if let Some((line, found)) = renames.first() {
+        return Err(Failure::new(&step)
+            .detail(tr!(
+                "found in {}, line {line}: {found}" | "在 {} 第 {line} 行找到：{found}",
+                file.shown
+            ))
+            .detail(tr!(
+                "rename(2) replaces the file at the new name if there is one: a file that took the name after your check (exists(), or an earlier AlreadyExists) is silently lost"
+                    | "如果新名字上已经有文件，rename(2) 会覆盖它：在你检查（exists()，或者更早的 AlreadyExists）之后占用了这个名字的文件会悄无声息地丢失"
+            ))
+            .hint(tr!(
+                "give the file its name with fs::hard_link(temp, target), which fails with AlreadyExists at the very moment it would replace, then remove the temporary name (on Linux, renameat2 with RENAME_NOREPLACE does both in one call)."
+                    | "用 fs::hard_link(temp, target) 给文件起名字，它恰好在会覆盖的那一刻以 AlreadyExists 失败，然后删掉临时名字（在 Linux 上，带 RENAME_NOREPLACE 的 renameat2 一次调用就能做到这两件事）。"
+            )));
+    }
+    steps.ok(tr!(
+        "the source gives the file its name with no rename that could replace another"
+            | "源代码给文件起名字时，没有可能覆盖别的文件的 rename"
+    ))
 }
 
 /// Another file appears under the name in the middle of a transfer; then two saves of one

@@ -229,16 +229,15 @@ fn run(verify: Verify, file: &Subject, steps: &mut Steps) -> Result<(), Failure>
     ))?;
 
     // The source: is the comparison constant time?
-    let step = tr!(
-        "the source of {}: the comparison is constant time" | "{} 的源代码：比较是常数时间的",
-        file.shown
-    );
+    let step = tr!("the source: the comparison is constant time" | "源代码：比较是常数时间的");
     let text = file
         .source()
         .map_err(|e| Failure::new(&step).detail(tr!("could not read it: {e}" | "读不了它：{e}")))?;
     let finding = source::comparisons(&text);
     if finding.constant_time.is_empty() {
-        let mut failure = Failure::new(&step).detail(tr!(
+        let mut failure = Failure::new(&step)
+            .detail(tr!("the file: {}" | "文件：{}", file.shown))
+            .detail(tr!(
             "expected: Mac::verify_slice (or verify_truncated_left, subtle's ct_eq), or a loop that XORs every byte and ORs the differences"
                 | "期望：Mac::verify_slice（或 verify_truncated_left、subtle 的 ct_eq），或者一个把每个字节异或、再把差异或起来的循环"
         ));

@@ -28,8 +28,8 @@ const FORGED: &[u8] = b"13:37:00";
 
 const MEANS: &[(&str, &str)] = &[
     (
-        "ask_time returns Ok(Some(the answer)) as soon as the server answers, under a wait of 30 s; the answer whole, 130 bytes long too",
-        "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答是完整的，130 字节长的也是",
+        "ask_time returns Ok(Some(the answer)) as soon as the server answers, under a wait of 30 s; the answer whole, 105 bytes long too",
+        "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答是完整的，105 字节长的也是",
     ),
     (
         "it returns Ok(None) when the request is lost, after its wait (300 ms), and the next request is answered",

@@ -524,8 +524,8 @@ impl Server {
         }
     }
 
-    /// Connects a client, or fails saying why (a server that stopped has no listener left:
-    /// the connection is refused).
+    /// Connects a client, or fails at the step `who` saying why (a server that stopped has
+    /// no listener left: the connection is refused).
     pub fn connect(&mut self, who: &str) -> Result<TcpStream, Failure> {
         match TcpStream::connect(self.addr) {
             Ok(stream) => {
@@ -533,8 +533,10 @@ impl Server {
                 Ok(stream)
             }
             Err(e) => {
-                let failure = Failure::new(tr!("{who} connects" | "{who}连接服务端"))
-                    .detail(tr!("got: {e}" | "实际：{e}"));
+                // The same step as the exchange that follows: a server that has just
+                // stopped may still let the connect through, or no longer.
+                let failure = Failure::new(who)
+                    .detail(tr!("got: the connect failed: {e}" | "实际：连接失败：{e}"));
                 Err(self.explain(failure))
             }
         }
@@ -634,6 +636,15 @@ pub fn ends(bytes: &[u8], edge: usize) -> String {
     let (head, tail) = (&bytes[..edge], &bytes[n - edge..]);
     let literal = format!("b\"{}\"…b\"{}\"", head.escape_ascii(), tail.escape_ascii());
     tr!("{n} bytes {literal}" | "{n} 字节 {literal}")
+}
+
+/// Bytes as spaced hex: `ff ff ff 7f`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Where two byte strings first differ, for a line that says so.
