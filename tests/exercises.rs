@@ -29,25 +29,25 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "00",
         "00_close_your_side.rs",
-        "fec1723e697550a9b2889ebf0c224f67",
+        "f3f0655a26d603543a0729bc2c6a65c4",
         "CLOSE_WAIT lasts until the application closes",
     ),
     (
         "01",
         "01_whole_reply.rs",
-        "8251fa1be7c5dc9004be0e1a8ff37310",
+        "3735611b3e99d540d2809f3bdb342216",
         "recv(1024) is an upper bound",
     ),
     (
         "02",
         "02_echo_server.rs",
-        "762fc707b5586cbbdbe646ea988a1f0f",
+        "b69ee57894f646565f7440920c50bc63",
         "recv returning 0 bytes means the client closed",
     ),
     (
         "03",
         "03_rebind.rs",
-        "9cc6bb77e12151bff52f6502b76a90b5",
+        "eaefe3b74afc07547b46a48361f83ad7",
         "set_reuse_address(true) before bind",
     ),
     (
@@ -71,19 +71,19 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "07",
         "07_run_with_limit.rs",
-        "8b2e9a218bbc5934593a70ef70b907ea",
+        "a8775f7b39581200cefffdca2e6931f8",
         "with a limit of 1 s",
     ),
     (
         "08",
         "08_checked_answer.rs",
-        "38a61fe0a24bb12b2903d6b05a43c5f6",
+        "4e0b661095bb116696d5be27aa288a50",
         "the same answer, one byte per read",
     ),
     (
         "09",
         "09_save_safely.rs",
-        "58e7d5ba2744400ef08b30f45a23fb52",
+        "88789b8dcf37a21118ce9f4be6875519",
         "outside the directory",
     ),
     (
@@ -101,7 +101,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "12",
         "12_time_client.rs",
-        "4d0a3c90b21fc63f57c19991974c492a",
+        "5cbab74366ec7c4f25a775624ebdbb6d",
         "request 2, lost: the server never answers",
     ),
     (

@@ -12,8 +12,9 @@
 //! - a client sends two messages on one connection: each gets its answer; the connection is
 //!   closed only after the client has closed its side (then it reads 0, your FIN);
 //! - a client that leaves without a word: its connection is closed too;
-//! - a client that resets its connection (the read fails): that ends this client only, and
-//!   the next one is served;
+//! - a client that resets its connection, while the server reads (the read fails) or while
+//!   it is blocked writing the answers of a client that never reads them (the write fails):
+//!   that ends this client only, and the next one is served;
 //! - `serve` never returns, however many clients come (the check sends 16);
 //! - after the last client, the process holds no more descriptors and no more threads than
 //!   before the first: `shutdown` sends a FIN but keeps the socket; only closing it (drop)

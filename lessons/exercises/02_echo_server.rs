@@ -12,6 +12,8 @@
 //!   reads, then resets while the server is blocked writing to it (the write fails);
 //! - bytes that are not UTF-8, and every byte value: the answer is the same bytes with
 //!   their ASCII letters upper-cased (b"caf\xe9" -> b"CAF\xe9");
+//! - a client that sends the lesson's `q`: that ends its session (close the connection, or
+//!   answer it like any message), and the next client is served;
 //! - an `accept` that fails because the process has no descriptor left (EMFILE): the
 //!   client waiting must be served once descriptors are free again;
 //! - after the last client, no connection and no thread of the server is left.

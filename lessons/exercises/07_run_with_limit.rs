@@ -12,8 +12,8 @@
 //!   both mixed; `run` returns as soon as the command ends (the check gives commands that
 //!   end at once a limit of 30 s), even when the command writes more to stderr than a pipe
 //!   holds (64 KiB) before its stdout;
-//! - a command still running at `limit`: kill it with SIGKILL (a command may ignore
-//!   SIGTERM), and everything it started (the shell, and the `sleep` the shell started),
+//! - a command still running at `limit`: kill it with SIGKILL (a command may ignore SIGTERM,
+//!   SIGINT and SIGHUP), and everything it started (the shell, and the `sleep` the shell started),
 //!   then answer what it printed until then, followed by a line with the word `killed`;
 //! - nothing it started may be left running when `run` returns, no child left unwaited
 //!   (a zombie), and no thread of yours.

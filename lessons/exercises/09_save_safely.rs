@@ -23,9 +23,10 @@
 //!   temporary file and return an error: no file is left at all, whichever way `save`
 //!   returns (an early `?` included);
 //! - a file already named `name` is never replaced (`AlreadyExists`), even one that got
-//!   the name while the body was arriving: give the temporary file its name with
-//!   `fs::hard_link`, which fails if the name exists, then remove the temporary name
-//!   (`fs::rename` replaces: the check reads the source for it);
+//!   the name while the body was arriving, and a symbolic link that got it is neither
+//!   replaced nor followed: give the temporary file its name with `fs::hard_link`, which
+//!   fails if the name exists, then remove the temporary name (`fs::rename` and `fs::copy`
+//!   replace: the check reads the source for them);
 //! - two saves may run at once, even of the same name: each temporary name must be its own
 //!   (`create_new`, so that it never opens another's);
 //! - return the path of the saved file.

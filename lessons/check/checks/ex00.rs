@@ -24,8 +24,8 @@ const MEANS: &[(&str, &str)] = &[
         "客户端关闭自己这一端之后（recv 返回 0），你的服务端关闭这条连接：客户端读到 0，也就是服务端的 FIN；一句话不说就离开的客户端也是",
     ),
     (
-        "a client that resets its connection ends only that client: the next one is served",
-        "一个复位连接的客户端只结束它自己：下一个客户端照常得到服务",
+        "a client that resets its connection, while the server reads or while it is blocked writing to it, ends only that client: the next one is served",
+        "一个复位连接的客户端，不管服务端正在读还是正阻塞着给它写，都只结束它自己：下一个客户端照常得到服务",
     ),
     (
         "serve keeps serving (16 clients, one after another) and never returns",
@@ -162,8 +162,38 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
             | "客户端 3 复位连接（RST）；之后客户端 4 照常得到服务"
     ))?;
 
-    // 4. More clients than any count written into the server.
-    for i in 5..=16 {
+    // 4. A client that sends and never reads its answers, reset while the server is blocked
+    // writing to it: the server's write fails.
+    let step = tr!(
+        "client 5 sends and never reads its answers, then resets while your server is blocked writing to it"
+            | "客户端 5 只发不读回答，在你的服务端阻塞着给它写的时候复位"
+    );
+    let answers_hint = tr!("answer every message you read before reading more."
+        | "读到的每条消息都要先回答，然后再读下一条。");
+    match server.client_blocking_the_server(&step, &answers_hint)? {
+        Some(five) => {
+            socket_lessons::wire::net::close_with_reset(five)
+                .map_err(|e| Failure::setup("a reset (SO_LINGER 0)", e))?;
+            let who = tr!(
+                "client 6, after client 5 reset while your server wrote to it"
+                    | "客户端 6，在你的服务端给客户端 5 写的时候客户端 5 复位之后"
+            );
+            let mut six = server.connect(&who).map_err(|f| f.hint(reset_hint()))?;
+            talk(&mut server, &mut six, &who, &[b"six"]).map_err(|f| f.hint(reset_hint()))?;
+            wait_for_close(&mut server, &mut six, &who)?;
+            steps.ok(tr!(
+                "client 5 resets while your server is blocked writing to it; client 6 is served after it"
+                    | "客户端 5 在你的服务端阻塞着给它写的时候复位；之后客户端 6 照常得到服务"
+            ))?;
+        }
+        None => steps.skip(tr!(
+            "a write that fails on a reset: this system does not show which call a thread sleeps in (Linux's /proc does)"
+                | "因复位而失败的写：这个系统不显示线程睡在哪个调用里（Linux 的 /proc 会显示）"
+        )),
+    }
+
+    // 5. More clients than any count written into the server.
+    for i in 7..=16 {
         let who = tr!("client {i}" | "客户端 {i}");
         let mut stream = server.connect(&who)?;
         let message = format!("message {i}");
@@ -177,11 +207,11 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         .detail(line));
     }
     steps.ok(tr!(
-        "clients 5 to 16, one after another, each served and closed; serve has not returned"
-            | "客户端 5 到 16 一个接一个，每个都得到服务并被关闭；serve 没有返回"
+        "clients 7 to 16, one after another, each served and closed; serve has not returned"
+            | "客户端 7 到 16 一个接一个，每个都得到服务并被关闭；serve 没有返回"
     ))?;
 
-    // 5. Nothing left behind.
+    // 6. Nothing left behind.
     match (fds_start, threads_start) {
         (Some(fds), Some(threads)) => {
             let step = tr!(

@@ -26,8 +26,8 @@ const LONG: usize = 16 * 1024 * 1024;
 
 const MEANS: &[(&str, &str)] = &[
     (
-        "ask returns the whole reply, up to the server's close: a short one, an empty one (a server that closes without a word), and 4680 bytes sent in 7 pieces of 1 to 2048 bytes, each after your client had read the one before",
-        "ask 返回完整的回复，一直到服务端关闭为止：短的、空的（服务端一句话不说就关闭），以及分成 1 到 2048 字节的 7 块、每块都等你的客户端读完上一块才发送的 4680 字节",
+        "ask returns the whole reply, up to the server's close: a short one, an empty one (a server that closes without a word), 4680 bytes sent in 7 pieces of 1 to 2048 bytes, each after your client had read the one before, and one with a pause of 1.5 s in the middle",
+        "ask 返回完整的回复，一直到服务端关闭为止：短的、空的（服务端一句话不说就关闭）、分成 1 到 2048 字节的 7 块、每块都等你的客户端读完上一块才发送的 4680 字节，以及中途停顿 1.5 秒的回复",
     ),
     (
         "the reply comes back as the bytes that were sent: not decoded, so bytes that are not UTF-8 and a character split between two pieces come back unchanged",
@@ -44,8 +44,8 @@ const MEANS: &[(&str, &str)] = &[
 ];
 
 const CANNOT_SEE: &[(&str, &str)] = &[(
-    "a client that stops reading after a pause (a read timeout taken for the end of the reply): every server here sends as soon as your client has read",
-    "读取停顿一会儿就不读了的客户端（把读超时当成回复的结束）：这里的服务端都是你的客户端一读完就发下一块",
+    "a read timeout longer than 1.5 s taken for the end of the reply: the slowest server here pauses 1.5 s",
+    "把超过 1.5 秒的读超时当作回复的结束：这里最慢的服务端停顿 1.5 秒",
 )];
 
 pub fn check(ask: Ask, _file: &Subject) -> ExitCode {
@@ -61,6 +61,8 @@ enum Reply {
     Whole(Vec<u8>),
     /// In pieces, each after the client has taken everything sent before it.
     Pieces(Vec<Vec<u8>>),
+    /// A first part; once the client has taken it, a pause; then the rest.
+    Paused(Vec<u8>, Duration, Vec<u8>),
 }
 
 impl Reply {
@@ -68,6 +70,7 @@ impl Reply {
         match self {
             Reply::Whole(b) => b.clone(),
             Reply::Pieces(p) => p.concat(),
+            Reply::Paused(a, _, b) => [a.clone(), b.clone()].concat(),
         }
     }
 }
@@ -107,6 +110,21 @@ fn exchange(ask: Ask, step: &str, reply: Reply, hint: &str) -> Result<(), Failur
         match reply {
             Reply::Whole(bytes) => {
                 let _ = conn.write_all(&bytes);
+            }
+            Reply::Paused(first, pause, rest) => {
+                if conn.write_all(&first).is_ok() {
+                    let here = conn.local_addr().ok();
+                    let fd = here.and_then(|here| kernel::wait_for_socket_fd(client, here, STUCK));
+                    if let Some(fd) = fd {
+                        kernel::wait_until(STUCK, || {
+                            server_done.load(Ordering::SeqCst)
+                                || kernel::consumed(fd).is_none_or(|c| c >= first.len() as u64)
+                        });
+                    }
+                    // A slow server: the pause is the scenario, not a wait for anything.
+                    std::thread::sleep(pause);
+                    let _ = conn.write_all(&rest);
+                }
             }
             Reply::Pieces(pieces) => {
                 let here = conn.local_addr().ok();
@@ -274,6 +292,25 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
         "a reply of {} bytes sent in 7 pieces, one of them ending inside a character, comes back whole"
             | "分 7 块发送、其中一块在字符中间断开的 {} 字节回复，完整返回",
         long.len()
+    ))?;
+
+    // A slow server: a pause in the middle of its reply.
+    let first = "第一部分:你好!\n".as_bytes().to_vec();
+    let rest = "第二部分:一秒半之后\n".as_bytes().to_vec();
+    exchange(
+        ask,
+        &tr!(
+            "a server that pauses 1.5 s in the middle of its reply" | "在回复中途停顿 1.5 秒的服务端"
+        ),
+        Reply::Paused(first, Duration::from_millis(1500), rest),
+        &tr!(
+            "a pause is not the end: only the server's close is (recv returning 0). A read timeout taken for the end of the reply cuts the reply of any server slower than the timeout."
+                | "停顿不是结束：只有服务端关闭（recv 返回 0）才是。把读超时当作回复的结束，会截断任何比这个超时慢的服务端的回复。"
+        ),
+    )?;
+    steps.ok(tr!(
+        "a reply with a pause of 1.5 s in the middle comes back whole"
+            | "中途停顿 1.5 秒的回复完整返回"
     ))?;
 
     // GBK, what a Chinese Windows server would send, and bytes no encoding has.

@@ -6,10 +6,10 @@
 use super::harness::{exchange, finish, Failure, Server, Steps, Subject, STUCK};
 use super::kernel::{self, Call, NoNewDescriptors, ThreadFiles};
 use socket_lessons::tr;
-use std::io::{self, Write};
+use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 type Serve = fn(TcpListener) -> io::Result<()>;
 
@@ -19,8 +19,8 @@ const MEANS: &[(&str, &str)] = &[
         "每个客户端的字节都原样发回，只是其中的 ASCII 字母变成大写（b\"caf\\xe9\" -> b\"CAF\\xe9\"，256 KiB 的所有字节值）",
     ),
     (
-        "a client that closes, one that resets while the server reads, one that resets while the server is blocked writing to it: each ends only that client, and the next is served",
-        "一个关闭的客户端、一个在服务端读的时候复位的客户端、一个在服务端阻塞着给它写的时候复位的客户端：每一个都只结束它自己，下一个照常得到服务",
+        "a client that closes, one that resets while the server reads, one that resets while the server is blocked writing to it, one that ends its session with q: each ends only that client, and the next is served",
+        "一个关闭的客户端、一个在服务端读的时候复位的客户端、一个在服务端阻塞着给它写的时候复位的客户端、一个用 q 结束会话的客户端：每一个都只结束它自己，下一个照常得到服务",
     ),
     (
         "an accept that fails (EMFILE, no descriptor left) does not end the server: once descriptors are free again, the waiting client is served",
@@ -128,8 +128,46 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         )),
     }
 
-    // 7. More clients than any count, then nothing left behind.
-    for i in 8..=15 {
+    // 7. A client that ends its session with `q`, the lesson's word for it.
+    let who = tr!("client 8 sends b\"q\"" | "客户端 8 发送 b\"q\"");
+    let mut eight = server.connect(&who)?;
+    let q_hint = tr!(
+        "`q` ends that client's session (the lesson's client sends it before it leaves): close that connection, or answer it like any message; either way the server goes on to the next client and never returns."
+            | "`q` 结束的是这个客户端的会话（本课的客户端离开之前会发送它）：关闭这条连接，或者像其他消息一样回答它；不管怎样，服务端都要接着服务下一个客户端，绝不返回。"
+    );
+    use std::io::{Read, Write};
+    let _ = eight.write_all(b"q");
+    let mut answer = [0u8; 8];
+    let got = eight.read(&mut answer);
+    match got {
+        Ok(0) => {}
+        Ok(n) if &answer[..n] == b"Q" => {}
+        other => {
+            let got = match other {
+                Ok(n) => super::harness::shown(&answer[..n]),
+                Err(e) => e.to_string(),
+            };
+            return Err(server.explain(
+                Failure::new(&who)
+                    .detail(tr!("expected: the connection closed, or b\"Q\""
+                        | "期望：连接被关闭，或者收到 b\"Q\""))
+                    .detail(tr!("got: {got}" | "实际：{got}"))
+                    .hint(q_hint),
+            ));
+        }
+    }
+    drop(eight);
+    let who = tr!("client 9, after client 8's q" | "客户端 9，在客户端 8 发送 q 之后");
+    let mut nine = server.connect(&who).map_err(|f| f.hint(q_hint.clone()))?;
+    exchange(&mut server, &mut nine, b"after q", b"AFTER Q", &who).map_err(|f| f.hint(q_hint))?;
+    drop(nine);
+    steps.ok(tr!(
+        "client 8 ends its session with b\"q\"; client 9 is served"
+            | "客户端 8 用 b\"q\" 结束会话；客户端 9 得到服务"
+    ))?;
+
+    // 8. More clients than any count, then nothing left behind.
+    for i in 10..=15 {
         let who = tr!("client {i}" | "客户端 {i}");
         let mut stream = server.connect(&who)?;
         exchange(&mut server, &mut stream, b"more", b"MORE", &who)?;
@@ -164,8 +202,8 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         }
     }
     steps.ok(tr!(
-        "clients 8 to 15 are served; serve has not returned, and holds no connection of any client and no thread more"
-            | "客户端 8 到 15 得到服务；serve 没有返回，不再持有任何客户端的连接，也没有多出线程"
+        "clients 10 to 15 are served; serve has not returned, and holds no connection of any client and no thread more"
+            | "客户端 10 到 15 得到服务；serve 没有返回，不再持有任何客户端的连接，也没有多出线程"
     ))?;
     Ok(())
 }
@@ -173,64 +211,19 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
 /// Client 4 sends without reading until the server sleeps in a write to it, then resets.
 /// `false` when that cannot be observed here.
 fn reset_while_writing(server: &mut Server) -> Result<bool, Failure> {
-    if !kernel::OBSERVABLE {
-        return Ok(false);
-    }
     let step = tr!(
         "client 4 sends and never reads, then resets while your server is blocked writing to it"
             | "客户端 4 只发不读，在你的服务端阻塞着给它写的时候复位"
     );
-    let setup = |e: io::Error| Failure::setup("client 4", e);
-    let socket =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).map_err(setup)?;
-    // A small receive buffer: the server's writes back fill it after a few kilobytes.
-    let _ = socket.set_recv_buffer_size(4096);
-    socket.connect(&server.addr.into()).map_err(setup)?;
-    let mut four: TcpStream = socket.into();
-    let mine = four.local_addr().map_err(setup)?;
-    let Some(fd) = kernel::wait_for_socket_fd(server.addr, mine, STUCK) else {
-        return Err(server.explain(Failure::new(step).detail(tr!(
-            "got: your server did not accept client 4 within {} s"
-                | "实际：你的服务端在 {} 秒内没有接受客户端 4",
-            STUCK.as_secs()
-        ))));
+    let hint = tr!(
+        "send back every byte you read, upper-cased, before reading more."
+            | "读到的每个字节都要转成大写发回去，然后再读下一批。"
+    );
+    let Some(four) = server.client_blocking_the_server(&step, &hint)? else {
+        return Ok(false);
     };
-    four.set_nonblocking(true).map_err(setup)?;
-    let chunk = vec![b'a'; 64 * 1024];
-    let deadline = Instant::now() + STUCK * 2;
-    let mut blocked = false;
-    while Instant::now() < deadline {
-        if kernel::sleeper(Call::Send, fd).is_some() {
-            blocked = true;
-            break;
-        }
-        match four.write(&chunk) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(1))
-            }
-            Err(_) => break,
-        }
-    }
-    if !blocked {
-        return Err(server.explain(
-            Failure::new(step)
-                .detail(tr!(
-                    "expected: your server, writing the answers back, blocks in send once client 4's buffers are full"
-                        | "期望：你的服务端往回写回答，客户端 4 的缓冲区满了之后阻塞在 send 里"
-                ))
-                .detail(tr!(
-                    "got: no thread of your server was seen blocked in send within {} s"
-                        | "实际：{} 秒内没有看到你的服务端有线程阻塞在 send 里",
-                    (STUCK * 2).as_secs()
-                ))
-                .hint(tr!(
-                    "send back every byte you read, upper-cased, before reading more."
-                        | "读到的每个字节都要转成大写发回去，然后再读下一批。"
-                )),
-        ));
-    }
-    socket_lessons::wire::net::close_with_reset(four).map_err(setup)?;
+    socket_lessons::wire::net::close_with_reset(four)
+        .map_err(|e| Failure::setup("a reset (SO_LINGER 0)", e))?;
     let who = tr!("client 5, after client 4 reset" | "客户端 5，在客户端 4 复位之后");
     let mut five = server.connect(&who).map_err(|f| f.hint(error_hint()))?;
     exchange(server, &mut five, b"next", b"NEXT", &who).map_err(|f| f.hint(error_hint()))?;

@@ -24,8 +24,8 @@ const MEANS: &[(&str, &str)] = &[
         "这个服务端运行期间，在同一端口上再 listen 一次会以 AddrInUse 失败：可以重启，不能同时运行两个（SO_REUSEADDR，而不是 SO_REUSEPORT）",
     ),
     (
-        "listen works for an IPv6 address too (when this machine has ::1)",
-        "listen 对 IPv6 地址也能用（在这台机器有 ::1 的时候）",
+        "listen binds the address it is given, IPv6 too (when this machine has ::1), and returns a listener in the ordinary, blocking mode",
+        "listen 绑定给它的那个地址，IPv6 地址也行（在这台机器有 ::1 的时候），并返回一个普通的、阻塞模式的监听套接字",
     ),
 ];
 
@@ -44,6 +44,40 @@ const HINT_ZH: &str = "笔记 A §5 端口占用问题解决方案：在套接�
 /// The learner's `listen`, under the time limit.
 fn call(listen: Listen, addr: SocketAddr, step: &str) -> Result<io::Result<TcpListener>, Failure> {
     within(move || listen(addr)).map_err(|trouble| Failure::new(step).trouble(&trouble, "listen"))
+}
+
+/// The listener is where it was asked to be, and in the ordinary (blocking) mode: a
+/// server's accept loop waits in accept.
+fn as_asked(listener: &TcpListener, addr: SocketAddr, step: &str) -> Result<(), Failure> {
+    let here = listener
+        .local_addr()
+        .map_err(|e| Failure::new(step).detail(e.to_string()))?;
+    if here.ip() != addr.ip() || (addr.port() != 0 && here.port() != addr.port()) {
+        return Err(Failure::new(step)
+            .detail(tr!("expected: a listener on {addr}" | "期望：{addr} 上的一个监听套接字"))
+            .detail(tr!("got: a listener on {here}" | "实际：{here} 上的一个监听套接字"))
+            .hint(tr!(
+                "bind to the address you were given: 0.0.0.0 (every address) exposes the server to every network the machine is on, and an IPv4 socket cannot take an IPv6 address."
+                    | "绑定到给你的那个地址：0.0.0.0（所有地址）会把服务端暴露给这台机器所在的每一个网络，而 IPv4 套接字也接不了 IPv6 地址。"
+            )));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        if super::kernel::nonblocking(listener.as_raw_fd()) == Some(true) {
+            return Err(Failure::new(step)
+                .detail(tr!(
+                    "expected: a listener in the ordinary, blocking mode, as socket.listen() gives"
+                        | "期望：一个普通的、阻塞模式的监听套接字，就像 socket.listen() 给出的那样"
+                ))
+                .detail(tr!("got: a non-blocking listener" | "实际：一个非阻塞的监听套接字"))
+                .hint(tr!(
+                    "a server's accept loop waits in accept; on a non-blocking listener accept fails with WouldBlock whenever no client is waiting. Leave that choice to the server (lesson 11 makes it)."
+                        | "服务端的 accept 循环要等在 accept 里；在非阻塞的监听套接字上，没有客户端等着时 accept 会以 WouldBlock 失败。这个选择留给服务端去做（第 11 课会这样做）。"
+                )));
+        }
+    }
+    Ok(())
 }
 
 /// A client sends `message` and closes; the listener must accept it and receive it.
@@ -74,6 +108,7 @@ fn run(listen: Listen, steps: &mut Steps) -> Result<(), Failure> {
             .detail(tr!("expected: a listener" | "期望：一个监听套接字"))
             .detail(tr!("got: an error: {e}" | "实际：一个错误：{e}"))
     })?;
+    as_asked(&listener, any, &step)?;
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::new(&step).detail(e.to_string()))?;
@@ -141,6 +176,7 @@ fn run(listen: Listen, steps: &mut Steps) -> Result<(), Failure> {
                 | "{old_end}，还要占着端口 {port} 一分钟"))
             .hint(pick(HINT, HINT_ZH))
     })?;
+    as_asked(&restarted, addr, &step)?;
     steps.ok(tr!(
         "listen({addr}) succeeds while the old connection waits"
             | "旧连接还在等待时 listen({addr}) 成功"
@@ -205,6 +241,7 @@ fn run(listen: Listen, steps: &mut Steps) -> Result<(), Failure> {
                         | "按地址的协议族创建套接字：Domain::for_address(addr)，而不是 Domain::IPV4。"
                 ))
         })?;
+        as_asked(&listener, v6, &step)?;
         serves(&listener, &step, b"over IPv6")?;
         steps
             .ok(tr!("listen([::1]:0) listens and serves over IPv6"

@@ -240,23 +240,26 @@ fn run(next_answer: NextAnswer, steps: &mut Steps) -> Result<(), Failure> {
 
     // 2. Three small answers in one read: two of them wait in leftover.
     let three = b"a\n\nb\nc\n\nd\n\n".to_vec();
-    let step = tr!("three answers in one read" | "三个回答一次读到");
+    let step =
+        tr!("three answers in one read, then the end of the stream"
+            | "三个回答一次读到，然后流结束");
     let sent = tr!(
-        "{}, in one write, all queued before call 1"
-            | "{}，一次写出，在第 1 次调用之前就全部排好队",
+        "{}, in one write, all queued before call 1, then the end of the stream (FIN)"
+            | "{}，一次写出，在第 1 次调用之前就全部排好队，然后是流的结束（FIN）",
         shown(&three)
     );
     let hint = tr!(
-        "`leftover` may hold more than one answer: take one from it and leave the rest there."
-            | "`leftover` 里可能不止一个回答：从中取出一个，其余的留在那里。"
+        "`leftover` may hold more than one answer: take one from it and leave the rest there; once it is all taken, leftover is empty, and the next call reads (here: the end of the stream, an UnexpectedEof error)."
+            | "`leftover` 里可能不止一个回答：从中取出一个，其余的留在那里；全部取完之后 leftover 就是空的，下一次调用就去读（这里读到的是流的结束，一个 UnexpectedEof 错误）。"
     );
     let n = three.len();
     let bytes = three.clone();
-    let (got, _) = calls(
+    let (got, leftover) = calls(
         next_answer,
-        3,
+        4,
         Box::new(move |server, client, _| {
             server.write_all(&bytes)?;
+            server.shutdown(std::net::Shutdown::Write)?;
             socket_lessons::guard::timed::wait_for_bytes(client, n, STUCK).map(|_| ())
         }),
         nothing(),
@@ -268,12 +271,28 @@ fn run(next_answer: NextAnswer, steps: &mut Steps) -> Result<(), Failure> {
         &step,
         &sent,
         &got,
-        &[Ok(b"a\n"), Ok(b"b\nc\n"), Ok(b"d\n")],
+        &[
+            Ok(b"a\n"),
+            Ok(b"b\nc\n"),
+            Ok(b"d\n"),
+            Err(ErrorKind::UnexpectedEof),
+        ],
         &hint,
     )?;
+    if !leftover.is_empty() {
+        return Err(Failure::new(step)
+            .detail(tr!(
+                "expected: leftover empty after call 4" | "期望：第 4 次调用之后 leftover 为空"
+            ))
+            .detail(tr!(
+                "got: leftover holds {}" | "实际：leftover 里是 {}",
+                shown(&leftover)
+            ))
+            .hint(hint));
+    }
     steps.ok(tr!(
-        "three answers in one read come back as three: b\"a\\n\", b\"b\\nc\\n\", b\"d\\n\""
-            | "一次读到的三个回答作为三个返回：b\"a\\n\"、b\"b\\nc\\n\"、b\"d\\n\""
+        "three answers in one read come back as three: b\"a\\n\", b\"b\\nc\\n\", b\"d\\n\", then the end is an UnexpectedEof error"
+            | "一次读到的三个回答作为三个返回：b\"a\\n\"、b\"b\\nc\\n\"、b\"d\\n\"，然后流结束是 UnexpectedEof 错误"
     ))?;
 
     // 3. Two answers written one byte at a time, each byte after the client took the one

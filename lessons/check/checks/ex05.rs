@@ -26,8 +26,8 @@ const MEANS: &[(&str, &str)] = &[
         "第一次调用之前就排好队的三个数据报，是三次调用、三个数据报，按顺序（UDP 没有粘包）",
     ),
     (
-        "a call made before any datagram has arrived waits for it",
-        "在任何数据报到达之前发起的调用会等它到来",
+        "a call made before any datagram has arrived waits for it, and no call changes the socket's settings (its read timeout, its blocking mode)",
+        "在任何数据报到达之前发起的调用会等它到来，而且没有哪次调用改变套接字的设置（读超时、阻塞模式）",
     ),
 ];
 
@@ -56,6 +56,37 @@ fn datagram(len: usize) -> Vec<u8> {
     bytes
 }
 
+/// After a call: the socket as the caller set it (its read timeout, blocking mode).
+fn settings_kept(socket: &UdpSocket, step: &str) -> Result<(), Failure> {
+    let timeout = socket.read_timeout().ok().flatten();
+    #[cfg(unix)]
+    let nonblocking = {
+        use std::os::fd::AsRawFd;
+        kernel::nonblocking(socket.as_raw_fd()) == Some(true)
+    };
+    #[cfg(not(unix))]
+    let nonblocking = false;
+    if timeout == Some(STUCK) && !nonblocking {
+        return Ok(());
+    }
+    let now = match (timeout, nonblocking) {
+        (_, true) => tr!("non-blocking" | "非阻塞"),
+        (Some(t), false) => tr!("a read timeout of {t:?}" | "读超时 {t:?}"),
+        (None, false) => tr!("no read timeout" | "没有读超时"),
+    };
+    Err(Failure::new(step)
+        .detail(tr!(
+            "expected: the socket as the caller set it: blocking, with a read timeout of {} s"
+                | "期望：套接字保持调用者设置的样子：阻塞，读超时 {} 秒",
+            STUCK.as_secs()
+        ))
+        .detail(tr!("got: after your receive it is {now}" | "实际：你的 receive 之后它变成了{now}"))
+        .hint(tr!(
+            "the socket is the caller's: it may be shared, and its timeout and mode are the caller's choices. receive only receives; set nothing on it."
+                | "套接字是调用者的：它可能被共用，它的超时和模式是调用者的选择。receive 只负责接收，不要在上面设置任何东西。"
+        )))
+}
+
 /// One call of `receive`, and what it must have returned.
 fn receive_one(
     receive: Receive,
@@ -66,7 +97,8 @@ fn receive_one(
 ) -> Result<(), Failure> {
     let s = Arc::clone(socket);
     let got = spawn(move || receive(&s)).wait(STUCK);
-    check_one(step, sent, from, got)
+    check_one(step, sent, from, got)?;
+    settings_kept(socket, step)
 }
 
 fn check_one(
@@ -235,7 +267,9 @@ fn run(receive: Receive, steps: &mut Steps) -> Result<(), Failure> {
     });
     peer.send_to(b"late", to).map_err(setup)?;
     let got = running.wait(STUCK);
-    check_one(&step, b"late", from, got).map_err(|f| {
+    check_one(&step, b"late", from, got)
+        .and_then(|()| settings_kept(&socket, &step))
+        .map_err(|f| {
         f.hint(tr!(
             "receive waits for the next datagram: recv_from on a blocking socket does. A socket made non-blocking answers WouldBlock when nothing has come yet (and stays so for the caller); a socket is the caller's to configure, not receive's."
                 | "receive 要等待下一个数据报：阻塞套接字上的 recv_from 就是这样。被设成非阻塞的套接字在数据还没来时回答 WouldBlock（而且对调用者来说一直是非阻塞的）；套接字怎么配置是调用者的事，不是 receive 的事。"

@@ -25,8 +25,8 @@ const MEANS: &[(&str, &str)] = &[
         "命令一结束它就返回，而不是等到时间限制用完，即使命令往标准错误写的数据比一个管道能装的还多（两个管道同时读）；耗时 0.5 秒的命令在 30 秒的限制下不会被杀",
     ),
     (
-        "a command still running at its limit (1 s) is killed with everything it started, even when it ignores SIGTERM; the answer is what it printed until then, then a line with the word killed",
-        "到了时间限制（1 秒）还在运行的命令，连同它启动的一切都被杀掉，即使它忽略 SIGTERM；回答是它到那时为止打印的内容，再加一行带 killed 这个词的说明",
+        "a command still running at its limit (1 s) is killed with everything it started, even when it ignores SIGINT, SIGTERM and SIGHUP; the answer is what it printed until then, then a line with the word killed",
+        "到了时间限制（1 秒）还在运行的命令，连同它启动的一切都被杀掉，即使它忽略 SIGINT、SIGTERM 和 SIGHUP；回答是它到那时为止打印的内容，再加一行带 killed 这个词的说明",
     ),
     (
         "after run returns, nothing it started is running, no child is left unwaited (a zombie), and no thread of its is left",
@@ -192,7 +192,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     for (n, ignores_term) in [(1, false), (2, true)] {
         let marker = format!("sleep 30.{pid:06}{n}");
         let command = if ignores_term {
-            format!("trap '' TERM; echo started; {marker}")
+            format!("trap '' INT TERM HUP; echo started; {marker}")
         } else {
             format!("echo started; {marker}")
         };
@@ -202,8 +202,8 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         let step = tr!("`{short}` with a limit of 1 s" | "`{short}`，时间限制 1 秒");
         let kill_hint = if ignores_term {
             tr!(
-                "SIGTERM asks; a program may ignore it (trap '' TERM, and the sleep it starts inherits that). SIGKILL cannot be ignored: kill the process group with SIGKILL, kill(-pid, SIGKILL)."
-                    | "SIGTERM 只是请求；程序可以忽略它（trap '' TERM，它启动的 sleep 也继承了这一点）。SIGKILL 不能被忽略：用 SIGKILL 杀掉整个进程组，kill(-pid, SIGKILL)。"
+                "SIGTERM, SIGINT and SIGHUP ask; a program may ignore them (trap '' INT TERM HUP, and the sleep it starts inherits that). SIGKILL cannot be ignored: kill the process group with SIGKILL, kill(-pid, SIGKILL)."
+                    | "SIGTERM、SIGINT 和 SIGHUP 只是请求；程序可以忽略它们（trap '' INT TERM HUP，它启动的 sleep 也继承了这一点）。SIGKILL 不能被忽略：用 SIGKILL 杀掉整个进程组，kill(-pid, SIGKILL)。"
             )
         } else {
             tr!(
@@ -262,8 +262,8 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         }
         if ignores_term {
             steps.ok(tr!(
-                "a command that ignores SIGTERM is killed at its limit too, and nothing of it is left"
-                    | "忽略 SIGTERM 的命令到了时间限制也被杀掉，什么也没留下"
+                "a command that ignores SIGINT, SIGTERM and SIGHUP is killed at its limit too, and nothing of it is left"
+                    | "忽略 SIGINT、SIGTERM 和 SIGHUP 的命令到了时间限制也被杀掉，什么也没留下"
             ))?;
         } else {
             steps.ok(tr!(

@@ -32,8 +32,8 @@ const MEANS: &[(&str, &str)] = &[
         "超过 64 KiB（65537、2 GiB）或为负的报头长度，在读取报头或为它分配内存之前就被拒绝；恰好 64 KiB 的报头可以接受",
     ),
     (
-        "a total_size over 16 MiB is refused (an error that names the size) before the body is read or allocated; a header that is not JSON, or has no total_size or no md5, is an error",
-        "超过 16 MiB 的 total_size 在读取或分配真实数据之前就被拒绝（一个指明 size 的错误）；不是 JSON 的报头、没有 total_size 或没有 md5 的报头都是错误",
+        "a total_size over 16 MiB is refused (an error that names the size) before the body is read or allocated, and a body of exactly 16 MiB accepted; a header that is not JSON, or has no total_size or no md5, is an error",
+        "超过 16 MiB 的 total_size 在读取或分配真实数据之前就被拒绝（一个指明 size 的错误），恰好 16 MiB 的真实数据被接受；不是 JSON 的报头、没有 total_size 或没有 md5 的报头都是错误",
     ),
 ];
 
@@ -364,6 +364,31 @@ fn run(receive: Receive, steps: &mut Steps) -> Result<(), Failure> {
     steps.ok(tr!(
         "a total_size over 16 MiB is refused, naming the size, before the body is read or allocated"
             | "超过 16 MiB 的 total_size 被拒绝，指明 size，而且是在读取或分配真实数据之前"
+    ))?;
+
+    // total_size of exactly 16 MiB: the limit is inclusive.
+    let big: Vec<u8> = (0..MAX_BODY as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let wire = message(&header(big.len(), &md5_hex(&big)), &big);
+    let chunks: Vec<Vec<u8>> = wire.chunks(64 * 1024).map(<[u8]>::to_vec).collect();
+    let (s, w) = script(&chunks, None);
+    expect(
+        receive,
+        &tr!(
+            "an honest answer whose body is exactly 16 MiB (the limit), in reads of 64 KiB"
+                | "真实数据恰好 16 MiB（即上限）的诚实回答，每次读到 64 KiB"
+        ),
+        s,
+        w,
+        &[Expect::Body(&big)],
+        &tr!(
+            "MAX_BODY is the longest body accepted: a body of exactly MAX_BODY bytes is a good one. Refuse only what is over it (and only over MAX_BODY: the header's limit is another)."
+                | "MAX_BODY 是能接受的最长真实数据：恰好 MAX_BODY 字节的真实数据是正常的。只拒绝超过它的（而且只拒绝超过 MAX_BODY 的：报头的上限是另一回事）。"
+        ),
+    )?;
+    steps.ok(tr!(
+        "a body of exactly 16 MiB is accepted" | "恰好 16 MiB 的真实数据被接受"
     ))?;
 
     // Headers that promise nothing usable.

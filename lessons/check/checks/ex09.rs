@@ -40,8 +40,8 @@ const MEANS: &[(&str, &str)] = &[
         "字节到达的过程中，它们在同一目录里的一个临时文件中，不在文件自己的名字下，也不在 TMPDIR 里；4 MiB 的文件用不到 1 MiB 内存保存下来",
     ),
     (
-        "a file is never replaced: a name taken before, a name taken by someone else during the transfer, two saves of one name at once: AlreadyExists for the later one, the other file intact, no temporary file left",
-        "绝不覆盖文件：事先已被占用的名字、传输过程中被别人占用的名字、同时保存同一个名字的两次调用：后来的得到 AlreadyExists，另一个文件完好无损，不留临时文件",
+        "a file is never replaced: a name taken before, a name taken by someone else during the transfer (a file, or a symbolic link pointing outside, which is not followed either), two saves of one name at once: AlreadyExists for the later one, the other file intact, no temporary file left",
+        "绝不覆盖文件：事先已被占用的名字、传输过程中被别人占用的名字（一个文件，或者一个指向目录之外的符号链接，它也不会被顺着写入）、同时保存同一个名字的两次调用：后来的得到 AlreadyExists，另一个文件完好无损，不留临时文件",
     ),
 ];
 
@@ -525,7 +525,9 @@ fn no_rename(file: &Subject, steps: &mut Steps) -> Result<(), Failure> {
     let renames: Vec<(usize, String)> = code
         .lines()
         .enumerate()
-        .filter(|(_, line)| line.contains("rename(") && !line.contains("renameat2"))
+        .filter(|(_, line)| {
+            (line.contains("rename(") && !line.contains("renameat2")) || line.contains("fs::copy(")
+        })
         .map(|(i, _)| (i + 1, text.lines().nth(i).unwrap_or("").trim().to_owned()))
         .collect();
     if let Some((line, found)) = renames.first() {
@@ -535,8 +537,8 @@ fn no_rename(file: &Subject, steps: &mut Steps) -> Result<(), Failure> {
                 file.shown
             ))
             .detail(tr!(
-                "rename(2) replaces the file at the new name if there is one: a file that took the name after your check (exists(), or an earlier AlreadyExists) is silently lost"
-                    | "如果新名字上已经有文件，rename(2) 会覆盖它：在你检查（exists()，或者更早的 AlreadyExists）之后占用了这个名字的文件会悄无声息地丢失"
+                "rename(2) and fs::copy replace the file at the new name if there is one: a file that took the name after your check (exists(), or an earlier AlreadyExists) is silently lost"
+                    | "如果新名字上已经有文件，rename(2) 和 fs::copy 都会覆盖它：在你检查（exists()，或者更早的 AlreadyExists）之后占用了这个名字的文件会悄无声息地丢失"
             ))
             .hint(tr!(
                 "give the file its name with fs::hard_link(temp, target), which fails with AlreadyExists at the very moment it would replace, then remove the temporary name (on Linux, renameat2 with RENAME_NOREPLACE does both in one call)."
@@ -544,8 +546,8 @@ fn no_rename(file: &Subject, steps: &mut Steps) -> Result<(), Failure> {
             )));
     }
     steps.ok(tr!(
-        "the source gives the file its name with no rename that could replace another"
-            | "源代码给文件起名字时，没有可能覆盖别的文件的 rename"
+        "the source gives the file its name with no rename or fs::copy that could replace another"
+            | "源代码给文件起名字时，没有可能覆盖别的文件的 rename 或 fs::copy"
     ))
 }
 
@@ -604,6 +606,67 @@ fn raced(save: Save, places: &Places, steps: &mut Steps) -> Result<(), Failure> 
         "a file that takes the name during the transfer is not replaced (AlreadyExists), and no temporary file is left"
             | "传输过程中占用了这个名字的文件没有被覆盖（AlreadyExists），也没有留下临时文件"
     ))?;
+
+    // A dangling symbolic link appears under the name halfway: writing through it would
+    // create a file outside the directory.
+    #[cfg(unix)]
+    {
+        let before = listing(&dir);
+        let outside = places.outside.join("outside-target.txt");
+        let link = dir.join("link.txt");
+        let mut script = Script::new(vec![body[..5].to_vec(), body[5..].to_vec()]);
+        let (plant_link, plant_to) = (link.clone(), outside.clone());
+        let mut planted = false;
+        script.on_read = Some(Box::new(move |given| {
+            if given >= 5 && !planted {
+                planted = true;
+                let _ = std::os::unix::fs::symlink(&plant_to, &plant_link);
+            }
+        }));
+        let step = tr!(
+            "\"link.txt\": a symbolic link to a file outside the directory takes that name while save reads the body"
+                | "\"link.txt\"：save 读真实数据的时候，一个指向目录之外的符号链接占用了这个名字"
+        );
+        let (got, _) = call(save, &dir, "link.txt", script, size, &md5);
+        let got = got.map_err(|t| Failure::new(&step).trouble(&t, "save"))?;
+        let link_kept = fs::read_link(&link).is_ok_and(|to| to == outside);
+        let wrote_outside = outside.exists();
+        let after = listing(&dir);
+        let mut want = before.clone();
+        want.push("link.txt".into());
+        want.sort();
+        let refused = matches!(&got, Err(e) if e.kind() == io::ErrorKind::AlreadyExists);
+        if !refused || !link_kept || wrote_outside || after != want {
+            let mut failure = Failure::new(&step)
+                .detail(tr!(
+                    "expected: Err of kind AlreadyExists, the link left as it was, nothing written where it points, no temporary file left"
+                        | "期望：AlreadyExists 类型的 Err，链接保持原样，它指向的地方什么也没写，不留临时文件"
+                ))
+                .detail(tr!("got: {}" | "实际：{}", describe(&got)))
+                .detail(tr!("the directory holds: {after:?}" | "目录里有：{after:?}"));
+            if wrote_outside {
+                failure = failure.detail(tr!(
+                    "and the file was written through the link, outside the directory: {}"
+                        | "而且文件顺着链接写到了目录之外：{}",
+                    outside.display()
+                ));
+            }
+            if !link_kept {
+                failure = failure
+                    .detail(tr!("and the link itself was replaced or removed"
+                        | "而且链接本身被替换或删掉了"));
+            }
+            return Err(failure.hint(tr!(
+                "exists() follows a link and says false for one that points nowhere; File::create and fs::copy then follow it and write wherever it points. fs::hard_link(temp, target) refuses any name that exists, a link included, and creates nothing through it."
+                    | "exists() 会顺着链接去看，对指向不存在之处的链接它说 false；接着 File::create 和 fs::copy 会顺着链接，写到它指向的任何地方。fs::hard_link(temp, target) 会拒绝任何已经存在的名字，链接也不例外，而且不会顺着它创建任何东西。"
+            )));
+        }
+        let _ = fs::remove_file(&link);
+        steps.ok(tr!(
+            "a symbolic link that takes the name during the transfer is neither replaced nor followed (AlreadyExists)"
+                | "传输过程中占用了这个名字的符号链接既没有被替换，也没有被顺着写入（AlreadyExists）"
+        ))?;
+    }
 
     // Two saves of one name: A pauses halfway, B runs whole, then A goes on.
     let first = b"first upload, A\n".to_vec();

@@ -28,16 +28,16 @@ const FORGED: &[u8] = b"13:37:00";
 
 const MEANS: &[(&str, &str)] = &[
     (
-        "ask_time returns Ok(Some(the answer)) as soon as the server answers, under a wait of 30 s; the answer whole, 105 bytes long too",
-        "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答是完整的，105 字节长的也是",
+        "ask_time returns Ok(Some(the answer)) as soon as the server answers, under a wait of 30 s; the answer whole and as it came, 105 bytes long too, spaces and a newline at its ends too",
+        "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答完整、原样，105 字节长的也是，两头带空格和换行的也是",
     ),
     (
         "it returns Ok(None) when the request is lost, after its wait (300 ms), and the next request is answered",
         "请求丢失时，它在等待时间（300 毫秒）之后返回 Ok(None)，下一个请求照常得到回答",
     ),
     (
-        "a datagram from anyone but the server is not the answer, and a stranger sending every 20 ms does not stretch the wait: Ok(None) after 500 ms all the same",
-        "不是服务器发来的数据报不是回答；一个每 20 毫秒发一次的陌生人也不会把等待时间拉长：500 毫秒后照样返回 Ok(None)",
+        "a datagram from anyone but the server is not the answer (a stranger on the same address, one on another address with the server's port), and a stranger sending every 20 ms does not stretch the wait: Ok(None) after 500 ms all the same",
+        "不是服务器发来的数据报不是回答（同一地址上的陌生人、另一个地址上使用服务器端口的陌生人）；一个每 20 毫秒发一次的陌生人也不会把等待时间拉长：500 毫秒后照样返回 Ok(None)",
     ),
     (
         "each call sends the format as it is, in one datagram, and closes its socket",
@@ -57,6 +57,9 @@ enum Script {
     Answer,
     Lose,
     StrangerFirst,
+    /// A stranger on another IP address of the machine, with the server's own port, sends
+    /// just before the real answer.
+    StrangerWithTheServersPort,
     LoseWhileAStrangerSends,
 }
 
@@ -103,6 +106,13 @@ fn call(
                 Script::StrangerFirst => {
                     // Sent before the server's answer: on loopback it is queued first.
                     let _ = stranger.send_to(FORGED, from);
+                    let _ = socket.send_to(answer.as_bytes(), from);
+                }
+                Script::StrangerWithTheServersPort => {
+                    let port = server.port();
+                    if let Ok(twin) = UdpSocket::bind(("127.0.0.2", port)) {
+                        let _ = twin.send_to(FORGED, from);
+                    }
                     let _ = socket.send_to(answer.as_bytes(), from);
                 }
                 Script::LoseWhileAStrangerSends => {
@@ -264,6 +274,54 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
             | "请求 4，\"%X\"：陌生人的数据报没有被当成回答 b\"22:07:26\""
     ))?;
 
+    // A stranger on 127.0.0.2 with the server's own port: only the whole address tells.
+    if UdpSocket::bind(("127.0.0.2", 0)).is_ok() {
+        call(
+            ask,
+            &socket,
+            Script::StrangerWithTheServersPort,
+            "%M",
+            ANSWERED_WAIT,
+            Some(b"07"),
+            &stranger_hint,
+            &tr!(
+                "request 5, with a datagram from 127.0.0.2 and the server's own port arriving just before the answer"
+                    | "请求 5，一个来自 127.0.0.2、端口与服务器相同的数据报恰好在回答之前到达"
+            ),
+        )?;
+        steps.ok(tr!(
+            "request 5, \"%M\": a datagram from another address with the server's port is not the answer b\"07\""
+                | "请求 5，\"%M\"：来自另一个地址、端口与服务器相同的数据报没有被当成回答 b\"07\""
+        ))?;
+    } else {
+        steps.skip(tr!(
+            "a stranger with the server's port on another address: this machine has no 127.0.0.2"
+                | "另一个地址上使用服务器端口的陌生人：这台机器没有 127.0.0.2"
+        ));
+    }
+
+    // An answer with spaces and a newline at its ends: returned as it came.
+    call(
+        ask,
+        &socket,
+        Script::Answer,
+        "  %H:%M  \n",
+        ANSWERED_WAIT,
+        Some(b"  22:07  \n"),
+        &tr!(
+            "the answer is the datagram's bytes as they came: spaces and a newline at its ends are the server's to send and the caller's to keep or trim."
+                | "回答就是数据报原样的字节：两头的空格和换行是服务器发的，留不留、trim 不 trim 由调用者决定。"
+        ),
+        &tr!(
+            "request 6, \"  %H:%M  \\n\": an answer with spaces and a newline at its ends"
+                | "请求 6，\"  %H:%M  \\n\"：两头带空格和换行的回答"
+        ),
+    )?;
+    steps.ok(tr!(
+        "request 6: an answer with spaces and a newline at its ends comes back as it was sent"
+            | "请求 6：两头带空格和换行的回答按发送的样子返回"
+    ))?;
+
     let long_format = "%A, %d %B %Y, %H:%M:%S, day %j of the year, in week %U, at UTC%z, or %c";
     let long_answer = clock::answer(
         long_format.as_bytes(),
@@ -284,12 +342,12 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
                 | "回答是一个数据报，recvfrom 的缓冲区放不下的部分就丢了：服务器的回答最长 1024 字节（第 12 课的 MAX_ANSWER_LEN）。用这么大的缓冲区接收，并正好返回收到的字节。"
         ),
         &tr!(
-            "request 5, an answer of {} bytes" | "请求 5，一个 {} 字节的回答",
+            "request 7, an answer of {} bytes" | "请求 7，一个 {} 字节的回答",
             long_answer.len()
         ),
     )?;
     steps.ok(tr!(
-        "request 5: an answer of {} bytes comes back whole" | "请求 5：{} 字节的回答完整返回",
+        "request 7: an answer of {} bytes comes back whole" | "请求 7：{} 字节的回答完整返回",
         long_answer.len()
     ))?;
 
@@ -305,13 +363,13 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
                 | "等待是等回答，从请求发出的那一刻算起：别人发来的数据报不能让它重新开始计时，否则一个发得比等待时间还勤的陌生人会让你的客户端永远等下去。connect() 让内核丢掉它们；比较地址的做法则需要一个截止时刻，每次 recv 只给剩下的时间。"
         ),
         &tr!(
-            "request 6, lost, while a stranger sends b\"13:37:00\" every 20 ms; a wait of 500 ms"
-                | "请求 6，丢失，同时一个陌生人每 20 毫秒发一次 b\"13:37:00\"；等待时间 500 毫秒"
+            "request 8, lost, while a stranger sends b\"13:37:00\" every 20 ms; a wait of 500 ms"
+                | "请求 8，丢失，同时一个陌生人每 20 毫秒发一次 b\"13:37:00\"；等待时间 500 毫秒"
         ),
     )?;
     steps.ok(tr!(
-        "request 6, lost while a stranger keeps sending: Ok(None) after the 500 ms wait all the same"
-            | "请求 6，在陌生人不停发送时丢失：照样在 500 毫秒的等待后返回 Ok(None)"
+        "request 8, lost while a stranger keeps sending: Ok(None) after the 500 ms wait all the same"
+            | "请求 8，在陌生人不停发送时丢失：照样在 500 毫秒的等待后返回 Ok(None)"
     ))?;
 
     if let Some(fds) = fds_start {

@@ -543,6 +543,66 @@ impl Server {
     }
 }
 
+impl Server {
+    /// A client that sends and never reads: it sends until a thread of the server sleeps in
+    /// `send` on its connection (every buffer on the way back is full), and is returned
+    /// then, for the caller to reset. `None` where that cannot be observed (not Linux).
+    pub fn client_blocking_the_server(
+        &mut self,
+        step: &str,
+        hint: &str,
+    ) -> Result<Option<TcpStream>, Failure> {
+        if !kernel::OBSERVABLE {
+            return Ok(None);
+        }
+        let setup = |e: io::Error| Failure::setup("a client that does not read", e);
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .map_err(setup)?;
+        // A small receive buffer: the server's answers fill it after a few kilobytes.
+        let _ = socket.set_recv_buffer_size(4096);
+        socket.connect(&self.addr.into()).map_err(setup)?;
+        let mut client: TcpStream = socket.into();
+        let mine = client.local_addr().map_err(setup)?;
+        let Some(fd) = kernel::wait_for_socket_fd(self.addr, mine, STUCK) else {
+            return Err(self.explain(Failure::new(step).detail(tr!(
+                "got: your server did not accept the client within {} s"
+                    | "实际：你的服务端在 {} 秒内没有接受这个客户端",
+                STUCK.as_secs()
+            ))));
+        };
+        // The server's send buffer small too (fixed, no autotuning): short answers fill it.
+        kernel::set_buffers(fd, 4096, 256 * 1024);
+        client.set_nonblocking(true).map_err(setup)?;
+        let chunk = vec![b'a'; 64 * 1024];
+        let deadline = std::time::Instant::now() + STUCK * 2;
+        while std::time::Instant::now() < deadline {
+            if kernel::sleeper(kernel::Call::Send, fd).is_some() {
+                return Ok(Some(client));
+            }
+            match client.write(&chunk) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    thread::sleep(Duration::from_millis(1))
+                }
+                Err(_) => break,
+            }
+        }
+        Err(self.explain(
+            Failure::new(step)
+                .detail(tr!(
+                    "expected: your server, writing its answers back, blocks in send once the client's buffers are full"
+                        | "期望：你的服务端往回写回答，客户端的缓冲区满了之后阻塞在 send 里"
+                ))
+                .detail(tr!(
+                    "got: no thread of your server was seen blocked in send within {} s"
+                        | "实际：{} 秒内没有看到你的服务端有线程阻塞在 send 里",
+                    (STUCK * 2).as_secs()
+                ))
+                .hint(hint),
+        ))
+    }
+}
+
 /// Sends `message` and expects exactly `want` back within [`STUCK`]; a failure says what
 /// came back and whether the server had stopped.
 pub fn exchange(
@@ -658,8 +718,13 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
 /// A reader for scripted streams: it returns its chunks one `read` at a time (a chunk
 /// bigger than the caller's buffer is split), then the end of the stream, or an error.
 /// It notes how far it was read and whether a read asked for bytes past `watch`.
+///
+/// Its bytes are one buffer, never freed while it is read: memory the check allocated and
+/// the learner's thread freed would hide what the learner's code allocates.
 pub struct Script {
-    chunks: std::collections::VecDeque<Vec<u8>>,
+    data: Vec<u8>,
+    /// The length of each chunk not yet given whole.
+    sizes: std::collections::VecDeque<usize>,
     /// What the stream ends with: `None` a clean end, else this error.
     end: Option<io::ErrorKind>,
     pub given: usize,
@@ -672,8 +737,10 @@ pub struct Script {
 
 impl Script {
     pub fn new(chunks: Vec<Vec<u8>>) -> Script {
+        let sizes = chunks.iter().map(Vec::len).filter(|n| *n > 0).collect();
         Script {
-            chunks: chunks.into_iter().filter(|c| !c.is_empty()).collect(),
+            data: chunks.concat(),
+            sizes,
             end: None,
             given: 0,
             watch: usize::MAX,
@@ -703,7 +770,7 @@ impl Read for Script {
         if self.given >= self.watch && !buf.is_empty() {
             *self.read_past.lock().unwrap_or_else(|e| e.into_inner()) = true;
         }
-        let Some(chunk) = self.chunks.front_mut() else {
+        let Some(chunk) = self.sizes.front_mut() else {
             return match self.end {
                 None => Ok(0),
                 Some(kind) => Err(io::Error::new(
@@ -715,11 +782,11 @@ impl Read for Script {
                 )),
             };
         };
-        let n = chunk.len().min(buf.len());
-        buf[..n].copy_from_slice(&chunk[..n]);
-        chunk.drain(..n);
-        if chunk.is_empty() {
-            self.chunks.pop_front();
+        let n = (*chunk).min(buf.len());
+        buf[..n].copy_from_slice(&self.data[self.given..self.given + n]);
+        *chunk -= n;
+        if *chunk == 0 {
+            self.sizes.pop_front();
         }
         self.given += n;
         Ok(n)

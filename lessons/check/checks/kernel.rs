@@ -260,6 +260,21 @@ pub fn interrupt(tid: i32) -> bool {
     }
 }
 
+/// Whether descriptor `fd` is in non-blocking mode (O_NONBLOCK).
+pub fn nonblocking(fd: i32) -> Option<bool> {
+    #[cfg(unix)]
+    {
+        // SAFETY: F_GETFL reads the descriptor's flags; a closed one gives -1.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        (flags >= 0).then_some(flags & libc::O_NONBLOCK != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = fd;
+        None
+    }
+}
+
 /// Bytes waiting to be read in socket `fd`'s receive queue (FIONREAD).
 pub fn unread(fd: i32) -> Option<usize> {
     #[cfg(target_os = "linux")]

@@ -10,7 +10,11 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
         std::thread::spawn(move || {
             let mut buf = [0u8; 1024];
             while let Ok(n) = conn.read(&mut buf) {
-                if n == 0 || conn.write_all(format!("got {n} bytes\n").as_bytes()).is_err() {
+                if n == 0
+                    || conn
+                        .write_all(format!("got {n} bytes\n").as_bytes())
+                        .is_err()
+                {
                     break;
                 }
             }

@@ -16,7 +16,10 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            if conn.write_all(format!("got {n} bytes\n").as_bytes()).is_err() {
+            if conn
+                .write_all(format!("got {n} bytes\n").as_bytes())
+                .is_err()
+            {
                 break;
             }
         }

@@ -1,7 +1,7 @@
 //! Wrong answer to exercise 00: the read is unwrapped, "a read cannot fail here": a client
 //! that resets makes it panic, and the server is gone.
-//! Says: your serve() panicked at tests/answers/00/wrong_unwraps_the_read.rs:
 //! Rejected at: client 4, after client 3 reset its connection
+//! Says: your serve() panicked at tests/answers/00/wrong_unwraps_the_read.rs:
 
 use std::io::{self, Read, Write};
 use std::net::TcpListener;
@@ -17,7 +17,10 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
             if n == 0 {
                 break;
             }
-            if conn.write_all(format!("got {n} bytes\n").as_bytes()).is_err() {
+            if conn
+                .write_all(format!("got {n} bytes\n").as_bytes())
+                .is_err()
+            {
                 break;
             }
         }

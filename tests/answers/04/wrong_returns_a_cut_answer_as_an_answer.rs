@@ -1,6 +1,6 @@
 //! Wrong answer to exercise 04: when the stream ends before the empty line, what came is
 //! returned as if it were the whole answer.
-//! Rejected at: the server closes before the empty line
+//! Rejected at: three answers in one read, then the end of the stream
 
 use std::io::{self, Read};
 use std::net::TcpStream;

@@ -1,7 +1,7 @@
 //! Wrong answer to exercise 04: right in the middle of an answer, but a stream that ends
 //! between answers gives Ok(empty) instead of an error, and a caller that loops on
 //! next_answer never learns that the server has gone.
-//! Rejected at: the server closes right after an answer
+//! Rejected at: three answers in one read, then the end of the stream
 
 use std::io::{self, Read};
 use std::net::TcpStream;

@@ -8,5 +8,8 @@ use std::net::{SocketAddr, UdpSocket};
 pub fn receive(socket: &UdpSocket) -> io::Result<(Vec<u8>, SocketAddr)> {
     let mut buf = vec![0u8; 65_507];
     let (n, from) = socket.recv_from(&mut buf)?;
-    Ok((String::from_utf8_lossy(&buf[..n]).into_owned().into_bytes(), from))
+    Ok((
+        String::from_utf8_lossy(&buf[..n]).into_owned().into_bytes(),
+        from,
+    ))
 }

@@ -1,6 +1,6 @@
 //! Wrong answer to exercise 05: the socket is made non-blocking "so that it never hangs":
 //! a call made before the datagram has arrived fails with WouldBlock instead of waiting.
-//! Rejected at: receive is called first; the datagram b"late" comes after
+//! Rejected at: the peer sends one datagram of 5 bytes; receive must return it whole
 
 use std::io;
 use std::net::{SocketAddr, UdpSocket};

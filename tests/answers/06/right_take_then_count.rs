@@ -16,7 +16,10 @@ pub fn read_frame(reader: &mut dyn Read) -> io::Result<Option<Vec<u8>>> {
         .map_err(|_| io::Error::from(io::ErrorKind::UnexpectedEof))?;
     let len = u32::from_le_bytes(header) as usize;
     if len > MAX_LEN {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "negative or too long"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "negative or too long",
+        ));
     }
     let mut body = Vec::with_capacity(len);
     reader.take(len as u64).read_to_end(&mut body)?;

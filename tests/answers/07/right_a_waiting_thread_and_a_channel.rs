@@ -48,7 +48,10 @@ pub fn run(command: &str, limit: Duration) -> Vec<u8> {
         unsafe { libc::killpg(group, libc::SIGKILL) };
     }
     let _ = waiter.join();
-    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    let (out, err) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    );
     let mut answer = if out.is_empty() { err } else { out };
     if killed {
         answer.extend_from_slice(b"(killed: it ran past its time limit)\n");

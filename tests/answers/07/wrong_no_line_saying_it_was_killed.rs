@@ -42,7 +42,10 @@ pub fn run(command: &str, limit: Duration) -> Vec<u8> {
         thread::sleep(Duration::from_millis(10));
     }
     let _ = child.wait();
-    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    let (out, err) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    );
     if out.is_empty() {
         err
     } else {

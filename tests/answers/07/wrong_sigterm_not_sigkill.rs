@@ -1,7 +1,7 @@
 //! Wrong answer to exercise 07: the process group is killed with SIGTERM, "the polite
 //! signal", and then waited for: a command that ignores SIGTERM keeps running, and run
 //! waits for it.
-//! Rejected at: `trap '' TERM; echo started; sleep 30…` with a limit of 1 s
+//! Rejected at: `trap '' INT TERM HUP; echo started; sleep 30…` with a limit of 1 s
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -45,7 +45,10 @@ pub fn run(command: &str, limit: Duration) -> Vec<u8> {
         thread::sleep(Duration::from_millis(10));
     }
     let _ = child.wait();
-    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    let (out, err) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    );
     let mut answer = if out.is_empty() { err } else { out };
     if killed {
         answer.extend_from_slice(b"[killed at its time limit]\n");

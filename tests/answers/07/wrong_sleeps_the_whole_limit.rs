@@ -40,7 +40,10 @@ pub fn run(command: &str, limit: Duration) -> Vec<u8> {
         killed = true;
     }
     let _ = child.wait();
-    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    let (out, err) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    );
     let mut answer = if out.is_empty() { err } else { out };
     if killed {
         answer.extend_from_slice(b"[killed at its time limit]\n");

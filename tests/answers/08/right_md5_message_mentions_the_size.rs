@@ -26,8 +26,13 @@ fn header(reader: &mut dyn Read, max: usize) -> Result<serde_json::Value, String
 
 pub fn receive(reader: &mut dyn Read) -> Result<Vec<u8>, String> {
     let header = header(reader, MAX_HEADER)?;
-    let total_size = header["total_size"].as_u64().ok_or("no total_size in the header")?;
-    let md5 = header["md5"].as_str().ok_or("no md5 in the header")?.to_owned();
+    let total_size = header["total_size"]
+        .as_u64()
+        .ok_or("no total_size in the header")?;
+    let md5 = header["md5"]
+        .as_str()
+        .ok_or("no md5 in the header")?
+        .to_owned();
     if total_size > MAX_BODY {
         return Err(format!("size {total_size} is over the limit of {MAX_BODY}"));
     }

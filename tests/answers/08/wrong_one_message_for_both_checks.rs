@@ -32,7 +32,10 @@ pub fn receive(reader: &mut dyn Read) -> Result<Vec<u8>, String> {
         return Err(format!("size {total_size} over the limit"));
     }
     let mut body = Vec::new();
-    reader.take(total_size).read_to_end(&mut body).map_err(|e| e.to_string())?;
+    reader
+        .take(total_size)
+        .read_to_end(&mut body)
+        .map_err(|e| e.to_string())?;
     if (body.len() as u64) < total_size || md5_hex(&body) != md5 {
         return Err("size or md5 check failed".into());
     }

@@ -22,7 +22,13 @@ impl Drop for Temp {
     }
 }
 
-pub fn save(dir: &Path, name: &str, body: &mut dyn Read, size: u64, md5: &str) -> io::Result<PathBuf> {
+pub fn save(
+    dir: &Path,
+    name: &str,
+    body: &mut dyn Read,
+    size: u64,
+    md5: &str,
+) -> io::Result<PathBuf> {
     check_file_name(name).map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
     static COUNT: AtomicU64 = AtomicU64::new(0);
     let target = dir.join(name);
@@ -31,20 +37,38 @@ pub fn save(dir: &Path, name: &str, body: &mut dyn Read, size: u64, md5: &str) -
         std::process::id(),
         COUNT.fetch_add(1, Ordering::Relaxed)
     ));
-    let mut file = OpenOptions::new().write(true).create_new(true).open(&path)?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
     let mut temp = Temp(path, false);
     let mut hasher = Md5::new();
-    let copied = io::copy(&mut body.take(size), &mut HashingWriter(&mut file, &mut hasher))?;
+    let copied = io::copy(
+        &mut body.take(size),
+        &mut HashingWriter(&mut file, &mut hasher),
+    )?;
     if copied < size {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "size check failed"));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "size check failed",
+        ));
     }
     if hex_digest(&hasher.finalize()) != md5 {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "md5 check failed"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "md5 check failed",
+        ));
     }
     let from = CString::new(temp.0.as_os_str().as_bytes())?;
     let to = CString::new(target.as_os_str().as_bytes())?;
     let rc = unsafe {
-        libc::renameat2(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::RENAME_NOREPLACE)
+        libc::renameat2(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
     };
     if rc != 0 {
         return Err(io::Error::last_os_error());

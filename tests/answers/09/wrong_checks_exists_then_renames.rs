@@ -1,7 +1,7 @@
 //! Wrong answer to exercise 09: a temporary file, the checks, and then "if the name is free,
 //! rename": between exists() and rename another file can take the name, and rename
 //! replaces it without a word.
-//! Rejected at: the source: the file gets its name without replacing one
+//! Rejected at: "link.txt": a symbolic link to a file outside the directory takes that name while save reads the body
 
 use md5::{Digest, Md5};
 use socket_lessons::guard::names::check_file_name;
@@ -10,7 +10,13 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-pub fn save(dir: &Path, name: &str, body: &mut dyn Read, size: u64, md5: &str) -> io::Result<PathBuf> {
+pub fn save(
+    dir: &Path,
+    name: &str,
+    body: &mut dyn Read,
+    size: u64,
+    md5: &str,
+) -> io::Result<PathBuf> {
     check_file_name(name).map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
     let target = dir.join(name);
     if target.exists() {
@@ -19,7 +25,10 @@ pub fn save(dir: &Path, name: &str, body: &mut dyn Read, size: u64, md5: &str) -
     static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let temp = dir.join(format!(".{name}.{}.{n}.part", std::process::id()));
-    let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)?;
     let mut hasher = Md5::new();
     let mut got = 0u64;
     let mut buf = [0u8; 64 * 1024];

@@ -9,11 +9,20 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-pub fn save(dir: &Path, name: &str, body: &mut dyn Read, size: u64, md5: &str) -> io::Result<PathBuf> {
+pub fn save(
+    dir: &Path,
+    name: &str,
+    body: &mut dyn Read,
+    size: u64,
+    md5: &str,
+) -> io::Result<PathBuf> {
     check_file_name(name).map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
     let target = dir.join(name);
     let temp = dir.join(format!(".ex09-{}-{name}.part", std::process::id()));
-    let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)?;
     let mut hasher = Md5::new();
     let mut got = 0u64;
     let mut buf = [0u8; 64 * 1024];

@@ -10,7 +10,13 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-pub fn save(dir: &Path, name: &str, body: &mut dyn Read, size: u64, md5: &str) -> io::Result<PathBuf> {
+pub fn save(
+    dir: &Path,
+    name: &str,
+    body: &mut dyn Read,
+    size: u64,
+    md5: &str,
+) -> io::Result<PathBuf> {
     check_file_name(name).map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
     let target = dir.join(name);
     let temp = std::env::temp_dir().join(format!("ex09-{}-{name}", std::process::id()));
@@ -31,7 +37,10 @@ pub fn save(dir: &Path, name: &str, body: &mut dyn Read, size: u64, md5: &str) -
     if got < size || hex_digest(&hasher.finalize()) != md5 {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "size or md5"));
     }
-    let mut out = OpenOptions::new().write(true).create_new(true).open(&target)?;
+    let mut out = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)?;
     out.write_all(&fs::read(&temp)?)?;
     let _ = fs::remove_file(&temp);
     Ok(target)

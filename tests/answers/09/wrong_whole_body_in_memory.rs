@@ -9,7 +9,13 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-pub fn save(dir: &Path, name: &str, body: &mut dyn Read, size: u64, md5: &str) -> io::Result<PathBuf> {
+pub fn save(
+    dir: &Path,
+    name: &str,
+    body: &mut dyn Read,
+    size: u64,
+    md5: &str,
+) -> io::Result<PathBuf> {
     check_file_name(name).map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
     let target = dir.join(name);
     let mut bytes = Vec::new();
@@ -18,7 +24,10 @@ pub fn save(dir: &Path, name: &str, body: &mut dyn Read, size: u64, md5: &str) -
         return Err(io::Error::new(io::ErrorKind::InvalidData, "size or md5"));
     }
     let temp = dir.join(format!(".ex09-{}-{name}.part", std::process::id()));
-    let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)?;
     file.write_all(&bytes)?;
     drop(file);
     let linked = fs::hard_link(&temp, &target);

@@ -71,8 +71,19 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
                             let token = Token(next);
                             next += 1;
                             let interest = Interest::READABLE | Interest::WRITABLE;
-                            if poll.registry().register(&mut stream, token, interest).is_ok() {
-                                clients.insert(token, Client { stream, outbox: Vec::new(), closed: false });
+                            if poll
+                                .registry()
+                                .register(&mut stream, token, interest)
+                                .is_ok()
+                            {
+                                clients.insert(
+                                    token,
+                                    Client {
+                                        stream,
+                                        outbox: Vec::new(),
+                                        closed: false,
+                                    },
+                                );
                             }
                         }
                         Err(e) if e.kind() == ErrorKind::WouldBlock => break,

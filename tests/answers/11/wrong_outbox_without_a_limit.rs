@@ -1,8 +1,8 @@
 //! Wrong answer to exercise 11: answers that do not fit wait in a per-client outbox, but
 //! the server keeps reading from a client whatever its outbox holds: a client that sends
 //! and never reads makes the server's memory grow by everything it sends.
-//! Says: your server held
 //! Rejected at: client F sends 8 MiB and reads nothing until its sending blocks; meanwhile client G sends 200 messages
+//! Says: your server held
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -20,7 +20,11 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
     loop {
         if let Ok((stream, _addr)) = listener.accept() {
             if stream.set_nonblocking(true).is_ok() {
-                conns.push(Conn { stream, outbox: Vec::new(), closed: false });
+                conns.push(Conn {
+                    stream,
+                    outbox: Vec::new(),
+                    closed: false,
+                });
             }
         }
         conns.retain_mut(|c| {

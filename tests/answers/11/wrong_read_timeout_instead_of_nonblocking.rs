@@ -13,7 +13,10 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
     let mut buf = [0u8; 1024];
     loop {
         if let Ok((conn, _addr)) = listener.accept() {
-            if conn.set_read_timeout(Some(Duration::from_millis(1))).is_ok() {
+            if conn
+                .set_read_timeout(Some(Duration::from_millis(1)))
+                .is_ok()
+            {
                 conns.push(conn);
             }
         }

@@ -1,7 +1,7 @@
 //! Wrong answer to exercise 12: a read timeout of `wait`, and datagrams from anyone but the
 //! server skipped, each skip starting a new wait of the whole `wait`: a stranger who sends
 //! more often than that keeps the client waiting for ever.
-//! Rejected at: request 6, lost, while a stranger sends b"13:37:00" every 20 ms; a wait of 500 ms
+//! Rejected at: request 8, lost, while a stranger sends b"13:37:00" every 20 ms; a wait of 500 ms
 
 use std::io::{self, ErrorKind};
 use std::net::{SocketAddr, UdpSocket};
