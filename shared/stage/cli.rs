@@ -268,6 +268,11 @@ fn chinese_chrome(
             .map(|(_, help)| *help);
         command = command.mut_arg(&id, |arg| {
             let Some(help) = help else { return arg };
+            // A flag (`--watch`) has no value and no default to show; clap refuses
+            // hide_default_value on it.
+            if !arg.get_action().takes_values() {
+                return arg.help(help).long_help(None::<&str>);
+            }
             // clap's "[default: …]" in Chinese brackets.
             let defaults: Vec<String> = arg
                 .get_default_values()
