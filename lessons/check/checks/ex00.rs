@@ -25,7 +25,7 @@ const MEANS: &[(&str, &str)] = &[
     ),
     (
         "a client that resets its connection, while the server reads or while it is blocked writing to it, ends only that client: the next one is served",
-        "一个复位连接的客户端，不管服务端正在读还是正阻塞着给它写，都只结束它自己：下一个客户端照常得到服务",
+        "一个重置连接的客户端，不管服务端正在读还是正阻塞着给它写，都只结束它自己：下一个客户端照常得到服务",
     ),
     (
         "serve keeps serving (16 clients, one after another) and never returns",
@@ -152,21 +152,21 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     socket_lessons::wire::net::close_with_reset(three)
         .map_err(|e| Failure::setup("a reset (SO_LINGER 0)", e))?;
     let who =
-        tr!("client 4, after client 3 reset its connection" | "客户端 4，在客户端 3 复位连接之后");
+        tr!("client 4, after client 3 reset its connection" | "客户端 4，在客户端 3 重置连接之后");
     let mut four = server.connect(&who).map_err(|f| f.hint(reset_hint()))?;
     talk(&mut server, &mut four, &who, &[b"abc"]).map_err(|f| f.hint(reset_hint()))?;
     wait_for_close(&mut server, &mut four, &who)?;
     drop(four);
     steps.ok(tr!(
         "client 3 resets its connection (RST); client 4 is served after it"
-            | "客户端 3 复位连接（RST）；之后客户端 4 照常得到服务"
+            | "客户端 3 重置连接（RST）；之后客户端 4 照常得到服务"
     ))?;
 
     // 4. A client that sends and never reads its answers, reset while the server is blocked
     // writing to it: the server's write fails.
     let step = tr!(
         "client 5 sends and never reads its answers, then resets while your server is blocked writing to it"
-            | "客户端 5 只发不读回答，在你的服务端阻塞着给它写的时候复位"
+            | "客户端 5 只发不读回答，在你的服务端阻塞着给它写的时候重置"
     );
     let answers_hint = tr!("answer every message you read before reading more."
         | "读到的每条消息都要先回答，然后再读下一条。");
@@ -176,19 +176,19 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
                 .map_err(|e| Failure::setup("a reset (SO_LINGER 0)", e))?;
             let who = tr!(
                 "client 6, after client 5 reset while your server wrote to it"
-                    | "客户端 6，在你的服务端给客户端 5 写的时候客户端 5 复位之后"
+                    | "客户端 6，在你的服务端给客户端 5 写的时候客户端 5 重置之后"
             );
             let mut six = server.connect(&who).map_err(|f| f.hint(reset_hint()))?;
             talk(&mut server, &mut six, &who, &[b"six"]).map_err(|f| f.hint(reset_hint()))?;
             wait_for_close(&mut server, &mut six, &who)?;
             steps.ok(tr!(
                 "client 5 resets while your server is blocked writing to it; client 6 is served after it"
-                    | "客户端 5 在你的服务端阻塞着给它写的时候复位；之后客户端 6 照常得到服务"
+                    | "客户端 5 在你的服务端阻塞着给它写的时候重置；之后客户端 6 照常得到服务"
             ))?;
         }
         None => steps.skip(tr!(
             "a write that fails on a reset: this system does not show which call a thread sleeps in (Linux's /proc does)"
-                | "因复位而失败的写：这个系统不显示线程睡在哪个调用里（Linux 的 /proc 会显示）"
+                | "因重置而失败的写：这个系统不显示线程睡在哪个调用里（Linux 的 /proc 会显示）"
         )),
     }
 
@@ -271,6 +271,6 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
 fn reset_hint() -> String {
     tr!(
         "a reset makes recv (or send) fail with \"connection reset\". That error belongs to one client: end that client, not the server (no `?` on a client's read or write)."
-            | "复位会让 recv（或 send）失败，报“connection reset”。这个错误只属于一个客户端：结束这个客户端，而不是整个服务端（对客户端的读写不要用 `?`）。"
+            | "重置会让 recv（或 send）失败，报“connection reset”。这个错误只属于一个客户端：结束这个客户端，而不是整个服务端（对客户端的读写不要用 `?`）。"
     )
 }

@@ -20,7 +20,7 @@ const MEANS: &[(&str, &str)] = &[
     ),
     (
         "a client that closes, one that resets while the server reads, one that resets while the server is blocked writing to it, one that ends its session with q: each ends only that client, and the next is served",
-        "一个关闭的客户端、一个在服务端读的时候复位的客户端、一个在服务端阻塞着给它写的时候复位的客户端、一个用 q 结束会话的客户端：每一个都只结束它自己，下一个照常得到服务",
+        "一个关闭的客户端、一个在服务端读的时候重置的客户端、一个在服务端阻塞着给它写的时候重置的客户端、一个用 q 结束会话的客户端：每一个都只结束它自己，下一个照常得到服务",
     ),
     (
         "an accept that fails (EMFILE, no descriptor left) does not end the server: once descriptors are free again, the waiting client is served",
@@ -41,7 +41,7 @@ pub fn check(serve: Serve, _file: &Subject) -> ExitCode {
 fn error_hint() -> String {
     tr!(
         "an error on one client's connection (a reset, a failed send) belongs to that client: end that client and go back to accept, never end the server (no `?` on a client's read or write, no unwrap)."
-            | "一个客户端连接上的错误（复位、发送失败）只属于这个客户端：结束这个客户端，回到 accept，绝不能让服务端结束（对客户端的读写不要用 `?`，也不要 unwrap）。"
+            | "一个客户端连接上的错误（重置、发送失败）只属于这个客户端：结束这个客户端，回到 accept，绝不能让服务端结束（对客户端的读写不要用 `?`，也不要 unwrap）。"
     )
 }
 
@@ -76,12 +76,12 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     // 3. It resets the connection (RST) while the server waits in read.
     socket_lessons::wire::net::close_with_reset(two)
         .map_err(|e| Failure::setup("a reset (SO_LINGER 0)", e))?;
-    let who = tr!("client 3, after client 2 reset" | "客户端 3，在客户端 2 复位之后");
+    let who = tr!("client 3, after client 2 reset" | "客户端 3，在客户端 2 重置之后");
     let mut three = server.connect(&who).map_err(|f| f.hint(error_hint()))?;
     exchange(&mut server, &mut three, b"xyz", b"XYZ", &who).map_err(|f| f.hint(error_hint()))?;
     steps.ok(tr!(
         "client 2 resets its connection while the server reads; client 3 is served"
-            | "客户端 2 在服务端读的时候复位连接；客户端 3 得到服务"
+            | "客户端 2 在服务端读的时候重置连接；客户端 3 得到服务"
     ))?;
 
     // 4. Bytes that are not UTF-8, and every byte value.
@@ -108,11 +108,11 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     match reset_while_writing(&mut server)? {
         true => steps.ok(tr!(
             "client 4 sends and never reads; it resets while your server is blocked writing to it, and client 5 is served"
-                | "客户端 4 只发不读；在你的服务端阻塞着给它写的时候它复位了连接，之后客户端 5 得到服务"
+                | "客户端 4 只发不读；在你的服务端阻塞着给它写的时候它重置了连接，之后客户端 5 得到服务"
         ))?,
         false => steps.skip(tr!(
             "a write that fails on a reset: this system does not show which call a thread sleeps in (Linux's /proc does)"
-                | "因复位而失败的写：这个系统不显示线程睡在哪个调用里（Linux 的 /proc 会显示）"
+                | "因重置而失败的写：这个系统不显示线程睡在哪个调用里（Linux 的 /proc 会显示）"
         )),
     }
 
@@ -213,7 +213,7 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
 fn reset_while_writing(server: &mut Server) -> Result<bool, Failure> {
     let step = tr!(
         "client 4 sends and never reads, then resets while your server is blocked writing to it"
-            | "客户端 4 只发不读，在你的服务端阻塞着给它写的时候复位"
+            | "客户端 4 只发不读，在你的服务端阻塞着给它写的时候重置"
     );
     let hint = tr!(
         "send back every byte you read, upper-cased, before reading more."
@@ -224,7 +224,7 @@ fn reset_while_writing(server: &mut Server) -> Result<bool, Failure> {
     };
     socket_lessons::wire::net::close_with_reset(four)
         .map_err(|e| Failure::setup("a reset (SO_LINGER 0)", e))?;
-    let who = tr!("client 5, after client 4 reset" | "客户端 5，在客户端 4 复位之后");
+    let who = tr!("client 5, after client 4 reset" | "客户端 5，在客户端 4 重置之后");
     let mut five = server.connect(&who).map_err(|f| f.hint(error_hint()))?;
     exchange(server, &mut five, b"next", b"NEXT", &who).map_err(|f| f.hint(error_hint()))?;
     Ok(true)

@@ -315,7 +315,7 @@ fn run(save: Save, base: &Path, steps: &mut Steps) -> Result<(), Failure> {
         &places,
         &tr!(
             "a body whose stream fails after 3 bytes (connection reset), \"reset.txt\""
-                | "真实数据的流在 3 字节之后出错（连接被复位），\"reset.txt\""
+                | "真实数据的流在 3 字节之后出错（连接被重置），\"reset.txt\""
         ),
         "reset.txt",
         Script::new(vec![b"hel".to_vec()]).ending_with(io::ErrorKind::ConnectionReset),

@@ -32,7 +32,7 @@ const MEANS: &[(&str, &str)] = &[
     ),
     (
         "a client that leaves or resets is dropped, and the others go on being served",
-        "离开或复位的客户端被丢弃，其他客户端照常得到服务",
+        "离开或重置的客户端被丢弃，其他客户端照常得到服务",
     ),
     (
         "it runs in one thread: with three clients connected, no thread more than before the first",
@@ -176,11 +176,11 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         &mut e,
         b"after reset",
         b"AFTER RESET",
-        &tr!("client E, after client D reset" | "客户端 E，在客户端 D 复位之后"),
+        &tr!("client E, after client D reset" | "客户端 E，在客户端 D 重置之后"),
     )
     .map_err(|f| f.hint(closed_hint))?;
     steps.ok(tr!("client D resets its connection; client E is served"
-        | "客户端 D 复位连接；客户端 E 得到服务"))?;
+        | "客户端 D 重置连接；客户端 E 得到服务"))?;
 
     // 6. Back-pressure.
     back_pressure(&mut server, steps)?;
