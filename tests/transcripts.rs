@@ -394,6 +394,54 @@ fn lesson_04_plays_one_scene_when_asked() {
         .stdout_eq(scene_3);
 }
 
+/// The lessons whose demo does not end on a summary yet: 07, 08 and 09 are being finished by
+/// another engineer. Each leaves this list as its summary lands (empty it then); a lesson
+/// listed here whose transcript does end on a summary fails [`every_demo_ends_on_its_summary`],
+/// so the list cannot go stale.
+const WITHOUT_SUMMARY_YET: &[&str] = &["07_remote_cmd", "08_json_header", "09_file_header"];
+
+/// Every demo ends on its point: the last line of its transcript says what the demo showed,
+/// labelled `[summary] ` in English and `[总结] ` in Chinese (after the server's last line:
+/// the demos order that with their stage hooks). A Windows transcript, where a lesson has
+/// one, ends on the same English line.
+#[test]
+fn every_demo_ends_on_its_summary() {
+    for lesson in WITHOUT_SUMMARY_YET {
+        assert!(
+            LESSONS.contains(lesson),
+            "WITHOUT_SUMMARY_YET names {lesson}, which is not a lesson"
+        );
+    }
+    let mut problems = Vec::new();
+    for lesson in LESSONS {
+        let mut transcripts = vec![
+            (expected_path(lesson), "[summary] "),
+            (zh_expected_path(lesson), "[总结] "),
+        ];
+        if windows_expected_path(lesson).exists() {
+            transcripts.push((windows_expected_path(lesson), "[summary] "));
+        }
+        let pending = WITHOUT_SUMMARY_YET.contains(lesson);
+        for (path, label) in transcripts {
+            let text =
+                fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let last = text.lines().last().unwrap_or("");
+            match (pending, last.starts_with(label)) {
+                (false, false) => problems.push(format!(
+                    "{}: the last line does not start with {label:?}: {last:?}",
+                    path.display()
+                )),
+                (true, true) => problems.push(format!(
+                    "{}: ends on a summary, yet {lesson} is in WITHOUT_SUMMARY_YET: take it out",
+                    path.display()
+                )),
+                _ => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// The block in docs/NN_name.md that follows `<!-- transcript: tests/expected/NN_name.stdout -->`.
 fn doc_block(doc: &str, marker: &str) -> Option<(usize, usize)> {
     let at = doc.find(marker)?;

@@ -25,7 +25,14 @@ pub fn run_demo() -> Result<(), Report> {
     handshake_and_teardown()?;
     resets()?;
     closing::closing()?;
-    methods::methods()
+    methods::methods()?;
+    // Every scene runs in this one thread: the server's lines are all printed by now.
+    say!(
+        Transcript::named(socket_lessons::lang::pick("summary", "总结")),
+        "the kernels ran the connection: the handshake was done before accept was called, each end closed its own direction, and a program learned of the other's FIN only when recv returned 0; a connect where nothing listened and a close with SO_LINGER 0 were answered with RST, while the gentle close (shutdown, read to the end, close) delivered the whole answer with no reset"
+            | "连接是内核在管：还没调用 accept，三次握手就已经完成；两端各自关闭自己的方向，程序要等 recv 返回 0 才知道对方的 FIN 到了；connect 到没人监听的端口、设了 SO_LINGER 0 再 close，换来的都是 RST，而温和的关闭（shutdown、读到结束、再 close）完整送达了回答，没有重置"
+    );
+    Ok(())
 }
 
 fn handshake_and_teardown() -> Result<(), Report> {

@@ -306,7 +306,14 @@ fn run_demo() -> Result<(), Report> {
     stage.accepted()?; // demo only: let the server print its accept line first
     client_exchange(stream, GREETING.as_bytes())?;
     stage.end()?;
-    connect_failures()
+    // The server's thread has ended (its lines are printed); the rest is this thread's.
+    connect_failures()?;
+    say!(
+        Transcript::named(socket_lessons::lang::pick("summary", "总结")),
+        "what crossed the connection was bytes: one recv(1024) took the client's 23 bytes of UTF-8, another the server's 38-byte answer, and the server saw the very address the client's OS had picked; connect failed at once where nothing listened (RST), and where the SYN was dropped only a time limit ended the wait"
+            | "在连接上传输的是字节：一次 recv(1024) 收下了客户端的 23 字节 UTF-8，另一次收下了服务端 38 字节的回答，服务端看到的正是客户端操作系统挑的那个地址；connect 到没人监听的端口立刻失败（RST），SYN 被丢掉时，只能靠时限结束等待"
+    );
+    Ok(())
 }
 
 /// How long the demo's `connect_timeout` waits for an answer that will not come. It always

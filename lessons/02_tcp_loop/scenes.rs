@@ -79,7 +79,14 @@ pub fn run_demo() -> Result<(), Report> {
     stage.finished()?;
     stage.end()?;
 
-    reset_before_accept()
+    reset_before_accept()?;
+    // After client 5's server has ended: its last line is printed.
+    say!(
+        Transcript::named(socket_lessons::lang::pick("summary", "总结")),
+        "the communication loop answered each client until it left, then the server went back to accept: an empty send put nothing on the wire and left the client without an answer, 0 bytes from recv meant the client had closed, a reset (even one before accept) ended only that client's connection, and bytes that are not UTF-8 were answered, not fatal"
+            | "通信循环一直回答同一个客户端，直到它离开，服务端再回去 accept：长度为 0 的 send 什么也没发出去，客户端等不到回答；recv 返回 0 字节说明客户端关闭了连接；重置（哪怕发生在 accept 之前）只结束了那一个客户端的连接；不是 UTF-8 的字节照样得到回答，服务端没有因此倒下"
+    );
+    Ok(())
 }
 
 /// Client 5: connects and resets before the server has called `accept`. On Linux the

@@ -26,7 +26,14 @@ const CONNECT_LIMIT: Duration = Duration::from_millis(300);
 pub fn run_demo() -> Result<(), Report> {
     one_client_at_a_time()?;
     restart_on_the_same_port()?;
-    the_accept_queue_overflows()
+    the_accept_queue_overflows()?;
+    // Part 3 runs in this thread, and parts 1 and 2 have joined their servers.
+    say!(
+        Transcript::named(socket_lessons::lang::pick("summary", "总结")),
+        "the connection loop served one client at a time and the kernel queued the next: client B's connect returned at once, and its bytes waited until client A had left; whether a restarted server could bind its port again, with the old connection in TIME_WAIT, went by this system's SO_REUSEADDR rule, stated above; and a full accept queue dropped a new client's SYN until accept made room"
+            | "链接循环一次服务一个客户端，下一个由内核排进队列：客户端 B 的 connect 立刻返回，它发的字节一直等到客户端 A 离开才被读走；重启的服务端能不能再次绑定原来的端口（旧连接还在 TIME_WAIT 里），取决于这个系统关于 SO_REUSEADDR 的规则，上面已经说明；全连接队列满了，新客户端的 SYN 就被丢掉，直到 accept 取走连接、腾出空位"
+    );
+    Ok(())
 }
 
 /// Part 1: the second client waits in the backlog until the first one quits.

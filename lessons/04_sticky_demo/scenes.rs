@@ -26,6 +26,15 @@ pub fn run_demo(only: Option<u8>) -> Result<(), Report> {
             scene()?;
         }
     }
+    // Only after all five (one scene alone has not shown all this); each scene has joined
+    // its server's thread, so the server's lines are printed.
+    if only.is_none() {
+        say!(
+            Transcript::named(socket_lessons::lang::pick("summary", "总结")),
+            "TCP delivered every byte in order but kept no send's boundaries: two sends came out of one recv, one send out of two, an answer longer than recv(1024) leaked into the next one, and a character was cut in two; a sleep between the sends kept them apart only when the reader happened to read in between. That is 粘包, sticky packets"
+                | "TCP 按顺序送达了每一个字节，却不保留任何一次 send 的边界：两次 send 被一次 recv 读走，一次 send 要两次 recv 才读完，比 recv(1024) 长的回答漏进了下一个回答，一个字符被切成两半；两次 send 之间的 sleep，只有在接收方恰好在中间读了一次时，才能把消息分开。这就是粘包"
+        );
+    }
     Ok(())
 }
 

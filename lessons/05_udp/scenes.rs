@@ -130,7 +130,14 @@ pub(crate) fn run_demo() -> Result<(), Report> {
 
     // 6. A burst to a busy receiver: dropped at its full buffer, counted by the kernel.
     burst::client(&client_socket, busy_addr, &go, &on_done)?;
-    server_side.join()
+    server_side.join()?;
+    // The server's thread has ended: its lines are printed.
+    say!(
+        Transcript::named(socket_lessons::lang::pick("summary", "总结")),
+        "no listen, no accept: each sendto was one datagram, and no recvfrom returned more than one, always with its sender's address; three sends stayed three, an empty datagram was a message, and what did not fit was thrown away, never kept for the next read; 65507 bytes went as one datagram, 65508 were refused"
+            | "没有 listen，也没有 accept：每次 sendto 就是一个数据报，一次 recvfrom 最多只取走一个，并带着发送方的地址；三次发送还是三个数据报，空数据报也是一条消息，装不下的部分直接被丢掉，不会留给下一次读取；65507 字节能作为一个数据报发出，65508 字节就被拒绝了"
+    );
+    Ok(())
 }
 
 /// What the demo's server does, in the order the client expects.

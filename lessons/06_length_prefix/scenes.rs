@@ -36,7 +36,14 @@ pub(super) fn run_demo() -> Result<(), Report> {
     two_frames_stay_two_messages()?;
     the_long_answer_arrives_whole()?;
     bare_commands_still_stick()?;
-    bad_peers_cost_one_line_each()
+    bad_peers_cost_one_line_each()?;
+    // The bad peers' server has ended (stage.end): its last line is printed.
+    say!(
+        Transcript::named(socket_lessons::lang::pick("summary", "总结")),
+        "a 4-byte length header put the boundaries back into the stream: two frames read late were still two messages, and the 1092-byte answer arrived whole, leaving nothing for the next one, while commands sent without a header still stuck together; headers that lied and peers that hung up mid-frame cost only their own connection, and the server went on serving"
+            | "4 字节的固定报头把边界放回了字节流里：读得晚的两个帧仍是两条消息，1092 字节的回答完整到达，没给下一个回答留下任何东西；不加报头的命令照样粘在一起；说谎的固定报头和一帧发到一半就挂断的对端，都只断送了自己那条连接，服务端照常服务下一个客户端"
+    );
+    Ok(())
 }
 
 /// A real frame, byte by byte, beside Python's view of the same header.
