@@ -255,7 +255,7 @@ fn prove(
             return Err(Report::msg(tr!(
                 "no {CHALLENGE_LEN}-byte challenge within {} ({got} bytes came): is this an \
                  authenticating server?"
-                    | "{} 内没有等到 {CHALLENGE_LEN} 字节的挑战（只到了 {got} 字节）：\
+                    | "{}内没有等到 {CHALLENGE_LEN} 字节的挑战（只到了 {got} 字节）：\
                  对面是做校验的服务端吗？",
                 limits::seconds(ANSWER_TIME_LIMIT)
             )))
