@@ -29,7 +29,7 @@ pub(crate) fn run_demo() -> Result<(), Report> {
                 "listening on {addr}; {digest}, the secret is the notes' b\"hi, I'm salt.\" \
                  ({len} bytes: `-- server` refuses a secret under {least} without \
                  --allow-short-secret)"
-                    | "listening on {addr}；{digest}，密钥是笔记里的 b\"hi, I'm salt.\"\
+                    | "在 {addr} 上监听；{digest}，密钥是笔记里的 b\"hi, I'm salt.\"\
                  （{len} 字节：`-- server` 不加 --allow-short-secret 时拒绝短于 {least} 字节的密钥）"
             )
         },
@@ -45,20 +45,28 @@ pub(crate) fn run_demo() -> Result<(), Report> {
 
     // Client 1 knows the secret: it passes, then uses the echo.
     let client = Transcript::named("client 1");
-    say!(client, "connect to {addr}, secret b\"hi, I'm salt.\"");
+    say!(
+        client,
+        "connect to {addr}, secret b\"hi, I'm salt.\""
+            | "connect 到 {addr}，密钥 b\"hi, I'm salt.\""
+    );
     match prove(net::connect_addr(addr)?, DEMO_SECRET, digest, &client)? {
         Proved::Legitimate(mut stream) => {
             echo::exchange(&mut stream, b"hello", &client)?;
             echo::exchange(&mut stream, b"q", &client)?;
         }
-        _ => say!(client, "unexpectedly not let in"),
+        _ => say!(client, "unexpectedly not let in" | "出乎意料：没有被放行"),
     }
     stage.finished()?;
 
     // Client 2: the notes' 假的客户端, a different secret. Its answer is a perfectly
     // formed 16 bytes; only the server's own computation can tell it is wrong.
     let client = Transcript::named("client 2");
-    say!(client, "connect to {addr}, secret \"{DEMO_WRONG_SECRET}\"");
+    say!(
+        client,
+        "connect to {addr}, secret \"{DEMO_WRONG_SECRET}\""
+            | "connect 到 {addr}，密钥 \"{DEMO_WRONG_SECRET}\""
+    );
     let _ = prove(
         net::connect_addr(addr)?,
         DEMO_WRONG_SECRET.as_bytes(),
@@ -70,15 +78,20 @@ pub(crate) fn run_demo() -> Result<(), Report> {
     // Client 3 sends 8 of the 16 bytes and closes its sending half. The notes' recv(16)
     // would take the 8 bytes as the whole answer; here the length is part of the check.
     let client = Transcript::named("client 3");
-    say!(client, "connect to {addr}");
+    say!(client, "connect to {addr}" | "connect 到 {addr}");
     let mut stream = net::connect_addr(addr)?;
     let mut challenge = [0u8; CHALLENGE_LEN];
     stream.read_exact(&mut challenge)?;
-    say!(client, "recv challenge {}", hex_start(&challenge, 8));
+    say!(
+        client,
+        "recv challenge {}" | "recv 挑战 {}",
+        hex_start(&challenge, 8)
+    );
     let answer = digest.answer(DEMO_SECRET, &challenge);
     say!(
         client,
-        "DELIBERATE: send only the first 8 bytes of the answer {}, then shut down sending",
+        "DELIBERATE: send only the first 8 bytes of the answer {}, then shut down sending"
+            | "故意的：应答 {} 只 send 前 8 个字节，然后关闭发送方向",
         hex_start(&answer, 8)
     );
     stream.write_all(&answer[..8])?;

@@ -56,10 +56,12 @@ impl Key {
     /// The secret, or an error that says both ways to give it.
     pub(crate) fn secret(&self) -> Result<&[u8], Report> {
         self.secret.as_deref().map(str::as_bytes).ok_or_else(|| {
-            Report::msg(
+            Report::msg(socket_lessons::tr!(
                 "no secret: set SOCKET_LESSONS_SECRET=… in the environment (or pass --secret …, \
-                 which every user of the machine can read in `ps`); both sides need the same one",
-            )
+                 which every user of the machine can read in `ps`); both sides need the same one"
+                    | "没有密钥：在环境变量里设置 SOCKET_LESSONS_SECRET=…（或者加 --secret …，\
+                 但机器上的每个用户都能在 `ps` 里看到它）；两端要用同一个"
+            ))
         })
     }
 }

@@ -47,7 +47,7 @@ use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::Pace;
 use socket_lessons::guard::quiet::{Gate, LogGate};
 use socket_lessons::guard::timed::{self, Filled};
-use socket_lessons::stage::cli::NotesEndpoint;
+use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::echo;
 use socket_lessons::stage::serve::serve_in_turn;
@@ -55,7 +55,7 @@ use socket_lessons::stage::transcript::describe;
 use socket_lessons::stage::transcript::hex_start;
 use socket_lessons::wire::auth::{self, Digest, CHALLENGE_LEN, LEGITIMATE, REFUSED};
 use socket_lessons::wire::net::{self, ListenOptions};
-use socket_lessons::{say, Endpoint, Input, Report, Transcript};
+use socket_lessons::{say, tr, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -101,7 +101,11 @@ fn serve(listener: &TcpListener, secret: &[u8], digest: Digest, waits: &Limits, 
         match check(conn, addr, secret, digest, &lines) {
             Ok(Some(conn)) => echo(conn, addr, waits, &server),
             Ok(None) => {}
-            Err(e) => say!(lines, "{addr}: {e}; next client"),
+            Err(e) => say!(
+                lines,
+                "{addr}: {}; next client" | "{addr}：{}；换下一个客户端",
+                socket_lessons::lang::error_text(&e)
+            ),
         }
     });
 }
@@ -133,7 +137,8 @@ fn check(
     let challenge = auth::challenge()?;
     say!(
         server,
-        "send challenge {} ({CHALLENGE_LEN} random bytes)",
+        "send challenge {} ({CHALLENGE_LEN} random bytes)"
+            | "send 挑战 {}（{CHALLENGE_LEN} 个随机字节）",
         hex_start(&challenge, 8)
     );
     conn.write_all(&challenge)?;
@@ -147,21 +152,24 @@ fn check(
         Filled::Full => {
             say!(
                 server,
-                "recv answer {} ({want} bytes)",
+                "recv answer {} ({want} bytes)" | "recv 应答 {}（{want} 字节）",
                 hex_start(&answer, 8)
             );
             // 3. Compute the same HMAC and compare, in constant time.
             if digest.verify(secret, &challenge, &answer) {
                 None
             } else {
-                Some(format!("the answer is not {digest}(secret, challenge)"))
+                Some(tr!("the answer is not {digest}(secret, challenge)"
+                    | "应答不等于 {digest}(密钥, 挑战)"))
             }
         }
-        Filled::Ended(got) => Some(format!(
+        Filled::Ended(got) => Some(tr!(
             "the answer ended after {got} of {want} bytes (the client closed)"
+                | "应答的 {want} 字节只到了 {got} 字节就结束了（客户端关闭了连接）"
         )),
-        Filled::TimedOut(got) => Some(format!(
-            "{got} of {want} answer bytes within {} s",
+        Filled::TimedOut(got) => Some(tr!(
+            "{got} of {want} answer bytes within {} s"
+                | "{} 秒内应答的 {want} 字节只到了 {got} 字节",
             ANSWER_TIME_LIMIT.as_secs()
         )),
     };
@@ -172,12 +180,16 @@ fn check(
             say!(
                 server,
                 "legitimate: {addr} knows the secret; echo from here on"
+                    | "合法连接：{addr} 知道密钥；接下来是回显"
             );
             conn.write_all(&[LEGITIMATE])?;
             Ok(Some(conn))
         }
         Some(why) => {
-            say!(server, "refused: {why}; closing");
+            say!(
+                server,
+                "refused: {why}; closing" | "连接不合法：{why}；关闭连接"
+            );
             // The client may have gone already: the verdict is a courtesy, not a need.
             let _ = conn.write_all(&[REFUSED]);
             net::close_gently(conn, DRAIN_TIME_LIMIT, DRAIN_MAX);
@@ -194,7 +206,11 @@ fn echo(mut conn: TcpStream, addr: SocketAddr, waits: &Limits, server: &Transcri
     // a checked client that goes quiet, or stops reading, does not hold this
     // one-at-a-time server for ever.
     if let Err(e) = waits.await_request(&conn) {
-        say!(server, "{addr}: {e}");
+        say!(
+            server,
+            "{addr}: {}" | "{addr}：{}",
+            socket_lessons::lang::error_text(&e)
+        );
         return;
     }
     let ended = echo::serve_paced(&mut conn, addr, server, ECHO_ANSWER);
@@ -228,26 +244,34 @@ fn prove(
     match timed::read_exact_within(&mut stream, &mut challenge, ANSWER_TIME_LIMIT)? {
         Filled::Full => {}
         Filled::Ended(got) => {
-            return Err(Report::msg(format!(
+            return Err(Report::msg(tr!(
                 "expected a {CHALLENGE_LEN}-byte challenge, got {got} bytes before the server \
                  closed: is this an authenticating server?"
+                    | "挑战应该有 {CHALLENGE_LEN} 字节，服务端关闭之前只到了 {got} 字节：\
+                 对面是做校验的服务端吗？"
             )))
         }
         Filled::TimedOut(got) => {
-            return Err(Report::msg(format!(
+            return Err(Report::msg(tr!(
                 "no {CHALLENGE_LEN}-byte challenge within {} ({got} bytes came): is this an \
-                 authenticating server?",
+                 authenticating server?"
+                    | "{}内没有等到 {CHALLENGE_LEN} 字节的挑战（只到了 {got} 字节）：\
+                 对面是做校验的服务端吗？",
                 limits::seconds(ANSWER_TIME_LIMIT)
             )))
         }
     }
-    say!(client, "recv challenge {}", hex_start(&challenge, 8));
+    say!(
+        client,
+        "recv challenge {}" | "recv 挑战 {}",
+        hex_start(&challenge, 8)
+    );
 
     // 2. The answer: HMAC(secret, challenge), sent whole.
     let answer = digest.answer(secret, &challenge);
     say!(
         client,
-        "send answer {} ({digest}, {} bytes)",
+        "send answer {} ({digest}, {} bytes)" | "send 应答 {}（{digest}，{} 字节）",
         hex_start(&answer, 8),
         answer.len()
     );
@@ -265,20 +289,31 @@ fn read_verdict(mut stream: TcpStream, client: &Transcript) -> Result<Proved, Re
                 client,
                 "the server closed without a verdict (the notes' server sends none; \
                  it prints its decision on its own side)"
+                    | "服务端没有发判定结果就关闭了（笔记的服务端不发判定结果，\
+                 只在它自己那边打印）"
             );
             Proved::NoVerdict
         }
         _ if verdict[0] == LEGITIMATE => {
-            say!(client, "recv verdict {}: legitimate", describe(&verdict));
+            say!(
+                client,
+                "recv verdict {}: legitimate" | "recv 判定结果 {}：合法",
+                describe(&verdict)
+            );
             Proved::Legitimate(stream)
         }
         _ if verdict[0] == REFUSED => {
-            say!(client, "recv verdict {}: refused", describe(&verdict));
+            say!(
+                client,
+                "recv verdict {}: refused" | "recv 判定结果 {}：拒绝",
+                describe(&verdict)
+            );
             Proved::Refused
         }
         _ => {
-            return Err(Report::msg(format!(
-                "expected a verdict b\"+\" or b\"-\", got {}",
+            return Err(Report::msg(tr!(
+                "expected a verdict b\"+\" or b\"-\", got {}"
+                    | "判定结果应该是 b\"+\" 或 b\"-\"，收到的却是 {}",
                 describe(&verdict)
             )))
         }
@@ -341,8 +376,30 @@ enum Side {
     NotesFakeClient(NotesEndpoint),
 }
 
+/// `--help` in Chinese.
+const ZH: ZhHelp = ZhHelp {
+    about: "第 10 课：用 HMAC 做挑战–应答，验证客户端的合法性（笔记 E §6 验证客户端合法性）。",
+    long_about: "第 10 课：用 HMAC 做挑战–应答，验证客户端的合法性（笔记 E §6 验证客户端合法性）。\n\n\
+                 不带子命令时，在一个进程里运行服务端和三个客户端：一个知道密钥（通过后使用回显），\
+                 一个密钥不对，一个只发半截应答。两个终端：先启动 server，再启动 client，\
+                 两边用同一个密钥（--secret 或 SOCKET_LESSONS_SECRET）和同一个 --digest。",
+    subcommands: &[
+        ("server", "只运行服务端（先启动）：向每个客户端发出挑战，再为合法的客户端做回显"),
+        ("client", "只运行客户端：回答挑战，然后输入要回显的行；q 退出"),
+        ("notes-server", "运行笔记的服务端，用纯 Rust 写成（notes.rs，笔记 E §6），默认用笔记自己的地址：用笔记的密钥校验一个客户端，打印判定结果，然后结束"),
+        ("notes-client", "运行笔记的客户端，用纯 Rust 写成（notes.rs）：用笔记的密钥回答挑战，然后结束"),
+        ("notes-fake-client", "运行笔记的假客户端（假的客户端），用纯 Rust 写成（notes.rs）：步骤相同，但用另一把密钥算应答，服务端必须拒绝它"),
+    ],
+    options: &[
+        ("secret", "共享密钥。最好放在环境变量里：命令行参数机器上的每个用户都能看到（`ps`）"),
+        ("digest", "HMAC 底下用的哈希：md5 是笔记的 Python 程序算的（为了和它们互通而保留）；sha256 是现在的首选"),
+        ("idle_limit", "通过校验的客户端，下一条消息最多等多少秒，超时就关闭它（校验本身必须在 10 秒内答完）"),
+        ("allow_short_secret", "接受比摘要短的密钥（md5 为 16 字节，sha256 为 32 字节），例如笔记里 13 字节的盐：只用于和把它写死在代码里的笔记程序配对。空密钥照样拒绝"),
+    ],
+};
+
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
         None => socket_lessons::stage::demo::play(demo::run_demo),
         Some(Side::NotesServer(at)) => {
             let (host, port) = at.or(notes::HOST, notes::PORT);
@@ -386,14 +443,18 @@ fn main() -> Result<(), Report> {
             let client = Transcript::client();
             match prove(stream, key.secret()?, key.digest, &client)? {
                 Proved::Legitimate(mut stream) => {
-                    let input = Input::stdin("message for the server :>>>> ");
+                    let input = Input::stdin(socket_lessons::lang::pick(
+                        "message for the server :>>>> ",
+                        "发给服务端的消息 :>>>> ",
+                    ));
                     echo::lines_client(&mut stream, input, &client)
                         .map_err(limits::answer_waited)?;
                     Ok(())
                 }
-                Proved::Refused => Err(Report::msg(
-                    "the server refused our answer: is the secret (or --digest) the same on both sides?",
-                )),
+                Proved::Refused => Err(Report::msg(tr!(
+                    "the server refused our answer: is the secret (or --digest) the same on both sides?"
+                        | "服务端拒绝了我们的应答：两边的密钥（以及 --digest）一样吗？"
+                ))),
                 Proved::NoVerdict => Ok(()),
             }
         }

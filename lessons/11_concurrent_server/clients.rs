@@ -94,19 +94,21 @@ impl Clients {
             match (cpu_then, measure::process_cpu_time()) {
                 (Some(then), Some(now)) => say!(
                     server,
-                    "no client connected for {}; the process used {} of CPU meanwhile",
+                    "no client connected for {}; the process used {} of CPU meanwhile"
+                        | "已经有 {} 没有客户端连着；这段时间里进程用了 {} 的 CPU",
                     measure::ms(wall),
                     measure::ms(now.saturating_sub(then))
                 ),
                 _ => say!(
                     server,
-                    "no client connected for {} (CPU time not measurable here)",
+                    "no client connected for {} (CPU time not measurable here)"
+                        | "已经有 {} 没有客户端连着（这里测不了 CPU 时间）",
                     measure::ms(wall)
                 ),
             }
         }
         if !self.hooks.more(state.served) {
-            say!(server, "the demo is over: stop");
+            say!(server, "the demo is over: stop" | "演示结束：停止");
             return Arrival::Stop;
         }
         let max = self.caps.clients;
@@ -115,6 +117,7 @@ impl Clients {
                 say!(
                     server,
                     "{addr} refused: already {max} clients (more refusals are counted, not shown)"
+                        | "拒绝 {addr}：已经有 {max} 个客户端了（之后的拒绝只计数，不再显示）"
                 );
             }
             state.refused += 1;
@@ -141,7 +144,8 @@ impl Clients {
         if state.refused > 0 {
             say!(
                 server,
-                "accepting again; {} connection(s) refused while full",
+                "accepting again; {} connection(s) refused while full"
+                    | "又开始 accept 了；满员期间拒绝了 {} 个连接",
                 std::mem::take(&mut state.refused)
             );
         }
@@ -149,7 +153,8 @@ impl Clients {
         state.served += 1;
         say!(
             server,
-            "accept -> a connection from {addr} ({} connected)",
+            "accept -> a connection from {addr} ({} connected)"
+                | "accept -> 来自 {addr} 的连接（现在连着 {} 个）",
             state.count
         );
         self.hooks.accepted();
@@ -169,7 +174,7 @@ impl Clients {
         }
         say!(
             Transcript::server(),
-            "{addr} {why} ({} still connected)",
+            "{addr} {why} ({} still connected)" | "{addr} {why}（还连着 {} 个）",
             state.count
         );
         if state.count == 0 {

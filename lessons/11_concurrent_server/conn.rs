@@ -89,14 +89,11 @@ impl<S: Read + Write> Conn<S> {
         Some(match self.waiting {
             Some((since, moved)) => socket_lessons::tr!(
                 "did not take its answers in time ({moved} bytes in {}; {} allowed): closing this connection"
-                    | "没有及时取走应答（{} 内取走 {moved} 字节；允许 {}）：关闭这个连接",
+                    | "没有及时取走回答（{}内取走了 {moved} 字节；允许的是 {}）：关闭这条连接",
                 limits::seconds(round_down(now - since)),
                 ANSWERS.describe()
             ),
-            None => format!(
-                "sent nothing within {}: closing this connection",
-                limits::seconds(waits.idle)
-            ),
+            None => sent_nothing(waits),
         })
     }
 
@@ -129,12 +126,12 @@ impl<S: Read + Write> Conn<S> {
                     // The notes: `if not msg: continue`, which keeps a dead connection in
                     // the list for ever and reads its end-of-stream again on every pass.
                     // Here the client is done sending: answer what it sent, then close.
-                    Ok(0) => self.ending = Some("closed the connection".into()),
+                    Ok(0) => self.ending = Some(closed()),
                     Ok(n) => {
                         self.heard = Instant::now();
                         let data = &buf[..n];
                         if data == QUIT {
-                            self.ending = Some("said q: closing this connection".into());
+                            self.ending = Some(said_q());
                         } else {
                             let reply = self.echo.answer(self.addr, data, &Transcript::server());
                             self.queue(&reply, queued);
@@ -142,7 +139,7 @@ impl<S: Read + Write> Conn<S> {
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => read_waits = true,
                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) => return Turn::Over(format!("broke the connection ({e})")),
+                    Err(e) => return Turn::Over(broke(&e)),
                 }
                 read_waits |= self.ending.is_some();
             }
@@ -154,7 +151,7 @@ impl<S: Read + Write> Conn<S> {
                     Ok(n) => self.sent(n, queued),
                     Err(e) if e.kind() == ErrorKind::WouldBlock => write_waits = true,
                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) => return Turn::Over(format!("is gone ({e})")),
+                    Err(e) => return Turn::Over(gone(&e)),
                 }
             }
             if self.outbox.is_empty() {
@@ -196,6 +193,45 @@ impl<S: Read + Write> Conn<S> {
     }
 }
 
+/// How a connection ended, as the server's "closed" line says it after the address
+/// (`127.0.0.1:50000 closed the connection (2 still connected)`).
+fn closed() -> String {
+    socket_lessons::tr!("closed the connection" | "关闭了连接")
+}
+
+fn said_q() -> String {
+    socket_lessons::tr!("said q: closing this connection" | "说了 q：关闭这条连接")
+}
+
+fn sent_nothing(waits: &Limits) -> String {
+    socket_lessons::tr!(
+        "sent nothing within {}: closing this connection" | "{}内什么都没有发：关闭这条连接",
+        limits::seconds(waits.idle)
+    )
+}
+
+fn broke(e: &io::Error) -> String {
+    socket_lessons::tr!(
+        "broke the connection ({})" | "连接断了（{}）",
+        socket_lessons::lang::error_text(e)
+    )
+}
+
+fn gone(e: &io::Error) -> String {
+    socket_lessons::tr!(
+        "is gone ({})" | "已经不在了（{}）",
+        socket_lessons::lang::error_text(e)
+    )
+}
+
+/// A connection the server could not take on (a socket option or a registration failed).
+pub fn dropped(e: &io::Error) -> String {
+    socket_lessons::tr!(
+        "was dropped ({})" | "被直接断开了（{}）",
+        socket_lessons::lang::error_text(e)
+    )
+}
+
 /// A time as a line shows it: to the tenth of a second below.
 fn round_down(d: Duration) -> Duration {
     Duration::from_millis(d.as_millis() as u64 / 100 * 100)
@@ -209,35 +245,31 @@ fn round_down(d: Duration) -> Duration {
 pub fn serve_one(stream: TcpStream, addr: SocketAddr, waits: &Limits) -> String {
     // The idle limit on each read; the answers' clock on each write.
     if let Err(e) = stream.set_read_timeout(Some(waits.idle)) {
-        return format!("was dropped ({e})");
+        return dropped(&e);
     }
     let mut echo = Echo::new();
     let mut buf = [0u8; RECV_SIZE];
     loop {
         let data = match (&stream).read(&mut buf) {
-            Ok(0) => return "closed the connection".to_owned(),
+            Ok(0) => return closed(),
             Ok(n) => &buf[..n],
-            Err(e) if limits::is_timeout(&e) => {
-                return format!(
-                    "sent nothing within {}: closing this connection",
-                    limits::seconds(waits.idle)
-                )
-            }
+            Err(e) if limits::is_timeout(&e) => return sent_nothing(waits),
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return format!("broke the connection ({e})"),
+            Err(e) => return broke(&e),
         };
         if data == QUIT {
-            return "said q: closing this connection".to_owned();
+            return said_q();
         }
         let answer = echo.answer(addr, data, &Transcript::server());
-        if let Err(e) = Paced::new(&stream, ANSWERS, "its answer").write_all(&answer) {
+        let what = socket_lessons::lang::pick("its answer", "它的回答");
+        if let Err(e) = Paced::new(&stream, ANSWERS, what).write_all(&answer) {
             if e.kind() == ErrorKind::TimedOut {
                 return socket_lessons::tr!(
                     "did not take its answers in time ({e}): closing this connection"
-                        | "没有及时取走应答（{e}）：关闭这个连接"
+                        | "没有及时取走回答（{e}）：关闭这条连接"
                 );
             }
-            return format!("is gone ({e})");
+            return gone(&e);
         }
     }
 }

@@ -23,7 +23,7 @@ pub fn run_demo() -> Result<(), Report> {
     let mut costs = Vec::new();
     for (number, way) in (1..).zip([Way::Busy, Way::Threads, Way::Poll]) {
         say!(
-            Transcript::named(format!("way {number}")),
+            Transcript::named(socket_lessons::tr!("way {number}" | "做法 {number}")),
             "{}",
             way.title()
         );
@@ -108,7 +108,7 @@ fn demo_one_way(way: Way) -> Result<Cost, Report> {
     let mut clients = Vec::new();
     for name in CLIENTS {
         let client = Transcript::named(format!("client {name}"));
-        say!(client, "connect to {addr}");
+        say!(client, "connect to {addr}" | "connect 到 {addr}");
         let stream = net::connect_addr(addr)?;
         stage.accepted()?; // demo only: the server's accept line first
         clients.push((client, stream));
@@ -144,8 +144,9 @@ fn demo_one_way(way: Way) -> Result<Cost, Report> {
     // Nobody connected: what does waiting cost? (The server prints it when the next
     // connection arrives: the demo's own, one more than its clients, which stops it.)
     say!(
-        Transcript::named("demo"),
-        "no client for {} ms, then one connection to stop the server",
+        Transcript::named(socket_lessons::lang::pick("demo", "演示")),
+        "no client for {} ms, then one connection to stop the server"
+            | "{} ms 内没有客户端，然后连一次，让服务端停下",
         IDLE_WINDOW.as_millis()
     );
     let cpu_before = measure::process_cpu_time();

@@ -61,7 +61,7 @@ use clients::{Arrival, Caps, Clients};
 use conn::{serve_one, AcceptTrouble, Conn, Queued, Turn};
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::Pace;
-use socket_lessons::stage::cli::NotesEndpoint;
+use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::echo::{self, RECV_SIZE};
 use socket_lessons::wire::net::ListenOptions;
@@ -159,7 +159,7 @@ fn serve_busy(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::R
                             // conn_l.append(conn)
                             Ok(()) => conns.push(Conn::new(stream, addr)),
                             // One connection's trouble ends that connection, not the server.
-                            Err(e) => clients.leave(addr, &format!("was dropped ({e})")),
+                            Err(e) => clients.leave(addr, &conn::dropped(&e)),
                         }
                     }
                 }
@@ -199,7 +199,10 @@ fn client(at: Endpoint) -> Result<(), Report> {
     let mut stream = at.connect()?;
     limits::await_answer(&stream, limits::answer_limit())?;
     // 2. Lines from the keyboard, each sent and its answer shown, until `q`.
-    let input = Input::stdin("message for the server :>>>> ");
+    let input = Input::stdin(socket_lessons::lang::pick(
+        "message for the server :>>>> ",
+        "发给服务端的消息 :>>>> ",
+    ));
     echo::lines_client(&mut stream, input, &Transcript::client()).map_err(limits::answer_waited)?;
     Ok(())
 }
@@ -242,7 +245,13 @@ fn serve_threads(listener: TcpListener, clients: Arc<Clients>, waits: &Limits) -
         if let Err(e) = spawned {
             // The OS refused a thread (memory, limits): the client is dropped (its socket
             // went with the closure), the server goes on.
-            clients.leave(addr, &format!("was dropped: no thread for it ({e})"));
+            clients.leave(
+                addr,
+                &socket_lessons::tr!(
+                    "was dropped: no thread for it ({})" | "被直接断开了：没有线程可以分给它（{}）",
+                    socket_lessons::lang::error_text(&e)
+                ),
+            );
         }
     }
 }
@@ -294,7 +303,7 @@ enum Side {
 }
 
 /// The three servers.
-#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Way {
     /// The notes' loop: non-blocking sockets tried in turn, never sleeping
     Busy,
@@ -302,6 +311,42 @@ enum Way {
     Threads,
     /// One thread sleeping in epoll/kqueue until a socket is ready (mio)
     Poll,
+}
+
+/// `--way busy|threads|poll`, with each value's line of `--help` in the language of the
+/// moment (a derived `ValueEnum` takes it from the doc comments, in English only).
+impl ValueEnum for Way {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Way::Busy, Way::Threads, Way::Poll]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        use socket_lessons::lang::pick;
+        let (name, help) = match self {
+            Way::Busy => (
+                "busy",
+                pick(
+                    "The notes' loop: non-blocking sockets tried in turn, never sleeping",
+                    "笔记的循环：非阻塞套接字挨个去试，从不睡眠",
+                ),
+            ),
+            Way::Threads => (
+                "threads",
+                pick(
+                    "A thread per client, each blocking in its own recv",
+                    "每客户端一个线程，各自阻塞在自己的 recv 里",
+                ),
+            ),
+            Way::Poll => (
+                "poll",
+                pick(
+                    "One thread sleeping in epoll/kqueue until a socket is ready (mio)",
+                    "一个线程睡在 epoll/kqueue 里，直到有套接字就绪（mio）",
+                ),
+            ),
+        };
+        Some(clap::builder::PossibleValue::new(name).help(help))
+    }
 }
 
 impl Way {
@@ -316,15 +361,45 @@ impl Way {
 
     fn title(self) -> &'static str {
         match self {
-            Way::Busy => "the notes' way: one thread, non-blocking sockets, each tried in turn, never sleeping",
-            Way::Threads => "a thread per client, each blocking in its own recv",
-            Way::Poll => "one thread, sleeping in epoll/kqueue until a socket is ready (mio)",
+            Way::Busy => socket_lessons::lang::pick(
+                "the notes' way: one thread, non-blocking sockets, each tried in turn, never sleeping",
+                "笔记的做法：一个线程，非阻塞套接字，挨个去试，从不睡眠",
+            ),
+            Way::Threads => socket_lessons::lang::pick(
+                "a thread per client, each blocking in its own recv",
+                "每客户端一个线程，各自阻塞在自己的 recv 里",
+            ),
+            Way::Poll => socket_lessons::lang::pick(
+                "one thread, sleeping in epoll/kqueue until a socket is ready (mio)",
+                "一个线程，睡在 epoll/kqueue 里，直到有套接字就绪（mio）",
+            ),
         }
     }
 }
 
+/// `--help` in Chinese.
+const ZH: ZhHelp = ZhHelp {
+    about: "第 11 课：同时服务多个客户端（笔记 B s.setblocking(False)实现并发）。",
+    long_about: "第 11 课：同时服务多个客户端（笔记 B s.setblocking(False)实现并发）。\n\n\
+                 不带子命令时，用同样三个客户端的演示依次对付笔记的忙循环、每客户端一个线程、\
+                 就绪轮询（mio）三种服务端，并打印每种做法空闲时用了多少 CPU。两个终端：\
+                 先启动 server --way busy|threads|poll，再启动一个或几个 client；输入要发送的行，q 退出。",
+    subcommands: &[
+        ("server", "只运行服务端（先启动）。它能同时服务任意多个客户端"),
+        ("client", "只运行一个客户端：输入要发送的行，q 或输入结束时退出。可以启动好几个"),
+        ("notes-server", "运行笔记的服务端，用纯 Rust 写成（notes.rs，笔记 B s.setblocking(False)实现并发），默认用笔记自己的地址：一个线程，一个从不等待的循环"),
+        ("notes-client", "运行笔记的客户端，用纯 Rust 写成（notes.rs，笔记 B 的 input 循环）：输入要发送的行，输入结束时退出"),
+    ],
+    options: &[
+        ("way", "同时服务多个客户端的做法"),
+        ("idle_limit", "等客户端下一条消息最多等多少秒，超时就关闭它"),
+        ("max_clients", "同时服务的客户端最多多少个"),
+        ("max_per_address", "来自同一个地址（IPv6 按 /64 算）的连接最多同时多少个"),
+    ],
+};
+
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
         None => socket_lessons::stage::demo::play(demo::run_demo),
         Some(Side::Server {
             at,

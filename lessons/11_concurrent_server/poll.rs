@@ -95,7 +95,7 @@ pub(crate) fn serve_poll(
                             conns.insert(token, Conn::new(stream, addr));
                         }
                         // One connection's trouble ends that connection, not the server.
-                        Err(e) => clients.leave(addr, &format!("was dropped ({e})")),
+                        Err(e) => clients.leave(addr, &crate::conn::dropped(&e)),
                     }
                 }
             } else if let Some(conn) = conns.get_mut(&token) {

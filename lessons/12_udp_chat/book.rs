@@ -80,7 +80,7 @@ impl Book {
 
     pub(crate) fn names(&self) -> String {
         if self.known.is_empty() {
-            return "nobody yet".into();
+            return socket_lessons::tr!("nobody yet" | "还没有人");
         }
         // Escaped: a name from a datagram may hold characters that reorder a terminal line.
         let names: Vec<String> = self

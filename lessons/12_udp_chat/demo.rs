@@ -28,8 +28,8 @@ pub(crate) fn run() -> Result<(), Report> {
 /// socket buffer until its `receive_one`: no thread, no race, the same transcript always.
 fn demo_chat() -> Result<(), Report> {
     say!(
-        Transcript::named("part 1"),
-        "chat: alice and bob, one UDP socket each"
+        Transcript::named(socket_lessons::tr!("part 1" | "第 1 幕")),
+        "chat: alice and bob, one UDP socket each" | "聊天：alice 和 bob，各用一个 UDP 套接字"
     );
     let loopback: SocketAddr = "127.0.0.1:0".parse()?;
     let bob = ChatPeer::bind("bob", loopback, Vec::new())?;
@@ -53,8 +53,8 @@ fn demo_chat() -> Result<(), Report> {
     let stranger = udp::bind(loopback)?;
     let note = "发给taibai: hi".as_bytes();
     say!(
-        Transcript::named("stranger"),
-        "sendto {bob_addr}: {}",
+        stranger_says(),
+        "sendto {bob_addr}: {}" | "sendto {bob_addr}：{}",
         describe(note)
     );
     stranger.send_to(note, &bob_addr.into())?;
@@ -63,8 +63,8 @@ fn demo_chat() -> Result<(), Report> {
     // Bytes that are not text.
     let junk = b"\xff\xfe\x00junk";
     say!(
-        Transcript::named("stranger"),
-        "sendto {bob_addr}: {}",
+        stranger_says(),
+        "sendto {bob_addr}: {}" | "sendto {bob_addr}：{}",
         describe(junk)
     );
     stranger.send_to(junk, &bob_addr.into())?;
@@ -77,17 +77,26 @@ fn demo_chat() -> Result<(), Report> {
     Ok(())
 }
 
+/// The label of the program that does not tag its datagrams.
+fn stranger_says() -> Transcript {
+    Transcript::named(socket_lessons::lang::pick("stranger", "陌生人"))
+}
+
 /// The time server with a fixed clock, client and server in this thread: a request waits
 /// in the server's socket buffer until `answer_one` reads it.
 fn demo_time() -> Result<(), Report> {
     say!(
-        Transcript::named("part 2"),
+        Transcript::named(socket_lessons::tr!("part 2" | "第 2 幕")),
         "time server: the client sends a format, the clock is fixed at {DEMO_TIME}"
+            | "时间服务器：客户端发去一个时间格式，时钟固定在 {DEMO_TIME}"
     );
     let server = Transcript::server();
     let socket = udp::bind("127.0.0.1:0".parse()?)?;
     let server_addr = udp::local_addr(&socket)?;
-    say!(server, "UDP socket bound to {server_addr}");
+    say!(
+        server,
+        "UDP socket bound to {server_addr}" | "UDP 套接字绑定到 {server_addr}"
+    );
     let clock = Clock::fixed(DEMO_TIME)?;
 
     let client = Transcript::client();

@@ -52,7 +52,7 @@ use socket_lessons::stage::transcript::{describe, describe_ends};
 use socket_lessons::wire::chat;
 use socket_lessons::wire::clock::Clock;
 use socket_lessons::wire::udp::{self, ANY_DATAGRAM};
-use socket_lessons::{say, Input, Report, Transcript};
+use socket_lessons::{say, tr, Input, Report, Transcript};
 use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -107,7 +107,7 @@ fn shown(text: &str) -> String {
         format!("{text:?}")
     } else {
         let cut: String = text.chars().take(SHOWN_CHARS).collect();
-        format!("{cut:?}…({count} chars)")
+        tr!("{cut:?}…({count} chars)" | "{cut:?}…（{count} 个字符）")
     }
 }
 
@@ -121,7 +121,11 @@ impl ChatPeer {
     ) -> Result<Self, Report> {
         let socket = udp::bind(addr)?;
         let out = Transcript::named(name.to_owned());
-        say!(out, "UDP socket bound to {}", udp::local_addr(&socket)?);
+        say!(
+            out,
+            "UDP socket bound to {}" | "UDP 套接字绑定到 {}",
+            udp::local_addr(&socket)?
+        );
         Ok(ChatPeer {
             name: name.to_owned(),
             socket,
@@ -136,7 +140,8 @@ impl ChatPeer {
         let Some((to, addr)) = self.book().current.clone() else {
             say!(
                 self.out,
-                "nobody to send to yet: start with @name (known: {})",
+                "nobody to send to yet: start with @name (known: {})"
+                    | "还不知道发给谁：先写 @名字（认识的有：{}）",
                 self.book().names()
             );
             return;
@@ -146,19 +151,32 @@ impl ChatPeer {
         if datagram.len() > max {
             say!(
                 self.out,
-                "{} bytes do not fit in one datagram (at most {max}): not sent",
+                "{} bytes do not fit in one datagram (at most {max}): not sent"
+                    | "{} 字节装不进一个数据报（最多 {max}）：没有发送",
                 datagram.len()
             );
             return;
         }
         // A peer heard from without a name is known by its address alone: say it once.
         if to == addr.to_string() {
-            say!(self.out, "sendto {addr}: {}", describe(&datagram));
+            say!(
+                self.out,
+                "sendto {addr}: {}" | "sendto {addr}：{}",
+                describe(&datagram)
+            );
         } else {
-            say!(self.out, "sendto {to} at {addr}: {}", describe(&datagram));
+            say!(
+                self.out,
+                "sendto {to} at {addr}: {}" | "sendto {to}（{addr}）：{}",
+                describe(&datagram)
+            );
         }
         if let Err(e) = self.socket.send_to(&datagram, &addr.into()) {
-            say!(self.out, "sendto {addr} failed: {e}");
+            say!(
+                self.out,
+                "sendto {addr} failed: {}" | "sendto {addr} 失败：{}",
+                socket_lessons::lang::error_text(&e)
+            );
         }
     }
 
@@ -186,8 +204,9 @@ impl ChatPeer {
     /// What one datagram changes in the book, and the line that says so.
     fn take_in(&self, data: &[u8], from: SocketAddr) -> String {
         let Ok(message) = std::str::from_utf8(data) else {
-            return format!(
-                "recvfrom {from}: not UTF-8 text, ignored: {}",
+            return tr!(
+                "recvfrom {from}: not UTF-8 text, ignored: {}"
+                    | "recvfrom {from}：不是 UTF-8 文本，不予理会：{}",
                 describe_ends(data, 24)
             );
         };
@@ -208,16 +227,21 @@ impl ChatPeer {
                 let at = book
                     .lookup(tagged)
                     .map_or_else(String::new, |a| a.to_string());
-                format!(
-                    "recvfrom {from}: says it is {name}, but {name} is at {at} (--peer): not followed; it says {}",
+                tr!(
+                    "recvfrom {from}: says it is {name}, but {name} is at {at} (--peer): not followed; it says {}"
+                        | "recvfrom {from}：自称 {name}，可 {name} 在 {at}（--peer 给定的）：不跟着改；它说 {}",
                     shown(text)
                 )
             }
             (Some(tagged), text) => {
                 let learned = match book.learn(tagged, from) {
                     Learned::Same => String::new(),
-                    Learned::Moved => format!(" ({name} is now at {from})"),
-                    Learned::New => format!(" (new peer: {name} at {from})"),
+                    Learned::Moved => {
+                        tr!(" ({name} is now at {from})" | "（{name} 现在在 {from}）")
+                    }
+                    Learned::New => {
+                        tr!(" (new peer: {name} at {from})" | "（新的对端：{name}，在 {from}）")
+                    }
                     Learned::NewForgot(old) => {
                         let old = old.escape_debug();
                         socket_lessons::tr!(
@@ -227,12 +251,19 @@ impl ChatPeer {
                     }
                 };
                 book.current = Some((tagged.to_owned(), from));
-                format!("recvfrom {from}: {name} says {}{learned}", shown(text))
+                tr!(
+                    "recvfrom {from}: {name} says {}{learned}"
+                        | "recvfrom {from}：{name} 说 {}{learned}",
+                    shown(text)
+                )
             }
             (None, text) => {
                 // The notes' programs send untagged text: answerable by address only.
                 book.current = Some((from.to_string(), from));
-                format!("recvfrom {from}: no name, says {}", shown(text))
+                tr!(
+                    "recvfrom {from}: no name, says {}" | "recvfrom {from}：没有名字，说 {}",
+                    shown(text)
+                )
             }
         }
     }
@@ -253,7 +284,10 @@ fn time_client(server_addr: SocketAddr) -> Result<(), Report> {
     // 1. socket(AF_INET, SOCK_DGRAM), connected to the server (see `time_socket`).
     let socket = time_socket(server_addr)?;
     socket.set_read_timeout(Some(ANSWER_WAIT))?;
-    let mut input = Input::stdin("time format, e.g. %Y %m %d (empty: the default) >>: ");
+    let mut input = Input::stdin(socket_lessons::lang::pick(
+        "time format, e.g. %Y %m %d (empty: the default) >>: ",
+        "请输入时间格式，例如 %Y %m %d（直接回车：默认格式）>>: ",
+    ));
     while let Some(line) = input.next_line()? {
         if line == b"q" {
             break;
@@ -299,7 +333,7 @@ fn hear(socket: &Socket, client: &Transcript) -> Result<(), Report> {
                 // A cut can split a character: show the bytes then.
                 Err(_) => say!(
                     client,
-                    "recv (not UTF-8) {}",
+                    "recv (not UTF-8) {}" | "recv（不是 UTF-8）{}",
                     describe_ends(&buf[..d.len], 24)
                 ),
             }
@@ -310,12 +344,16 @@ fn hear(socket: &Socket, client: &Transcript) -> Result<(), Report> {
         Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => say!(
             client,
             "no answer within {} s: the request or the answer was lost, or no server is \
-             listening (UDP does not say which, and does not resend)",
+             listening (UDP does not say which, and does not resend)"
+                | "{} 秒内没有等到回答：请求或者回答丢了，或者根本没有服务端在监听\
+             （UDP 不会说是哪一种，也不会重发）",
             ANSWER_WAIT.as_secs()
         ),
         Err(e) if e.kind() == ErrorKind::ConnectionRefused => say!(
             client,
-            "no server at that port (the OS answered \"port unreachable\": {e})"
+            "no server at that port (the OS answered \"port unreachable\": {})"
+                | "那个端口上没有服务端（操作系统回答的是“port unreachable”：{}）",
+            socket_lessons::lang::error_text(&e)
         ),
         Err(e) => return Err(e.into()),
     }
@@ -326,12 +364,14 @@ fn hear(socket: &Socket, client: &Transcript) -> Result<(), Report> {
 /// no remainder for a second recv).
 fn truncation(size: usize, sent: Option<usize>) -> String {
     match sent {
-        Some(sent) => format!(
-            "the answer was {sent} bytes: only the first {size} fit in this client's buffer, the other {} were thrown away",
+        Some(sent) => tr!(
+            "the answer was {sent} bytes: only the first {size} fit in this client's buffer, the other {} were thrown away"
+                | "回答有 {sent} 字节：这个客户端的缓冲区只装得下前 {size} 字节，其余 {} 字节被丢掉了",
             sent - size.min(sent)
         ),
-        None => format!(
+        None => tr!(
             "the answer did not fit in this client's {size}-byte buffer: the rest was thrown away"
+                | "回答装不进这个客户端 {size} 字节的缓冲区：多出的部分被丢掉了"
         ),
     }
 }
@@ -341,7 +381,7 @@ fn truncation(size: usize, sent: Option<usize>) -> String {
 // ---------------------------------------------------------------------------------------
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&cli::ZH).side {
         None => socket_lessons::stage::demo::play(demo::run),
         Some(Side::Chat { name, at, peers }) => {
             let peer = ChatPeer::bind(&name, at.addr()?, peers)?;

@@ -15,18 +15,25 @@ impl ChatPeer {
     /// One line typed by the user: `@name text`, `text`, or `q`.
     pub(crate) fn on_input(&self, line: &[u8]) -> Flow {
         let Ok(line) = std::str::from_utf8(line) else {
-            say!(self.out, "that line is not UTF-8 text: not sent");
+            say!(
+                self.out,
+                "that line is not UTF-8 text: not sent" | "这一行不是 UTF-8 文本：没有发送"
+            );
             return Flow::Go;
         };
         if line == "q" {
-            say!(self.out, "bye");
+            say!(self.out, "bye" | "再见");
             return Flow::Quit;
         }
         let text = if let Some(rest) = line.strip_prefix('@') {
             let (to, text) = rest.split_once(' ').unwrap_or((rest, ""));
             let mut book = self.book();
             let Some(addr) = book.lookup(to) else {
-                say!(self.out, "no peer named {to:?} (known: {})", book.names());
+                say!(
+                    self.out,
+                    "no peer named {to:?} (known: {})" | "没有叫 {to:?} 的对端（认识的有：{}）",
+                    book.names()
+                );
                 return Flow::Go;
             };
             book.current = Some((to.to_owned(), addr));
@@ -44,7 +51,8 @@ impl ChatPeer {
     pub(crate) fn chat_from_stdin(self) -> Result<(), Report> {
         say!(
             self.out,
-            "you are {}; @name text writes to someone (known: {}), q quits",
+            "you are {}; @name text writes to someone (known: {}), q quits"
+                | "你是 {}；输入 @名字 文字 就发给这个人（认识的有：{}），q 退出",
             self.name,
             self.book().names()
         );
@@ -52,7 +60,11 @@ impl ChatPeer {
         let listener = std::sync::Arc::clone(&peer);
         std::thread::spawn(move || loop {
             if let Err(e) = listener.receive_one() {
-                say!(listener.out, "recvfrom failed: {e}");
+                say!(
+                    listener.out,
+                    "recvfrom failed: {}" | "recvfrom 失败：{}",
+                    socket_lessons::lang::error_text(&e)
+                );
             }
         });
         // No prompt: incoming lines would land in the middle of it.

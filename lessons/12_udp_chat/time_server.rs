@@ -15,12 +15,19 @@ pub(crate) fn time_server(at: SocketAddr, clock: &Clock) -> Result<(), Report> {
     // 1. socket(AF_INET, SOCK_DGRAM) and bind: no listen, no accept.
     let socket = udp::bind(at)?;
     let server = Transcript::server();
-    say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
+    say!(
+        server,
+        "UDP socket bound to {}" | "UDP 套接字绑定到 {}",
+        udp::local_addr(&socket)?
+    );
     let mut gates = TimeGates::default();
     loop {
         // One datagram's trouble costs one line; the server goes on.
         if let Err(e) = answer_one(&socket, clock, &server, &mut gates) {
-            say!(server, "{e}; waiting for the next datagram");
+            say!(
+                server,
+                "{e}; waiting for the next datagram" | "{e}；等下一个数据报"
+            );
         }
     }
 }
@@ -50,6 +57,10 @@ fn answer_budget(request_len: usize) -> usize {
 
 /// The answer to `request`, never longer than [`answer_budget`]: the time, or an error line
 /// (a short one when the full one would not fit). `Ok` is the time, `Err` an error answer.
+///
+/// The answer is wire bytes, English in both languages (as lesson 06's refusal is): what a
+/// client receives does not depend on the language its server's log speaks, and neither do
+/// the byte counts the amplification rule is about.
 fn time_answer(
     request: &[u8],
     at: chrono::DateTime<chrono::FixedOffset>,

@@ -10,6 +10,11 @@ use socket_lessons::{say, tr, Report, Transcript};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// The label of the demo's own lines.
+fn lesson() -> Transcript {
+    Transcript::named(socket_lessons::lang::pick("lesson 13", "第 13 课"))
+}
+
 /// One server and the ways its clients take, in turn.
 struct Round {
     /// Whether the server re-arms TCP_QUICKACK before each read.
@@ -36,11 +41,11 @@ const ROUNDS: [Round; 3] = [
 
 pub(crate) fn run_demo() -> Result<(), Report> {
     say!(
-        Transcript::named("lesson 13"),
+        lesson(),
         "the same loop several ways: {EXCHANGES} exchanges of a {}-byte request (4-byte header \
          + {BODY_LEN}-byte body) and its answer"
-            | "同一个循环，几种写法：{EXCHANGES} 次交换，每次一个 {} 字节的请求（4 字节报头 \
-         + {BODY_LEN} 字节真实数据）和它的应答",
+            | "同一个循环，几种写法：{EXCHANGES} 次交换，每次是一个 {} 字节的请求（4 字节的固定报头 \
+         + {BODY_LEN} 字节的真实数据）和它的回答",
         BODY_LEN + 4
     );
     let client = Transcript::client();
@@ -48,7 +53,7 @@ pub(crate) fn run_demo() -> Result<(), Report> {
     for round in &ROUNDS {
         if !cfg!(target_os = "linux") && (round.quickack || round.ways[0].linux_only()) {
             say!(
-                Transcript::named("lesson 13"),
+                lesson(),
                 "{}: Linux only, skipped here" | "{}：只有 Linux 有，这里跳过",
                 if round.quickack {
                     "TCP_QUICKACK"
@@ -64,10 +69,10 @@ pub(crate) fn run_demo() -> Result<(), Report> {
                 if quickack {
                     socket_lessons::tr!(
                         "listening on {addr}; TCP_QUICKACK set again before every read"
-                            | "listening on {addr}；每次读之前重新设置 TCP_QUICKACK"
+                            | "在 {addr} 上监听；每次读之前重新设置 TCP_QUICKACK"
                     )
                 } else {
-                    format!("listening on {addr}")
+                    socket_lessons::tr!("listening on {addr}" | "在 {addr} 上监听")
                 }
             },
             ListenOptions::new(),
@@ -99,7 +104,7 @@ pub(crate) fn run_demo() -> Result<(), Report> {
             } else {
                 way.how()
             };
-            say!(client, "{label}: {how}");
+            say!(client, "{label}: {how}" | "{label}：{how}");
             let mut stream = ways::connect(stage.addr, way)?;
             stage.accepted()?; // demo only: the server's accept line first
             let timing = exchange(&mut stream, way, EXCHANGES)?;
@@ -123,7 +128,7 @@ pub(crate) fn run_demo() -> Result<(), Report> {
             .map(|(_, time)| time.as_secs_f64())
     };
     let one = took("one").unwrap_or(0.0).max(f64::MIN_POSITIVE);
-    let result = Transcript::named("result");
+    let result = Transcript::named(socket_lessons::lang::pick("result", "结果"));
     for (key, what) in [
         (
             "two",
@@ -143,15 +148,15 @@ pub(crate) fn run_demo() -> Result<(), Report> {
         ),
         (
             "msg-more",
-            tr!("a header with MSG_MORE" | "带 MSG_MORE 的报头"),
+            tr!("a header with MSG_MORE" | "带 MSG_MORE 发固定报头"),
         ),
         (
             "full-first",
-            tr!("a full first segment" | "第一段是满报文段"),
+            tr!("a full first segment" | "第一段写满一个报文段"),
         ),
         (
             "short-first",
-            tr!("a first segment one byte short" | "第一段少一个字节"),
+            tr!("a first segment one byte short" | "第一段比满报文段少一个字节"),
         ),
     ] {
         if let Some(time) = took(key) {
@@ -166,7 +171,7 @@ pub(crate) fn run_demo() -> Result<(), Report> {
     say!(
         Transcript::named(socket_lessons::lang::pick("summary", "总结")),
         "two writes stall only where both halves meet: Nagle holding back a second small segment while the first is unacknowledged, and a receiver delaying that acknowledgement; take away either (one write, TCP_NODELAY, quick ACKs, a cork or MSG_MORE, a full first segment) and an exchange costs about what one write costs"
-            | "两次写只有在两件事同时发生时才会卡住：第一个小报文段还没被确认时，Nagle 扣住第二个小报文段；接收端又推迟了这个确认。去掉任何一方（一次写、TCP_NODELAY、立即确认、cork 或 MSG_MORE、第一段写满），每次交换的用时就和一次写差不多"
+            | "两次写只有在两件事同时发生时才会卡住：第一个小报文段还没被确认时，Nagle 扣住第二个小报文段；接收端又推迟了这个确认。去掉任何一方（一次写、TCP_NODELAY、快速确认、cork 或 MSG_MORE、第一段写满），每次交换的用时就和一次写差不多"
     );
     Ok(())
 }

@@ -63,7 +63,7 @@ mod ways;
 use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits;
 use socket_lessons::guard::pace::{Pace, Paced};
-use socket_lessons::stage::cli::NotesEndpoint;
+use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::serve::serve_in_turn;
 use socket_lessons::wire::fast_framing::{self, FrameReader};
@@ -108,14 +108,19 @@ fn serve(listener: &TcpListener, idle: Duration, quickack: bool, hooks: &Hooks) 
             Ok(n) => say!(
                 server,
                 "{n} requests answered; {addr} closed the connection"
+                    | "回答了 {n} 个请求；{addr} 关闭了连接"
             ),
             Err(Ended::Idle) => say!(
                 server,
                 "{addr} sent nothing within {}; next client"
-                    | "{addr} 在 {} 内什么也没发；换下一个客户端",
+                    | "{addr} 在 {}内什么都没有发；换下一个客户端",
                 limits::seconds(idle)
             ),
-            Err(Ended::Failed(e)) => say!(server, "{addr}: {e}; next client"),
+            Err(Ended::Failed(e)) => say!(
+                server,
+                "{addr}: {}; next client" | "{addr}：{}；换下一个客户端",
+                socket_lessons::lang::error_text(&e)
+            ),
         }
     });
 }
@@ -138,7 +143,7 @@ impl From<io::Error> for Ended {
 /// Returns how many requests it answered once the client closes.
 fn serve_client(conn: &TcpStream, idle: Duration, quickack: bool) -> Result<usize, Ended> {
     let mut requests = FrameReader::new(Reading {
-        paced: Paced::new(conn, REQUEST, "the request"),
+        paced: Paced::new(conn, REQUEST, the_request()),
         conn,
         quickack,
     });
@@ -157,15 +162,21 @@ fn serve_client(conn: &TcpStream, idle: Duration, quickack: bool) -> Result<usiz
             }
         }
         // The request, on its own clock from its first byte.
-        requests.get_mut().paced = Paced::new(conn, REQUEST, "the request");
+        requests.get_mut().paced = Paced::new(conn, REQUEST, the_request());
         let Some(request) = requests.read_frame()? else {
             return Ok(answered);
         };
         // Answer like the course's command servers: `echo TEXT` gives TEXT.
         let reply = request.strip_prefix(b"echo ").unwrap_or(&request);
-        fast_framing::write_frame(&mut Paced::new(conn, ANSWER, "the answer"), reply)?;
+        let answer = socket_lessons::lang::pick("the answer", "回答");
+        fast_framing::write_frame(&mut Paced::new(conn, ANSWER, answer), reply)?;
         answered += 1;
     }
+}
+
+/// What a request's clock is called in its error line.
+fn the_request() -> &'static str {
+    socket_lessons::lang::pick("the request", "请求")
 }
 
 /// The server's reads: each on the request's clock, and, with `quickack`, after
@@ -199,7 +210,7 @@ fn rearm_quickack(_conn: &TcpStream, quickack: bool) -> io::Result<()> {
     if quickack {
         return Err(io::Error::new(
             io::ErrorKind::Unsupported,
-            "TCP_QUICKACK is Linux's",
+            socket_lessons::tr!("TCP_QUICKACK is Linux's" | "TCP_QUICKACK 是 Linux 的选项"),
         ));
     }
     Ok(())
@@ -301,8 +312,30 @@ enum Side {
     NotesClient(NotesEndpoint),
 }
 
+/// `--help` in Chinese.
+const ZH: ZhHelp = ZhHelp {
+    about: "第 13 课：每条消息两次 send，以及 Nagle 算法（笔记之外）。",
+    long_about: "第 13 课：每条消息两次 send，以及 Nagle 算法（笔记之外）。\n\n\
+                 不带子命令时，用几种写法跑同一个请求/回答循环（两次写、一次写、带 TCP_NODELAY 的两次写、\
+                 服务端用 TCP_QUICKACK；在 Linux 上还有 TCP_CORK、MSG_MORE 和 Linux 自己的 Nagle 规则），\
+                 并打印每次交换的用时。两个终端：先启动 server（或 server --quickack），再启动 \
+                 client --writes two|one|two-nodelay|cork|msg-more|full-first|short-first。",
+    subcommands: &[
+        ("server", "只运行服务端（先启动）：每个带固定报头的请求都用一个帧回答"),
+        ("client", "只运行客户端：按一种写法计时请求/回答交换"),
+        ("notes-server", "用纯 Rust 运行笔记的写法（notes.rs）：一个把每个帧分两次写回的服务端，先写固定报头，再写真实数据，默认用笔记自己的地址"),
+        ("notes-client", "用纯 Rust 运行笔记的写法（notes.rs）：一个客户端，发 10 个带固定报头的请求，每个分两次写，并打印每次交换的用时"),
+    ],
+    options: &[
+        ("idle_limit", "等客户端下一个请求最多等多少秒，超时就关闭它"),
+        ("quickack", "每次读之前重新设置 TCP_QUICKACK，让每个请求都立刻得到确认（只限 Linux）"),
+        ("writes", "每个请求怎样写到线路上"),
+        ("exchanges", "交换多少次"),
+    ],
+};
+
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
         None => socket_lessons::stage::demo::play(demo::run_demo),
         Some(Side::NotesServer(at)) => {
             let (host, port) = at.or(notes::HOST, notes::PORT);
@@ -340,7 +373,7 @@ fn main() -> Result<(), Report> {
             let addr = at.server_addr()?;
             let mut stream = ways::connect(addr, writes)?;
             let client = Transcript::client();
-            say!(client, "{}: {}", writes.label(), writes.how());
+            say!(client, "{}: {}" | "{}：{}", writes.label(), writes.how());
             let timing = exchange(&mut stream, writes, exchanges)?;
             report(&client, &timing);
             Ok(())

@@ -65,34 +65,54 @@ impl Way {
         }
     }
 
-    /// One line on what it is, for `--help`.
-    pub const fn about(self) -> &'static str {
+    /// One line on what it is, for `--help`, in the language of the moment.
+    pub fn about(self) -> &'static str {
+        use socket_lessons::lang::pick;
         match self {
-            Way::Two => "the notes' way: send(header), then send(body); Nagle on (the default)",
-            Way::One => "header and body in one writev (framing::write_frame); Nagle on",
-            Way::TwoNodelay => "the notes' two sends, with TCP_NODELAY set",
-            Way::Cork => "the two sends between TCP_CORK on and off (Linux only)",
-            Way::MsgMore => "send(header, MSG_MORE), then send(body) (Linux only)",
-            Way::FullFirst => {
-                "TCP_MAXSEG 1000; a first write of exactly one segment, then the rest (Linux only)"
-            }
-            Way::ShortFirst => {
-                "TCP_MAXSEG 1000; a first write one byte short of a segment, then the rest (Linux only)"
-            }
+            Way::Two => pick(
+                "the notes' way: send(header), then send(body); Nagle on (the default)",
+                "笔记的写法：先 send(header)，再 send(body)；Nagle 开着（默认）",
+            ),
+            Way::One => pick(
+                "header and body in one writev (framing::write_frame); Nagle on",
+                "固定报头和真实数据在一次 writev 里写出（framing::write_frame）；Nagle 开着",
+            ),
+            Way::TwoNodelay => pick(
+                "the notes' two sends, with TCP_NODELAY set",
+                "笔记的两次 send，设了 TCP_NODELAY",
+            ),
+            Way::Cork => pick(
+                "the two sends between TCP_CORK on and off (Linux only)",
+                "两次 send 夹在打开和关闭 TCP_CORK 之间（只限 Linux）",
+            ),
+            Way::MsgMore => pick(
+                "send(header, MSG_MORE), then send(body) (Linux only)",
+                "先 send(header, MSG_MORE)，再 send(body)（只限 Linux）",
+            ),
+            Way::FullFirst => pick(
+                "TCP_MAXSEG 1000; a first write of exactly one segment, then the rest (Linux only)",
+                "TCP_MAXSEG 1000；第一次写正好一个报文段，再写剩下的（只限 Linux）",
+            ),
+            Way::ShortFirst => pick(
+                "TCP_MAXSEG 1000; a first write one byte short of a segment, then the rest (Linux only)",
+                "TCP_MAXSEG 1000；第一次写比一个报文段少一个字节，再写剩下的（只限 Linux）",
+            ),
         }
     }
 
     /// A short label for transcripts.
     pub fn label(self) -> String {
         match self {
-            Way::Two => "two writes, Nagle on".into(),
-            Way::One => "one write, Nagle on".into(),
-            Way::TwoNodelay => "two writes, TCP_NODELAY".into(),
+            Way::Two => socket_lessons::tr!("two writes, Nagle on" | "两次写，Nagle 开着"),
+            Way::One => socket_lessons::tr!("one write, Nagle on" | "一次写，Nagle 开着"),
+            Way::TwoNodelay => {
+                socket_lessons::tr!("two writes, TCP_NODELAY" | "两次写，TCP_NODELAY")
+            }
             Way::Cork => {
                 socket_lessons::tr!("two writes inside TCP_CORK" | "两次写，包在 TCP_CORK 里")
             }
             Way::MsgMore => socket_lessons::tr!(
-                "header with MSG_MORE, then body" | "报头带 MSG_MORE，然后写真实数据"
+                "header with MSG_MORE, then body" | "固定报头带 MSG_MORE，然后写真实数据"
             ),
             Way::FullFirst => socket_lessons::tr!(
                 "two writes, the first a full segment" | "两次写，第一次正好一个满报文段"
@@ -107,9 +127,18 @@ impl Way {
     /// What the client does, in words.
     pub fn how(self) -> String {
         match self {
-            Way::Two => "send(header), send(body), recv the answer; the notes' way".into(),
-            Way::One => "header and body in one writev (write_frame), recv the answer".into(),
-            Way::TwoNodelay => "send(header), send(body) with Nagle off, recv the answer".into(),
+            Way::Two => socket_lessons::tr!(
+                "send(header), send(body), recv the answer; the notes' way"
+                    | "send(header)，send(body)，recv 回答；笔记的写法"
+            ),
+            Way::One => socket_lessons::tr!(
+                "header and body in one writev (write_frame), recv the answer"
+                    | "固定报头和真实数据在一次 writev 里写出（write_frame），recv 回答"
+            ),
+            Way::TwoNodelay => socket_lessons::tr!(
+                "send(header), send(body) with Nagle off, recv the answer"
+                    | "send(header)，send(body)，Nagle 关着，recv 回答"
+            ),
             Way::Cork => socket_lessons::tr!(
                 "cork, send(header), send(body), uncork: no partial segment leaves while corked"
                     | "cork，send(header)，send(body)，uncork：塞住期间不发不满的报文段"
@@ -171,7 +200,10 @@ fn connect_small_mss(_addr: SocketAddr) -> io::Result<TcpStream> {
 fn linux_only() -> io::Error {
     io::Error::new(
         io::ErrorKind::Unsupported,
-        "this way uses Linux's TCP_CORK, MSG_MORE or TCP_MAXSEG: Linux only",
+        socket_lessons::tr!(
+            "this way uses Linux's TCP_CORK, MSG_MORE or TCP_MAXSEG: Linux only"
+                | "这种写法用到 Linux 的 TCP_CORK、MSG_MORE 或 TCP_MAXSEG：只限 Linux"
+        ),
     )
 }
 
@@ -298,7 +330,10 @@ pub fn time_exchanges(
         if answers.read_frame()?.is_none() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                "the server closed the connection before answering",
+                socket_lessons::tr!(
+                    "the server closed the connection before answering"
+                        | "服务端还没回答就关闭了连接"
+                ),
             ));
         }
         if i == 0 {

@@ -49,11 +49,17 @@ impl Digest {
         }
     }
 
-    /// One line on what it is, for `--help`.
-    pub const fn about(self) -> &'static str {
+    /// One line on what it is, for `--help`, in the language of the moment.
+    pub fn about(self) -> &'static str {
         match self {
-            Digest::Md5 => "HMAC-MD5, a 16-byte answer: what the notes' Python computes",
-            Digest::Sha256 => "HMAC-SHA-256, a 32-byte answer: the modern choice",
+            Digest::Md5 => crate::lang::pick(
+                "HMAC-MD5, a 16-byte answer: what the notes' Python computes",
+                "HMAC-MD5，应答 16 字节：笔记的 Python 程序算的就是它",
+            ),
+            Digest::Sha256 => crate::lang::pick(
+                "HMAC-SHA-256, a 32-byte answer: the modern choice",
+                "HMAC-SHA-256，应答 32 字节：现在的首选",
+            ),
         }
     }
 
@@ -119,7 +125,9 @@ fn verify<M: Mac + KeyInit>(secret: &[u8], challenge: &[u8], answer: &[u8]) -> b
 /// lets a recorded answer in.
 pub fn challenge() -> io::Result<[u8; CHALLENGE_LEN]> {
     let mut bytes = [0u8; CHALLENGE_LEN];
-    getrandom::fill(&mut bytes).map_err(|e| io::Error::other(format!("no random bytes: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| {
+        io::Error::other(crate::tr!("no random bytes: {e}" | "拿不到随机字节：{e}"))
+    })?;
     Ok(bytes)
 }
 

@@ -15,15 +15,18 @@ pub const MAX_PEER_NAME_LEN: usize = 32;
 pub fn check_peer_name(name: &str) -> Result<(), String> {
     let count = name.chars().count();
     if count == 0 || count > MAX_PEER_NAME_LEN {
-        return Err(format!(
+        return Err(crate::tr!(
             "a name has 1 to {MAX_PEER_NAME_LEN} characters, not {count}"
+                | "名字要有 1 到 {MAX_PEER_NAME_LEN} 个字符，而不是 {count} 个"
         ));
     }
     if let Some(c) = name
         .chars()
         .find(|c| c.is_whitespace() || c.is_control() || "[]@=".contains(*c))
     {
-        return Err(format!("{name:?}: a name cannot contain {c:?}"));
+        return Err(crate::tr!(
+            "{name:?}: a name cannot contain {c:?}" | "{name:?}：名字里不能有 {c:?}"
+        ));
     }
     Ok(())
 }
@@ -48,18 +51,21 @@ pub fn untag(message: &str) -> (Option<&str>, &str) {
 
 /// `--peer NAME=HOST:PORT`, as clap's value parser.
 pub fn parse_peer(arg: &str) -> Result<(String, SocketAddr), String> {
-    let (name, addr) = arg
-        .split_once('=')
-        .ok_or_else(|| format!("{arg:?}: expected NAME=HOST:PORT, e.g. bob=127.0.0.1:9697"))?;
+    let (name, addr) = arg.split_once('=').ok_or_else(|| {
+        crate::tr!(
+            "{arg:?}: expected NAME=HOST:PORT, e.g. bob=127.0.0.1:9697"
+                | "{arg:?}：应该写成 名字=主机:端口，例如 bob=127.0.0.1:9697"
+        )
+    })?;
     check_peer_name(name)?;
-    let (host, port) = addr
-        .rsplit_once(':')
-        .ok_or_else(|| format!("{addr:?}: expected HOST:PORT"))?;
+    let (host, port) = addr.rsplit_once(':').ok_or_else(|| {
+        crate::tr!("{addr:?}: expected HOST:PORT" | "{addr:?}：应该写成 主机:端口")
+    })?;
     let port: u16 = port
         .parse()
-        .map_err(|_| format!("{port:?} is not a port number"))?;
+        .map_err(|_| crate::tr!("{port:?} is not a port number" | "{port:?} 不是端口号"))?;
     // resolve never returns an empty list: no address is an error.
-    let addr = crate::wire::net::resolve(host, port).map_err(|e| e.to_string())?[0];
+    let addr = crate::wire::net::resolve(host, port).map_err(|e| crate::lang::error_text(&e))?[0];
     Ok((name.to_owned(), addr))
 }
 

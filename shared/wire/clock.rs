@@ -44,13 +44,18 @@ impl Clock {
         DateTime::parse_from_rfc3339(text)
             .map(Clock::Fixed)
             .map_err(|e| {
-                format!("{text:?} is not an RFC 3339 time like 2021-07-25T22:07:26+08:00: {e}")
+                crate::tr!(
+                    "{text:?} is not an RFC 3339 time like 2021-07-25T22:07:26+08:00: {e}"
+                        | "{text:?} 不是 2021-07-25T22:07:26+08:00 这样的 RFC 3339 时间：{e}"
+                )
             })
     }
 }
 
 /// The answer to one request: `at` formatted with the format the client sent, or what is
-/// wrong with the request, in one line.
+/// wrong with the request, in one line. The error is an answer on the wire, so it is
+/// English in both languages: the bytes a client gets do not change with the language of
+/// the server's log.
 pub fn answer(request: &[u8], at: DateTime<FixedOffset>) -> Result<String, String> {
     let Ok(format) = std::str::from_utf8(request) else {
         return Err("the format is not UTF-8 text".into());

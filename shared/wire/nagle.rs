@@ -38,21 +38,32 @@ impl Writes {
         }
     }
 
-    /// One line on what it is, for `--help`.
-    pub const fn about(self) -> &'static str {
+    /// One line on what it is, for `--help`, in the language of the moment.
+    pub fn about(self) -> &'static str {
         match self {
-            Writes::Two => "the notes' way: send(header), then send(body); Nagle on (the default)",
-            Writes::One => "header and body in one writev (framing::write_frame); Nagle on",
-            Writes::TwoNodelay => "the notes' two sends, with TCP_NODELAY set",
+            Writes::Two => crate::lang::pick(
+                "the notes' way: send(header), then send(body); Nagle on (the default)",
+                "笔记的写法：先 send(header)，再 send(body)；Nagle 开着（默认）",
+            ),
+            Writes::One => crate::lang::pick(
+                "header and body in one writev (framing::write_frame); Nagle on",
+                "固定报头和真实数据在一次 writev 里写出（framing::write_frame）；Nagle 开着",
+            ),
+            Writes::TwoNodelay => crate::lang::pick(
+                "the notes' two sends, with TCP_NODELAY set",
+                "笔记的两次 send，设了 TCP_NODELAY",
+            ),
         }
     }
 
-    /// A short label for tables and transcripts.
-    pub const fn label(self) -> &'static str {
+    /// A short label for tables and transcripts, in the language of the moment.
+    pub fn label(self) -> &'static str {
         match self {
-            Writes::Two => "two writes, Nagle on",
-            Writes::One => "one write, Nagle on",
-            Writes::TwoNodelay => "two writes, TCP_NODELAY",
+            Writes::Two => crate::lang::pick("two writes, Nagle on", "两次写，Nagle 开着"),
+            Writes::One => crate::lang::pick("one write, Nagle on", "一次写，Nagle 开着"),
+            Writes::TwoNodelay => {
+                crate::lang::pick("two writes, TCP_NODELAY", "两次写，TCP_NODELAY")
+            }
         }
     }
 
@@ -134,7 +145,10 @@ pub fn time_exchanges(
         if answers.read_frame()?.is_none() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                "the server closed the connection before answering",
+                crate::tr!(
+                    "the server closed the connection before answering"
+                        | "服务端还没回答就关闭了连接"
+                ),
             ));
         }
     }
@@ -164,7 +178,11 @@ pub fn measure_on_loopback(
         Ok(answered) => {
             answered?;
         }
-        Err(_) => return Err(io::Error::other("the server thread panicked")),
+        Err(_) => {
+            return Err(io::Error::other(crate::tr!(
+                "the server thread panicked" | "服务端线程 panic 了"
+            )))
+        }
     }
     Ok(timing)
 }

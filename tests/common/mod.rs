@@ -87,7 +87,7 @@ pub fn std_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
 /// - ports: `127.0.0.1:41234` and `[::1]:41234` become `127.0.0.1:[PORT]` and `[::1]:[PORT]`;
 /// - lesson 10's random challenge and the answers computed from it, shown as their first
 ///   8 bytes in hex: `challenge 3f…` becomes `challenge [NONCE]…`, `answer 9a…`
-///   becomes `answer [HMAC]…`;
+///   becomes `answer [HMAC]…` (in Chinese `挑战 [NONCE]…`, `应答 [HMAC]…`);
 /// - measured durations, which the lessons print with decimals (`197.0 ms`, `0.017 ms`):
 ///   they become `[MS] ms`. Whole numbers (`300 ms`, a set limit) stay;
 /// - measured ratios (`2552.5×`), which become `[RATIO]×`.
@@ -101,8 +101,8 @@ pub fn redactions() -> snapbox::Redactions {
         "[PORT]",
         r"(?:127\.0\.0\.1|\[::1\]):(?<redacted>[0-9]{1,5})",
     );
-    mask("[NONCE]", r"challenge (?<redacted>[0-9a-f]{16})…");
-    mask("[HMAC]", r"answer (?<redacted>[0-9a-f]{16})…");
+    mask("[NONCE]", r"(?:challenge|挑战) (?<redacted>[0-9a-f]{16})…");
+    mask("[HMAC]", r"(?:answer|应答) (?<redacted>[0-9a-f]{16})…");
     mask("[MS]", r"\b(?<redacted>[0-9]+\.[0-9]+) ms\b");
     mask("[RATIO]", r"\b(?<redacted>[0-9]+\.[0-9]+)×");
     r
