@@ -42,6 +42,8 @@ use clap::{Parser, Subcommand};
 use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
 use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::pace::{Pace, Paced};
+use socket_lessons::guard::quiet::LogGate;
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
 use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
@@ -68,6 +70,12 @@ const QUIT: &[u8] = b"q";
 /// Lesson 09 streams a body to disk instead.
 const MAX_BODY: u64 = MAX_FRAME_LEN as u64;
 
+/// How long an answer's header may take once its first byte has come: 10 s, then 500 bytes
+/// a second, 20 s at most (Apache's mod_reqtimeout gives a request's header
+/// `header=20-40,MinRate=500`). A header is a few dozen bytes; its 64 KiB limit would need
+/// 3.2 KiB a second.
+const HEADER_PACE: Pace = Pace::new(Duration::from_secs(10), 500).at_most(Duration::from_secs(20));
+
 /// The header of notes C 方案二 and notes D, fields in their order.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 struct Header {
@@ -90,72 +98,171 @@ fn serve(
     listener: &TcpListener,
     limits: CommandLimits,
     waits: Limits,
+    session: Duration,
     hooks: &Hooks,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
+    // What a command leaves running is this process's to find and kill (lesson 07).
+    shell::contain_commands();
+    let mut gates = Gates::new();
     serve_in_turn(listener, hooks, |conn, addr| {
-        serve_client(conn, addr, limits, &waits, server)
+        let rules = Rules {
+            limits,
+            waits: &waits,
+            session,
+        };
+        serve_client(conn, addr, &rules, &mut gates, server)
     });
     Ok(())
+}
+
+/// What the server allows each client (lesson 07's rules).
+struct Rules<'a> {
+    /// The command's time and output limits.
+    limits: CommandLimits,
+    /// The idle limit between commands.
+    waits: &'a Limits,
+    /// How long one connection is served in all.
+    session: Duration,
+}
+
+/// The server's log, bounded whatever clients send (lesson 07's gates): each kind of event
+/// gets at most 20 lines in any 10 s, then a count.
+struct Gates {
+    /// A command served: its lines count as one event.
+    commands: LogGate,
+    /// A connection's end: closed, `q`, idle, the session limit, a refusal, a failure.
+    ends: LogGate,
+}
+
+impl Gates {
+    fn new() -> Self {
+        Self {
+            commands: LogGate::new(20, Duration::from_secs(10)),
+            ends: LogGate::new(20, Duration::from_secs(10)),
+        }
+    }
+}
+
+/// A connection's end, through its gate, after a line saying how many of its commands'
+/// lines the gate held back, if any.
+fn ended(gates: &mut Gates, server: &Transcript, line: impl FnOnce()) {
+    let commands = &mut gates.commands;
+    gated(&mut gates.ends, server, || {
+        let held = commands.take_held();
+        if held > 0 {
+            say!(
+                server,
+                "({held} commands were served without their lines in this log)"
+                    | "（另有 {held} 条命令已执行，但没有写进日志）"
+            );
+        }
+        line();
+    });
+}
+
+/// Prints an event's lines if its gate lets them through, after a line saying how many
+/// were held back before it.
+fn gated(gate: &mut LogGate, server: &Transcript, lines: impl FnOnce()) {
+    match gate.admit() {
+        None => {}
+        Some(0) => lines(),
+        Some(held) => {
+            say!(
+                server,
+                "({held} more like the next were not logged)"
+                    | "（之前还有 {held} 条同类记录没有写出）"
+            );
+            lines();
+        }
+    }
+}
+
+/// Sends `body` as one message, its header saying its size, md5 and which stream it is,
+/// under the answer's clock (lesson 07's `ANSWER_PACE`).
+fn send_answer(conn: &TcpStream, body: &[u8], source: shell::Source) -> io::Result<()> {
+    let json = header::encode(&Header {
+        total_size: body.len() as u64,
+        md5: md5_hex(body),
+        filename: source.name().to_owned(),
+    })?;
+    write_message(
+        &mut Paced::new(conn, shell::ANSWER_PACE, "the answer"),
+        &json,
+        body,
+    )
 }
 
 fn serve_client(
     mut conn: TcpStream,
     addr: SocketAddr,
-    limits: CommandLimits,
-    waits: &Limits,
+    rules: &Rules,
+    gates: &mut Gates,
     server: &Transcript,
 ) {
+    let session = shell::Session::start(rules.session);
     let mut buf = vec![0u8; COMMAND_MAX];
     loop {
         // Receive a command (notes D receives and runs it before its step 1). SIMPLIFICATION:
         // one read is one command, as in the notes; the client sends the next only after the
         // whole answer, so none can merge. A read that fills the buffer may be half a command:
         // refused, nothing of it run.
-        let request = match shell::read_request(&mut conn, &mut buf, waits) {
+        let request = match shell::read_request(&mut conn, &mut buf, rules.waits, &session) {
             Request::Line(n) => &buf[..n],
             Request::Closed => {
-                say!(server, "recv -> 0 bytes: {addr} closed the connection");
+                ended(gates, server, || {
+                    say!(server, "recv -> 0 bytes: {addr} closed the connection")
+                });
                 return;
             }
             Request::Idle => {
-                say!(
-                    server,
-                    "{addr}: {}; closing",
-                    limits::timed_out("waiting for a command", waits.idle)
-                );
+                ended(gates, server, || {
+                    say!(
+                        server,
+                        "{addr}: {}; closing",
+                        limits::timed_out("waiting for a command", rules.waits.idle)
+                    )
+                });
+                return;
+            }
+            Request::SessionOver => {
+                let over = session.over();
+                ended(gates, server, || say!(server, "{addr}: {}", over.log));
+                let _ = send_answer(&conn, &over.body, over.source);
+                // A command may be on its way: read and drop it for a moment, so that
+                // closing does not reset the connection before the client reads the notice.
+                net::close_gently(conn, Duration::from_secs(2), 1 << 20);
                 return;
             }
             Request::TooLong => {
-                say!(server, "recv -> {}", describe_ends(&buf, 16));
                 let refusal = shell::too_long(buf.len());
-                say!(server, "{}", refusal.log);
-                if let Ok(json) = header::encode(&Header {
-                    total_size: refusal.body.len() as u64,
-                    md5: md5_hex(&refusal.body),
-                    filename: refusal.source.name().to_owned(),
-                }) {
-                    let _ = write_message(&mut conn, &json, &refusal.body);
-                }
+                ended(gates, server, || {
+                    say!(server, "recv -> {}", describe_ends(&buf, 16));
+                    say!(server, "{}", refusal.log);
+                });
+                let _ = send_answer(&conn, &refusal.body, refusal.source);
                 // The rest of the line is on its way: read and drop it for a moment, so that
                 // closing does not reset the connection before the client reads the answer.
                 net::close_gently(conn, Duration::from_secs(2), 1 << 20);
                 return;
             }
             Request::Failed(e) => {
-                say!(server, "{addr}: recv failed: {e}");
+                ended(gates, server, || say!(server, "{addr}: recv failed: {e}"));
                 return;
             }
         };
-        say!(server, "recv -> {}", describe(request));
         if request == QUIT {
-            say!(server, "{addr} said q: closing the connection");
+            ended(gates, server, || {
+                say!(server, "recv -> {}", describe_ends(request, 16));
+                say!(server, "{addr} said q: closing the connection");
+            });
             return;
         }
 
-        // Run it, by lesson 07's rules (time limit, output limit, stdout or else stderr).
+        // Run it, by lesson 07's rules (time limit, output limit, stdout or else stderr,
+        // what it left running killed).
         let shell::Answer { body, source, .. } =
-            shell::answer_request(request, limits, MAX_FRAME_LEN);
+            shell::answer_request(request, rules.limits, MAX_FRAME_LEN);
 
         // 1. make the header (notes D 1:先制作报头): the size and md5 of the very bytes
         // that follow.
@@ -167,39 +274,45 @@ fn serve_client(
         let json = match header::encode(&header) {
             Ok(json) => json,
             Err(e) => {
-                say!(server, "{addr}: {e}");
+                ended(gates, server, || say!(server, "{addr}: {e}"));
                 return;
             }
         };
-        say!(
-            server,
-            "header {} ({} bytes)",
-            text_lossy(&json),
-            json.len()
-        );
+        gated(&mut gates.commands, server, || {
+            // A preview: at most 16 bytes from each end, however long the command.
+            say!(server, "recv -> {}", describe_ends(request, 16));
+            say!(
+                server,
+                "header {} ({} bytes)",
+                text_lossy(&json),
+                json.len()
+            );
+            say!(
+                server,
+                "write_message: header length {} + {}-byte header + {}-byte body, in one write",
+                hex(&(json.len() as i32).to_le_bytes()),
+                json.len(),
+                body.len()
+            );
+        });
 
         // 2-4. send the header's length, the header, the body (notes D 2, 3, 4): one write,
         // where the notes make three or four `send` calls (each a chance for a partial
-        // send, and together a Nagle stall).
-        say!(
-            server,
-            "write_message: header length {} + {}-byte header + {}-byte body, in one write",
-            hex(&(json.len() as i32).to_le_bytes()),
-            json.len(),
-            body.len()
+        // send, and together a Nagle stall). The whole answer is under one clock
+        // (lesson 07's ANSWER_PACE), not a limit on each write.
+        let sent = write_message(
+            &mut Paced::new(&conn, shell::ANSWER_PACE, "the answer"),
+            &json,
+            &body,
         );
-        let sent = limits::WriteWithin::new(&conn, waits.message)
-            .and_then(|mut bounded| write_message(&mut bounded, &json, &body));
         if let Err(e) = sent {
-            if limits::is_timeout(&e) {
-                say!(
-                    server,
-                    "{addr}: took no more of its answer within {}; closing",
-                    limits::seconds(waits.message)
-                );
-            } else {
-                say!(server, "{addr}: write failed: {e}");
-            }
+            ended(gates, server, || {
+                if limits::is_timeout(&e) {
+                    say!(server, "{addr}: {e}; closing" | "{addr}：{e}；关闭连接");
+                } else {
+                    say!(server, "{addr}: write failed: {e}");
+                }
+            });
             return;
         }
     }
@@ -236,10 +349,19 @@ fn command(
 
 /// Receives one answer and checks it; see [`command`] for what the results mean.
 fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer, Report> {
+    // 0. the answer's first byte: the server runs the command first, which may take up to
+    // its time limit, so this wait is the long one (60 s, `limits::answer_limit`).
+    limits::await_answer(stream, limits::answer_limit())?;
+    if stream.peek(&mut [0u8; 1]).map_err(limits::answer_waited)? == 0 {
+        return Ok(Answer::Closed);
+    }
     // 1-2. the header length, then the header (notes D 1:先收报头长度, 2:先收报头; put
     // together if it comes in pieces, unlike the notes' `recv(header_size)`), then its
-    // fields.
-    let Some(header) = read_header::<Header>(stream).map_err(limits::answer_waited)? else {
+    // fields: the whole header under one clock (HEADER_PACE), so that a server sending it a
+    // byte at a time cannot hold this client, as it could with a limit on each read.
+    let Some(header) =
+        read_header::<Header>(&mut Paced::new(stream, HEADER_PACE, "the answer's header"))?
+    else {
         return Ok(Answer::Closed);
     };
     if let Some(client) = client {
@@ -262,8 +384,10 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
             header.total_size
         )));
     }
+    // The body under its own clock: 10 s, then at least 1 MiB a second on average
+    // (lesson 07's ANSWER_PACE), so that a server that stalls halfway is given up on.
     let mut body = Vec::with_capacity(header.total_size as usize);
-    let got = Read::by_ref(stream)
+    let got = Paced::new(stream, shell::ANSWER_PACE, "the answer's body")
         .take(header.total_size)
         .read_to_end(&mut body)?;
     if (got as u64) < header.total_size {
@@ -360,6 +484,11 @@ enum Side {
         /// The longest wait, in seconds, for a client's next command before closing it
         #[arg(long, value_name = "SECS", default_value_t = DEFAULT_IDLE_SECS)]
         idle_limit: u64,
+        /// How long, in seconds, one connection is served in all before it is closed (so
+        /// that a client that keeps sending cannot hold this one-at-a-time server for ever)
+        #[arg(long, value_name = "SECS", default_value_t = shell::DEFAULT_SESSION_SECS,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        session_limit: u64,
     },
     /// Run only the client. Type commands; `q` or end of input quits.
     Client {
@@ -383,6 +512,7 @@ fn main() -> Result<(), Report> {
             at,
             time_limit,
             idle_limit,
+            session_limit,
         }) => {
             let listener = at.listen(ListenOptions::new())?;
             if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
@@ -393,7 +523,8 @@ fn main() -> Result<(), Report> {
                 output: MAX_FRAME_LEN,
             };
             let waits = Limits::server(Duration::from_secs(idle_limit));
-            serve(&listener, limits, waits, &Hooks::none())
+            let session = Duration::from_secs(session_limit);
+            serve(&listener, limits, waits, session, &Hooks::none())
         }
         Some(Side::Client { at, text }) => {
             let stream = at.connect()?;
