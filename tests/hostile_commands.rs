@@ -341,25 +341,62 @@ fn sleeping(marker: &str) -> usize {
 }
 
 /// Sends `command` (`M` in it replaced by a fresh marker) to the lesson's server and
-/// returns the server's line about it; asserts that the marked `sleep` was running and is
-/// gone once the answer has come (within WAIT: nothing else would end it for 1000 s).
+/// returns the server's line about it (lesson 07's; empty for 08, which logs none).
+///
+/// The command ends with `read x < FIFO`: it cannot end before the test has seen the
+/// marked `sleep` running, and then releases it. After the answer, the `sleep` must be
+/// gone (within WAIT: nothing else would end it for 1000 s).
 #[cfg(target_os = "linux")]
 fn left_running_is_killed(lesson: &str, n: u32, command: &str, args: &[&str]) -> String {
+    use std::os::unix::fs::OpenOptionsExt;
     let mark = marker(n);
-    let command = command.replace('M', &mark);
+    /// Removes the FIFO however the test ends.
+    struct Fifo(PathBuf);
+    impl Drop for Fifo {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    let fifo = Fifo(std::env::temp_dir().join(format!("socket-lessons-07-jobs-{mark}")));
+    let fifo = &fifo.0;
+    let _ = std::fs::remove_file(fifo);
+    assert!(std::process::Command::new("mkfifo")
+        .arg(fifo)
+        .status()
+        .unwrap()
+        .success());
+    let command = format!(
+        "{}\nread x < {}",
+        command.replace('M', &mark),
+        fifo.display()
+    );
     let mut all = vec!["server", "--port", "0"];
     all.extend_from_slice(args);
     let mut server = Running::server(example(lesson), &all);
     let mut conn = connect(server.port);
     conn.write_all(command.as_bytes()).unwrap();
+    let deadline = Instant::now() + WAIT;
+    while sleeping(&mark) == 0 {
+        assert!(Instant::now() < deadline, "`sleep {mark}` never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Release the command (a reader that is gone already, killed at a time limit, is no
+    // matter: the open fails at once instead of waiting).
+    if let Ok(mut release) = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(fifo)
+    {
+        let _ = release.write_all(b"go\n");
+    }
     // The answer, whichever lesson: 07's frame or 08's message; the server answers only
     // after the command has ended and its leftovers have been dealt with.
     let mut buf = [0u8; 4096];
-    let n = conn.read(&mut buf).unwrap();
-    assert!(n > 0, "no answer to {command:?}");
+    let got = conn.read(&mut buf).unwrap();
+    assert!(got > 0, "no answer to {command:?}");
     // Lesson 07 logs what ran and how it ended; lesson 08 only the messages.
     let line = if lesson == "07_remote_cmd" {
-        server.line_containing(&format!("sh -c {:?}", &command[..command.len().min(40)]))
+        server.line_containing(&format!("sh -c {:?}", &command[..40]))
     } else {
         String::new()
     };
@@ -457,10 +494,10 @@ fn a_detached_job_holding_the_pipes_is_killed_at_the_time_limit() {
         "07_remote_cmd",
         7,
         "setsid sleep M & echo x",
-        &["--time-limit", "1"],
+        &["--time-limit", "2"],
     );
     assert!(
-        line.contains("killed after 1 s (time limit); killed 1 process(es) it left running"),
+        line.contains("killed after 2 s (time limit); killed 1 process(es) it left running"),
         "{line}"
     );
 }

@@ -56,19 +56,22 @@ use indicatif::ProgressBar;
 use socket_lessons::guard::digest_cache::Md5Cache;
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::names::check_file_name;
+use socket_lessons::guard::pace::{Pace, Paced};
+use socket_lessons::guard::quiet::{preview_text, LogGate};
 use socket_lessons::guard::saving::{receive_file, Existing};
 use socket_lessons::guard::sniff;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::progress::progress_bar;
 use socket_lessons::stage::serve::serve_in_turn;
 use socket_lessons::stage::transcript::text_lossy;
-use socket_lessons::wire::files::send_body;
 use socket_lessons::wire::header::{self, read_header, write_header};
-use socket_lessons::{say, Report, Transcript};
-use std::fs::{self, File};
+use socket_lessons::wire::net;
+use socket_lessons::{say, tr, Report, Transcript};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// The most bytes read as one download request (notes A §9.2 reads `recv(1024)`).
 const REQUEST_MAX: usize = 1024;
@@ -76,18 +79,89 @@ const REQUEST_MAX: usize = 1024;
 /// The word that ends a session (notes A §9.2).
 const QUIT: &[u8] = b"q";
 
+/// How long the server serves one connection in all, in seconds, unless told otherwise
+/// (`--session-limit`): then it closes it after the request under way, and serves the next
+/// client. nginx calls the same limit `keepalive_time`.
+pub const DEFAULT_SESSION_SECS: u64 = 600;
+
 // ---------------------------------------------------------------------------------------
 // The server (notes A §9.2's server: a name in, header and file out)
 // ---------------------------------------------------------------------------------------
 
 /// How the server treats its clients.
 struct Rules {
-    /// How long it waits for a request, and inside one.
+    /// How long it waits for a request.
     limits: Limits,
+    /// How long one connection is served in all.
+    session: Duration,
     /// Whether an upload may replace a file of the same name.
     existing: Existing,
     /// Progress bars (two terminals; never in the demo).
     bars: bool,
+}
+
+/// How long a request's header (an upload's 4-byte length and JSON) may take once its first
+/// byte has come: 10 s, then 500 bytes a second, 20 s at most (Apache's mod_reqtimeout
+/// gives a request's header `header=20-40,MinRate=500`; this server serves one client at a
+/// time, so it is stricter). A header is a hundred bytes or so.
+const HEADER_PACE: Pace = Pace::new(Duration::from_secs(10), 500).at_most(Duration::from_secs(20));
+
+/// How long a body (an upload's, a download's, a refused upload's that is read and dropped)
+/// may take: 10 s, then at least 1 MiB (8 Mbit) a second on average, counted over the whole
+/// body, so that a peer that moves a few bytes now and then cannot stretch it. A peer on a
+/// slower link than that is cut off on a large file: this one-at-a-time server would be
+/// everyone's for as long as it took.
+pub const BODY_PACE: Pace = Pace::new(Duration::from_secs(10), 1 << 20);
+
+/// The server's log, bounded whatever clients send: each kind of event gets at most 20
+/// lines' worth in any 10 s, then a count; and a line shows at most a short preview of what
+/// a client sent.
+struct Gates {
+    /// A request (a download or an upload): its lines count as one event.
+    requests: LogGate,
+    /// A connection's end: closed, `q`, idle, the session limit, a failure.
+    ends: LogGate,
+}
+
+impl Gates {
+    fn new() -> Self {
+        Self {
+            requests: LogGate::new(20, Duration::from_secs(10)),
+            ends: LogGate::new(20, Duration::from_secs(10)),
+        }
+    }
+}
+
+/// The server's log for one event: prints what the event's gate let through, nothing
+/// else. `say!(log, …)` works as on a [`Transcript`].
+pub struct Gated<'a> {
+    server: &'a Transcript,
+    shown: bool,
+}
+
+impl<'a> Gated<'a> {
+    /// Asks `gate` about one event; if lines were held back before it, says how many.
+    fn admit(gate: &mut LogGate, server: &'a Transcript) -> Self {
+        let held = gate.admit();
+        if let Some(held @ 1..) = held {
+            say!(
+                server,
+                "({held} more like the next were not logged)"
+                    | "（之前还有 {held} 条同类记录没有写出）"
+            );
+        }
+        Self {
+            server,
+            shown: held.is_some(),
+        }
+    }
+
+    /// Prints `text` if this event is shown.
+    pub fn say(&self, text: impl std::fmt::Display) {
+        if self.shown {
+            self.server.say(text);
+        }
+    }
 }
 
 /// Serves clients one after another, for ever (a demo's `hooks` end it after its clients):
@@ -96,62 +170,200 @@ struct Rules {
 fn serve(listener: &TcpListener, dir: &Path, rules: &Rules, hooks: &Hooks) -> Result<(), Report> {
     let server = &Transcript::server();
     let md5s = Md5Cache::default();
+    let mut gates = Gates::new();
     serve_in_turn(listener, hooks, |conn, addr| {
-        serve_client(conn, addr, dir, rules, &md5s, server)
+        serve_client(conn, addr, dir, rules, &md5s, &mut gates, server)
     });
     Ok(())
 }
 
-/// One connection: requests until the client closes or the stream is out of step.
+/// One connection: requests until the client closes or the stream is out of step, or the
+/// session limit.
 fn serve_client(
     mut conn: TcpStream,
     addr: SocketAddr,
     dir: &Path,
     rules: &Rules,
     md5s: &Md5Cache,
+    gates: &mut Gates,
     server: &Transcript,
 ) {
+    let started = Instant::now();
     loop {
         // 0. peek at the first bytes (without taking them) to tell the two requests apart.
-        //    A client gets `--idle-limit` to begin its next request, then the shorter
-        //    message limit for each read and write inside it.
+        //    A client gets `--idle-limit` to begin its next request (less if its session
+        //    has less time left); then each request has its own clocks.
+        let left = rules.session.saturating_sub(started.elapsed());
+        let capped = left < rules.limits.idle;
+        let wait = Limits {
+            idle: rules.limits.idle.min(left),
+            ..rules.limits
+        };
+        let end = |gates: &mut Gates, line: &dyn Fn(&Gated)| {
+            line(&Gated::admit(&mut gates.ends, server));
+        };
+        if left < Duration::from_millis(1) {
+            end(gates, &|log| session_over(log, addr, rules.session));
+            net::close_gently(conn, Duration::from_secs(2), 1 << 20);
+            return;
+        }
         let mut first = [0u8; 4];
-        let seen = match sniff::peek_start(&conn, &mut first, 3, QUIT, &rules.limits) {
+        let seen = match sniff::peek_start(&conn, &mut first, 3, QUIT, &wait) {
             Ok(0) => {
-                say!(server, "{addr} closed the connection");
+                end(gates, &|log| say!(log, "{addr} closed the connection"));
                 return;
             }
             Ok(n) => n,
+            Err(e) if limits::is_timeout(&e) && capped => {
+                end(gates, &|log| session_over(log, addr, rules.session));
+                net::close_gently(conn, Duration::from_secs(2), 1 << 20);
+                return;
+            }
             Err(e) if limits::is_timeout(&e) => {
-                say!(
-                    server,
-                    "{addr}: {}; closing",
-                    limits::timed_out("waiting for a request", rules.limits.idle)
-                );
+                end(gates, &|log| {
+                    say!(
+                        log,
+                        "{addr}: {}; closing",
+                        limits::timed_out("waiting for a request", rules.limits.idle)
+                    )
+                });
                 return;
             }
             Err(e) => {
-                say!(server, "{addr}: {e}");
+                end(gates, &|log| say!(log, "{addr}: {e}"));
                 return;
             }
         };
+        let log = Gated::admit(&mut gates.requests, server);
         let go_on = if looks_like_a_name(&first[..seen]) {
-            serve_download(&mut conn, dir, rules.bars, md5s, server)
+            serve_download(&mut conn, dir, rules.bars, md5s, &log)
         } else {
-            upload::serve_upload(&mut conn, dir, rules, server)
+            upload::serve_upload(&mut conn, dir, rules, &log)
         };
         if !go_on {
-            say!(server, "closing the connection to {addr}");
+            end(gates, &|log| say!(log, "closing the connection to {addr}"));
             return;
         }
     }
 }
 
+/// The line when a connection has had its session limit.
+fn session_over(log: &Gated, addr: SocketAddr, limit: Duration) {
+    let limit = limits::seconds(limit);
+    say!(
+        log,
+        "{addr}: served for {limit}, the session limit: closing the connection, so that \
+         others get their turn"
+            | "{addr}：已服务 {limit}，到了会话时限：关闭这个连接，让别的客户端也能轮到"
+    );
+}
+
 /// Whether the first bytes of a request can start a file name: printable text. An upload
-/// starts with `struct.pack('i', len(header))`, whose third byte is 0 for any header under
-/// 64 KiB (the most this server reads), so three bytes decide ([`sniff`]).
+/// starts with `struct.pack('i', len(header))`; this server reads headers of at most 64 KiB
+/// (65,536 bytes), so the length's fourth byte is 0 and its third is 0 (or 1, for exactly
+/// 64 KiB): a control character, which no name contains, within three bytes ([`sniff`]).
 fn looks_like_a_name(first: &[u8]) -> bool {
     sniff::is_text_start(first)
+}
+
+/// Opens `dir/name` to serve it, in one step with its checks: never through a link, never
+/// blocking, and only a regular file. `name` is a plain name (checked by
+/// [`check_file_name`]), so its last component is the only one a link could be.
+///
+/// A check by name and then an open by name (`symlink_metadata`, then `File::open`) are
+/// two steps, and between them someone who can write in the directory can swap the file
+/// for a link to a file outside it: the check sees the file, the open follows the link.
+/// Here the open itself refuses a link (`O_NOFOLLOW`: ELOOP), does not wait for a writer
+/// on a FIFO (`O_NONBLOCK`), and what it opened is checked through the descriptor
+/// (`fstat`): whatever the name is by the time of the open, the bytes served are those of
+/// the regular file the descriptor holds. (Windows: `FILE_FLAG_OPEN_REPARSE_POINT` opens a
+/// link itself instead of its target, and the type check refuses it.)
+pub fn open_regular(path: &Path) -> Result<File, String> {
+    let shown = path
+        .file_name()
+        .map(|n| preview_text(&n.to_string_lossy()))
+        .unwrap_or_default();
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        // FILE_FLAG_OPEN_REPARSE_POINT
+        options.custom_flags(0x0020_0000);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(tr!("no such file: {shown}" | "没有这个文件：{shown}"))
+        }
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(tr!("{shown} is a symbolic link: not followed, not served"
+                | "{shown} 是符号链接：不跟随，不提供"))
+        }
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+            return Err(tr!(
+                "{shown} is a socket or a device: not a regular file, not served"
+                    | "{shown} 是套接字或设备：不是普通文件，不提供"
+            ))
+        }
+        Err(e) => return Err(tr!("cannot open {shown}: {e}" | "打不开 {shown}：{e}")),
+    };
+    match file.metadata() {
+        Ok(meta) if meta.is_file() => Ok(file),
+        Ok(meta) => Err(tr!(
+            "{shown} is {}: not a regular file, not served" | "{shown} 是{}：不是普通文件，不提供",
+            kind_of(&meta.file_type())
+        )),
+        Err(e) => Err(tr!("cannot read {shown}: {e}" | "读不了 {shown}：{e}")),
+    }
+}
+
+/// What a directory entry is, in a few words: `a directory`, `a FIFO`, `a symbolic link`.
+pub fn kind_of(kind: &fs::FileType) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return tr!("a FIFO (named pipe)" | "一个 FIFO（命名管道）");
+        }
+        if kind.is_socket() {
+            return tr!("a socket" | "一个套接字");
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return tr!("a device" | "一个设备");
+        }
+    }
+    if kind.is_dir() {
+        tr!("a directory" | "一个目录")
+    } else if kind.is_symlink() {
+        tr!("a symbolic link" | "一个符号链接")
+    } else {
+        tr!("not a regular file" | "不是普通文件")
+    }
+}
+
+/// Why a received file may not be given the name `dir/name`: something there already that
+/// is not a regular file (a directory, a FIFO, a socket, a link someone planted). The
+/// final step (`rename`, or a hard link) never opens or follows what is there, so nothing
+/// is written through it; this only says so before any byte is received, instead of
+/// replacing a planted link or failing on a directory at the end.
+pub fn not_a_regular_file(dir: &Path, name: &str) -> Option<String> {
+    let meta = fs::symlink_metadata(dir.join(name)).ok()?;
+    (!meta.is_file()).then(|| {
+        let shown = preview_text(name);
+        let kind = kind_of(&meta.file_type());
+        tr!(
+            "{shown} is {kind} in the directory: not replaced, nothing saved"
+                | "{shown} 在目录里是{kind}：不替换，什么也没保存"
+        )
+    })
 }
 
 /// A download (notes A §9.2). Returns whether the connection can go on.
@@ -160,42 +372,47 @@ fn serve_download(
     dir: &Path,
     bars: bool,
     md5s: &Md5Cache,
-    server: &Transcript,
+    log: &Gated,
 ) -> bool {
     // 1. the name, one recv(1024); `q` ends the session.
     // SIMPLIFICATION: one read is one request, as in the notes: the request has no header,
-    // and the client sends the next only after the whole file has come.
+    // and the client sends the next only after the whole file has come. (The bytes are
+    // there: peek_start saw them.)
     let mut buf = [0u8; REQUEST_MAX];
     let n = match conn.read(&mut buf) {
         Ok(0) => return false,
         Ok(n) => n,
         Err(e) => {
-            say!(server, "recv failed: {e}");
+            say!(log, "recv failed: {e}");
             return false;
         }
     };
     let request = &buf[..n];
     if request == QUIT {
-        say!(server, "recv -> b\"q\": the client is done");
+        say!(log, "recv -> b\"q\": the client is done");
         return false;
     }
     let name = text_lossy(request);
-    say!(server, "download request for {name:?}");
+    // A preview: a name of 1,024 bytes is logged by its first 32 characters and its length.
+    say!(log, "download request for {}", preview_text(&name));
 
     let refuse = |conn: &mut TcpStream, why: String| -> bool {
-        say!(server, "{why}; answering with an error header");
+        say!(log, "{why}; answering with an error header");
         let answer = DownloadRefused {
             file_name: &name,
             error: &why,
             data_all: 0,
         };
         header::encode(&answer)
-            .and_then(|json| write_header(conn, &json))
-            .map_err(|e| say!(server, "write failed: {e}"))
+            .and_then(|json| write_header(&mut Paced::new(conn, BODY_PACE, "the refusal"), &json))
+            .map_err(|e| say!(log, "write failed: {e}"))
             .is_ok()
     };
     if std::str::from_utf8(request).is_err() {
-        return refuse(conn, format!("refused name {name:?}: it is not UTF-8"));
+        return refuse(
+            conn,
+            format!("refused name {}: it is not UTF-8", preview_text(&name)),
+        );
     }
     if let Err(why) = check_file_name(&name) {
         return refuse(conn, why);
@@ -207,28 +424,22 @@ fn serve_download(
         Err(why) => return refuse(conn, why),
     };
 
-    // 2. open it: only a regular file in the directory. symlink_metadata does not follow a
-    // link, so a link to /etc/passwd placed in the directory is not served either.
+    // 2. open it: only a regular file in the directory, opened without following a link
+    // and checked through the open descriptor (open_regular), so a link to /etc/passwd
+    // placed in the directory, or swapped in for the file at any moment, is not served.
     let path = dir.join(&name);
-    match fs::symlink_metadata(&path) {
-        Ok(meta) if meta.is_file() => {}
-        Ok(_) => return refuse(conn, format!("{name:?} is not a regular file")),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return refuse(conn, format!("no such file: {name:?}"))
-        }
-        Err(e) => return refuse(conn, format!("cannot read {name:?}: {e}")),
-    }
-    let mut file = match File::open(&path) {
+    let mut file = match open_regular(&path) {
         Ok(file) => file,
-        Err(e) => return refuse(conn, format!("cannot open {name:?}: {e}")),
+        Err(why) => return refuse(conn, why),
     };
 
     // 3. hash it first: the header, with the md5, goes before the body. One pass over the
     // file; the notes read the whole file into memory instead (`fp.read()`). An unchanged
-    // file's md5 is remembered from an earlier download (same device, inode, size, times).
-    // If the file changes after this, the bytes sent are not those hashed: the client's
-    // md5 check fails and it deletes what it received (or, if it shrank, the body ends
-    // short); either way nothing wrong is saved, and the next download hashes it again.
+    // file's md5 is remembered from an earlier download (same device, inode, size, times,
+    // all read through the descriptor). If the file changes after this, the bytes sent are
+    // not those hashed: the client's md5 check fails and it deletes what it received (or,
+    // if it shrank, the body ends short); either way nothing wrong is saved, and the next
+    // download hashes it again.
     let (size, md5) = match md5s.md5(&path, &mut file) {
         Ok(done) => done,
         Err(e) => return refuse(conn, format!("cannot read {name:?}: {e}")),
@@ -246,18 +457,42 @@ fn serve_download(
         Ok(json) => json,
         Err(e) => return refuse(conn, e.to_string()),
     };
-    say!(server, "header {}", text_lossy(&json));
+    say!(log, "header {}", text_lossy(&json));
 
-    // 4. the header, then the body streamed from the file (sendfile on Linux).
-    say!(server, "sending the header and {size} bytes");
+    // 4. the header, then the body streamed from the file (sendfile on Linux), both under
+    // one clock (BODY_PACE): a client that stops reading, or reads a little now and then,
+    // is given up on, however many partial writes it allows.
+    say!(log, "sending the header and {size} bytes");
     let bar = bar(bars, size, &name);
-    let sent = write_header(conn, &json).and_then(|()| send_body(&mut file, size, conn, &bar));
+    let mut answer = Paced::new(conn, BODY_PACE, "the download");
+    let sent = write_header(&mut answer, &json)
+        .and_then(|()| send_file(&mut answer, &mut file, size, &bar));
     bar.finish_and_clear();
     if let Err(e) = sent {
-        say!(server, "sending {name:?} failed: {e}");
+        say!(log, "sending {name:?} failed: {e}");
         return false;
     }
     true
+}
+
+/// Sends exactly `size` bytes of `file` from its current position under `answer`'s clock,
+/// in steps of 8 MiB (a progress update several times a second). Fails if the file ends
+/// early (it shrank after it was hashed).
+fn send_file(answer: &mut Paced, file: &mut File, size: u64, bar: &ProgressBar) -> io::Result<()> {
+    const STEP: u64 = 8 << 20;
+    let mut sent = 0u64;
+    while sent < size {
+        let n = answer.send_file(file, STEP.min(size - sent))?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the file ended after {sent} of {size} bytes: it shrank while being sent"),
+            ));
+        }
+        sent += n;
+        bar.inc(n);
+    }
+    Ok(())
 }
 
 /// The file a download request names: `name` itself when it is there; for a name without
@@ -303,6 +538,10 @@ fn download(
         say!(client, "{why}");
         return Ok(false);
     }
+    if let Some(why) = not_a_regular_file(dir, name) {
+        say!(client, "{why}");
+        return Ok(false);
+    }
     if existing == Existing::Keep && fs::symlink_metadata(dir.join(name)).is_ok() {
         say!(
             client,
@@ -315,8 +554,16 @@ fn download(
     // 1. the request: the bare name, in one write (notes A §9.2).
     stream.write_all(name.as_bytes())?;
 
-    // 2. the header, in whichever dialect the server speaks.
-    let Some(header) = read_header::<FileHeader>(stream).map_err(limits::answer_waited)? else {
+    // 2. the header, in whichever dialect the server speaks. Its first byte may take a
+    // while (the server hashes the file first: a second or two per GiB), so that wait is
+    // the long one (60 s, `limits::answer_limit`); the header itself then has HEADER_PACE.
+    limits::await_answer(stream, limits::answer_limit())?;
+    if stream.peek(&mut [0u8; 1]).map_err(limits::answer_waited)? == 0 {
+        return Err(Report::msg("the server closed the connection"));
+    }
+    let Some(header) =
+        read_header::<FileHeader>(&mut Paced::new(stream, HEADER_PACE, "the answer's header"))?
+    else {
         return Err(Report::msg("the server closed the connection"));
     };
     if let Some(error) = &header.error {
@@ -340,6 +587,10 @@ fn download(
         );
         return Err(Report::msg("the stream is out of step; giving up"));
     };
+    if let Some(why) = not_a_regular_file(dir, &saved_as) {
+        say!(client, "{why}");
+        return Err(Report::msg("the stream is out of step; giving up"));
+    }
     say!(
         client,
         "header: {saved_as:?}, {size} bytes, md5 {}",
@@ -352,10 +603,11 @@ fn download(
         );
     }
 
-    // 3. the body, streamed into a temporary file, verified, renamed.
+    // 3. the body, streamed into a temporary file, verified, renamed; under one clock
+    // (BODY_PACE), so that a server that stalls halfway is given up on.
     let bar = bar(bars, size, &saved_as);
     let received = receive_file(
-        stream,
+        &mut Paced::new(stream, BODY_PACE, "the download's body"),
         dir,
         &saved_as,
         size,
