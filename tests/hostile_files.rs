@@ -945,7 +945,7 @@ fn serving_on(fstype: &str) {
         ],
     );
     let inside = PathBuf::from(format!("/proc/{}/root", server.pid()))
-        .join(&dir.0.strip_prefix("/").unwrap());
+        .join(dir.0.strip_prefix("/").unwrap());
     assert!(listing(&inside).is_empty(), "the mount is not fresh");
     // Outside the namespace the folder is still the empty one it was.
     fs::write(inside.join("served.bin"), &served).unwrap();
