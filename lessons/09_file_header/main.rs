@@ -11,8 +11,13 @@
 //!   directory, and renames only when size and md5 match; otherwise it deletes the partial
 //!   file and says why ([`socket_lessons::wire::files`]);
 //! - a name is a plain file name; a path (`../etc/passwd`), a NUL, an empty name is refused
-//!   with the reason. The server serves only from its directory, and a missing file gets an
-//!   error answer, not a dead connection;
+//!   with the reason. The server serves only regular files from its directory, opened
+//!   without following a link and checked through the open descriptor (`open_regular`), and
+//!   a missing file gets an error answer, not a dead connection;
+//! - every request is under a clock of its own (a header 10 s, then 500 B/s, 20 s at most; a
+//!   body 10 s, then 1 MiB/s), a connection under `--session-limit`, and the log under
+//!   gates: a client that drips, stalls or floods costs the others a bounded time and the
+//!   log a bounded number of short lines;
 //! - a progress bar on stderr when stderr is a terminal (nothing of it when piped).
 //!
 //! Wire formats, the notes' own, so their Python programs can be either side:
@@ -27,8 +32,10 @@
 //! `total_size` or `filesize`, `file_hex` or `md5` (serde aliases).
 //!
 //! One port serves both: a download request is a file name, which is text; an upload
-//! starts with a 4-byte length whose last byte is 0 for any header under 16 MiB. The server
-//! peeks at the first bytes to tell them apart (see `looks_like_a_name`).
+//! starts with a 4-byte length, and for any header this server accepts (at most 64 KiB) the
+//! length's fourth byte is 0 and its third 0 (1 for exactly 64 KiB), control characters no
+//! name contains. The server peeks at the first bytes to tell them apart (see
+//! `looks_like_a_name`).
 //!
 //! Run it:
 //! - `cargo run --example 09_file_header`: the demo, in a temporary directory;
