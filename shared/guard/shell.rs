@@ -29,6 +29,7 @@
 
 use std::io::{self, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
+#[cfg(target_os = "linux")]
 use std::sync::atomic::{AtomicBool, Ordering};
 #[cfg(not(unix))]
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -524,6 +525,7 @@ pub enum Containment {
 }
 
 /// Set once [`contain_commands`] made this process a subreaper.
+#[cfg(target_os = "linux")]
 static SUBREAPER: AtomicBool = AtomicBool::new(false);
 
 /// Makes this process adopt what its commands leave running (Linux: a child subreaper), so
