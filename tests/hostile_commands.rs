@@ -607,3 +607,44 @@ fn lesson_07_client_gives_up_on_a_server_dripping_its_answer() {
     );
     server.join().unwrap();
 }
+
+/// Connects and closes `count` times as fast as it can, sending nothing, and returns how
+/// many log lines the server printed meanwhile and how many it may print: the accept line
+/// and the connection's end each go through a gate of 20 lines per 10 s (plus a count
+/// line per window), however many connections come.
+fn connection_flood(server: Running, count: usize) -> (usize, usize) {
+    let before = server.seen().len();
+    let started = Instant::now();
+    for _ in 0..count {
+        // Close, then wait for the server's close: one connection at a time, so that none
+        // waits for a place in the listen backlog (5 here: a full queue drops the SYN,
+        // and the client tries again a second later).
+        let mut conn = connect(server.port);
+        conn.shutdown(Shutdown::Write).unwrap();
+        let _ = conn.read_to_end(&mut Vec::new());
+    }
+    // A last client that says `q`: once the server has closed it, it has dealt with every
+    // connection before it.
+    let mut probe = connect(server.port);
+    probe.write_all(b"q").unwrap();
+    let mut rest = Vec::new();
+    let _ = probe.read_to_end(&mut rest);
+    let windows = (started.elapsed().as_secs() / 10 + 1) as usize;
+    let lines = server.stop();
+    let printed = lines.len() - before;
+    (printed, windows * 2 * (20 + 1) + 2)
+}
+
+/// 2,000 connections that send nothing: a line each for the accept and the end used to be
+/// 110 bytes of log per connection, with no byte of payload from the client.
+#[test]
+fn client_connecting_and_closing_in_a_loop_costs_the_log_a_few_lines_every_10_s() {
+    for lesson in ["07_remote_cmd", "08_json_header"] {
+        let server = Running::server(example(lesson), &["server", "--port", "0"]);
+        let (printed, allowed) = connection_flood(server, 2000);
+        assert!(
+            printed <= allowed,
+            "{lesson}: {printed} lines, {allowed} allowed"
+        );
+    }
+}

@@ -1019,3 +1019,24 @@ fn on_ramfs_an_upload_and_a_download_work_and_leave_nothing_else() {
 fn on_tmpfs_an_upload_and_a_download_work_and_leave_nothing_else() {
     serving_on("tmpfs");
 }
+
+/// 2,000 connections that send nothing: the accept line and the connection's end go
+/// through gates of 20 lines per 10 s (plus a count line per window).
+#[test]
+fn client_connecting_and_closing_in_a_loop_costs_the_log_a_few_lines_every_10_s() {
+    let dir = Scratch::new("conn-flood");
+    let server = served_dir_server(&dir, &[]);
+    let before = server.seen().len();
+    let started = Instant::now();
+    for _ in 0..2000 {
+        // One at a time (the server's close awaited), so that none waits for a place in
+        // the listen backlog.
+        let mut conn = connect(server.port);
+        conn.shutdown(std::net::Shutdown::Write).unwrap();
+        let _ = conn.read_to_end(&mut Vec::new());
+    }
+    let windows = (started.elapsed().as_secs() / 10 + 1) as usize;
+    let printed = server.stop().len() - before;
+    let allowed = windows * 2 * (20 + 1) + 2;
+    assert!(printed <= allowed, "{printed} lines, {allowed} allowed");
+}

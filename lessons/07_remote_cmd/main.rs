@@ -39,7 +39,7 @@ use socket_lessons::guard::quiet::LogGate;
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
 use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
-use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::describe_ends;
 use socket_lessons::wire::encoding::write_text;
 use socket_lessons::wire::framing::{self, read_frame, write_frame, MAX_FRAME_LEN};
@@ -74,7 +74,8 @@ fn serve(
     // process descended from this one is its leftover.
     shell::contain_commands();
     let mut gates = Gates::new();
-    serve_in_turn(listener, hooks, |conn, addr| {
+    let mut accepts = LogGate::new(20, Duration::from_secs(10));
+    serve_in_turn_gated(listener, hooks, &mut accepts, |conn, addr| {
         let rules = Rules {
             limits,
             waits: &waits,

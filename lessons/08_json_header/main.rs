@@ -47,7 +47,7 @@ use socket_lessons::guard::quiet::LogGate;
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
 use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
-use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::{describe, describe_ends, hex, text_lossy};
 use socket_lessons::wire::checksum::{is_md5_hex, md5_hex};
 use socket_lessons::wire::encoding::write_text;
@@ -105,7 +105,8 @@ fn serve(
     // What a command leaves running is this process's to find and kill (lesson 07).
     shell::contain_commands();
     let mut gates = Gates::new();
-    serve_in_turn(listener, hooks, |conn, addr| {
+    let mut accepts = LogGate::new(20, Duration::from_secs(10));
+    serve_in_turn_gated(listener, hooks, &mut accepts, |conn, addr| {
         let rules = Rules {
             limits,
             waits: &waits,

@@ -69,7 +69,7 @@ use socket_lessons::guard::saving::{receive_file, Existing};
 use socket_lessons::guard::sniff;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::progress::progress_bar;
-use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::text_lossy;
 use socket_lessons::wire::header::{self, read_header, write_header};
 use socket_lessons::wire::net;
@@ -178,7 +178,8 @@ fn serve(listener: &TcpListener, dir: &Path, rules: &Rules, hooks: &Hooks) -> Re
     let server = &Transcript::server();
     let md5s = Md5Cache::default();
     let mut gates = Gates::new();
-    serve_in_turn(listener, hooks, |conn, addr| {
+    let mut accepts = LogGate::new(20, Duration::from_secs(10));
+    serve_in_turn_gated(listener, hooks, &mut accepts, |conn, addr| {
         serve_client(conn, addr, dir, rules, &md5s, &mut gates, server)
     });
     Ok(())

@@ -1,6 +1,6 @@
 //! The connection loop of the notes' servers, one client at a time.
 
-use crate::guard::quiet::AcceptTrouble;
+use crate::guard::quiet::{AcceptTrouble, LogGate};
 use crate::stage::demo::Hooks;
 use crate::{say, Transcript};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -14,6 +14,27 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 pub fn serve_in_turn(
     listener: &TcpListener,
     hooks: &Hooks,
+    serve_client: impl FnMut(TcpStream, SocketAddr),
+) {
+    serve_in_turn_with(listener, hooks, None, serve_client)
+}
+
+/// [`serve_in_turn`], with its `accept -> a connection from …` line through `accepts`: a
+/// client that connects and closes as fast as it can (sending nothing) costs the log at
+/// most the gate's lines, then a count, instead of a line per connection.
+pub fn serve_in_turn_gated(
+    listener: &TcpListener,
+    hooks: &Hooks,
+    accepts: &mut LogGate,
+    serve_client: impl FnMut(TcpStream, SocketAddr),
+) {
+    serve_in_turn_with(listener, hooks, Some(accepts), serve_client)
+}
+
+fn serve_in_turn_with(
+    listener: &TcpListener,
+    hooks: &Hooks,
+    mut accepts: Option<&mut LogGate>,
     mut serve_client: impl FnMut(TcpStream, SocketAddr),
 ) {
     let server = Transcript::server();
@@ -25,7 +46,18 @@ pub fn serve_in_turn(
                 if let Some(line) = trouble.ok() {
                     say!(server, "{line}");
                 }
-                say!(server, "accept -> a connection from {addr}");
+                match accepts.as_deref_mut().map_or(Some(0), LogGate::admit) {
+                    None => {}
+                    Some(0) => say!(server, "accept -> a connection from {addr}"),
+                    Some(held) => {
+                        say!(
+                            server,
+                            "({held} more connections were accepted without a line)"
+                                | "（另有 {held} 个连接已接受，没有逐一记录）"
+                        );
+                        say!(server, "accept -> a connection from {addr}");
+                    }
+                }
                 hooks.accepted();
                 serve_client(conn, addr);
             }
