@@ -283,8 +283,7 @@ fn command(
     stream.write_all(line)?;
     // The answer's first byte may take as long as the command runs (up to the server's
     // time limit): that wait is the long one (60 s, `limits::answer_limit`).
-    limits::await_answer(stream, limits::answer_limit())?;
-    if stream.peek(&mut [0u8; 1]).map_err(limits::answer_waited)? == 0 {
+    if !limits::answer_begins(stream)? {
         return Ok(None);
     }
     // read_frame reads the 4 header bytes, then exactly that many, however TCP delivers

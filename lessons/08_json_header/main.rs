@@ -352,8 +352,7 @@ fn command(
 fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer, Report> {
     // 0. the answer's first byte: the server runs the command first, which may take up to
     // its time limit, so this wait is the long one (60 s, `limits::answer_limit`).
-    limits::await_answer(stream, limits::answer_limit())?;
-    if stream.peek(&mut [0u8; 1]).map_err(limits::answer_waited)? == 0 {
+    if !limits::answer_begins(stream)? {
         return Ok(Answer::Closed);
     }
     // 1-2. the header length, then the header (notes D 1:先收报头长度, 2:先收报头; put

@@ -216,7 +216,15 @@ fn serve_client(
             return;
         }
         let mut first = [0u8; 4];
-        let seen = match sniff::peek_start(&conn, &mut first, 3, QUIT, &wait) {
+        let peeked = loop {
+            match sniff::peek_start(&conn, &mut first, 3, QUIT, &wait) {
+                // A signal (the server stopped and continued: signal(7)) is not the
+                // client's doing: peek again.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => break other,
+            }
+        };
+        let seen = match peeked {
             Ok(0) => {
                 end(gates, &|log| say!(log, "{addr} closed the connection"));
                 return;
@@ -387,12 +395,16 @@ fn serve_download(
     // and the client sends the next only after the whole file has come. (The bytes are
     // there: peek_start saw them.)
     let mut buf = [0u8; REQUEST_MAX];
-    let n = match conn.read(&mut buf) {
-        Ok(0) => return false,
-        Ok(n) => n,
-        Err(e) => {
-            say!(log, "recv failed: {e}");
-            return false;
+    let n = loop {
+        match conn.read(&mut buf) {
+            Ok(0) => return false,
+            Ok(n) => break n,
+            // A signal (a stop and continue, signal(7)) is not the client's doing.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                say!(log, "recv failed: {e}");
+                return false;
+            }
         }
     };
     let request = &buf[..n];
@@ -565,8 +577,7 @@ fn download(
     // 2. the header, in whichever dialect the server speaks. Its first byte may take a
     // while (the server hashes the file first: a second or two per GiB), so that wait is
     // the long one (60 s, `limits::answer_limit`); the header itself then has HEADER_PACE.
-    limits::await_answer(stream, limits::answer_limit())?;
-    if stream.peek(&mut [0u8; 1]).map_err(limits::answer_waited)? == 0 {
+    if !limits::answer_begins(stream)? {
         return Err(Report::msg("the server closed the connection"));
     }
     let Some(header) =

@@ -91,7 +91,13 @@ fn receive_one_notes_e(
     server: &Gated,
 ) -> bool {
     // 1. "NAME/SIZE", one recv(1500), as notes E reads it.
-    match waits.next_request(&conn) {
+    let next = loop {
+        match waits.next_request(&conn) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => break other,
+        }
+    };
+    match next {
         Ok(true) => {}
         Ok(false) => {
             say!(server, "{addr} closed without sending anything");
@@ -111,11 +117,14 @@ fn receive_one_notes_e(
         }
     }
     let mut buf = [0u8; NOTES_E_RECV];
-    let n = match conn.read(&mut buf) {
-        Ok(n) => n,
-        Err(e) => {
-            say!(server, "{addr}: recv failed: {e}");
-            return false;
+    let n = loop {
+        match conn.read(&mut buf) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                say!(server, "{addr}: recv failed: {e}");
+                return false;
+            }
         }
     };
     // A preview: at most 16 bytes from each end of the 1,500 a sender may send.
@@ -298,7 +307,7 @@ pub fn notes_e_sender(at: &Endpoint, path: &Path) -> Result<(), Report> {
     // 4. the receiver's md5: exactly 32 hex digits, however they are cut into segments
     //    (notes E's sender takes one recv(1500) as the whole md5). It comes as soon as the
     //    last byte has arrived; the 32 bytes then have HEADER_PACE. 5. the verdict.
-    if stream.peek(&mut [0u8; 1]).map_err(limits::answer_waited)? == 0 {
+    if !limits::answer_begins(&stream)? {
         return Err(Report::msg(
             "the receiver closed without sending its md5".to_owned(),
         ));

@@ -394,12 +394,19 @@ pub fn read_request(
     if let Err(e) = wait.await_request(conn) {
         return Request::Failed(e);
     }
-    let n = match conn.read(buf) {
-        Ok(0) => return Request::Closed,
-        Ok(n) => n,
-        Err(e) if crate::guard::limits::is_timeout(&e) && capped => return Request::SessionOver,
-        Err(e) if crate::guard::limits::is_timeout(&e) => return Request::Idle,
-        Err(e) => return Request::Failed(e),
+    let n = loop {
+        match conn.read(buf) {
+            Ok(0) => return Request::Closed,
+            Ok(n) => break n,
+            // A signal (the server stopped and continued: signal(7)) is not the client's
+            // doing. SIMPLIFICATION: the idle wait starts again.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if crate::guard::limits::is_timeout(&e) && capped => {
+                return Request::SessionOver
+            }
+            Err(e) if crate::guard::limits::is_timeout(&e) => return Request::Idle,
+            Err(e) => return Request::Failed(e),
+        }
     };
     // A line the network cut into pieces (a segment carries about 1,460 bytes over
     // Ethernet) may have its next pieces queued already: take them too, without waiting,
