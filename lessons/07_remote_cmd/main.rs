@@ -29,11 +29,15 @@
 //!
 //! Previous: lesson 06, the length header. Next: lesson 08, a JSON header.
 
+mod log;
 mod notes;
+mod scenes;
+
+use log::{ended, gated, Gates};
 
 use clap::{Parser, Subcommand};
 use encoding_rs::Encoding;
-use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::quiet::LogGate;
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
@@ -94,60 +98,6 @@ struct Rules<'a> {
     waits: &'a Limits,
     /// How long one connection is served in all.
     session: Duration,
-}
-
-/// The server's log, bounded whatever clients send: each kind of event gets at most 20
-/// lines in any 10 s, then a count (a person typing never comes near; a client sending
-/// commands as fast as they run does at once). Each line shows at most a short preview of
-/// what the client sent.
-struct Gates {
-    /// A command served: its three lines (recv, what ran, the answer) count as one event.
-    commands: LogGate,
-    /// A connection's end: closed, `q`, idle, the session limit, a refusal, a failure.
-    ends: LogGate,
-}
-
-impl Gates {
-    fn new() -> Self {
-        Self {
-            commands: LogGate::new(20, Duration::from_secs(10)),
-            ends: LogGate::new(20, Duration::from_secs(10)),
-        }
-    }
-}
-
-/// A connection's end, through its gate, after a line saying how many of its commands'
-/// lines the gate held back, if any.
-fn ended(gates: &mut Gates, server: &Transcript, line: impl FnOnce()) {
-    let commands = &mut gates.commands;
-    gated(&mut gates.ends, server, || {
-        let held = commands.take_held();
-        if held > 0 {
-            say!(
-                server,
-                "({held} commands were served without their lines in this log)"
-                    | "（另有 {held} 条命令已执行，但没有写进日志）"
-            );
-        }
-        line();
-    });
-}
-
-/// Prints an event's lines if its gate lets them through, after a line saying how many
-/// were held back before it.
-fn gated(gate: &mut LogGate, server: &Transcript, lines: impl FnOnce()) {
-    match gate.admit() {
-        None => {}
-        Some(0) => lines(),
-        Some(held) => {
-            say!(
-                server,
-                "({held} more like the next were not logged)"
-                    | "（之前还有 {held} 条同类记录没有写出）"
-            );
-            lines();
-        }
-    }
 }
 
 /// One client: a command in, its output out as one frame, until the client is done.
@@ -384,7 +334,7 @@ enum Side {
 
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
+        None => demo::play(scenes::run_demo),
         Some(Side::Server {
             at,
             time_limit,
@@ -418,91 +368,4 @@ fn main() -> Result<(), Report> {
             Ok(notes::client(&host, port)?)
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// The demo
-// ---------------------------------------------------------------------------------------
-
-/// The demo's limit on each command: short, so that the `sleep` scene ends quickly. On
-/// Windows it must be well past the time cmd takes to print 16 MiB (about 2.5 s under Wine
-/// on a busy machine), or the flood scene would race the time limit.
-const DEMO_COMMAND_LIMIT: Duration = Duration::from_secs(if cfg!(windows) { 10 } else { 2 });
-
-/// The demo's command that prints something, then runs past the time limit: `sleep`, or
-/// on Windows a cmd loop that never ends (`for /L` counting by 0), which being cmd itself
-/// dies with it when it is killed.
-const RUNS_LONG: &str = if cfg!(windows) {
-    "echo started& for /L %i in (0,0,1) do @rem"
-} else {
-    "echo started; sleep 30"
-};
-
-/// What the flood scene shows: `yes | head` stops by itself at 20 MB; cmd's loop, like
-/// `yes` alone, never stops.
-const FLOODS_WHAT: &str = if cfg!(windows) {
-    "endless output: past the 16 MiB frame limit"
-} else {
-    "20 MB of output: past the 16 MiB frame limit"
-};
-
-/// The flood scene's command. cmd's `echo` writes once per line: `yes`'s 2-byte lines
-/// would be millions of writes (100 000 short lines took 5 s under Wine), so this line is
-/// 4000 bytes long, and 16 MiB is about 4200 writes (2.5 s under Wine).
-fn floods() -> Vec<u8> {
-    if cfg!(windows) {
-        format!("for /L %i in (0,0,1) do @echo {}", "y".repeat(4000)).into_bytes()
-    } else {
-        b"yes | head -c 20000000".to_vec()
-    }
-}
-
-fn run_demo() -> Result<(), Report> {
-    let limits = CommandLimits {
-        time: DEMO_COMMAND_LIMIT,
-        output: MAX_FRAME_LEN,
-    };
-    let stage = demo::stage_quietly(ListenOptions::new(), 1, move |listener, hooks| {
-        let waits = Limits::server(Duration::from_secs(DEFAULT_IDLE_SECS));
-        let session = Duration::from_secs(shell::DEFAULT_SESSION_SECS);
-        serve(&listener, limits, waits, session, &hooks)
-    })?;
-    let addr = stage.addr;
-
-    let client = Transcript::client();
-    say!(client, "connect to {addr}");
-    let mut stream = net::connect_addr(addr)?;
-    stage.accepted()?; // demo only
-
-    // Each scene's command exists in this OS's shell: `sh` on Unix, `cmd` on Windows, which
-    // has no `seq`, `sleep`, `yes` or `head` (it answers "not recognized", exit status 9009).
-    let numbers = format!(
-        "3000 numbered lines, {} bytes: more than any recv(1024)",
-        shell::COUNT_TO_3000_BYTES
-    );
-    let scenes: [(&str, Vec<u8>); 6] = [
-        ("a short answer", b"echo hello".to_vec()),
-        (&numbers, shell::COUNT_TO_3000.into()),
-        (
-            "a command that does not exist: stdout is empty, so the answer is stderr",
-            b"no-such-command-07".to_vec(),
-        ),
-        ("a command that outlives the time limit", RUNS_LONG.into()),
-        (FLOODS_WHAT, floods()),
-        (
-            "bytes that are not UTF-8 (Latin-1 \"café\")",
-            b"echo caf\xe9!".to_vec(),
-        ),
-    ];
-    for (what, line) in scenes {
-        say!(Transcript::named("scene"), "{what}");
-        if command(&mut stream, &line, Some(&client))?.is_none() {
-            return Err(Report::msg("the server closed the connection early"));
-        }
-    }
-    say!(client, "send b\"q\" and close");
-    stream.write_all(QUIT)?;
-    drop(stream);
-    stage.finished()?;
-    stage.end()
 }

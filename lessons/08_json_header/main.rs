@@ -35,17 +35,20 @@
 //!
 //! Previous: lesson 07, remote commands. Next: lesson 09, files with a JSON header.
 
+mod cli;
+mod log;
 mod notes;
 mod scenes;
 
-use clap::{Parser, Subcommand};
+use cli::{Cli, Side};
+use log::{ended, gated, Gates};
+
 use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
-use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::{Pace, Paced};
 use socket_lessons::guard::quiet::LogGate;
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
-use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::{describe, describe_ends, hex, text_lossy};
@@ -54,7 +57,7 @@ use socket_lessons::wire::encoding::write_text;
 use socket_lessons::wire::framing::MAX_FRAME_LEN;
 use socket_lessons::wire::header::{self, read_header, write_message};
 use socket_lessons::wire::net::{self, ListenOptions};
-use socket_lessons::{say, Endpoint, Input, Report, Transcript};
+use socket_lessons::{say, Input, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -125,58 +128,6 @@ struct Rules<'a> {
     waits: &'a Limits,
     /// How long one connection is served in all.
     session: Duration,
-}
-
-/// The server's log, bounded whatever clients send (lesson 07's gates): each kind of event
-/// gets at most 20 lines in any 10 s, then a count.
-struct Gates {
-    /// A command served: its lines count as one event.
-    commands: LogGate,
-    /// A connection's end: closed, `q`, idle, the session limit, a refusal, a failure.
-    ends: LogGate,
-}
-
-impl Gates {
-    fn new() -> Self {
-        Self {
-            commands: LogGate::new(20, Duration::from_secs(10)),
-            ends: LogGate::new(20, Duration::from_secs(10)),
-        }
-    }
-}
-
-/// A connection's end, through its gate, after a line saying how many of its commands'
-/// lines the gate held back, if any.
-fn ended(gates: &mut Gates, server: &Transcript, line: impl FnOnce()) {
-    let commands = &mut gates.commands;
-    gated(&mut gates.ends, server, || {
-        let held = commands.take_held();
-        if held > 0 {
-            say!(
-                server,
-                "({held} commands were served without their lines in this log)"
-                    | "（另有 {held} 条命令已执行，但没有写进日志）"
-            );
-        }
-        line();
-    });
-}
-
-/// Prints an event's lines if its gate lets them through, after a line saying how many
-/// were held back before it.
-fn gated(gate: &mut LogGate, server: &Transcript, lines: impl FnOnce()) {
-    match gate.admit() {
-        None => {}
-        Some(0) => lines(),
-        Some(held) => {
-            say!(
-                server,
-                "({held} more like the next were not logged)"
-                    | "（之前还有 {held} 条同类记录没有写出）"
-            );
-            lines();
-        }
-    }
 }
 
 /// Sends `body` as one message, its header saying its size, md5 and which stream it is,
@@ -458,52 +409,6 @@ fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Res
 // ---------------------------------------------------------------------------------------
 // The command line: the demo, or one side
 // ---------------------------------------------------------------------------------------
-
-/// Lesson 08: a JSON header with a real md5 (notes C 方案二, D 完整版, B 自定义协议).
-///
-/// With no subcommand, shows a message on the wire, a verified answer, a server that lies
-/// in seven ways, and why a JSON size has no 2 GiB ceiling. For two terminals: start
-/// `server` first, then `client`; type commands, `q` quits.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-}
-
-#[derive(Subcommand)]
-enum Side {
-    /// Run only the server (start it first). It runs what clients send through the shell,
-    /// as the user who started it.
-    Server {
-        #[command(flatten)]
-        at: Endpoint,
-        /// Seconds a command may run before it is killed
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
-        time_limit: u64,
-        /// The longest wait, in seconds, for a client's next command before closing it
-        #[arg(long, value_name = "SECS", default_value_t = DEFAULT_IDLE_SECS)]
-        idle_limit: u64,
-        /// How long, in seconds, one connection is served in all before it is closed (so
-        /// that a client that keeps sending cannot hold this one-at-a-time server for ever)
-        #[arg(long, value_name = "SECS", default_value_t = shell::DEFAULT_SESSION_SECS,
-              value_parser = clap::value_parser!(u64).range(1..))]
-        session_limit: u64,
-    },
-    /// Run only the client. Type commands; `q` or end of input quits.
-    Client {
-        #[command(flatten)]
-        at: Endpoint,
-        #[command(flatten)]
-        text: AnswerText,
-    },
-    /// Run the notes' server (notes D) in plain Rust (notes.rs), on the notes' address
-    /// (127.0.0.1:8090) unless told otherwise. No limits: it runs what clients send, as you.
-    NotesServer(NotesEndpoint),
-    /// Run the notes' client (notes D) in plain Rust (notes.rs), against 127.0.0.1:8090
-    /// unless told otherwise. Type commands; end of input quits.
-    NotesClient(NotesEndpoint),
-}
 
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {

@@ -43,39 +43,48 @@
 //!   terminal 2: `cargo run --example 09_file_header -- download NAME --dir here`, or
 //!   `cargo run --example 09_file_header -- upload PATH`.
 //!
-//! Reading order: this file is notes A §9.2's program, the server (download) and then the
-//! client; `upload.rs` is notes C's upload, `notes_e.rs` notes E §6's receiver and sender,
-//! `headers.rs` the headers in every dialect, `cli.rs` the command line, `scenes.rs` the demo.
+//! Reading order: this file is notes A §9.2's server (download); `download.rs` its client;
+//! `served.rs` what the server opens and saves to (only regular files, in one step) and
+//! how it sends a file; `upload.rs` is notes C's upload, `notes_e.rs` notes E §6's receiver
+//! and sender, `headers.rs` the headers in every dialect, `log.rs` the server's log gates,
+//! `cli.rs` the command line, `scenes.rs` the demo.
 //!
 //! Previous: lesson 08, a JSON header. Next: lesson 10, authenticating a client.
 
 mod cli;
+mod download;
 mod headers;
+mod log;
 mod notes;
 mod notes_c_ftp;
 mod notes_e;
 mod notes_e_text;
 mod scenes;
+mod served;
 mod upload;
 
-use headers::{DownloadHeader, DownloadRefused, FileHeader};
+use download::download;
+use log::{Gated, Gates};
+use served::{not_a_regular_file, open_regular, send_file};
+
+use headers::{DownloadHeader, DownloadRefused};
 use indicatif::ProgressBar;
 use socket_lessons::guard::digest_cache::Md5Cache;
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::names::check_file_name;
 use socket_lessons::guard::pace::{Pace, Paced};
 use socket_lessons::guard::quiet::{preview_text, LogGate};
-use socket_lessons::guard::saving::{receive_file, Existing};
+use socket_lessons::guard::saving::Existing;
 use socket_lessons::guard::sniff;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::progress::progress_bar;
 use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::text_lossy;
-use socket_lessons::wire::header::{self, read_header, write_header};
+use socket_lessons::wire::header::{self, write_header};
 use socket_lessons::wire::net;
-use socket_lessons::{say, tr, Report, Transcript};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use socket_lessons::{say, Report, Transcript};
+use std::fs;
+use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -119,57 +128,6 @@ const HEADER_PACE: Pace = Pace::new(Duration::from_secs(10), 500).at_most(Durati
 /// slower link than that is cut off on a large file: this one-at-a-time server would be
 /// everyone's for as long as it took.
 pub const BODY_PACE: Pace = Pace::new(Duration::from_secs(10), 1 << 20);
-
-/// The server's log, bounded whatever clients send: each kind of event gets at most 20
-/// lines' worth in any 10 s, then a count; and a line shows at most a short preview of what
-/// a client sent.
-struct Gates {
-    /// A request (a download or an upload): its lines count as one event.
-    requests: LogGate,
-    /// A connection's end: closed, `q`, idle, the session limit, a failure.
-    ends: LogGate,
-}
-
-impl Gates {
-    fn new() -> Self {
-        Self {
-            requests: LogGate::new(20, Duration::from_secs(10)),
-            ends: LogGate::new(20, Duration::from_secs(10)),
-        }
-    }
-}
-
-/// The server's log for one event: prints what the event's gate let through, nothing
-/// else. `say!(log, …)` works as on a [`Transcript`].
-pub struct Gated<'a> {
-    server: &'a Transcript,
-    shown: bool,
-}
-
-impl<'a> Gated<'a> {
-    /// Asks `gate` about one event; if lines were held back before it, says how many.
-    fn admit(gate: &mut LogGate, server: &'a Transcript) -> Self {
-        let held = gate.admit();
-        if let Some(held @ 1..) = held {
-            say!(
-                server,
-                "({held} more like the next were not logged)"
-                    | "（之前还有 {held} 条同类记录没有写出）"
-            );
-        }
-        Self {
-            server,
-            shown: held.is_some(),
-        }
-    }
-
-    /// Prints `text` if this event is shown.
-    pub fn say(&self, text: impl std::fmt::Display) {
-        if self.shown {
-            self.server.say(text);
-        }
-    }
-}
 
 /// Serves clients one after another, for ever (a demo's `hooks` end it after its clients):
 /// the notes' `while True: client_socket, client_addr = server.accept()`. The files' md5s
@@ -280,106 +238,6 @@ fn session_over(log: &Gated, addr: SocketAddr, limit: Duration) {
 /// 64 KiB): a control character, which no name contains, within three bytes ([`sniff`]).
 fn looks_like_a_name(first: &[u8]) -> bool {
     sniff::is_text_start(first)
-}
-
-/// Opens `dir/name` to serve it, in one step with its checks: never through a link, never
-/// blocking, and only a regular file. `name` is a plain name (checked by
-/// [`check_file_name`]), so its last component is the only one a link could be.
-///
-/// A check by name and then an open by name (`symlink_metadata`, then `File::open`) are
-/// two steps, and between them someone who can write in the directory can swap the file
-/// for a link to a file outside it: the check sees the file, the open follows the link.
-/// Here the open itself refuses a link (`O_NOFOLLOW`: ELOOP), does not wait for a writer
-/// on a FIFO (`O_NONBLOCK`), and what it opened is checked through the descriptor
-/// (`fstat`): whatever the name is by the time of the open, the bytes served are those of
-/// the regular file the descriptor holds. (Windows: `FILE_FLAG_OPEN_REPARSE_POINT` opens a
-/// link itself instead of its target, and the type check refuses it.)
-pub fn open_regular(path: &Path) -> Result<File, String> {
-    let shown = path
-        .file_name()
-        .map(|n| preview_text(&n.to_string_lossy()))
-        .unwrap_or_default();
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
-    #[cfg(windows)]
-    {
-        use std::os::windows::fs::OpenOptionsExt;
-        // FILE_FLAG_OPEN_REPARSE_POINT
-        options.custom_flags(0x0020_0000);
-    }
-    let file = match options.open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(tr!("no such file: {shown}" | "没有这个文件：{shown}"))
-        }
-        #[cfg(unix)]
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(tr!("{shown} is a symbolic link: not followed, not served"
-                | "{shown} 是符号链接：不跟随，不提供"))
-        }
-        #[cfg(unix)]
-        Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
-            return Err(tr!(
-                "{shown} is a socket or a device: not a regular file, not served"
-                    | "{shown} 是套接字或设备：不是普通文件，不提供"
-            ))
-        }
-        Err(e) => return Err(tr!("cannot open {shown}: {e}" | "打不开 {shown}：{e}")),
-    };
-    match file.metadata() {
-        Ok(meta) if meta.is_file() => Ok(file),
-        Ok(meta) => Err(tr!(
-            "{shown} is {}: not a regular file, not served" | "{shown} 是{}：不是普通文件，不提供",
-            kind_of(&meta.file_type())
-        )),
-        Err(e) => Err(tr!("cannot read {shown}: {e}" | "读不了 {shown}：{e}")),
-    }
-}
-
-/// What a directory entry is, in a few words: `a directory`, `a FIFO`, `a symbolic link`.
-pub fn kind_of(kind: &fs::FileType) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return tr!("a FIFO (named pipe)" | "一个 FIFO（命名管道）");
-        }
-        if kind.is_socket() {
-            return tr!("a socket" | "一个套接字");
-        }
-        if kind.is_block_device() || kind.is_char_device() {
-            return tr!("a device" | "一个设备");
-        }
-    }
-    if kind.is_dir() {
-        tr!("a directory" | "一个目录")
-    } else if kind.is_symlink() {
-        tr!("a symbolic link" | "一个符号链接")
-    } else {
-        tr!("not a regular file" | "不是普通文件")
-    }
-}
-
-/// Why a received file may not be given the name `dir/name`: something there already that
-/// is not a regular file (a directory, a FIFO, a socket, a link someone planted). The
-/// final step (`rename`, or a hard link) never opens or follows what is there, so nothing
-/// is written through it; this only says so before any byte is received, instead of
-/// replacing a planted link or failing on a directory at the end.
-pub fn not_a_regular_file(dir: &Path, name: &str) -> Option<String> {
-    let meta = fs::symlink_metadata(dir.join(name)).ok()?;
-    (!meta.is_file()).then(|| {
-        let shown = preview_text(name);
-        let kind = kind_of(&meta.file_type());
-        tr!(
-            "{shown} is {kind} in the directory: not replaced, nothing saved"
-                | "{shown} 在目录里是{kind}：不替换，什么也没保存"
-        )
-    })
 }
 
 /// A download (notes A §9.2). Returns whether the connection can go on.
@@ -495,26 +353,6 @@ fn serve_download(
     true
 }
 
-/// Sends exactly `size` bytes of `file` from its current position under `answer`'s clock,
-/// in steps of 8 MiB (a progress update several times a second). Fails if the file ends
-/// early (it shrank after it was hashed).
-fn send_file(answer: &mut Paced, file: &mut File, size: u64, bar: &ProgressBar) -> io::Result<()> {
-    const STEP: u64 = 8 << 20;
-    let mut sent = 0u64;
-    while sent < size {
-        let n = answer.send_file(file, STEP.min(size - sent))?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("the file ended after {sent} of {size} bytes: it shrank while being sent"),
-            ));
-        }
-        sent += n;
-        bar.inc(n);
-    }
-    Ok(())
-}
-
 /// The file a download request names: `name` itself when it is there; for a name without
 /// an extension that is not there, the one file `name.EXT` in `dir` (notes A's server
 /// serves `girl.png` for `girl`); two or more candidates are refused as ambiguous.
@@ -538,149 +376,6 @@ fn with_extension(dir: &Path, name: &str) -> Result<String, String> {
             found.join(", ")
         )),
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// The client (notes A §9.2's client: a name out, header and file in)
-// ---------------------------------------------------------------------------------------
-
-/// Asks for `name`, receives it into `dir`. `Ok(true)`: saved; `Ok(false)`: refused by the
-/// server or failed its md5, the connection still usable; `Err`: the connection is not.
-fn download(
-    stream: &mut TcpStream,
-    name: &str,
-    dir: &Path,
-    existing: Existing,
-    bars: bool,
-    client: &Transcript,
-) -> Result<bool, Report> {
-    if let Err(why) = check_file_name(name) {
-        say!(client, "{why}");
-        return Ok(false);
-    }
-    if let Some(why) = not_a_regular_file(dir, name) {
-        say!(client, "{why}");
-        return Ok(false);
-    }
-    if existing == Existing::Keep && fs::symlink_metadata(dir.join(name)).is_ok() {
-        say!(
-            client,
-            "{name:?} exists already in {}: not downloaded (--overwrite replaces it)",
-            dir.display()
-        );
-        return Ok(false);
-    }
-    say!(client, "download {name:?}");
-    // 1. the request: the bare name, in one write (notes A §9.2).
-    stream.write_all(name.as_bytes())?;
-
-    // 2. the header, in whichever dialect the server speaks. Its first byte may take a
-    // while (the server hashes the file first: a second or two per GiB), so that wait is
-    // the long one (60 s, `limits::answer_limit`); the header itself then has HEADER_PACE.
-    if !limits::answer_begins(stream)? {
-        return Err(Report::msg("the server closed the connection"));
-    }
-    let Some(header) =
-        read_header::<FileHeader>(&mut Paced::new(stream, HEADER_PACE, "the answer's header"))?
-    else {
-        return Err(Report::msg("the server closed the connection"));
-    };
-    if let Some(error) = &header.error {
-        say!(client, "the server refused: {error}");
-        return Ok(false);
-    }
-    let (size, theirs) = match header.size().and_then(|s| Ok((s, header.full_name()?))) {
-        Ok(found) => found,
-        Err(why) => {
-            say!(client, "bad header: {why}");
-            return Err(Report::msg("the stream is out of step; giving up"));
-        }
-    };
-    // The file is saved under the name asked for, never one the server chooses: a server
-    // naming another file (`victim.txt` for `x.bin`) is refused. The one allowance is notes
-    // A §9.2's server, which answers `girl` with `file_name: girl, file_type: png`.
-    let Some(saved_as) = name_to_save(name, &header, &theirs) else {
-        say!(
-            client,
-            "the server's header names {theirs:?}, not {name:?}: refused, nothing saved"
-        );
-        return Err(Report::msg("the stream is out of step; giving up"));
-    };
-    if let Some(why) = not_a_regular_file(dir, &saved_as) {
-        say!(client, "{why}");
-        return Err(Report::msg("the stream is out of step; giving up"));
-    }
-    say!(
-        client,
-        "header: {saved_as:?}, {size} bytes, md5 {}",
-        header.md5.as_deref().unwrap_or("none")
-    );
-    if header.md5.is_none() {
-        say!(
-            client,
-            "WARNING: the header has no md5: only the size can be checked, a corrupted body would be saved"
-        );
-    }
-
-    // 3. the body, streamed into a temporary file, verified, renamed; under one clock
-    // (BODY_PACE), so that a server that stalls halfway is given up on.
-    let bar = bar(bars, size, &saved_as);
-    let received = receive_file(
-        &mut Paced::new(stream, BODY_PACE, "the download's body"),
-        dir,
-        &saved_as,
-        size,
-        header.md5.as_deref(),
-        existing,
-        &bar,
-    );
-    bar.finish_and_clear();
-    match received {
-        Ok(saved) => {
-            say!(
-                client,
-                "saved {saved_as:?}: {} bytes, md5 {}{}",
-                saved.size,
-                saved.md5,
-                if header.md5.is_some() {
-                    " (matches)"
-                } else {
-                    " (UNVERIFIED: no md5 to check)"
-                }
-            );
-            Ok(true)
-        }
-        Err(failed) => {
-            say!(client, "{failed}");
-            if failed.in_step {
-                Ok(false)
-            } else {
-                Err(Report::msg("the connection is broken; giving up"))
-            }
-        }
-    }
-}
-
-/// The name to save a download under: the name asked for, or that name plus the extension
-/// a notes A §9.2 server gives in `file_type` when the name asked for had none. `None`
-/// when the header names another file.
-fn name_to_save(asked: &str, header: &FileHeader, theirs: &str) -> Option<String> {
-    if theirs == asked {
-        return Some(asked.to_owned());
-    }
-    let with_type = header.name.as_deref() == Some(asked)
-        && !asked.contains('.')
-        && header.file_type.as_deref().is_some_and(plain_extension);
-    (with_type && check_file_name(theirs).is_ok()).then(|| theirs.to_owned())
-}
-
-/// An extension as a file type is written: 1 to 16 ASCII letters and digits (`png`,
-/// `mp4`). Not `.`, not `a b`, not `part`: the server may name the type, not the rest of
-/// the name.
-fn plain_extension(file_type: &str) -> bool {
-    (1..=16).contains(&file_type.len())
-        && file_type.bytes().all(|b| b.is_ascii_alphanumeric())
-        && file_type != "part"
 }
 
 fn bar(show: bool, size: u64, name: &str) -> ProgressBar {
