@@ -380,14 +380,26 @@ fn left_running_is_killed(lesson: &str, n: u32, command: &str, args: &[&str]) ->
         assert!(Instant::now() < deadline, "`sleep {mark}` never started");
         std::thread::sleep(Duration::from_millis(10));
     }
-    // Release the command (a reader that is gone already, killed at a time limit, is no
-    // matter: the open fails at once instead of waiting).
-    if let Ok(mut release) = std::fs::OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(fifo)
-    {
-        let _ = release.write_all(b"go\n");
+    // Release the command: open the FIFO to write without waiting (ENXIO while the shell
+    // has not opened it to read yet: try again), until it is open or the answer has come
+    // (a shell killed at a time limit never opens it).
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let opened = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(fifo);
+        if let Ok(mut release) = opened {
+            let _ = release.write_all(b"go\n");
+            break;
+        }
+        conn.set_nonblocking(true).unwrap();
+        let answered = conn.peek(&mut [0u8; 1]).is_ok();
+        conn.set_nonblocking(false).unwrap();
+        if answered || Instant::now() >= deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
     // The answer, whichever lesson: 07's frame or 08's message; the server answers only
     // after the command has ended and its leftovers have been dealt with.
