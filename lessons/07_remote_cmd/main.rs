@@ -29,15 +29,21 @@
 //!
 //! Previous: lesson 06, the length header. Next: lesson 08, a JSON header.
 
+mod log;
 mod notes;
+mod scenes;
+
+use log::{ended, gated, Gates};
 
 use clap::{Parser, Subcommand};
 use encoding_rs::Encoding;
-use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::pace::Paced;
+use socket_lessons::guard::quiet::LogGate;
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
 use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
-use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::describe_ends;
 use socket_lessons::wire::encoding::write_text;
 use socket_lessons::wire::framing::{self, read_frame, write_frame, MAX_FRAME_LEN};
@@ -63,23 +69,46 @@ fn serve(
     listener: &TcpListener,
     limits: CommandLimits,
     waits: Limits,
+    session: Duration,
     hooks: &Hooks,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
-    serve_in_turn(listener, hooks, |conn, addr| {
-        serve_client(conn, addr, limits, &waits, server)
+    // What a command leaves running is this process's to find and kill (Linux: it adopts
+    // every orphan of its commands). One command runs at a time, so when one ends, every
+    // process descended from this one is its leftover.
+    shell::contain_commands();
+    let mut gates = Gates::new();
+    let mut accepts = LogGate::new(20, Duration::from_secs(10));
+    serve_in_turn_gated(listener, hooks, &mut accepts, |conn, addr| {
+        let rules = Rules {
+            limits,
+            waits: &waits,
+            session,
+        };
+        serve_client(conn, addr, &rules, &mut gates, server)
     });
     Ok(())
+}
+
+/// What the server allows each client.
+struct Rules<'a> {
+    /// The command's time and output limits.
+    limits: CommandLimits,
+    /// The idle limit between commands.
+    waits: &'a Limits,
+    /// How long one connection is served in all.
+    session: Duration,
 }
 
 /// One client: a command in, its output out as one frame, until the client is done.
 fn serve_client(
     mut conn: TcpStream,
     addr: SocketAddr,
-    limits: CommandLimits,
-    waits: &Limits,
+    rules: &Rules,
+    gates: &mut Gates,
     server: &Transcript,
 ) {
+    let session = shell::Session::start(rules.session);
     let mut buf = vec![0u8; COMMAND_MAX];
     loop {
         // 1. receive a command. SIMPLIFICATION: one read is one command, as in the notes.
@@ -87,71 +116,99 @@ fn serve_client(
         // next command only after the whole answer came back, so there is never more than
         // one command in flight to merge with. (Lesson 06 frames requests too.) A read that
         // fills the buffer may be half a command: refused, nothing of it run.
-        let n = match shell::read_request(&mut conn, &mut buf, waits) {
+        let n = match shell::read_request(&mut conn, &mut buf, rules.waits, &session) {
             Request::Line(n) => n,
             Request::Closed => {
-                say!(server, "recv -> 0 bytes: {addr} closed the connection");
+                ended(gates, server, || {
+                    say!(server, "recv -> 0 bytes: {addr} closed the connection")
+                });
                 return;
             }
             Request::Idle => {
-                say!(
-                    server,
-                    "{addr}: {}; closing",
-                    limits::timed_out("waiting for a command", waits.idle)
+                ended(gates, server, || {
+                    say!(
+                        server,
+                        "{addr}: {}; closing",
+                        limits::timed_out("waiting for a command", rules.waits.idle)
+                    )
+                });
+                return;
+            }
+            Request::SessionOver => {
+                let over = session.over();
+                ended(gates, server, || say!(server, "{addr}: {}", over.log));
+                let _ = write_frame(
+                    &mut Paced::new(&conn, shell::ANSWER_PACE, "the notice"),
+                    &over.body,
                 );
+                // A command may be on its way: read and drop it for a moment, so that
+                // closing does not reset the connection before the client reads the notice.
+                net::close_gently(conn, Duration::from_secs(2), 1 << 20);
                 return;
             }
             Request::TooLong => {
-                say!(server, "recv -> {}", describe_ends(&buf, 16));
                 let refusal = shell::too_long(buf.len());
-                say!(server, "{}", refusal.log);
-                let _ = write_frame(&mut conn, &refusal.body);
+                ended(gates, server, || {
+                    say!(server, "recv -> {}", describe_ends(&buf, 16));
+                    say!(server, "{}", refusal.log);
+                });
+                let _ = write_frame(
+                    &mut Paced::new(&conn, shell::ANSWER_PACE, "the refusal"),
+                    &refusal.body,
+                );
                 // The rest of the line is on its way: read and drop it for a moment, so that
                 // closing does not reset the connection before the client reads the answer.
                 net::close_gently(conn, Duration::from_secs(2), 1 << 20);
                 return;
             }
             Request::Failed(e) => {
-                say!(server, "{addr}: recv failed: {e}");
+                ended(gates, server, || say!(server, "{addr}: recv failed: {e}"));
                 return;
             }
         };
         let request = &buf[..n];
-        say!(server, "recv -> {}", describe_ends(request, 40));
         if request == QUIT {
-            say!(server, "{addr} said q: closing the connection");
+            ended(gates, server, || {
+                say!(server, "recv -> {}", describe_ends(request, 16));
+                say!(server, "{addr} said q: closing the connection");
+            });
             return;
         }
 
         // 2. run it through the shell (shell::answer_request): stdout, or stderr when stdout
-        // is empty, as notes A §9.1 chooses; killed past the time limit or the output limit.
-        // Bytes that are not UTF-8 get an error answer: the notes' `cmd.decode('utf-8')`
-        // raises, and their `except Exception: break` drops the client.
-        let answer = shell::answer_request(request, limits, MAX_FRAME_LEN);
-        say!(server, "{}", answer.log);
-        let answer = answer.body;
+        // is empty, as notes A §9.1 chooses; killed past the time limit or the output limit,
+        // and whatever it left running killed when it ends. Bytes that are not UTF-8 get an
+        // error answer: the notes' `cmd.decode('utf-8')` raises, and their `except
+        // Exception: break` drops the client.
+        let answer = shell::answer_request(request, rules.limits, MAX_FRAME_LEN);
+        gated(&mut gates.commands, server, || {
+            // A preview: at most 16 bytes from each end, however long the command.
+            say!(server, "recv -> {}", describe_ends(request, 16));
+            say!(server, "{}", answer.log);
+            say!(
+                server,
+                "write_frame: header {} + {} bytes",
+                framing::header_hex(answer.body.len()),
+                answer.body.len()
+            );
+        });
 
         // 3. answer with one frame: header and body in one write, not the notes' two sends
         // (`send` may also send only part; write_frame goes on until every byte is out, like
-        // `sendall`).
-        say!(
-            server,
-            "write_frame: header {} + {} bytes",
-            framing::header_hex(answer.len()),
-            answer.len()
+        // `sendall`). The whole answer is under one clock (ANSWER_PACE): a client that takes
+        // a few bytes now and then cannot stretch it, as it could a limit on each write.
+        let sent = write_frame(
+            &mut Paced::new(&conn, shell::ANSWER_PACE, "the answer"),
+            &answer.body,
         );
-        let sent = limits::WriteWithin::new(&conn, waits.message)
-            .and_then(|mut bounded| write_frame(&mut bounded, &answer));
         if let Err(e) = sent {
-            if limits::is_timeout(&e) {
-                say!(
-                    server,
-                    "{addr}: took no more of its answer within {}; closing",
-                    limits::seconds(waits.message)
-                );
-            } else {
-                say!(server, "{addr}: write_frame failed: {e}");
-            }
+            ended(gates, server, || {
+                if limits::is_timeout(&e) {
+                    say!(server, "{addr}: {e}; closing" | "{addr}：{e}；关闭连接");
+                } else {
+                    say!(server, "{addr}: write_frame failed: {e}");
+                }
+            });
             return;
         }
     }
@@ -174,10 +231,17 @@ fn command(
     }
     // One write_all: the whole command in one go (`send` may take only part of it).
     stream.write_all(line)?;
+    // The answer's first byte may take as long as the command runs (up to the server's
+    // time limit): that wait is the long one (60 s, `limits::answer_limit`).
+    if !limits::answer_begins(stream)? {
+        return Ok(None);
+    }
     // read_frame reads the 4 header bytes, then exactly that many, however TCP delivers
     // them: no `recv(4)` that returns 2, no `count += buffer_size` that miscounts a short
     // read (notes A §9.1's client), no `data += recv()` copying the answer again and again.
-    let answer = read_frame(stream).map_err(limits::answer_waited)?;
+    // The whole frame is under one clock, as the server's writes are (ANSWER_PACE): a
+    // server that sends a byte now and then cannot hold this client.
+    let answer = read_frame(&mut Paced::new(stream, shell::ANSWER_PACE, "the answer"))?;
     if let (Some(client), Some(answer)) = (client, &answer) {
         say!(client, "read_frame -> {}", describe_ends(answer, 40));
     }
@@ -247,6 +311,11 @@ enum Side {
         /// The longest wait, in seconds, for a client's next command before closing it
         #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
         idle_limit: u64,
+        /// How long, in seconds, one connection is served in all before it is closed (so
+        /// that a client that keeps sending cannot hold this one-at-a-time server for ever)
+        #[arg(long, value_name = "SECS", default_value_t = shell::DEFAULT_SESSION_SECS,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        session_limit: u64,
     },
     /// Run only the client (in terminal 2). Type commands; `q` or end of input quits.
     Client {
@@ -265,11 +334,12 @@ enum Side {
 
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
+        None => demo::play(scenes::run_demo),
         Some(Side::Server {
             at,
             time_limit,
             idle_limit,
+            session_limit,
         }) => {
             let listener = at.listen(ListenOptions::new())?;
             // Not on loopback, this server gives a shell to anyone who reaches the port.
@@ -281,7 +351,8 @@ fn main() -> Result<(), Report> {
                 output: MAX_FRAME_LEN,
             };
             let waits = Limits::server(Duration::from_secs(idle_limit));
-            serve(&listener, limits, waits, &Hooks::none())
+            let session = Duration::from_secs(session_limit);
+            serve(&listener, limits, waits, session, &Hooks::none())
         }
         Some(Side::Client { at, text }) => {
             let stream = at.connect()?;
@@ -297,90 +368,4 @@ fn main() -> Result<(), Report> {
             Ok(notes::client(&host, port)?)
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// The demo
-// ---------------------------------------------------------------------------------------
-
-/// The demo's limit on each command: short, so that the `sleep` scene ends quickly. On
-/// Windows it must be well past the time cmd takes to print 16 MiB (about 2.5 s under Wine
-/// on a busy machine), or the flood scene would race the time limit.
-const DEMO_COMMAND_LIMIT: Duration = Duration::from_secs(if cfg!(windows) { 10 } else { 2 });
-
-/// The demo's command that prints something, then runs past the time limit: `sleep`, or
-/// on Windows a cmd loop that never ends (`for /L` counting by 0), which being cmd itself
-/// dies with it when it is killed.
-const RUNS_LONG: &str = if cfg!(windows) {
-    "echo started& for /L %i in (0,0,1) do @rem"
-} else {
-    "echo started; sleep 30"
-};
-
-/// What the flood scene shows: `yes | head` stops by itself at 20 MB; cmd's loop, like
-/// `yes` alone, never stops.
-const FLOODS_WHAT: &str = if cfg!(windows) {
-    "endless output: past the 16 MiB frame limit"
-} else {
-    "20 MB of output: past the 16 MiB frame limit"
-};
-
-/// The flood scene's command. cmd's `echo` writes once per line: `yes`'s 2-byte lines
-/// would be millions of writes (100 000 short lines took 5 s under Wine), so this line is
-/// 4000 bytes long, and 16 MiB is about 4200 writes (2.5 s under Wine).
-fn floods() -> Vec<u8> {
-    if cfg!(windows) {
-        format!("for /L %i in (0,0,1) do @echo {}", "y".repeat(4000)).into_bytes()
-    } else {
-        b"yes | head -c 20000000".to_vec()
-    }
-}
-
-fn run_demo() -> Result<(), Report> {
-    let limits = CommandLimits {
-        time: DEMO_COMMAND_LIMIT,
-        output: MAX_FRAME_LEN,
-    };
-    let stage = demo::stage_quietly(ListenOptions::new(), 1, move |listener, hooks| {
-        let waits = Limits::server(Duration::from_secs(DEFAULT_IDLE_SECS));
-        serve(&listener, limits, waits, &hooks)
-    })?;
-    let addr = stage.addr;
-
-    let client = Transcript::client();
-    say!(client, "connect to {addr}");
-    let mut stream = net::connect_addr(addr)?;
-    stage.accepted()?; // demo only
-
-    // Each scene's command exists in this OS's shell: `sh` on Unix, `cmd` on Windows, which
-    // has no `seq`, `sleep`, `yes` or `head` (it answers "not recognized", exit status 9009).
-    let numbers = format!(
-        "3000 numbered lines, {} bytes: more than any recv(1024)",
-        shell::COUNT_TO_3000_BYTES
-    );
-    let scenes: [(&str, Vec<u8>); 6] = [
-        ("a short answer", b"echo hello".to_vec()),
-        (&numbers, shell::COUNT_TO_3000.into()),
-        (
-            "a command that does not exist: stdout is empty, so the answer is stderr",
-            b"no-such-command-07".to_vec(),
-        ),
-        ("a command that outlives the time limit", RUNS_LONG.into()),
-        (FLOODS_WHAT, floods()),
-        (
-            "bytes that are not UTF-8 (Latin-1 \"café\")",
-            b"echo caf\xe9!".to_vec(),
-        ),
-    ];
-    for (what, line) in scenes {
-        say!(Transcript::named("scene"), "{what}");
-        if command(&mut stream, &line, Some(&client))?.is_none() {
-            return Err(Report::msg("the server closed the connection early"));
-        }
-    }
-    say!(client, "send b\"q\" and close");
-    stream.write_all(QUIT)?;
-    drop(stream);
-    stage.finished()?;
-    stage.end()
 }

@@ -35,24 +35,29 @@
 //!
 //! Previous: lesson 07, remote commands. Next: lesson 09, files with a JSON header.
 
+mod cli;
+mod log;
 mod notes;
 mod scenes;
 
-use clap::{Parser, Subcommand};
+use cli::{Cli, Side};
+use log::{ended, gated, Gates};
+
 use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
-use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::pace::{Pace, Paced};
+use socket_lessons::guard::quiet::LogGate;
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
-use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
-use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::{describe, describe_ends, hex, text_lossy};
 use socket_lessons::wire::checksum::{is_md5_hex, md5_hex};
 use socket_lessons::wire::encoding::write_text;
 use socket_lessons::wire::framing::MAX_FRAME_LEN;
 use socket_lessons::wire::header::{self, read_header, write_message};
 use socket_lessons::wire::net::{self, ListenOptions};
-use socket_lessons::{say, Endpoint, Input, Report, Transcript};
+use socket_lessons::{say, Input, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -67,6 +72,12 @@ const QUIT: &[u8] = b"q";
 /// the point of a JSON size); this client refuses it before reading a byte of the body.
 /// Lesson 09 streams a body to disk instead.
 const MAX_BODY: u64 = MAX_FRAME_LEN as u64;
+
+/// How long an answer's header may take once its first byte has come: 10 s, then 500 bytes
+/// a second, 20 s at most (Apache's mod_reqtimeout gives a request's header
+/// `header=20-40,MinRate=500`). A header is a few dozen bytes; its 64 KiB limit would need
+/// 3.2 KiB a second.
+const HEADER_PACE: Pace = Pace::new(Duration::from_secs(10), 500).at_most(Duration::from_secs(20));
 
 /// The header of notes C 方案二 and notes D, fields in their order.
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -90,72 +101,120 @@ fn serve(
     listener: &TcpListener,
     limits: CommandLimits,
     waits: Limits,
+    session: Duration,
     hooks: &Hooks,
 ) -> Result<(), Report> {
     let server = &Transcript::server();
-    serve_in_turn(listener, hooks, |conn, addr| {
-        serve_client(conn, addr, limits, &waits, server)
+    // What a command leaves running is this process's to find and kill (lesson 07).
+    shell::contain_commands();
+    let mut gates = Gates::new();
+    let mut accepts = LogGate::new(20, Duration::from_secs(10));
+    serve_in_turn_gated(listener, hooks, &mut accepts, |conn, addr| {
+        let rules = Rules {
+            limits,
+            waits: &waits,
+            session,
+        };
+        serve_client(conn, addr, &rules, &mut gates, server)
     });
     Ok(())
+}
+
+/// What the server allows each client (lesson 07's rules).
+struct Rules<'a> {
+    /// The command's time and output limits.
+    limits: CommandLimits,
+    /// The idle limit between commands.
+    waits: &'a Limits,
+    /// How long one connection is served in all.
+    session: Duration,
+}
+
+/// Sends `body` as one message, its header saying its size, md5 and which stream it is,
+/// under the answer's clock (lesson 07's `ANSWER_PACE`).
+fn send_answer(conn: &TcpStream, body: &[u8], source: shell::Source) -> io::Result<()> {
+    let json = header::encode(&Header {
+        total_size: body.len() as u64,
+        md5: md5_hex(body),
+        filename: source.name().to_owned(),
+    })?;
+    write_message(
+        &mut Paced::new(conn, shell::ANSWER_PACE, "the answer"),
+        &json,
+        body,
+    )
 }
 
 fn serve_client(
     mut conn: TcpStream,
     addr: SocketAddr,
-    limits: CommandLimits,
-    waits: &Limits,
+    rules: &Rules,
+    gates: &mut Gates,
     server: &Transcript,
 ) {
+    let session = shell::Session::start(rules.session);
     let mut buf = vec![0u8; COMMAND_MAX];
     loop {
         // Receive a command (notes D receives and runs it before its step 1). SIMPLIFICATION:
         // one read is one command, as in the notes; the client sends the next only after the
         // whole answer, so none can merge. A read that fills the buffer may be half a command:
         // refused, nothing of it run.
-        let request = match shell::read_request(&mut conn, &mut buf, waits) {
+        let request = match shell::read_request(&mut conn, &mut buf, rules.waits, &session) {
             Request::Line(n) => &buf[..n],
             Request::Closed => {
-                say!(server, "recv -> 0 bytes: {addr} closed the connection");
+                ended(gates, server, || {
+                    say!(server, "recv -> 0 bytes: {addr} closed the connection")
+                });
                 return;
             }
             Request::Idle => {
-                say!(
-                    server,
-                    "{addr}: {}; closing",
-                    limits::timed_out("waiting for a command", waits.idle)
-                );
+                ended(gates, server, || {
+                    say!(
+                        server,
+                        "{addr}: {}; closing",
+                        limits::timed_out("waiting for a command", rules.waits.idle)
+                    )
+                });
+                return;
+            }
+            Request::SessionOver => {
+                let over = session.over();
+                ended(gates, server, || say!(server, "{addr}: {}", over.log));
+                let _ = send_answer(&conn, &over.body, over.source);
+                // A command may be on its way: read and drop it for a moment, so that
+                // closing does not reset the connection before the client reads the notice.
+                net::close_gently(conn, Duration::from_secs(2), 1 << 20);
                 return;
             }
             Request::TooLong => {
-                say!(server, "recv -> {}", describe_ends(&buf, 16));
                 let refusal = shell::too_long(buf.len());
-                say!(server, "{}", refusal.log);
-                if let Ok(json) = header::encode(&Header {
-                    total_size: refusal.body.len() as u64,
-                    md5: md5_hex(&refusal.body),
-                    filename: refusal.source.name().to_owned(),
-                }) {
-                    let _ = write_message(&mut conn, &json, &refusal.body);
-                }
+                ended(gates, server, || {
+                    say!(server, "recv -> {}", describe_ends(&buf, 16));
+                    say!(server, "{}", refusal.log);
+                });
+                let _ = send_answer(&conn, &refusal.body, refusal.source);
                 // The rest of the line is on its way: read and drop it for a moment, so that
                 // closing does not reset the connection before the client reads the answer.
                 net::close_gently(conn, Duration::from_secs(2), 1 << 20);
                 return;
             }
             Request::Failed(e) => {
-                say!(server, "{addr}: recv failed: {e}");
+                ended(gates, server, || say!(server, "{addr}: recv failed: {e}"));
                 return;
             }
         };
-        say!(server, "recv -> {}", describe(request));
         if request == QUIT {
-            say!(server, "{addr} said q: closing the connection");
+            ended(gates, server, || {
+                say!(server, "recv -> {}", describe_ends(request, 16));
+                say!(server, "{addr} said q: closing the connection");
+            });
             return;
         }
 
-        // Run it, by lesson 07's rules (time limit, output limit, stdout or else stderr).
+        // Run it, by lesson 07's rules (time limit, output limit, stdout or else stderr,
+        // what it left running killed).
         let shell::Answer { body, source, .. } =
-            shell::answer_request(request, limits, MAX_FRAME_LEN);
+            shell::answer_request(request, rules.limits, MAX_FRAME_LEN);
 
         // 1. make the header (notes D 1:先制作报头): the size and md5 of the very bytes
         // that follow.
@@ -167,39 +226,45 @@ fn serve_client(
         let json = match header::encode(&header) {
             Ok(json) => json,
             Err(e) => {
-                say!(server, "{addr}: {e}");
+                ended(gates, server, || say!(server, "{addr}: {e}"));
                 return;
             }
         };
-        say!(
-            server,
-            "header {} ({} bytes)",
-            text_lossy(&json),
-            json.len()
-        );
+        gated(&mut gates.commands, server, || {
+            // A preview: at most 16 bytes from each end, however long the command.
+            say!(server, "recv -> {}", describe_ends(request, 16));
+            say!(
+                server,
+                "header {} ({} bytes)",
+                text_lossy(&json),
+                json.len()
+            );
+            say!(
+                server,
+                "write_message: header length {} + {}-byte header + {}-byte body, in one write",
+                hex(&(json.len() as i32).to_le_bytes()),
+                json.len(),
+                body.len()
+            );
+        });
 
         // 2-4. send the header's length, the header, the body (notes D 2, 3, 4): one write,
         // where the notes make three or four `send` calls (each a chance for a partial
-        // send, and together a Nagle stall).
-        say!(
-            server,
-            "write_message: header length {} + {}-byte header + {}-byte body, in one write",
-            hex(&(json.len() as i32).to_le_bytes()),
-            json.len(),
-            body.len()
+        // send, and together a Nagle stall). The whole answer is under one clock
+        // (lesson 07's ANSWER_PACE), not a limit on each write.
+        let sent = write_message(
+            &mut Paced::new(&conn, shell::ANSWER_PACE, "the answer"),
+            &json,
+            &body,
         );
-        let sent = limits::WriteWithin::new(&conn, waits.message)
-            .and_then(|mut bounded| write_message(&mut bounded, &json, &body));
         if let Err(e) = sent {
-            if limits::is_timeout(&e) {
-                say!(
-                    server,
-                    "{addr}: took no more of its answer within {}; closing",
-                    limits::seconds(waits.message)
-                );
-            } else {
-                say!(server, "{addr}: write failed: {e}");
-            }
+            ended(gates, server, || {
+                if limits::is_timeout(&e) {
+                    say!(server, "{addr}: {e}; closing" | "{addr}：{e}；关闭连接");
+                } else {
+                    say!(server, "{addr}: write failed: {e}");
+                }
+            });
             return;
         }
     }
@@ -236,10 +301,18 @@ fn command(
 
 /// Receives one answer and checks it; see [`command`] for what the results mean.
 fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer, Report> {
+    // 0. the answer's first byte: the server runs the command first, which may take up to
+    // its time limit, so this wait is the long one (60 s, `limits::answer_limit`).
+    if !limits::answer_begins(stream)? {
+        return Ok(Answer::Closed);
+    }
     // 1-2. the header length, then the header (notes D 1:先收报头长度, 2:先收报头; put
     // together if it comes in pieces, unlike the notes' `recv(header_size)`), then its
-    // fields.
-    let Some(header) = read_header::<Header>(stream).map_err(limits::answer_waited)? else {
+    // fields: the whole header under one clock (HEADER_PACE), so that a server sending it a
+    // byte at a time cannot hold this client, as it could with a limit on each read.
+    let Some(header) =
+        read_header::<Header>(&mut Paced::new(stream, HEADER_PACE, "the answer's header"))?
+    else {
         return Ok(Answer::Closed);
     };
     if let Some(client) = client {
@@ -262,8 +335,10 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
             header.total_size
         )));
     }
+    // The body under its own clock: 10 s, then at least 1 MiB a second on average
+    // (lesson 07's ANSWER_PACE), so that a server that stalls halfway is given up on.
     let mut body = Vec::with_capacity(header.total_size as usize);
-    let got = Read::by_ref(stream)
+    let got = Paced::new(stream, shell::ANSWER_PACE, "the answer's body")
         .take(header.total_size)
         .read_to_end(&mut body)?;
     if (got as u64) < header.total_size {
@@ -335,47 +410,6 @@ fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Res
 // The command line: the demo, or one side
 // ---------------------------------------------------------------------------------------
 
-/// Lesson 08: a JSON header with a real md5 (notes C 方案二, D 完整版, B 自定义协议).
-///
-/// With no subcommand, shows a message on the wire, a verified answer, a server that lies
-/// in seven ways, and why a JSON size has no 2 GiB ceiling. For two terminals: start
-/// `server` first, then `client`; type commands, `q` quits.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    #[command(subcommand)]
-    side: Option<Side>,
-}
-
-#[derive(Subcommand)]
-enum Side {
-    /// Run only the server (start it first). It runs what clients send through the shell,
-    /// as the user who started it.
-    Server {
-        #[command(flatten)]
-        at: Endpoint,
-        /// Seconds a command may run before it is killed
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
-        time_limit: u64,
-        /// The longest wait, in seconds, for a client's next command before closing it
-        #[arg(long, value_name = "SECS", default_value_t = DEFAULT_IDLE_SECS)]
-        idle_limit: u64,
-    },
-    /// Run only the client. Type commands; `q` or end of input quits.
-    Client {
-        #[command(flatten)]
-        at: Endpoint,
-        #[command(flatten)]
-        text: AnswerText,
-    },
-    /// Run the notes' server (notes D) in plain Rust (notes.rs), on the notes' address
-    /// (127.0.0.1:8090) unless told otherwise. No limits: it runs what clients send, as you.
-    NotesServer(NotesEndpoint),
-    /// Run the notes' client (notes D) in plain Rust (notes.rs), against 127.0.0.1:8090
-    /// unless told otherwise. Type commands; end of input quits.
-    NotesClient(NotesEndpoint),
-}
-
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
         None => demo::play(scenes::run_demo),
@@ -383,6 +417,7 @@ fn main() -> Result<(), Report> {
             at,
             time_limit,
             idle_limit,
+            session_limit,
         }) => {
             let listener = at.listen(ListenOptions::new())?;
             if let Some(warning) = shell::exposure_warning(listener.local_addr()?) {
@@ -393,7 +428,8 @@ fn main() -> Result<(), Report> {
                 output: MAX_FRAME_LEN,
             };
             let waits = Limits::server(Duration::from_secs(idle_limit));
-            serve(&listener, limits, waits, &Hooks::none())
+            let session = Duration::from_secs(session_limit);
+            serve(&listener, limits, waits, session, &Hooks::none())
         }
         Some(Side::Client { at, text }) => {
             let stream = at.connect()?;

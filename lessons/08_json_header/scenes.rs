@@ -32,7 +32,8 @@ fn an_honest_server() -> Result<(), Report> {
     };
     let stage = demo::stage_quietly(ListenOptions::new(), 1, move |listener, hooks| {
         let waits = Limits::server(Duration::from_secs(DEFAULT_IDLE_SECS));
-        serve(&listener, limits, waits, &hooks)
+        let session = Duration::from_secs(shell::DEFAULT_SESSION_SECS);
+        serve(&listener, limits, waits, session, &hooks)
     })?;
     let addr = stage.addr;
     let client = Transcript::client();

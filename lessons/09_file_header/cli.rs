@@ -41,6 +41,12 @@ pub enum Side {
         /// The longest wait, in seconds, for a client's next request before closing it
         #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
         idle_limit: u64,
+        /// How long, in seconds, one connection is served in all before it is closed,
+        /// after the request under way (so that a client that keeps sending cannot hold
+        /// this one-at-a-time server for ever)
+        #[arg(long, value_name = "SECS", default_value_t = crate::DEFAULT_SESSION_SECS,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        session_limit: u64,
         /// Let an upload replace a file of the same name (otherwise it is refused)
         #[arg(long)]
         overwrite: bool,
@@ -141,6 +147,7 @@ pub fn run(side: Side) -> Result<(), Report> {
             at,
             dir,
             idle_limit,
+            session_limit,
             overwrite,
         } => {
             prepare(&dir, &Transcript::server())?;
@@ -148,6 +155,7 @@ pub fn run(side: Side) -> Result<(), Report> {
             say!(Transcript::server(), "serving {}", dir.display());
             let rules = Rules {
                 limits: Limits::server(Duration::from_secs(idle_limit)),
+                session: Duration::from_secs(session_limit),
                 existing: existing(overwrite),
                 bars: true,
             };

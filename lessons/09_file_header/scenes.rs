@@ -77,6 +77,7 @@ pub fn run_demo() -> Result<(), Report> {
     let stage = demo::stage_quietly(ListenOptions::new(), CLIENTS, move |listener, hooks| {
         let rules = Rules {
             limits: Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS)),
+            session: Duration::from_secs(crate::DEFAULT_SESSION_SECS),
             existing: Existing::Keep,
             bars: false,
         };

@@ -9,12 +9,20 @@
 //! receiver -> sender   the md5 hexdigest of what it received
 //! sender -> receiver   that md5 again if it matches the sender's own, or something else
 //! ```
+//!
+//! The md5 and the verdict have a known length, 32 hex digits: each side reads exactly
+//! that many (or, for the verdict, up to the end of the stream: a sender that disagrees
+//! may send a shorter sentence and close), however TCP cuts them into segments. One `recv`
+//! is not one message: a correct verdict arriving in two segments is still correct.
 
+use crate::{Gated, BODY_PACE, HEADER_PACE};
 use indicatif::ProgressBar;
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::names::check_file_name;
+use socket_lessons::guard::pace::Paced;
+use socket_lessons::guard::quiet::{preview_text, AcceptTrouble, LogGate};
 use socket_lessons::guard::saving::{self, Existing};
-use socket_lessons::stage::transcript::describe;
+use socket_lessons::stage::transcript::{describe, describe_ends};
 use socket_lessons::wire::files::{md5_file, send_body};
 use socket_lessons::wire::net;
 use socket_lessons::{say, Endpoint, Report, Transcript};
@@ -22,6 +30,7 @@ use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
+use std::time::Duration;
 
 /// notes E §6's port.
 pub const NOTES_E_PORT: u16 = 1024;
@@ -33,8 +42,13 @@ const NOTES_E_RECV: usize = 1500;
 /// sentence; any bytes that are not the md5 say the same).
 const MISMATCH: &[u8] = b"md5 mismatch";
 
+/// The length of an md5 hexdigest, the receiver's md5 and the sender's verdict alike.
+const MD5_HEX_LEN: usize = 32;
+
 /// Serves senders one at a time until one file is saved (notes E's receiver takes one
-/// sender and exits); a sender that misbehaves costs one line, and the next is served.
+/// sender and exits); a sender that misbehaves costs a line or two (at most 20 senders'
+/// worth in any 10 s, then a count), and the next is served. A failed accept costs a line
+/// and, when the process is out of descriptors, a pause (`AcceptTrouble`), not a spin.
 pub fn notes_e_receiver(
     listener: &TcpListener,
     dir: &Path,
@@ -42,16 +56,26 @@ pub fn notes_e_receiver(
     waits: &Limits,
     server: &Transcript,
 ) {
+    let mut trouble = AcceptTrouble::default();
+    let mut gate = LogGate::new(20, Duration::from_secs(10));
     loop {
         let (conn, addr) = match listener.accept() {
             Ok(pair) => pair,
             Err(e) => {
-                say!(server, "accept failed: {e}");
+                let after = trouble.failed(&e);
+                if let Some(line) = after.line {
+                    say!(server, "{line}");
+                }
+                std::thread::sleep(after.pause);
                 continue;
             }
         };
-        say!(server, "accept -> a sender from {addr}");
-        if receive_one_notes_e(conn, addr, dir, existing, waits, server) {
+        if let Some(line) = trouble.ok() {
+            say!(server, "{line}");
+        }
+        let log = Gated::admit(&mut gate, server);
+        say!(log, "accept -> a sender from {addr}");
+        if receive_one_notes_e(conn, addr, dir, existing, waits, &log) {
             return;
         }
     }
@@ -64,10 +88,16 @@ fn receive_one_notes_e(
     dir: &Path,
     existing: Existing,
     waits: &Limits,
-    server: &Transcript,
+    server: &Gated,
 ) -> bool {
     // 1. "NAME/SIZE", one recv(1500), as notes E reads it.
-    match waits.next_request(&conn) {
+    let next = loop {
+        match waits.next_request(&conn) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => break other,
+        }
+    };
+    match next {
         Ok(true) => {}
         Ok(false) => {
             say!(server, "{addr} closed without sending anything");
@@ -87,14 +117,22 @@ fn receive_one_notes_e(
         }
     }
     let mut buf = [0u8; NOTES_E_RECV];
-    let n = match conn.read(&mut buf) {
-        Ok(n) => n,
-        Err(e) => {
-            say!(server, "{addr}: recv failed: {e}");
-            return false;
+    let n = loop {
+        match conn.read(&mut buf) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                say!(server, "{addr}: recv failed: {e}");
+                return false;
+            }
         }
     };
-    say!(server, "recv({NOTES_E_RECV}) -> {}", describe(&buf[..n]));
+    // A preview: at most 16 bytes from each end of the 1,500 a sender may send.
+    say!(
+        server,
+        "recv({NOTES_E_RECV}) -> {}",
+        describe_ends(&buf[..n], 16)
+    );
     let (name, size) = match parse_name_size(&buf[..n]) {
         Ok(found) => found,
         Err(why) => {
@@ -104,7 +142,13 @@ fn receive_one_notes_e(
         }
     };
     // 2. the answer. Notes E asks the person at the receiver (`input(...)`); this
-    //    receiver accepts what it can save: a plain name, not already there.
+    //    receiver accepts what it can save: a plain name, not already there (and never
+    //    something that is not a regular file: a directory, a FIFO, a link).
+    if let Some(why) = crate::not_a_regular_file(dir, &name) {
+        say!(server, "{why}: declined (answered n)");
+        let _ = conn.write_all(b"n");
+        return false;
+    }
     if existing == Existing::Keep && fs::symlink_metadata(dir.join(&name)).is_ok() {
         say!(
             server,
@@ -125,7 +169,7 @@ fn receive_one_notes_e(
     //    text on its own: a short recv makes it wait for bytes that never come, and a
     //    chunk that ends inside a character fails to decode.)
     let received = match saving::receive_unsaved(
-        &mut conn,
+        &mut Paced::new(&conn, BODY_PACE, "the file's bytes"),
         dir,
         &name,
         size,
@@ -153,20 +197,28 @@ fn receive_one_notes_e(
         say!(server, "{addr}: {e}; nothing saved");
         return false;
     }
-    let n = match conn.read(&mut buf) {
-        Ok(n) => n,
+    // The verdict: read until it is our md5's 32 bytes, or can no longer be (a byte that
+    //    differs, or the end of the stream: a sender that disagrees may say so in a
+    //    sentence of any length). Notes E's receiver takes one recv(1500) as the whole
+    //    verdict, and refuses a correct one that came in pieces.
+    let read = read_verdict(
+        &mut Paced::new(&conn, HEADER_PACE, "the sender's verdict"),
+        received.md5.as_bytes(),
+    );
+    let verdict = match read {
+        Ok(verdict) => verdict,
         Err(e) => {
             drop(received);
             say!(server, "{addr}: no verdict ({e}); nothing saved");
             return false;
         }
     };
-    if &buf[..n] != received.md5.as_bytes() {
+    if verdict != received.md5.as_bytes() {
         drop(received);
         say!(
             server,
             "the sender's verdict is {}, not our md5: nothing saved",
-            describe(&buf[..n])
+            describe(&verdict)
         );
         return false;
     }
@@ -186,15 +238,34 @@ fn receive_one_notes_e(
     }
 }
 
-/// `NAME/SIZE` as notes E's sender sends it, checked: a plain name, a size in bytes.
+/// Reads a verdict that should be `ours`: until all its bytes have come, or the bytes so
+/// far stop being its start, or the stream ends; whatever came is returned (equal to
+/// `ours` only in the first case).
+fn read_verdict(input: &mut impl Read, ours: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut verdict = Vec::with_capacity(ours.len());
+    let mut buf = [0u8; MD5_HEX_LEN];
+    while verdict.len() < ours.len() && ours.starts_with(&verdict) {
+        let want = ours.len() - verdict.len();
+        match input.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => verdict.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(verdict)
+}
+
+/// `NAME/SIZE` as notes E's sender sends it, checked: a plain name, a size in bytes. What
+/// the sender sent is shown as a preview (at most 32 characters).
 fn parse_name_size(bytes: &[u8]) -> Result<(String, u64), String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "NAME/SIZE is not UTF-8 text".to_owned())?;
     let (name, size) = text
         .rsplit_once('/')
-        .ok_or_else(|| format!("{text:?} is not NAME/SIZE"))?;
+        .ok_or_else(|| format!("{} is not NAME/SIZE", preview_text(text)))?;
     let size = size
         .parse::<u64>()
-        .map_err(|_| format!("{size:?} is not a size in bytes"))?;
+        .map_err(|_| format!("{} is not a size in bytes", preview_text(size)))?;
     check_file_name(name)?;
     Ok((name.to_owned(), size))
 }
@@ -233,9 +304,17 @@ pub fn notes_e_sender(at: &Endpoint, path: &Path) -> Result<(), Report> {
     //    avoid 粘包": the receiver knows the size, so no pause is needed).
     send_body(&mut file, size, &mut stream, &ProgressBar::hidden())?;
 
-    // 4. the receiver's md5, 5. the verdict.
-    let n = stream.read(&mut buf).map_err(limits::answer_waited)?;
-    let theirs = &buf[..n];
+    // 4. the receiver's md5: exactly 32 hex digits, however they are cut into segments
+    //    (notes E's sender takes one recv(1500) as the whole md5). It comes as soon as the
+    //    last byte has arrived; the 32 bytes then have HEADER_PACE. 5. the verdict.
+    if !limits::answer_begins(&stream)? {
+        return Err(Report::msg(
+            "the receiver closed without sending its md5".to_owned(),
+        ));
+    }
+    let mut theirs = [0u8; MD5_HEX_LEN];
+    Paced::new(&stream, HEADER_PACE, "the receiver's md5").read_exact(&mut theirs)?;
+    let theirs = &theirs[..];
     if theirs == md5.as_bytes() {
         stream.write_all(theirs)?;
         say!(

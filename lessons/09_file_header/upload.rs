@@ -5,9 +5,10 @@
 //! when a request does not start with a name.
 
 use crate::headers::{FileHeader, UploadHeader, Verdict};
-use crate::{bar, Rules};
+use crate::{bar, Gated, Rules, BODY_PACE, HEADER_PACE};
 use socket_lessons::guard::limits;
 use socket_lessons::guard::names::check_file_name;
+use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::saving::{receive_file, Existing, Failed};
 use socket_lessons::stage::transcript::text_lossy;
 use socket_lessons::wire::files::{md5_file, send_body};
@@ -30,15 +31,21 @@ const DISCARD_MAX: u64 = 64 << 20;
 // ---------------------------------------------------------------------------------------
 
 /// An upload (notes C). Returns whether the connection can go on.
-pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, server: &Transcript) -> bool {
-    // 1. header length and header, with the framing checks (negative, too long, cut off).
-    let header = match read_header::<FileHeader>(conn) {
+pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated) -> bool {
+    // 1. header length and header, with the framing checks (negative, too long, cut off),
+    // the whole header under one clock (HEADER_PACE): a client that sends it a byte every
+    // few seconds is cut off, however short each gap.
+    let header = match read_header::<FileHeader>(&mut Paced::new(
+        conn,
+        HEADER_PACE,
+        "the upload's header",
+    )) {
         Ok(Some(header)) => header,
         Ok(None) => return false,
         Err(e) => {
             // The stream is out of step: nothing tells where the next message starts.
-            say!(server, "upload refused: {e}");
-            answer_verdict(conn, &refusal(&e.to_string()), server);
+            say!(log, "upload refused: {e}");
+            answer_verdict(conn, &refusal(&e.to_string()), log);
             return false;
         }
     };
@@ -46,8 +53,8 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, server: &Tr
     let size = match header.size() {
         Ok(size) => size,
         Err(why) => {
-            say!(server, "upload refused: {why}");
-            answer_verdict(conn, &refusal(&why), server);
+            say!(log, "upload refused: {why}");
+            answer_verdict(conn, &refusal(&why), log);
             return false;
         }
     };
@@ -57,34 +64,50 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, server: &Tr
     {
         Ok(name) => name,
         Err(why) => {
-            say!(server, "upload refused: {why}");
-            answer_verdict(conn, &refusal(&why), server);
+            say!(log, "upload refused: {why}");
+            answer_verdict(conn, &refusal(&why), log);
             return discard(conn, size);
         }
     };
+    // Something under that name that is not a regular file (a directory, a FIFO, a link
+    // someone planted) is never replaced, with or without --overwrite.
+    if let Some(why) = crate::not_a_regular_file(dir, &name) {
+        say!(log, "upload refused: {why}");
+        answer_verdict(conn, &refusal(&why), log);
+        return discard(conn, size);
+    }
     if rules.existing == Existing::Keep && fs::symlink_metadata(dir.join(&name)).is_ok() {
         let why = format!(
             "{name:?} exists already and is not replaced (the server runs without --overwrite)"
         );
-        say!(server, "upload refused: {why}");
-        answer_verdict(conn, &refusal(&why), server);
+        say!(log, "upload refused: {why}");
+        answer_verdict(conn, &refusal(&why), log);
         return discard(conn, size);
     }
     let md5 = header.md5.as_deref();
     say!(
-        server,
+        log,
         "upload of {name:?}: {size} bytes, md5 {}",
         md5.unwrap_or("none (notes C's client sends none: only the size can be checked)")
     );
 
-    // 3. the body, into a temporary file, hashed on the way, renamed when it checks out.
+    // 3. the body, into a temporary file, hashed on the way, renamed when it checks out;
+    // under one clock (BODY_PACE): 10 s, then 1 MiB a second on average.
     let bar = bar(rules.bars, size, &name);
-    let received = receive_file(conn, dir, &name, size, md5, rules.existing, &bar);
+    let received = receive_file(
+        &mut Paced::new(conn, BODY_PACE, "the upload's body"),
+        dir,
+        &name,
+        size,
+        md5,
+        rules.existing,
+        &bar,
+    );
     bar.finish_and_clear();
     match received {
         Ok(saved) => {
             say!(
-                server,
+                log,
                 "saved {name:?}: {} bytes, md5 {}",
                 saved.size,
                 saved.md5
@@ -98,12 +121,12 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, server: &Tr
                     md5: Some(saved.md5),
                     error: None,
                 },
-                server,
+                log,
             )
         }
         Err(Failed { reason, in_step }) => {
-            say!(server, "upload of {name:?} failed: {reason}");
-            let told = answer_verdict(conn, &refusal(&reason), server);
+            say!(log, "upload of {name:?} failed: {reason}");
+            let told = answer_verdict(conn, &refusal(&reason), log);
             if !in_step {
                 // The client may still be sending (the disk filled up halfway): read and
                 // drop the rest for a moment, so that the verdict reaches it instead of a
@@ -111,7 +134,10 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, server: &Tr
                 let _ = conn.shutdown(Shutdown::Write);
                 let mut rest = [0u8; 64 * 1024];
                 let deadline = Instant::now() + Duration::from_secs(2);
-                while Instant::now() < deadline {
+                while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+                    if left.is_zero() || conn.set_read_timeout(Some(left)).is_err() {
+                        break;
+                    }
                     match conn.read(&mut rest) {
                         Ok(0) | Err(_) => break,
                         Ok(_) => {}
@@ -132,22 +158,26 @@ fn refusal(why: &str) -> Verdict {
 }
 
 /// Sends the verdict. A notes C client has already closed its socket; that is not an error.
-fn answer_verdict(conn: &mut TcpStream, verdict: &Verdict, server: &Transcript) -> bool {
-    match header::encode(verdict).and_then(|json| write_header(conn, &json)) {
+fn answer_verdict(conn: &mut TcpStream, verdict: &Verdict, log: &Gated) -> bool {
+    let sent = header::encode(verdict)
+        .and_then(|json| write_header(&mut Paced::new(conn, BODY_PACE, "the verdict"), &json));
+    match sent {
         Ok(()) => true,
         Err(e) => {
-            say!(server, "no verdict sent (the client is gone: {e})");
+            say!(log, "no verdict sent (the client is gone: {e})");
             false
         }
     }
 }
 
-/// Reads and drops the body of a refused upload, so that the connection stays in step.
+/// Reads and drops the body of a refused upload, so that the connection stays in step;
+/// under the body's clock, so that a client cannot keep the server reading a byte at a time.
 fn discard(conn: &mut TcpStream, size: u64) -> bool {
     if size > DISCARD_MAX {
         return false;
     }
-    matches!(io::copy(&mut Read::by_ref(conn).take(size), &mut io::sink()), Ok(n) if n == size)
+    let mut body = Paced::new(conn, BODY_PACE, "a refused upload's body").take(size);
+    matches!(io::copy(&mut body, &mut io::sink()), Ok(n) if n == size)
 }
 
 // ---------------------------------------------------------------------------------------

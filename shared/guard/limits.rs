@@ -99,6 +99,24 @@ pub fn await_answer(stream: &TcpStream, limit: Duration) -> io::Result<()> {
     stream.set_write_timeout(Some(nonzero(limit)))
 }
 
+/// For a client: waits up to [`answer_limit`] for the first byte of an answer, without
+/// taking it. `Ok(false)`: the server closed instead. A timeout is said as
+/// [`answer_waited`] says it. The wait for an answer to *begin* is the long one (the server
+/// may run a command or hash a file first); once it has begun, the answer's own clock
+/// ([`crate::guard::pace`]) takes over. A signal that interrupts the wait (EINTR: on Linux
+/// a socket read with a time limit is interrupted when the process is stopped and
+/// continued, signal(7), even with no handler) is not an error: the wait goes on.
+pub fn answer_begins(stream: &TcpStream) -> io::Result<bool> {
+    await_answer(stream, answer_limit())?;
+    loop {
+        match stream.peek(&mut [0u8; 1]) {
+            Ok(n) => return Ok(n > 0),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(answer_waited(e)),
+        }
+    }
+}
+
 /// For a client: an error that is [`answer_limit`] running out, said as such ("waiting for
 /// the server's answer: nothing within 60 s"); any other error unchanged.
 pub fn answer_waited(err: io::Error) -> io::Error {

@@ -31,7 +31,14 @@ pub const MAX_FILE_NAME_LEN: usize = 255;
 /// assert!(check_file_name("").is_err());
 /// ```
 pub fn check_file_name(name: &str) -> Result<(), String> {
-    let refuse = |why: &str| Err(format!("refused name {name:?}: {why}"));
+    // The name as a preview (whole up to 32 characters): a refusal of a 1 KiB name is a
+    // short line, not the name escaped at four times its size.
+    let refuse = |why: &str| {
+        Err(format!(
+            "refused name {}: {why}",
+            crate::guard::quiet::preview_text(name)
+        ))
+    };
     if name.is_empty() {
         return refuse("it is empty");
     }
@@ -159,7 +166,14 @@ mod tests {
             let why = check_file_name(bad).unwrap_err();
             assert!(why.starts_with("refused name"), "{bad:?}: {why}");
         }
-        assert!(check_file_name(&"x".repeat(256)).is_err());
+        let long = check_file_name(&"x".repeat(256)).unwrap_err();
+        assert_eq!(
+            long,
+            format!(
+                "refused name {:?}…(256 chars): it is longer than 255 bytes",
+                "x".repeat(32)
+            )
+        );
         assert!(check_file_name("a..b.txt").is_ok());
         assert!(check_file_name("新建文件夹.txt").is_ok());
         // Near the device names, but not them.

@@ -174,6 +174,24 @@ impl LogGate {
     pub fn held(&self) -> u64 {
         self.held
     }
+
+    /// Events held back and not yet told, which the caller now tells (in a line of its
+    /// own, when a client leaves): the count starts again from zero.
+    pub fn take_held(&mut self) -> u64 {
+        std::mem::take(&mut self.held)
+    }
+
+    /// [`LogGate::event`] with the count of events held back instead of a sentence, for a
+    /// caller that words that line itself (in its own language): `None`, print nothing;
+    /// `Some(0)`, print the event's line; `Some(n)`, print first that `n` were not logged.
+    pub fn admit(&mut self) -> Option<u64> {
+        let held = self.held;
+        match self.event() {
+            Gate::Show => Some(0),
+            Gate::ShowAfter(_) => Some(held),
+            Gate::Held => None,
+        }
+    }
 }
 
 /// How long a server waits before the next `accept` after one failed for lack of a

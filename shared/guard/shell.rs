@@ -14,16 +14,23 @@
 //!   pipe holds (64 KiB on Linux) to stderr first: it blocks on the full stderr pipe while
 //!   the server blocks on stdout. Here both pipes are read at the same time (on Unix one
 //!   thread waits on both with `poll`; elsewhere a thread reads each).
-//! - **A command that leaves something behind** (`setsid sleep 30 & echo x`): the detached
-//!   process keeps the pipes open, so "read until the end" would wait for it. Here the
-//!   answer comes at the time limit, and nothing of the server (no thread, no descriptor)
-//!   waits on after it.
+//! - **A command that leaves something behind** (`sleep 1000 >/dev/null 2>&1 &`,
+//!   `setsid sleep 30 & echo x`, `nohup …`, a double fork): the shell exits, and what it
+//!   started runs on as the server's user, after the answer and for as long as it likes.
+//!   One that keeps the pipes open would also make "read until the end" wait for it. Here
+//!   the answer comes at the time limit at the latest, nothing of the server (no thread, no
+//!   descriptor) waits on after it, and when the command ends, however it ends, what it
+//!   left running is killed: its process group always, and on Linux, in a server that
+//!   called [`contain_commands`], every process descended from the server, whatever it did
+//!   to leave the group (see [`Containment`]).
 //!
 //! "Killed" means the whole process group: `sh -c 'yes | head -c 20M'` is a shell plus two
 //! children, and killing only the shell would leave the children holding the pipes open.
 
 use std::io::{self, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
+#[cfg(target_os = "linux")]
+use std::sync::atomic::{AtomicBool, Ordering};
 #[cfg(not(unix))]
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
@@ -98,6 +105,22 @@ pub struct Outcome {
     pub status: Option<ExitStatus>,
     /// Set when the server stopped it.
     pub stopped: Option<Stopped>,
+    /// What it left running when it ended, and what became of it.
+    pub left: Leftovers,
+}
+
+/// Processes a command left running when it ended (a background job, a detached daemon),
+/// found and killed after it: see [`contain_commands`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Leftovers {
+    /// Killed after the command ended. Counted only where they can be found (Linux, in a
+    /// server that called [`contain_commands`]); elsewhere the process group is killed
+    /// without a count. Processes of the group the time or output limit had already killed
+    /// are not counted again.
+    pub killed: usize,
+    /// Still running when the server gave up on them (a program that changed its user, as
+    /// `su` or `sudo` do, cannot be killed by the server's user).
+    pub survived: usize,
 }
 
 impl Outcome {
@@ -154,6 +177,26 @@ impl Outcome {
             },
             (None, None) => "its pipes stayed open; it was left running".to_owned(),
         }
+    }
+
+    /// [`Outcome::summary`], then what the command left running, if anything: `exit status
+    /// 0; killed 1 process it left running`.
+    pub fn summary_with_leftovers(&self) -> String {
+        let mut text = self.summary();
+        let Leftovers { killed, survived } = self.left;
+        if killed > 0 {
+            text.push_str(&crate::tr!(
+                "; killed {killed} process(es) it left running"
+                    | "；杀掉了它留下的 {killed} 个进程",
+            ));
+        }
+        if survived > 0 {
+            text.push_str(&crate::tr!(
+                "; {survived} process(es) it left running could not be killed"
+                    | "；它留下的 {survived} 个进程杀不掉",
+            ));
+        }
+        text
     }
 }
 
@@ -228,7 +271,7 @@ pub fn answer_request(request: &[u8], limits: CommandLimits, max: usize) -> Answ
             let log = format!(
                 "{SHELL} {}: {}; answering with {}",
                 quoted(line),
-                outcome.summary(),
+                outcome.summary_with_leftovers(),
                 source.name()
             );
             Answer { body, source, log }
@@ -251,25 +294,119 @@ pub enum Request {
     TooLong,
     /// Nothing came within the idle limit.
     Idle,
+    /// The connection has had its [`Session`] limit: no further command is read on it.
+    SessionOver,
     /// The read failed.
     Failed(io::Error),
 }
 
+/// How long a command server serves one connection in all, in seconds, unless told
+/// otherwise (`--session-limit`).
+pub const DEFAULT_SESSION_SECS: u64 = 600;
+
+/// How long an answer may take to drain to the client: 10 s to begin, then at least
+/// 1 MiB (8 Mbit) a second on average, counted over the whole answer, so that a client
+/// that takes a few bytes now and then cannot restart the clock with each partial write
+/// ([`crate::guard::pace`]). The largest answer, 16 MiB, has 26 s. The bytes the sockets'
+/// buffers take at once (about 4 MB on loopback, measured) earn time too, so a client that
+/// reads nothing is given up on after about 14 s.
+pub const ANSWER_PACE: crate::guard::pace::Pace =
+    crate::guard::pace::Pace::new(Duration::from_secs(10), 1024 * 1024);
+
+/// One connection's clock: a command server answers a client's commands, one after
+/// another, for at most `limit` in all, then closes the connection. A server that serves
+/// one client at a time is held by whoever is connected: the idle limit bounds a client
+/// that says nothing, and this bounds one that keeps saying *something*, a byte every few
+/// seconds (each read is a command on the notes' wire, so a dripping client sends a stream
+/// of one-byte commands), or an honest client that types for an hour while others wait.
+/// nginx calls the same limit `keepalive_time`.
+#[derive(Debug, Clone, Copy)]
+pub struct Session {
+    started: Instant,
+    limit: Duration,
+}
+
+impl Session {
+    /// Starts the clock of a connection just accepted.
+    pub fn start(limit: Duration) -> Self {
+        Self {
+            started: Instant::now(),
+            limit,
+        }
+    }
+
+    /// The connection's limit.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// The time left, or `None` when it is up.
+    fn left(&self) -> Option<Duration> {
+        self.limit
+            .checked_sub(self.started.elapsed())
+            .filter(|left| *left >= Duration::from_millis(1))
+    }
+
+    /// The answer when the session is over: one notice, in place of the answer to a
+    /// command that may already be on its way (it is not run). The server sends it and
+    /// closes the connection gently.
+    pub fn over(&self) -> Answer {
+        let limit = crate::guard::limits::seconds(self.limit);
+        Answer {
+            body: crate::tr!(
+                "[server: this connection has been served for {limit}, its session limit; \
+                 connect again to go on]\n"
+                    | "[服务端：这个连接已经服务了 {limit}，到了会话时限；请重新连接]\n"
+            )
+            .into_bytes(),
+            source: Source::Stderr,
+            log: crate::tr!(
+                "served for {limit}, the session limit: closing the connection, so that \
+                 others get their turn"
+                    | "已服务 {limit}，到了会话时限：关闭这个连接，让别的客户端也能轮到"
+            ),
+        }
+    }
+}
+
 /// Reads one bare request into `buf` with one `read`, under `limits` (the idle limit to
-/// begin, the message limit on the answer's writes).
+/// begin, the message limit on the answer's writes) and `session`: the wait for a command
+/// ends at the idle limit or when the session's time is up, whichever comes first.
+///
+/// The command is complete as soon as this read returns (with what is already queued
+/// behind it): the server never waits for more of it, so no command can be stretched by
+/// sending it slowly. A client that sends one byte every few seconds sends one-byte
+/// commands, and the session limit bounds how long it can go on.
 pub fn read_request(
     conn: &mut std::net::TcpStream,
     buf: &mut [u8],
     limits: &crate::guard::limits::Limits,
+    session: &Session,
 ) -> Request {
-    if let Err(e) = limits.await_request(conn) {
+    let Some(left) = session.left() else {
+        return Request::SessionOver;
+    };
+    let capped = left < limits.idle;
+    let wait = crate::guard::limits::Limits {
+        idle: limits.idle.min(left),
+        ..*limits
+    };
+    if let Err(e) = wait.await_request(conn) {
         return Request::Failed(e);
     }
-    let n = match conn.read(buf) {
-        Ok(0) => return Request::Closed,
-        Ok(n) => n,
-        Err(e) if crate::guard::limits::is_timeout(&e) => return Request::Idle,
-        Err(e) => return Request::Failed(e),
+    let n = loop {
+        match conn.read(buf) {
+            Ok(0) => return Request::Closed,
+            Ok(n) => break n,
+            // A signal (the server stopped and continued: signal(7)) is not the client's
+            // doing. SIMPLIFICATION: the idle wait starts again.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if crate::guard::limits::is_timeout(&e) && capped => {
+                return Request::SessionOver
+            }
+            Err(e) if crate::guard::limits::is_timeout(&e) => return Request::Idle,
+            Err(e) => return Request::Failed(e),
+        }
     };
     // A line the network cut into pieces (a segment carries about 1,460 bytes over
     // Ethernet) may have its next pieces queued already: take them too, without waiting,
@@ -333,11 +470,12 @@ pub fn too_long(buffer: usize) -> Answer {
 /// How the shell is named in log lines.
 const SHELL: &str = if cfg!(unix) { "sh -c" } else { "cmd /C" };
 
-/// A command line quoted for a log line: whole up to 80 characters, else its first 40 and
-/// its length (a client may send 8 KiB of command; the log line stays one readable line).
+/// A command line quoted for a log line: whole up to 40 characters, else its first 40 and
+/// its length (a client may send 8 KiB of command; the log line stays one short line, a
+/// preview, whatever the client sent).
 fn quoted(line: &str) -> String {
     const EDGE: usize = 40;
-    if line.chars().count() <= 2 * EDGE {
+    if line.chars().count() <= EDGE {
         return format!("{line:?}");
     }
     let head: String = line.chars().take(EDGE).collect();
@@ -371,6 +509,197 @@ fn kill(child: &mut Child) {
     // Also the direct way: harmless if the group kill already did it, and the only way on
     // Windows.
     let _ = child.kill();
+}
+
+// ---------------------------------------------------------------------------------------
+// What a command leaves running
+// ---------------------------------------------------------------------------------------
+
+/// How much of what a command leaves running this process can find and kill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Containment {
+    /// Linux: this process is a child subreaper (`prctl(PR_SET_CHILD_SUBREAPER)`, Linux
+    /// 3.4). A process whose parent dies is handed to its nearest subreaper ancestor
+    /// instead of to init, so whatever a command starts stays a descendant of this
+    /// process, however it detaches: a new process group (`set -m`), a new session
+    /// (`setsid`), a double fork (`(sleep 1000 &)`), SIGHUP ignored (`nohup`). When a
+    /// command ends, every live descendant is found in `/proc`, stopped, and killed.
+    Subreaper,
+    /// Elsewhere, or where the prctl failed: when a command ends its process group is
+    /// killed, which reaches `sleep 1000 &` and `nohup …`; a process that left the group
+    /// (`setsid`, `set -m`) runs on.
+    ProcessGroup,
+}
+
+/// Set once [`contain_commands`] made this process a subreaper.
+#[cfg(target_os = "linux")]
+static SUBREAPER: AtomicBool = AtomicBool::new(false);
+
+/// Makes this process adopt what its commands leave running (Linux: a child subreaper), so
+/// that [`run_command`] can kill all of it when a command ends. For a server that runs one
+/// command at a time, as lessons 07 and 08 do: after each command, *every* process
+/// descended from this one is killed, so a process that runs commands side by side (or
+/// has other children it wants to keep) must not call it.
+pub fn contain_commands() -> Containment {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl(2) with integer arguments only; it changes an attribute of this
+        // process and touches no memory of ours.
+        let set = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+        if set == 0 {
+            SUBREAPER.store(true, Ordering::SeqCst);
+            return Containment::Subreaper;
+        }
+    }
+    Containment::ProcessGroup
+}
+
+/// After a command ended: kills what it left running, and says how much that was.
+/// `group_killed`: the time or output limit already killed its process group (those
+/// processes are not counted again).
+fn end_leftovers(child: &mut Child, group_killed: bool) -> Leftovers {
+    #[cfg(target_os = "linux")]
+    if SUBREAPER.load(Ordering::SeqCst) {
+        return sweep(child.id(), group_killed);
+    }
+    let _ = group_killed;
+    #[cfg(unix)]
+    {
+        // The group outlives the shell while any member lives; an empty group makes this
+        // a no-op (ESRCH). A group id is not handed out again while the group exists.
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+        unsafe {
+            libc::kill(-(child.id() as i32), libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        // SIMPLIFICATION: Windows kills cmd alone; a Job Object would hold all it starts.
+        let _ = child;
+    }
+    Leftovers::default()
+}
+
+/// One process as `/proc/PID/stat` describes it.
+#[cfg(target_os = "linux")]
+#[derive(Debug, Clone, Copy)]
+struct Proc {
+    pid: i32,
+    state: u8,
+    ppid: i32,
+    pgrp: i32,
+}
+
+#[cfg(target_os = "linux")]
+impl Proc {
+    fn alive(&self) -> bool {
+        !matches!(self.state, b'Z' | b'X' | b'x')
+    }
+}
+
+/// Every process descended from `root`, from `/proc` (a process that ends while the
+/// folder is read is simply not in the list).
+#[cfg(target_os = "linux")]
+fn descendants(root: i32) -> Vec<Proc> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let all: Vec<Proc> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // "PID (COMM) STATE PPID PGRP …": COMM may hold spaces and parentheses, so
+            // the fields are counted from the last ')'.
+            let rest = &stat[stat.rfind(')')? + 1..];
+            let mut fields = rest.split_ascii_whitespace();
+            let state = *fields.next()?.as_bytes().first()?;
+            let ppid = fields.next()?.parse().ok()?;
+            let pgrp = fields.next()?.parse().ok()?;
+            Some(Proc {
+                pid,
+                state,
+                ppid,
+                pgrp,
+            })
+        })
+        .collect();
+    let mut found: Vec<Proc> = Vec::new();
+    let mut parents = vec![root];
+    while let Some(parent) = parents.pop() {
+        for p in all.iter().filter(|p| p.ppid == parent) {
+            if !found.iter().any(|f| f.pid == p.pid) {
+                found.push(*p);
+                parents.push(p.pid);
+            }
+        }
+    }
+    found
+}
+
+/// Kills every process descended from this one but the shell `shell` (which `run_command`
+/// waits for itself), and collects those that were handed to this process.
+///
+/// First every live descendant is stopped (SIGSTOP), pass after pass until a pass finds
+/// none it had not stopped: a stopped process can start no other and reap none, so the
+/// set is then complete, and its pids cannot be handed to another process before the
+/// kill. Then all of them get SIGKILL, and this process waits (with `waitpid`, pid by pid)
+/// for those whose parent it now is, until no descendant is left or [`AFTER_KILL`] has
+/// passed.
+#[cfg(target_os = "linux")]
+fn sweep(shell: u32, group_killed: bool) -> Leftovers {
+    let me = std::process::id() as i32;
+    let shell = shell as i32;
+    let deadline = Instant::now() + AFTER_KILL;
+    let mut stopped: Vec<i32> = Vec::new();
+    let mut killed: usize = 0;
+    loop {
+        let new: Vec<Proc> = descendants(me)
+            .into_iter()
+            .filter(|p| p.alive() && !stopped.contains(&p.pid))
+            .collect();
+        if new.is_empty() || Instant::now() >= deadline {
+            break;
+        }
+        for p in new {
+            // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+            unsafe {
+                libc::kill(p.pid, libc::SIGSTOP);
+            }
+            stopped.push(p.pid);
+            // The shell is the command itself; its group, when a limit killed it, was
+            // counted in that limit's line.
+            if p.pid != shell && !(group_killed && p.pgrp == shell) {
+                killed += 1;
+            }
+        }
+    }
+    for &pid in &stopped {
+        // SAFETY: as above.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+    }
+    loop {
+        let left = descendants(me);
+        for p in left.iter().filter(|p| p.ppid == me && !p.alive()) {
+            if p.pid != shell {
+                // SAFETY: waitpid(2) on a child of ours, with a null status pointer.
+                unsafe {
+                    libc::waitpid(p.pid, std::ptr::null_mut(), libc::WNOHANG);
+                }
+            }
+        }
+        let waiting = left.iter().any(|p| p.pid != shell);
+        if !waiting || Instant::now() >= deadline {
+            let survived = left.iter().filter(|p| p.alive() && p.pid != shell).count();
+            return Leftovers {
+                killed: killed.saturating_sub(survived),
+                survived,
+            };
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
 }
 
 #[cfg(not(unix))]
@@ -410,6 +739,7 @@ pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
         stderr: Vec::new(),
         status: None,
         stopped: None,
+        left: Leftovers::default(),
     };
     let mut deadline = started + limits.time;
     collect(
@@ -439,6 +769,8 @@ pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
         }
         thread::sleep(Duration::from_millis(5));
     }
+    // The command has ended (or been given up on): whatever it left running goes too.
+    outcome.left = end_leftovers(&mut child, outcome.stopped.is_some());
     Ok(outcome)
 }
 
@@ -725,6 +1057,7 @@ mod tests {
             stderr: Vec::new(),
             status: None,
             stopped: None,
+            left: Leftovers::default(),
         };
         let (answer, _) = outcome.answer(200);
         assert_eq!(answer.len(), 200);

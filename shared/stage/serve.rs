@@ -21,7 +21,7 @@ pub fn serve_in_turn(
     hooks: &Hooks,
     serve_client: impl FnMut(TcpStream, SocketAddr),
 ) {
-    serve_in_turn_gated(listener, hooks, None, serve_client);
+    serve_in_turn_with(listener, hooks, None, serve_client)
 }
 
 /// [`serve_in_turn`] for a server whose log a peer must not be able to flood by connecting
@@ -33,14 +33,26 @@ pub fn serve_in_turn_quietly(
     hooks: &Hooks,
     serve_client: impl FnMut(TcpStream, SocketAddr),
 ) {
-    let gate = LogGate::new(ACCEPTS_SHOWN, Duration::from_secs(10));
-    serve_in_turn_gated(listener, hooks, Some(gate), serve_client);
+    let mut gate = LogGate::new(ACCEPTS_SHOWN, Duration::from_secs(10));
+    serve_in_turn_with(listener, hooks, Some(&mut gate), serve_client);
 }
 
-fn serve_in_turn_gated(
+/// [`serve_in_turn`], with its `accept -> a connection from …` line through `accepts`, a
+/// gate the caller keeps (and may share with its other lines): a client that connects and
+/// closes as fast as it can costs the log at most the gate's lines, then a count.
+pub fn serve_in_turn_gated(
     listener: &TcpListener,
     hooks: &Hooks,
-    mut accepts: Option<LogGate>,
+    accepts: &mut LogGate,
+    serve_client: impl FnMut(TcpStream, SocketAddr),
+) {
+    serve_in_turn_with(listener, hooks, Some(accepts), serve_client)
+}
+
+fn serve_in_turn_with(
+    listener: &TcpListener,
+    hooks: &Hooks,
+    mut accepts: Option<&mut LogGate>,
     mut serve_client: impl FnMut(TcpStream, SocketAddr),
 ) {
     let server = Transcript::server();
@@ -52,7 +64,7 @@ fn serve_in_turn_gated(
                 if let Some(line) = trouble.ok() {
                     say!(server, "{line}");
                 }
-                match accepts.as_mut().map_or(Gate::Show, LogGate::event) {
+                match accepts.as_deref_mut().map_or(Gate::Show, LogGate::event) {
                     Gate::Show => say!(
                         server,
                         "accept -> a connection from {addr}" | "accept -> 来自 {addr} 的连接"
