@@ -1,0 +1,486 @@
+//! The course's server on tokio: an accept loop that spawns a task per connection, and the
+//! two wires a task can speak (lesson 06's commands, lesson 11's echo, framed).
+
+use crate::codec::{describe_error, Budget, Budgeted, Frame};
+use futures_util::{SinkExt, StreamExt};
+use socket_lessons::guard::limits;
+use socket_lessons::guard::pace::Pace;
+use socket_lessons::stage::commands;
+use socket_lessons::stage::demo::Cue;
+use socket_lessons::stage::transcript::describe_ends;
+use socket_lessons::wire::framing::LEN_PREFIX_BYTES;
+use socket_lessons::{say, tr, Transcript};
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::time::{sleep_until, timeout, Instant};
+use tokio_util::bytes::{Bytes, BytesMut};
+use tokio_util::codec::Framed;
+use tokio_util::sync::CancellationToken;
+
+/// The notes' `recv(1024)`: the most bytes read as one bare command.
+pub const RECV_SIZE: usize = 1024;
+
+/// A request once begun: 10 s to arrive, more time for each 64 KiB it has sent (lesson 13's
+/// request clock), so a client that drips a frame a byte at a time is closed.
+pub const REQUEST: Pace = Pace::new(Duration::from_secs(10), 64 << 10);
+
+/// An answer: 10 s to start leaving, then 1 MiB/s (lesson 11's answers' clock), so a client
+/// that never reads holds its answer's memory for a bounded time.
+pub const ANSWER: Pace = Pace::new(Duration::from_secs(10), 1 << 20);
+
+/// How long shutting down waits for the connections to finish before it ends anyway.
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// How long accepting pauses after it failed (out of descriptors, say).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// How many requests of one connection get a line each; the rest are answered quietly.
+const LINES_PER_CLIENT: usize = 20;
+
+/// What the server answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Wire {
+    /// Lesson 06's, the notes' 方案一: a bare command in, its output as one frame out
+    Commands,
+    /// Lesson 11's upper-case echo, framed: a frame in, its body upper-cased in a frame out
+    Echo,
+}
+
+/// What a demo is told, at the moments it orders its lines around: nothing, in two
+/// terminals.
+#[derive(Clone)]
+pub struct Tell {
+    pub accepted: Cue,
+    pub began: Cue,
+    pub finished: Cue,
+    pub stopping: Cue,
+}
+
+impl Tell {
+    pub const fn nobody() -> Self {
+        Tell {
+            accepted: Cue::off(),
+            began: Cue::off(),
+            finished: Cue::off(),
+            stopping: Cue::off(),
+        }
+    }
+}
+
+/// One server's settings and shared state.
+pub struct Server {
+    pub wire: Wire,
+    /// The longest wait for a connection's next request.
+    pub idle: Duration,
+    /// The connection cap: one permit a connection.
+    slots: Arc<Semaphore>,
+    max_clients: usize,
+    /// Connections from each address (an IPv4 address, or an IPv6 /64).
+    per_address: Mutex<HashMap<IpAddr, usize>>,
+    max_per_address: usize,
+    budget: Budget,
+    connected: AtomicUsize,
+    tell: Tell,
+}
+
+impl Server {
+    pub fn new(wire: Wire, idle: Duration, max_clients: usize, max_per_address: usize) -> Self {
+        Server {
+            wire,
+            idle,
+            slots: Arc::new(Semaphore::new(max_clients)),
+            max_clients,
+            per_address: Mutex::new(HashMap::new()),
+            max_per_address,
+            budget: Budget::new(crate::codec::MEMORY_BUDGET),
+            connected: AtomicUsize::new(0),
+            tell: Tell::nobody(),
+        }
+    }
+
+    pub fn telling(self, tell: Tell) -> Self {
+        Server { tell, ..self }
+    }
+}
+
+/// Accepts until `shutdown` completes, a task per connection; then stops accepting, asks
+/// every connection to end after its exchange in progress, and waits for them (at most
+/// [`DRAIN_LIMIT`]).
+pub async fn serve(
+    listener: TcpListener,
+    server: Arc<Server>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let who = Transcript::server();
+    let stop = CancellationToken::new();
+    let mut refused = 0usize;
+    let mut accept_failed = false;
+    tokio::pin!(shutdown);
+    loop {
+        // 1. accept, or the shutdown: whichever comes first (select! polls both).
+        let (stream, addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of descriptors (EMFILE), most often: one line, then a pause, not
+                    // a line per try.
+                    if !std::mem::replace(&mut accept_failed, true) {
+                        say!(who, "accept failed: {e}; trying again every {} ms"
+                            | "accept 失败：{e}；每 {} ms 重试一次", ACCEPT_BACKOFF.as_millis());
+                    }
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        accept_failed = false;
+        // 2. the caps: a permit of the connection cap, and room for one more from its
+        //    address. Refused: closed at once, the first refusal in a row said.
+        let Some(slot) = admit(&server, addr.ip()) else {
+            if refused == 0 {
+                say!(who, "{addr} refused: already {} clients, or {} from its address (more refusals are counted, not shown)"
+                    | "拒绝 {addr}：已有 {} 个客户端，或来自它的地址已有 {} 个（之后的拒绝只计数，不再逐条显示）",
+                    server.max_clients, server.max_per_address);
+            }
+            refused += 1;
+            drop(stream);
+            continue;
+        };
+        if refused > 0 {
+            say!(
+                who,
+                "accepting again; {refused} connection(s) refused meanwhile"
+                    | "重新接受连接；期间拒绝了 {refused} 个连接"
+            );
+            refused = 0;
+        }
+        let now = server.connected.fetch_add(1, Ordering::Relaxed) + 1;
+        say!(
+            who,
+            "accept -> a connection from {addr} ({now} connected)"
+                | "accept -> 来自 {addr} 的连接（{now} 个在连）"
+        );
+        server.tell.accepted.give(); // demo only
+                                     // 3. a task for this connection: the accept loop goes on at once. The task owns
+                                     //    its socket and its permit; both are released when it ends.
+        let (server, stop) = (Arc::clone(&server), stop.clone());
+        tokio::spawn(async move {
+            // The notes' header on this socket. A small read buffer (the default is 8 KiB):
+            // it grows for a large frame, and is given back after one.
+            let codec = Budgeted::new(server.budget.clone());
+            let mut framed = Framed::with_capacity(stream, codec, 256);
+            let why = session(&mut framed, addr, &server, &stop).await;
+            leave(&server, addr);
+            let left = server.connected.fetch_sub(1, Ordering::Relaxed) - 1;
+            say!(
+                Transcript::server(),
+                "{addr} {why} ({left} still connected)" | "{addr} {why}（还有 {left} 个在连）"
+            );
+            // The line first, then the close: the peer cannot see the end before the
+            // server has said why.
+            drop(framed);
+            server.tell.finished.give(); // demo only
+            drop(slot);
+        });
+    }
+    // 4. graceful shutdown: no new connections (the listener closes), every connection
+    //    told, and all permits back means every task has ended.
+    drop(listener);
+    let open = server.connected.load(Ordering::Relaxed);
+    say!(
+        who,
+        "shutting down: no new connections; waiting for {open} connection(s) to finish (at most {})"
+            | "正在关闭：不再接受新连接；等待 {open} 个连接结束（最多 {}）",
+        limits::seconds(DRAIN_LIMIT)
+    );
+    stop.cancel();
+    server.tell.stopping.give(); // demo only
+    let all = u32::try_from(server.max_clients).unwrap_or(u32::MAX);
+    match timeout(DRAIN_LIMIT, server.slots.acquire_many(all)).await {
+        Ok(_) => say!(
+            who,
+            "every connection has ended: the server stops" | "所有连接都已结束：服务端停止"
+        ),
+        Err(_) => say!(
+            who,
+            "{open} connection(s) still open after {limit}: the server stops anyway"
+                | "{limit} 后仍有 {open} 个连接：服务端照样停止",
+            open = server.connected.load(Ordering::Relaxed),
+            limit = limits::seconds(DRAIN_LIMIT)
+        ),
+    }
+    Ok(())
+}
+
+/// A permit of the connection cap and a place among its address's connections, or `None`.
+fn admit(server: &Server, ip: IpAddr) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    let slot = Arc::clone(&server.slots).try_acquire_owned().ok()?;
+    let mut counts = server.per_address.lock().unwrap_or_else(|e| e.into_inner());
+    let count = counts.entry(address_key(ip)).or_insert(0);
+    if *count >= server.max_per_address {
+        return None; // the slot goes back as it is dropped
+    }
+    *count += 1;
+    Some(slot)
+}
+
+fn leave(server: &Server, addr: SocketAddr) {
+    let mut counts = server.per_address.lock().unwrap_or_else(|e| e.into_inner());
+    let key = address_key(addr.ip());
+    if let Some(count) = counts.get_mut(&key) {
+        *count -= 1;
+        if *count == 0 {
+            counts.remove(&key);
+        }
+    }
+}
+
+/// An IPv4 address as it is; an IPv6 address by its /64, the block one host usually has.
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])
+        }
+    }
+}
+
+/// One connection, to its end; returns how it ended, for the line that says so.
+async fn session(
+    framed: &mut Framed<TcpStream, Budgeted>,
+    addr: SocketAddr,
+    server: &Server,
+    stop: &CancellationToken,
+) -> String {
+    let mut lines = 0usize;
+    loop {
+        // 1. the next request: its first byte within the idle limit, unless the server is
+        //    shutting down (checked first: a connection between requests ends now).
+        //    peek: wait for a byte without taking it (the wire's reader takes it).
+        if framed.read_buffer().is_empty() {
+            let mut first = [0u8; 1];
+            let arrived = tokio::select! {
+                biased;
+                () = stop.cancelled() => return tr!("closed: the server is shutting down" | "已关闭：服务端正在关闭"),
+                peeked = timeout(server.idle, framed.get_ref().peek(&mut first)) => peeked,
+            };
+            match arrived {
+                Err(_) => {
+                    return tr!(
+                        "sent nothing within {}: closing this connection"
+                            | "{} 内什么也没发：关闭这个连接",
+                        limits::seconds(server.idle)
+                    )
+                }
+                Ok(Err(e)) => return tr!("broke the connection ({e})" | "连接出错（{e}）"),
+                Ok(Ok(0)) => return tr!("closed the connection" | "关闭了连接"),
+                Ok(Ok(_)) => {}
+            }
+        }
+        server.tell.began.give(); // demo only
+        lines += 1;
+        let say_it = lines <= LINES_PER_CLIENT;
+        if lines == LINES_PER_CLIENT + 1 {
+            say!(Transcript::server(), "{addr}: more than {LINES_PER_CLIENT} requests: the rest are answered without a line each"
+                | "{addr}：请求超过 {LINES_PER_CLIENT} 个：其余的照样回答，不再逐条显示");
+        }
+        // 2. the request and its answer, by the wire.
+        let answered = match server.wire {
+            Wire::Commands => command(framed, addr, server, say_it).await,
+            Wire::Echo => echo(framed, addr, server, say_it).await,
+        };
+        if let Err(why) = answered {
+            return why;
+        }
+        // 3. buffers grown for a large frame go back: a connection that once carried 16
+        //    MiB must not keep 16 MiB for the rest of its life.
+        give_back(framed.read_buffer_mut());
+        give_back(framed.write_buffer_mut());
+    }
+}
+
+/// Lesson 06's wire: one read of at most 1024 bytes is one command (the notes' wire frames
+/// only the answer); its output goes back as one frame. `Err` ends the connection.
+async fn command(
+    framed: &mut Framed<TcpStream, Budgeted>,
+    addr: SocketAddr,
+    server: &Server,
+    say_it: bool,
+) -> Result<(), String> {
+    let who = Transcript::server();
+    let mut buf = [0u8; RECV_SIZE];
+    // The command is read bare from the socket under the Framed: this wire never asks the
+    // codec for a frame, so the codec's read buffer stays empty.
+    let n = match timeout(REQUEST.grace, framed.get_mut().read(&mut buf)).await {
+        Err(_) => {
+            return Err(tr!(
+                "sent nothing within {}: closing this connection" | "{} 内什么也没发：关闭这个连接",
+                limits::seconds(REQUEST.grace)
+            ))
+        }
+        Ok(Err(e)) => return Err(tr!("broke the connection ({e})" | "连接出错（{e}）")),
+        Ok(Ok(0)) => return Err(tr!("closed the connection" | "关闭了连接")),
+        Ok(Ok(n)) => n,
+    };
+    let request = &buf[..n];
+    if request == b"q" {
+        return Err(tr!(
+            "said q: closing this connection" | "发来 q：关闭这个连接"
+        ));
+    }
+    if n == RECV_SIZE {
+        // As lesson 06: a read that filled the buffer may be half a command; none of it
+        // runs, and the connection ends (there is no telling where the rest ends).
+        let refusal = tr!("error: the command filled the whole {RECV_SIZE}-byte read, so it may go on past it; nothing of it was run, and this connection is closed\n"
+            | "错误：这条命令占满了整个 {RECV_SIZE} 字节的读取，后面可能还有；一个字也没有执行，这个连接已关闭\n");
+        let _ = timeout(ANSWER.grace, framed.send(Bytes::from(refusal))).await;
+        return Err(tr!(
+            "sent a request that filled the {RECV_SIZE}-byte buffer: refused, nothing run, closing"
+                | "请求占满了 {RECV_SIZE} 字节的缓冲区：拒绝，什么都没执行，关闭连接"
+        ));
+    }
+    // The built-in commands take microseconds: run here, on the task. A slow one (a real
+    // shell command) would go to spawn_blocking or tokio::process, never run inline.
+    let mut output = commands::run_builtin(request);
+    // No .await between making the answer and taking its bytes from the budget: at most one
+    // unbudgeted answer per runtime thread exists at any moment.
+    let room = match server.budget.take(output.len()) {
+        Ok(room) => Some(room),
+        Err(e) => {
+            output = format!("error: {e}; try again later\n").into_bytes();
+            None
+        }
+    };
+    if say_it {
+        say!(
+            who,
+            "{addr}: command {} -> a frame: header {} + {}"
+                | "{addr}：命令 {} -> 一个帧：报头 {} + {}",
+            describe_ends(request, 32),
+            header_hex(output.len()),
+            describe_ends(&output, 16)
+        );
+    }
+    send(framed, output).await?;
+    drop(room);
+    Ok(())
+}
+
+/// Lesson 11's echo, framed: a frame in (the codec, its length taken from the budget), its
+/// body upper-cased in a frame out. `Err` ends the connection.
+async fn echo(
+    framed: &mut Framed<TcpStream, Budgeted>,
+    addr: SocketAddr,
+    server: &Server,
+    say_it: bool,
+) -> Result<(), String> {
+    let (body, room): Frame = match next_frame(framed).await {
+        Ok(Some(frame)) => frame,
+        Ok(None) => return Err(tr!("closed the connection" | "关闭了连接")),
+        Err(why) => return Err(why),
+    };
+    let answer = commands::upper(&body);
+    if say_it {
+        say!(
+            Transcript::server(),
+            "{addr}: frame {} -> send back {}" | "{addr}：帧 {} -> 回送 {}",
+            describe_ends(&body, 24),
+            describe_ends(&answer, 24)
+        );
+    }
+    drop(body);
+    // The answer may be longer than the request (Unicode: `ŉ` is 2 bytes, `ʼN` 3): its own
+    // bytes from the budget, then the request's go back.
+    let answer_room = server
+        .budget
+        .take(answer.len())
+        .map_err(|e| e.to_string())?;
+    drop(room);
+    send(framed, answer).await?;
+    drop(answer_room);
+    Ok(())
+}
+
+/// The next whole frame, on the request clock: [`REQUEST`]'s grace from now, and more for
+/// every byte that arrives. `Ok(None)`: the client closed between frames.
+async fn next_frame(framed: &mut Framed<TcpStream, Budgeted>) -> Result<Option<Frame>, String> {
+    let started = Instant::now();
+    let mut deadline = started + REQUEST.grace;
+    loop {
+        tokio::select! {
+            // next() keeps what it has read in the codec's buffer when the other branch
+            // wins: it is safe to stop and call again (cancel-safe).
+            frame = framed.next() => return match frame {
+                Some(Ok(frame)) => Ok(Some(frame)),
+                None => Ok(None),
+                Some(Err(e)) => Err(frame_error(&e, framed.read_buffer())),
+            },
+            () = sleep_until(deadline) => {
+                // The clock moves on by what has arrived (header and body so far).
+                let moved = (LEN_PREFIX_BYTES + framed.read_buffer().len()) as u64;
+                let allowed = started + REQUEST.allowed(moved);
+                if Instant::now() >= allowed {
+                    return Err(tr!("sent {moved} bytes of a frame, then too slowly ({}): closing this connection"
+                        | "发了一个帧的 {moved} 字节，之后太慢（{}）：关闭这个连接", REQUEST.describe()));
+                }
+                deadline = allowed;
+            }
+        }
+    }
+}
+
+/// One line for a frame the codec refused or the stream cut.
+fn frame_error(e: &io::Error, buffered: &BytesMut) -> String {
+    let header = buffered
+        .get(..LEN_PREFIX_BYTES)
+        .map(|h| h.try_into().expect("four bytes"));
+    match e.kind() {
+        io::ErrorKind::InvalidData => tr!(
+            "{}; closing this connection (after a bad header, no frame boundary can be found)"
+                | "{}；关闭这个连接（坏的报头之后，再也找不到帧的边界）",
+            describe_error(e, header)
+        ),
+        io::ErrorKind::UnexpectedEof => tr!("{e}; the frame is dropped" | "{e}；丢弃这个帧"),
+        io::ErrorKind::Other => {
+            tr!("refused: {e}; closing this connection" | "拒绝：{e}；关闭这个连接")
+        }
+        _ => tr!("broke the connection ({e})" | "连接出错（{e}）"),
+    }
+}
+
+/// Sends one frame on the answers' clock: the whole answer must leave within
+/// [`ANSWER`]'s allowance for its size, however the client takes it.
+async fn send(framed: &mut Framed<TcpStream, Budgeted>, answer: Vec<u8>) -> Result<(), String> {
+    let len = answer.len();
+    match timeout(ANSWER.allowed(len as u64), framed.send(Bytes::from(answer))).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(tr!("is gone ({e})" | "已经不在了（{e}）")),
+        Err(_) => Err(tr!(
+            "did not take its {len}-byte answer in time ({}): closing this connection"
+                | "没有按时取走它的 {len} 字节回答（{}）：关闭这个连接",
+            ANSWER.describe()
+        )),
+    }
+}
+
+/// A buffer that grew past 64 KiB and is empty now is replaced by a small one.
+fn give_back(buffer: &mut BytesMut) {
+    if buffer.is_empty() && buffer.capacity() > 64 << 10 {
+        *buffer = BytesMut::new();
+    }
+}
+
+/// `44 04 00 00`, or why there is no header.
+fn header_hex(len: usize) -> String {
+    socket_lessons::wire::framing::header_hex(len)
+}
