@@ -170,8 +170,9 @@ pub async fn serve(
                 | "accept -> 来自 {addr} 的连接（{now} 个在连）"
         );
         server.tell.accepted.give(); // demo only
-                                     // 3. a task for this connection: the accept loop goes on at once. The task owns
-                                     //    its socket and its permit; both are released when it ends.
+
+        // 3. a task for this connection: the accept loop goes on at once. The task owns
+        //    its socket and its permit; both are released when it ends.
         let (server, stop) = (Arc::clone(&server), stop.clone());
         tokio::spawn(async move {
             // The notes' header on this socket. A small read buffer (the default is 8 KiB):
@@ -264,15 +265,20 @@ async fn session(
 ) -> String {
     let mut lines = 0usize;
     loop {
-        // 1. the next request: its first byte within the idle limit, unless the server is
-        //    shutting down (checked first: a connection between requests ends now).
-        //    peek: wait for a byte without taking it (the wire's reader takes it).
+        // 1. shutting down: the exchange that was in progress (or whose bytes had come) is
+        //    answered, then the connection ends, whatever else the client has sent.
+        if stop.is_cancelled() {
+            return tr!("closed: the server is shutting down" | "已关闭：服务端正在关闭");
+        }
+        // 2. the next request: its first byte within the idle limit (peek waits for a byte
+        //    without taking it: the wire's reader takes it), unless the shutdown comes
+        //    first. `biased`: bytes that are there already win over the shutdown.
         if framed.read_buffer().is_empty() {
             let mut first = [0u8; 1];
             let arrived = tokio::select! {
                 biased;
-                () = stop.cancelled() => return tr!("closed: the server is shutting down" | "已关闭：服务端正在关闭"),
                 peeked = timeout(server.idle, framed.get_ref().peek(&mut first)) => peeked,
+                () = stop.cancelled() => return tr!("closed: the server is shutting down" | "已关闭：服务端正在关闭"),
             };
             match arrived {
                 Err(_) => {
@@ -294,7 +300,7 @@ async fn session(
             say!(Transcript::server(), "{addr}: more than {LINES_PER_CLIENT} requests: the rest are answered without a line each"
                 | "{addr}：请求超过 {LINES_PER_CLIENT} 个：其余的照样回答，不再逐条显示");
         }
-        // 2. the request and its answer, by the wire.
+        // 3. the request and its answer, by the wire.
         let answered = match server.wire {
             Wire::Commands => command(framed, addr, server, say_it).await,
             Wire::Echo => echo(framed, addr, server, say_it).await,
@@ -302,7 +308,7 @@ async fn session(
         if let Err(why) = answered {
             return why;
         }
-        // 3. buffers grown for a large frame go back: a connection that once carried 16
+        // 4. buffers grown for a large frame go back: a connection that once carried 16
         //    MiB must not keep 16 MiB for the rest of its life.
         give_back(framed.read_buffer_mut());
         give_back(framed.write_buffer_mut());
