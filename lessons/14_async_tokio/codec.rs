@@ -1,9 +1,11 @@
 //! Lesson 06's frames, as tokio-util's `LengthDelimitedCodec`: the configuration that makes
 //! it speak the notes' header, and the server's memory budget around it.
 
+use socket_lessons::stage::demo::Cue;
 use socket_lessons::wire::framing::{LEN_PREFIX_BYTES, MAX_FRAME_LEN};
 use std::io;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
@@ -74,6 +76,10 @@ pub struct Budgeted {
     budget: Budget,
     /// The budget held for the frame whose header is in, until the frame is whole.
     held: Option<OwnedSemaphorePermit>,
+    /// When the first byte of the frame being read was seen, for the request clock.
+    began: Option<Instant>,
+    /// Told when a frame begins (demo only).
+    tell: Cue,
 }
 
 impl Budgeted {
@@ -82,7 +88,30 @@ impl Budgeted {
             frames: notes_codec(),
             budget,
             held: None,
+            began: None,
+            tell: Cue::off(),
         }
+    }
+
+    /// The same, giving `cue` when a frame begins (demo only).
+    pub fn telling(self, cue: Cue) -> Self {
+        Budgeted { tell: cue, ..self }
+    }
+
+    /// When the frame being read began, if one has.
+    pub fn began(&self) -> Option<Instant> {
+        self.began
+    }
+
+    /// Bytes of the frame being read that have come: `buffered` (the read buffer) and the
+    /// header, once the codec has taken it out.
+    pub fn moved(&self, buffered: &BytesMut) -> usize {
+        buffered.len()
+            + if self.held.is_some() {
+                LEN_PREFIX_BYTES
+            } else {
+                0
+            }
     }
 }
 
@@ -91,6 +120,10 @@ impl Decoder for Budgeted {
     type Error = io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<Frame>> {
+        if self.began.is_none() && !src.is_empty() {
+            self.began = Some(Instant::now());
+            self.tell.give(); // demo only
+        }
         if self.held.is_none() && src.len() >= LEN_PREFIX_BYTES {
             let header: [u8; LEN_PREFIX_BYTES] = src[..LEN_PREFIX_BYTES]
                 .try_into()
@@ -104,6 +137,7 @@ impl Decoder for Budgeted {
         match self.frames.decode(src)? {
             Some(body) => {
                 let held = self.held.take().expect("the header was read above");
+                self.began = None;
                 Ok(Some((body, held)))
             }
             None => Ok(None),

@@ -36,6 +36,10 @@ pub const REQUEST: Pace = Pace::new(Duration::from_secs(10), 64 << 10);
 /// that never reads holds its answer's memory for a bounded time.
 pub const ANSWER: Pace = Pace::new(Duration::from_secs(10), 1 << 20);
 
+/// How often a connection waiting for a frame looks whether one has begun, to start its
+/// request clock.
+const CLOCK_CHECK: Duration = Duration::from_secs(5);
+
 /// How long shutting down waits for the connections to finish before it ends anyway.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
@@ -177,7 +181,7 @@ pub async fn serve(
         tokio::spawn(async move {
             // The notes' header on this socket. A small read buffer (the default is 8 KiB):
             // it grows for a large frame, and is given back after one.
-            let codec = Budgeted::new(server.budget.clone());
+            let codec = Budgeted::new(server.budget.clone()).telling(server.tell.began.clone());
             let mut framed = Framed::with_capacity(stream, codec, 256);
             let why = session(&mut framed, addr, &server, &stop).await;
             leave(&server, addr);
@@ -263,55 +267,56 @@ async fn session(
     server: &Server,
     stop: &CancellationToken,
 ) -> String {
-    let mut lines = 0usize;
+    let mut log = Lines { addr, said: 0 };
     loop {
-        // 1. shutting down: the exchange that was in progress (or whose bytes had come) is
-        //    answered, then the connection ends, whatever else the client has sent.
+        // 1. shutting down: the exchange that was in progress is answered, then the
+        //    connection ends, whatever else the client has sent.
         if stop.is_cancelled() {
-            return tr!("closed: the server is shutting down" | "已关闭：服务端正在关闭");
+            return shutting_down();
         }
-        // 2. the next request: its first byte within the idle limit (peek waits for a byte
-        //    without taking it: the wire's reader takes it), unless the shutdown comes
-        //    first. `biased`: bytes that are there already win over the shutdown.
-        if framed.read_buffer().is_empty() {
-            let mut first = [0u8; 1];
-            let arrived = tokio::select! {
-                biased;
-                peeked = timeout(server.idle, framed.get_ref().peek(&mut first)) => peeked,
-                () = stop.cancelled() => return tr!("closed: the server is shutting down" | "已关闭：服务端正在关闭"),
-            };
-            match arrived {
-                Err(_) => {
-                    return tr!(
-                        "sent nothing within {}: closing this connection"
-                            | "{} 内什么也没发：关闭这个连接",
-                        limits::seconds(server.idle)
-                    )
-                }
-                Ok(Err(e)) => return tr!("broke the connection ({e})" | "连接出错（{e}）"),
-                Ok(Ok(0)) => return tr!("closed the connection" | "关闭了连接"),
-                Ok(Ok(_)) => {}
-            }
-        }
-        server.tell.began.give(); // demo only
-        lines += 1;
-        let say_it = lines <= LINES_PER_CLIENT;
-        if lines == LINES_PER_CLIENT + 1 {
-            say!(Transcript::server(), "{addr}: more than {LINES_PER_CLIENT} requests: the rest are answered without a line each"
-                | "{addr}：请求超过 {LINES_PER_CLIENT} 个：其余的照样回答，不再逐条显示");
-        }
-        // 3. the request and its answer, by the wire.
+        // 2. the request and its answer, by the wire.
         let answered = match server.wire {
-            Wire::Commands => command(framed, addr, server, say_it).await,
-            Wire::Echo => echo(framed, addr, server, say_it).await,
+            Wire::Commands => command(framed, server, stop, &mut log).await,
+            Wire::Echo => echo(framed, server, stop, &mut log).await,
         };
         if let Err(why) = answered {
             return why;
         }
-        // 4. buffers grown for a large frame go back: a connection that once carried 16
+        // 3. buffers grown for a large frame go back: a connection that once carried 16
         //    MiB must not keep 16 MiB for the rest of its life.
         give_back(framed.read_buffer_mut());
         give_back(framed.write_buffer_mut());
+    }
+}
+
+fn shutting_down() -> String {
+    tr!("closed: the server is shutting down" | "已关闭：服务端正在关闭")
+}
+
+fn idle(server: &Server) -> String {
+    tr!(
+        "sent nothing within {}: closing this connection" | "{} 内什么也没发：关闭这个连接",
+        limits::seconds(server.idle)
+    )
+}
+
+/// One connection's log: a line for each of its first [`LINES_PER_CLIENT`] requests, then
+/// one saying the rest get none (a client that floods must not flood the log).
+struct Lines {
+    addr: SocketAddr,
+    said: usize,
+}
+
+impl Lines {
+    /// Whether this request gets its line.
+    fn next(&mut self) -> bool {
+        self.said += 1;
+        if self.said == LINES_PER_CLIENT + 1 {
+            let addr = self.addr;
+            say!(Transcript::server(), "{addr}: more than {LINES_PER_CLIENT} requests: the rest are answered without a line each"
+                | "{addr}：请求超过 {LINES_PER_CLIENT} 个：其余的照样回答，不再逐条显示");
+        }
+        self.said <= LINES_PER_CLIENT
     }
 }
 
@@ -319,21 +324,23 @@ async fn session(
 /// only the answer); its output goes back as one frame. `Err` ends the connection.
 async fn command(
     framed: &mut Framed<TcpStream, Budgeted>,
-    addr: SocketAddr,
     server: &Server,
-    say_it: bool,
+    stop: &CancellationToken,
+    log: &mut Lines,
 ) -> Result<(), String> {
     let who = Transcript::server();
+    let addr = log.addr;
     let mut buf = [0u8; RECV_SIZE];
     // The command is read bare from the socket under the Framed: this wire never asks the
-    // codec for a frame, so the codec's read buffer stays empty.
-    let n = match timeout(REQUEST.grace, framed.get_mut().read(&mut buf)).await {
-        Err(_) => {
-            return Err(tr!(
-                "sent nothing within {}: closing this connection" | "{} 内什么也没发：关闭这个连接",
-                limits::seconds(REQUEST.grace)
-            ))
-        }
+    // codec for a frame, so the codec's read buffer stays empty. One read within the idle
+    // limit, unless the shutdown comes first (`biased`: a command already there wins).
+    let read = tokio::select! {
+        biased;
+        read = timeout(server.idle, framed.get_mut().read(&mut buf)) => read,
+        () = stop.cancelled() => return Err(shutting_down()),
+    };
+    let n = match read {
+        Err(_) => return Err(idle(server)),
         Ok(Err(e)) => return Err(tr!("broke the connection ({e})" | "连接出错（{e}）")),
         Ok(Ok(0)) => return Err(tr!("closed the connection" | "关闭了连接")),
         Ok(Ok(n)) => n,
@@ -367,7 +374,7 @@ async fn command(
             None
         }
     };
-    if say_it {
+    if log.next() {
         say!(
             who,
             "{addr}: command {} -> a frame: header {} + {}"
@@ -386,20 +393,20 @@ async fn command(
 /// body upper-cased in a frame out. `Err` ends the connection.
 async fn echo(
     framed: &mut Framed<TcpStream, Budgeted>,
-    addr: SocketAddr,
     server: &Server,
-    say_it: bool,
+    stop: &CancellationToken,
+    log: &mut Lines,
 ) -> Result<(), String> {
-    let (body, room): Frame = match next_frame(framed).await {
-        Ok(Some(frame)) => frame,
-        Ok(None) => return Err(tr!("closed the connection" | "关闭了连接")),
-        Err(why) => return Err(why),
+    let (body, room): Frame = match next_frame(framed, server, stop).await? {
+        Some(frame) => frame,
+        None => return Err(tr!("closed the connection" | "关闭了连接")),
     };
     let answer = commands::upper(&body);
-    if say_it {
+    if log.next() {
         say!(
             Transcript::server(),
-            "{addr}: frame {} -> send back {}" | "{addr}：帧 {} -> 回送 {}",
+            "{}: frame {} -> send back {}" | "{}：帧 {} -> 回送 {}",
+            log.addr,
             describe_ends(&body, 24),
             describe_ends(&answer, 24)
         );
@@ -417,29 +424,53 @@ async fn echo(
     Ok(())
 }
 
-/// The next whole frame, on the request clock: [`REQUEST`]'s grace from now, and more for
-/// every byte that arrives. `Ok(None)`: the client closed between frames.
-async fn next_frame(framed: &mut Framed<TcpStream, Budgeted>) -> Result<Option<Frame>, String> {
-    let started = Instant::now();
-    let mut deadline = started + REQUEST.grace;
+/// The next whole frame: its first byte within the idle limit, then the request clock
+/// ([`REQUEST`]: its grace from the first byte, and more for every byte that comes).
+/// `Ok(None)`: the client closed between frames. The shutdown ends the wait only while no
+/// frame has begun.
+async fn next_frame(
+    framed: &mut Framed<TcpStream, Budgeted>,
+    server: &Server,
+    stop: &CancellationToken,
+) -> Result<Option<Frame>, String> {
+    let idle_until = Instant::now() + server.idle;
+    // The loop cannot see a frame begin (next() reads and waits on): it looks every
+    // CLOCK_CHECK, so the request clock starts at most that late.
+    let mut wake = idle_until.min(Instant::now() + CLOCK_CHECK);
+    let mut watch_stop = true;
     loop {
         tokio::select! {
-            // next() keeps what it has read in the codec's buffer when the other branch
+            biased;
+            // next() keeps what it has read in the codec's buffer when another branch
             // wins: it is safe to stop and call again (cancel-safe).
             frame = framed.next() => return match frame {
                 Some(Ok(frame)) => Ok(Some(frame)),
                 None => Ok(None),
                 Some(Err(e)) => Err(frame_error(&e, framed.read_buffer())),
             },
-            () = sleep_until(deadline) => {
-                // The clock moves on by what has arrived (header and body so far).
-                let moved = (LEN_PREFIX_BYTES + framed.read_buffer().len()) as u64;
-                let allowed = started + REQUEST.allowed(moved);
-                if Instant::now() >= allowed {
+            () = stop.cancelled(), if watch_stop => {
+                if framed.codec().began().is_none() {
+                    return Err(shutting_down());
+                }
+                watch_stop = false; // a frame has begun: it is answered first
+            }
+            () = sleep_until(wake) => {
+                let now = Instant::now();
+                let Some(began) = framed.codec().began() else {
+                    if now >= idle_until {
+                        return Err(idle(server));
+                    }
+                    wake = idle_until.min(now + CLOCK_CHECK);
+                    continue;
+                };
+                // The clock moves on by what has arrived of the frame.
+                let moved = framed.codec().moved(framed.read_buffer()) as u64;
+                let allowed = Instant::from_std(began) + REQUEST.allowed(moved);
+                if now >= allowed {
                     return Err(tr!("sent {moved} bytes of a frame, then too slowly ({}): closing this connection"
                         | "发了一个帧的 {moved} 字节，之后太慢（{}）：关闭这个连接", REQUEST.describe()));
                 }
-                deadline = allowed;
+                wake = allowed;
             }
         }
     }
