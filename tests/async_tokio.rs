@@ -170,6 +170,54 @@ fn lesson_14_client_and_server_speak_the_echo() {
 "#]]);
 }
 
+// ---- when async buys nothing ----------------------------------------------------------
+
+/// notes.rs on tokio awaits each client before it accepts the next, as the notes' loop
+/// does: B, connected and waiting with its command sent, is not even accepted while A is
+/// still being served. (Its lines come in order: a concurrent server would print B's
+/// address before A's second command.)
+#[cfg(unix)]
+#[test]
+fn notes_server_on_tokio_still_serves_one_client_at_a_time() {
+    let mut server = Running::server(example(LESSON), &["notes-server", "--port", "0"]);
+    let mut a = connect(&server);
+    a.write_all(b"echo a1").unwrap();
+    assert_eq!(read_frame(&mut a), b"a1\n");
+    let mut b = connect(&server);
+    b.write_all(b"echo b").unwrap();
+    a.write_all(b"echo a2").unwrap();
+    assert_eq!(read_frame(&mut a), b"a2\n");
+    let a_port = a.local_addr().unwrap().port();
+    assert_eq!(
+        server.line_containing("client address"),
+        format!("client address: 127.0.0.1:{a_port}")
+    );
+    assert_eq!(server.next_line(), "command: echo a1");
+    assert_eq!(server.next_line(), "header [03, 00, 00, 00], then 3 bytes");
+    assert_eq!(server.next_line(), "command: echo a2");
+    drop(a);
+    assert_eq!(read_frame(&mut b), b"b\n");
+    let b_port = b.local_addr().unwrap().port();
+    assert_eq!(
+        server.line_containing("client address"),
+        format!("client address: 127.0.0.1:{b_port}")
+    );
+}
+
+/// The course's server, a task per client: B is answered while A stays connected.
+#[test]
+fn the_course_server_answers_b_while_a_stays_connected() {
+    let server = server(&["--runtime", "current-thread"]);
+    let mut a = connect(&server);
+    a.write_all(b"echo a1").unwrap();
+    assert_eq!(read_frame(&mut a), b"a1\n");
+    let mut b = connect(&server);
+    b.write_all(b"echo b").unwrap();
+    assert_eq!(read_frame(&mut b), b"b\n");
+    a.write_all(b"echo a2").unwrap();
+    assert_eq!(read_frame(&mut a), b"a2\n");
+}
+
 // ---- 1,000 connections at once --------------------------------------------------------
 
 /// Raises this process's soft limit on descriptors to its hard limit (the server, started
