@@ -454,7 +454,36 @@ fn a_command_that_fills_the_1024_byte_read_is_refused_and_nothing_runs() {
 
 // ---- shutting down --------------------------------------------------------------------
 
-#[cfg(unix)]
+/// Waits until every byte written on `stream` has been acknowledged by the peer's kernel
+/// (SIOCOUTQ is 0), so it is in the server's receive queue: a Ctrl-C sent after this
+/// comes after the bytes, whatever the scheduler does. Returning from `write` is not
+/// enough on a loaded machine: loopback may deliver the segment later, from ksoftirqd.
+#[cfg(target_os = "linux")]
+fn wait_until_delivered(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let deadline = std::time::Instant::now() + common::WAIT;
+    loop {
+        let mut queued: libc::c_int = 0;
+        // SAFETY: TIOCOUTQ (SIOCOUTQ on a socket) writes one int, a live local.
+        let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut queued) };
+        assert_eq!(
+            rc,
+            0,
+            "ioctl(SIOCOUTQ): {}",
+            std::io::Error::last_os_error()
+        );
+        if queued == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{queued} bytes never acknowledged"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[cfg(target_os = "linux")]
 #[test]
 fn ctrl_c_lets_the_exchange_in_progress_finish_then_the_server_exits() {
     let mut server = server(&["--wire", "echo"]);
@@ -462,6 +491,7 @@ fn ctrl_c_lets_the_exchange_in_progress_finish_then_the_server_exits() {
     let whole = frame(b"last words");
     c.write_all(&whole[..6]).unwrap();
     server.line_containing("(1 connected)");
+    wait_until_delivered(&c);
     // SAFETY: kill sends a signal to our own child, which is still running.
     assert_eq!(unsafe { libc::kill(server.pid() as i32, libc::SIGINT) }, 0);
     server.line_containing("shutting down: no new connections; waiting for 1 connection(s)");
@@ -470,6 +500,28 @@ fn ctrl_c_lets_the_exchange_in_progress_finish_then_the_server_exits() {
     assert_eq!(read_to_end(&mut c), b"");
     server.line_containing("closed: the server is shutting down (0 still connected)");
     server.line_containing("every connection has ended: the server stops");
+    assert_eq!(server.wait_code(), Some(0));
+}
+
+/// A frame left half sent holds the drain; a second Ctrl-C ends the server at once (tokio
+/// keeps its handler for the life of the process, so without this it would not).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_second_ctrl_c_stops_the_server_at_once() {
+    let mut server = server(&["--wire", "echo"]);
+    let mut c = connect(&server);
+    c.write_all(&frame(b"never finished")[..6]).unwrap();
+    server.line_containing("(1 connected)");
+    wait_until_delivered(&c);
+    let pid = server.pid() as i32;
+    let interrupt = || {
+        // SAFETY: kill sends a signal to our own child, which is still running.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    };
+    interrupt();
+    server.line_containing("waiting for 1 connection(s)");
+    interrupt();
+    server.line_containing("Ctrl-C again: the server stops now, 1 connection(s) still open");
     assert_eq!(server.wait_code(), Some(0));
 }
 

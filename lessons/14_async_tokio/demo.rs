@@ -40,7 +40,7 @@ struct Scene {
     began: OnCue,
     finished: OnCue,
     stopping: OnCue,
-    stop: tokio::sync::oneshot::Sender<()>,
+    stop: tokio::sync::mpsc::Sender<()>,
     thread: Spawned<()>,
 }
 
@@ -64,14 +64,11 @@ impl Scene {
             finished,
             stopping,
         });
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (stop, stops) = tokio::sync::mpsc::channel::<()>(2);
         let thread = demo::spawn("server", move || {
             runtime.build()?.block_on(async {
                 let listener = tokio::net::TcpListener::from_std(listener)?;
-                let shutdown = async {
-                    let _ = stopped.await;
-                };
-                server::serve(listener, Arc::new(server), shutdown).await
+                server::serve(listener, Arc::new(server), stops).await
             })?;
             Ok(())
         })?;
@@ -96,7 +93,7 @@ impl Scene {
 
     /// Tells the server to stop (Ctrl-C in two terminals) and waits for it to end.
     fn stop(self) -> Result<(), Report> {
-        let _ = self.stop.send(());
+        let _ = self.stop.try_send(());
         self.thread.join()
     }
 }
@@ -408,7 +405,7 @@ fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
         stopping,
         ..
     } = running;
-    let _ = stop.send(());
+    let _ = stop.try_send(());
     stopping.wait()?;
     stream.write_all(rest)?;
     // The client's lines wait for the server to end, so that they come after its own.

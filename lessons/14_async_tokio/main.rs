@@ -120,6 +120,26 @@ async fn client(at: Endpoint, wire: Wire) -> Result<(), Report> {
     Ok(())
 }
 
+/// A message for each Ctrl-C (SIGINT on Unix), from now on. The handler is in place when
+/// this returns, before the first client is accepted: a Ctrl-C that came before it would
+/// kill the process the default way. tokio keeps its handler for the rest of the process,
+/// so a second Ctrl-C would not end it either: the server's drain listens for one.
+fn ctrl_c_messages() -> std::io::Result<tokio::sync::mpsc::Receiver<()>> {
+    #[cfg(unix)]
+    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    #[cfg(windows)]
+    let mut interrupts = tokio::signal::windows::ctrl_c()?;
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        while interrupts.recv().await.is_some() {
+            if tx.send(()).await.is_err() {
+                break; // the server has ended
+            }
+        }
+    });
+    Ok(rx)
+}
+
 // ---------------------------------------------------------------------------------------
 // The command line
 // ---------------------------------------------------------------------------------------
@@ -233,13 +253,7 @@ fn main() -> Result<(), Report> {
             let server = Server::new(wire, idle, max_clients, max_per_address);
             runtime.build()?.block_on(async {
                 let listener = tokio::net::TcpListener::from_std(listener)?;
-                let ctrl_c = async {
-                    // A runtime that cannot watch for Ctrl-C serves until it is killed.
-                    if tokio::signal::ctrl_c().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                };
-                server::serve(listener, Arc::new(server), ctrl_c).await
+                server::serve(listener, Arc::new(server), ctrl_c_messages()?).await
             })?;
             Ok(())
         }

@@ -29,7 +29,7 @@ const HEADER_SIZE: usize = 4;
 /// The server (notes C 方案一, the first program).
 pub async fn server(host: &str, port: u16) -> io::Result<()> {
     // 1-3. socket(), bind(), listen(): one call. tokio's bind sets SO_REUSEADDR on Unix, as
-    //      std's does (the notes: none, lesson 03), and listens with a backlog of 1024.
+    //      std's does (the notes: none, lesson 03), and listens with std's backlog, 128.
     let phone = TcpListener::bind((host, port)).await?;
     // (not in the notes) where it listens, so that port 0 (any free port) can be used.
     println!("listening on {}", phone.local_addr()?);
