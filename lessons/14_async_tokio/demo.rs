@@ -400,6 +400,7 @@ fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
     running.began.wait()?;
     say!(scene, "Ctrl-C" | "Ctrl-C");
     let Scene {
+        addr,
         stop,
         thread,
         stopping,
@@ -424,10 +425,23 @@ fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
         "then the end of the stream ({} bytes more)" | "然后是数据流的结尾（多了 {} 字节）",
         rest_of_stream.len()
     );
+    match TcpStream::connect(addr) {
+        Ok(_) => say!(
+            client,
+            "connect again -> connected: the listener is still open"
+                | "再次连接 -> 连上了：监听套接字还开着"
+        ),
+        Err(e) => say!(
+            client,
+            "connect again -> {:?}: the listener was closed"
+                | "再次连接 -> {:?}：监听套接字已经关闭",
+            e.kind()
+        ),
+    }
     say!(
         scene,
-        "the exchange in progress finished; no new connection was taken; the server ended by itself"
-            | "进行中的那次交换完成了；没有再接受新连接；服务端自己结束了"
+        "the exchange in progress finished, then the connection closed and the server ended by itself"
+            | "进行中的那次交换完成了，随后连接关闭，服务端自己结束了"
     );
     Ok(())
 }
