@@ -194,8 +194,8 @@ pub async fn serve(
             // The line first, then the close: the peer cannot see the end before the
             // server has said why.
             drop(framed);
-            server.tell.finished.give(); // demo only
             drop(slot);
+            server.tell.finished.give(); // demo only
         });
     }
     // 4. graceful shutdown: no new connections (the listener closes), every connection
