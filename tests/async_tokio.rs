@@ -371,7 +371,7 @@ fn headers_announcing_more_than_the_memory_budget_are_refused() {
     }
     let line = server.line_containing("refused:");
     assert!(
-        line.contains("the server holds 64 MiB of frames already: 16777216 bytes more would pass its memory budget"),
+        line.contains("the server holds 64 MiB of large frames already: 16777216 bytes more would pass its memory budget"),
         "{line}"
     );
     // `[server] 127.0.0.1:PORT refused: …`: the client with that port was closed.
@@ -450,6 +450,39 @@ fn a_command_that_fills_the_1024_byte_read_is_refused_and_nothing_runs() {
         .starts_with("error: the command filled the whole 1024-byte read"));
     assert_eq!(read_to_end(&mut c), b"");
     server.line_containing("filled the 1024-byte buffer: refused, nothing run, closing");
+}
+
+/// Four clients trickling 16 MiB frames hold the whole budget; small frames (up to 64
+/// KiB) take nothing from it, and are still served.
+#[test]
+fn small_frames_are_served_while_large_ones_hold_the_budget() {
+    let mut server = server(&["--wire", "echo"]);
+    let sixteen_mib = (16i32 << 20).to_le_bytes();
+    let mut held: Vec<TcpStream> = (0..4).map(|_| connect(&server)).collect();
+    for c in &mut held {
+        c.write_all(&sixteen_mib).unwrap();
+    }
+    let mut fifth = connect(&server);
+    fifth.write_all(&sixteen_mib).unwrap();
+    server.line_containing("refused:");
+    let mut small = connect(&server);
+    let body = vec![b'x'; 64 << 10];
+    small.write_all(&frame(&body)).unwrap();
+    assert_eq!(read_frame(&mut small), vec![b'X'; 64 << 10]);
+}
+
+/// Upper-casing can lengthen a frame past the limit: closed with a line, not a panic.
+#[test]
+fn a_frame_whose_answer_would_pass_the_limit_is_closed_with_one_line() {
+    let mut server = server(&["--wire", "echo"]);
+    let mut c = connect(&server);
+    // 'ŉ' (2 bytes) upper-cases to 'ʼN' (3 bytes): 16 MiB of it would answer 24 MiB.
+    let body = "ŉ".repeat(8 << 20).into_bytes();
+    c.write_all(&frame(&body)).unwrap();
+    assert_eq!(read_to_end(&mut c), b"");
+    assert!(server
+        .line_containing("upper-cased answer")
+        .contains("sent a 16777216-byte frame whose upper-cased answer would be 25165824 bytes, over the frame limit"));
 }
 
 // ---- shutting down --------------------------------------------------------------------

@@ -34,48 +34,66 @@ pub fn notes_codec() -> LengthDelimitedCodec {
         .new_codec()
 }
 
-/// The most bytes of frames and answers the whole server holds at once: four frames of the
-/// course's limit. The codec checks one frame against the frame limit; it cannot see the
-/// other connections, and a thousand connections each announcing 16 MiB would ask for 16
-/// GiB. Each frame's length is taken from this budget before its body is read, and given
-/// back when its answer has left.
+/// The most bytes of large frames and answers the whole server holds at once: four frames
+/// of the course's limit. The codec checks one frame against the frame limit; it cannot
+/// see the other connections, and a thousand connections each announcing 16 MiB would ask
+/// for 16 GiB. A large frame's length is taken from this budget before its body is read,
+/// and given back when its answer has left.
 pub const MEMORY_BUDGET: usize = 4 * MAX_FRAME_LEN;
+
+/// A frame or an answer of at most this many bytes takes nothing from the budget: a
+/// connection holds one request and one answer at a time, so these are bounded by the
+/// connection cap (1000 connections: at most 1000 × 2 × 64 KiB), and four clients that
+/// trickle 16 MiB frames at the minimum rate cannot lock every small request out.
+pub const OWN: usize = 64 << 10;
 
 /// A server-wide budget of bytes: a semaphore whose permits are bytes.
 #[derive(Clone)]
 pub struct Budget(Arc<Semaphore>);
+
+/// The bytes of the budget one frame or answer holds, given back when dropped: none for one
+/// of at most [`OWN`] bytes.
+pub struct Room {
+    /// Held for what dropping it does: the bytes go back to the budget.
+    _bytes: Option<OwnedSemaphorePermit>,
+}
 
 impl Budget {
     pub fn new(bytes: usize) -> Self {
         Budget(Arc::new(Semaphore::new(bytes)))
     }
 
-    /// `len` bytes of the budget, at once or not at all: a decoder cannot wait, and an
-    /// answer that cannot be held is refused rather than queued (the queue would be memory
-    /// too).
-    pub fn take(&self, len: usize) -> io::Result<OwnedSemaphorePermit> {
+    /// Room for `len` bytes, at once or not at all: a decoder cannot wait, and an answer
+    /// that cannot be held is refused rather than queued (the queue would be memory too).
+    pub fn take(&self, len: usize) -> io::Result<Room> {
+        if len <= OWN {
+            return Ok(Room { _bytes: None });
+        }
         // MAX_FRAME_LEN is far below u32::MAX; a larger len fails like a full budget.
         let n = u32::try_from(len).unwrap_or(u32::MAX);
-        Arc::clone(&self.0).try_acquire_many_owned(n).map_err(|_| {
+        let permit = Arc::clone(&self.0).try_acquire_many_owned(n).map_err(|_| {
             io::Error::other(socket_lessons::tr!(
-                "the server holds {} MiB of frames already: {len} bytes more would pass its memory budget"
-                    | "服务端已经占着 {} MiB 的帧：再加 {len} 字节就超出它的内存预算",
+                "the server holds {} MiB of large frames already: {len} bytes more would pass its memory budget"
+                    | "服务端已经占着 {} MiB 的大帧：再加 {len} 字节就超出它的内存预算",
                 MEMORY_BUDGET >> 20
             ))
+        })?;
+        Ok(Room {
+            _bytes: Some(permit),
         })
     }
 }
 
-/// A frame's body and the bytes of the budget it holds until its answer has left.
-pub type Frame = (BytesMut, OwnedSemaphorePermit);
+/// A frame's body and the room it holds until its answer has left.
+pub type Frame = (BytesMut, Room);
 
 /// `notes_codec()` with the budget in front: a header's length is taken from the budget
 /// before the codec sees the header (and reserves room for the body).
 pub struct Budgeted {
     frames: LengthDelimitedCodec,
     budget: Budget,
-    /// The budget held for the frame whose header is in, until the frame is whole.
-    held: Option<OwnedSemaphorePermit>,
+    /// The frame whose header is in: its length, and the room it holds, until it is whole.
+    held: Option<(usize, Room)>,
     /// When the first byte of the frame being read was seen, for the request clock.
     began: Option<Instant>,
     /// Told when a frame begins (demo only).
@@ -131,14 +149,14 @@ impl Decoder for Budgeted {
             let len = u32::from_le_bytes(header) as usize;
             // A length over the limit is the codec's to refuse, with its own error.
             if len <= MAX_FRAME_LEN {
-                self.held = Some(self.budget.take(len)?);
+                self.held = Some((len, self.budget.take(len)?));
             }
         }
         match self.frames.decode(src)? {
             Some(body) => {
-                let held = self.held.take().expect("the header was read above");
+                let (_, room) = self.held.take().expect("the header was read above");
                 self.began = None;
-                Ok(Some((body, held)))
+                Ok(Some((body, room)))
             }
             None => Ok(None),
         }
@@ -159,11 +177,11 @@ impl Budgeted {
     /// stream".
     fn cut(&self, src: &BytesMut) -> io::Error {
         let text = match &self.held {
-            Some(held) => socket_lessons::tr!(
+            Some((len, _)) => socket_lessons::tr!(
                 "the stream ended inside a frame body, after {got} of {want} bytes"
                     | "数据流在帧体中间结束：{want} 字节里只来了 {got} 字节",
                 got = src.len(),
-                want = held.num_permits()
+                want = len
             ),
             None => socket_lessons::tr!(
                 "the stream ended inside a frame header, after {got} of {LEN_PREFIX_BYTES} bytes"

@@ -8,7 +8,7 @@ use socket_lessons::guard::pace::Pace;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::Cue;
 use socket_lessons::stage::transcript::describe_ends;
-use socket_lessons::wire::framing::LEN_PREFIX_BYTES;
+use socket_lessons::wire::framing::{LEN_PREFIX_BYTES, MAX_FRAME_LEN};
 use socket_lessons::{say, tr, Transcript};
 use std::collections::HashMap;
 use std::io;
@@ -409,6 +409,13 @@ async fn echo(
         None => return Err(tr!("closed the connection" | "关闭了连接")),
     };
     let answer = commands::upper(&body);
+    if answer.len() > MAX_FRAME_LEN {
+        // Unicode upper-casing can lengthen text (`ŉ` is 2 bytes, `ʼN` 3): no frame can
+        // carry this answer.
+        return Err(tr!("sent a {}-byte frame whose upper-cased answer would be {} bytes, over the frame limit: closing this connection"
+            | "发来一个 {} 字节的帧，它的大写回答会有 {} 字节，超过帧的上限：关闭这个连接",
+            body.len(), answer.len()));
+    }
     if log.next() {
         say!(
             Transcript::server(),
