@@ -150,15 +150,20 @@ pub async fn serve(
         accept_failed = false;
         // 2. the caps: a permit of the connection cap, and room for one more from its
         //    address. Refused: closed at once, the first refusal in a row said.
-        let Some(slot) = admit(&server, addr.ip()) else {
-            if refused == 0 {
-                say!(who, "{addr} refused: already {} clients, or {} from its address (more refusals are counted, not shown)"
-                    | "拒绝 {addr}：已有 {} 个客户端，或来自它的地址已有 {} 个（之后的拒绝只计数，不再逐条显示）",
-                    server.max_clients, server.max_per_address);
+        let slot = match admit(&server, addr.ip()) {
+            Ok(slot) => slot,
+            Err(why) => {
+                if refused == 0 {
+                    say!(
+                        who,
+                        "{addr} refused: {why} (more refusals are counted, not shown)"
+                            | "拒绝 {addr}：{why}（之后的拒绝只计数，不再逐条显示）"
+                    );
+                }
+                refused += 1;
+                drop(stream);
+                continue;
             }
-            refused += 1;
-            drop(stream);
-            continue;
         };
         if refused > 0 {
             say!(
@@ -224,16 +229,25 @@ pub async fn serve(
     Ok(())
 }
 
-/// A permit of the connection cap and a place among its address's connections, or `None`.
-fn admit(server: &Server, ip: IpAddr) -> Option<tokio::sync::OwnedSemaphorePermit> {
-    let slot = Arc::clone(&server.slots).try_acquire_owned().ok()?;
+/// A permit of the connection cap and a place among its address's connections, or why not.
+fn admit(server: &Server, ip: IpAddr) -> Result<tokio::sync::OwnedSemaphorePermit, String> {
+    let Ok(slot) = Arc::clone(&server.slots).try_acquire_owned() else {
+        return Err(tr!(
+            "already {} clients" | "已有 {} 个客户端",
+            server.max_clients
+        ));
+    };
     let mut counts = server.per_address.lock().unwrap_or_else(|e| e.into_inner());
     let count = counts.entry(address_key(ip)).or_insert(0);
     if *count >= server.max_per_address {
-        return None; // the slot goes back as it is dropped
+        // The slot goes back as it is dropped.
+        return Err(tr!(
+            "already {} connections from its address" | "来自它的地址已有 {} 个连接",
+            server.max_per_address
+        ));
     }
     *count += 1;
-    Some(slot)
+    Ok(slot)
 }
 
 fn leave(server: &Server, addr: SocketAddr) {
