@@ -1,5 +1,25 @@
 //! The course's server on tokio: an accept loop that spawns a task per connection, and the
 //! two wires a task can speak (lesson 06's commands, lesson 11's echo, framed).
+//!
+//! Underneath the limits, the echo server is these lines:
+//!
+//! ```text
+//! loop {
+//!     let (stream, _addr) = listener.accept().await?;           // lesson 03's accept
+//!     tokio::spawn(async move {                                  // a task, not a thread
+//!         let mut framed = Framed::new(stream, notes_codec());   // lesson 06's frames
+//!         while let Some(Ok(body)) = framed.next().await {      // read_frame
+//!             let answer = Bytes::from(commands::upper(&body));
+//!             if framed.send(answer).await.is_err() {           // write_frame
+//!                 break;
+//!             }
+//!         }
+//!     });
+//! }
+//! ```
+//!
+//! The rest of this file is what a silent, dripping, lying or never-reading peer makes
+//! necessary, and a clean Ctrl-C: each part says which.
 
 use crate::codec::{describe_error, Budget, Budgeted, Frame};
 use futures_util::{SinkExt, StreamExt};
