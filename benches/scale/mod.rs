@@ -612,11 +612,36 @@ fn served_how(m: &Measured) -> String {
 fn svg(all: &[Measured]) -> String {
     const W: f64 = 440.0;
     const H: f64 = 300.0;
-    let panel = |x0: f64, title: &str, value: &dyn Fn(&Measured) -> Option<f64>, unit: &str| {
+    // A panel: linear from 0 with round steps, or (`log`) powers of ten, which keeps a
+    // server of 3 MiB and one of 500 MiB both readable.
+    let panel = |x0: f64, title: &str, value: &dyn Fn(&Measured) -> Option<f64>, log: bool| {
         let (left, right, top, bottom) = (x0 + 70.0, x0 + W - 20.0, 40.0, H - 50.0);
-        let max = all.iter().filter_map(value).fold(0.0f64, f64::max).max(1.0) * 1.1;
+        let max = all.iter().filter_map(value).fold(0.0f64, f64::max).max(1.0);
+        let ticks: Vec<f64> = if log {
+            let decades = max.log10().ceil().max(1.0) as i32;
+            (0..=decades).map(|d| 10f64.powi(d)).collect()
+        } else {
+            let raw = max / 4.0;
+            let magnitude = 10f64.powf(raw.log10().floor());
+            let step = [1.0, 2.0, 5.0, 10.0]
+                .iter()
+                .map(|m| m * magnitude)
+                .find(|step| *step >= raw)
+                .unwrap_or(10.0 * magnitude);
+            (0..=((max / step).ceil() as i32))
+                .map(|i| f64::from(i) * step)
+                .collect()
+        };
+        let top_value = *ticks.last().expect("at least one tick");
         let x = |n: usize| left + (right - left) * ((n as f64).log10() - 2.0) / 2.0;
-        let y = |v: f64| bottom - (bottom - top) * v / max;
+        let y = |v: f64| {
+            let at = if log {
+                v.max(1.0).log10() / top_value.log10()
+            } else {
+                v / top_value
+            };
+            bottom - (bottom - top) * at
+        };
         let mut s = format!(
             "<text x=\"{}\" y=\"22\" font-size=\"14\" text-anchor=\"middle\">{title}</text>\n\
              <line x1=\"{left}\" y1=\"{bottom}\" x2=\"{right}\" y2=\"{bottom}\" stroke=\"black\"/>\n\
@@ -636,10 +661,9 @@ fn svg(all: &[Measured]) -> String {
             (left + right) / 2.0,
             bottom + 34.0
         ));
-        for i in 0..=4 {
-            let v = max / 1.1 * f64::from(i) / 4.0;
+        for v in ticks {
             s.push_str(&format!(
-                "<text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}{unit}</text>\n\
+                "<text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}</text>\n\
                  <line x1=\"{left}\" y1=\"{:.1}\" x2=\"{right}\" y2=\"{:.1}\" stroke=\"#ddd\"/>\n",
                 left - 4.0,
                 y(v) + 3.0,
@@ -680,12 +704,17 @@ fn svg(all: &[Measured]) -> String {
         2.0 * W,
         H + 40.0
     );
-    s.push_str(&panel(0.0, "round trips per second", &|m| Some(m.rate), ""));
+    s.push_str(&panel(
+        0.0,
+        "round trips per second",
+        &|m| Some(m.rate),
+        false,
+    ));
     s.push_str(&panel(
         W,
-        "server's peak memory (MiB)",
+        "server's peak memory (MiB, log scale)",
         &|m| m.peak.map(|p| p as f64 / MIB as f64),
-        "",
+        true,
     ));
     for (i, kind) in KINDS.iter().enumerate() {
         let lx = 20.0 + 170.0 * i as f64;
