@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Checks every relative link and image in the built book (target/book, both languages):
-the file exists, and an #anchor names an element of that page. Links into lessons/ and
-shared/ (the code the pages link to) are checked against the repository. Prints each broken
-link and exits 1 if there is one."""
+"""Checks every relative link and image in the built site (target/book, both editions): it
+stays inside the site, names a file (not a folder, which a browser opening the files shows
+as a bare directory listing), and an #anchor names an element of that page. The code the
+pages talk about is on the site's code pages (.ci/docs_code.py), so a link into lessons/ or
+shared/ is broken too. Prints each broken link and exits 1 if there is one."""
 import html.parser
 import os
 import sys
@@ -51,16 +52,13 @@ def main():
                 checked += 1
                 path = urllib.parse.unquote(parts.path)
                 target = os.path.normpath(os.path.join(dirpath, path)) if path else page_path
-                rel = os.path.relpath(target, os.path.join(ROOT, "target"))
-                if rel.split(os.sep)[0] in ("lessons", "shared"):
-                    # The code the pages link to: in the repository, beside docs/ (a
-                    # folder of it is a fine target too).
-                    target = os.path.join(ROOT, rel)
-                    if os.path.isdir(target):
-                        continue
-                if os.path.isdir(target):
-                    target = os.path.join(target, "index.html")
                 where = os.path.relpath(page_path, BOOK)
+                if os.path.relpath(target, BOOK).startswith(".."):
+                    broken.append(f"{where}: {link} (outside the site)")
+                    continue
+                if os.path.isdir(target):
+                    broken.append(f"{where}: {link} (a folder, not a page)")
+                    continue
                 if not os.path.exists(target):
                     broken.append(f"{where}: {link} (no such file)")
                     continue

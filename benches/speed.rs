@@ -1,7 +1,8 @@
 //! How fast the course's plumbing is, each figure beside the limit it should meet.
 //!
-//! `cargo bench` runs this once and prints one table (Markdown, to paste into README's
-//! "How fast"). Every row is a figure, the limit it is held to, and their ratio:
+//! `cargo bench` runs this once and prints one table (Markdown, to paste into the book's
+//! performance page, docs/performance.md). Every row is a figure, the limit it is held to,
+//! and their ratio:
 //!
 //! 1. framed throughput: 1 MiB frames (header included) through `write_frame` /
 //!    `FrameReader` over loopback, against the fastest plain copy of the same bytes in the
@@ -558,8 +559,8 @@ fn over_loopback(
 /// And how many times any CPU went idle meanwhile, the whole machine (Linux's cpuidle
 /// counters, `/sys/devices/system/cpu/cpu*/cpuidle/state*/usage`; in a VM with the
 /// haltpoll driver, each is a halt after a short poll, which the host must wake; on the
-/// machine the README's runs come from, the POLL state had counted none): `None` where
-/// there are none.
+/// machine the performance page's runs come from, the POLL state had counted none):
+/// `None` where there are none.
 #[derive(Clone, Copy, Default)]
 struct Usage {
     cpu: Duration,
@@ -1229,7 +1230,7 @@ fn thousands(x: f64) -> String {
 
 /// The file for the notes' row: big enough that reading it whole shows in memory. Their
 /// `data += recv()` copies all it has on every chunk, so even this size does not finish
-/// within `NOTES_PATIENCE` on the machine the README's runs come from.
+/// within `NOTES_PATIENCE` on the machine the performance page's runs come from.
 const NOTES_FILE_BYTES: u64 = 100 << 20;
 
 /// How long the notes' client may take before it is stopped (their `data += recv()` makes

@@ -111,6 +111,46 @@ macro_rules! tr {
     };
 }
 
+/// An error as a line in the language of the moment. An error from the OS is described
+/// the way the OS does (`Connection reset by peer (os error 104)`), in Chinese for the
+/// common ones when the programs speak Chinese (`连接被对方重置（os error 104）`), the
+/// number kept so that it can be looked up; any other error is its own message (the
+/// library writes those in both languages where it makes them).
+pub fn error_text(err: &std::io::Error) -> String {
+    match (err.raw_os_error(), lang()) {
+        (Some(code), Lang::Zh) => match chinese_os_error(err.kind()) {
+            Some(text) => format!("{text}（os error {code}）"),
+            None => err.to_string(),
+        },
+        _ => err.to_string(),
+    }
+}
+
+/// The Chinese for the OS errors the lessons meet, by kind (the numbers differ between
+/// systems: 104 on Linux, 10054 on Windows, for the same reset).
+fn chinese_os_error(kind: std::io::ErrorKind) -> Option<&'static str> {
+    use std::io::ErrorKind::*;
+    Some(match kind {
+        ConnectionRefused => "连接被拒绝",
+        ConnectionReset => "连接被对方重置",
+        ConnectionAborted => "连接被中止",
+        BrokenPipe => "管道已断开（对方已关闭连接）",
+        AddrInUse => "地址已被占用",
+        AddrNotAvailable => "无法使用这个地址",
+        NotConnected => "套接字没有连接",
+        TimedOut => "连接超时",
+        WouldBlock => "资源暂时不可用",
+        NotFound => "没有那个文件或目录",
+        PermissionDenied => "权限不够",
+        AlreadyExists => "文件已存在",
+        InvalidInput => "参数无效",
+        Interrupted => "被信号中断",
+        HostUnreachable => "主机不可达",
+        NetworkUnreachable => "网络不可达",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +164,20 @@ mod tests {
             assert_eq!(parse(en), Ok(Lang::En), "{en}");
         }
         assert!(parse("fr").is_err());
+    }
+
+    #[test]
+    fn os_errors_keep_their_number_in_chinese() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        // No OS number: the message as it is.
+        assert_eq!(error_text(&reset), reset.to_string());
+        #[cfg(target_os = "linux")]
+        {
+            let refused = std::io::Error::from_raw_os_error(111);
+            assert_eq!(
+                chinese_os_error(refused.kind()).map(|t| format!("{t}（os error 111）")),
+                Some("连接被拒绝（os error 111）".to_owned())
+            );
+        }
     }
 }

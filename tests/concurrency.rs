@@ -1,5 +1,6 @@
 //! Lesson 11's three servers, each as a real process, against 200 clients connected at the
-//! same time (plus one that connects and never sends, which stalled the notes' own server).
+//! same time (plus one that connects and never sends, which stalled the notes' own server),
+//! from four loopback addresses, 50 each: one address may have at most 100.
 
 mod common;
 
@@ -49,6 +50,17 @@ impl Gate {
     }
 }
 
+/// Client `i`'s connection, from 127.0.0.1 to 127.0.0.4 in turn (all loopback on Linux):
+/// the server takes at most 100 connections from one address.
+fn connect_from(i: usize, port: u16) -> std::io::Result<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    let from = [127, 0, 0, 1 + (i % 4) as u8];
+    socket.bind(&std::net::SocketAddr::from((from, 0)).into())?;
+    socket.connect(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into())?;
+    Ok(socket.into())
+}
+
 fn serves_clients_at_once(way: &str) {
     let mut server = Running::server(
         example("11_concurrent_server"),
@@ -68,8 +80,8 @@ fn serves_clients_at_once(way: &str) {
         .map(|i| {
             let (connected, served) = (Arc::clone(&connected), Arc::clone(&served));
             thread::spawn(move || -> Result<(), String> {
-                let mut stream = TcpStream::connect(("127.0.0.1", port))
-                    .map_err(|e| format!("client {i}: connect: {e}"))?;
+                let mut stream =
+                    connect_from(i, port).map_err(|e| format!("client {i}: connect: {e}"))?;
                 stream.set_read_timeout(Some(WAIT)).unwrap();
                 connected.pass(i)?;
                 for round in 0..ROUNDS {

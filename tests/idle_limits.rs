@@ -51,8 +51,12 @@ fn lesson_13_serves_a_second_client_while_the_first_sits_idle_or_stops_mid_frame
     assert_eq!(&answer, b"\x02\x00\x00\x00hi");
     let line = server.line_containing("sent nothing within 1 s");
     assert!(line.ends_with("; next client"), "{line}");
-    let line = server.line_containing("sent nothing within 1 s");
-    assert!(line.ends_with("; next client"), "{line}");
+    // A request that has begun is on its own clock: 10 s, then 64 KiB/s.
+    let line = server.line_containing("the request too slow: 4 bytes in ");
+    assert!(
+        line.ends_with("(10 s, then 65536 B/s allowed); next client"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -61,11 +65,11 @@ fn lesson_06_drops_a_client_that_stops_in_the_middle_of_a_frame() {
     // A header for 100 bytes, 5 of them, and then nothing: not idle, stalled mid-message.
     let mut stalled = connect(server.port);
     stalled.write_all(b"\x64\x00\x00\x00hello").unwrap();
-    let line = server.line_containing("the rest of a frame");
+    let line = server.line_containing("the request too slow");
     assert!(
-        line.ends_with(
-            "the rest of a frame: nothing within 10 s; the message is incomplete, closing"
-        ),
+        line.contains(": the request too slow: 9 bytes in ")
+            && line
+                .ends_with(" s (10 s, then 65536 B/s allowed); the message is incomplete, closing"),
         "{line}"
     );
 }

@@ -85,3 +85,35 @@ fn a_client_whose_server_never_closes_stays_in_fin_wait2_and_says_why() {
     let (_conn, got) = holder.join().unwrap();
     assert_eq!(got, b"hi");
 }
+
+/// The ACK of a FIN is a delayed ACK on Linux, as the kernel itself measures it: the demo's
+/// scene 9 reads the FIN's round-trip sample from TCP_INFO (the kernel's clock, from the
+/// FIN's transmission to the ACK that covered it), so a busy machine can only make it
+/// longer, never shorter. An ACK sent at once takes microseconds on loopback.
+#[test]
+fn the_ack_of_a_fin_comes_at_least_20_ms_later_by_the_kernel_s_own_clock() {
+    let output = std::process::Command::new(example("00_tcp_states"))
+        .env("LANG", "C")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("the kernel's own round-trip sample for my FIN: "))
+        .unwrap_or_else(|| panic!("no FIN round-trip line in:\n{stdout}"));
+    let sample: f64 = line
+        .split("the kernel's own round-trip sample for my FIN: ")
+        .nth(1)
+        .and_then(|rest| rest.split(" ms").next())
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("no number in {line:?}"));
+    assert!(
+        sample >= 20.0,
+        "the FIN was ACKed after {sample} ms: {line}"
+    );
+    assert!(
+        stdout.contains("the server's kernel held back the ACK of my FIN"),
+        "{stdout}"
+    );
+}

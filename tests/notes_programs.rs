@@ -1033,7 +1033,10 @@ fn e6_hmac_server_accepts_lesson_10_client_with_the_notes_salt() {
 #[test]
 fn e6_hmac_client_is_let_in_by_lesson_10_server() {
     let Some(n) = notes(here!()) else { return };
-    let mut server = n.lesson_server("10_hmac_auth", &["server", "--secret", NOTES_SALT]);
+    let mut server = n.lesson_server(
+        "10_hmac_auth",
+        &["server", "--secret", NOTES_SALT, "--allow-short-secret"],
+    );
     n.client("e6_hmac_client", server.port, "").succeeds();
     assert!(server
         .line_containing("legitimate")
@@ -1043,7 +1046,10 @@ fn e6_hmac_client_is_let_in_by_lesson_10_server() {
 #[test]
 fn e6_hmac_fake_client_is_refused_by_lesson_10_server() {
     let Some(n) = notes(here!()) else { return };
-    let mut server = n.lesson_server("10_hmac_auth", &["server", "--secret", NOTES_SALT]);
+    let mut server = n.lesson_server(
+        "10_hmac_auth",
+        &["server", "--secret", NOTES_SALT, "--allow-short-secret"],
+    );
     n.client("e6_hmac_fake_client", server.port, "").succeeds();
     assert_eq!(
         server.line_containing("refused"),

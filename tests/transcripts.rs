@@ -44,13 +44,20 @@ fn expected_path(lesson: &str) -> std::path::PathBuf {
     common::root().join(format!("tests/expected/{lesson}.stdout"))
 }
 
+/// The same demo run with `--lang zh`: its Chinese transcript.
+fn zh_expected_path(lesson: &str) -> std::path::PathBuf {
+    common::root().join(format!("tests/expected/zh-CN/{lesson}.stdout"))
+}
+
 /// Where the Windows build's transcript of `lesson` differs rightly from the shared one.
 fn windows_expected_path(lesson: &str) -> std::path::PathBuf {
     common::root().join(format!("tests/expected/windows/{lesson}.stdout"))
 }
 
+/// The demo in English (`--lang en`) and in Chinese (`--lang zh`), each against its file.
 fn demo_prints_its_expected_transcript(lesson: &str) {
-    build_prints_its_expected_transcript(Build::Native, lesson, &expected_path(lesson));
+    build_prints_its_expected_transcript(Build::Native, lesson, "en", &expected_path(lesson));
+    build_prints_its_expected_transcript(Build::Native, lesson, "zh", &zh_expected_path(lesson));
 }
 
 /// The Windows build of `lesson`, under Wine: its own expected file if it has one, else
@@ -77,7 +84,7 @@ fn windows_demo_prints_its_expected_transcript(lesson: &str) {
         shared.clone()
     };
     eprintln!("{lesson}: against {}", expected.display());
-    build_prints_its_expected_transcript(Build::Windows, lesson, &expected);
+    build_prints_its_expected_transcript(Build::Windows, lesson, "en", &expected);
     if overwrite && fs::read(&own).unwrap() == fs::read(&shared).unwrap() {
         fs::remove_file(&own).unwrap();
     }
@@ -102,7 +109,7 @@ const WINDOWS_PENDING: &[Pending] = &[];
 impl Pending {
     fn still_differs(&self, shared: &std::path::Path) {
         let output = Build::Windows
-            .command(self.lesson, &[])
+            .command(self.lesson, &["--lang", "en"])
             .timeout(Duration::from_secs(60))
             .output()
             .expect("the demo runs");
@@ -136,10 +143,21 @@ impl Pending {
     }
 }
 
-fn build_prints_its_expected_transcript(build: Build, lesson: &str, expected: &std::path::Path) {
+fn build_prints_its_expected_transcript(
+    build: Build,
+    lesson: &str,
+    lang: &str,
+    expected: &std::path::Path,
+) {
+    if std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite") {
+        fs::create_dir_all(expected.parent().unwrap()).unwrap();
+        if !expected.exists() {
+            fs::write(expected, "").unwrap();
+        }
+    }
     let run = || {
         build
-            .command(lesson, &[])
+            .command(lesson, &["--lang", lang])
             // A demo takes well under a second; this only turns a hang into a failure.
             .timeout(Duration::from_secs(60))
             .output()
@@ -286,8 +304,9 @@ fn lesson_12_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("12_udp_chat");
 }
 
-/// Runs 200 exchanges three ways; the two-write way stalls on the delayed-ACK timer (about
-/// 9 s in all on Linux). The numbers are masked: the test checks the story, not the times.
+/// Runs 50 exchanges each of eight ways (four of them Linux only); the two that stall wait
+/// for the delayed-ACK timer, about 2 s each on Linux. The times are masked: the test checks
+/// the story and the kernel's counts of data segments, not the times.
 #[test]
 fn lesson_13_demo_prints_its_expected_transcript() {
     demo_prints_its_expected_transcript("13_nagle_stall");
@@ -377,13 +396,61 @@ fn lesson_04_plays_one_scene_when_asked() {
         .take_while(|l| !l.starts_with("[scene 4]"))
         .map(|l| format!("{l}\n"))
         .collect();
-    snapbox::cmd::Command::new(common::example("04_sticky_demo"))
-        .args(["--scene", "3"])
+    common::command(common::example("04_sticky_demo"))
+        .args(["--lang", "en", "--scene", "3"])
         .with_assert(common::assert())
         .timeout(Duration::from_secs(60))
         .assert()
         .success()
         .stdout_eq(scene_3);
+}
+
+/// The lessons whose demo does not end on a summary yet: 07, 08 and 09 are being finished by
+/// another engineer. Each leaves this list as its summary lands (empty it then); a lesson
+/// listed here whose transcript does end on a summary fails [`every_demo_ends_on_its_summary`],
+/// so the list cannot go stale.
+const WITHOUT_SUMMARY_YET: &[&str] = &["07_remote_cmd", "08_json_header", "09_file_header"];
+
+/// Every demo ends on its point: the last line of its transcript says what the demo showed,
+/// labelled `[summary] ` in English and `[总结] ` in Chinese (after the server's last line:
+/// the demos order that with their stage hooks). A Windows transcript, where a lesson has
+/// one, ends on the same English line.
+#[test]
+fn every_demo_ends_on_its_summary() {
+    for lesson in WITHOUT_SUMMARY_YET {
+        assert!(
+            LESSONS.contains(lesson),
+            "WITHOUT_SUMMARY_YET names {lesson}, which is not a lesson"
+        );
+    }
+    let mut problems = Vec::new();
+    for lesson in LESSONS {
+        let mut transcripts = vec![
+            (expected_path(lesson), "[summary] "),
+            (zh_expected_path(lesson), "[总结] "),
+        ];
+        if windows_expected_path(lesson).exists() {
+            transcripts.push((windows_expected_path(lesson), "[summary] "));
+        }
+        let pending = WITHOUT_SUMMARY_YET.contains(lesson);
+        for (path, label) in transcripts {
+            let text =
+                fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let last = text.lines().last().unwrap_or("");
+            match (pending, last.starts_with(label)) {
+                (false, false) => problems.push(format!(
+                    "{}: the last line does not start with {label:?}: {last:?}",
+                    path.display()
+                )),
+                (true, true) => problems.push(format!(
+                    "{}: ends on a summary, yet {lesson} is in WITHOUT_SUMMARY_YET: take it out",
+                    path.display()
+                )),
+                _ => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// The block in docs/NN_name.md that follows `<!-- transcript: tests/expected/NN_name.stdout -->`.
@@ -416,16 +483,25 @@ fn the_doc_block_finder_handles_empty_and_filled_blocks() {
 fn every_lesson_doc_shows_its_expected_transcript_word_for_word() {
     let overwrite = std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite");
     let mut problems = Vec::new();
-    // Both languages show the same transcript: neither can drift from the program.
-    let pages = LESSONS
-        .iter()
-        .flat_map(|lesson| [(*lesson, "docs"), (*lesson, "docs/zh-CN")]);
-    for (lesson, dir) in pages {
+    // Each language's page shows that language's transcript: neither can drift from the
+    // program.
+    let pages = LESSONS.iter().flat_map(|lesson| {
+        [
+            (*lesson, "docs", format!("tests/expected/{lesson}.stdout")),
+            (
+                *lesson,
+                "docs/zh-CN",
+                format!("tests/expected/zh-CN/{lesson}.stdout"),
+            ),
+        ]
+    });
+    for (lesson, dir, expected_file) in pages {
         let doc_path = common::root().join(format!("{dir}/{lesson}.md"));
-        let expected = fs::read_to_string(expected_path(lesson)).expect("expected file");
+        let expected = fs::read_to_string(common::root().join(&expected_file))
+            .unwrap_or_else(|e| panic!("{expected_file}: {e}"));
         let mut doc =
             fs::read_to_string(&doc_path).unwrap_or_else(|e| panic!("{}: {e}", doc_path.display()));
-        let marker = format!("<!-- transcript: tests/expected/{lesson}.stdout -->");
+        let marker = format!("<!-- transcript: {expected_file} -->");
         let Some((open, close)) = doc_block(&doc, &marker) else {
             problems.push(format!(
                 "{dir}/{lesson}.md has no ```text block after {marker}"
@@ -438,8 +514,7 @@ fn every_lesson_doc_shows_its_expected_transcript_word_for_word() {
                 fs::write(&doc_path, doc).unwrap();
             } else {
                 problems.push(format!(
-                    "{dir}/{lesson}.md shows a transcript that differs from \
-                     tests/expected/{lesson}.stdout"
+                    "{dir}/{lesson}.md shows a transcript that differs from {expected_file}"
                 ));
             }
         }
@@ -471,5 +546,9 @@ fn every_lesson_is_an_example_with_a_doc_and_an_expected_transcript() {
             "{lesson}'s transcript is not tested"
         );
         assert!(common::root().join(format!("docs/{lesson}.md")).exists());
+        assert!(
+            zh_expected_path(lesson).exists(),
+            "{lesson} has no Chinese transcript"
+        );
     }
 }

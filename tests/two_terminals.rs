@@ -275,6 +275,44 @@ fn lesson_05_udp_server_reports_a_datagram_cut_by_its_1024_byte_buffer() {
     );
 }
 
+/// A UDP client whose server is not there says so at once, whichever way the OS reports
+/// the ICMP "port unreachable": ECONNREFUSED on Linux's connected socket, WSAECONNRESET
+/// (10054) on Windows. A 5 s wait would say "no answer within 5 s" instead.
+fn udp_client_hears_that_nothing_listens(build: Build) {
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let out = build
+        .command("05_udp", &["client", "--port", &port.to_string()])
+        .stdin("hi\nq\n")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "nothing listens at 127.0.0.1:{port} (the OS answered \"port unreachable\""
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn lesson_05_udp_client_says_at_once_that_nothing_listens() {
+    udp_client_hears_that_nothing_listens(Build::Native);
+}
+
+#[test]
+#[ignore = "the Windows build under Wine: run by .ci/windows"]
+fn windows_05_client_says_at_once_that_nothing_listens() {
+    udp_client_hears_that_nothing_listens(Build::Windows);
+}
+
 /// Issue 3's acceptance: a header ff ff ff ff, or 0x7fffffff (bytes ff ff ff 7f; the bytes
 /// 7f ff ff ff too, which little-endian is -129), or 2 header bytes and a close: one clear
 /// line each, and the next client is served.
@@ -466,12 +504,12 @@ fn lesson_10_client_and_server_with_the_same_secret_from_the_environment_then_ec
     let mut server = Running::server_with_env(
         example("10_hmac_auth"),
         &["server", "--port", "0", "--digest", "sha256"],
-        &[("SOCKET_LESSONS_SECRET", "s3cret")],
+        &[("SOCKET_LESSONS_SECRET", "s3cret: a test secret of 32 bytes")],
     );
     let port = server.port.to_string();
     snapbox::cmd::Command::new(example("10_hmac_auth"))
         .args(["client", "--port", &port, "--digest", "sha256"])
-        .env("SOCKET_LESSONS_SECRET", "s3cret")
+        .env("SOCKET_LESSONS_SECRET", "s3cret: a test secret of 32 bytes")
         .stdin("hello\nq\n")
         .timeout(std::time::Duration::from_secs(60))
         .with_assert(common::assert())
@@ -519,7 +557,7 @@ fn lesson_10_server_refuses_a_short_or_overlong_answer_and_serves_the_next_clien
     let mut server = Running::server_with_env(
         example("10_hmac_auth"),
         &["server", "--port", "0"],
-        &[("SOCKET_LESSONS_SECRET", "s3cret")],
+        &[("SOCKET_LESSONS_SECRET", "s3cret: a test secret of 32 bytes")],
     );
     let port = server.port;
     // 5 bytes, then the client closes its sending half: refused with a verdict byte.
@@ -546,7 +584,13 @@ fn lesson_10_server_refuses_a_short_or_overlong_answer_and_serves_the_next_clien
     server.line_containing("refused: the answer is not HMAC-MD5");
     // And the server is still there for a good client.
     snapbox::cmd::Command::new(example("10_hmac_auth"))
-        .args(["client", "--port", &port.to_string(), "--secret", "s3cret"])
+        .args([
+            "client",
+            "--port",
+            &port.to_string(),
+            "--secret",
+            "s3cret: a test secret of 32 bytes",
+        ])
         .stdin("q\n")
         .timeout(std::time::Duration::from_secs(60))
         .assert()

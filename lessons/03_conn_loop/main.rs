@@ -11,7 +11,11 @@
 //!   and all, the moment the first client quits;
 //! - a server that closed a connection first leaves that connection in TIME_WAIT, holding
 //!   the port. A new listener on that port gets "Address already in use" unless SO_REUSEADDR
-//!   is set, and on Linux it must be set on the old listener as well as the new one.
+//!   is set, and on Linux it must be set on the old listener as well as the new one: what
+//!   counts is the flag each connection copied from the listener when it was accepted, so
+//!   setting it on the old listener after bind still works, after the accept it is too late;
+//! - the accept queue under overload: `listen(1)` holds two finished connections on Linux;
+//!   the third client's SYN is dropped (the kernel counts it), and its `connect` waits.
 //!
 //! Run it:
 //! - `cargo run --example 03_conn_loop`: the demo;
@@ -24,16 +28,20 @@
 //! Previous: lesson 02, the communication loop. Next: lesson 04, 粘包.
 
 mod notes;
+mod scenes;
 
 use clap::{Parser, Subcommand};
-use socket_lessons::guard::timed;
-use socket_lessons::stage::cli::NotesEndpoint;
+use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::pace::{Pace, Paced};
+use socket_lessons::guard::quiet::{Gate, LineBudget, LogGate, LINES_PER_PEER};
+use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
-use socket_lessons::stage::transcript::describe;
-use socket_lessons::wire::net::{self, ListenOptions};
+use socket_lessons::stage::serve;
+use socket_lessons::stage::transcript::{describe, describe_peer};
+use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -43,9 +51,14 @@ const RECV_SIZE: usize = 1024;
 /// The word that ends a session (notes A §8, notes C 第三版).
 const QUIT: &[u8] = b"q";
 
-/// How long the second client waits for an answer it cannot get yet. The wait always runs
-/// out (the server is busy with the first client until we let it go); it only bounds it.
-const BACKLOG_WAIT: Duration = Duration::from_millis(300);
+/// How fast a client must take an answer: 10 s to begin, then 1024 bytes a second, on one
+/// clock for the whole answer (at most 1024 bytes: 11 s). A client that pushes and never
+/// reads would otherwise hold the server in its write for ever.
+const ANSWER_PACE: Pace = Pace::new(limits::MESSAGE_LIMIT, 1024);
+
+/// Messages shown in any 10 s, all clients together: more than anyone types, far fewer than
+/// a program that connects again and again, each time with 20 tiny messages, could make.
+const MESSAGE_LINES: u32 = 40;
 
 // ---------------------------------------------------------------------------------------
 // The server: notes A §8, a connection loop around a communication loop
@@ -54,57 +67,180 @@ const BACKLOG_WAIT: Duration = Duration::from_millis(300);
 /// Accepts clients one after another, for ever (in a demo, until its `hooks` say stop).
 ///
 /// One thread, one client at a time: while this loop is inside [`serve_client`], nobody
-/// calls `accept`, and every other client waits in the backlog. Lesson 11 serves several
-/// at once.
-fn serve(listener: &TcpListener, hooks: &Hooks) -> Result<(), Report> {
+/// calls `accept`, and every other client waits in the accept queue. Lesson 11 serves
+/// several at once.
+fn serve(listener: &TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Report> {
     let server = Transcript::server();
-    let mut served = 0;
-    while hooks.more(served) {
-        // The connection loop: take the oldest connection from the backlog, or wait for one.
-        let (conn, client_addr) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(e) => {
-                say!(server, "accept failed: {e}; still listening");
-                continue;
-            }
-        };
-        say!(server, "accept -> a connection from {client_addr}");
-        hooks.accepted(); // demo only
-        serve_client(conn, client_addr, &server);
-        served += 1;
-    }
+    // The connection loop: take the oldest connection from the accept queue, or wait for
+    // one (serve_in_turn: one line per accept; a failed accept paced and counted).
+    // Resets come in storms: their lines go through a gate, 5 in any 10 s, then a count.
+    let mut resets = LogGate::lessons();
+    // And the lines of messages, whoever sends them: a client's own 20 lines are not a
+    // bound when clients come one after another, each with 20 tiny messages.
+    let mut messages = LogGate::new(MESSAGE_LINES, Duration::from_secs(10));
+    serve::serve_in_turn(listener, hooks, |conn, client_addr| {
+        serve_client(
+            conn,
+            client_addr,
+            limits,
+            &mut resets,
+            &mut messages,
+            &server,
+        )
+    });
     Ok(())
 }
 
 /// The communication loop of lesson 02: upper-case echo until the client leaves. Written
 /// out here rather than called from `echo::serve`, so that its lines can say what the
 /// connection loop does next ("back to accept"). Every way a client can leave (q, close,
-/// reset, a failed send) ends this client only.
-fn serve_client(mut conn: TcpStream, client_addr: SocketAddr, server: &Transcript) {
+/// reset, a failed send, silence past `limits.idle`, an answer it does not take) ends this
+/// client only, in one line.
+fn serve_client(
+    mut conn: TcpStream,
+    client_addr: SocketAddr,
+    limits: Limits,
+    resets: &mut LogGate,
+    messages: &mut LogGate,
+    server: &Transcript,
+) {
     let mut buf = [0u8; RECV_SIZE];
+    // The first 20 messages of a client get their lines (each a short preview); the rest
+    // are counted, so that a client that floods cannot flood the log.
+    let mut budget = LineBudget::default();
     loop {
+        if let Err(e) = limits.await_request(&conn) {
+            say!(
+                server,
+                "{client_addr}: {}" | "{client_addr}：{}",
+                socket_lessons::lang::error_text(&e)
+            );
+            return;
+        }
         let data = match conn.read(&mut buf) {
             Ok(0) => {
-                say!(server, "{client_addr} closed the connection");
+                say_held(&budget, client_addr, server);
+                say!(
+                    server,
+                    "{client_addr} closed the connection" | "{client_addr} 关闭了连接"
+                );
                 return;
             }
             Ok(n) => &buf[..n],
+            Err(e) if limits::is_timeout(&e) => {
+                say_held(&budget, client_addr, server);
+                say!(
+                    server,
+                    "{client_addr}: {}; back to accept" | "{client_addr}：{}；回到 accept",
+                    limits::timed_out(
+                        socket_lessons::lang::pick(
+                            "waiting for the next message",
+                            "等待下一条消息"
+                        ),
+                        limits.idle
+                    )
+                );
+                return;
+            }
             Err(e) => {
-                say!(server, "recv from {client_addr} failed: {e}");
+                say_held(&budget, client_addr, server);
+                if gated(resets, server, Held::Resets) {
+                    say!(
+                        server,
+                        "recv from {client_addr} failed: {}" | "从 {client_addr} recv 失败：{}",
+                        socket_lessons::lang::error_text(&e)
+                    );
+                }
                 return;
             }
         };
-        say!(server, "recv({RECV_SIZE}) -> {}", describe(data));
+        let shown = budget.allow() && gated(messages, server, Held::Messages);
+        if shown {
+            say!(server, "recv({RECV_SIZE}) -> {}", describe_peer(data));
+        } else if budget.just_ran_out() {
+            say!(
+                server,
+                "{client_addr}: more than {LINES_PER_PEER} messages; the rest are answered without a line each"
+                    | "{client_addr}：已经超过 {LINES_PER_PEER} 条消息；之后的照常回答，但不再逐条打印"
+            );
+        }
         if data == QUIT {
-            say!(server, "{client_addr} said q: back to accept");
+            say_held(&budget, client_addr, server);
+            say!(
+                server,
+                "{client_addr} said q: back to accept" | "{client_addr} 说了 q：回到 accept"
+            );
             return;
         }
         let reply = commands::upper(data); // not UTF-8: ASCII letters only (lesson 02)
-        say!(server, "send {}", describe(&reply));
-        if let Err(e) = conn.write_all(&reply) {
-            say!(server, "send to {client_addr} failed: {e}");
+        if shown {
+            say!(server, "send {}", describe_peer(&reply));
+        }
+        let mut paced = Paced::new(
+            &conn,
+            ANSWER_PACE,
+            socket_lessons::lang::pick("the answer", "回答"),
+        );
+        if let Err(e) = paced.write_all(&reply) {
+            say_held(&budget, client_addr, server);
+            if limits::is_timeout(&e) {
+                say!(
+                    server,
+                    "{client_addr}: {}; back to accept" | "{client_addr}：{}；回到 accept",
+                    socket_lessons::lang::error_text(&e)
+                );
+            } else {
+                say!(
+                    server,
+                    "send to {client_addr} failed: {}" | "向 {client_addr} send 失败：{}",
+                    socket_lessons::lang::error_text(&e)
+                );
+            }
             return;
         }
+    }
+}
+
+/// What a [`LogGate`] held back: said when it lets the next line through.
+#[derive(Clone, Copy)]
+enum Held {
+    Resets,
+    Messages,
+}
+
+/// Whether an event gets its line (after one saying how many were held back since the last).
+fn gated(gate: &mut LogGate, server: &Transcript, what: Held) -> bool {
+    let held = gate.held();
+    match gate.event() {
+        Gate::Show => true,
+        Gate::ShowAfter(_) => {
+            match what {
+                Held::Resets => say!(
+                    server,
+                    "({held} more failed recvs were not logged)"
+                        | "（另有 {held} 次 recv 失败没有记入日志）"
+                ),
+                Held::Messages => say!(
+                    server,
+                    "({held} more messages were answered without a line)"
+                        | "（另有 {held} 条消息已回答，但没有逐条打印）"
+                ),
+            }
+            true
+        }
+        Gate::Held => false,
+    }
+}
+
+/// The count of messages that got no line, once the client leaves (nothing when all did).
+fn say_held(budget: &LineBudget, client_addr: SocketAddr, server: &Transcript) {
+    if budget.held() > 0 {
+        say!(
+            server,
+            "{client_addr}: {} more messages were answered without a line"
+                | "{client_addr}：另有 {} 条消息已回答，但没有逐条打印",
+            budget.held()
+        );
     }
 }
 
@@ -123,6 +259,7 @@ fn exchange(stream: &mut TcpStream, message: &[u8], who: &Transcript) -> Result<
             say!(
                 who,
                 "recv({RECV_SIZE}) -> 0 bytes: the server closed the connection"
+                    | "recv({RECV_SIZE}) -> 0 字节：服务端关闭了连接"
             );
             Ok(false)
         }
@@ -135,7 +272,11 @@ fn exchange(stream: &mut TcpStream, message: &[u8], who: &Transcript) -> Result<
 
 /// Says `q` and closes.
 fn quit(mut stream: TcpStream, who: &Transcript) -> Result<(), Report> {
-    say!(who, "send {}, then close", describe(QUIT));
+    say!(
+        who,
+        "send {}, then close" | "send {}，然后 close",
+        describe(QUIT)
+    );
     stream.write_all(QUIT)?;
     Ok(())
 }
@@ -144,8 +285,9 @@ fn quit(mut stream: TcpStream, who: &Transcript) -> Result<(), Report> {
 /// B 加上链接循环的CS, C 第三版).
 ///
 /// With no subcommand, shows a second client waiting in the backlog until the first quits,
-/// then restarts a server on the same port four ways, with and without SO_REUSEADDR.
-/// For two terminals: start `server` first, then one or more `client`s.
+/// then restarts a server on the same port six ways, with and without SO_REUSEADDR, and
+/// overflows the accept queue of `listen(1)`. For two terminals: start `server` first, then
+/// one or more `client`s.
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
@@ -162,6 +304,9 @@ enum Side {
         /// Do not set SO_REUSEADDR (restart quickly after Ctrl-C to see the error)
         #[arg(long)]
         no_reuseaddr: bool,
+        /// The longest wait, in seconds, for a client's next message before closing it
+        #[arg(long, value_name = "SECS", default_value_t = DEFAULT_IDLE_SECS)]
+        idle_limit: u64,
     },
     /// Run only the client (in terminal 2), then type lines; `q` or end of input quits.
     Client(Endpoint),
@@ -173,9 +318,28 @@ enum Side {
     NotesClient(NotesEndpoint),
 }
 
+/// `--help` in Chinese.
+const ZH: ZhHelp = ZhHelp {
+    about: "第 03 课：链接循环、全连接队列和“Address already in use”（笔记 A §5、§8，笔记 B 加上链接循环的CS，笔记 C 第三版）。",
+    long_about: "第 03 课：链接循环、全连接队列和“Address already in use”（笔记 A §5、§8，笔记 B 加上链接循环的CS，笔记 C 第三版）。\n\n\
+                 不带子命令时，先展示第二个客户端在全连接队列里等着，直到第一个客户端退出；再在同一个端口上\
+                 用六种方式重启服务端，设或不设 SO_REUSEADDR；最后让 listen(1) 的全连接队列溢出。两个终端：\
+                 先启动 server，再启动一个或几个 client。",
+    subcommands: &[
+        ("server", "只运行服务端（先在终端 1 启动），它会打印绑定到的地址"),
+        ("client", "只运行客户端（在终端 2），然后输入一行行文字；q 或输入结束退出"),
+        ("notes-server", "运行笔记的服务端，用纯 Rust 写成（notes.rs），默认用笔记自己的地址；它发的每个回答由你来输入"),
+        ("notes-client", "运行笔记的客户端，用纯 Rust 写成（notes.rs），默认连接笔记自己的地址；输入一行行文字，q 退出"),
+    ],
+    options: &[
+        ("no_reuseaddr", "不设置 SO_REUSEADDR（按 Ctrl-C 之后马上重启，就能看到那个错误）"),
+        ("idle_limit", "等客户端下一条消息最多等多少秒，超时就关闭它"),
+    ],
+};
+
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
+    match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
+        None => demo::play(scenes::run_demo),
         Some(Side::NotesServer(at)) => {
             let (host, port) = at.or(notes::HOST, notes::PORT);
             Ok(notes::server(&host, port)?)
@@ -184,7 +348,11 @@ fn main() -> Result<(), Report> {
             let (host, port) = at.or(notes::HOST, notes::PORT);
             Ok(notes::client(&host, port)?)
         }
-        Some(Side::Server { at, no_reuseaddr }) => {
+        Some(Side::Server {
+            at,
+            no_reuseaddr,
+            idle_limit,
+        }) => {
             let options = ListenOptions::new().reuse_address(!no_reuseaddr);
             let listener = at.listen(options)?;
             say!(
@@ -192,16 +360,23 @@ fn main() -> Result<(), Report> {
                 "SO_REUSEADDR {}",
                 on_off(options.reuse_address)
             );
-            serve(&listener, &Hooks::none())
+            serve(
+                &listener,
+                Limits::server(Duration::from_secs(idle_limit)),
+                &Hooks::none(),
+            )
         }
         Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
             let client = Transcript::client();
-            let mut input = Input::stdin("message for the server :>>>> ");
+            let mut input = Input::stdin(socket_lessons::lang::pick(
+                "message for the server :>>>> ",
+                "发给服务端的消息 :>>>> ",
+            ));
             loop {
                 match input.next_line()? {
                     None => {
-                        say!(client, "end of input: close");
+                        say!(client, "end of input: close" | "输入结束：close");
                         return Ok(());
                     }
                     Some(line) if line.is_empty() => continue, // see lesson 02
@@ -214,150 +389,6 @@ fn main() -> Result<(), Report> {
                 }
             }
         }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// The demo
-// ---------------------------------------------------------------------------------------
-
-fn run_demo() -> Result<(), Report> {
-    one_client_at_a_time()?;
-    restart_on_the_same_port()
-}
-
-/// Part 1: the second client waits in the backlog until the first one quits.
-fn one_client_at_a_time() -> Result<(), Report> {
-    let server = Transcript::server();
-    say!(server, "part 1: one client at a time");
-    let stage = demo::stage_saying(
-        |addr| format!("listening on {addr}, backlog 5"),
-        ListenOptions::new(),
-        2,
-        |listener, hooks| serve(&listener, &hooks),
-    )?;
-    let addr = stage.addr;
-
-    let a = Transcript::named("client A");
-    say!(a, "connect to {addr}");
-    let mut stream_a = net::connect_addr(addr)?;
-    stage.accepted()?; // demo only: the server's accept line first
-    exchange(&mut stream_a, b"a1", &a)?;
-
-    // B connects while the server is inside A's communication loop.
-    let b = Transcript::named("client B");
-    let mut stream_b = net::connect_addr(addr)?;
-    say!(
-        b,
-        "connect to {addr} -> returned at once: the kernel completed the handshake and \
-         queued the connection in the backlog; nobody has accepted it"
-    );
-    say!(b, "send {}", describe(b"b1"));
-    stream_b.write_all(b"b1")?;
-    let mut buf = [0u8; RECV_SIZE];
-    match timed::read_within(&mut stream_b, &mut buf, BACKLOG_WAIT)? {
-        None => say!(
-            b,
-            "recv({RECV_SIZE}) -> nothing within {} ms: the server is still serving client A",
-            BACKLOG_WAIT.as_millis()
-        ),
-        Some(n) => say!(
-            b,
-            "recv({RECV_SIZE}) -> unexpectedly {}",
-            describe(&buf[..n])
-        ),
-    }
-
-    exchange(&mut stream_a, b"a2", &a)?;
-    quit(stream_a, &a)?;
-
-    // Now the server accepts B and finds B's message waiting in the socket's buffer.
-    let n = stream_b.read(&mut buf)?;
-    say!(b, "recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
-    quit(stream_b, &b)?;
-    stage.end()
-}
-
-/// Part 2: restart a server on the port it just used, SO_REUSEADDR off and on.
-///
-/// Each round: a listener, one client; the *server* closes the connection first (that is
-/// the side that ends up in TIME_WAIT, for 60 s on Linux), then the listener; then a new
-/// listener tries to bind the same port. Single-threaded: `connect` completes through the
-/// backlog before `accept` is called.
-fn restart_on_the_same_port() -> Result<(), Report> {
-    let server = Transcript::server();
-    let client = Transcript::client();
-    say!(server, "part 2: restart on the same port");
-    let rounds = [(false, false), (false, true), (true, false), (true, true)];
-    let mut rebound = Vec::new();
-    for (round, (old_reuse, new_reuse)) in rounds.into_iter().enumerate() {
-        say!(
-            server,
-            "round {}: old listener SO_REUSEADDR={}, new listener SO_REUSEADDR={}",
-            round + 1,
-            on_off(old_reuse),
-            on_off(new_reuse)
-        );
-        let old_listener = net::listen(
-            "127.0.0.1:0".parse()?,
-            ListenOptions::new().reuse_address(old_reuse),
-        )?;
-        let addr = old_listener.local_addr()?;
-        say!(server, "listening on {addr}");
-        let mut stream = net::connect_addr(addr)?;
-        let (conn, client_addr) = old_listener.accept()?;
-        say!(
-            server,
-            "accept -> {client_addr}; close it first, then the listener"
-        );
-        drop(conn);
-        drop(old_listener);
-        let mut buf = [0u8; 16];
-        let n = stream.read(&mut buf)?;
-        say!(client, "recv -> {n} bytes: the server closed; close too");
-        drop(stream);
-
-        // Restart: a new listener on the very same address.
-        let options = ListenOptions::new().reuse_address(new_reuse);
-        match net::listen(addr, options) {
-            Ok(listener) => {
-                rebound.push(round + 1);
-                say!(server, "new listener: bound {addr} again");
-                // And it really works: a client connects, says one line and closes.
-                let mut stream = net::connect_addr(addr)?;
-                stream.write_all(b"hello again")?;
-                drop(stream);
-                let (mut conn, client_addr) = listener.accept()?;
-                let mut got = Vec::new();
-                conn.read_to_end(&mut got)?; // everything until the client's close
-                say!(
-                    server,
-                    "accept -> {client_addr}; it said {}",
-                    describe(&got)
-                );
-            }
-            Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
-                say!(server, "new listener: {e}");
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    say!(server, "{}", rules_observed(&rebound));
-    Ok(())
-}
-
-/// Which OS's rule the four rounds showed, said from what happened (`rebound`: the rounds
-/// whose new listener could bind), not from the OS the lesson was built for.
-fn rules_observed(rebound: &[usize]) -> String {
-    match rebound {
-        [4] => "only round 4 bound: the Linux rule, a connection in TIME_WAIT holds its port \
-                against a new listener unless both the old and the new listener set SO_REUSEADDR"
-            .to_owned(),
-        [1, 2, 3, 4] => "every round bound: the Windows rule, a connection in TIME_WAIT does \
-                         not hold its port against a new listener; there SO_REUSEADDR means \
-                         something else (binding a port that another socket is using)"
-            .to_owned(),
-        _ => format!("rounds {rebound:?} bound: neither the Linux nor the Windows rule"),
     }
 }
 

@@ -11,7 +11,9 @@
 //! - an empty datagram is a real message (in TCP, zero bytes means "closed");
 //! - a datagram larger than the receive buffer is cut, and the rest is **gone**, not left
 //!   for the next read as in TCP; the lesson detects it (MSG_TRUNC) and counts the loss;
-//! - 65507 bytes is the most one IPv4 datagram can carry; 65508 is refused by `sendto`.
+//! - 65507 bytes is the most one IPv4 datagram can carry; 65508 is refused by `sendto`;
+//! - a receiver whose buffer is full drops datagrams, on loopback too, and the sender is
+//!   never told: the kernel counts them (SO_RXQ_OVFL, `/proc/net/snmp`'s RcvbufErrors).
 //!
 //! Run it:
 //! - `cargo run --example 05_udp`: the demo;
@@ -26,13 +28,18 @@ mod notes;
 use clap::Parser;
 use socket2::Socket;
 use socket_lessons::guard::limits;
+use socket_lessons::guard::quiet::{Gate, LogGate, PREVIEW_BYTES};
+use socket_lessons::stage::cli::ZhHelp;
 use socket_lessons::stage::commands;
-use socket_lessons::stage::demo::{self, Cue, OnCue};
+use socket_lessons::stage::demo;
 use socket_lessons::stage::transcript::{describe, describe_ends};
-use socket_lessons::wire::udp::{self, MAX_IPV4_PAYLOAD};
+use socket_lessons::wire::udp::{self, Datagram};
 use socket_lessons::{say, Input, Report, Side, Transcript};
 use std::net::SocketAddr;
 use std::time::Duration;
+
+mod burst;
+mod scenes;
 
 /// The notes' `recvfrom(1024)`.
 const RECV_SIZE: usize = 1024;
@@ -47,28 +54,95 @@ const ANSWER_WAIT: Duration = Duration::from_secs(5);
 
 /// The server of notes A §7, for ever: no accept, no connection; every datagram says who
 /// sent it.
+///
+/// Its log cannot outgrow what peers send: each datagram is shown by a short preview, and
+/// at most five datagrams and five failures in any 10 s are shown at all; the rest are
+/// counted, and the count is said when the next one is shown (`LogGate`). A flood of
+/// datagrams costs a few lines, not a line each.
 fn serve(socket: Socket) -> Result<(), Report> {
     let server = Transcript::server();
-    say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
+    say!(
+        server,
+        "UDP socket bound to {}" | "UDP 套接字绑定到 {}",
+        udp::local_addr(&socket)?
+    );
+    let (mut datagrams, mut failures) = (LogGate::lessons(), LogGate::lessons());
+    let mut buf = [0u8; RECV_SIZE];
     loop {
         // One datagram's trouble (say, an answer the OS could not send) costs one line;
         // the server goes on with the next datagram.
-        if let Err(e) = echo_one(&socket, &server) {
-            say!(server, "{e}; waiting for the next datagram");
+        let failed = match udp::recv_datagram(&socket, &mut buf) {
+            Ok(d) => {
+                let shown = gate_open(&mut datagrams, &server);
+                echo(&socket, &buf, &d, shown.then_some(&server)).err()
+            }
+            Err(e) => Some(Report::from(e)),
+        };
+        if let Some(e) = failed {
+            if gate_open(&mut failures, &server) {
+                say!(
+                    server,
+                    "{}; waiting for the next datagram" | "{}；等待下一个数据报",
+                    error_line(&e)
+                );
+            }
         }
     }
 }
 
-/// One turn of the server of notes A §7: one datagram in, the same upper-cased back to its sender.
-fn echo_one(socket: &Socket, server: &Transcript) -> Result<(), Report> {
-    let mut buf = [0u8; RECV_SIZE];
-    let (data, from) = receive(socket, &mut buf, server)?;
+/// A failure as a line: an OS error in the language of the moment, with its number.
+fn error_line(e: &Report) -> String {
+    match e.inner().downcast_ref::<std::io::Error>() {
+        Some(io) => socket_lessons::lang::error_text(io),
+        None => e.to_string(),
+    }
+}
+
+/// Whether this event's lines are printed; prints the count of those held back first.
+fn gate_open(gate: &mut LogGate, who: &Transcript) -> bool {
+    match gate.event() {
+        Gate::Show => true,
+        Gate::ShowAfter(held) => {
+            say!(who, "{held}");
+            true
+        }
+        Gate::Held => false,
+    }
+}
+
+/// One turn of the server of notes A §7: one datagram in, the same upper-cased back to its
+/// sender. `who` prints the two lines; `None` when the log gate holds them back.
+fn echo(socket: &Socket, buf: &[u8], d: &Datagram, who: Option<&Transcript>) -> Result<(), Report> {
+    let data = &buf[..d.len];
+    if let Some(who) = who {
+        say_received(who, buf.len(), d, data);
+    }
     // Upper-case as the notes do with .decode().upper(), without dying on non-UTF-8.
     let reply = commands::upper(data);
-    say!(server, "sendto {from}: {}", describe(&reply));
+    if let Some(who) = who {
+        say!(
+            who,
+            "sendto {}: {}" | "sendto {}：{}",
+            d.from,
+            preview(&reply)
+        );
+    }
     // Every sendto names its destination: there is no connection to remember it.
-    socket.send_to(&reply, &from.into())?;
+    socket.send_to(&reply, &d.from.into())?;
     Ok(())
+}
+
+/// One turn of the server, printed in full (the demo's).
+fn echo_one(socket: &Socket, server: &Transcript) -> Result<(), Report> {
+    let mut buf = [0u8; RECV_SIZE];
+    let d = udp::recv_datagram(socket, &mut buf)?;
+    echo(socket, &buf, &d, Some(server))
+}
+
+/// A peer's bytes for a log line: whole up to [`PREVIEW_BYTES`], else their first and last
+/// bytes and the count. A line never grows with what a peer sends.
+fn preview(bytes: &[u8]) -> String {
+    describe_ends(bytes, PREVIEW_BYTES / 2)
 }
 
 /// recvfrom into `buf`, printing what came and whether it was cut.
@@ -77,31 +151,42 @@ fn receive<'b>(
     buf: &'b mut [u8],
     who: &Transcript,
 ) -> Result<(&'b [u8], SocketAddr), Report> {
-    let size = buf.len();
     let d = udp::recv_datagram(socket, buf)?;
-    let data = &buf[..d.len];
+    say_received(who, buf.len(), &d, &buf[..d.len]);
+    Ok((&buf[..d.len], d.from))
+}
+
+/// What one recvfrom of `size` bytes returned: the datagram, or that it was cut.
+fn say_received(who: &Transcript, size: usize, d: &Datagram, data: &[u8]) {
     if d.truncated {
         // The notes' Linux/macOS servers lose the tail without a word; Windows raises
         // WinError 10040 (notes B). Here the loss is reported, with its size when known.
         let lost = match (d.sent_len, d.lost()) {
             (Some(sent), Some(lost)) => {
-                format!(
+                socket_lessons::tr!(
                     "the datagram of {sent} bytes did not fit: {lost} bytes of it were thrown away"
+                        | "{sent} 字节的数据报装不下：其中 {lost} 字节被丢掉了"
                 )
             }
-            _ => "the datagram did not fit: the rest was thrown away".to_owned(),
+            _ => socket_lessons::tr!(
+                "the datagram did not fit: the rest was thrown away"
+                    | "数据报装不下：剩下的部分被丢掉了"
+            ),
         };
-        say!(who, "recvfrom({size}) <- {}: {lost}", d.from);
-        say!(who, "kept {}", describe_ends(data, 24));
+        say!(
+            who,
+            "recvfrom({size}) <- {}: {lost}" | "recvfrom({size}) <- {}：{lost}",
+            d.from
+        );
+        say!(who, "kept {}" | "留下的是 {}", preview(data));
     } else {
         say!(
             who,
-            "recvfrom({size}) <- {}: {}",
+            "recvfrom({size}) <- {}: {}" | "recvfrom({size}) <- {}：{}",
             d.from,
-            describe_ends(data, 24)
+            preview(data)
         );
     }
-    Ok((data, d.from))
 }
 
 /// The client of notes A §7: each line one datagram, one answer awaited (not forever).
@@ -117,16 +202,24 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
     // connect on UDP sends nothing: it records the server's address, and the kernel then
     // drops datagrams from anyone else. The notes' client takes a reply from whoever sends
     // one (`recvfrom` says who, and nobody checks). On Linux it also turns the "port
-    // unreachable" a closed port answers with into an error, instead of a silent wait.
+    // unreachable" a closed port answers with into an error (ECONNREFUSED), instead of a
+    // silent wait; Windows reports it on any UDP socket, as WSAECONNRESET.
     socket.connect(&server_addr.into())?;
     socket.set_read_timeout(Some(ANSWER_WAIT))?;
-    let mut input = Input::stdin("message for the server :>>>> ");
+    let mut input = Input::stdin(socket_lessons::lang::pick(
+        "message for the server :>>>> ",
+        "发给服务端的消息 :>>>> ",
+    ));
     while let Some(line) = input.next_line()? {
         if line == b"q" {
             break;
         }
         // No `if not msg: continue` needed: an empty datagram is a message (notes E §7).
-        say!(client, "sendto {server_addr}: {}", describe(&line));
+        say!(
+            client,
+            "sendto {server_addr}: {}" | "sendto {server_addr}：{}",
+            describe(&line)
+        );
         socket.send(&line).map_err(udp::explain_send_error)?;
         let mut buf = [0u8; RECV_SIZE];
         match receive(&socket, &mut buf, &client) {
@@ -135,12 +228,17 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
                 Some(io) if limits::is_timeout(io) => say!(
                     client,
                     "no answer within {} s: UDP does not resend; the datagram or its answer \
-                     was lost, or nothing listens at {server_addr}",
+                     was lost, or nothing listens at {server_addr}"
+                        | "{} 秒内没有回答：UDP 不会重发；要么数据报或它的回答丢了，要么 {server_addr} 上没有程序在监听",
                     ANSWER_WAIT.as_secs()
                 ),
-                Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => say!(
+                // Linux: ECONNREFUSED (111); Windows: WSAECONNRESET (10054), its way of
+                // reporting the same ICMP message on a UDP socket.
+                Some(io) if udp::is_port_unreachable(io) => say!(
                     client,
-                    "nothing listens at {server_addr} (the OS answered \"port unreachable\": {io})"
+                    "nothing listens at {server_addr} (the OS answered \"port unreachable\": {})"
+                        | "{server_addr} 上没有程序在监听（操作系统收到了“端口不可达”：{}）",
+                    socket_lessons::lang::error_text(io)
                 ),
                 _ => return Err(e),
             },
@@ -156,7 +254,8 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
 /// Lesson 05: UDP, where every send is a message (notes A §6-7, B udp协议, C UDP协议下的socket, E §5, §7).
 ///
 /// With no subcommand, shows one exchange, three sends arriving as three datagrams, an empty
-/// datagram, a datagram cut by a small buffer, and the 65507-byte limit. For two terminals:
+/// datagram, a datagram cut by a small buffer, the 65507-byte limit, and (on Linux) a burst
+/// dropped by a full receive buffer, counted by the kernel. For two terminals:
 /// `server` upper-cases each datagram back to its sender; `client` sends each line.
 #[derive(Parser)]
 #[command(version)]
@@ -165,9 +264,23 @@ struct Cli {
     side: Option<Side>,
 }
 
+/// `--help` in Chinese.
+const ZH: ZhHelp = ZhHelp {
+    about: "第 05 课：UDP，每次发送就是一条消息（笔记 A §6-7，笔记 B udp协议，笔记 C UDP协议下的socket，笔记 E §5、§7）。",
+    long_about: "第 05 课：UDP，每次发送就是一条消息（笔记 A §6-7，笔记 B udp协议，笔记 C UDP协议下的socket，笔记 E §5、§7）。\n\n\
+                 不带子命令时，依次演示：一次一问一答；三次发送到达后是三个数据报；一个空数据报；一个被小缓冲区\
+                 截断的数据报；65507 字节的上限；以及（在 Linux 上）一串数据报被占满的接收缓冲区丢掉，由内核计数。\
+                 两个终端：server 把每个数据报转成大写发回给发送方；client 把每一行作为一个数据报发出去。",
+    subcommands: &[
+        ("server", "只运行课程的 UDP 服务端（在终端 1），它会打印绑定到的地址"),
+        ("client", "只运行课程的 UDP 客户端（在终端 2），然后输入一行行文字（空行也会发出去：在 UDP 里它是一条消息）；q 或输入结束（Ctrl-D）退出"),
+    ],
+    options: &[],
+};
+
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
+    match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
+        None => demo::play(scenes::run_demo),
         Some(Side::Server(at)) => serve(udp::bind(at.addr()?)?),
         Some(Side::NotesServer(at)) => {
             let (host, port) = at.or(notes::HOST, notes::PORT);
@@ -179,133 +292,4 @@ fn main() -> Result<(), Report> {
         }
         Some(Side::Client(at)) => interactive_client(at.server_addr()?),
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// The demo
-// ---------------------------------------------------------------------------------------
-
-fn run_demo() -> Result<(), Report> {
-    let server = Transcript::server();
-    let client = Transcript::client();
-    let server_socket = udp::bind("127.0.0.1:0".parse()?)?;
-    let server_addr = udp::local_addr(&server_socket)?;
-    say!(
-        server,
-        "UDP socket bound to {server_addr}: no listen, no accept"
-    );
-    let client_socket = udp::bind("127.0.0.1:0".parse()?)?;
-    say!(
-        client,
-        "UDP socket bound to {}",
-        udp::local_addr(&client_socket)?
-    );
-    let to = server_addr.into();
-
-    // The server's side of the demo, step by step. Demo only: `done` tells the client that
-    // a step's lines are printed, `sent` tells the server that all three datagrams of step
-    // 2 are on their way (where the server answers, the answer orders the lines itself).
-    let (done, on_done) = demo::cue();
-    let (sent, on_sent) = demo::cue();
-    let server_side = demo::spawn("server", move || {
-        server_script(server_socket, &on_sent, &done)
-    })?;
-
-    // 1. One exchange, as in notes A §6.
-    say!(client, "1. one datagram, one answer");
-    say!(client, "sendto {server_addr}: {}", describe(b"hello"));
-    client_socket.send_to(b"hello", &to)?;
-    let mut buf = vec![0u8; RECV_SIZE];
-    receive(&client_socket, &mut buf, &client)?;
-
-    // 2. Three sends, read late: still three datagrams (notes B udp协议).
-    say!(
-        client,
-        "2. three sends, read only after all three were sent"
-    );
-    for word in [&b"hello"[..], b"world", b"happy"] {
-        say!(client, "sendto {server_addr}: {}", describe(word));
-        client_socket.send_to(word, &to)?;
-    }
-    sent.give(); // demo only: the server starts reading now
-    on_done.wait()?;
-
-    // 3. An empty datagram.
-    say!(client, "3. an empty datagram");
-    say!(client, "sendto {server_addr}: {}", describe(b""));
-    client_socket.send_to(b"", &to)?;
-    on_done.wait()?;
-
-    // 4. Too big for the reader's buffer (notes B: recvfrom(1) of "hello").
-    say!(client, "4. a datagram larger than the reader's buffer");
-    for message in [&b"hello world"[..], b"next"] {
-        say!(client, "sendto {server_addr}: {}", describe(message));
-        client_socket.send_to(message, &to)?;
-        on_done.wait()?;
-    }
-
-    // 5. The size limit (notes E §7: 65535 - 20 - 8 = 65507).
-    say!(
-        client,
-        "5. the largest datagram IPv4 can carry, and one byte more"
-    );
-    let biggest = vec![b'x'; MAX_IPV4_PAYLOAD];
-    say!(client, "sendto {server_addr}: {} bytes", biggest.len());
-    client_socket.send_to(&biggest, &to)?;
-    on_done.wait()?;
-    let too_big = vec![b'x'; MAX_IPV4_PAYLOAD + 1];
-    match client_socket
-        .send_to(&too_big, &to)
-        .map_err(udp::explain_send_error)
-    {
-        Ok(n) => say!(
-            client,
-            "sendto {} bytes: unexpectedly sent {n}",
-            too_big.len()
-        ),
-        Err(e) => say!(client, "sendto {} bytes -> refused: {e}", too_big.len()),
-    }
-    server_side.join()
-}
-
-/// What the demo's server does, in the order the client expects.
-fn server_script(socket: Socket, on_sent: &OnCue, done: &Cue) -> Result<(), Report> {
-    let server = Transcript::server();
-    // 1. echo one
-    echo_one(&socket, &server)?;
-    // 2. a late reader: wait until the client has sent all three, then read three times
-    on_sent.wait()?;
-    let mut buf = vec![0u8; RECV_SIZE];
-    for _ in 0..3 {
-        receive(&socket, &mut buf, &server)?;
-    }
-    say!(
-        server,
-        "three sends, three recvfroms: each datagram kept its boundary"
-    );
-    done.give();
-    // 3. the empty datagram
-    let (data, _) = receive(&socket, &mut buf, &server)?;
-    if data.is_empty() {
-        say!(
-            server,
-            "0 bytes, and yet a message: UDP has no 'closed' for 0 to mean"
-        );
-    }
-    done.give();
-    // 4. a 5-byte buffer for an 11-byte datagram, then the next datagram
-    let mut small = [0u8; 5];
-    receive(&socket, &mut small, &server)?;
-    done.give();
-    receive(&socket, &mut buf, &server)?;
-    say!(
-        server,
-        "the next recvfrom got the next datagram: the cut-off ' world' is gone"
-    );
-    done.give();
-    // 5. the largest datagram
-    let mut big = vec![0u8; 65_536];
-    receive(&socket, &mut big, &server)?;
-    done.give();
-    Ok(())
 }

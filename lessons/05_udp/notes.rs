@@ -39,7 +39,8 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     loop {
         // 3. recvfrom(1024): one datagram, whole or cut, and its sender's address. A longer
         //    datagram is cut to 1024 bytes on Linux and the rest is lost (the demo shows it);
-        //    on Windows the call fails instead (WinError 10040), here as in Python.
+        //    on Windows the call fails instead (WinError 10040), here as in Python, and so
+        //    it does, with 10054, after an answer went to a port that has since closed.
         let mut buf = [0u8; BUFFER_SIZE];
         let (n, client_address) = server.recv_from(&mut buf)?;
         // the notes: .decode() raises on bytes that are not UTF-8 and the server dies; this
@@ -83,7 +84,8 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         client.send_to(data_to_server.as_bytes(), server_addr)?;
 
         // 4. recvfrom(1024): the answer, and who sent it. UDP never resends: if either
-        //    datagram is lost, or nothing listens there, this waits for ever.
+        //    datagram is lost, or nothing listens there, this waits for ever (on Windows a
+        //    closed port makes it fail instead, with WSAECONNRESET, 10054: see the page).
         let mut buf = [0u8; BUFFER_SIZE];
         let (n, from) = client.recv_from(&mut buf)?;
         println!("answer from {from}: {}", String::from_utf8_lossy(&buf[..n]));

@@ -32,15 +32,23 @@
 //! - `-- notes-server`, then `-- notes-client` or `-- notes-fake-client`: the notes' three
 //!   programs in plain Rust (`notes.rs`), on the notes' port 1024 with the notes' key.
 //!
+//! In this directory: `notes.rs`, the notes' three programs; `main.rs`, the course's server,
+//! client and command line; `key.rs`, the secret and the digest; `demo.rs`, the demo.
+//!
 //! Previous: lesson 09, files with a header. Next: lesson 11, several clients at once.
 
+mod demo;
+mod key;
 mod notes;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
+use key::Key;
 use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::pace::Pace;
+use socket_lessons::guard::quiet::{Gate, LogGate};
 use socket_lessons::guard::timed::{self, Filled};
 use socket_lessons::stage::cli::NotesEndpoint;
-use socket_lessons::stage::demo::{self, Hooks};
+use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::echo;
 use socket_lessons::stage::serve::serve_in_turn;
 use socket_lessons::stage::transcript::describe;
@@ -49,7 +57,7 @@ use socket_lessons::wire::auth::{self, Digest, CHALLENGE_LEN, LEGITIMATE, REFUSE
 use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 /// How long the server waits for the whole answer. A client that connects and says
@@ -61,12 +69,10 @@ const ANSWER_TIME_LIMIT: Duration = Duration::from_secs(10);
 const DRAIN_TIME_LIMIT: Duration = Duration::from_secs(1);
 const DRAIN_MAX: usize = 64 * 1024;
 
-/// The secret of the demo: the notes' own `salt = b"hi, I'm salt."`. Only the demo has a
-/// built-in secret; the two-terminal mode takes it from `--secret` or the environment.
-const DEMO_SECRET: &[u8] = b"hi, I'm salt.";
-
-/// The wrong secret of the demo: the notes' 假的客户端 uses `"大家好,我是假盐"`.
-const DEMO_WRONG_SECRET: &str = "大家好,我是假盐";
+/// How long a checked client may take to read each echo answer (at most 1 KiB): 10 s,
+/// then 1 KiB a second, on one clock for the whole answer. A socket's write timeout
+/// (SO_SNDTIMEO) starts again with every partial write instead.
+const ECHO_ANSWER: Pace = Pace::new(Duration::from_secs(10), 1024);
 
 // ---------------------------------------------------------------------------------------
 // The server
@@ -74,14 +80,44 @@ const DEMO_WRONG_SECRET: &str = "大家好,我是假盐";
 
 /// One client at a time (lesson 03's loop): check it, then echo for it if it passed.
 fn serve(listener: &TcpListener, secret: &[u8], digest: Digest, waits: &Limits, hooks: &Hooks) {
+    // The check's lines, for the first 5 connections in any 10 s; then a count. A client
+    // that connects and closes, again and again, sends nothing and would otherwise buy
+    // three lines of log each time.
+    let mut checks = LogGate::lessons();
     serve_in_turn(listener, hooks, |conn, addr| {
         let server = Transcript::server();
-        match check(conn, addr, secret, digest, &server) {
+        let shown = match checks.event() {
+            Gate::Show => true,
+            Gate::ShowAfter(held) => {
+                say!(server, "{held}");
+                true
+            }
+            Gate::Held => false,
+        };
+        let lines = CheckLines {
+            server: &server,
+            shown,
+        };
+        match check(conn, addr, secret, digest, &lines) {
             Ok(Some(conn)) => echo(conn, addr, waits, &server),
             Ok(None) => {}
-            Err(e) => say!(server, "{addr}: {e}; next client"),
+            Err(e) => say!(lines, "{addr}: {e}; next client"),
         }
     });
+}
+
+/// One connection's check lines: printed, or held back by the gate in `serve`.
+struct CheckLines<'a> {
+    server: &'a Transcript,
+    shown: bool,
+}
+
+impl CheckLines<'_> {
+    fn say(&self, text: impl std::fmt::Display) {
+        if self.shown {
+            self.server.say(text);
+        }
+    }
 }
 
 /// The check of notes E §6, before any service. Returns the connection when the client
@@ -91,7 +127,7 @@ fn check(
     addr: SocketAddr,
     secret: &[u8],
     digest: Digest,
-    server: &Transcript,
+    server: &CheckLines,
 ) -> io::Result<Option<TcpStream>> {
     // 1. A new challenge for this connection: os.urandom(32) in the notes.
     let challenge = auth::challenge()?;
@@ -154,13 +190,14 @@ fn check(
 /// after the check is authenticated: it proved who opened the connection, not who sends
 /// each later byte (an attacker on the path could inject them; TLS is how that is closed).
 fn echo(mut conn: TcpStream, addr: SocketAddr, waits: &Limits, server: &Transcript) {
-    // --idle-limit between messages, the message limit on each answer: a checked client
-    // that goes quiet does not hold this one-at-a-time server for ever.
+    // --idle-limit between messages, and each answer under its own clock (ECHO_ANSWER):
+    // a checked client that goes quiet, or stops reading, does not hold this
+    // one-at-a-time server for ever.
     if let Err(e) = waits.await_request(&conn) {
         say!(server, "{addr}: {e}");
         return;
     }
-    let ended = echo::serve(&mut conn, addr, server);
+    let ended = echo::serve_paced(&mut conn, addr, server, ECHO_ANSWER);
     say!(server, "{addr} {ended}");
 }
 
@@ -279,6 +316,11 @@ enum Side {
         /// closing it (the check itself must be answered within 10 s)
         #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
         idle_limit: u64,
+        /// Accept a secret shorter than the digest (16 bytes for md5, 32 for sha256), such
+        /// as the notes' 13-byte salt: only to pair with the notes' programs, which have it
+        /// written in. An empty secret is refused even so.
+        #[arg(long)]
+        allow_short_secret: bool,
     },
     /// Run only the client: answer the challenge, then type lines for the echo; `q` quits.
     Client {
@@ -299,34 +341,9 @@ enum Side {
     NotesFakeClient(NotesEndpoint),
 }
 
-/// What both sides must agree on.
-#[derive(Args)]
-struct Key {
-    /// The shared secret. Prefer the environment variable: a command line is visible to
-    /// every user of the machine (`ps`).
-    #[arg(long, env = "SOCKET_LESSONS_SECRET", hide_env_values = true)]
-    secret: Option<String>,
-    /// The hash under the HMAC: md5 is what the notes' Python programs compute (kept for
-    /// them); sha256 is the modern choice.
-    #[arg(long, default_value = "md5", value_parser = socket_lessons::stage::cli::one_of(&Digest::ALL, Digest::name, Digest::about))]
-    digest: Digest,
-}
-
-impl Key {
-    /// The secret, or an error that says both ways to give it.
-    fn secret(&self) -> Result<&[u8], Report> {
-        self.secret.as_deref().map(str::as_bytes).ok_or_else(|| {
-            Report::msg(
-                "no secret: set SOCKET_LESSONS_SECRET=… in the environment (or pass --secret …, \
-                 which every user of the machine can read in `ps`); both sides need the same one",
-            )
-        })
-    }
-}
-
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
+        None => socket_lessons::stage::demo::play(demo::run_demo),
         Some(Side::NotesServer(at)) => {
             let (host, port) = at.or(notes::HOST, notes::PORT);
             Ok(notes::server(&host, port)?)
@@ -343,9 +360,22 @@ fn main() -> Result<(), Report> {
             at,
             key,
             idle_limit,
+            allow_short_secret,
         }) => {
-            let secret = key.secret()?;
+            let secret = key.server_secret(allow_short_secret)?;
             let listener = at.listen(ListenOptions::new())?;
+            if secret.len() < key.digest.answer_len() {
+                say!(
+                    Transcript::server(),
+                    "warning: the secret is {} bytes, shorter than {}'s {} (--allow-short-secret): \
+                     whoever records one challenge and its answer can test guesses offline"
+                        | "警告：密钥只有 {} 字节，短于 {} 的 {} 字节（--allow-short-secret）：\
+                     谁录下一次挑战和应答，就能离线试猜它",
+                    secret.len(),
+                    key.digest,
+                    key.digest.answer_len()
+                );
+            }
             let waits = Limits::server(Duration::from_secs(idle_limit));
             serve(&listener, secret, key.digest, &waits, &Hooks::none());
             Ok(())
@@ -368,70 +398,4 @@ fn main() -> Result<(), Report> {
             }
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// The demo
-// ---------------------------------------------------------------------------------------
-
-fn run_demo() -> Result<(), Report> {
-    let digest = Digest::Md5;
-    let stage = demo::stage_saying(
-        |addr| {
-            format!("listening on {addr}; {digest}, the secret is the notes' b\"hi, I'm salt.\"")
-        },
-        ListenOptions::new(),
-        3,
-        move |listener, hooks| {
-            let waits = Limits::server(Duration::from_secs(limits::DEFAULT_IDLE_SECS));
-            serve(&listener, DEMO_SECRET, digest, &waits, &hooks);
-            Ok(())
-        },
-    )?;
-    let addr = stage.addr;
-
-    // Client 1 knows the secret: it passes, then uses the echo.
-    let client = Transcript::named("client 1");
-    say!(client, "connect to {addr}, secret b\"hi, I'm salt.\"");
-    match prove(net::connect_addr(addr)?, DEMO_SECRET, digest, &client)? {
-        Proved::Legitimate(mut stream) => {
-            echo::exchange(&mut stream, b"hello", &client)?;
-            echo::exchange(&mut stream, b"q", &client)?;
-        }
-        _ => say!(client, "unexpectedly not let in"),
-    }
-    stage.finished()?;
-
-    // Client 2: the notes' 假的客户端, a different secret. Its answer is a perfectly
-    // formed 16 bytes; only the server's own computation can tell it is wrong.
-    let client = Transcript::named("client 2");
-    say!(client, "connect to {addr}, secret \"{DEMO_WRONG_SECRET}\"");
-    let _ = prove(
-        net::connect_addr(addr)?,
-        DEMO_WRONG_SECRET.as_bytes(),
-        digest,
-        &client,
-    )?;
-    stage.finished()?;
-
-    // Client 3 sends 8 of the 16 bytes and closes its sending half. The notes' recv(16)
-    // would take the 8 bytes as the whole answer; here the length is part of the check.
-    let client = Transcript::named("client 3");
-    say!(client, "connect to {addr}");
-    let mut stream = net::connect_addr(addr)?;
-    let mut challenge = [0u8; CHALLENGE_LEN];
-    stream.read_exact(&mut challenge)?;
-    say!(client, "recv challenge {}", hex_start(&challenge, 8));
-    let answer = digest.answer(DEMO_SECRET, &challenge);
-    say!(
-        client,
-        "DELIBERATE: send only the first 8 bytes of the answer {}, then shut down sending",
-        hex_start(&answer, 8)
-    );
-    stream.write_all(&answer[..8])?;
-    stream.shutdown(Shutdown::Write)?;
-    let _ = read_verdict(stream, &client)?;
-    stage.finished()?;
-
-    stage.end()
 }

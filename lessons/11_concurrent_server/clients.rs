@@ -1,15 +1,37 @@
 //! What every way shares: who is connected, what idling cost, and the demo's hooks.
 
-use crate::MAX_CLIENTS;
+use socket_lessons::guard::quiet::{Gate, LogGate};
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::measure;
 use socket_lessons::{say, Transcript};
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// How many clients the server takes: in all, and from one address.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    pub clients: usize,
+    pub per_address: usize,
+}
+
+/// What the per-address cap counts: an IPv4 address, or the /64 an IPv6 address is in (a
+/// host is usually given a whole /64, and could otherwise use a new address per
+/// connection). An IPv4 address seen through an IPv6 socket (`::ffff:1.2.3.4`) is IPv4.
+fn address_key(addr: SocketAddr) -> IpAddr {
+    match addr.ip().to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
+}
+
 /// The server's bookkeeping, shared by all its threads.
 pub struct Clients {
+    caps: Caps,
     state: Mutex<Connected>,
     /// The demo's: told after each accept line and after each "closed" line, and asked,
     /// when a connection arrives, whether the demo has more clients; the demo stops a
@@ -25,6 +47,10 @@ struct Connected {
     /// Connections refused since the server became full: the first gets a line, the rest
     /// are counted (a client connecting again and again must not grow the log).
     refused: usize,
+    /// How many clients each address (see [`address_key`]) has connected now.
+    per_address: HashMap<IpAddr, usize>,
+    /// Refusals of an address at its cap: a few lines per 10 s, then a count.
+    address_refusals: LogGate,
     /// When the server last became idle (no client connected), and the process's CPU time
     /// then. `None` while clients are connected.
     idle_since: Option<(Instant, Option<Duration>)>,
@@ -40,12 +66,15 @@ pub enum Arrival {
 impl Clients {
     /// `report_first_idle`: whether the time before the first client counts as idle (in
     /// two-terminal mode it does: start the busy server, wait, connect, read the line).
-    pub fn new(hooks: Hooks, report_first_idle: bool) -> Self {
+    pub fn new(hooks: Hooks, report_first_idle: bool, caps: Caps) -> Self {
         Clients {
+            caps,
             state: Mutex::new(Connected {
                 count: 0,
                 served: 0,
                 refused: 0,
+                per_address: HashMap::new(),
+                address_refusals: LogGate::lessons(),
                 idle_since: report_first_idle.then(idle_mark),
             }),
             hooks,
@@ -54,7 +83,7 @@ impl Clients {
 
     /// A client connected. Prints what the idle time before it cost, then the accept line.
     /// Returns `Arrival::Stop` when the demo is over, `Arrival::Full` when the server
-    /// already has `MAX_CLIENTS`.
+    /// already has its most clients, or the client's address its most connections.
     pub fn arrive(&self, addr: SocketAddr) -> Arrival {
         let server = Transcript::server();
         // A poisoned lock only means another thread panicked while printing; the count
@@ -80,16 +109,35 @@ impl Clients {
             say!(server, "the demo is over: stop");
             return Arrival::Stop;
         }
-        if state.count >= MAX_CLIENTS {
+        let max = self.caps.clients;
+        if state.count >= max {
             if state.refused == 0 {
                 say!(
                     server,
-                    "{addr} refused: already {MAX_CLIENTS} clients (more refusals are counted, not shown)"
+                    "{addr} refused: already {max} clients (more refusals are counted, not shown)"
                 );
             }
             state.refused += 1;
             return Arrival::Full;
         }
+        let key = address_key(addr);
+        let from_there = state.per_address.get(&key).copied().unwrap_or(0);
+        if from_there >= self.caps.per_address {
+            let line = socket_lessons::tr!(
+                "{addr} refused: already {from_there} connections from {key} (the most from one address)"
+                    | "拒绝 {addr}：{key} 已经有 {from_there} 个连接（一个地址最多这么多）"
+            );
+            match state.address_refusals.event() {
+                Gate::Show => say!(server, "{line}"),
+                Gate::ShowAfter(held) => {
+                    say!(server, "{held}");
+                    say!(server, "{line}");
+                }
+                Gate::Held => {}
+            }
+            return Arrival::Full;
+        }
+        *state.per_address.entry(key).or_insert(0) += 1;
         if state.refused > 0 {
             say!(
                 server,
@@ -112,6 +160,13 @@ impl Clients {
     pub fn leave(&self, addr: SocketAddr, why: &str) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.count -= 1;
+        let key = address_key(addr);
+        if let Some(n) = state.per_address.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                state.per_address.remove(&key);
+            }
+        }
         say!(
             Transcript::server(),
             "{addr} {why} ({} still connected)",

@@ -1,30 +1,49 @@
 //! One connection: of the non-blocking servers (`busy` and `poll`), a turn that reads what
 //! has arrived, queues the answers, and sends what the socket takes; of the thread per
-//! client (`threads`), a reader and a writer sharing the socket. And what a failed accept
-//! costs, for all three ways.
+//! client (`threads`), a loop that answers each message before it reads the next. And what
+//! a failed accept costs, for all three ways.
 
-use crate::{ACCEPT_BACKOFF, MAX_OUTBOX};
-use socket_lessons::guard::limits::{self, Limits, WriteWithin};
+use crate::{ANSWERS, QUEUE_PER_CLIENT, QUEUE_TOTAL};
+use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::pace::Paced;
+use socket_lessons::guard::quiet;
 use socket_lessons::stage::echo::RECV_SIZE;
 use socket_lessons::stage::echo::{Echo, QUIT};
 use socket_lessons::{say, Transcript};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
 use std::net::TcpStream;
-use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// The bytes of answers queued in the whole server (ways 1 and 3, one thread each): a
+/// connection may read more only while this is under [`QUEUE_TOTAL`], or while its own
+/// queue is empty (so that clients who read their answers are never held up by those who
+/// do not).
+#[derive(Debug, Default)]
+pub struct Queued(usize);
+
+impl Queued {
+    /// Whether a connection whose queue holds `own` bytes may read more now.
+    fn may_read(&self, own: usize) -> bool {
+        own == 0 || self.0 < QUEUE_TOTAL
+    }
+}
 
 /// One connection of the non-blocking servers (`busy` and `poll`): the socket, the
 /// answers not yet sent, and whether the client has finished sending.
 pub struct Conn<S> {
     pub stream: S,
     pub addr: SocketAddr,
+    /// The answers not yet sent: at most [`QUEUE_PER_CLIENT`] bytes and one answer, in a
+    /// buffer allocated when the first answer waits and freed when the last one leaves.
     outbox: Vec<u8>,
     echo: Echo,
-    /// When the client last sent a byte, and when the last byte of an answer left: the
-    /// idle limit counts from the first, the write limit from the second.
+    /// When the client last sent a byte: the idle limit counts from it.
     heard: Instant,
-    taken: Instant,
+    /// Since when answers have been waiting, and how many bytes of them have left since
+    /// then: the answers' clock ([`ANSWERS`]), one for as long as the outbox is not empty,
+    /// so that a client taking a few bytes now and then cannot start it again.
+    waiting: Option<(Instant, u64)>,
     /// Set when the client closed its sending half (recv returned 0) or said `q`: nothing
     /// more is read, and the connection ends once the outbox is sent. A client may
     /// `shutdown(SHUT_WR)` right after its last message and still read the answer.
@@ -40,46 +59,51 @@ pub enum Turn {
 
 impl<S: Read + Write> Conn<S> {
     pub fn new(stream: S, addr: SocketAddr) -> Self {
-        let now = Instant::now();
         Conn {
             stream,
             addr,
             outbox: Vec::new(),
             echo: Echo::new(),
-            heard: now,
-            taken: now,
+            heard: Instant::now(),
+            waiting: None,
             ending: None,
         }
     }
 
-    /// When this connection runs out of time if nothing happens: the write limit while an
-    /// answer waits to be taken, the idle limit otherwise.
+    /// When this connection runs out of time if nothing happens: the answers' clock while
+    /// answers wait to be taken, the idle limit otherwise.
     pub fn deadline(&self, waits: &Limits) -> Instant {
-        if self.outbox.is_empty() {
-            self.heard + waits.idle
-        } else {
-            self.taken.max(self.heard) + waits.message
+        match self.waiting {
+            Some((since, moved)) => since + ANSWERS.allowed(moved),
+            None => self.heard + waits.idle,
         }
     }
 
     /// Why the connection is over at `now`, if its time ran out: a client that sends
-    /// nothing for the idle limit, or takes none of its answer for the write limit, would
-    /// otherwise hold its descriptor (and its memory) for ever.
+    /// nothing for the idle limit, or does not take its answers at the answers' pace,
+    /// would otherwise hold its descriptor (and its queue) for ever.
     pub fn expired(&self, now: Instant, waits: &Limits) -> Option<String> {
         if now < self.deadline(waits) {
             return None;
         }
-        Some(if self.outbox.is_empty() {
-            format!(
+        Some(match self.waiting {
+            Some((since, moved)) => socket_lessons::tr!(
+                "did not take its answers in time ({moved} bytes in {}; {} allowed): closing this connection"
+                    | "没有及时取走应答（{} 内取走 {moved} 字节；允许 {}）：关闭这个连接",
+                limits::seconds(round_down(now - since)),
+                ANSWERS.describe()
+            ),
+            None => format!(
                 "sent nothing within {}: closing this connection",
                 limits::seconds(waits.idle)
-            )
-        } else {
-            format!(
-                "took none of its answer within {}: closing this connection",
-                limits::seconds(waits.message)
-            )
+            ),
         })
+    }
+
+    /// The queued bytes go back to the server's total when the connection ends.
+    pub fn release(&mut self, queued: &mut Queued) {
+        queued.0 -= self.outbox.len();
+        self.outbox = Vec::new();
     }
 
     /// One turn at this connection, never waiting: read whatever has arrived, queue the
@@ -91,12 +115,16 @@ impl<S: Read + Write> Conn<S> {
     /// to write" once, when it happens. A turn that stopped reading because the outbox was
     /// full, then sent the whole outbox without filling the socket, would get no further
     /// event: bytes would sit unread in the kernel, and the client would wait for ever.
-    pub fn take_turn(&mut self, buf: &mut [u8]) -> Turn {
+    pub fn take_turn(&mut self, buf: &mut [u8], queued: &mut Queued) -> Turn {
         loop {
-            // Read while there is room in the outbox (a client that sends and never reads
-            // must not grow the server's memory without end).
+            // Read while this client's queue has room and the server's total allows it:
+            // back-pressure. A client whose answers cannot leave is not read from, so its
+            // bytes wait in the kernel's buffers, and TCP's flow control stops its sends.
             let mut read_waits = self.ending.is_some();
-            while !read_waits && self.outbox.len() < MAX_OUTBOX {
+            while !read_waits
+                && self.outbox.len() < QUEUE_PER_CLIENT
+                && queued.may_read(self.outbox.len())
+            {
                 match self.stream.read(buf) {
                     // The notes: `if not msg: continue`, which keeps a dead connection in
                     // the list for ever and reads its end-of-stream again on every pass.
@@ -109,7 +137,7 @@ impl<S: Read + Write> Conn<S> {
                             self.ending = Some("said q: closing this connection".into());
                         } else {
                             let reply = self.echo.answer(self.addr, data, &Transcript::server());
-                            self.outbox.extend_from_slice(&reply);
+                            self.queue(&reply, queued);
                         }
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => read_waits = true,
@@ -123,10 +151,7 @@ impl<S: Read + Write> Conn<S> {
             let mut write_waits = false;
             while !write_waits && !self.outbox.is_empty() {
                 match self.stream.write(&self.outbox) {
-                    Ok(n) => {
-                        self.outbox.drain(..n);
-                        self.taken = Instant::now();
-                    }
+                    Ok(n) => self.sent(n, queued),
                     Err(e) if e.kind() == ErrorKind::WouldBlock => write_waits = true,
                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
                     Err(e) => return Turn::Over(format!("is gone ({e})")),
@@ -137,141 +162,113 @@ impl<S: Read + Write> Conn<S> {
                     return Turn::Over(why);
                 }
             }
-            // An event will come for whichever side is waiting: bytes or room.
+            // An event will come for whichever side is waiting: bytes, or room. (A read
+            // held back by a limit always has answers waiting, so its write waits too.)
             if read_waits || write_waits {
                 return Turn::Open;
             }
+            // Neither waits: reading stopped at a limit, and the whole queue has left
+            // since. Read on; no event would come for those bytes.
+        }
+    }
+
+    /// An answer joins the queue; the answers' clock starts if it was empty.
+    fn queue(&mut self, reply: &[u8], queued: &mut Queued) {
+        if self.outbox.is_empty() {
+            self.outbox = Vec::with_capacity(QUEUE_PER_CLIENT + RECV_SIZE);
+            self.waiting = Some((Instant::now(), 0));
+        }
+        self.outbox.extend_from_slice(reply);
+        queued.0 += reply.len();
+    }
+
+    /// `n` bytes of the queue left; an empty queue stops the clock and frees its buffer.
+    fn sent(&mut self, n: usize, queued: &mut Queued) {
+        self.outbox.drain(..n);
+        queued.0 -= n;
+        if let Some((_, moved)) = &mut self.waiting {
+            *moved += n as u64;
+        }
+        if self.outbox.is_empty() {
+            self.outbox = Vec::new();
+            self.waiting = None;
         }
     }
 }
 
-/// One client of way 2: lesson 02's echo on blocking reads, with the answers written by a
-/// second thread. With one thread, a client that pushes without reading would block the
-/// thread in its write, so it would stop reading, and both would wait for ever once the
-/// buffers are full. Here the reader goes on while the writer waits, up to
-/// [`MAX_OUTBOX`] bytes of answers queued, as in ways 1 and 3.
+/// A time as a line shows it: to the tenth of a second below.
+fn round_down(d: Duration) -> Duration {
+    Duration::from_millis(d.as_millis() as u64 / 100 * 100)
+}
+
+/// One client of way 2: lesson 02's echo on blocking reads, each answer written before the
+/// next message is read. That is back-pressure with no queue at all: a client that sends
+/// and does not read finds its answer waiting in the kernel's buffers, then the thread
+/// waiting in its write, then nothing read from it, and TCP's flow control stops its sends.
+/// Each answer (at most 1 KiB) runs on one clock ([`ANSWERS`]), partial writes included.
 pub fn serve_one(stream: TcpStream, addr: SocketAddr, waits: &Limits) -> String {
-    // The idle limit on each read; the write limit on each write.
-    let limited = stream
-        .set_read_timeout(Some(waits.idle))
-        .and_then(|()| stream.set_write_timeout(Some(waits.message)));
-    if let Err(e) = limited {
+    // The idle limit on each read; the answers' clock on each write.
+    if let Err(e) = stream.set_read_timeout(Some(waits.idle)) {
         return format!("was dropped ({e})");
     }
-    // One socket, two threads: `&TcpStream` reads and writes, so both share it without a
-    // second descriptor (try_clone would need one, and fail when descriptors run out).
-    let stream = Arc::new(stream);
-    // Answers of at most RECV_SIZE bytes each: MAX_OUTBOX bytes of them.
-    let (answers, to_send) = std::sync::mpsc::sync_channel::<Vec<u8>>(MAX_OUTBOX / RECV_SIZE);
-    let writer = Arc::clone(&stream);
-    let write_limit = waits.message;
-    let sending = std::thread::Builder::new()
-        .name(format!("answers to {addr}"))
-        .spawn(move || -> io::Result<()> {
-            // WriteWithin: a send that the peer holds up for the whole limit is a stall,
-            // even when it took a few bytes (SO_SNDTIMEO alone would wait again for the rest).
-            let mut out = WriteWithin::new(&writer, write_limit)?;
-            for answer in to_send {
-                out.write_all(&answer)?;
-            }
-            Ok(())
-        });
-    let sending = match sending {
-        Ok(handle) => handle,
-        Err(e) => return format!("was dropped: no thread for its answers ({e})"),
-    };
     let mut echo = Echo::new();
     let mut buf = [0u8; RECV_SIZE];
-    let ended = loop {
-        let data = match (&*stream).read(&mut buf) {
-            Ok(0) => break "closed the connection".to_owned(),
+    loop {
+        let data = match (&stream).read(&mut buf) {
+            Ok(0) => return "closed the connection".to_owned(),
             Ok(n) => &buf[..n],
             Err(e) if limits::is_timeout(&e) => {
-                break format!(
+                return format!(
                     "sent nothing within {}: closing this connection",
                     limits::seconds(waits.idle)
                 )
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => break format!("broke the connection ({e})"),
+            Err(e) => return format!("broke the connection ({e})"),
         };
         if data == QUIT {
-            break "said q: closing this connection".to_owned();
+            return "said q: closing this connection".to_owned();
         }
-        // Waits while MAX_OUTBOX bytes of answers are queued: the client's sends wait too.
-        if answers
-            .send(echo.answer(addr, data, &Transcript::server()))
-            .is_err()
-        {
-            break String::new(); // the writer stopped: its error says why, below
+        let answer = echo.answer(addr, data, &Transcript::server());
+        if let Err(e) = Paced::new(&stream, ANSWERS, "its answer").write_all(&answer) {
+            if e.kind() == ErrorKind::TimedOut {
+                return socket_lessons::tr!(
+                    "did not take its answers in time ({e}): closing this connection"
+                        | "没有及时取走应答（{e}）：关闭这个连接"
+                );
+            }
+            return format!("is gone ({e})");
         }
-    };
-    // No more answers: the writer sends what is queued (a client that closed its sending
-    // half still gets every answer), then the connection closes.
-    drop(answers);
-    match sending.join() {
-        Ok(Ok(())) if !ended.is_empty() => ended,
-        Ok(Ok(())) => "is gone".to_owned(),
-        Ok(Err(e)) if limits::is_timeout(&e) => format!(
-            "took none of its answer within {}: closing this connection",
-            limits::seconds(waits.message)
-        ),
-        Ok(Err(e)) => format!("is gone ({e})"),
-        Err(_) => "was dropped: its answer thread failed".to_owned(),
     }
 }
 
-/// Whether an accept failed because this process (EMFILE) or the whole system (ENFILE)
-/// has no descriptor left for the new connection. The connection stays queued in the
-/// kernel; trying again at once fails again, so the servers wait a moment instead.
-fn out_of_descriptors(e: &io::Error) -> bool {
-    #[cfg(unix)]
-    {
-        matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))
-    }
-    #[cfg(windows)]
-    {
-        e.raw_os_error() == Some(10024) // WSAEMFILE
-    }
-    #[cfg(not(any(unix, windows)))]
-    {
-        let _ = e;
-        false
-    }
-}
-
-/// One line when accepting starts failing for lack of descriptors, one when it works again:
-/// not a line per try (a busy loop retrying would write megabytes of the same error).
+/// What a failed accept costs, for all three ways: the library's [`quiet::AcceptTrouble`]
+/// (one line when accepting starts failing for lack of descriptors or memory, one when it
+/// works again, and a pause between tries; other failures a few lines per 10 s, then a
+/// count), and whether the server is out of descriptors now, which the poll server needs
+/// to know: the clients still queued get no new event, so it wakes itself to try again.
 #[derive(Default)]
 pub struct AcceptTrouble {
+    quiet: quiet::AcceptTrouble,
     pub out_of_descriptors: bool,
 }
 
 impl AcceptTrouble {
     /// An accept failed. Returns whether the caller should back off before trying again.
     pub fn failed(&mut self, e: &io::Error) -> bool {
-        if out_of_descriptors(e) {
-            if !self.out_of_descriptors {
-                say!(
-                    Transcript::server(),
-                    "accept failed: {e}; serving the connected clients, and trying again every {} ms until a descriptor is free",
-                    ACCEPT_BACKOFF.as_millis()
-                );
-                self.out_of_descriptors = true;
-            }
-            return true;
+        let after = self.quiet.failed(e);
+        if let Some(line) = after.line {
+            say!(Transcript::server(), "{line}");
         }
-        say!(Transcript::server(), "accept failed: {e}");
-        false
+        self.out_of_descriptors = after.pause > Duration::ZERO;
+        self.out_of_descriptors
     }
 
     /// An accept worked.
     pub fn ok(&mut self) {
-        if std::mem::take(&mut self.out_of_descriptors) {
-            say!(
-                Transcript::server(),
-                "a descriptor is free again: accepting"
-            );
+        self.out_of_descriptors = false;
+        if let Some(line) = self.quiet.ok() {
+            say!(Transcript::server(), "{line}");
         }
     }
 }

@@ -26,6 +26,10 @@
 //!   connection in their list for ever (and spin on it); here it is removed;
 //! - a non-blocking `send` may take only part of the answer: the rest waits in the
 //!   connection's outbox for the next turn, where the notes drop it;
+//! - back-pressure: a client whose answers cannot leave is not read from (64 KiB queued
+//!   per client, 16 MiB in the whole server; way 2 answers each message before reading the
+//!   next), and answers must leave at a pace (10 s, then 1 MiB/s); at most 1000 clients,
+//!   100 from one address;
 //! - the idle line after each demo: CPU time the process used while no client sent
 //!   anything.
 //!
@@ -39,8 +43,8 @@
 //! - `-- notes-server`, `-- notes-client`: the notes' program in plain Rust (`notes.rs`),
 //!   on the notes' port 8080.
 //!
-//! The files: this one has the notes' server (way 1), the client, ways 2 and 3, then the
-//! command line; `conn.rs` one connection's turn (read, answer, send what fits) and the
+//! The files: this one has the notes' server (way 1), the client, way 2, then the command
+//! line; `poll.rs` way 3; `conn.rs` one connection's turn (read, answer, send what fits) and the
 //! accept errors; `clients.rs` who is connected and what idling cost; `demo.rs` the demo;
 //! `notes.rs` the notes' program itself, bugs other than the busy loop fixed and marked.
 //!
@@ -50,41 +54,70 @@ mod clients;
 mod conn;
 mod demo;
 mod notes;
+mod poll;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use clients::{Arrival, Clients};
-use conn::{serve_one, AcceptTrouble, Conn, Turn};
+use clients::{Arrival, Caps, Clients};
+use conn::{serve_one, AcceptTrouble, Conn, Queued, Turn};
 use socket_lessons::guard::limits::{self, Limits};
+use socket_lessons::guard::pace::Pace;
 use socket_lessons::stage::cli::NotesEndpoint;
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::echo::{self, RECV_SIZE};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{Endpoint, Input, Report, Transcript};
-use std::collections::HashMap;
 use std::io::{self, ErrorKind};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The caps the demo and a server without `--max-clients` / `--max-per-address` use.
+pub const CAPS: Caps = Caps {
+    clients: MAX_CLIENTS,
+    per_address: MAX_PER_ADDRESS,
+};
 
 /// The listen backlog. The notes' `listen(5)` is fine for one client at a time; a server
 /// meant for hundreds of simultaneous connections must let them queue, or the kernel drops
 /// the excess SYNs and those clients retry a second later. (Linux caps it at somaxconn.)
 const BACKLOG: i32 = 1024;
 
-/// The most clients served at once; one more is told so and closed. For `threads` this is
-/// also the most threads: each has its own stack (2 MiB of address space by default).
+/// The most clients served at once; one more is closed at once, with a line. For
+/// `threads` this is also the most threads: each has its own stack (2 MiB of address
+/// space by default; only the pages it touches are memory).
 const MAX_CLIENTS: usize = 1000;
 
-/// How much of a client's answers may wait unsent before the server stops reading from it:
-/// a client that sends and never reads must not grow the server's memory without end. 16
-/// MiB (the course's frame limit): enough that a client may push several megabytes before
-/// it reads a byte (a blocking `sendall` of the whole push, then `recv`) and still get
-/// every byte back; past it, the server stops reading that client, TCP's flow control
-/// stops the client's sends, and the write limit closes it if it never reads.
-const MAX_OUTBOX: usize = 16 << 20;
+/// The most connections from one address (one IPv4 address, or one IPv6 /64, the block a
+/// host usually has), as nginx's `limit_conn` does: one address that opens connection
+/// after connection and drips a byte before each idle limit fills a tenth of the server,
+/// not all of it (with `MAX_CLIENTS` alone, 1,000 such connections locked every other
+/// address out).
+const MAX_PER_ADDRESS: usize = 100;
 
-/// How long a server waits before accepting again when it has no descriptor left.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// How many bytes of a client's answers may wait unsent before the server stops reading
+/// from it (ways 1 and 3; way 2 writes each answer before it reads on, and queues none).
+/// Back-pressure, not a queue: a client that does not read its answers is not read from,
+/// its bytes wait in the kernel's buffers, and TCP's flow control stops its sends. A client
+/// that pushes everything before it reads a byte then waits for ever, and is closed by the
+/// answers' clock; one that reads while it sends gets every byte back.
+const QUEUE_PER_CLIENT: usize = 64 << 10;
+
+/// How many bytes of answers may wait in the whole server (ways 1 and 3): past it, only
+/// clients with an empty queue are read from (and queue one answer, at most 1 KiB), so
+/// the queues hold at most this plus 1 KiB a client, whatever the clients do. A review
+/// found 50 clients that pushed and never read took the server to 736 MiB when each
+/// could queue 16 MiB.
+const QUEUE_TOTAL: usize = 16 << 20;
+
+/// The answers' clock: once answers wait, they must start leaving within 10 s and keep
+/// leaving at 1 MiB/s, however the client takes them (a few bytes now and then cannot
+/// restart it, as it restarts a socket's write timeout). The bytes the kernel's buffers
+/// take count as having left.
+const ANSWERS: Pace = Pace::new(Duration::from_secs(10), 1 << 20);
+
+/// How long a server waits before accepting again when it has no descriptor left (the
+/// library's pause).
+const ACCEPT_BACKOFF: Duration = socket_lessons::guard::quiet::ACCEPT_BACKOFF;
 
 // ---------------------------------------------------------------------------------------
 // The server, way 1: the notes' own (notes B s.setblocking(False)实现并发), trying everything
@@ -100,6 +133,7 @@ fn serve_busy(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::R
     let mut conns: Vec<Conn<TcpStream>> = Vec::new();
     let mut buf = [0u8; RECV_SIZE];
     let mut trouble = AcceptTrouble::default();
+    let mut queued = Queued::default();
     let mut next_accept = Instant::now();
     loop {
         // 3. conn, client_addr = s.accept(): try to accept one client (after a pause when
@@ -116,9 +150,11 @@ fn serve_busy(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::R
                     Arrival::Stop => return Ok(()),
                     Arrival::Full => drop(stream),
                     Arrival::Welcome => {
-                        // The step the notes miss: an accepted socket does not inherit
-                        // non-blocking mode (not on Linux, not in Python either), and one
-                        // blocking recv on a quiet client would stall every other client.
+                        // The step the notes miss: on Linux an accepted socket is blocking
+                        // whatever the listener's mode (accept(2)); Windows and the BSDs
+                        // copy the listener's mode, and Python's docs call it
+                        // OS-dependent. One blocking recv on a quiet client would stall
+                        // every other client: set it, whatever the OS.
                         match stream.set_nonblocking(true) {
                             // conn_l.append(conn)
                             Ok(()) => conns.push(Conn::new(stream, addr)),
@@ -139,11 +175,12 @@ fn serve_busy(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::R
         //    turn (conn.rs); drop the ones that are over.
         let now = Instant::now();
         conns.retain_mut(|conn| {
-            let over = match conn.take_turn(&mut buf) {
+            let over = match conn.take_turn(&mut buf, &mut queued) {
                 Turn::Open => conn.expired(now, waits),
                 Turn::Over(why) => Some(why),
             };
             if let Some(why) = &over {
+                conn.release(&mut queued);
                 clients.leave(conn.addr, why);
             }
             over.is_none()
@@ -211,116 +248,6 @@ fn serve_threads(listener: TcpListener, clients: Arc<Clients>, waits: &Limits) -
 }
 
 // ---------------------------------------------------------------------------------------
-// The server, way 3: readiness polling: one thread that sleeps until something is ready
-// ---------------------------------------------------------------------------------------
-
-/// mio rather than the smaller `polling` crate: mio's registration API is safe Rust (with
-/// `polling` 3, adding a socket is `unsafe`, since the caller must remove it before
-/// closing), its sockets are non-blocking by construction, and it is the layer under tokio,
-/// so what a learner sees here is what async Rust does underneath.
-fn serve_poll(listener: TcpListener, clients: &Clients, waits: &Limits) -> io::Result<()> {
-    use mio::{Events, Interest, Poll, Token};
-
-    const LISTENER: Token = Token(0);
-
-    // 1. The listener, non-blocking, handed to mio and registered: "wake me when a client
-    //    is waiting to be accepted".
-    listener.set_nonblocking(true)?;
-    let mut listener = mio::net::TcpListener::from_std(listener);
-    let mut poll = Poll::new()?;
-    poll.registry()
-        .register(&mut listener, LISTENER, Interest::READABLE)?;
-
-    let mut conns: HashMap<Token, Conn<mio::net::TcpStream>> = HashMap::new();
-    let mut next_token = 1;
-    let mut events = Events::with_capacity(256);
-    let mut buf = [0u8; RECV_SIZE];
-    let mut trouble = AcceptTrouble::default();
-    loop {
-        // 2. Sleep until the kernel has news (epoll_wait): zero CPU while nothing happens.
-        //    Out of descriptors, the clients still queued get no new event (it came, once,
-        //    when they connected): wake up after a moment to try them again.
-        //    Or when the first connection runs out of time (the idle or the write limit).
-        let now = Instant::now();
-        let first_deadline = conns.values().map(|conn| conn.deadline(waits)).min();
-        let wait = [
-            trouble.out_of_descriptors.then_some(ACCEPT_BACKOFF),
-            first_deadline.map(|at| at.saturating_duration_since(now)),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        if let Err(e) = poll.poll(&mut events, wait) {
-            if e.kind() == ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        let retry = trouble.out_of_descriptors.then_some(LISTENER);
-        let tokens: Vec<Token> = events.iter().map(|e| e.token()).chain(retry).collect();
-        for token in tokens {
-            if token == LISTENER {
-                // 3. Accept everyone waiting: the event says "ready" once for all of them.
-                loop {
-                    let (mut stream, addr) = match listener.accept() {
-                        Ok(pair) => {
-                            trouble.ok();
-                            pair
-                        }
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                        Err(e) => {
-                            trouble.failed(&e);
-                            break;
-                        }
-                    };
-                    match clients.arrive(addr) {
-                        Arrival::Stop => return Ok(()),
-                        Arrival::Full => continue,
-                        Arrival::Welcome => {}
-                    }
-                    let token = Token(next_token);
-                    next_token += 1;
-                    // Readable: bytes came (or the client closed). Writable: room freed
-                    // for an answer that did not fit before.
-                    let registered = poll.registry().register(
-                        &mut stream,
-                        token,
-                        Interest::READABLE | Interest::WRITABLE,
-                    );
-                    match registered {
-                        Ok(()) => {
-                            conns.insert(token, Conn::new(stream, addr));
-                        }
-                        // One connection's trouble ends that connection, not the server.
-                        Err(e) => clients.leave(addr, &format!("was dropped ({e})")),
-                    }
-                }
-            } else if let Some(conn) = conns.get_mut(&token) {
-                // 4. A turn for the connection the kernel named, and only for it.
-                if let Turn::Over(why) = conn.take_turn(&mut buf) {
-                    let mut conn = conns.remove(&token).expect("it was just found");
-                    // Closing would deregister it too; saying so keeps the two in step.
-                    let _ = poll.registry().deregister(&mut conn.stream);
-                    clients.leave(conn.addr, &why);
-                }
-            }
-        }
-        // 5. Connections whose time ran out: no event will come for a silent client.
-        let now = Instant::now();
-        let expired: Vec<(Token, String)> = conns
-            .iter()
-            .filter_map(|(token, conn)| Some((*token, conn.expired(now, waits)?)))
-            .collect();
-        for (token, why) in expired {
-            if let Some(mut conn) = conns.remove(&token) {
-                let _ = poll.registry().deregister(&mut conn.stream);
-                clients.leave(conn.addr, &why);
-            }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // The command line
 // ---------------------------------------------------------------------------------------
 
@@ -349,6 +276,12 @@ enum Side {
         /// The longest wait, in seconds, for a client's next message before closing it
         #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
         idle_limit: u64,
+        /// The most clients at once
+        #[arg(long, value_name = "N", default_value_t = MAX_CLIENTS)]
+        max_clients: usize,
+        /// The most connections at once from one address (an IPv6 /64)
+        #[arg(long, value_name = "N", default_value_t = MAX_PER_ADDRESS)]
+        max_per_address: usize,
     },
     /// Run only a client: type lines, `q` or end of input quits. Start several.
     Client(Endpoint),
@@ -372,6 +305,15 @@ enum Way {
 }
 
 impl Way {
+    /// A few words, for the demo's comparison.
+    fn short(self) -> &'static str {
+        match self {
+            Way::Busy => socket_lessons::lang::pick("the notes' busy loop", "笔记的忙循环"),
+            Way::Threads => socket_lessons::lang::pick("a thread per client", "每客户端一个线程"),
+            Way::Poll => socket_lessons::lang::pick("readiness polling", "就绪轮询"),
+        }
+    }
+
     fn title(self) -> &'static str {
         match self {
             Way::Busy => "the notes' way: one thread, non-blocking sockets, each tried in turn, never sleeping",
@@ -388,10 +330,21 @@ fn main() -> Result<(), Report> {
             at,
             way,
             idle_limit,
+            max_clients,
+            max_per_address,
         }) => {
             let listener = at.listen(ListenOptions::new().backlog(BACKLOG))?;
             let waits = Limits::server(Duration::from_secs(idle_limit));
-            serve(way, listener, Clients::new(Hooks::none(), true), &waits)?;
+            let caps = Caps {
+                clients: max_clients,
+                per_address: max_per_address,
+            };
+            serve(
+                way,
+                listener,
+                Clients::new(Hooks::none(), true, caps),
+                &waits,
+            )?;
             Ok(())
         }
         Some(Side::Client(at)) => client(at),
@@ -411,6 +364,6 @@ fn serve(way: Way, listener: TcpListener, clients: Clients, waits: &Limits) -> i
     match way {
         Way::Busy => serve_busy(listener, &clients, waits),
         Way::Threads => serve_threads(listener, Arc::new(clients), waits),
-        Way::Poll => serve_poll(listener, &clients, waits),
+        Way::Poll => poll::serve_poll(listener, &clients, waits),
     }
 }

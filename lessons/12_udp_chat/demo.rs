@@ -1,7 +1,8 @@
 //! The demo: a chat between alice and bob, then the time server with a fixed clock, each in
 //! one thread in a fixed order, so the transcript is the same on every run.
 
-use super::{answer_one, ask, hear, time_socket, ChatPeer};
+use super::time_server::{answer_one, TimeGates};
+use super::{ask, hear, time_socket, ChatPeer};
 use socket_lessons::stage::transcript::describe;
 use socket_lessons::wire::clock::{self, Clock};
 use socket_lessons::wire::udp::{self, MAX_IPV4_PAYLOAD};
@@ -14,7 +15,13 @@ const DEMO_TIME: &str = "2021-07-25T22:07:26+08:00";
 
 pub(crate) fn run() -> Result<(), Report> {
     demo_chat()?;
-    demo_time()
+    demo_time()?;
+    say!(
+        Transcript::named(socket_lessons::lang::pick("summary", "总结")),
+        "no connection anywhere: each message was one datagram, sent to an address and received with the sender's address; a stranger's datagram arrived like any other; the time server answered each request with one datagram, never more than three times its size, errors included"
+            | "全程没有连接：每条消息都是一个数据报，发往一个地址，收到时带着发送方的地址；陌生人的数据报和其他数据报一样到达；时间服务器对每个请求只回一个数据报，包括出错的回答在内，大小从不超过请求的三倍"
+    );
+    Ok(())
 }
 
 /// Both peers in this thread, in a fixed order. Each datagram waits in the receiver's
@@ -86,18 +93,25 @@ fn demo_time() -> Result<(), Report> {
     let client = Transcript::client();
     let asking = time_socket(server_addr)?;
     let too_wide = "%c".repeat(clock::MAX_FORMAT_LEN / 2);
-    let formats: [&[u8]; 7] = [
+    let eight_c = "%c".repeat(8);
+    // Five answered and four refused: each kind within the log's five lines per 10 s.
+    let formats: [&[u8]; 9] = [
         b"",
         b"%Y %m %d",
         "%A, %H点%M分".as_bytes(),
         b"%Q",
         b"\xff\xfe%Y",
+        // An answer may be three times its request on the wire: 2 bytes of `%c` get 24.
+        b"%c",
+        // 16 bytes may get 104, not the 192 of eight `%c`.
+        eight_c.as_bytes(),
         too_wide.as_bytes(),
         b"%X",
     ];
+    let mut gates = TimeGates::default();
     for format in formats {
         ask(&asking, format, &client)?;
-        answer_one(&socket, &clock, &server)?;
+        answer_one(&socket, &clock, &server, &mut gates)?;
         hear(&asking, &client)?;
     }
     Ok(())

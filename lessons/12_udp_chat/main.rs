@@ -41,14 +41,16 @@
 //!
 //! In this directory: `notes.rs` and `notes_c_time.rs`, the notes' chat and time programs
 //! in plain Rust (`-- notes-server` / `notes-client`, `-- notes-time-server` /
-//! `notes-time-client`); `main.rs`, the course's versions (the chat peer, the time server,
-//! the time client), then `main`; `book.rs`, a peer's address book; `terminal.rs`, what a
-//! person types into a peer; `cli.rs`, the command line; `demo.rs`, the demo.
+//! `notes-time-client`); `main.rs`, the course's versions (the chat peer, the time client),
+//! then `main`; `time_server.rs`, the time server; `book.rs`, a peer's address book;
+//! `terminal.rs`, what a person types into a peer; `cli.rs`, the command line; `demo.rs`,
+//! the demo.
 
 use socket2::Socket;
+use socket_lessons::guard::quiet::{Gate, LogGate};
 use socket_lessons::stage::transcript::{describe, describe_ends};
 use socket_lessons::wire::chat;
-use socket_lessons::wire::clock::{self, Clock};
+use socket_lessons::wire::clock::Clock;
 use socket_lessons::wire::udp::{self, ANY_DATAGRAM};
 use socket_lessons::{say, Input, Report, Transcript};
 use std::io::{self, ErrorKind};
@@ -62,9 +64,11 @@ mod demo;
 mod notes;
 mod notes_c_time;
 mod terminal;
+mod time_server;
 
-use book::Book;
+use book::{Book, Learned, MAX_LEARNED};
 use cli::{Cli, Side};
+use time_server::time_server;
 
 /// The time client's `recv(1024)` (notes C: `bufsize = 1024`); the server never answers
 /// more (`clock::MAX_ANSWER_LEN`).
@@ -83,7 +87,28 @@ struct ChatPeer {
     name: String,
     socket: Socket,
     book: Mutex<Book>,
+    /// What arrives is shown through this gate (see [`INCOMING_LINES`]).
+    incoming: Mutex<LogGate>,
     out: Transcript,
+}
+
+/// How many received datagrams a peer shows in any 10 s; the rest are counted, and the
+/// count is said with the next line shown. A person types far fewer; a flood is cut to
+/// a few lines a second.
+const INCOMING_LINES: u32 = 20;
+
+/// The most characters of a message a line shows; a longer one ends with `…(N chars)`.
+const SHOWN_CHARS: usize = 200;
+
+/// A received text as a line shows it: quoted and escaped, cut at [`SHOWN_CHARS`].
+fn shown(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= SHOWN_CHARS {
+        format!("{text:?}")
+    } else {
+        let cut: String = text.chars().take(SHOWN_CHARS).collect();
+        format!("{cut:?}…({count} chars)")
+    }
 }
 
 impl ChatPeer {
@@ -101,6 +126,7 @@ impl ChatPeer {
             name: name.to_owned(),
             socket,
             book: Mutex::new(Book::new(known)),
+            incoming: Mutex::new(LogGate::new(INCOMING_LINES, Duration::from_secs(10))),
             out,
         })
     }
@@ -137,108 +163,84 @@ impl ChatPeer {
     }
 
     /// 3. recvfrom: one datagram, whoever sent it. A tagged one teaches us the sender's
-    ///    name and address; anything becomes the peer a plain line answers.
+    ///    name and address; anything becomes the peer a plain line answers. What arrives
+    ///    is shown through a gate ([`INCOMING_LINES`]): a flood costs a few lines and a
+    ///    count, whatever it sends.
     fn receive_one(&self) -> io::Result<()> {
         let mut buf = vec![0u8; ANY_DATAGRAM];
         let d = udp::recv_datagram(&self.socket, &mut buf)?;
         let data = &buf[..d.len];
+        let line = self.take_in(data, d.from);
+        let mut gate = self.incoming.lock().unwrap_or_else(|e| e.into_inner());
+        match gate.event() {
+            Gate::Show => say!(self.out, "{line}"),
+            Gate::ShowAfter(held) => {
+                say!(self.out, "{held}");
+                say!(self.out, "{line}");
+            }
+            Gate::Held => {}
+        }
+        Ok(())
+    }
+
+    /// What one datagram changes in the book, and the line that says so.
+    fn take_in(&self, data: &[u8], from: SocketAddr) -> String {
         let Ok(message) = std::str::from_utf8(data) else {
-            say!(
-                self.out,
-                "recvfrom {}: not UTF-8 text, ignored: {}",
-                d.from,
+            return format!(
+                "recvfrom {from}: not UTF-8 text, ignored: {}",
                 describe_ends(data, 24)
             );
-            return Ok(());
         };
         let mut book = self.book();
-        match chat::untag(message) {
-            (Some(name), text)
-                if book.pinned.iter().any(|p| p == name) && book.lookup(name) != Some(d.from) =>
+        // A name is shown escaped: check_peer_name refuses control characters, but not the
+        // invisible ones that reorder a line on a terminal (U+202E, right-to-left override).
+        let tag = chat::untag(message);
+        let name = tag
+            .0
+            .map(|n| n.escape_debug().to_string())
+            .unwrap_or_default();
+        match tag {
+            (Some(tagged), text)
+                if book.pinned.iter().any(|p| p == tagged) && book.lookup(tagged) != Some(from) =>
             {
                 // The tag is only a claim: a peer given with --peer stays where it was
                 // given, and the message is shown as what it is.
                 let at = book
-                    .lookup(name)
+                    .lookup(tagged)
                     .map_or_else(String::new, |a| a.to_string());
-                say!(
-                    self.out,
-                    "recvfrom {}: says it is {name}, but {name} is at {at} (--peer): not followed; it says {text:?}",
-                    d.from
-                );
+                format!(
+                    "recvfrom {from}: says it is {name}, but {name} is at {at} (--peer): not followed; it says {}",
+                    shown(text)
+                )
             }
-            (Some(name), text) => {
-                let learned = match book.lookup(name) {
-                    Some(addr) if addr == d.from => String::new(),
-                    Some(_) => format!(" ({name} is now at {})", d.from),
-                    None => format!(" (new peer: {name} at {})", d.from),
+            (Some(tagged), text) => {
+                let learned = match book.learn(tagged, from) {
+                    Learned::Same => String::new(),
+                    Learned::Moved => format!(" ({name} is now at {from})"),
+                    Learned::New => format!(" (new peer: {name} at {from})"),
+                    Learned::NewForgot(old) => {
+                        let old = old.escape_debug();
+                        socket_lessons::tr!(
+                        " (new peer: {name} at {from}; {old} forgotten: the book keeps {MAX_LEARNED} names)"
+                            | "（新的对端：{name}，在 {from}；忘掉了 {old}：通讯录最多记 {MAX_LEARNED} 个名字）"
+                        )
+                    }
                 };
-                book.known.retain(|(n, _)| n != name);
-                book.known.push((name.to_owned(), d.from));
-                book.current = Some((name.to_owned(), d.from));
-                say!(
-                    self.out,
-                    "recvfrom {}: {name} says {text:?}{learned}",
-                    d.from
-                );
+                book.current = Some((tagged.to_owned(), from));
+                format!("recvfrom {from}: {name} says {}{learned}", shown(text))
             }
             (None, text) => {
                 // The notes' programs send untagged text: answerable by address only.
-                book.current = Some((d.from.to_string(), d.from));
-                say!(self.out, "recvfrom {}: no name, says {text:?}", d.from);
+                book.current = Some((from.to_string(), from));
+                format!("recvfrom {from}: no name, says {}", shown(text))
             }
         }
-        Ok(())
     }
 
     fn book(&self) -> std::sync::MutexGuard<'_, Book> {
         // Poisoned only if a thread panicked holding it; the book itself is still whole.
         self.book.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// The time server (notes C 自制时间服务器)
-// ---------------------------------------------------------------------------------------
-
-/// The time server, for ever: each datagram it receives is a format, and it answers with
-/// the time in that format.
-fn time_server(at: SocketAddr, clock: &Clock) -> Result<(), Report> {
-    // 1. socket(AF_INET, SOCK_DGRAM) and bind: no listen, no accept.
-    let socket = udp::bind(at)?;
-    let server = Transcript::server();
-    say!(server, "UDP socket bound to {}", udp::local_addr(&socket)?);
-    loop {
-        // One datagram's trouble costs one line; the server goes on.
-        if let Err(e) = answer_one(&socket, clock, &server) {
-            say!(server, "{e}; waiting for the next datagram");
-        }
-    }
-}
-
-/// One request, one answer (notes C 自制时间服务器): the datagram is the format.
-fn answer_one(socket: &Socket, clock: &Clock, server: &Transcript) -> Result<(), Report> {
-    // 2. recvfrom. A format is at most 256 bytes; a bigger buffer lets the server say how
-    //    big a too-long request was instead of silently reading part of it.
-    let mut buf = vec![0u8; ANY_DATAGRAM];
-    let d = udp::recv_datagram(socket, &mut buf)?;
-    let request = &buf[..d.len];
-    // 3. strftime with the format received (`%Y-%m-%d %X` for an empty one); a bad format
-    //    gets an error answer, not a dead server.
-    let answer = match clock::answer(request, clock.now()) {
-        Ok(time) => time,
-        Err(problem) => format!("error: {problem}"),
-    };
-    say!(
-        server,
-        "recvfrom {}: {} -> {:?}",
-        d.from,
-        describe_ends(request, 24),
-        answer
-    );
-    // 4. sendto the address recvfrom gave.
-    socket.send_to(answer.as_bytes(), &d.from.into())?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,115 +5,244 @@
 //! notes D). For a one-off download that is harmless. In a loop of small requests and
 //! answers, it meets two TCP mechanisms that are each reasonable alone:
 //!
-//! - **Nagle's algorithm** (on by default): while a sent segment is not yet acknowledged,
-//!   hold back further *small* segments and send them together later. The header went out;
-//!   the body is small; so the body waits for the header's ACK.
-//! - **Delayed ACK**: a receiver does not acknowledge at once; it waits a little (on Linux
-//!   at least 40 ms) in the hope of putting the ACK on its answer. The server cannot answer:
-//!   it has a header and no body. So the ACK waits for the timer.
+//! - **Nagle's algorithm** (on by default): hold back a *small* segment while an earlier
+//!   small one is unacknowledged (Linux's form of the rule, Minshall's: `tcp_nagle_check`).
+//!   The header went out, small and unacknowledged; the body is small; so the body waits.
+//! - **Delayed ACK**: a receiver does not acknowledge at once; it waits a little (on Linux at
+//!   least 40 ms, `TCP_DELACK_MIN`, up to 200 ms) in the hope of putting the ACK on its
+//!   answer. The server cannot answer: it has a header and no body. So the ACK waits.
 //!
 //! Each side waits for the other until the delayed-ACK timer fires: tens of milliseconds per
-//! exchange, on a loopback that otherwise answers in microseconds. This lesson runs the same
-//! request/response loop three ways and prints the time per exchange: two writes (the
-//! notes'); one write of header and body together (`framing::write_frame`, one `writev`);
-//! and two writes with TCP_NODELAY, which turns Nagle off.
+//! exchange, once the connection's first exchange is past (Linux acknowledges at once while
+//! a connection is new), on a loopback that otherwise answers in microseconds. This lesson
+//! runs the same request/response loop several ways and prints the time per exchange and
+//! the data segments per request that the kernel counted (TCP_INFO):
+//!
+//! - two writes (the notes'), and its three fixes: one write of header and body together
+//!   (`framing::write_frame`, one `writev`); two writes with TCP_NODELAY, which turns Nagle
+//!   off on the sender; the server setting TCP_QUICKACK again before each read, which makes
+//!   the receiver acknowledge at once (Linux; the option is not sticky);
+//! - on Linux, two more ways to gather writes: TCP_CORK around the two writes, and the
+//!   header sent with MSG_MORE;
+//! - on Linux, its own form of Nagle's rule: a first write that fills a segment exactly
+//!   (TCP_MAXSEG 1000) does not hold the small second one back; one byte less, and it does.
 //!
 //! What to look at:
-//! - the ratio: two writes are hundreds to thousands of times slower per exchange than one
-//!   (about 40 ms against tens of microseconds on Linux), with the same bytes on the wire (a
-//!   unit test checks that the bytes are identical);
-//! - TCP_NODELAY fixes it too, at a cost one write does not have: two segments, two
-//!   syscalls, twice the packets (for a busy server, twice the per-packet work);
+//! - the ratios: two writes are hundreds to thousands of times slower per exchange than one,
+//!   with the same bytes on the wire, except the first exchange;
+//! - the segment counts: TCP_NODELAY and TCP_QUICKACK still send two segments per request
+//!   (two syscalls, twice the packets); one write, TCP_CORK and MSG_MORE send one;
 //! - no test asserts a time: the transcript test masks the numbers and checks the rest.
+//!
+//! The server is one at a time, with limits on the whole message (`guard::pace`): the
+//! first byte of a request within `--idle-limit` (300 s); the request within 10 s of its
+//! first byte, then at 64 KiB/s; the answer within 10 s, then at 1 MiB/s.
 //!
 //! Wire format: lesson 06's, `struct.pack('i', len)` + body for requests and answers; the
 //! request is `echo …`, so lesson 06's server and the notes-style Python framed server
 //! answer it too.
 //!
 //! Run it (release, so that the fast cases measure the network, not debug code):
-//! - `cargo run --release --example 13_nagle_stall`: the demo, three ways, 200 exchanges each;
-//! - terminal 1: `cargo run --release --example 13_nagle_stall -- server`,
-//!   terminal 2: `cargo run --release --example 13_nagle_stall -- client --writes two`
-//!   (or `one`, `two-nodelay`; `--exchanges N`);
+//! - `cargo run --release --example 13_nagle_stall`: the demo, 50 exchanges each way;
+//! - terminal 1: `cargo run --release --example 13_nagle_stall -- server` (add
+//!   `--quickack` for the receiver's fix), terminal 2: `cargo run --release --example
+//!   13_nagle_stall -- client --writes two` (or `one`, `two-nodelay`, `cork`, `msg-more`,
+//!   `full-first`, `short-first`; `--exchanges N`);
 //! - the notes' way on both sides, in plain Rust (notes.rs): terminal 1: `cargo run
 //!   --example 13_nagle_stall -- notes-server`, terminal 2: `… -- notes-client`.
 //!
+//! In this directory: `notes.rs`, the notes' way; `main.rs`, the course's server and the
+//! command line; `ways.rs`, the client's ways of writing a request; `demo.rs`, the demo.
+//!
 //! Previous: lesson 12, UDP chat and a time server. This is the last lesson.
 
+mod demo;
 mod notes;
+mod ways;
 
 use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits;
+use socket_lessons::guard::pace::{Pace, Paced};
 use socket_lessons::stage::cli::NotesEndpoint;
-use socket_lessons::stage::demo::{self, Hooks};
+use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::serve::serve_in_turn;
-use socket_lessons::wire::nagle::{self, Timing, Writes};
-use socket_lessons::wire::net::{self, ListenOptions};
+use socket_lessons::wire::fast_framing::{self, FrameReader};
+use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Endpoint, Report, Transcript};
+use std::io::{self, Read};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
+use ways::{Timing, Way};
 
-/// How many exchanges each way: enough for the mean to be steady, few enough that the slow
-/// way takes seconds, not minutes.
-const EXCHANGES: usize = 200;
+/// How many exchanges each way: enough for the mean to be steady, few enough that a way
+/// that stalls takes about two seconds, not ten.
+const EXCHANGES: usize = 50;
 
 /// One request: a 4-byte header and a 60-byte body, 64 bytes on the wire.
 const BODY_LEN: usize = 60;
+
+/// A request, once its first byte has come, has 10 s, then 64 KiB a second: a header (4
+/// bytes) must be complete within about 10 s, a body must keep coming. One clock for the
+/// whole request, whatever the gaps between its bytes (mod_reqtimeout's rule; a per-read
+/// time limit starts again with every byte).
+const REQUEST: Pace = Pace::new(Duration::from_secs(10), 64 * 1024);
+
+/// An answer has 10 s, then 1 MiB a second, to leave. The bytes the kernel's buffers take
+/// count as moved, and earn time: a client that never reads a 16 MiB answer holds the
+/// server 10 s plus what those buffers took (about 4 MB on Linux's loopback, 4 s), where a
+/// write time limit that starts again with every partial write held it 30 s.
+const ANSWER: Pace = Pace::new(Duration::from_secs(10), 1024 * 1024);
 
 // ---------------------------------------------------------------------------------------
 // The server: one write per answer, always
 // ---------------------------------------------------------------------------------------
 
-/// One client at a time. `idle` bounds every wait for a client's bytes, and the write limit
-/// every wait for it to take an answer: one client that stops cannot hold the others for
-/// ever (the first client's reads here wait only for bytes a working client sends at once).
-fn serve(listener: &TcpListener, idle: Duration, hooks: &Hooks) {
-    serve_in_turn(listener, hooks, |mut conn, addr| {
+/// One client at a time. `idle` bounds the wait for each request's first byte; the
+/// request and the answer each run on one clock ([`REQUEST`], [`ANSWER`]): one client
+/// that stops, drips or never reads cannot hold the others for ever. With `quickack`, the
+/// server re-arms TCP_QUICKACK before every read (Linux).
+fn serve(listener: &TcpListener, idle: Duration, quickack: bool, hooks: &Hooks) {
+    serve_in_turn(listener, hooks, |conn, addr| {
         let server = Transcript::server();
-        let limited = conn
-            .set_read_timeout(Some(idle))
-            .and_then(|()| conn.set_write_timeout(Some(limits::MESSAGE_LIMIT)));
-        if let Err(e) = limited {
-            say!(server, "{addr}: {e}; next client");
-            return;
-        }
-        // read_frame waits for the whole request: with two writes, for the body that
-        // Nagle is holding back on the client's side.
-        match nagle::serve_echo(&mut conn) {
+        match serve_client(&conn, idle, quickack) {
             Ok(n) => say!(
                 server,
                 "{n} requests answered; {addr} closed the connection"
             ),
-            Err(e) if limits::is_timeout(&e) => say!(
+            Err(Ended::Idle) => say!(
                 server,
-                "{addr} sent nothing within {} (or took none of an answer within {}); next client",
-                limits::seconds(idle),
-                limits::seconds(limits::MESSAGE_LIMIT)
+                "{addr} sent nothing within {}; next client"
+                    | "{addr} 在 {} 内什么也没发；换下一个客户端",
+                limits::seconds(idle)
             ),
-            Err(e) => say!(server, "{addr}: {e}; next client"),
+            Err(Ended::Failed(e)) => say!(server, "{addr}: {e}; next client"),
         }
     });
+}
+
+/// How a client's session ended, when it did not close the connection itself.
+enum Ended {
+    /// No new request began within the idle limit.
+    Idle,
+    /// A request or an answer ran out of time, or the connection failed.
+    Failed(io::Error),
+}
+
+impl From<io::Error> for Ended {
+    fn from(e: io::Error) -> Self {
+        Ended::Failed(e)
+    }
+}
+
+/// Serves one connection: every request frame is answered with one frame, in one write.
+/// Returns how many requests it answered once the client closes.
+fn serve_client(conn: &TcpStream, idle: Duration, quickack: bool) -> Result<usize, Ended> {
+    let mut requests = FrameReader::new(Reading {
+        paced: Paced::new(conn, REQUEST, "the request"),
+        conn,
+        quickack,
+    });
+    let mut answered = 0;
+    loop {
+        // Between requests: up to `idle` for the first byte of the next one (unless it is
+        // already here, read along with the last one).
+        if requests.buffered().is_empty() {
+            rearm_quickack(conn, quickack)?;
+            conn.set_read_timeout(Some(idle))?;
+            match conn.peek(&mut [0u8; 1]) {
+                Ok(0) => return Ok(answered),
+                Ok(_) => {}
+                Err(e) if limits::is_timeout(&e) => return Err(Ended::Idle),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        // The request, on its own clock from its first byte.
+        requests.get_mut().paced = Paced::new(conn, REQUEST, "the request");
+        let Some(request) = requests.read_frame()? else {
+            return Ok(answered);
+        };
+        // Answer like the course's command servers: `echo TEXT` gives TEXT.
+        let reply = request.strip_prefix(b"echo ").unwrap_or(&request);
+        fast_framing::write_frame(&mut Paced::new(conn, ANSWER, "the answer"), reply)?;
+        answered += 1;
+    }
+}
+
+/// The server's reads: each on the request's clock, and, with `quickack`, after
+/// TCP_QUICKACK is set again.
+struct Reading<'a> {
+    conn: &'a TcpStream,
+    paced: Paced<'a>,
+    quickack: bool,
+}
+
+impl Read for Reading<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        rearm_quickack(self.conn, self.quickack)?;
+        self.paced.read(buf)
+    }
+}
+
+/// TCP_QUICKACK is not sticky (tcp(7): "not permanent, it only enables a switch to or
+/// from quickack mode"): the kernel goes back to delaying ACKs on its own, so a server
+/// that wants every ACK at once sets it again before each read.
+#[cfg(target_os = "linux")]
+fn rearm_quickack(conn: &TcpStream, quickack: bool) -> io::Result<()> {
+    if quickack {
+        socket2::SockRef::from(conn).set_tcp_quickack(true)?;
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn rearm_quickack(_conn: &TcpStream, quickack: bool) -> io::Result<()> {
+    if quickack {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "TCP_QUICKACK is Linux's",
+        ));
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
 // The client
 // ---------------------------------------------------------------------------------------
 
-/// The loop under test: `exchanges` times, send a request the `writes` way and read the
-/// answer. (The code is `nagle::time_exchanges`; the benchmark runs the same function.)
-fn exchange(stream: &mut TcpStream, writes: Writes, exchanges: usize) -> Result<Timing, Report> {
-    let body = nagle::request_body(BODY_LEN);
-    Ok(nagle::time_exchanges(stream, writes, exchanges, &body)?)
+/// The loop under test: `exchanges` times, send a request the `way` way and read the
+/// answer.
+fn exchange(stream: &mut TcpStream, way: Way, exchanges: usize) -> Result<Timing, Report> {
+    Ok(ways::time_exchanges(stream, way, exchanges, BODY_LEN)?)
 }
 
 fn report(client: &Transcript, timing: &Timing) {
     say!(
         client,
-        "{} exchanges in {}: {} per exchange",
+        "{} exchanges in {}: {} per exchange (the first: {})"
+            | "{} 次交换用时 {}：每次 {}（第一次：{}）",
         timing.exchanges,
         ms3(timing.total),
-        ms3(timing.per_exchange())
+        ms3(timing.per_exchange()),
+        ms3(timing.first)
     );
+    if let Some(segments) = timing.segments {
+        // A whole number in every run measured here; rounded, so that a rare retransmission
+        // does not change the line.
+        let segments = segments.round();
+        if segments == 1.0 {
+            say!(
+                client,
+                "TCP_INFO: 1 data segment sent per request"
+                    | "TCP_INFO：每个请求发出 1 个数据报文段"
+            );
+        } else {
+            say!(
+                client,
+                "TCP_INFO: {segments} data segments sent per request"
+                    | "TCP_INFO：每个请求发出 {segments} 个数据报文段"
+            );
+        }
+    }
 }
 
 /// Milliseconds with three decimals: the fast ways take microseconds.
@@ -127,9 +256,11 @@ fn ms3(d: std::time::Duration) -> String {
 
 /// Lesson 13: two sends per message and Nagle's algorithm (past the notes).
 ///
-/// With no subcommand, runs the same request/response loop three ways (two writes, one
-/// write, two writes with TCP_NODELAY) and prints the time per exchange. For two terminals:
-/// start `server` first, then `client --writes two|one|two-nodelay`.
+/// With no subcommand, runs the same request/response loop several ways (two writes, one
+/// write, two writes with TCP_NODELAY, with TCP_QUICKACK on the server, and, on Linux,
+/// TCP_CORK, MSG_MORE and Linux's own form of Nagle's rule) and prints the time per
+/// exchange. For two terminals: start `server` (or `server --quickack`) first, then
+/// `client --writes two|one|two-nodelay|cork|msg-more|full-first|short-first`.
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
@@ -143,17 +274,21 @@ enum Side {
     Server {
         #[command(flatten)]
         at: Endpoint,
-        /// The longest wait, in seconds, for a client's bytes before closing it
+        /// The longest wait, in seconds, for a client's next request before closing it
         #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
         idle_limit: u64,
+        /// Set TCP_QUICKACK again before every read, so that every request is
+        /// acknowledged at once (Linux only)
+        #[arg(long)]
+        quickack: bool,
     },
     /// Run only the client: time request/response exchanges one way.
     Client {
         #[command(flatten)]
         at: Endpoint,
         /// How each request goes on the wire
-        #[arg(long, default_value = "two", value_parser = socket_lessons::stage::cli::one_of(&Writes::ALL, Writes::name, Writes::about))]
-        writes: Writes,
+        #[arg(long, default_value = "two", value_parser = socket_lessons::stage::cli::one_of(&Way::ALL, Way::name, Way::about))]
+        writes: Way,
         /// How many exchanges
         #[arg(long, default_value_t = EXCHANGES)]
         exchanges: usize,
@@ -168,7 +303,7 @@ enum Side {
 
 fn main() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse::<Cli>().side {
-        None => demo::play(run_demo),
+        None => socket_lessons::stage::demo::play(demo::run_demo),
         Some(Side::NotesServer(at)) => {
             let (host, port) = at.or(notes::HOST, notes::PORT);
             Ok(notes::server(&host, port)?)
@@ -177,9 +312,24 @@ fn main() -> Result<(), Report> {
             let (host, port) = at.or(notes::HOST, notes::PORT);
             Ok(notes::client(&host, port)?)
         }
-        Some(Side::Server { at, idle_limit }) => {
+        Some(Side::Server {
+            at,
+            idle_limit,
+            quickack,
+        }) => {
+            if quickack && !cfg!(target_os = "linux") {
+                return Err(Report::msg(socket_lessons::tr!(
+                    "--quickack needs Linux: TCP_QUICKACK is Linux's"
+                        | "--quickack 需要 Linux：TCP_QUICKACK 是 Linux 的选项"
+                )));
+            }
             let listener = at.listen(ListenOptions::new())?;
-            serve(&listener, Duration::from_secs(idle_limit), &Hooks::none());
+            serve(
+                &listener,
+                Duration::from_secs(idle_limit),
+                quickack,
+                &Hooks::none(),
+            );
             Ok(())
         }
         Some(Side::Client {
@@ -187,83 +337,13 @@ fn main() -> Result<(), Report> {
             writes,
             exchanges,
         }) => {
-            let mut stream = at.connect()?;
+            let addr = at.server_addr()?;
+            let mut stream = ways::connect(addr, writes)?;
             let client = Transcript::client();
-            say!(client, "{}: {}", writes.label(), how(writes));
+            say!(client, "{}: {}", writes.label(), writes.how());
             let timing = exchange(&mut stream, writes, exchanges)?;
             report(&client, &timing);
             Ok(())
         }
     }
-}
-
-/// What the client does, in words.
-fn how(writes: Writes) -> &'static str {
-    match writes {
-        Writes::Two => "send(header), send(body), recv the answer; the notes' way",
-        Writes::One => "header and body in one writev (write_frame), recv the answer",
-        Writes::TwoNodelay => "send(header), send(body) with Nagle off, recv the answer",
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// The demo
-// ---------------------------------------------------------------------------------------
-
-fn run_demo() -> Result<(), Report> {
-    say!(
-        Transcript::named("lesson 13"),
-        "the same loop three ways: {EXCHANGES} exchanges of a {}-byte request (4-byte header \
-         + {BODY_LEN}-byte body) and its answer",
-        BODY_LEN + 4
-    );
-    let stage = demo::stage(
-        ListenOptions::new(),
-        Writes::ALL.len(),
-        |listener, hooks| {
-            serve(
-                &listener,
-                Duration::from_secs(limits::DEFAULT_IDLE_SECS),
-                &hooks,
-            );
-            Ok(())
-        },
-    )?;
-    let addr = stage.addr;
-
-    let client = Transcript::client();
-    // Time per exchange, for each way of writing.
-    let mut per_exchange = Vec::new();
-    for writes in Writes::ALL {
-        say!(client, "{}: {}", writes.label(), how(writes));
-        let mut stream = net::connect_addr(addr)?;
-        stage.accepted()?; // demo only: the server's accept line first
-        let timing = exchange(&mut stream, writes, EXCHANGES)?;
-        report(&client, &timing);
-        drop(stream);
-        stage.finished()?;
-        per_exchange.push((writes, timing.per_exchange()));
-    }
-    stage.end()?;
-
-    // The ratios, against one write.
-    let took = |way: Writes| {
-        per_exchange
-            .iter()
-            .find(|(writes, _)| *writes == way)
-            .map_or(0.0, |(_, time)| time.as_secs_f64())
-    };
-    let one = took(Writes::One).max(f64::MIN_POSITIVE);
-    let result = Transcript::named("result");
-    say!(
-        result,
-        "per exchange, two writes with Nagle on took {:.1}× as long as one write",
-        took(Writes::Two) / one
-    );
-    say!(
-        result,
-        "two writes with TCP_NODELAY took {:.1}× as long as one write",
-        took(Writes::TwoNodelay) / one
-    );
-    Ok(())
 }

@@ -4,8 +4,9 @@
 //!
 //! The client sends a few framed requests, each as two writes, and waits for each answer;
 //! the server echoes every frame back, as two writes too. Everything arrives, in order.
-//! But each exchange waits for the delayed-ACK timer (about 40 ms on Linux), and the client
-//! prints how long each one took, so you see it.
+//! But each exchange after the first waits for the delayed-ACK timer (about 40 ms on Linux,
+//! which acknowledges at once while a connection is new), and the client prints how long
+//! each one took, so you see it.
 //!
 //! The frame is lesson 06's: `struct.pack('i', len)` (4 bytes, little-endian), then the
 //! body. Reading uses `framing::read_frame` (exactly 4 bytes, then exactly that many).

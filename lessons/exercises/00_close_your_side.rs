@@ -6,10 +6,22 @@
 //! FIN that never comes, and the server's end sits in CLOSE_WAIT for as long as the server
 //! runs (lesson 00's teardown, stopped halfway).
 //!
-//! Make it close each connection once the client has closed (`recv` returned 0), and keep
-//! serving the next client. It must never return.
+//! Make it close each connection once the client has closed (`read` returned 0), and keep
+//! serving the next client. What the check does at the edges:
 //!
-//! Check it: `cargo run --example check -- 00`. The page: docs/00_tcp_states.md.
+//! - a client sends two messages on one connection: each gets its answer; the connection is
+//!   closed only after the client has closed its side (then it reads 0, your FIN);
+//! - a client that leaves without a word: its connection is closed too;
+//! - a client that resets its connection, while the server reads (the read fails) or while
+//!   it is blocked writing the answers of a client that never reads them (the write fails):
+//!   that ends this client only, and the next one is served;
+//! - `serve` never returns, however many clients come (the check sends 16);
+//! - after the last client, the process holds no more descriptors and no more threads than
+//!   before the first: `shutdown` sends a FIN but keeps the socket; only closing it (drop)
+//!   gives it back.
+//!
+//! Check it: `cargo run --example check -- 00` (`--watch` checks again on every save).
+//! The page: docs/00_tcp_states.md (中文: docs/zh-CN/00_tcp_states.md).
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};

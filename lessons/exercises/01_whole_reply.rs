@@ -6,9 +6,20 @@
 //! message. A short reply comes back whole; a reply of more than 1024 bytes never can.
 //!
 //! Make it send the whole message and return the whole reply, however long, however it
-//! arrives.
+//! arrives. What the check does at the edges:
 //!
-//! Check it: `cargo run --example check -- 01`. The page: docs/01_tcp_once.md.
+//! - the reply ends where the server closes: a server that closes without a word gives an
+//!   empty reply; a long one arrives in pieces of any size, each only after your client has
+//!   read the one before, a piece may end inside a character; a server may also pause in
+//!   the middle of its reply (the check's pauses 1.5 s): a pause is not the end;
+//! - the reply is bytes: return them as they came, not decoded and not trimmed (a server
+//!   may answer in GBK, or with bytes no encoding has);
+//! - a message of 16 MiB whose `write` the check cuts short once (as a signal can): the
+//!   rest must still be sent, in order;
+//! - `ask` leaves no socket open when it returns.
+//!
+//! Check it: `cargo run --example check -- 01` (`--watch` checks again on every save).
+//! The page: docs/01_tcp_once.md (中文: docs/zh-CN/01_tcp_once.md).
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -4,10 +4,22 @@
 //! upper-case, send back, for ever. It answers the first client. Then the client leaves,
 //! and the server never serves anyone again.
 //!
-//! Make it serve client after client, whatever each one does: leave normally, reset the
-//! connection, or send bytes that are not UTF-8. It must never return and never panic.
+//! Make it serve client after client, whatever each one does. It must never return and
+//! never panic. What the check does at the edges:
 //!
-//! Check it: `cargo run --example check -- 02`. The page: docs/02_tcp_loop.md.
+//! - a client that closes (`read` returns 0, not an empty message);
+//! - a client that resets while the server reads from it, and one that sends and never
+//!   reads, then resets while the server is blocked writing to it (the write fails);
+//! - bytes that are not UTF-8, and every byte value: the answer is the same bytes with
+//!   their ASCII letters upper-cased (b"caf\xe9" -> b"CAF\xe9");
+//! - a client that sends the lesson's `q`: that ends its session (close the connection, or
+//!   answer it like any message), and the next client is served;
+//! - an `accept` that fails because the process has no descriptor left (EMFILE): the
+//!   client waiting must be served once descriptors are free again;
+//! - after the last client, no connection and no thread of the server is left.
+//!
+//! Check it: `cargo run --example check -- 02` (`--watch` checks again on every save).
+//! The page: docs/02_tcp_loop.md (中文: docs/zh-CN/02_tcp_loop.md).
 
 use std::io::{self, Read, Write};
 use std::net::TcpListener;

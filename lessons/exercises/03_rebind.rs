@@ -6,9 +6,18 @@
 //! waits in TIME_WAIT for a minute, still holding the port, and `bind` fails with "Address
 //! already in use".
 //!
-//! Make a server built with `listen` able to restart on its port at once.
+//! Make a server built with `listen` able to restart on its port at once. What the check
+//! does at the edges:
 //!
-//! Check it: `cargo run --example check -- 03`. The page: docs/03_conn_loop.md.
+//! - the restart happens while the old connection is in TIME_WAIT (the check waits until
+//!   the kernel's table says so), and the restarted server must serve a client;
+//! - while that server still listens, `listen` on the same port a third time must fail
+//!   with AddrInUse: restarting is allowed, running two servers on one port is not;
+//! - `listen` binds the address it is given (not 0.0.0.0), an IPv6 one too (`[::1]:0`), and
+//!   returns the listener in the ordinary, blocking mode, as the starter's does.
+//!
+//! Check it: `cargo run --example check -- 03` (`--watch` checks again on every save).
+//! The page: docs/03_conn_loop.md (中文: docs/zh-CN/03_conn_loop.md).
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;

@@ -9,13 +9,19 @@
 //! Make it return exactly one answer per call, without its empty line: the answer to
 //! `seq 3` is `b"1\n2\n3\n"`.
 //!
-//! - keep reading until the stream holds a `\n\n` (a read may return 1 byte, or the end
-//!   of one answer and the start of the next);
+//! - keep reading until the stream holds a `\n\n` (a read may return 1 byte, the end of
+//!   one answer and the start of the next, or several answers; the two `\n` of the empty
+//!   line may come in two reads);
 //! - bytes read past that belong to the next answer: keep them in `leftover`, which the
-//!   caller passes back on the next call, and look there first;
-//! - the stream ending before the empty line is an `Err` of kind `UnexpectedEof`.
+//!   caller passes back on the next call, and look there first (it may hold a whole
+//!   answer, or more than one: then the server sends nothing more for it);
+//! - the stream ending before the empty line is an `Err` of kind `UnexpectedEof`, and the
+//!   bytes read of the cut answer stay in `leftover`, where the caller can see them;
+//! - the stream ending between answers (nothing read, nothing in `leftover`) is an
+//!   `UnexpectedEof` error too, with `leftover` left empty.
 //!
-//! Check it: `cargo run --example check -- 04`. The page: docs/04_sticky_demo.md.
+//! Check it: `cargo run --example check -- 04` (`--watch` checks again on every save).
+//! The page: docs/04_sticky_demo.md (中文: docs/zh-CN/04_sticky_demo.md).
 
 use std::io::{self, Read};
 use std::net::TcpStream;

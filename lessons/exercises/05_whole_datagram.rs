@@ -5,9 +5,20 @@
 //! first 1024 bytes, and the kernel throws the rest away. Unlike TCP, UDP keeps nothing
 //! for the next call, which returns the next datagram.
 //!
-//! Make `receive` return every datagram whole, up to the largest one IPv4 can carry.
+//! Make `receive` return every datagram whole, up to the largest one IPv4 can carry. What
+//! the check does at the edges:
 //!
-//! Check it: `cargo run --example check -- 05`. The page: docs/05_udp.md.
+//! - datagrams of 5, 0, 3000 and 65507 bytes: an empty datagram is a message, returned as
+//!   an empty Vec;
+//! - the bytes as they came: spaces or newlines at the ends, bytes that are not UTF-8,
+//!   zero bytes at the end are all part of the datagram (no trimming, no decoding);
+//! - three datagrams queued before the first call, from two peers: three calls, three
+//!   datagrams in order, each with its own sender's address;
+//! - a call made before any datagram has arrived: it waits for one (do not change the
+//!   socket's settings).
+//!
+//! Check it: `cargo run --example check -- 05` (`--watch` checks again on every save).
+//! The page: docs/05_udp.md (中文: docs/zh-CN/05_udp.md).
 
 use std::io;
 use std::net::{SocketAddr, UdpSocket};

@@ -6,13 +6,17 @@
 //! work. Make it right:
 //!
 //! - `Ok(Some(body))`: a whole frame, however the bytes arrive (a read may return any
-//!   number of bytes from 1 up);
-//! - `Ok(None)`: the stream ended cleanly *between* frames;
-//! - `Err` (kind `UnexpectedEof`): the stream ended *inside* a frame;
-//! - `Err` (kind `InvalidData`): a negative length, or one over `MAX_LEN`, refused before
-//!   reading or allocating the body.
+//!   number of bytes from 1 up, and two frames may arrive in one read);
+//! - a frame whose length is 0 is a frame: `Ok(Some(vec![]))`, not the end of the stream;
+//! - `Ok(None)`: the stream ended cleanly *between* frames (before a header's first byte);
+//! - `Err` (kind `UnexpectedEof`): the stream ended *inside* a frame, in the header or in
+//!   the body;
+//! - `Err` (kind `InvalidData`): a negative length, or one over `MAX_LEN` (16 MiB; a frame
+//!   of exactly 16 MiB is accepted), refused before reading or allocating the body. The
+//!   check uses 16 MiB whatever `MAX_LEN` says, and watches what the call allocates.
 //!
-//! Check it: `cargo run --example check -- 06`. The page: docs/06_length_prefix.md.
+//! Check it: `cargo run --example check -- 06` (`--watch` checks again on every save).
+//! The page: docs/06_length_prefix.md (中文: docs/zh-CN/06_length_prefix.md).
 
 use std::io::{self, Read};
 

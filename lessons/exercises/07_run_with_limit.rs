@@ -8,13 +8,18 @@
 //!
 //! Make it stop the command at `limit`:
 //!
-//! - a command that finishes in time: its stdout, or its stderr when stdout is empty;
-//! - a command still running at `limit`: kill it, and everything it started (the shell,
-//!   and the `sleep` the shell started), then answer what it printed until then, followed by
-//!   a line saying it was killed;
-//! - nothing it started may be left running when `run` returns.
+//! - a command that finishes in time: its stdout, or its stderr when stdout is empty, never
+//!   both mixed; `run` returns as soon as the command ends (the check gives commands that
+//!   end at once a limit of 30 s), even when the command writes more to stderr than a pipe
+//!   holds (64 KiB) before its stdout;
+//! - a command still running at `limit`: kill it with SIGKILL (a command may ignore SIGTERM,
+//!   SIGINT and SIGHUP), and everything it started (the shell, and the `sleep` the shell started),
+//!   then answer what it printed until then, followed by a line with the word `killed`;
+//! - nothing it started may be left running when `run` returns, no child left unwaited
+//!   (a zombie), and no thread of yours.
 //!
-//! Check it: `cargo run --example check -- 07`. The page: docs/07_remote_cmd.md.
+//! Check it: `cargo run --example check -- 07` (`--watch` checks again on every save).
+//! The page: docs/07_remote_cmd.md (中文: docs/zh-CN/07_remote_cmd.md).
 
 use std::process::Command;
 use std::time::Duration;

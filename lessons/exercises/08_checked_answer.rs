@@ -9,18 +9,30 @@
 //! Make it return the body only when the header's promises hold, and otherwise an `Err`
 //! that says which one failed:
 //!
-//! - the whole body, however the bytes arrive (a read may return 1 byte);
+//! - the whole body, however the bytes arrive (a read may return 1 byte), and not a byte
+//!   more: the next answer may follow at once on the same stream;
 //! - the stream ends before `total_size` bytes: an error that says **size**;
 //! - the body does not hash to the header's md5: an error that says **md5**
-//!   (`socket_lessons::wire::checksum::md5_hex`);
-//! - a header length over `MAX_HEADER` (64 KiB): refused before reading the header.
+//!   (`socket_lessons::wire::checksum::md5_hex`); each message names its own check first;
+//! - a header length over `MAX_HEADER` (64 KiB; exactly 64 KiB is accepted), or negative:
+//!   refused before reading or allocating the header;
+//! - a `total_size` over `MAX_BODY` (16 MiB): refused, an error that says size, before
+//!   reading or allocating the body; a body of exactly 16 MiB is accepted;
+//! - a header that is not JSON, or has no `total_size` or no `md5`: an error.
 //!
-//! Check it: `cargo run --example check -- 08`. The page: docs/08_json_header.md.
+//! The check uses 64 KiB and 16 MiB whatever the constants below say, and watches what the
+//! call allocates.
+//!
+//! Check it: `cargo run --example check -- 08` (`--watch` checks again on every save).
+//! The page: docs/08_json_header.md (中文: docs/zh-CN/08_json_header.md).
 
 use std::io::Read;
 
 /// The longest header accepted, in bytes, as lesson 08's `header::read_header`.
 pub const MAX_HEADER: usize = 64 * 1024;
+
+/// The longest body accepted: this client keeps it in memory.
+pub const MAX_BODY: u64 = 16 * 1024 * 1024;
 
 /// Reads one answer from `reader` and returns its body.
 pub fn receive(reader: &mut dyn Read) -> Result<Vec<u8>, String> {

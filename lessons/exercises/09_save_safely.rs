@@ -9,18 +9,30 @@
 //!
 //! Make it save the file only when it is whole and its md5 matches:
 //!
-//! - `name` must be a plain file name (`socket_lessons::guard::names::check_file_name`), or it is
-//!   refused (`InvalidInput`) and nothing is written;
-//! - write the body to a temporary name in `dir`, read at most `size` bytes, and hash them
-//!   on the way (`socket_lessons::wire::checksum::md5_hex`, or the md-5 crate's `Md5`);
-//! - a body shorter than `size`, or an md5 that does not match: remove the temporary file
-//!   and return an error: no file is left at all;
-//! - a file already named `name` is never replaced (`AlreadyExists`): give the temporary
-//!   file its name with `fs::hard_link`, which fails if the name exists, then remove the
-//!   temporary name;
+//! - `name` must be a plain file name by the course's rule, or it is refused
+//!   (`InvalidInput`) and nothing is written. `check_file_name` returns `Result<(),
+//!   String>`: `socket_lessons::guard::names::check_file_name(name).map_err(|why|
+//!   io::Error::new(io::ErrorKind::InvalidInput, why))?`;
+//! - write the body as it arrives to a temporary file in `dir` (not in the system's
+//!   temporary folder), read at most `size` bytes (what follows is the next message), and
+//!   hash them on the way: memory must not grow with the file. `md5_hex` takes the whole
+//!   body at once, so use the md-5 crate (in code its name is `md5`): `use md5::{Digest,
+//!   Md5};`, `Md5::new()`, `update` with each chunk, then
+//!   `socket_lessons::wire::checksum::hex_digest(&hasher.finalize())`;
+//! - a body shorter than `size`, an md5 that does not match, a read that fails: remove the
+//!   temporary file and return an error: no file is left at all, whichever way `save`
+//!   returns (an early `?` included);
+//! - a file already named `name` is never replaced (`AlreadyExists`), even one that got
+//!   the name while the body was arriving, and a symbolic link that got it is neither
+//!   replaced nor followed: give the temporary file its name with `fs::hard_link`, which
+//!   fails if the name exists, then remove the temporary name (`fs::rename` and `fs::copy`
+//!   replace: the check reads the source for them);
+//! - two saves may run at once, even of the same name: each temporary name must be its own
+//!   (`create_new`, so that it never opens another's);
 //! - return the path of the saved file.
 //!
-//! Check it: `cargo run --example check -- 09`. The page: docs/09_file_header.md.
+//! Check it: `cargo run --example check -- 09` (`--watch` checks again on every save).
+//! The page: docs/09_file_header.md (中文: docs/zh-CN/09_file_header.md).
 
 use std::fs::File;
 use std::io::{self, Read};

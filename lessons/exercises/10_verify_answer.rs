@@ -7,10 +7,13 @@
 //! Now a client that sends a piece of the right answer, or nothing, gets in.
 //!
 //! Make `verify` accept exactly the 16 right bytes and nothing else: not a wrong answer,
-//! not the first bytes of the right one, not an empty answer, not 17 bytes. While you are
-//! at it, compare in constant time (the check cannot measure that; the page says why).
+//! not the first bytes of the right one, not an empty answer, not 17 bytes, whatever the
+//! secret's length; and never panic, whatever the answer's length. Compare in constant
+//! time: no run can measure that reliably, so the check reads your source for it
+//! (`Mac::verify_slice`, or a loop that XORs every byte and ORs the differences).
 //!
-//! Check it: `cargo run --example check -- 10`. The page: docs/10_hmac_auth.md.
+//! Check it: `cargo run --example check -- 10` (`--watch` checks again on every save).
+//! The page: docs/10_hmac_auth.md (中文: docs/zh-CN/10_hmac_auth.md).
 
 use hmac::{Hmac, KeyInit, Mac};
 use md5::Md5;

@@ -6,10 +6,21 @@
 //! that has sent nothing should cost nothing but a `WouldBlock`.
 //!
 //! It serves one client fine. Connect a second client and leave the first silent: the
-//! second is never answered. Find the socket that still blocks, and make one silent client
-//! unable to hold up the others.
+//! second is never answered. Find the socket that still blocks, and make one client unable
+//! to hold up the others. What the check does at the edges:
 //!
-//! Check it: `cargo run --example check -- 11`. The page: docs/11_concurrent_server.md.
+//! - a client that connects and says nothing; one that leaves; one that resets: the others
+//!   are served all the while, and a client that left is dropped;
+//! - one thread: with three clients connected, `serve` runs no thread of its own beside it;
+//! - a client that sends 8 MiB and reads nothing until its sending blocks: meanwhile
+//!   another client must still be served, and the server must not hold more than 1 MiB
+//!   for it; once it reads, its echo must come back whole and in order. A non-blocking
+//!   write may take only part of what you give it, or nothing (`WouldBlock`): keep the rest
+//!   for that client's next turn, and stop reading from a client whose answers are
+//!   waiting (say, 64 KiB of them).
+//!
+//! Check it: `cargo run --example check -- 11` (`--watch` checks again on every save).
+//! The page: docs/11_concurrent_server.md (中文: docs/zh-CN/11_concurrent_server.md).
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};

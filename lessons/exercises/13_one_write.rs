@@ -7,9 +7,17 @@
 //! acknowledgement because it cannot answer a header, and each exchange waits about 40 ms
 //! for the delayed-ACK timer (lesson 13).
 //!
-//! Make each request leave in one write, so that it travels as one segment.
+//! Make each request leave in one write, so that it travels as one segment. What the check
+//! does at the edges:
 //!
-//! Check it: `cargo run --example check -- 13`. The page: docs/13_nagle_stall.md.
+//! - requests of up to 1000 bytes must each leave as one TCP segment (the kernel counts
+//!   them; TCP_NODELAY with two writes still makes two);
+//! - bodies of 0, 1, 1000 and 70000 bytes: the header is the length of this body;
+//! - a body of 16 MiB: one write may take only part of it (the check cuts a write short
+//!   once, as a signal can): the rest must still be sent.
+//!
+//! Check it: `cargo run --example check -- 13` (`--watch` checks again on every save).
+//! The page: docs/13_nagle_stall.md (中文: docs/zh-CN/13_nagle_stall.md).
 
 use std::io::{self, Write};
 use std::net::TcpStream;

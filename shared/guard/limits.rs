@@ -105,7 +105,10 @@ pub fn answer_waited(err: io::Error) -> io::Error {
     if is_timeout(&err) {
         io::Error::new(
             io::ErrorKind::TimedOut,
-            timed_out("waiting for the server's answer", answer_limit()),
+            timed_out(
+                crate::lang::pick("waiting for the server's answer", "等待服务端的回答"),
+                answer_limit(),
+            ),
         )
     } else {
         err
@@ -124,15 +127,18 @@ pub fn is_timeout(err: &io::Error) -> bool {
 /// The line to print when a time limit ran out: what was waited for, and the limit, instead
 /// of the OS's "Resource temporarily unavailable".
 pub fn timed_out(what: &str, limit: Duration) -> String {
-    format!("{what}: nothing within {}", seconds(limit))
+    crate::tr!(
+        "{what}: nothing within {}" | "{what}：{} 内什么都没有等到",
+        seconds(limit)
+    )
 }
 
-/// `300 s`, `1.5 s`: a limit as a person reads it.
+/// `300 s`, `1.5 s` (in Chinese `300 秒`, `1.5 秒`): a limit as a person reads it.
 pub fn seconds(d: Duration) -> String {
     if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
+        crate::tr!("{} s" | "{} 秒", d.as_secs())
     } else {
-        format!("{:.1} s", d.as_secs_f64())
+        crate::tr!("{:.1} s" | "{:.1} 秒", d.as_secs_f64())
     }
 }
 
@@ -161,7 +167,10 @@ impl<'a> WriteWithin<'a> {
         if n < wanted && started.elapsed() >= self.limit {
             return Err(io::Error::new(
                 io::ErrorKind::TimedOut,
-                format!("the peer took no more bytes within {}", seconds(self.limit)),
+                crate::tr!(
+                    "the peer took no more bytes within {}" | "对方在 {} 内没有再收下任何字节",
+                    seconds(self.limit)
+                ),
             ));
         }
         Ok(n)

@@ -70,14 +70,14 @@ impl Pace {
 
     /// `10 s, then 500 B/s, 20 s at most`: the limit as the pages state it.
     pub fn describe(&self) -> String {
-        let mut text = format!(
-            "{}, then {} B/s",
+        let mut text = crate::tr!(
+            "{}, then {} B/s" | "{}，之后 {} B/s",
             crate::guard::limits::seconds(self.grace),
             self.min_rate
         );
         if let Some(most) = self.most {
-            text.push_str(&format!(
-                ", {} at most",
+            text.push_str(&crate::tr!(
+                ", {} at most" | "，最多 {}",
                 crate::guard::limits::seconds(most)
             ));
         }
@@ -98,7 +98,8 @@ pub struct Paced<'a> {
 }
 
 impl<'a> Paced<'a> {
-    /// Starts the clock of `what` (`"the request's header"`, `"the answer"`) on `stream`.
+    /// Starts the clock of `what` (`"the request's header"`, `"the answer"`; in both
+    /// languages `lang::pick("the answer", "回答")`) on `stream`.
     pub fn new(stream: &'a TcpStream, pace: Pace, what: &'static str) -> Self {
         Self {
             stream,
@@ -122,8 +123,9 @@ impl<'a> Paced<'a> {
             Some(left) if left >= Duration::from_millis(1) => Ok(left),
             _ => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
-                format!(
-                    "{} too slow: {} bytes in {} ({} allowed)",
+                crate::tr!(
+                    "{} too slow: {} bytes in {} ({} allowed)"
+                        | "{}太慢了：{} 字节用了 {}（允许的是 {}）",
                     self.what,
                     self.moved,
                     crate::guard::limits::seconds(self.started.elapsed()),

@@ -20,8 +20,8 @@ pub fn preview(bytes: &[u8]) -> String {
     if bytes.len() <= PREVIEW_BYTES {
         format!("b\"{}\"", bytes.escape_ascii())
     } else {
-        format!(
-            "b\"{}\"…({} bytes)",
+        crate::tr!(
+            "b\"{}\"…({} bytes)" | "b\"{}\"…（{} 字节）",
             bytes[..PREVIEW_BYTES].escape_ascii(),
             bytes.len()
         )
@@ -36,7 +36,67 @@ pub fn preview_text(text: &str) -> String {
         format!("{text:?}")
     } else {
         let cut: String = text.chars().take(PREVIEW_BYTES).collect();
-        format!("{cut:?}…({count} chars)")
+        crate::tr!("{cut:?}…({count} chars)" | "{cut:?}…（{count} 个字符）")
+    }
+}
+
+/// How many lines one peer's messages get in a server's log before the rest are only
+/// counted: enough to follow a conversation typed by hand, a few kilobytes at most.
+pub const LINES_PER_PEER: u32 = 20;
+
+/// A line budget for one peer: the first `lines` events get a line each, the rest are
+/// counted, so that a peer that sends a million small messages costs the log a few
+/// kilobytes, not a line per message.
+///
+/// ```
+/// use socket_lessons::guard::quiet::LineBudget;
+/// let mut budget = LineBudget::new(2);
+/// assert!(budget.allow());
+/// assert!(budget.allow());
+/// assert!(!budget.allow());
+/// assert_eq!(budget.held(), 1);
+/// ```
+#[derive(Debug, Clone)]
+pub struct LineBudget {
+    left: u32,
+    held: u64,
+}
+
+impl LineBudget {
+    /// `lines` lines, then counting.
+    pub const fn new(lines: u32) -> Self {
+        Self {
+            left: lines,
+            held: 0,
+        }
+    }
+
+    /// One more event: `true` if it gets its line.
+    pub fn allow(&mut self) -> bool {
+        if self.left > 0 {
+            self.left -= 1;
+            true
+        } else {
+            self.held += 1;
+            false
+        }
+    }
+
+    /// Whether this event is the first to be held back (the moment to say that the rest
+    /// will be counted).
+    pub fn just_ran_out(&self) -> bool {
+        self.left == 0 && self.held == 1
+    }
+
+    /// Events that got no line.
+    pub fn held(&self) -> u64 {
+        self.held
+    }
+}
+
+impl Default for LineBudget {
+    fn default() -> Self {
+        Self::new(LINES_PER_PEER)
     }
 }
 
@@ -95,7 +155,10 @@ impl LogGate {
             return if held == 0 {
                 Gate::Show
             } else {
-                Gate::ShowAfter(format!("({held} more like the last were not logged)"))
+                Gate::ShowAfter(crate::tr!(
+                    "({held} more like the last were not logged)"
+                        | "（还有 {held} 条同类的记录没有写进日志）"
+                ))
             };
         }
         if self.shown < self.per_window {
@@ -171,8 +234,10 @@ impl AcceptTrouble {
     pub fn failed(&mut self, e: &io::Error) -> AfterFailure {
         if accept_starved(e) {
             let line = (!self.starved).then(|| {
-                format!(
-                    "accept failed: {e}; trying again every {} ms until it works",
+                crate::tr!(
+                    "accept failed: {}; trying again every {} ms until it works"
+                        | "accept 失败：{}；每隔 {} ms 重试一次，直到成功",
+                    crate::lang::error_text(e),
                     ACCEPT_BACKOFF.as_millis()
                 )
             });
@@ -183,8 +248,14 @@ impl AcceptTrouble {
             };
         }
         let line = match self.gate.event() {
-            Gate::Show => Some(format!("accept failed: {e}")),
-            Gate::ShowAfter(held) => Some(format!("{held}\naccept failed: {e}")),
+            Gate::Show => Some(crate::tr!(
+                "accept failed: {}" | "accept 失败：{}",
+                crate::lang::error_text(e)
+            )),
+            Gate::ShowAfter(held) => Some(crate::tr!(
+                "{held}\naccept failed: {}" | "{held}\naccept 失败：{}",
+                crate::lang::error_text(e)
+            )),
             Gate::Held => None,
         };
         AfterFailure {
@@ -195,7 +266,8 @@ impl AcceptTrouble {
 
     /// An accept worked: the line that says so after a starved spell, if there was one.
     pub fn ok(&mut self) -> Option<String> {
-        std::mem::take(&mut self.starved).then(|| "accepting again".to_owned())
+        std::mem::take(&mut self.starved)
+            .then(|| crate::tr!("accepting again" | "accept 又恢复正常了"))
     }
 }
 

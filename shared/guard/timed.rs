@@ -116,13 +116,19 @@ pub fn wait_for_bytes(
         if queued == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!("the peer closed before {n} bytes were queued"),
+                crate::tr!(
+                    "the peer closed before {n} bytes were queued"
+                        | "对方在 {n} 字节到齐之前就关闭了"
+                ),
             ));
         }
         if std::time::Instant::now() >= deadline {
             return Err(io::Error::new(
                 io::ErrorKind::TimedOut,
-                format!("only {queued} of {n} bytes were queued after {limit:?}"),
+                crate::tr!(
+                    "only {queued} of {n} bytes were queued after {limit:?}"
+                        | "过了 {limit:?}，{n} 字节里只到了 {queued} 字节"
+                ),
             ));
         }
         // Some bytes are there, not all: the rest is on its way (loopback delivers within

@@ -268,6 +268,11 @@ fn chinese_chrome(
             .map(|(_, help)| *help);
         command = command.mut_arg(&id, |arg| {
             let Some(help) = help else { return arg };
+            // A flag (`--watch`) has no value and no default to show; clap refuses
+            // hide_default_value on it.
+            if !arg.get_action().takes_values() {
+                return arg.help(help).long_help(None::<&str>);
+            }
             // clap's "[default: …]" in Chinese brackets.
             let defaults: Vec<String> = arg
                 .get_default_values()
@@ -279,9 +284,13 @@ fn chinese_chrome(
             } else {
                 format!("{help}［默认：{}］", defaults.join(", "))
             };
-            arg.help(help)
-                .long_help(None::<&str>)
-                .hide_default_value(true)
+            let arg = arg.help(help).long_help(None::<&str>);
+            // A flag has no default to show, and clap refuses to hide one it has not got.
+            if arg.get_action().takes_values() {
+                arg.hide_default_value(true)
+            } else {
+                arg
+            }
         });
     }
     command
@@ -329,7 +338,7 @@ impl Endpoint {
         let listener = net::listen_on(&self.host, self.port, options)?;
         say!(
             Transcript::server(),
-            "listening on {}",
+            "listening on {}" | "在 {} 上监听",
             listener.local_addr()?
         );
         Ok(listener)
@@ -353,8 +362,11 @@ impl Endpoint {
         if self.port == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "a client needs the server's port: --port 0 asks the OS for any free port, \
-                 which only a server can do (use the port the server printed)",
+                crate::tr!(
+                    "a client needs the server's port: --port 0 asks the OS for any free port, \
+                     which only a server can do (use the port the server printed)"
+                        | "客户端需要服务端的端口：--port 0 是让操作系统随便给一个空闲端口，只有服务端能这样做（请用服务端打印出来的那个端口）"
+                ),
             ));
         }
         Ok(())

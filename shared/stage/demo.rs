@@ -57,14 +57,16 @@ where
     })?;
     match done_rx.recv_timeout(limit) {
         Ok(result) => result,
-        Err(RecvTimeoutError::Timeout) => Err(Report::msg(format!(
+        Err(RecvTimeoutError::Timeout) => Err(Report::msg(crate::tr!(
             "the demo did not finish within {} s: one side is waiting for something that \
-             never comes (this is a bug in the lesson; please report it)",
+             never comes (this is a bug in the lesson; please report it)"
+                | "演示没有在 {} 秒内结束：有一方在等一件永远不会发生的事（这是本课程序的 bug，请报告它）",
             limit.as_secs()
         ))),
-        Err(RecvTimeoutError::Disconnected) => Err(Report::msg(
-            "the demo thread panicked (its message is above); this is a bug in the lesson",
-        )),
+        Err(RecvTimeoutError::Disconnected) => Err(Report::msg(crate::tr!(
+            "the demo thread panicked (its message is above); this is a bug in the lesson"
+                | "演示线程 panic 了（它的信息在上面）；这是本课程序的 bug"
+        ))),
     }
 }
 
@@ -92,8 +94,9 @@ impl<T> Spawned<T> {
     pub fn join(self) -> Result<T, Report> {
         match self.handle.join() {
             Ok(result) => result,
-            Err(_) => Err(Report::msg(format!(
-                "the {} thread panicked (its message is above)",
+            Err(_) => Err(Report::msg(crate::tr!(
+                "the {} thread panicked (its message is above)"
+                    | "{} 线程 panic 了（它的信息在上面）",
                 self.name
             ))),
         }
@@ -143,11 +146,14 @@ impl OnCue {
             Ok(()) => Ok(()),
             Err(RecvTimeoutError::Timeout) => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
-                "demo: the other side never gave its cue",
+                crate::tr!(
+                    "demo: the other side never gave its cue" | "演示：另一方一直没有发出信号"
+                ),
             )),
-            Err(RecvTimeoutError::Disconnected) => Err(io::Error::other(
-                "demo: the other side ended before giving its cue",
-            )),
+            Err(RecvTimeoutError::Disconnected) => Err(io::Error::other(crate::tr!(
+                "demo: the other side ended before giving its cue"
+                    | "演示：另一方还没发出信号就结束了"
+            ))),
         }
     }
 }
@@ -208,7 +214,7 @@ where
     F: FnOnce(TcpListener, Hooks) -> Result<T, Report> + Send + 'static,
 {
     stage_saying(
-        |addr| format!("listening on {addr}"),
+        |addr| crate::tr!("listening on {addr}" | "在 {addr} 上监听"),
         options,
         clients,
         server,

@@ -4,6 +4,7 @@
 //! Wire: none, as in the notes: raw bytes in, the same bytes upper-cased out
 //! ([`crate::stage::commands::upper`]); `q` ends the session.
 
+use crate::guard::pace::{Pace, Paced};
 use crate::stage::commands;
 use crate::stage::input::Input;
 use crate::stage::transcript::{describe, describe_ends};
@@ -46,7 +47,7 @@ impl Echo {
         if self.messages <= LINES_PER_CLIENT {
             say!(
                 server,
-                "{addr}: recv {} -> send back {}",
+                "{addr}: recv {} -> send back {}" | "{addr}：recv {} -> 发回 {}",
                 describe_ends(data, SHOWN_EDGE),
                 describe_ends(&reply, SHOWN_EDGE)
             );
@@ -54,6 +55,7 @@ impl Echo {
             say!(
                 server,
                 "{addr}: more than {LINES_PER_CLIENT} messages: the rest are answered without a line each"
+                    | "{addr}：已经超过 {LINES_PER_CLIENT} 条消息：之后的照常回答，但不再逐条显示"
             );
         }
         reply
@@ -63,32 +65,75 @@ impl Echo {
 /// Serves one client on a blocking socket until it leaves; returns how the session ended,
 /// for the caller's "closed" line. Nothing the client does ends the server.
 pub fn serve(conn: &mut TcpStream, addr: SocketAddr, server: &Transcript) -> String {
+    serve_with(conn, addr, server, None)
+}
+
+/// [`serve`], with each answer written under its own [`Pace`]: a client that takes its
+/// answer a few bytes at a time cannot restart the clock with each partial write, as it
+/// can a socket's write timeout (lesson 10).
+pub fn serve_paced(
+    conn: &mut TcpStream,
+    addr: SocketAddr,
+    server: &Transcript,
+    answers: Pace,
+) -> String {
+    serve_with(conn, addr, server, Some(answers))
+}
+
+fn serve_with(
+    conn: &mut TcpStream,
+    addr: SocketAddr,
+    server: &Transcript,
+    answers: Option<Pace>,
+) -> String {
     let mut echo = Echo::new();
     let mut buf = [0u8; RECV_SIZE];
     loop {
         // SIMPLIFICATION: one recv is one message, as in lesson 02 (short lines only).
         let data = match conn.read(&mut buf) {
-            Ok(0) => return "closed the connection".into(),
+            Ok(0) => return crate::tr!("closed the connection" | "关闭了连接"),
             Ok(n) => &buf[..n],
             // A read timeout the caller set (lesson 10's --idle-limit): say which limit.
             Err(e) if crate::guard::limits::is_timeout(&e) => {
                 let limit = conn.read_timeout().ok().flatten().unwrap_or_default();
-                return format!(
-                    "sent nothing within {}: closing this connection",
+                return crate::tr!(
+                    "sent nothing within {}: closing this connection"
+                        | "{} 内什么都没有发：关闭这条连接",
                     crate::guard::limits::seconds(limit)
                 );
             }
-            Err(e) => return format!("broke the connection ({e})"),
+            Err(e) => {
+                return crate::tr!(
+                    "broke the connection ({})" | "连接断了（{}）",
+                    crate::lang::error_text(&e)
+                )
+            }
         };
         if data == QUIT {
-            return "said q: closing this connection".into();
+            return crate::tr!("said q: closing this connection" | "说了 q：关闭这条连接");
         }
-        if let Err(e) = conn.write_all(&echo.answer(addr, data, server)) {
+        let answer = echo.answer(addr, data, server);
+        let written = match answers {
+            Some(pace) => Paced::new(conn, pace, "the answer").write_all(&answer),
+            None => conn.write_all(&answer),
+        };
+        if let Err(e) = written {
             if crate::guard::limits::is_timeout(&e) {
-                return "took none of its answer within the write limit: closing this connection"
-                    .into();
+                return match answers {
+                    Some(_) => crate::tr!(
+                        "did not take its answer in time ({e}): closing this connection"
+                            | "没有及时收下回答（{e}）：关闭这条连接"
+                    ),
+                    None => crate::tr!(
+                        "took none of its answer within the write limit: closing this connection"
+                            | "在写入时限内没有收下任何回答：关闭这条连接"
+                    ),
+                };
             }
-            return format!("is gone ({e})");
+            return crate::tr!(
+                "is gone ({})" | "已经不在了（{}）",
+                crate::lang::error_text(&e)
+            );
         }
     }
 }
@@ -105,7 +150,11 @@ pub fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> 
     let mut buf = [0u8; RECV_SIZE];
     let n = stream.read(&mut buf)?;
     if n == 0 {
-        say!(client, "recv -> 0 bytes: the server closed the connection");
+        say!(
+            client,
+            "recv -> 0 bytes: the server closed the connection"
+                | "recv -> 0 字节：服务端关闭了连接"
+        );
         return Ok(false);
     }
     say!(client, "recv {}", describe(&buf[..n]));

@@ -1,9 +1,14 @@
 //! The connection loop of the notes' servers, one client at a time.
 
-use crate::guard::quiet::AcceptTrouble;
+use crate::guard::quiet::{AcceptTrouble, Gate, LogGate};
 use crate::stage::demo::Hooks;
 use crate::{say, Transcript};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+/// How many "accept" lines [`serve_in_turn_quietly`] prints in any 10 s; the connections
+/// beyond them are counted, and the count is printed with the next accept line shown.
+pub const ACCEPTS_SHOWN: u32 = 10;
 
 /// The connection loop of the notes' servers (notes A §8, notes C 第三版): accept a
 /// client, say who it is, serve it until it is done, then accept the next. One client at a
@@ -14,6 +19,28 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 pub fn serve_in_turn(
     listener: &TcpListener,
     hooks: &Hooks,
+    serve_client: impl FnMut(TcpStream, SocketAddr),
+) {
+    serve_in_turn_gated(listener, hooks, None, serve_client);
+}
+
+/// [`serve_in_turn`] for a server whose log a peer must not be able to flood by connecting
+/// again and again: at most [`ACCEPTS_SHOWN`] accept lines in any 10 s, the rest counted
+/// (`(N more like the last were not logged)` before the next one shown). A demo's hooks
+/// still hear of every accept.
+pub fn serve_in_turn_quietly(
+    listener: &TcpListener,
+    hooks: &Hooks,
+    serve_client: impl FnMut(TcpStream, SocketAddr),
+) {
+    let gate = LogGate::new(ACCEPTS_SHOWN, Duration::from_secs(10));
+    serve_in_turn_gated(listener, hooks, Some(gate), serve_client);
+}
+
+fn serve_in_turn_gated(
+    listener: &TcpListener,
+    hooks: &Hooks,
+    mut accepts: Option<LogGate>,
     mut serve_client: impl FnMut(TcpStream, SocketAddr),
 ) {
     let server = Transcript::server();
@@ -25,7 +52,20 @@ pub fn serve_in_turn(
                 if let Some(line) = trouble.ok() {
                     say!(server, "{line}");
                 }
-                say!(server, "accept -> a connection from {addr}");
+                match accepts.as_mut().map_or(Gate::Show, LogGate::event) {
+                    Gate::Show => say!(
+                        server,
+                        "accept -> a connection from {addr}" | "accept -> 来自 {addr} 的连接"
+                    ),
+                    Gate::ShowAfter(held) => {
+                        say!(server, "{held}");
+                        say!(
+                            server,
+                            "accept -> a connection from {addr}" | "accept -> 来自 {addr} 的连接"
+                        );
+                    }
+                    Gate::Held => {}
+                }
                 hooks.accepted();
                 serve_client(conn, addr);
             }

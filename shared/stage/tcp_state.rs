@@ -11,6 +11,11 @@
 //!   This one also sees the sockets nobody holds a descriptor for: a connection still in
 //!   the accept queue, or one its program has already closed (FIN_WAIT2, TIME_WAIT).
 //!
+//! Beside the state, the same two places give what `ss -ti` and `nstat` print: [`info`]
+//! (`TCP_INFO`'s round-trip time and unacknowledged segments), [`queues`] (the table's
+//! Send-Q and Recv-Q, which for a listening socket is its accept queue), and [`counter`]
+//! (the machine's TCP counters, `/proc/net/netstat`: `TcpExtListenOverflows`…).
+//!
 //! Elsewhere than Linux both return `None`: [`OBSERVABLE`] says which case this is.
 //!
 //! States are named as `netstat` and the kernel's headers name them (`FIN_WAIT2`);
@@ -137,6 +142,60 @@ pub fn of<S>(_socket: &S) -> io::Result<Option<TcpState>> {
     Ok(None)
 }
 
+/// A few fields of `TCP_INFO` for a socket this process holds: what `ss -ti` prints for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Info {
+    /// `tcpi_state`.
+    pub state: Option<TcpState>,
+    /// `tcpi_rtt`: the kernel's smoothed round-trip time (SRTT, RFC 6298), measured from
+    /// each segment it sent to the ACK that covered it.
+    pub rtt: Duration,
+    /// `tcpi_unacked`: segments sent and not yet acknowledged (a FIN counts as one).
+    pub unacked: u32,
+}
+
+impl Info {
+    /// The one round-trip sample that moved the smoothed RTT from `before` to `self.rtt`:
+    /// Linux updates it as `srtt += (sample - srtt) / 8` (`tcp_rtt_estimator`), so one new
+    /// sample is `8 * after - 7 * before`. Meaningful only when exactly one segment was
+    /// acknowledged in between.
+    pub fn one_sample_since(&self, before: &Info) -> Duration {
+        let (after, before) = (self.rtt.as_micros(), before.rtt.as_micros());
+        Duration::from_micros((8 * after).saturating_sub(7 * before) as u64)
+    }
+}
+
+/// `TCP_INFO` of a socket this process holds: `Ok(None)` where the system does not report it.
+#[cfg(target_os = "linux")]
+pub fn info<S: std::os::fd::AsRawFd>(socket: &S) -> io::Result<Option<Info>> {
+    // SAFETY: as in `of`: a plain C struct, its size given to the kernel.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&mut info as *mut libc::tcp_info).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Some(Info {
+        state: TcpState::from_code(info.tcpi_state),
+        rtt: Duration::from_micros(info.tcpi_rtt.into()),
+        unacked: info.tcpi_unacked,
+    }))
+}
+
+/// `TCP_INFO` of a socket this process holds: not reported on this system.
+#[cfg(not(target_os = "linux"))]
+pub fn info<S>(_socket: &S) -> io::Result<Option<Info>> {
+    Ok(None)
+}
+
 /// One line of the kernel's table: a socket's two ends and its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -202,6 +261,70 @@ pub fn table() -> io::Result<Vec<Entry>> {
     Ok(entries)
 }
 
+/// The two queues of one socket in the kernel's table, as `ss -tn` prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Queues {
+    /// `tx_queue` (ss's Send-Q): for a connection, the bytes written and not yet
+    /// acknowledged by the peer.
+    pub send: u32,
+    /// `rx_queue` (ss's Recv-Q): for a connection, the bytes received and not yet read; for
+    /// a listening socket, the connections waiting in its accept queue.
+    pub recv: u32,
+}
+
+/// The queues of the socket from `local` to `remote` in the kernel's table (a listening
+/// socket's `remote` is `0.0.0.0:0` or `[::]:0`); `None` when it is not there.
+pub fn queues(local: SocketAddr, remote: SocketAddr) -> io::Result<Option<Queues>> {
+    if !OBSERVABLE {
+        return Ok(None);
+    }
+    let mut text = std::fs::read_to_string("/proc/net/tcp")?;
+    if let Ok(six) = std::fs::read_to_string("/proc/net/tcp6") {
+        text.push_str(six.split_once('\n').map_or("", |(_, rest)| rest));
+    }
+    Ok(parse_queues(&text, local, remote))
+}
+
+/// The `tx_queue:rx_queue` field (the fifth) of the line for `local` and `remote`.
+fn parse_queues(text: &str, local: SocketAddr, remote: SocketAddr) -> Option<Queues> {
+    text.lines().skip(1).find_map(|line| {
+        let mut fields = line.split_whitespace().skip(1);
+        let (l, r) = (parse_addr(fields.next()?)?, parse_addr(fields.next()?)?);
+        let (send, recv) = fields.nth(1)?.split_once(':')?;
+        (l == local && r == remote).then_some(Queues {
+            send: u32::from_str_radix(send, 16).ok()?,
+            recv: u32::from_str_radix(recv, 16).ok()?,
+        })
+    })
+}
+
+/// A counter the kernel keeps for the whole machine (its network namespace), as `nstat`
+/// names it: `counter("TcpExt", "ListenOverflows")` is `TcpExtListenOverflows`, read from
+/// `/proc/net/netstat` (or `/proc/net/snmp` for `Tcp`, `Udp`, `Ip`…). `None` where there is
+/// no such counter. Every process on the machine adds to it: compare two readings, and
+/// only say that it rose.
+pub fn counter(group: &str, name: &str) -> io::Result<Option<u64>> {
+    if !OBSERVABLE {
+        return Ok(None);
+    }
+    for file in ["/proc/net/netstat", "/proc/net/snmp"] {
+        if let Some(value) = parse_counter(&std::fs::read_to_string(file)?, group, name) {
+            return Ok(Some(value));
+        }
+    }
+    Ok(None)
+}
+
+/// In `/proc/net/netstat` and `/proc/net/snmp` each group is two lines, `Group: names…`
+/// then `Group: values…`.
+fn parse_counter(text: &str, group: &str, name: &str) -> Option<u64> {
+    let prefix = format!("{group}:");
+    let mut lines = text.lines().filter(|l| l.starts_with(&prefix));
+    let (names, values) = (lines.next()?, lines.next()?);
+    let at = names.split_whitespace().skip(1).position(|n| n == name)?;
+    values.split_whitespace().skip(1).nth(at)?.parse().ok()
+}
+
 /// The state of the connection from `local` to `remote` in the kernel's table, whether or
 /// not any program holds a descriptor for it; `None` when the kernel no longer has it.
 pub fn lookup(local: SocketAddr, remote: SocketAddr) -> io::Result<Option<TcpState>> {
@@ -237,8 +360,12 @@ pub fn settle<T: PartialEq>(
 pub fn show(state: Option<TcpState>) -> String {
     match state {
         Some(state) => state.name().to_owned(),
-        None if !OBSERVABLE => "(not observable on this system)".to_owned(),
-        None => "gone (no longer in the kernel's table)".to_owned(),
+        None if !OBSERVABLE => {
+            crate::tr!("(not observable on this system)" | "（这个系统上无法观察）")
+        }
+        None => crate::tr!(
+            "gone (no longer in the kernel's table)" | "没了（内核的连接表里已经没有它）"
+        ),
     }
 }
 
@@ -272,6 +399,38 @@ mod tests {
         assert_eq!(entries[1].state, TcpState::TimeWait);
         let six = parse_table(TCP6);
         assert_eq!(six[0].local, "[::1]:8080".parse().unwrap());
+    }
+
+    #[test]
+    fn queues_and_counters_parse() {
+        if cfg!(target_endian = "big") {
+            return;
+        }
+        let listener = parse_queues(
+            "  sl  local_address rem_address   st tx_queue rx_queue\n   0: 0100007F:1F90 00000000:0000 0A 00000005:00000002 00:00000000\n",
+            "127.0.0.1:8080".parse().unwrap(),
+            "0.0.0.0:0".parse().unwrap(),
+        );
+        assert_eq!(listener, Some(Queues { send: 5, recv: 2 }));
+        let netstat = "TcpExt: SyncookiesSent ListenOverflows ListenDrops\nTcpExt: 0 7 9\nIpExt: InNoRoutes\nIpExt: 3\n";
+        assert_eq!(parse_counter(netstat, "TcpExt", "ListenOverflows"), Some(7));
+        assert_eq!(parse_counter(netstat, "TcpExt", "ListenDrops"), Some(9));
+        assert_eq!(parse_counter(netstat, "IpExt", "InNoRoutes"), Some(3));
+        assert_eq!(parse_counter(netstat, "TcpExt", "Nothing"), None);
+    }
+
+    #[test]
+    fn one_rtt_sample_is_recovered_from_two_smoothed_values() {
+        let info = |us| Info {
+            state: None,
+            rtt: Duration::from_micros(us),
+            unacked: 0,
+        };
+        // srtt 10 µs, then a 40 ms sample: 10 + (40000 - 10) / 8 = 5008.75 µs.
+        assert_eq!(
+            info(5008).one_sample_since(&info(10)),
+            Duration::from_micros(39_994)
+        );
     }
 
     #[test]

@@ -128,8 +128,50 @@ pub fn describe(bytes: &[u8]) -> String {
         return head;
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => format!("{head}, UTF-8 text {text:?}"),
-        Err(e) => format!("{head}, not UTF-8: {}", utf8_problem(bytes, e)),
+        Ok(text) => crate::tr!("{head}, UTF-8 text {text:?}" | "{head}，UTF-8 文本 {text:?}"),
+        Err(e) => crate::tr!(
+            "{head}, not UTF-8: {}" | "{head}，不是 UTF-8：{}",
+            utf8_problem(bytes, e)
+        ),
+    }
+}
+
+/// What a peer sent, for a server's log: [`describe`] when it is short (up to
+/// [`crate::guard::quiet::PREVIEW_BYTES`]), else its size and a short preview
+/// (`1024 bytes b"GET / HTTP/1.1\r\nHost: example"…`), so that no line grows with what a
+/// peer sends.
+///
+/// ```
+/// use socket_lessons::stage::transcript::describe_peer;
+/// assert_eq!(describe_peer(b"hello"), r#"5 bytes b"hello""#);
+/// assert!(describe_peer(&[0xff; 100_000]).len() < 200);
+/// let cut = "你".repeat(400);
+/// assert!(describe_peer(&cut.as_bytes()[..1024])
+///     .ends_with("not UTF-8: a character is cut off at offset 1023"));
+/// ```
+pub fn describe_peer(bytes: &[u8]) -> String {
+    use crate::guard::quiet::{preview_text, PREVIEW_BYTES};
+    if bytes.len() <= PREVIEW_BYTES {
+        return describe(bytes);
+    }
+    let head = crate::tr!(
+        "{} bytes {}…" | "{} 字节 {}…",
+        bytes.len(),
+        bytes_literal(&bytes[..PREVIEW_BYTES])
+    );
+    if bytes.is_ascii() {
+        return head;
+    }
+    // Whether the whole buffer is UTF-8, said in a phrase of bounded length.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => crate::tr!(
+            "{head}, UTF-8 text {}" | "{head}，UTF-8 文本 {}",
+            preview_text(text)
+        ),
+        Err(e) => crate::tr!(
+            "{head}, not UTF-8: {}" | "{head}，不是 UTF-8：{}",
+            utf8_problem(bytes, e)
+        ),
     }
 }
 
@@ -141,8 +183,8 @@ pub fn describe_ends(bytes: &[u8], edge: usize) -> String {
         return describe(bytes);
     }
     let (head, tail) = (&bytes[..edge], &bytes[bytes.len() - edge..]);
-    format!(
-        "{} bytes {}…{}",
+    crate::tr!(
+        "{} bytes {}…{}" | "{} 字节 {}…{}",
         bytes.len(),
         bytes_literal(head),
         bytes_literal(tail)
@@ -168,8 +210,11 @@ pub fn utf8_problem(bytes: &[u8], err: std::str::Utf8Error) -> String {
     match err.error_len() {
         // The bytes stop in the middle of a multi-byte character: typical when a recv cut a
         // message at a byte count rather than at a character boundary (lesson 04, scene 4).
-        None => format!("a character is cut off at offset {at}"),
-        Some(_) => format!("byte {:#04x} at offset {at} is invalid", bytes[at]),
+        None => crate::tr!("a character is cut off at offset {at}" | "偏移 {at} 处的字符被截断了"),
+        Some(_) => crate::tr!(
+            "byte {:#04x} at offset {at} is invalid" | "偏移 {at} 处的字节 {:#04x} 无效",
+            bytes[at]
+        ),
     }
 }
 
@@ -211,9 +256,13 @@ pub fn text_lossy(bytes: &[u8]) -> String {
 /// 6c 6f`, or `… ` after the first `shown` when there are more.
 pub fn hex_preview(wire: &[u8], shown: usize) -> String {
     if wire.len() <= shown {
-        format!("{} bytes {}", wire.len(), hex(wire))
+        crate::tr!("{} bytes {}" | "{} 字节 {}", wire.len(), hex(wire))
     } else {
-        format!("{} bytes {} …", wire.len(), hex(&wire[..shown]))
+        crate::tr!(
+            "{} bytes {} …" | "{} 字节 {} …",
+            wire.len(),
+            hex(&wire[..shown])
+        )
     }
 }
 
@@ -221,13 +270,13 @@ pub fn hex_preview(wire: &[u8], shown: usize) -> String {
 /// length in hex, the header as text, the body as a byte literal.
 pub fn describe_header_message(wire: &[u8]) -> String {
     if wire.len() <= 4 {
-        return format!("header length {}", hex(wire));
+        return crate::tr!("header length {}" | "报头长度 {}", hex(wire));
     }
     let len = i32::from_le_bytes([wire[0], wire[1], wire[2], wire[3]]) as usize;
     let rest = &wire[4..];
     let (json, body) = rest.split_at(len.min(rest.len()));
-    format!(
-        "{} + {} + body {}",
+    crate::tr!(
+        "{} + {} + body {}" | "{} + {} + 真实数据 {}",
         hex(&wire[..4]),
         String::from_utf8_lossy(json),
         bytes_literal(body)
@@ -235,7 +284,9 @@ pub fn describe_header_message(wire: &[u8]) -> String {
 }
 
 fn plural(n: usize) -> &'static str {
-    if n == 1 {
+    if crate::lang::zh() {
+        "字节"
+    } else if n == 1 {
         "byte"
     } else {
         "bytes"

@@ -153,9 +153,10 @@ impl<R: Read> FrameReader<R> {
                 }
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
-                    format!(
+                    crate::tr!(
                         "the stream ended inside a frame header, after {} of \
-                         {LEN_PREFIX_BYTES} bytes ({})",
+                         {LEN_PREFIX_BYTES} bytes ({})"
+                            | "数据流在表示长度的 {LEN_PREFIX_BYTES} 字节中间结束了：只到了 {} 字节（{}）",
                         got.len(),
                         hex(got)
                     ),

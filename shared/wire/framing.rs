@@ -60,7 +60,10 @@ pub fn encode_len(len: usize) -> io::Result<[u8; LEN_PREFIX_BYTES]> {
     if len > MAX_FRAME_LEN {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("frame body of {len} bytes is over the limit of {MAX_FRAME_LEN} bytes"),
+            crate::tr!(
+                "frame body of {len} bytes is over the limit of {MAX_FRAME_LEN} bytes"
+                    | "真实数据有 {len} 字节，超过了 {MAX_FRAME_LEN} 字节的上限"
+            ),
         ));
     }
     // len <= MAX_FRAME_LEN < i32::MAX, so the conversion cannot fail.
@@ -79,8 +82,9 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
     if len < 0 {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "bad frame header {}: length {len} is negative",
+            crate::tr!(
+                "bad frame header {}: length {len} is negative"
+                    | "表示长度的 4 字节 {} 不对：长度 {len} 是负数",
                 hex(&header)
             ),
         ));
@@ -89,8 +93,9 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
     if len > max {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "bad frame header {}: length {len} is over the limit of {max} bytes",
+            crate::tr!(
+                "bad frame header {}: length {len} is over the limit of {max} bytes"
+                    | "表示长度的 4 字节 {} 不对：长度 {len} 超过了 {max} 字节的上限",
                 hex(&header)
             ),
         ));
@@ -102,11 +107,15 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
 /// the socket takes it all at once.
 ///
 /// Why one write and not `send(header)` then `send(body)` as the notes do: with Nagle's
-/// algorithm on (the default), a second small write waits until the first is acknowledged,
-/// and the receiver's delayed ACK holds that acknowledgement back for up to 40 ms (Linux)
-/// or 200 ms (Windows), hoping to piggyback it on a reply that cannot come before the body
-/// arrives. Each exchange stalls. One write leaves nothing behind to wait (lesson 13
-/// measures it). The body is not copied: header and body go out as two slices of one call.
+/// algorithm on (the default), a second small write waits until the first (small) segment
+/// is acknowledged, and the receiver's delayed ACK holds that acknowledgement back (at least
+/// 40 ms on Linux, `TCP_DELACK_MIN`, and up to 200 ms, `TCP_DELACK_MAX`; 200 ms by default
+/// on Windows), hoping to piggyback it on a reply that cannot come before the body arrives.
+/// Linux acknowledges at once while a connection is new and delays its ACKs only once the
+/// connection looks interactive (after one exchange, `net.ipv4.tcp_pingpong_thresh`), so
+/// every exchange but the first stalls. One write leaves nothing behind to wait
+/// (lesson 13 measures it). The body is not copied: header and body go out as two slices
+/// of one call.
 pub fn write_frame(writer: &mut impl Write, body: &[u8]) -> io::Result<()> {
     let header = encode_len(body.len())?;
     // sendall for two buffers at once: a short write is continued where it stopped.
@@ -125,7 +134,10 @@ pub fn write_all_vectored(writer: &mut impl Write, slices: &mut [IoSlice<'_>]) -
             Ok(0) => {
                 return Err(io::Error::new(
                     io::ErrorKind::WriteZero,
-                    "the connection took no more bytes in the middle of a message",
+                    crate::tr!(
+                        "the connection took no more bytes in the middle of a message"
+                            | "消息发到一半，连接不再收下任何字节"
+                    ),
                 ))
             }
             Ok(n) => IoSlice::advance_slices(&mut slices, n),
@@ -160,9 +172,10 @@ pub fn read_frame_limited(reader: &mut impl Read, max: usize) -> io::Result<Opti
     if got < LEN_PREFIX_BYTES {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
-            format!(
+            crate::tr!(
                 "the stream ended inside a frame header, after {got} of {LEN_PREFIX_BYTES} \
-                 bytes ({})",
+                 bytes ({})"
+                    | "数据流在表示长度的 {LEN_PREFIX_BYTES} 字节中间结束了：只到了 {got} 字节（{}）",
                 hex(&header[..got])
             ),
         ));
@@ -180,7 +193,10 @@ pub fn read_frame_limited(reader: &mut impl Read, max: usize) -> io::Result<Opti
 pub(crate) fn body_cut(got: usize, len: usize) -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,
-        format!("the stream ended inside a frame body, after {got} of {len} bytes"),
+        crate::tr!(
+            "the stream ended inside a frame body, after {got} of {len} bytes"
+                | "数据流在真实数据中间结束了：{len} 字节只到了 {got} 字节"
+        ),
     )
 }
 

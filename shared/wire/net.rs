@@ -58,10 +58,14 @@ impl Default for ListenOptions {
 }
 
 /// Wraps an OS error with what we were doing and to which address, keeping its kind, so a
-/// learner reads `bind 127.0.0.1:9696: Address already in use (os error 98)` and a test can
-/// still match on [`io::ErrorKind::AddrInUse`].
+/// learner reads `bind 127.0.0.1:9696: Address already in use (os error 98)` (in Chinese
+/// `bind 127.0.0.1:9696：地址已被占用（os error 98）`) and a test can still match on
+/// [`io::ErrorKind::AddrInUse`].
 pub fn context(err: io::Error, what: impl std::fmt::Display) -> io::Error {
-    io::Error::new(err.kind(), format!("{what}: {err}"))
+    io::Error::new(
+        err.kind(),
+        crate::tr!("{what}: {}" | "{what}：{}", crate::lang::error_text(&err)),
+    )
 }
 
 /// socket → setsockopt(SO_REUSEADDR) → bind → listen, the four steps of notes A §2 and §4.
@@ -84,8 +88,11 @@ pub fn context(err: io::Error, what: impl std::fmt::Display) -> io::Error {
 pub fn listen(addr: SocketAddr, options: ListenOptions) -> io::Result<TcpListener> {
     // 1. socket(AF_INET or AF_INET6, SOCK_STREAM)
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
-        .map_err(|e| context(e, format_args!("socket for {addr}")))?;
-    // 2. setsockopt(SOL_SOCKET, SO_REUSEADDR, on/off): before bind, or it has no effect.
+        .map_err(|e| context(e, crate::tr!("socket for {addr}" | "为 {addr} 创建 socket")))?;
+    // 2. setsockopt(SOL_SOCKET, SO_REUSEADDR, on/off): before bind, which looks at it. Set
+    //    later on a listener it no longer helps that bind, but it is not without effect: the
+    //    connections accepted afterwards copy it, and a restart can bind over them once they
+    //    are in TIME_WAIT (lesson 03, round 5).
     socket
         .set_reuse_address(options.reuse_address)
         .map_err(|e| context(e, "setsockopt SO_REUSEADDR"))?;
@@ -96,7 +103,7 @@ pub fn listen(addr: SocketAddr, options: ListenOptions) -> io::Result<TcpListene
     // 4. listen(backlog)
     socket
         .listen(options.backlog)
-        .map_err(|e| context(e, format_args!("listen on {addr}")))?;
+        .map_err(|e| context(e, crate::tr!("listen on {addr}" | "在 {addr} 上 listen")))?;
     Ok(socket.into())
 }
 
@@ -140,7 +147,7 @@ pub fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         .unwrap_or(host);
     let addrs: Vec<SocketAddr> = (bare, port)
         .to_socket_addrs()
-        .map_err(|e| context(e, format_args!("resolve {host}")))?
+        .map_err(|e| context(e, crate::tr!("resolve {host}" | "解析 {host}")))?
         .collect();
     if addrs.is_empty() {
         return Err(no_address(host, port));
@@ -151,7 +158,10 @@ pub fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
 fn no_address(host: &str, port: u16) -> io::Error {
     io::Error::new(
         io::ErrorKind::NotFound,
-        format!("{host}:{port}: the name resolves to no address"),
+        crate::tr!(
+            "{host}:{port}: the name resolves to no address"
+                | "{host}:{port}：这个名字解析不出任何地址"
+        ),
     )
 }
 

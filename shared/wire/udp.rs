@@ -35,8 +35,13 @@ pub fn max_payload(to: SocketAddr) -> usize {
 /// A UDP socket bound to `addr` (port 0: any free port). No listen, no accept: UDP has no
 /// connections (notes A §6).
 pub fn bind(addr: SocketAddr) -> io::Result<Socket> {
-    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))
-        .map_err(|e| crate::wire::net::context(e, format_args!("UDP socket for {addr}")))?;
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(|e| {
+            crate::wire::net::context(
+                e,
+                crate::tr!("UDP socket for {addr}" | "为 {addr} 创建 UDP socket"),
+            )
+        })?;
     socket
         .bind(&addr.into())
         .map_err(|e| crate::wire::net::context(e, format_args!("bind {addr}")))?;
@@ -50,7 +55,7 @@ pub fn local_addr(socket: &Socket) -> io::Result<SocketAddr> {
 
 fn as_inet(addr: SockAddr) -> io::Result<SocketAddr> {
     addr.as_socket()
-        .ok_or_else(|| io::Error::other("not an internet address"))
+        .ok_or_else(|| io::Error::other(crate::tr!("not an internet address" | "不是 IP 地址")))
 }
 
 /// One received datagram.
@@ -111,16 +116,150 @@ pub const WSAEMSGSIZE: i32 = 10_040;
 /// A `sendto` error, with WSAEMSGSIZE spelled out. Windows words it in the user's language
 /// (notes B prints the Chinese text) and Wine has no text for it at all (`FormatMessageW()
 /// returned error 317`), so the lesson says itself what it means; every other error, and
-/// Linux's EMSGSIZE (`Message too long (os error 90)`), is left as the OS says it.
+/// Linux's EMSGSIZE (`Message too long (os error 90)`), is left as the OS says it, but for
+/// EMSGSIZE said in Chinese (`消息太长（os error 90）`) when the programs speak Chinese.
 pub fn explain_send_error(err: io::Error) -> io::Error {
+    #[cfg(unix)]
+    if crate::lang::zh() && err.raw_os_error() == Some(libc::EMSGSIZE) {
+        return io::Error::new(
+            err.kind(),
+            format!("消息太长（os error {}）", libc::EMSGSIZE),
+        );
+    }
     if err.raw_os_error() != Some(WSAEMSGSIZE) {
         return err;
     }
     io::Error::new(
         err.kind(),
-        "Message too long (os error 10040, WSAEMSGSIZE: the datagram is larger than one UDP \
-         datagram can carry)",
+        crate::tr!(
+            "Message too long (os error 10040, WSAEMSGSIZE: the datagram is larger than one UDP \
+             datagram can carry)"
+                | "消息太长（os error 10040，WSAEMSGSIZE：这个数据报比一个 UDP 数据报能装下的还大）"
+        ),
     )
+}
+
+/// Windows' error number for a reset: WSAECONNRESET. On a UDP socket, Windows reports
+/// with it the ICMP "port unreachable" that an earlier datagram met, on the next
+/// `recvfrom`, connected socket or not (Microsoft's `recvfrom` documentation, under
+/// WSAECONNRESET); Linux reports it as ECONNREFUSED, and only on a connected socket
+/// (unless IP_RECVERR is set: `__udp4_lib_err` in net/ipv4/udp.c).
+pub const WSAECONNRESET: i32 = 10_054;
+
+/// Whether a `recv` error on a UDP socket is the OS saying that an earlier datagram found
+/// nothing listening (an ICMP "port unreachable" came back): ECONNREFUSED on Linux
+/// (connected sockets only), WSAECONNRESET (10054) on Windows.
+pub fn is_port_unreachable(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::ConnectionRefused
+        || (cfg!(windows) && err.raw_os_error() == Some(WSAECONNRESET))
+}
+
+/// Asks the kernel to tell, with every datagram this socket receives, how many datagrams
+/// it had dropped before that one was queued (`SO_RXQ_OVFL`, Linux): a full receive buffer
+/// drops datagrams, on loopback too, and UDP tells neither side unless asked.
+/// [`recv_datagram_counting_drops`] reads the count.
+#[cfg(target_os = "linux")]
+pub fn count_drops(socket: &Socket) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: a valid descriptor, and a pointer to an int with its size, as setsockopt(2)
+    // takes them.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RXQ_OVFL,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// [`recv_datagram`] through `recvmsg(2)`, with the count `SO_RXQ_OVFL` attaches (see
+/// [`count_drops`]): how many datagrams this socket had dropped, since it was made, when
+/// this one was queued. The kernel sends no count while it is 0, so 0 is returned then.
+#[cfg(target_os = "linux")]
+pub fn recv_datagram_counting_drops(
+    socket: &Socket,
+    buf: &mut [u8],
+) -> io::Result<(Datagram, u32)> {
+    use std::os::fd::AsRawFd;
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // Room for a few control messages; u64s keep it aligned for cmsghdr.
+    let mut control = [0u64; 16];
+    let (mut n, mut flags, mut drops) = (0usize, 0, 0u32);
+    // SAFETY: `msg` points at `iov` (which points at `buf`), at `control` and at the
+    // address storage socket2 hands us, all alive and of the sizes given; recvmsg writes
+    // within them. The control messages are walked with the CMSG_* functions over the
+    // length the kernel set, and the count is read unaligned from its data.
+    let ((), from) = unsafe {
+        SockAddr::try_init(|storage, len| {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_name = storage.cast();
+            msg.msg_namelen = *len;
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control.as_mut_ptr().cast();
+            msg.msg_controllen = std::mem::size_of_val(&control) as _;
+            let got = libc::recvmsg(socket.as_raw_fd(), &mut msg, TRUNC_FLAG);
+            if got < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            *len = msg.msg_namelen;
+            n = got as usize;
+            flags = msg.msg_flags;
+            let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+            while !cmsg.is_null() {
+                if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SO_RXQ_OVFL
+                {
+                    drops = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<u32>());
+                }
+                cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+            }
+            Ok(())
+        })?
+    };
+    let truncated = flags & libc::MSG_TRUNC != 0;
+    let datagram = Datagram {
+        // With MSG_TRUNC passed in, `n` is the datagram's real size (recv(2)).
+        len: n.min(buf.len()),
+        sent_len: Some(n),
+        truncated,
+        from: as_inet(from)?,
+    };
+    Ok((datagram, drops))
+}
+
+/// How many datagrams this socket has dropped since it was made: the kernel's own count
+/// (`SO_MEMINFO`, Linux 4.12 and later), which `ss -uam` shows as `d` in `skmem:(…)`.
+#[cfg(target_os = "linux")]
+pub fn drops_so_far(socket: &Socket) -> io::Result<u32> {
+    use std::os::fd::AsRawFd;
+    let mut meminfo = [0u32; libc::SK_MEMINFO_DROPS as usize + 1];
+    let mut len = std::mem::size_of_val(&meminfo) as libc::socklen_t;
+    // SAFETY: a valid descriptor, and a buffer with its length, as getsockopt(2) takes them;
+    // the kernel writes at most `len` bytes.
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_MEMINFO,
+            meminfo.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(meminfo[libc::SK_MEMINFO_DROPS as usize])
 }
 
 #[cfg(target_os = "linux")]
@@ -176,6 +315,44 @@ mod tests {
         );
         let other = explain_send_error(io::Error::from_raw_os_error(90));
         assert_eq!(other.raw_os_error(), Some(90));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_receive_buffer_drops_datagrams_and_the_next_one_says_how_many() {
+        let (a, b, to) = pair();
+        // 2048 asked, 4096 given (Linux doubles it): one 5000-byte datagram fills it.
+        b.set_recv_buffer_size(2048).unwrap();
+        count_drops(&b).unwrap();
+        for _ in 0..10 {
+            a.send_to(&[b'x'; 5000], &to).unwrap();
+        }
+        // Loopback delivers within sendto, as a rule; a busy machine may finish later.
+        let waited = std::time::Instant::now();
+        while drops_so_far(&b).unwrap() < 9 && waited.elapsed().as_secs() < 10 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(drops_so_far(&b).unwrap(), 9);
+        let mut buf = vec![0u8; 65_536];
+        let (d, drops) = recv_datagram_counting_drops(&b, &mut buf).unwrap();
+        assert_eq!(
+            (d.len, drops),
+            (5000, 0),
+            "the first was queued before any drop"
+        );
+        a.send_to(b"next", &to).unwrap();
+        let (d, drops) = recv_datagram_counting_drops(&b, &mut buf).unwrap();
+        assert_eq!((&buf[..d.len], drops), (&b"next"[..], 9));
+        assert_eq!(d.from, local_addr(&a).unwrap());
+    }
+
+    #[test]
+    fn port_unreachable_is_recognised_as_each_os_reports_it() {
+        assert!(is_port_unreachable(&io::Error::from(
+            io::ErrorKind::ConnectionRefused
+        )));
+        let reset = io::Error::from_raw_os_error(WSAECONNRESET);
+        assert_eq!(is_port_unreachable(&reset), cfg!(windows));
     }
 
     #[test]

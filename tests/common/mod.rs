@@ -72,6 +72,24 @@ pub fn example(name: &str) -> PathBuf {
     path
 }
 
+/// The locale every program a test starts runs in, unless the test says otherwise: the
+/// lessons speak the language the locale asks for (`LANG=zh_CN.UTF-8` → Chinese), and a
+/// test must not change its outcome with the shell it was started from. A UTF-8 locale, so
+/// that Python peers print what they print anyway.
+pub const PINNED_LOCALE: &str = "C.UTF-8";
+
+/// A snapbox command for `program`, in the [`PINNED_LOCALE`].
+pub fn command(program: impl AsRef<std::ffi::OsStr>) -> snapbox::cmd::Command {
+    snapbox::cmd::Command::new(program).env("LC_ALL", PINNED_LOCALE)
+}
+
+/// A std command for `program`, in the [`PINNED_LOCALE`].
+pub fn std_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command.env("LC_ALL", PINNED_LOCALE);
+    command
+}
+
 /// What the expected files mask, and nothing else:
 /// - ports: `127.0.0.1:41234` and `[::1]:41234` become `127.0.0.1:[PORT]` and `[::1]:[PORT]`;
 /// - lesson 10's random challenge and the answers computed from it, shown as their first
@@ -160,6 +178,7 @@ impl Running {
     ) -> Running {
         let mut child = Command::new(&program)
             .args(args)
+            .env("LC_ALL", PINNED_LOCALE)
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -405,6 +424,7 @@ impl Running {
         let mut child = Command::new(&program)
             .args(args)
             .current_dir(dir)
+            .env("LC_ALL", PINNED_LOCALE)
             .envs(env.iter().copied())
             .env("PYTHONUNBUFFERED", "1")
             .env("PYTHONIOENCODING", "utf-8")
@@ -540,6 +560,7 @@ impl Build {
     pub fn command(self, lesson: &str, args: &[&str]) -> snapbox::cmd::Command {
         let (program, before) = self.program(lesson);
         snapbox::cmd::Command::new(program)
+            .env("LC_ALL", PINNED_LOCALE)
             .args(before)
             .args(args.iter().copied())
     }

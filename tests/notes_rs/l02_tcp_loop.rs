@@ -117,11 +117,24 @@ fn notes_rs_client_of_lesson_02_stops_when_b_simple_server_has_closed() {
         server.port,
         "hello\nworld\nagain\n",
     );
-    assert!(out.success, "{}", out.stderr);
-    printed_exactly(
-        &out,
-        "from the server: helloziawang\nthe server closed the connection\n",
-    );
+    // Whether the second line meets the server's FIN or its RST is a race on the wire:
+    // sent before the server closed, the line is unread there and the close is a reset
+    // (recv fails); sent after, the FIN is already here (recv returns 0) and the RST that
+    // answers the line comes too late to matter. Both are the notes' client meeting a
+    // server that has closed.
+    if out.success {
+        printed_exactly(
+            &out,
+            "from the server: helloziawang\nthe server closed the connection\n",
+        );
+    } else {
+        printed_exactly(&out, "from the server: helloziawang\n");
+        assert!(
+            out.stderr.contains("Connection reset by peer"),
+            "{}",
+            out.stderr
+        );
+    }
     assert!(server.finish().0);
 }
 
@@ -147,8 +160,12 @@ fn a_client_that_resets_ends_notes_rs_server_of_lesson_02_as_it_ends_the_notes()
     // DELIBERATE in notes.rs: no try/except in notes A §4, so a reset ends the server.
     let (ok, lines) = server.finish();
     assert!(!ok, "{lines:?}");
+    // After `listening on …`: stdout's line and stderr's, read by two threads, so in either
+    // order.
+    let mut rest = lines[1..].to_vec();
+    rest.sort();
     assert_eq!(
-        lines[1..], // after `listening on …`
+        rest,
         [
             "from the client: hello",
             "stderr: Error: Connection reset by peer (os error 104)"

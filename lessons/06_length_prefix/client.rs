@@ -1,0 +1,53 @@
+//! Lesson 06's client: each typed line goes out bare, as the notes' client sends it (notes
+//! C 方案一, notes E §8), and each answer is read whole, framed.
+
+use socket_lessons::guard::limits;
+use socket_lessons::stage::transcript::{describe, describe_answer};
+use socket_lessons::wire::framing::read_frame;
+use socket_lessons::{say, Input, Report, Transcript};
+use std::io::Write;
+use std::net::TcpStream;
+
+/// Sends one command bare, as the notes' client does (notes C 方案一, notes E §8), and
+/// prints the whole answer, framed. `false` when the server has closed.
+pub(crate) fn command(
+    stream: &mut TcpStream,
+    line: &[u8],
+    client: &Transcript,
+) -> Result<bool, Report> {
+    say!(client, "send {}", describe(line));
+    stream.write_all(line)?;
+    // read_frame reads until the whole answer is in, however TCP delivers it: no recv(1024)
+    // guess, no `count += buffer_size` miscount (notes A §9.2).
+    match read_frame(stream).map_err(limits::answer_waited)? {
+        Some(answer) => {
+            say!(client, "read_frame -> {}", describe_answer(&answer, 16));
+            Ok(true)
+        }
+        None => {
+            say!(
+                client,
+                "the server closed the connection" | "服务端关闭了连接"
+            );
+            Ok(false)
+        }
+    }
+}
+
+/// The two-terminal client: a typed line goes out as a command, its answer is printed.
+pub(crate) fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
+    let client = Transcript::client();
+    let mut input = Input::stdin(socket_lessons::lang::pick("command :>>>> ", "命令 :>>>> "));
+    while let Some(line) = input.next_line()? {
+        if line.is_empty() {
+            continue;
+        }
+        if line == b"q" {
+            break;
+        }
+        if !command(&mut stream, &line, &client)? {
+            break;
+        }
+    }
+    Ok(())
+}

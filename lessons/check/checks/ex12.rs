@@ -1,0 +1,397 @@
+//! The check of exercise 12: a scripted UDP time server, its clock fixed as in lesson 12's
+//! demo. It answers (under a wait far longer than the check's limit, so a client that
+//! sleeps out its wait is seen), loses a request, answers after a stranger's datagram,
+//! answers at length, and loses one while a stranger keeps sending (a client that starts
+//! its wait again for each datagram never gives up).
+
+use super::harness::{finish, shown, spawn, Failure, Steps, Subject, STUCK};
+use super::kernel;
+use socket_lessons::tr;
+use socket_lessons::wire::clock::{self, Clock};
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+type AskTime = fn(SocketAddr, &str, Duration) -> io::Result<Option<Vec<u8>>>;
+
+/// The server's clock, fixed as in lesson 12's demo.
+const NOW: &str = "2021-07-25T22:07:26+08:00";
+/// What a call that is answered at once may wait: far more than the check waits.
+const ANSWERED_WAIT: Duration = Duration::from_secs(30);
+/// What a call whose request is lost waits before it gives up.
+const LOST_WAIT: Duration = Duration::from_millis(300);
+/// What the stranger sends.
+const FORGED: &[u8] = b"13:37:00";
+
+const MEANS: &[(&str, &str)] = &[
+    (
+        "ask_time returns Ok(Some(the answer)) as soon as the server answers, under a wait of 30 s; the answer whole and as it came, 105 bytes long too, spaces and a newline at its ends too",
+        "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答完整、原样，105 字节长的也是，两头带空格和换行的也是",
+    ),
+    (
+        "it returns Ok(None) when the request is lost, after its wait (300 ms), and the next request is answered",
+        "请求丢失时，它在等待时间（300 毫秒）之后返回 Ok(None)，下一个请求照常得到回答",
+    ),
+    (
+        "a datagram from anyone but the server is not the answer (a stranger on the same address, one on another address with the server's port), and a stranger sending every 20 ms does not stretch the wait: Ok(None) after 500 ms all the same",
+        "不是服务器发来的数据报不是回答（同一地址上的陌生人、另一个地址上使用服务器端口的陌生人）；一个每 20 毫秒发一次的陌生人也不会把等待时间拉长：500 毫秒后照样返回 Ok(None)",
+    ),
+    (
+        "each call sends the format as it is, in one datagram, and closes its socket",
+        "每次调用把格式原样用一个数据报发出，并关闭自己的套接字",
+    ),
+];
+
+pub fn check(ask: AskTime, _file: &Subject) -> ExitCode {
+    let mut steps = Steps::default();
+    let result = run(ask, &mut steps);
+    finish(steps, result, MEANS, &[])
+}
+
+/// What the scripted server does with one request.
+#[derive(Clone, Copy)]
+enum Script {
+    Answer,
+    Lose,
+    StrangerFirst,
+    /// A stranger on another IP address of the machine, with the server's own port, sends
+    /// just before the real answer.
+    StrangerWithTheServersPort,
+    LoseWhileAStrangerSends,
+}
+
+/// One call of `ask_time` against the scripted server.
+#[allow(clippy::too_many_arguments)]
+fn call(
+    ask: AskTime,
+    socket: &Arc<UdpSocket>,
+    script: Script,
+    format: &'static str,
+    wait: Duration,
+    want: Option<&[u8]>,
+    hint: &str,
+    step: &str,
+) -> Result<(), Failure> {
+    let at = Clock::fixed(NOW)
+        .map_err(|e| Failure::setup("the clock", e))?
+        .now();
+    let server = socket
+        .local_addr()
+        .map_err(|e| Failure::setup("the time server", e))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (request_tx, request_rx) = mpsc::channel();
+    let serving = {
+        let socket = Arc::clone(socket);
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            super::harness::check_thread();
+            let mut buf = [0u8; 2048];
+            let Ok((n, from)) = socket.recv_from(&mut buf) else {
+                return;
+            };
+            let request = buf[..n].to_vec();
+            let _ = request_tx.send(request.clone());
+            let answer = clock::answer(&request, at).unwrap_or_else(|e| format!("error: {e}"));
+            let Ok(stranger) = UdpSocket::bind("127.0.0.1:0") else {
+                return;
+            };
+            match script {
+                Script::Answer => {
+                    let _ = socket.send_to(answer.as_bytes(), from);
+                }
+                Script::Lose => {}
+                Script::StrangerFirst => {
+                    // Sent before the server's answer: on loopback it is queued first.
+                    let _ = stranger.send_to(FORGED, from);
+                    let _ = socket.send_to(answer.as_bytes(), from);
+                }
+                Script::StrangerWithTheServersPort => {
+                    let port = server.port();
+                    if let Ok(twin) = UdpSocket::bind(("127.0.0.2", port)) {
+                        let _ = twin.send_to(FORGED, from);
+                    }
+                    let _ = socket.send_to(answer.as_bytes(), from);
+                }
+                Script::LoseWhileAStrangerSends => {
+                    while !stop.load(Ordering::SeqCst) {
+                        let _ = stranger.send_to(FORGED, from);
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                }
+            }
+        })
+    };
+    let expected = match want {
+        Some(answer) => format!("Ok(Some({}))", shown(answer)),
+        None => tr!("Ok(None): no answer within the wait" | "Ok(None)：等待时间内没有回答"),
+    };
+    let head = || {
+        Failure::new(step)
+            .detail(format!(
+                "ask_time(server, {format:?}, {} ms)",
+                wait.as_millis()
+            ))
+            .detail(tr!("expected: {expected}" | "期望：{expected}"))
+    };
+    let got = spawn(move || ask(server, format, wait)).wait(STUCK);
+    stop.store(true, Ordering::SeqCst);
+    let request = request_rx.recv_timeout(STUCK).ok();
+    if request.is_none() {
+        // Unblock the scripted server's recv_from, which waits for a request that never
+        // came.
+        if let Ok(poke) = UdpSocket::bind("127.0.0.1:0") {
+            let _ = poke.send_to(b"", server);
+        }
+    }
+    let _ = serving.join();
+    let got = got.map_err(|t| head().trouble(&t, "ask_time").hint(hint))?;
+    match request {
+        Some(request) if request == format.as_bytes() => {}
+        Some(request) => {
+            return Err(head()
+                .detail(tr!(
+                    "the server received {}, not the format {}"
+                        | "服务器收到的是 {}，而不是格式 {}",
+                    shown(&request),
+                    shown(format.as_bytes())
+                ))
+                .hint(tr!("send the format's bytes as they are, in one datagram."
+                    | "把格式的字节原样用一个数据报发出。")))
+        }
+        None => {
+            return Err(head()
+                .detail(tr!("the server received no request" | "服务器没有收到请求"))
+                .hint(tr!(
+                    "send the format to the server's address, in one datagram."
+                        | "把格式用一个数据报发到服务器的地址。"
+                )))
+        }
+    }
+    let right = match (&got, want) {
+        (Ok(Some(answer)), Some(want)) => answer == want,
+        (Ok(None), None) => true,
+        _ => false,
+    };
+    if right {
+        return Ok(());
+    }
+    let got = match &got {
+        Ok(Some(answer)) if answer == FORGED => tr!(
+            "Ok(Some({})): the stranger's datagram" | "Ok(Some({}))：陌生人的数据报",
+            shown(answer)
+        ),
+        Ok(Some(answer)) => format!("Ok(Some({}))", shown(answer)),
+        Ok(None) => "Ok(None)".into(),
+        Err(e) => format!("Err({:?}: {e})", e.kind()),
+    };
+    Err(head().detail(tr!("got: {got}" | "实际：{got}")).hint(hint))
+}
+
+fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
+    let socket =
+        UdpSocket::bind("127.0.0.1:0").map_err(|e| Failure::setup("the time server", e))?;
+    // The scripted server never waits for ever either.
+    socket
+        .set_read_timeout(Some(STUCK))
+        .map_err(|e| Failure::setup("the time server", e))?;
+    let socket = Arc::new(socket);
+    let fds_start = kernel::open_fds();
+    let lost_hint = tr!(
+        "a lost datagram: UDP does not resend, so the answer will never come, and recvfrom without a time limit waits for ever (the notes' client does). Set a read timeout of `wait` (set_read_timeout), and turn the timeout error (WouldBlock or TimedOut) into Ok(None) (docs/12, \"Waiting for an answer that will not come\")."
+            | "丢失的数据报：UDP 不会重发，回答永远不会来，没有时间限制的 recvfrom 会一直等下去（笔记的客户端就是这样）。设置 `wait` 那么长的读超时（set_read_timeout），并把超时错误（WouldBlock 或 TimedOut）变成 Ok(None)（docs/zh-CN/12，“等一个不会来的回答”）。"
+    );
+    let answered_hint = tr!(
+        "the server answered at once: return Ok(Some(the answer)) as soon as it comes. Sleeping out the wait and then looking keeps every caller waiting the whole wait."
+            | "服务器立即回答了：回答一到就返回 Ok(Some(回答))。先睡满等待时间再去看，会让每个调用者都白等整个等待时间。"
+    );
+
+    call(
+        ask,
+        &socket,
+        Script::Answer,
+        "%Y-%m-%d %X",
+        ANSWERED_WAIT,
+        Some(b"2021-07-25 22:07:26"),
+        &answered_hint,
+        &tr!("request 1, answered at once, with a wait of 30 s"
+            | "请求 1，立即得到回答，等待时间 30 秒"),
+    )?;
+    steps.ok(tr!(
+        "request 1, \"%Y-%m-%d %X\": the answer b\"2021-07-25 22:07:26\" is returned at once, within a wait of 30 s"
+            | "请求 1，\"%Y-%m-%d %X\"：回答 b\"2021-07-25 22:07:26\" 立即返回，等待时间是 30 秒"
+    ))?;
+
+    call(
+        ask,
+        &socket,
+        Script::Lose,
+        "%H:%M",
+        LOST_WAIT,
+        None,
+        &lost_hint,
+        &tr!("request 2, lost: the server never answers" | "请求 2，丢失：服务器永远不回答"),
+    )?;
+    steps.ok(tr!(
+        "request 2, \"%H:%M\", is lost: Ok(None) after the 300 ms wait"
+            | "请求 2，\"%H:%M\"，丢失：等待 300 毫秒后返回 Ok(None)"
+    ))?;
+
+    call(
+        ask,
+        &socket,
+        Script::Answer,
+        "%A",
+        ANSWERED_WAIT,
+        Some(b"Sunday"),
+        &answered_hint,
+        &tr!("request 3, answered (after a lost one)" | "请求 3，得到回答（在一个丢失的请求之后）"),
+    )?;
+    steps.ok(tr!("request 3, \"%A\": the answer b\"Sunday\" is returned"
+        | "请求 3，\"%A\"：返回回答 b\"Sunday\""))?;
+
+    let stranger_hint = tr!(
+        "on UDP anyone can send to your port, and recvfrom returns whatever came first. Only a datagram from the server's address is the answer: compare the address recvfrom gives, or connect() the socket to the server so that the kernel drops the others (docs/12, \"connect on UDP\")."
+            | "在 UDP 上任何人都可以往你的端口发数据，recvfrom 返回先到的那个。只有来自服务器地址的数据报才是回答：比较 recvfrom 给出的地址，或者把套接字 connect() 到服务器，让内核丢掉其他的（docs/zh-CN/12，“UDP 上的 connect”）。"
+    );
+    call(
+        ask,
+        &socket,
+        Script::StrangerFirst,
+        "%X",
+        ANSWERED_WAIT,
+        Some(b"22:07:26"),
+        &stranger_hint,
+        &tr!(
+            "request 4, with a stranger's datagram b\"13:37:00\" arriving just before the answer"
+                | "请求 4，陌生人的数据报 b\"13:37:00\" 恰好在回答之前到达"
+        ),
+    )?;
+    steps.ok(tr!(
+        "request 4, \"%X\": a stranger's datagram is not taken for the answer b\"22:07:26\""
+            | "请求 4，\"%X\"：陌生人的数据报没有被当成回答 b\"22:07:26\""
+    ))?;
+
+    // A stranger on 127.0.0.2 with the server's own port: only the whole address tells.
+    if UdpSocket::bind(("127.0.0.2", 0)).is_ok() {
+        call(
+            ask,
+            &socket,
+            Script::StrangerWithTheServersPort,
+            "%M",
+            ANSWERED_WAIT,
+            Some(b"07"),
+            &stranger_hint,
+            &tr!(
+                "request 5, with a datagram from 127.0.0.2 and the server's own port arriving just before the answer"
+                    | "请求 5，一个来自 127.0.0.2、端口与服务器相同的数据报恰好在回答之前到达"
+            ),
+        )?;
+        steps.ok(tr!(
+            "request 5, \"%M\": a datagram from another address with the server's port is not the answer b\"07\""
+                | "请求 5，\"%M\"：来自另一个地址、端口与服务器相同的数据报没有被当成回答 b\"07\""
+        ))?;
+    } else {
+        steps.skip(tr!(
+            "a stranger with the server's port on another address: this machine has no 127.0.0.2"
+                | "另一个地址上使用服务器端口的陌生人：这台机器没有 127.0.0.2"
+        ));
+    }
+
+    // An answer with spaces and a newline at its ends: returned as it came.
+    call(
+        ask,
+        &socket,
+        Script::Answer,
+        "  %H:%M  \n",
+        ANSWERED_WAIT,
+        Some(b"  22:07  \n"),
+        &tr!(
+            "the answer is the datagram's bytes as they came: spaces and a newline at its ends are the server's to send and the caller's to keep or trim."
+                | "回答就是数据报原样的字节：两头的空格和换行是服务器发的，留不留、trim 不 trim 由调用者决定。"
+        ),
+        &tr!(
+            "request 6, \"  %H:%M  \\n\": an answer with spaces and a newline at its ends"
+                | "请求 6，\"  %H:%M  \\n\"：两头带空格和换行的回答"
+        ),
+    )?;
+    steps.ok(tr!(
+        "request 6: an answer with spaces and a newline at its ends comes back as it was sent"
+            | "请求 6：两头带空格和换行的回答按发送的样子返回"
+    ))?;
+
+    let long_format = "%A, %d %B %Y, %H:%M:%S, day %j of the year, in week %U, at UTC%z, or %c";
+    let long_answer = clock::answer(
+        long_format.as_bytes(),
+        Clock::fixed(NOW)
+            .map_err(|e| Failure::setup("the clock", e))?
+            .now(),
+    )
+    .map_err(|e| Failure::setup("the clock", e))?;
+    call(
+        ask,
+        &socket,
+        Script::Answer,
+        long_format,
+        ANSWERED_WAIT,
+        Some(long_answer.as_bytes()),
+        &tr!(
+            "the answer is one datagram, and what does not fit in the buffer of recvfrom is lost: the server's answers go up to 1024 bytes (lesson 12's MAX_ANSWER_LEN). Receive into a buffer that big and return exactly the bytes received."
+                | "回答是一个数据报，recvfrom 的缓冲区放不下的部分就丢了：服务器的回答最长 1024 字节（第 12 课的 MAX_ANSWER_LEN）。用这么大的缓冲区接收，并正好返回收到的字节。"
+        ),
+        &tr!(
+            "request 7, an answer of {} bytes" | "请求 7，一个 {} 字节的回答",
+            long_answer.len()
+        ),
+    )?;
+    steps.ok(tr!(
+        "request 7: an answer of {} bytes comes back whole" | "请求 7：{} 字节的回答完整返回",
+        long_answer.len()
+    ))?;
+
+    call(
+        ask,
+        &socket,
+        Script::LoseWhileAStrangerSends,
+        "%S",
+        Duration::from_millis(500),
+        None,
+        &tr!(
+            "the wait is for the answer, from the moment the request left: a datagram from someone else must not start it again, or a stranger who sends more often than the wait keeps your client waiting for ever. connect() makes the kernel drop them; comparing addresses needs a deadline, and each recv gets only the time that is left."
+                | "等待是等回答，从请求发出的那一刻算起：别人发来的数据报不能让它重新开始计时，否则一个发得比等待时间还勤的陌生人会让你的客户端永远等下去。connect() 让内核丢掉它们；比较地址的做法则需要一个截止时刻，每次 recv 只给剩下的时间。"
+        ),
+        &tr!(
+            "request 8, lost, while a stranger sends b\"13:37:00\" every 20 ms; a wait of 500 ms"
+                | "请求 8，丢失，同时一个陌生人每 20 毫秒发一次 b\"13:37:00\"；等待时间 500 毫秒"
+        ),
+    )?;
+    steps.ok(tr!(
+        "request 8, lost while a stranger keeps sending: Ok(None) after the 500 ms wait all the same"
+            | "请求 8，在陌生人不停发送时丢失：照样在 500 毫秒的等待后返回 Ok(None)"
+    ))?;
+
+    if let Some(fds) = fds_start {
+        let now =
+            kernel::settle_at_most(fds, Duration::from_secs(1), kernel::open_fds).unwrap_or(fds);
+        if now > fds {
+            return Err(
+                Failure::new(tr!("after six calls: the descriptors of this process"
+                    | "六次调用之后：这个进程的描述符"))
+                .detail(tr!("expected: {fds}, as before the first call"
+                    | "期望：{fds} 个，和第一次调用之前一样"))
+                .detail(tr!("got: {now}: sockets ask_time left open"
+                    | "实际：{now} 个：ask_time 留下了没关闭的套接字"))
+                .hint(tr!(
+                "the socket is closed when it is dropped, at the end of ask_time: do not keep it."
+                    | "套接字在被 drop 时关闭，也就是 ask_time 结束时：不要把它留下来。"
+            )),
+            );
+        }
+    }
+    steps.ok(tr!(
+        "every call closed its socket" | "每次调用都关闭了自己的套接字"
+    ))?;
+    Ok(())
+}

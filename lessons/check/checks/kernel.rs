@@ -1,0 +1,563 @@
+//! What the kernel knows about this process, asked where a wrong answer would otherwise be
+//! invisible: how many descriptors and threads it holds, which thread sleeps in which
+//! system call on which descriptor, how many bytes wait in a socket's queues. Linux only
+//! (`/proc/self`); elsewhere every question answers `None` and the check says which step it
+//! could not make.
+//!
+//! Every wait here is for a state, never for a time: "the learner's thread sleeps in
+//! `sendto` on descriptor 7" is what makes "its send was cut short by a signal" a
+//! deterministic scenario instead of a lucky one. The time limits only bound a wrong answer.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// What kind of system call a thread sleeps in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Call {
+    /// write, send, sendto, sendmsg, writev.
+    Send,
+    /// read, recv, recvfrom, recvmsg, readv.
+    Recv,
+}
+
+/// Whether the questions below can be answered here.
+pub const OBSERVABLE: bool = cfg!(target_os = "linux");
+
+/// How many descriptors this process has open.
+pub fn open_fds() -> Option<usize> {
+    if !OBSERVABLE {
+        return None;
+    }
+    // The listing itself holds one descriptor while it reads: not counted.
+    let n = std::fs::read_dir("/proc/self/fd").ok()?.count();
+    Some(n.saturating_sub(1))
+}
+
+/// How many threads this process runs.
+pub fn threads() -> Option<usize> {
+    if !OBSERVABLE {
+        return None;
+    }
+    Some(std::fs::read_dir("/proc/self/task").ok()?.count())
+}
+
+/// Waits until `probe` answers at most `want` (descriptors closed, threads ended), at most
+/// `limit`; returns the last answer. Closing and ending happen a moment after the event that
+/// causes them; a right answer gets there within milliseconds.
+pub fn settle_at_most(
+    want: usize,
+    limit: Duration,
+    probe: impl Fn() -> Option<usize>,
+) -> Option<usize> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let seen = probe()?;
+        if seen <= want || Instant::now() >= deadline {
+            return Some(seen);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// The calling thread's id in the kernel (what `/proc/self/task/` lists).
+pub fn current_tid() -> Option<i32> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid takes no arguments and cannot fail.
+        Some(unsafe { libc::syscall(libc::SYS_gettid) } as i32)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// The descriptor of this process's socket whose local address is `local` and whose peer
+/// is `peer` (a connection the learner's code opened, found from the other end).
+pub fn socket_fd(local: SocketAddr, peer: SocketAddr) -> Option<i32> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::BorrowedFd;
+        for entry in std::fs::read_dir("/proc/self/fd").ok()?.flatten() {
+            let Some(fd) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let is_socket = std::fs::read_link(entry.path())
+                .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
+            if !is_socket {
+                continue;
+            }
+            // SAFETY: the descriptor is open (it was just listed) and only borrowed for two
+            // getsockname/getpeername calls; if it was closed meanwhile they fail harmlessly.
+            let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+            let sock = socket2::SockRef::from(&borrowed);
+            let here = sock.local_addr().ok().and_then(|a| a.as_socket());
+            let there = sock.peer_addr().ok().and_then(|a| a.as_socket());
+            if here == Some(local) && there == Some(peer) {
+                return Some(fd);
+            }
+        }
+        None
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (local, peer);
+        None
+    }
+}
+
+/// Waits up to `limit` for [`socket_fd`] to find the socket (a server that has not accepted
+/// yet has no descriptor for it).
+pub fn wait_for_socket_fd(local: SocketAddr, peer: SocketAddr, limit: Duration) -> Option<i32> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(fd) = socket_fd(local, peer) {
+            return Some(fd);
+        }
+        if !OBSERVABLE || Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn syscall_numbers(call: Call) -> &'static [libc::c_long] {
+    match call {
+        Call::Send => &[
+            libc::SYS_write,
+            libc::SYS_sendto,
+            libc::SYS_sendmsg,
+            libc::SYS_writev,
+        ],
+        Call::Recv => &[
+            libc::SYS_read,
+            libc::SYS_recvfrom,
+            libc::SYS_recvmsg,
+            libc::SYS_readv,
+        ],
+    }
+}
+
+/// Whether thread `tid` of this process sleeps in a call of kind `call`, on descriptor
+/// `fd` if one is given. `/proc/self/task/TID/syscall` names the call and its arguments
+/// only while the thread is blocked in it; `stat` says it sleeps.
+pub fn sleeps_in(tid: i32, call: Call, fd: Option<i32>) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")) else {
+            return false;
+        };
+        // "pid (comm) S ...": the state follows the last ')'.
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next());
+        if !matches!(state, Some("S") | Some("D")) {
+            return false;
+        }
+        let Ok(text) = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")) else {
+            return false;
+        };
+        let mut fields = text.split_whitespace();
+        let Some(nr) = fields.next().and_then(|n| n.parse::<libc::c_long>().ok()) else {
+            return false;
+        };
+        if !syscall_numbers(call).contains(&nr) {
+            return false;
+        }
+        match fd {
+            None => true,
+            Some(fd) => {
+                fields
+                    .next()
+                    .and_then(|a| i64::from_str_radix(a.trim_start_matches("0x"), 16).ok())
+                    == Some(i64::from(fd))
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (tid, call, fd);
+        false
+    }
+}
+
+/// The CPU time thread `tid` has run so far, in nanoseconds (schedstat's first field): a
+/// measure of "it had its chance" that does not depend on how busy the machine is.
+pub fn runtime_ns(tid: i32) -> Option<u64> {
+    if !OBSERVABLE {
+        return None;
+    }
+    std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// A thread of this process that sleeps in a call of kind `call` on `fd`, if any.
+pub fn sleeper(call: Call, fd: i32) -> Option<i32> {
+    if !OBSERVABLE {
+        return None;
+    }
+    std::fs::read_dir("/proc/self/task")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .find(|&tid| sleeps_in(tid, call, Some(fd)))
+}
+
+/// Waits until `ready` holds or `limit` passes; true when it held. Polls every
+/// millisecond: the states waited for here (a thread asleep in a call, a queue drained) do
+/// not signal anyone.
+pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if ready() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Sends thread `tid` a signal whose handler does nothing (installed once, with
+/// SA_RESTART). A thread asleep in `send` after it has copied some bytes returns at once
+/// with that count: a short write, as any signal can cause (`man 7 signal`, "Interruption
+/// of system calls": a call that has transferred data returns a partial count). A call
+/// that had copied nothing is restarted as if nothing happened.
+pub fn interrupt(tid: i32) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::sync::Once;
+        static HANDLER: Once = Once::new();
+        extern "C" fn nothing(_: libc::c_int) {}
+        HANDLER.call_once(|| {
+            // SAFETY: a zeroed sigaction with a handler that does nothing (async-signal-safe)
+            // and SA_RESTART; sigaction copies it.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = nothing as extern "C" fn(libc::c_int) as usize;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut());
+            }
+        });
+        // SAFETY: tgkill takes plain integers; a thread that is gone gives ESRCH.
+        unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, libc::SIGUSR1) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = tid;
+        false
+    }
+}
+
+/// Whether descriptor `fd` is in non-blocking mode (O_NONBLOCK).
+pub fn nonblocking(fd: i32) -> Option<bool> {
+    #[cfg(unix)]
+    {
+        // SAFETY: F_GETFL reads the descriptor's flags; a closed one gives -1.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        (flags >= 0).then_some(flags & libc::O_NONBLOCK != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = fd;
+        None
+    }
+}
+
+/// Bytes waiting to be read in socket `fd`'s receive queue (FIONREAD).
+pub fn unread(fd: i32) -> Option<usize> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut n: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one c_int through the pointer.
+        let rc = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
+        (rc == 0).then_some(n.max(0) as usize)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = fd;
+        None
+    }
+}
+
+/// Bytes the application has taken from socket `fd` so far: what the kernel received
+/// (TCP_INFO's tcpi_bytes_received, Linux 4.1) minus what still waits in the queue.
+pub fn consumed(fd: i32) -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `info` is a plain C struct that getsockopt fills in; `len` says its size.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        let rc = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            )
+        };
+        let needed = std::mem::offset_of!(libc::tcp_info, tcpi_bytes_received) + 8;
+        if rc != 0 || (len as usize) < needed {
+            return None;
+        }
+        let unread = unread(fd)? as u64;
+        Some(info.tcpi_bytes_received.saturating_sub(unread))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = fd;
+        None
+    }
+}
+
+/// The receive window socket `fd` advertises to its peer now, in bytes (TCP_INFO's
+/// tcpi_rcv_wnd, Linux 6.2): 0 when its receive buffer is full and nothing more can come.
+pub fn receive_window(fd: i32) -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: as in `consumed`.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        let rc = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            )
+        };
+        let needed = std::mem::offset_of!(libc::tcp_info, tcpi_rcv_wnd) + 4;
+        (rc == 0 && len as usize >= needed).then_some(info.tcpi_rcv_wnd)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = fd;
+        None
+    }
+}
+
+/// Bytes in socket `fd`'s send queue not yet acknowledged by the peer (SIOCOUTQ).
+pub fn unsent(fd: i32) -> Option<usize> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut n: libc::c_int = 0;
+        // SAFETY: TIOCOUTQ (SIOCOUTQ for sockets) writes one c_int through the pointer.
+        let rc = unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut n) };
+        (rc == 0).then_some(n.max(0) as usize)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = fd;
+        None
+    }
+}
+
+/// Sets SO_SNDBUF and SO_RCVBUF on descriptor `fd` (a socket the learner's server
+/// accepted): buffers of a fixed size make back-pressure come after kilobytes instead of
+/// megabytes of autotuned buffers.
+pub fn set_buffers(fd: i32, send: usize, receive: usize) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::BorrowedFd;
+        // SAFETY: borrowed for two setsockopt calls while the learner's socket is open.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+        let sock = socket2::SockRef::from(&borrowed);
+        sock.set_send_buffer_size(send).is_ok() && sock.set_recv_buffer_size(receive).is_ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (fd, send, receive);
+        false
+    }
+}
+
+/// While alive, this process can open no new descriptor: the soft RLIMIT_NOFILE is 0, so
+/// `accept`, `socket` and `open` fail with EMFILE ("Too many open files"), as they do on a
+/// server that has run out. Descriptors already open keep working. Dropping it restores
+/// the limit.
+pub struct NoNewDescriptors {
+    #[cfg(unix)]
+    saved: libc::rlimit,
+}
+
+impl NoNewDescriptors {
+    pub fn new() -> Option<Self> {
+        #[cfg(unix)]
+        {
+            // SAFETY: getrlimit/setrlimit read and write one plain struct.
+            unsafe {
+                let mut saved: libc::rlimit = std::mem::zeroed();
+                if libc::getrlimit(libc::RLIMIT_NOFILE, &mut saved) != 0 {
+                    return None;
+                }
+                let lowered = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: saved.rlim_max,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &lowered) != 0 {
+                    return None;
+                }
+                Some(NoNewDescriptors { saved })
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
+}
+
+impl Drop for NoNewDescriptors {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        // SAFETY: restores the limit read in `new`.
+        unsafe {
+            libc::setrlimit(libc::RLIMIT_NOFILE, &self.saved);
+        }
+    }
+}
+
+/// The processes whose parent is this process, zombies included (a child that ended and
+/// was never waited for).
+pub fn children() -> Option<Vec<(u32, char)>> {
+    if !OBSERVABLE {
+        return None;
+    }
+    let me = std::process::id();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
+        let ppid = fields.next().and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(me) {
+            found.push((pid, state));
+        }
+    }
+    Some(found)
+}
+
+/// A thread's `/proc` files, opened beforehand: they can be read again (from offset 0)
+/// while this process may open nothing new ([`NoNewDescriptors`]).
+pub struct ThreadFiles {
+    #[cfg(target_os = "linux")]
+    stat: std::fs::File,
+    #[cfg(target_os = "linux")]
+    syscall: std::fs::File,
+    #[cfg(target_os = "linux")]
+    schedstat: std::fs::File,
+}
+
+impl ThreadFiles {
+    pub fn open(tid: i32) -> Option<ThreadFiles> {
+        #[cfg(target_os = "linux")]
+        {
+            let open = |name: &str| std::fs::File::open(format!("/proc/self/task/{tid}/{name}"));
+            Some(ThreadFiles {
+                stat: open("stat").ok()?,
+                syscall: open("syscall").ok()?,
+                schedstat: open("schedstat").ok()?,
+            })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = tid;
+            None
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn read(file: &std::fs::File) -> Option<String> {
+        use std::os::unix::fs::FileExt;
+        let mut buf = [0u8; 512];
+        let n = file.read_at(&mut buf, 0).ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+    }
+
+    /// Whether the thread sleeps (in any call); `None` once it is gone.
+    pub fn asleep(&self) -> Option<bool> {
+        #[cfg(target_os = "linux")]
+        {
+            let stat = Self::read(&self.stat)?;
+            Some(matches!(
+                stat.rsplit_once(')')
+                    .and_then(|(_, r)| r.split_whitespace().next()),
+                Some("S") | Some("D")
+            ))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            None
+        }
+    }
+
+    /// Whether the thread sleeps in a call of kind `call` on `fd`; `None` once it is gone.
+    pub fn sleeps_in(&self, call: Call, fd: i32) -> Option<bool> {
+        #[cfg(target_os = "linux")]
+        {
+            let stat = Self::read(&self.stat)?;
+            let asleep = matches!(
+                stat.rsplit_once(')')
+                    .and_then(|(_, r)| r.split_whitespace().next()),
+                Some("S") | Some("D")
+            );
+            let text = Self::read(&self.syscall)?;
+            let mut fields = text.split_whitespace();
+            let nr = fields.next().and_then(|n| n.parse::<libc::c_long>().ok());
+            let arg = fields
+                .next()
+                .and_then(|a| i64::from_str_radix(a.trim_start_matches("0x"), 16).ok());
+            Some(
+                asleep
+                    && nr.is_some_and(|nr| syscall_numbers(call).contains(&nr))
+                    && arg == Some(i64::from(fd)),
+            )
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (call, fd);
+            None
+        }
+    }
+
+    /// The time the thread has run so far, in nanoseconds (schedstat's first field).
+    pub fn runtime_ns(&self) -> Option<u64> {
+        #[cfg(target_os = "linux")]
+        {
+            Self::read(&self.schedstat)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            None
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! A right answer to exercise 04 in another style: one byte at a time, line by line, an
+//! answer ending at its first empty line.
+use std::io::{self, Read};
+use std::net::TcpStream;
+
+pub fn next_answer(stream: &mut TcpStream, leftover: &mut Vec<u8>) -> io::Result<Vec<u8>> {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1];
+    let mut line = std::mem::take(leftover);
+    loop {
+        if stream.read(&mut buf)? == 0 {
+            *leftover = [answer, line].concat();
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        line.push(buf[0]);
+        if buf[0] == b'\n' {
+            if line == b"\n" {
+                return Ok(answer);
+            }
+            answer.extend_from_slice(&line);
+            line.clear();
+        }
+    }
+}

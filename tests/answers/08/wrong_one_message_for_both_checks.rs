@@ -1,0 +1,43 @@
+//! Wrong answer to exercise 08: both checks are made, but they fail with one message,
+//! "size or md5 check failed": the caller cannot tell a cut stream from changed bytes.
+//! Rejected at: a body with one byte changed (o -> p)
+
+use socket_lessons::wire::checksum::md5_hex;
+use std::io::Read;
+
+pub const MAX_HEADER: usize = 64 * 1024;
+pub const MAX_BODY: u64 = 16 * 1024 * 1024;
+
+fn header(reader: &mut dyn Read, max: usize) -> Result<serde_json::Value, String> {
+    let mut length = [0u8; 4];
+    reader
+        .read_exact(&mut length)
+        .map_err(|e| format!("reading the header length: {e}"))?;
+    let length = i32::from_le_bytes(length);
+    if length < 0 || length as usize > max {
+        return Err(format!("header length {length} refused"));
+    }
+    let mut header = vec![0u8; length as usize];
+    reader
+        .read_exact(&mut header)
+        .map_err(|e| format!("reading the header: {e}"))?;
+    serde_json::from_slice(&header).map_err(|e| format!("the header is not JSON: {e}"))
+}
+
+pub fn receive(reader: &mut dyn Read) -> Result<Vec<u8>, String> {
+    let header = header(reader, MAX_HEADER)?;
+    let total_size = header["total_size"].as_u64().ok_or("no total_size")?;
+    let md5 = header["md5"].as_str().ok_or("no md5")?.to_owned();
+    if total_size > MAX_BODY {
+        return Err(format!("size {total_size} over the limit"));
+    }
+    let mut body = Vec::new();
+    reader
+        .take(total_size)
+        .read_to_end(&mut body)
+        .map_err(|e| e.to_string())?;
+    if (body.len() as u64) < total_size || md5_hex(&body) != md5 {
+        return Err("size or md5 check failed".into());
+    }
+    Ok(body)
+}

@@ -1,0 +1,223 @@
+//! Lesson 12's time server and chat peer against strangers: formats chosen to make the
+//! answer as large as possible (a reflection amplifier answers a small spoofable datagram
+//! with a large one), floods of requests, and a flood of names for the address book.
+
+mod common;
+
+use common::{example, Running, WAIT};
+use std::net::UdpSocket;
+use std::time::{Duration, Instant};
+
+/// IPv4 and UDP headers: what every datagram costs on the wire besides its payload.
+const HEADERS: usize = 28;
+
+fn socket() -> UdpSocket {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    s
+}
+
+fn time_server() -> Running {
+    Running::server_with_env(
+        example("12_udp_chat"),
+        &[
+            "server",
+            "--port",
+            "0",
+            "--fixed-time",
+            "2021-07-25T22:07:26+08:00",
+        ],
+        &[("LANG", "C")],
+    )
+}
+
+/// Every request the tests below can think of that makes a large answer: every `%` and one
+/// ASCII character, chrono's modifiers and padded fields, each long specifier repeated up
+/// to the 256-byte format limit, errors that quote the format (control characters, which
+/// escaping makes six times longer), bytes that are not UTF-8, and formats over the limit.
+fn worst_formats() -> Vec<Vec<u8>> {
+    let mut formats: Vec<Vec<u8>> = vec![Vec::new()];
+    for c in b' '..=b'~' {
+        formats.push(vec![b'%', c]);
+    }
+    for spec in [
+        "%-d", "%_d", "%0d", "%.3f", "%.6f", "%.9f", "%3f", "%6f", "%9f", "%:z", "%::z", "%:::z",
+        "%#z", "%Ec", "%Oc", "%-c", "%_c", "%%c",
+    ] {
+        formats.push(spec.into());
+    }
+    for spec in [
+        "%c", "%+", "%Y", "%A", "%B", "%s", "%.9f", "%::z", "%Q", "\u{1}%Q", "%c\u{1}",
+    ] {
+        for times in 1..=256 / spec.len() {
+            formats.push(spec.repeat(times).into_bytes());
+        }
+    }
+    formats.push("\u{1}".repeat(256).into_bytes());
+    formats.push(vec![0xff; 256]);
+    formats.push(vec![b'x'; 257]);
+    formats.push(b"%c".repeat(32_000));
+    formats.push(vec![0x01; 65_507]);
+    formats
+}
+
+#[test]
+fn time_server_answers_no_request_with_more_than_three_times_its_size_on_the_wire() {
+    let mut server = time_server();
+    let client = socket();
+    client.connect(("127.0.0.1", server.port)).unwrap();
+    let mut buf = vec![0u8; 65_536];
+    let mut worst = (0.0f64, Vec::new());
+    let formats = worst_formats();
+    for format in &formats {
+        client.send(format).unwrap();
+        let n = client
+            .recv(&mut buf)
+            .unwrap_or_else(|e| panic!("no answer to {} bytes: {e}", format.len()));
+        let wire = |len: usize| (len + HEADERS) as f64;
+        let ratio = wire(n) / wire(format.len());
+        assert!(
+            ratio <= 3.0 && n <= 1024,
+            "{} bytes {:?} got {n} bytes {:?}: ×{ratio:.2} on the wire",
+            format.len(),
+            String::from_utf8_lossy(&format[..format.len().min(40)]),
+            String::from_utf8_lossy(&buf[..n.min(80)])
+        );
+        if ratio > worst.0 {
+            worst = (ratio, format.clone());
+        }
+    }
+    eprintln!(
+        "{} requests; the largest answer was ×{:.2} its request on the wire ({:?})",
+        formats.len(),
+        worst.0,
+        String::from_utf8_lossy(&worst.1)
+    );
+    // Still the notes' time server: the default and a plain format are answered.
+    for (format, answer) in [
+        (&b""[..], "2021-07-25 22:07:26"),
+        (b"%c", "Sun Jul 25 22:07:26 2021"),
+    ] {
+        client.send(format).unwrap();
+        let n = client.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], answer.as_bytes());
+    }
+    server.kill();
+}
+
+/// Thousands of requests as fast as a socket sends them: the server answers those it
+/// receives, and its log grows by a few lines per 10 s and a count, not a line each.
+#[test]
+fn time_server_flooded_with_requests_logs_fewer_bytes_than_it_was_sent() {
+    let server = time_server();
+    let flooder = socket();
+    let mut sent = 0usize;
+    for i in 0..5000 {
+        let request: &[u8] = if i % 2 == 0 { b"%c" } else { b"%Q" };
+        flooder
+            .send_to(request, ("127.0.0.1", server.port))
+            .unwrap();
+        sent += request.len();
+    }
+    // The server takes datagrams in order: once this one is answered, every earlier one
+    // was answered or dropped by a full buffer. It may be dropped too: sent again until
+    // answered.
+    let last = socket();
+    last.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    let mut buf = [0u8; 64];
+    loop {
+        last.send_to(b"%Y", ("127.0.0.1", server.port)).unwrap();
+        if let Ok((n, _)) = last.recv_from(&mut buf) {
+            assert_eq!(&buf[..n], b"2021");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server never answered");
+    }
+    let log = server.stop();
+    let log_bytes: usize = log.iter().map(|l| l.len() + 1).sum();
+    assert!(
+        log_bytes <= sent,
+        "{log_bytes} bytes of log for {sent} bytes of requests: {log:#?}"
+    );
+}
+
+/// A stranger sends 20,000 messages, each signed with a new name. The peer keeps the 64
+/// heard from last (`MAX_LEARNED`), forgets the rest, and shows a few lines of it all.
+#[test]
+fn chat_peer_flooded_with_20000_names_keeps_64() {
+    let mut bob = Running::server_with_env(
+        example("12_udp_chat"),
+        &["chat", "--name", "bob", "--port", "0"],
+        &[("LANG", "C")],
+    );
+    let stranger = socket();
+    let mut sent = 0usize;
+    for i in 0..20_000 {
+        let datagram = format!("[n{i}] x");
+        stranger
+            .send_to(datagram.as_bytes(), ("127.0.0.1", bob.port))
+            .unwrap();
+        sent += datagram.len();
+    }
+    // The last name, from another socket, sent (again: a full buffer may drop it) until
+    // the peer has taken it in; the ones before it were taken in or dropped.
+    let last = socket();
+    let deadline = Instant::now() + WAIT;
+    let known = loop {
+        last.send_to(b"[last] x", ("127.0.0.1", bob.port)).unwrap();
+        bob.type_line("@nobody");
+        let line = bob.line_containing("no peer named \"nobody\"");
+        if line.contains(", last)") {
+            break line;
+        }
+        assert!(Instant::now() < deadline, "{line}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let names = known
+        .split_once("(known: ")
+        .unwrap()
+        .1
+        .trim_end_matches(')')
+        .split(", ")
+        .count();
+    assert_eq!(names, 64, "{known}");
+    assert!(!known.contains("n0,"), "{known}");
+    let log = bob.stop();
+    let log_bytes: usize = log.iter().map(|l| l.len() + 1).sum();
+    assert!(
+        log_bytes <= sent,
+        "{log_bytes} bytes of log for {sent} bytes sent"
+    );
+    // The first messages each got a line; the rest were counted, not shown.
+    assert!(
+        log.iter()
+            .any(|l| l.contains("n0 says \"x\" (new peer: n0 at")),
+        "{log:#?}"
+    );
+}
+
+/// A name may not hold control characters, but U+202E (right-to-left override) is not one:
+/// printed as it is, it would turn the rest of the line around on a terminal. Names from
+/// datagrams are shown escaped.
+#[test]
+fn chat_peer_shows_a_name_that_reorders_a_line_escaped() {
+    let mut bob = Running::server_with_env(
+        example("12_udp_chat"),
+        &["chat", "--name", "bob", "--port", "0"],
+        &[("LANG", "C")],
+    );
+    socket()
+        .send_to("[ali\u{202e}ce] hi".as_bytes(), ("127.0.0.1", bob.port))
+        .unwrap();
+    let line = bob.line_containing("says");
+    assert!(
+        line.contains(r#": ali\u{202e}ce says "hi" (new peer: ali\u{202e}ce at "#),
+        "{line}"
+    );
+    assert!(!line.contains('\u{202e}'), "{line}");
+    bob.type_line("@nobody");
+    let line = bob.line_containing("no peer named");
+    assert!(line.ends_with(r"(known: ali\u{202e}ce)"), "{line}");
+}
