@@ -12,7 +12,7 @@ use socket_lessons::stage::demo::{self, cue, OnCue, Spawned};
 use socket_lessons::stage::transcript::{bytes_literal, describe, describe_ends, hex};
 use socket_lessons::wire::framing::{read_frame, write_frame, MAX_FRAME_LEN};
 use socket_lessons::wire::net::{self, ListenOptions};
-use socket_lessons::{say, Report, Transcript};
+use socket_lessons::{say, tr, Report, Transcript};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -26,7 +26,13 @@ pub fn run_demo() -> Result<(), Report> {
     three_echo_clients_on_one_thread()?;
     bad_peers_cost_one_line_each()?;
     a_blocking_call_stalls_the_runtime()?;
-    shutting_down_lets_the_exchange_finish()
+    shutting_down_lets_the_exchange_finish()?;
+    say!(
+        Transcript::named(tr!("summary" | "总结")),
+        "tokio served lesson 06's wire and lesson 11's echo with a task per connection: the codec wrote write_frame's bytes and refused lying headers before allocating, one thread served three clients at once, each bad peer cost one line, a blocking call held the runtime's thread until spawn_blocking moved it off, and Ctrl-C let the exchange in progress finish"
+            | "tokio 用每个连接一个任务服务了第 06 课的传输格式和第 11 课的回声：编解码器写出的字节和 write_frame 的一样，说谎的固定报头在分配内存之前就被拒绝；一个线程同时服务了三个客户端；每个捣乱的对端只多一行输出；一个阻塞调用占住了运行时的线程，直到 spawn_blocking 把它挪走；Ctrl-C 让进行中的那次交换先完成"
+    );
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -112,7 +118,7 @@ const IDLE: Duration = Duration::from_secs(300);
 /// `write_frame` writes, and reads it back: "not yet" until the frame is whole, an error
 /// before any allocation for an absurd length.
 fn the_codec_writes_lesson_06s_bytes() -> Result<(), Report> {
-    let who = Transcript::named("codec");
+    let who = Transcript::named(tr!("codec" | "编解码器"));
     say!(who, "LengthDelimitedCodec::builder().length_field_type::<u32>().little_endian().max_frame_length({MAX_FRAME_LEN})");
     let mut codec = notes_codec();
     let mut encoded = BytesMut::new();
@@ -149,7 +155,7 @@ fn the_codec_writes_lesson_06s_bytes() -> Result<(), Report> {
     say!(
         who,
         "decode {} -> {:?}: the header is in, 2 of 5 body bytes; the rest is waited for"
-            | "decode {} -> {:?}：报头到了，帧体 5 字节只来了 2 字节；等其余的",
+            | "decode {} -> {:?}：固定报头到了，5 字节的真实数据只到了 2 字节；等其余的",
         hex(&encoded[..6]),
         first
     );
@@ -175,9 +181,9 @@ fn the_codec_writes_lesson_06s_bytes() -> Result<(), Report> {
 /// Lesson 06's wire, served by a task per connection on a multi-thread runtime, to lesson
 /// 06's own blocking client.
 fn commands_on_tokio() -> Result<(), Report> {
-    let scene = Transcript::named("scene 1");
+    let scene = Transcript::named(tr!("scene 1" | "第 1 幕"));
     say!(scene, "lesson 06's wire on tokio: a bare command in, one frame out (a multi-thread runtime; the client is lesson 06's, blocking)"
-        | "tokio 上的第 06 课线路协议：裸命令进，一个帧出（多线程运行时；客户端是第 06 课的阻塞客户端）");
+        | "tokio 上的第 06 课传输格式：不加报头的命令进，一个帧出（多线程运行时；客户端是第 06 课的阻塞客户端）");
     let running = Scene::start(
         settings(Wire::Commands, IDLE, crate::MAX_CLIENTS),
         Runtime::MultiThread,
@@ -199,7 +205,7 @@ fn commands_on_tokio() -> Result<(), Report> {
 /// Lesson 11's demo on one thread: three clients connected at once, messages in the order
 /// A, B, C, B, A, C, each answered while the other two stay connected.
 fn three_echo_clients_on_one_thread() -> Result<(), Report> {
-    let scene = Transcript::named("scene 2");
+    let scene = Transcript::named(tr!("scene 2" | "第 2 幕"));
     say!(scene, "lesson 11's echo, framed: three clients at once on a current-thread runtime, one thread and a task per client"
         | "第 11 课的回声，加了帧：三个客户端同时连在一个单线程运行时上，一个线程，每个客户端一个任务");
     let running = Scene::start(
@@ -243,14 +249,14 @@ fn three_echo_clients_on_one_thread() -> Result<(), Report> {
 /// Bad headers, a frame cut off, a silent client, one client too many: one line each, and
 /// the server goes on.
 fn bad_peers_cost_one_line_each() -> Result<(), Report> {
-    let scene = Transcript::named("scene 3");
+    let scene = Transcript::named(tr!("scene 3" | "第 3 幕"));
     say!(scene, "bad peers against the echo: one line each, nothing allocated for a lying header, the server goes on (idle limit 1 s)"
-        | "坏的对端对回声服务端：每个一行，撒谎的报头不会让它分配内存，服务端照常服务（空闲时限 1 秒）");
+        | "捣乱的对端对回声服务端：每个只多一行输出，说谎的固定报头不会让它分配内存，服务端照常服务（空闲时限 1 秒）");
     let running = Scene::start(
         settings(Wire::Echo, Duration::from_secs(1), 2),
         Runtime::MultiThread,
     )?;
-    let peer = Transcript::named("peer");
+    let peer = Transcript::named(tr!("peer" | "对端"));
     // A negative length, and one byte over the limit: the codec refuses both at the header.
     for (header, what) in [
         (
@@ -265,7 +271,7 @@ fn bad_peers_cost_one_line_each() -> Result<(), Report> {
         let mut stream = running.connect(&peer)?;
         say!(
             peer,
-            "send the header {} ({what}) and 4 bytes" | "发送报头 {}（{what}）和 4 个字节",
+            "send the header {} ({what}) and 4 bytes" | "发送固定报头 {}（{what}）和 4 个字节",
             hex(&header)
         );
         // One write: the server reads all 8 bytes at once, and closes with none unread
@@ -279,7 +285,7 @@ fn bad_peers_cost_one_line_each() -> Result<(), Report> {
     say!(
         peer,
         "send the header 0a 00 00 00 and 3 of its 10 bytes, then close"
-            | "发送报头 0a 00 00 00 和 10 个字节里的 3 个，然后关闭"
+            | "发送固定报头 0a 00 00 00 和 10 个字节里的 3 个，然后关闭"
     );
     stream.write_all(b"\x0a\x00\x00\x00abc")?;
     stream.shutdown(Shutdown::Write)?;
@@ -332,10 +338,13 @@ fn say_end(who: &Transcript, stream: &mut TcpStream) -> Result<(), Report> {
 /// A blocking call inside a task holds the runtime's thread: on a current-thread runtime,
 /// no other task runs until it returns. The same wait in `spawn_blocking` does not.
 fn a_blocking_call_stalls_the_runtime() -> Result<(), Report> {
-    let scene = Transcript::named("scene 4");
+    let scene = Transcript::named(tr!("scene 4" | "第 4 幕"));
     say!(scene, "a blocking call inside a task: a current-thread runtime, task 1 waits for a message that task 2 sends"
         | "任务里的阻塞调用：单线程运行时，任务 1 等任务 2 发来的消息");
-    let (one, two) = (Transcript::named("task 1"), Transcript::named("task 2"));
+    let (one, two) = (
+        Transcript::named(tr!("task 1" | "任务 1")),
+        Transcript::named(tr!("task 2" | "任务 2")),
+    );
     Runtime::CurrentThread.build()?.block_on(async {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let sender = tokio::spawn({
@@ -374,7 +383,7 @@ fn a_blocking_call_stalls_the_runtime() -> Result<(), Report> {
 /// Ctrl-C while a frame is half sent: the server stops accepting, the exchange in
 /// progress finishes, then the connection closes and the server ends.
 fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
-    let scene = Transcript::named("scene 5");
+    let scene = Transcript::named(tr!("scene 5" | "第 5 幕"));
     say!(
         scene,
         "a graceful shutdown: Ctrl-C (here, a message) while a frame is half sent"
@@ -392,9 +401,9 @@ fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
     let (first, rest) = frame.split_at(8);
     say!(
         client,
-        "write {} of the frame's {} bytes" | "写出这个帧 {} 字节中的 {} 字节",
-        first.len(),
-        frame.len()
+        "write {sent} of the frame's {all} bytes" | "写出这个帧 {all} 字节中的 {sent} 字节",
+        sent = first.len(),
+        all = frame.len()
     );
     stream.write_all(first)?;
     running.began.wait()?;

@@ -419,7 +419,7 @@ async fn command(
         say!(
             who,
             "{addr}: command {} -> a frame: header {} + {}"
-                | "{addr}：命令 {} -> 一个帧：报头 {} + {}",
+                | "{addr}：命令 {} -> 一个帧：固定报头 {} + {}",
             describe_ends(request, 32),
             header_hex(output.len()),
             describe_ends(&output, 16)
@@ -548,7 +548,7 @@ fn frame_error(e: &io::Error, buffered: &BytesMut) -> String {
     match e.kind() {
         io::ErrorKind::InvalidData => tr!(
             "{}; closing this connection (after a bad header, no frame boundary can be found)"
-                | "{}；关闭这个连接（坏的报头之后，再也找不到帧的边界）",
+                | "{}；关闭这个连接（固定报头坏了之后，再也找不到帧的边界）",
             describe_error(e, header)
         ),
         io::ErrorKind::UnexpectedEof => tr!("{e}; the frame is dropped" | "{e}；丢弃这个帧"),
