@@ -28,7 +28,12 @@
 //!    remembers its md5 (`digest_cache`), so only the client hashes: against md5 of the
 //!    bytes (target ≤ 1.3×);
 //! 5. the notes' two writes per message against one write and against two writes with
-//!    TCP_NODELAY: time per exchange (lesson 13).
+//!    TCP_NODELAY: time per exchange (lesson 13);
+//! 6. `scale`: 100, 1,000 and 10,000 clients at once, 100 round trips of a 64-byte frame
+//!    each, against lesson 11's thread per client and its poll, lesson 14 on tokio's two
+//!    runtimes and a Python asyncio server, with a load generator in a process of its own
+//!    (benches/scale/): round trips per second, latency, memory per connection, CPU
+//!    (`-- scale --scale-n=100,1000` for some of the Ns only).
 //!
 //! Why a `harness = false` program and not criterion or divan: the rows are few and large
 //! (a 1 GiB download is one sample of several seconds), each must be printed beside its own
@@ -44,13 +49,15 @@
 //! exits with failure, so a regression is seen.
 //!
 //! `cargo bench --bench speed -- framed echo` runs only the rows named (framed, echo,
-//! download, notes, nagle, iperf3). `-- --busy` runs them with a busy loop beside them, a
+//! download, notes, nagle, iperf3, scale). `-- --busy` runs them with a busy loop beside them, a
 //! process of its own in Linux's SCHED_IDLE class: the other core is kept busy whenever
 //! the bench leaves it (so it seldom halts, the thing that changes round trips most on a
 //! VM), and the bench still has both cores.
 //! `-- --contended` runs the same loop at the bench's own priority, so that it takes a
 //! share of the cores (about one of the two this course was measured on). The table's first
 //! line says which, and the load average before the run.
+
+mod scale;
 
 use socket_lessons::guard::digest_cache::SETTLE;
 use socket_lessons::stage::measure;
@@ -99,6 +106,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !std::env::args().any(|a| a == "--bench") {
         println!("speed: run with `cargo bench` to measure");
         return Ok(());
+    }
+    // The scale rows' load generator: this same program, started by them (benches/scale).
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--scale-load") {
+        scale::load::main(&args[at + 1..]);
     }
     // What else the machine was doing, read before this run adds its own load.
     let load = fs::read_to_string("/proc/loadavg")
@@ -159,6 +171,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if wanted("iperf3") {
         iperf3_reference(&mut table)?;
+    }
+    if wanted("scale") {
+        scale::rows(&mut table)?;
     }
     // A busy loop that stopped early (SCHED_IDLE refused, say) would make the run an idle
     // one under a busy one's name.

@@ -666,6 +666,10 @@ const LANGUAGES: [PageWords; 2] = [
     },
 ];
 
+/// Lessons whose pages have questions with folded answers but no checker exercise: lesson
+/// 14 (issue 30 made its exercise optional, and the checker has no task for it).
+const WITHOUT_EXERCISE: &[&str] = &["14"];
+
 #[test]
 fn every_page_has_its_exercise_and_a_folded_answer_to_every_question() {
     for words in &LANGUAGES {
@@ -677,20 +681,22 @@ fn every_page_has_its_exercise_and_a_folded_answer_to_every_question() {
             let dir = words.dir;
             let page = std::fs::read_to_string(common::root().join(dir).join(&name)).unwrap();
             let lesson = &name[..2];
-            let exercise = words
-                .exercise
-                .iter()
-                .find_map(|heading| page.split(heading).nth(1))
-                .unwrap_or_else(|| panic!("{dir}/{name} has no {:?} section", words.exercise));
-            let exercise = exercise.split("\n## ").next().unwrap();
-            assert!(
-                exercise.contains(&format!("cargo run --example check -- {lesson}")),
-                "{dir}/{name}: the exercise names its check command"
-            );
-            assert!(
-                exercise.contains(words.solution),
-                "{dir}/{name}: the exercise's solution, folded"
-            );
+            if !WITHOUT_EXERCISE.contains(&lesson) {
+                let exercise = words
+                    .exercise
+                    .iter()
+                    .find_map(|heading| page.split(heading).nth(1))
+                    .unwrap_or_else(|| panic!("{dir}/{name} has no {:?} section", words.exercise));
+                let exercise = exercise.split("\n## ").next().unwrap();
+                assert!(
+                    exercise.contains(&format!("cargo run --example check -- {lesson}")),
+                    "{dir}/{name}: the exercise names its check command"
+                );
+                assert!(
+                    exercise.contains(words.solution),
+                    "{dir}/{name}: the exercise's solution, folded"
+                );
+            }
             let questions = words
                 .questions
                 .iter()

@@ -17,8 +17,9 @@ const NOTES_FILE_LINES: usize = 160;
 
 /// What a `notes*.rs` may use: std, the crates the notes' imports map to (socket →
 /// socket2, json → serde_json, hashlib → md-5 (`md5`), hmac → hmac, os.urandom →
-/// getrandom, time.strftime → chrono), and from the course's library only `wire`.
-const NOTES_MAY_USE: [&str; 8] = [
+/// getrandom, time.strftime → chrono), tokio and tokio-util (lesson 14: the notes' program
+/// on the async runtime), and from the course's library only `wire`.
+const NOTES_MAY_USE: [&str; 10] = [
     "std::",
     "socket2::",
     "serde_json::",
@@ -26,6 +27,8 @@ const NOTES_MAY_USE: [&str; 8] = [
     "hmac::",
     "getrandom::",
     "chrono::",
+    "tokio::",
+    "tokio_util::",
     "socket_lessons::wire::",
 ];
 

@@ -1538,3 +1538,8 @@ mod l12_udp_chat;
 
 #[path = "notes_rs/l13_nagle_stall.rs"]
 mod l13_nagle_stall;
+
+// Lesson 14 needs tokio: built with `cargo test --features async`.
+#[cfg(feature = "async")]
+#[path = "notes_rs/l14_async_tokio.rs"]
+mod l14_async_tokio;

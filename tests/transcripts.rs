@@ -32,7 +32,13 @@ const LESSONS: &[&str] = &[
     "11_concurrent_server",
     "12_udp_chat",
     "13_nagle_stall",
+    "14_async_tokio",
 ];
+
+/// Lessons that .ci/windows does not build: 14 needs the `async` feature (tokio), which
+/// the Windows build does not turn on. Its demo's transcript, both languages, is asserted
+/// by tests/async_tokio.rs (`cargo test --features async`).
+const NOT_ON_WINDOWS: &[&str] = &["14_async_tokio"];
 
 fn expected_path(lesson: &str) -> std::path::PathBuf {
     common::root().join(format!("tests/expected/{lesson}.stdout"))
@@ -340,7 +346,12 @@ windows_demos! {
 
 #[test]
 fn every_lesson_has_a_windows_demo_test() {
-    assert_eq!(WINDOWS_DEMOS, LESSONS);
+    let built: Vec<&str> = LESSONS
+        .iter()
+        .copied()
+        .filter(|l| !NOT_ON_WINDOWS.contains(l))
+        .collect();
+    assert_eq!(WINDOWS_DEMOS, built);
 }
 
 /// A Windows expected file is for a lesson, and only where Windows rightly prints

@@ -41,6 +41,13 @@ pub fn example(name: &str) -> PathBuf {
         build
             .current_dir(root())
             .args(["build", "--quiet", "--examples"])
+            // The examples that need a feature (lesson 14: `async`) are built when this
+            // test was, so that `cargo test --features async --test X` runs them fresh.
+            .args(if cfg!(feature = "async") {
+                &["--features", "async"][..]
+            } else {
+                &[][..]
+            })
             // The folder above target/<profile>: the target folder cargo test used.
             .env(
                 "CARGO_TARGET_DIR",

@@ -1,0 +1,573 @@
+//! Lesson 14 (tokio), built with `cargo test --features async`: the demo's transcript in
+//! both languages (tests/transcripts.rs checks that the pages show them; the demo itself
+//! runs here, where the feature is on), the pairings with lesson 06's client and server,
+//! 1,000 connections at once, hostile peers (each a few lines, named for what it does), a
+//! graceful shutdown, and that nothing else in the course compiles tokio.
+//!
+//! The pairings with the notes' own programs are in tests/notes_rs/l14_async_tokio.rs.
+#![cfg(feature = "async")]
+
+mod common;
+
+use common::{example, Running};
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::Duration;
+
+const LESSON: &str = "14_async_tokio";
+
+/// The lesson's server on a port the OS picks.
+fn server(args: &[&str]) -> Running {
+    let mut all = vec!["server", "--port", "0"];
+    all.extend_from_slice(args);
+    Running::server(example(LESSON), &all)
+}
+
+fn addr(server: &Running) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], server.port))
+}
+
+/// A connection whose reads give up after the test's wait (a hang becomes a failure).
+fn connect(server: &Running) -> TcpStream {
+    let stream = TcpStream::connect(addr(server)).expect("connect");
+    stream.set_read_timeout(Some(common::WAIT)).unwrap();
+    stream
+}
+
+/// `struct.pack('i', len(body)) + body`.
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = (body.len() as i32).to_le_bytes().to_vec();
+    out.extend_from_slice(body);
+    out
+}
+
+/// Reads one frame's body.
+fn read_frame(stream: &mut TcpStream) -> Vec<u8> {
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header).expect("a frame header");
+    let mut body = vec![0u8; i32::from_le_bytes(header) as usize];
+    stream.read_exact(&mut body).expect("a frame body");
+    body
+}
+
+/// Reads until the server closes: what came before the end (a reset fails the test).
+fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
+    let mut rest = Vec::new();
+    stream
+        .read_to_end(&mut rest)
+        .expect("the server closes cleanly");
+    rest
+}
+
+// ---- the demo -------------------------------------------------------------------------
+
+fn demo_prints(lang: &str, expected: &str) {
+    snapbox::cmd::Command::new(example(LESSON))
+        .args(["--lang", lang])
+        .timeout(Duration::from_secs(60))
+        .with_assert(common::assert())
+        .assert()
+        .success()
+        .stdout_eq(snapbox::Data::read_from(
+            &common::root().join(expected),
+            None,
+        ))
+        .stderr_eq("");
+}
+
+#[test]
+fn lesson_14_demo_prints_its_expected_transcript() {
+    demo_prints("en", "tests/expected/14_async_tokio.stdout");
+}
+
+#[test]
+fn lesson_14_demo_prints_its_expected_transcript_in_chinese() {
+    demo_prints("zh", "tests/expected/zh-CN/14_async_tokio.stdout");
+}
+
+// ---- lesson 06's client and server ----------------------------------------------------
+
+/// Outputs that differ from the command lines, so an echo of the request cannot pass.
+const COMMANDS: &str = "seq 3000\necho hi\nbytes 5000000\n";
+
+#[test]
+fn lesson_06_client_gets_whole_answers_from_lesson_14_server() {
+    let server = server(&[]);
+    let port = server.port.to_string();
+    snapbox::cmd::Command::new(example("06_length_prefix"))
+        .args(["client", "--port", &port])
+        .stdin(COMMANDS)
+        .timeout(common::WAIT)
+        .with_assert(common::assert())
+        .assert()
+        .success()
+        .stdout_eq(snapbox::str![[r#"
+[client] send 8 bytes b"seq 3000"
+[client] read_frame -> 13893 bytes b"1\n2\n3\n4\n5\n6\n7\n8\n"…b"\n2998\n2999\n3000\n"
+[client] send 7 bytes b"echo hi"
+[client] read_frame -> 3 bytes b"hi\n"
+[client] send 13 bytes b"bytes 5000000"
+[client] read_frame -> 5000000 bytes b"0123456789abcdef"…b"0123456789abcdef"
+
+"#]]);
+}
+
+#[test]
+fn lesson_14_client_gets_whole_answers_from_lesson_06_server() {
+    let server = Running::server(example("06_length_prefix"), &["server", "--port", "0"]);
+    let port = server.port.to_string();
+    snapbox::cmd::Command::new(example(LESSON))
+        .args(["client", "--port", &port])
+        .stdin(COMMANDS)
+        .timeout(common::WAIT)
+        .with_assert(common::assert())
+        .assert()
+        .success()
+        .stdout_eq(snapbox::str![[r#"
+[client] send 8 bytes b"seq 3000"
+[client] frame -> 13893 bytes b"1\n2\n3\n4\n5\n6\n7\n8\n"…b"\n2998\n2999\n3000\n"
+[client] send 7 bytes b"echo hi"
+[client] frame -> 3 bytes b"hi\n"
+[client] send 13 bytes b"bytes 5000000"
+[client] frame -> 5000000 bytes b"0123456789abcdef"…b"0123456789abcdef"
+
+"#]]);
+}
+
+#[test]
+fn lesson_14_client_and_server_speak_the_echo() {
+    let server = server(&["--wire", "echo", "--runtime", "current-thread"]);
+    let port = server.port.to_string();
+    snapbox::cmd::Command::new(example(LESSON))
+        .args(["client", "--wire", "echo", "--port", &port])
+        .stdin("hello\n\ncafé\nq\nnever sent\n")
+        .timeout(common::WAIT)
+        .with_assert(common::assert())
+        .assert()
+        .success()
+        .stdout_eq(snapbox::str![[r#"
+[client] send 5 bytes b"hello"
+[client] frame -> 5 bytes b"HELLO"
+[client] send 5 bytes b"caf\xc3\xa9", UTF-8 text "café"
+[client] frame -> 5 bytes b"CAF\xc3\x89", UTF-8 text "CAFÉ"
+
+"#]]);
+}
+
+// ---- when async buys nothing ----------------------------------------------------------
+
+/// notes.rs on tokio awaits each client before it accepts the next, as the notes' loop
+/// does: B, connected and waiting with its command sent, is not even accepted while A is
+/// still being served. (Its lines come in order: a concurrent server would print B's
+/// address before A's second command.)
+#[cfg(unix)]
+#[test]
+fn notes_server_on_tokio_still_serves_one_client_at_a_time() {
+    let mut server = Running::server(example(LESSON), &["notes-server", "--port", "0"]);
+    let mut a = connect(&server);
+    a.write_all(b"echo a1").unwrap();
+    assert_eq!(read_frame(&mut a), b"a1\n");
+    let mut b = connect(&server);
+    b.write_all(b"echo b").unwrap();
+    a.write_all(b"echo a2").unwrap();
+    assert_eq!(read_frame(&mut a), b"a2\n");
+    let a_port = a.local_addr().unwrap().port();
+    assert_eq!(
+        server.line_containing("client address"),
+        format!("client address: 127.0.0.1:{a_port}")
+    );
+    assert_eq!(server.next_line(), "command: echo a1");
+    assert_eq!(server.next_line(), "header [03, 00, 00, 00], then 3 bytes");
+    assert_eq!(server.next_line(), "command: echo a2");
+    drop(a);
+    assert_eq!(read_frame(&mut b), b"b\n");
+    let b_port = b.local_addr().unwrap().port();
+    assert_eq!(
+        server.line_containing("client address"),
+        format!("client address: 127.0.0.1:{b_port}")
+    );
+}
+
+/// The course's server, a task per client: B is answered while A stays connected.
+#[test]
+fn the_course_server_answers_b_while_a_stays_connected() {
+    let server = server(&["--runtime", "current-thread"]);
+    let mut a = connect(&server);
+    a.write_all(b"echo a1").unwrap();
+    assert_eq!(read_frame(&mut a), b"a1\n");
+    let mut b = connect(&server);
+    b.write_all(b"echo b").unwrap();
+    assert_eq!(read_frame(&mut b), b"b\n");
+    a.write_all(b"echo a2").unwrap();
+    assert_eq!(read_frame(&mut a), b"a2\n");
+}
+
+// ---- 1,000 connections at once --------------------------------------------------------
+
+/// Raises this process's soft limit on descriptors to its hard limit (the server, started
+/// after, inherits it): 1,000 connections are 1,000 descriptors on each side.
+#[cfg(unix)]
+fn raise_descriptor_limit() {
+    // SAFETY: getrlimit and setrlimit read and write one rlimit, a live local.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        limit.rlim_cur = limit.rlim_max;
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn one_thousand_clients_are_served_at_once_on_one_thread() {
+    raise_descriptor_limit();
+    const CLIENTS: usize = 1000;
+    let mut server = server(&[
+        "--wire",
+        "echo",
+        "--runtime",
+        "current-thread",
+        "--max-clients",
+        "1000",
+        "--max-per-address",
+        "1000",
+    ]);
+    let mut clients: Vec<TcpStream> = (0..CLIENTS).map(|_| connect(&server)).collect();
+    // Three rounds: every client sends, then every answer is read. 1,000 requests wait
+    // at once; each answer is its own body upper-cased.
+    for round in 0..3 {
+        for (i, c) in clients.iter_mut().enumerate() {
+            c.write_all(&frame(format!("client {i} round {round}").as_bytes()))
+                .unwrap();
+        }
+        for (i, c) in clients.iter_mut().enumerate() {
+            assert_eq!(
+                read_frame(c),
+                format!("CLIENT {i} ROUND {round}").into_bytes()
+            );
+        }
+    }
+    server.line_containing("(1000 connected)");
+    drop(clients);
+    server.line_containing("(0 still connected)");
+}
+
+// ---- hostile peers --------------------------------------------------------------------
+
+#[test]
+fn client_that_sends_a_negative_length_is_closed_with_one_line() {
+    let mut server = server(&["--wire", "echo"]);
+    let mut c = connect(&server);
+    c.write_all(b"\xff\xff\xff\xffabcd").unwrap();
+    assert_eq!(read_to_end(&mut c), b"");
+    assert!(server
+        .line_containing("bad frame header ff ff ff ff")
+        .contains("length 4294967295 is over the limit of 16777216 bytes"));
+}
+
+#[test]
+fn client_that_closes_inside_a_frame_costs_one_line() {
+    let mut server = server(&["--wire", "echo"]);
+    let mut c = connect(&server);
+    c.write_all(b"\x0a\x00\x00\x00abc").unwrap();
+    c.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(read_to_end(&mut c), b"");
+    server.line_containing("the stream ended inside a frame body, after 3 of 10 bytes");
+    // and the next client is served
+    let mut next = connect(&server);
+    next.write_all(&frame(b"next")).unwrap();
+    assert_eq!(read_frame(&mut next), b"NEXT");
+}
+
+#[test]
+fn client_that_half_closes_after_its_frame_still_gets_the_answer() {
+    let mut server = server(&["--wire", "echo"]);
+    let mut c = connect(&server);
+    c.write_all(&frame(b"bye")).unwrap();
+    c.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(read_frame(&mut c), b"BYE");
+    assert_eq!(read_to_end(&mut c), b"");
+    server.line_containing("closed the connection (0 still connected)");
+}
+
+#[test]
+fn client_that_connects_and_sends_nothing_is_closed_at_the_idle_limit() {
+    let mut server = server(&["--idle-limit", "1"]);
+    let mut c = connect(&server);
+    assert_eq!(read_to_end(&mut c), b"");
+    server.line_containing("sent nothing within 1 s: closing this connection");
+}
+
+/// A frame whose header promises 64 KiB, sent a byte a second: the request clock (10 s,
+/// then 64 KiB/s) ends it after about 10 s, where a per-read limit would wait for ever.
+#[test]
+fn client_that_drips_a_frame_is_closed_by_the_request_clock() {
+    let mut server = server(&["--wire", "echo", "--idle-limit", "60"]);
+    let mut c = connect(&server);
+    c.write_all(&(64 * 1024i32).to_le_bytes()).unwrap();
+    let dripping = std::thread::spawn(move || {
+        for _ in 0..30 {
+            if c.write_all(b"x").is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+        panic!("the server never closed the dripping client");
+    });
+    assert!(server
+        .line_containing("then too slowly")
+        .contains("(10 s, then 65536 B/s): closing this connection"));
+    dripping.join().unwrap();
+}
+
+/// A client that sends frame after frame and never reads: the answers fill the socket's
+/// buffers, the answers' clock (10 s, then 1 MiB/s) runs out, and the server closes it.
+#[test]
+fn client_that_never_reads_is_closed_by_the_answers_clock() {
+    let mut server = server(&["--wire", "echo", "--idle-limit", "60"]);
+    let mut c = connect(&server);
+    c.set_write_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = vec![b'a'; 1 << 20];
+    let flooding = std::thread::spawn(move || {
+        for _ in 0..200 {
+            if c.write_all(&frame(&body)).is_err() {
+                return;
+            }
+        }
+        panic!("the server took 200 MiB from a client that never reads");
+    });
+    assert!(server
+        .line_containing("in time")
+        .contains("did not take its 1048576-byte answer in time (10 s, then 1048576 B/s)"));
+    flooding.join().unwrap();
+}
+
+/// Five clients each announce a 16 MiB frame: the server-wide budget (64 MiB) holds four;
+/// the fifth to arrive is refused at its header, before anything is read for it. Which one
+/// is fifth is the scheduler's business: the refusal line names it.
+#[test]
+fn headers_announcing_more_than_the_memory_budget_are_refused() {
+    let mut server = server(&["--wire", "echo"]);
+    let sixteen_mib = (16i32 << 20).to_le_bytes();
+    let mut clients: Vec<TcpStream> = (0..5).map(|_| connect(&server)).collect();
+    for c in &mut clients {
+        c.write_all(&sixteen_mib).unwrap();
+    }
+    let line = server.line_containing("refused:");
+    assert!(
+        line.contains("the server holds 64 MiB of large frames already: 16777216 bytes more would pass its memory budget"),
+        "{line}"
+    );
+    // `[server] 127.0.0.1:PORT refused: …`: the client with that port was closed.
+    let port: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|a| a.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let refused = clients
+        .iter_mut()
+        .find(|c| c.local_addr().unwrap().port() == port)
+        .expect("the refused client is one of the five");
+    assert_eq!(read_to_end(refused), b"");
+}
+
+#[test]
+fn connections_past_the_cap_are_closed_at_once_and_counted() {
+    let mut server = server(&["--wire", "echo", "--max-clients", "2"]);
+    let held: Vec<TcpStream> = (0..2).map(|_| connect(&server)).collect();
+    server.line_containing("(2 connected)");
+    for _ in 0..5 {
+        let mut refused = connect(&server);
+        assert_eq!(read_to_end(&mut refused), b"");
+    }
+    let line = server.line_containing("refused");
+    assert!(line.contains("already 2 clients"), "{line}");
+    drop(held);
+    server.line_containing("(0 still connected)");
+    let mut after = connect(&server);
+    assert_eq!(
+        server.line_containing("accepting again"),
+        "[server] accepting again; 5 connection(s) refused meanwhile"
+    );
+    after.write_all(&frame(b"in")).unwrap();
+    assert_eq!(read_frame(&mut after), b"IN");
+}
+
+/// One address cannot take every place: 127.0.0.2 is served while 127.0.0.1 is at its cap.
+#[cfg(target_os = "linux")]
+#[test]
+fn one_address_cannot_take_every_place() {
+    let mut server = server(&[
+        "--wire",
+        "echo",
+        "--host",
+        "0.0.0.0",
+        "--max-per-address",
+        "2",
+    ]);
+    let held: Vec<TcpStream> = (0..2).map(|_| connect(&server)).collect();
+    let mut third = connect(&server);
+    assert_eq!(read_to_end(&mut third), b"");
+    server.line_containing("refused");
+    let other = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    other
+        .bind(&SocketAddr::from(([127, 0, 0, 2], 0)).into())
+        .unwrap();
+    other.connect(&addr(&server).into()).unwrap();
+    let mut other: TcpStream = other.into();
+    other.set_read_timeout(Some(common::WAIT)).unwrap();
+    other.write_all(&frame(b"other")).unwrap();
+    assert_eq!(read_frame(&mut other), b"OTHER");
+    drop(held);
+}
+
+#[test]
+fn a_command_that_fills_the_1024_byte_read_is_refused_and_nothing_runs() {
+    let mut server = server(&[]);
+    let mut c = connect(&server);
+    let mut long = b"echo ".to_vec();
+    long.resize(1024, b'x');
+    c.write_all(&long).unwrap();
+    let refusal = read_frame(&mut c);
+    assert!(String::from_utf8_lossy(&refusal)
+        .starts_with("error: the command filled the whole 1024-byte read"));
+    assert_eq!(read_to_end(&mut c), b"");
+    server.line_containing("filled the 1024-byte buffer: refused, nothing run, closing");
+}
+
+/// Four clients trickling 16 MiB frames hold the whole budget; small frames (up to 64
+/// KiB) take nothing from it, and are still served.
+#[test]
+fn small_frames_are_served_while_large_ones_hold_the_budget() {
+    let mut server = server(&["--wire", "echo"]);
+    let sixteen_mib = (16i32 << 20).to_le_bytes();
+    let mut held: Vec<TcpStream> = (0..4).map(|_| connect(&server)).collect();
+    for c in &mut held {
+        c.write_all(&sixteen_mib).unwrap();
+    }
+    let mut fifth = connect(&server);
+    fifth.write_all(&sixteen_mib).unwrap();
+    server.line_containing("refused:");
+    let mut small = connect(&server);
+    let body = vec![b'x'; 64 << 10];
+    small.write_all(&frame(&body)).unwrap();
+    assert_eq!(read_frame(&mut small), vec![b'X'; 64 << 10]);
+}
+
+/// Upper-casing can lengthen a frame past the limit: closed with a line, not a panic.
+#[test]
+fn a_frame_whose_answer_would_pass_the_limit_is_closed_with_one_line() {
+    let mut server = server(&["--wire", "echo"]);
+    let mut c = connect(&server);
+    // 'ŉ' (2 bytes) upper-cases to 'ʼN' (3 bytes): 16 MiB of it would answer 24 MiB.
+    let body = "ŉ".repeat(8 << 20).into_bytes();
+    c.write_all(&frame(&body)).unwrap();
+    assert_eq!(read_to_end(&mut c), b"");
+    assert!(server
+        .line_containing("upper-cased answer")
+        .contains("sent a 16777216-byte frame whose upper-cased answer would be 25165824 bytes, over the frame limit"));
+}
+
+// ---- shutting down --------------------------------------------------------------------
+
+/// Waits until every byte written on `stream` has been acknowledged by the peer's kernel
+/// (SIOCOUTQ is 0), so it is in the server's receive queue: a Ctrl-C sent after this
+/// comes after the bytes, whatever the scheduler does. Returning from `write` is not
+/// enough on a loaded machine: loopback may deliver the segment later, from ksoftirqd.
+#[cfg(target_os = "linux")]
+fn wait_until_delivered(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let deadline = std::time::Instant::now() + common::WAIT;
+    loop {
+        let mut queued: libc::c_int = 0;
+        // SAFETY: TIOCOUTQ (SIOCOUTQ on a socket) writes one int, a live local.
+        let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut queued) };
+        assert_eq!(
+            rc,
+            0,
+            "ioctl(SIOCOUTQ): {}",
+            std::io::Error::last_os_error()
+        );
+        if queued == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{queued} bytes never acknowledged"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_lets_the_exchange_in_progress_finish_then_the_server_exits() {
+    let mut server = server(&["--wire", "echo"]);
+    let mut c = connect(&server);
+    let whole = frame(b"last words");
+    c.write_all(&whole[..6]).unwrap();
+    server.line_containing("(1 connected)");
+    wait_until_delivered(&c);
+    // SAFETY: kill sends a signal to our own child, which is still running.
+    assert_eq!(unsafe { libc::kill(server.pid() as i32, libc::SIGINT) }, 0);
+    server.line_containing("shutting down: no new connections; waiting for 1 connection(s)");
+    c.write_all(&whole[6..]).unwrap();
+    assert_eq!(read_frame(&mut c), b"LAST WORDS");
+    assert_eq!(read_to_end(&mut c), b"");
+    server.line_containing("closed: the server is shutting down (0 still connected)");
+    server.line_containing("every connection has ended: the server stops");
+    assert_eq!(server.wait_code(), Some(0));
+}
+
+/// A frame left half sent holds the drain; a second Ctrl-C ends the server at once (tokio
+/// keeps its handler for the life of the process, so without this it would not).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_second_ctrl_c_stops_the_server_at_once() {
+    let mut server = server(&["--wire", "echo"]);
+    let mut c = connect(&server);
+    c.write_all(&frame(b"never finished")[..6]).unwrap();
+    server.line_containing("(1 connected)");
+    wait_until_delivered(&c);
+    let pid = server.pid() as i32;
+    let interrupt = || {
+        // SAFETY: kill sends a signal to our own child, which is still running.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    };
+    interrupt();
+    server.line_containing("waiting for 1 connection(s)");
+    interrupt();
+    server.line_containing("Ctrl-C again: the server stops now, 1 connection(s) still open");
+    assert_eq!(server.wait_code(), Some(0));
+}
+
+// ---- what a build without the feature compiles ----------------------------------------
+
+/// `cargo run --example 01_tcp_once` on a fresh machine compiles no tokio: without the
+/// `async` feature, tokio is not in the build graph at all.
+#[test]
+fn without_the_feature_no_tokio_is_built() {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .current_dir(common::root())
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+        ])
+        .output()
+        .expect("run cargo tree");
+    assert!(output.status.success(), "{output:?}");
+    let tree = String::from_utf8_lossy(&output.stdout);
+    for name in ["tokio ", "tokio-util ", "futures-util "] {
+        assert!(
+            !tree.lines().any(|l| l.starts_with(name)),
+            "{name}is built without --features async:\n{tree}"
+        );
+    }
+    assert!(tree.lines().any(|l| l.starts_with("mio ")), "{tree}");
+}
