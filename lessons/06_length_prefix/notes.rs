@@ -14,7 +14,7 @@
 use socket_lessons::wire::net::{self, ListenOptions};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// The notes' address: `('127.0.0.1', 8080)`.
 pub const HOST: &str = "127.0.0.1";
@@ -23,44 +23,54 @@ pub const PORT: u16 = 8080;
 /// `struct.pack('i', n)` is 4 bytes.
 const HEADER_SIZE: usize = 4;
 
-/// The command through the shell (`subprocess.Popen(cmd, shell=True, …)`).
-fn run_cmd(cmd: &str) -> io::Result<Output> {
-    #[cfg(windows)]
-    let (shell, flag) = ("cmd", "/C");
-    #[cfg(not(windows))]
-    let (shell, flag) = ("sh", "-c");
-    // the notes: read stdout to its end, then stderr (a command that fills the stderr pipe
-    // first never ends); output() reads both at once.
-    Command::new(shell).args([flag, cmd]).output()
+/// `shell=True`: `sh -c LINE`, or on Windows `cmd.exe /c "LINE"` as Python builds it.
+#[cfg(windows)]
+fn shell(cmd: &str) -> Command {
+    use std::os::windows::process::CommandExt;
+    let mut shell = Command::new("cmd");
+    // raw_arg: the line in quotes as Python writes it; arg() would re-quote it std's way.
+    shell.arg("/C").raw_arg(format!("\"{cmd}\""));
+    shell
+}
+
+#[cfg(not(windows))]
+fn shell(cmd: &str) -> Command {
+    let mut shell = Command::new("sh");
+    shell.arg("-c").arg(cmd);
+    shell
 }
 
 /// The server (notes C 方案一, the first program).
 pub fn server(host: &str, port: u16) -> io::Result<()> {
-    // 1-3. socket(), bind(), listen(5): wire::net::listen_on makes these calls.
-    // the notes: no SO_REUSEADDR (a restart soon after the server closed a connection
-    // fails with "Address already in use", lesson 03); ListenOptions::new() sets it.
-    let phone = net::listen_on(host, port, ListenOptions::new())?;
+    // socket(), bind(('127.0.0.1', 8080)), listen(5): wire::net::listen_on makes these
+    // calls. Notes C sets no SO_REUSEADDR, so a restart right after serving a client may
+    // fail with "Address already in use" (lesson 03).
+    let phone = net::listen_on(host, port, ListenOptions::new().reuse_address(false))?;
     // (not in the notes) where it listens, so that port 0 (any free port) can be used.
     println!("listening on {}", phone.local_addr()?);
 
-    // 4. the connection loop: one client at a time, for ever.
+    // The connection loop: one client at a time, for ever.
     loop {
         let (conn, client_addr) = phone.accept()?;
-        println!("client address: {client_addr}");
+        println!("client address: {client_addr}"); // print(client_addr), labelled
+
         // the notes: catch only ConnectionResetError (a broken pipe, say, ends the server);
-        // here any error ends only this client, and the server accepts the next one.
+        // here any error ends only this client, with a line, and the next one is accepted.
         if let Err(e) = serve_client(conn) {
             println!("connection ended: {e}");
         }
     }
+    // The notes' conn.close() and phone.close() sit after this endless loop and are never
+    // reached (Python closes each conn when the next accept() replaces it; here each is
+    // dropped, and so closed, when serve_client returns).
 }
 
 /// The communication loop with one client: a bare command in, a framed answer out.
 fn serve_client(mut conn: TcpStream) -> io::Result<()> {
     let mut buf = [0u8; 1024];
     loop {
-        // 5. recv(1024): the command. 方案一 frames only the answer: the command has no
-        //    header, and one read is taken as one command.
+        // recv(1024): the command. 方案一 frames only the answer: the command has no header,
+        // and one read is taken as one command.
         let n = conn.read(&mut buf)?;
         // the notes: no check for 0 bytes (a closed client's b'' runs as an empty command,
         // until a send fails with BrokenPipeError and the server dies); 0 means closed.
@@ -70,19 +80,23 @@ fn serve_client(mut conn: TcpStream) -> io::Result<()> {
         // the notes: .decode('utf-8') raises on bytes that are not UTF-8 (and ends the
         // server); this replaces them with U+FFFD.
         let cmd = String::from_utf8_lossy(&buf[..n]);
-        println!("command: {cmd}");
-        let out = run_cmd(&cmd)?;
+        println!("command: {cmd}"); // (not in the notes)
 
-        // 6. the fixed-size header: struct.pack('i', total_size), a signed 32-bit number in
-        //    the machine's byte order, which is little-endian on x86-64 and ARM64 alike.
-        //    struct.pack raises for a size over i32::MAX; try_from fails the same way.
+        // Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE).
+        // the notes: read stdout to its end, then stderr (a command that fills the stderr
+        // pipe first never ends); output() reads both at once.
+        let out = shell(&cmd).output()?;
+
+        // 1 制作固定报头, the fixed-size header: struct.pack('i', total_size), a signed 32-bit
+        // number in the machine's byte order, which is little-endian on x86-64 and ARM64
+        // alike. struct.pack raises for a size over i32::MAX; try_from fails the same way.
         let total_size = out.stdout.len() + out.stderr.len();
         let header: [u8; HEADER_SIZE] = i32::try_from(total_size)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "over 2 GiB of output"))?
             .to_le_bytes();
-        println!("header {header:02x?}, then {total_size} bytes");
+        println!("header {header:02x?}, then {total_size} bytes"); // (not in the notes)
 
-        // 7. send the header, then the output: stdout, then stderr.
+        // 2 发送报头, then 发送真实数据: the header, then the output, stdout, then stderr.
         // the notes: three send()s, each of which may send only part, and whose small
         // writes can wait on each other (Nagle's algorithm, lesson 13); one write_all.
         let mut answer = header.to_vec();
@@ -90,17 +104,16 @@ fn serve_client(mut conn: TcpStream) -> io::Result<()> {
         answer.extend_from_slice(&out.stderr);
         conn.write_all(&answer)?;
     }
-    // 8. close: `conn` is dropped (closed) when this function returns. (The notes'
-    //    conn.close() sits after the endless loop and is never reached.)
 }
 
 /// The client (notes C 方案一, the second program).
 pub fn client(host: &str, port: u16) -> io::Result<()> {
-    // 1-2. socket() and connect(('127.0.0.1', 8080)).
+    // socket() and connect(('127.0.0.1', 8080)).
     let mut phone = net::connect(host, port)?;
 
-    // 3. the communication loop: a line typed, sent, its whole answer read.
+    // The communication loop: a line typed, sent, its whole answer read.
     loop {
+        // the notes: input('>>>'); this prompts `command> `.
         print!("command> ");
         io::stdout().flush()?;
         let mut line = String::new();
@@ -114,33 +127,34 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         // the notes: send() may send only part; write_all is sendall.
         phone.write_all(cmd.as_bytes())?;
 
-        // 4. the header: exactly 4 bytes.
-        // the notes: recv(4), taken to be all four (a read may return fewer); read_exact
-        // reads until it has four.
+        // 1，接收固定报头: exactly 4 bytes.
+        // the notes: recv(4), taken to be all four; read_exact reads until it has four.
         let mut header = [0u8; HEADER_SIZE];
         phone.read_exact(&mut header)?;
 
-        // 5. struct.unpack('i', header)[0]: the 4 bytes as a little-endian i32.
+        // 2，解析报头: struct.unpack('i', header)[0], the 4 bytes as a little-endian i32.
         let total_size = i32::from_le_bytes(header);
-        // A negative size says nothing: no answer can be that long.
+        // the notes: a negative size skips the loop below and prints an empty answer (the
+        // answer's bytes are then read as the next header); this refuses it as an error.
         let total_size = usize::try_from(total_size).map_err(|_| {
             io::Error::new(io::ErrorKind::InvalidData, format!("size {total_size}"))
         })?;
 
-        // 6. exactly total_size bytes.
+        // 3，根据报头信息，接收真实数据: exactly total_size bytes.
         // the notes: recv(1024) in a loop until recv_size reaches total_size, copying
         // `res += recv_data` each time (and if the server closes early, recv returns b''
         // for ever); read_exact fills one buffer, and fails if the stream ends first.
         let mut res = vec![0u8; total_size];
         phone.read_exact(&mut res)?;
-        // The notes decode with gbk: their server was a Chinese Windows. Here it is UTF-8.
+        // the notes: print(res.decode('gbk')), their server a Chinese Windows; this prints
+        // `answer (N bytes):` (not in the notes), then the answer decoded as UTF-8.
         println!(
             "answer ({total_size} bytes):\n{}",
             String::from_utf8_lossy(&res)
         );
     }
 
-    // 7. close
+    // phone.close()
     drop(phone);
     Ok(())
 }

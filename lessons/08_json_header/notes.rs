@@ -32,6 +32,7 @@ fn shell(cmd: &str) -> Command {
     shell
 }
 
+/// InvalidData from a text or any error: both `invalid("…")` and `map_err(invalid)` work.
 fn invalid(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
@@ -41,8 +42,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     // socket(AF_INET, SOCK_STREAM), bind, listen(5). Notes D sets no SO_REUSEADDR, so a
     // restart right after serving a client may fail with "address in use" (lesson 03).
     let server = listen_on(host, port, ListenOptions::new().reuse_address(false))?;
-    // (not in the notes) where it listens, so that port 0 (any free port) can be used.
-    println!("listening on {}", server.local_addr()?);
+    println!("listening on {}", server.local_addr()?); // (not in the notes) for port 0
 
     loop {
         let (mut conn, addr) = server.accept()?;
@@ -54,6 +54,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
         }
         drop(conn); // conn.close()
     }
+    // The notes' server.close() sits after this endless loop and is never reached.
 }
 
 fn serve_client(conn: &mut TcpStream) -> io::Result<()> {
@@ -65,10 +66,10 @@ fn serve_client(conn: &mut TcpStream) -> io::Result<()> {
             return Ok(()); // the client closed
         }
         let cmd = std::str::from_utf8(&buf[..n]).map_err(invalid)?;
-        println!("command: {cmd}");
-        // Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE); the body is stdout, then stderr.
-        // the notes: stdout.read() then stderr.read(), which hangs once a command fills the
-        // stderr pipe first; output() reads both pipes at once.
+        println!("command: {cmd}"); // (not in the notes)
+
+        // Popen(cmd, shell=True, …); the body is stdout, then stderr. the notes: read stdout,
+        // then stderr (which hangs once a command fills the stderr pipe); output() reads both.
         let output = shell(cmd).output()?;
         let body = [output.stdout, output.stderr].concat();
 
@@ -80,30 +81,30 @@ fn serve_client(conn: &mut TcpStream) -> io::Result<()> {
         let header = serde_json::json!({
             "total_size": body.len(),
             "md5": md5,
-            // notes D's placeholder: a command's output has no file name (lesson 09 sends
-            // files). Its spare key 'xxxxx': '123123' is left out.
+            // notes D's placeholder (output has no file name); 'xxxxx': '123123' left out.
             "filename": "xxxxx",
         });
-        // json.dumps(header).encode('utf-8'): keys sorted, no spaces; the same to any reader.
+        // json.dumps(header).encode('utf-8'). the notes: json.dumps keeps the dict's order
+        // and writes ", " and ": " ({"total_size": 8, "md5": …}); serde_json sorts the keys
+        // and writes no spaces: other bytes, another length, the same JSON to any reader.
         let header_bytes = serde_json::to_vec(&header)?;
-        println!("header: {header}");
+        println!("header: {header}"); // (not in the notes)
 
-        // 2. the header's length: struct.pack('i', len(header_bytes)), 4 bytes, little-endian.
-        //    A header of a few dozen bytes always fits in 'i'.
+        // 2. the header's length, struct.pack('i', len(header_bytes)): 4 bytes, little-endian
+        //    (a header of a few dozen bytes always fits in 'i'); 3. the header; 4. the body.
+        //    the notes: four send() calls (length, header, stdout, stderr), each of which
+        //    may send only part, the later ones waiting on Nagle (lesson 13); one write_all.
         let mut message = (header_bytes.len() as i32).to_le_bytes().to_vec();
-        message.extend_from_slice(&header_bytes); // 3. the header
-        message.extend_from_slice(&body); // 4. the body
-                                          // the notes: four send() calls (length, header, stdout, stderr), each of which may
-                                          // send only part, the later ones waiting on Nagle (lesson 13); one write_all here.
+        message.extend_from_slice(&header_bytes);
+        message.extend_from_slice(&body);
         conn.write_all(&message)?;
     }
 }
 
-/// The client (notes D, the second program, which the notes label 服务端).
+/// The client (notes D, the second program, captioned 客户端 below it).
 pub fn client(host: &str, port: u16) -> io::Result<()> {
-    // socket(AF_INET, SOCK_STREAM), connect.
-    // the notes: the client dials 8089 while the server listens on 8090, so the two never
-    // meet; both use PORT here.
+    // socket(AF_INET, SOCK_STREAM), connect. the notes: the client dials 8089 while the
+    // server listens on 8090, so the two never meet; both use PORT here.
     let mut client = TcpStream::connect((host, port))?;
 
     let mut line = String::new();
@@ -112,14 +113,13 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         io::stdout().flush()?;
         line.clear();
         if io::stdin().read_line(&mut line)? == 0 {
-            break; // end of input
+            break; // the notes: input() raises EOFError; the end of input ends the client
         }
         let cmd = line.trim();
         if cmd.is_empty() {
             continue; // an empty send sends nothing: both sides would wait
         }
-        // the notes: send() may send only part; write_all is sendall.
-        client.write_all(cmd.as_bytes())?;
+        client.write_all(cmd.as_bytes())?; // the notes: send() may send part; write_all is sendall
 
         // 1. the header's length: struct.unpack('i', recv(4))[0]; negative is an error.
         //    the notes: recv(4) taken as all 4 bytes; read_exact waits for the 4.
@@ -132,8 +132,9 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         let mut header_bytes = vec![0u8; header_size];
         client.read_exact(&mut header_bytes)?;
         let header: serde_json::Value = serde_json::from_slice(&header_bytes)?;
-        println!("header: {header}"); // print(header_dic)
-                                      // header_dic['total_size']: a header without it is an error, as the KeyError is.
+        // the notes: print(header_dic), a Python dict; this prints `header: ` and the JSON.
+        println!("header: {header}");
+        // header_dic['total_size']: a header without it is an error, as the KeyError is.
         let total_size = header["total_size"]
             .as_u64()
             .ok_or_else(|| invalid("the header has no whole-number total_size"))?;
@@ -141,6 +142,7 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         // 3. the body: exactly total_size bytes, however many reads it takes.
         //    the notes: `while recv_size < total_size: res += recv(1024)`, which spins for
         //    ever if the server closes early; take() stops at total_size or at the end.
+        //    take(self) would use `client` up; `&mut client`, itself a reader, only lends it.
         let mut res = Vec::new();
         (&mut client).take(total_size).read_to_end(&mut res)?;
         if (res.len() as u64) < total_size {
@@ -149,8 +151,7 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         }
         // DELIBERATE: the header's md5 is never compared with the body's, as in the notes;
         // the course's client checks it (this lesson's exercise).
-        // the notes: .decode('gbk'), their Windows console's encoding; this reads UTF-8, as
-        // Linux and macOS shells write, and shows other bytes as U+FFFD.
+        // the notes: .decode('gbk'), their Windows console's; this reads UTF-8 (else U+FFFD).
         println!("{}", String::from_utf8_lossy(&res));
     }
 

@@ -3,8 +3,7 @@
 //! `struct.pack('i', len(header))`, the header `{"file_name", "file_type", "file_hex",
 //! "data_all"}` and the file's bytes; the client checks the md5 and saves `nb_girl.png`.
 //!
-//! The 4-byte length and JSON header (written out in lesson 08) come from `wire::header`,
-//! the listener (socket, SO_REUSEADDR, bind, listen(5): lesson 03) from `wire::net`.
+//! The length and JSON header (lesson 08) come from `wire::header`, the listener from `wire::net`.
 //!
 //! Run it in two terminals, server first, in a directory that holds `girl.png`:
 //! `cargo run --example 09_file_header -- notes-server`, then `… -- notes-client` and type
@@ -34,8 +33,7 @@ fn invalid(what: &str) -> io::Error {
 pub fn server(host: &str, port: u16) -> io::Result<()> {
     // 1-3. socket(), setsockopt(SO_REUSEADDR) before bind, bind((addr, prot)), listen(5).
     let server = listen_on(host, port, ListenOptions::new())?;
-    // (not in the notes) where it listens, so that port 0 (any free port) can be used.
-    println!("listening on {}", server.local_addr()?);
+    println!("listening on {}", server.local_addr()?); // (not in the notes) for port 0
     loop {
         // 4. accept(): one client at a time, for ever.
         let (mut conn, client_addr) = server.accept()?;
@@ -45,9 +43,9 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
         if let Err(e) = serve_client(&mut conn) {
             println!("{client_addr}: {e}; closing the connection");
         }
-        // 9. close the client's socket.
-        drop(conn);
+        drop(conn); // 9. client_socket.close()
     }
+    // The notes' server.close() sits after this endless loop and is never reached.
 }
 
 /// One client's requests: a name in, a header and a file out, until `q` or the end.
@@ -71,15 +69,19 @@ fn serve_client(conn: &mut TcpStream) -> io::Result<()> {
         let path = format!("{file_name}.png");
         let mut file =
             File::open(&path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
+        // md5_file rewinds the file to its start after hashing it: the send starts at byte 0.
         let (size, file_hex) = md5_file(&mut file)?;
+        // the notes: print(data_to_client_bytes_len); this adds the name and the md5.
         println!("sending {path}: {size} bytes, md5 {file_hex}");
-        // 7. the header: a dict, as JSON (serde_json sorts the keys; readers ignore order).
+        // 7. the header, as JSON. the notes: json.dumps keeps the dict's order, with ", " and
+        //    ": "; serde_json sorts the keys, without spaces (other bytes, the same JSON).
         let header = serde_json::json!({"file_name": file_name, "file_type": "png",
                                         "file_hex": file_hex, "data_all": size});
         let header = serde_json::to_vec(&header)?;
         // 8. struct.pack('i', len(header)), the header, then the file's bytes.
         //    the notes: three send() calls, each of which may send only part; write_header
         //    sends length and header whole, io::copy every byte of the file, in chunks.
+        //    Read::by_ref (File is Read and Write, both with a by_ref): take() gets a borrow.
         write_header(conn, &header)?;
         io::copy(&mut Read::by_ref(&mut file).take(size), conn)?;
     }
@@ -89,7 +91,8 @@ fn serve_client(conn: &mut TcpStream) -> io::Result<()> {
 pub fn client(host: &str, port: u16) -> io::Result<()> {
     // 1-2. socket(), connect((addr, prot)).
     let mut client = TcpStream::connect((host, port))?;
-    // 3. input(): a file name a line; empty lines are skipped; `q` or end of input quits.
+    // 3. input(): a name a line, empty lines skipped, `q` or the end quits. the notes: input()
+    //    prompts 请输入给服务端的数据 :>>>> on every line (EOFError at the end); here one help line.
     println!("type a file name (girl for girl.png), q to quit");
     for line in io::stdin().lock().lines() {
         let line = line?;
@@ -103,11 +106,12 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
             break;
         }
         // 5. recv(4), struct.unpack('i'), recv(that many), json.loads.
-        //    the notes: recv(4) and recv(length) each taken as whole; read_header reads
-        //    exactly 4 bytes, then exactly that many.
+        //    the notes: recv(4) and recv(length) each taken as whole, and print(pack_data);
+        //    read_header reads exactly 4 bytes, then exactly that many, printing neither,
+        //    and returns None if the stream ends cleanly first (the server closed).
         let header: serde_json::Value =
             read_header(&mut client)?.ok_or_else(|| invalid("the server closed the connection"))?;
-        // The notes' .get() gives None for a missing key, and the code after it raises.
+        // let-else binds all three or returns (the notes' .get() gives None; what follows raises).
         let (Some(data_all), Some(file_name), Some(file_type)) = (
             header["data_all"].as_u64(),
             header["file_name"].as_str(),
@@ -116,6 +120,7 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
             return Err(invalid(&format!("not the notes' header: {header}")));
         };
         let file_path = format!("nb_{file_name}.{file_type}");
+        // the notes: print(f"data_length_all :>>>> {…}"); this adds the header and the path.
         println!("header {header}: {data_all} bytes, into {file_path}");
         // 6. the file's bytes, buffer_size at a time, until data_all have come.
         //    the notes: data += recv() holds the whole file in memory (copied on every
@@ -126,7 +131,7 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         let mut count_data = 0u64;
         let mut buf = [0u8; BUFFER_SIZE];
         while count_data < data_all {
-            // Never more than is left: the body is exactly data_all bytes.
+            // the notes: recv(buffer_size) whatever is left; this asks for at most what is left.
             let want = (data_all - count_data).min(BUFFER_SIZE as u64) as usize;
             let n = client.read(&mut buf[..want])?;
             if n == 0 {
@@ -134,8 +139,7 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
             }
             md5.update(&buf[..n]);
             fp.write_all(&buf[..n])?;
-            // the notes: count_data += buffer_size, whatever recv returned; this counts
-            // the bytes that came.
+            // the notes: count_data += buffer_size, whatever recv returned; this counts what came.
             count_data += n as u64;
         }
         drop(fp);
@@ -149,9 +153,8 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
             println!("the file is damaged: {file_path} deleted");
             break;
         }
-        println!("saved {file_path}: {count_data} bytes");
+        println!("saved {file_path}: {count_data} bytes"); // (not in the notes)
     }
-    // 8. close (the notes' client ends without closing; the end of a program closes it).
-    drop(client);
+    drop(client); // 8. close (the notes' client never closes; the end of the program does)
     Ok(())
 }

@@ -32,10 +32,10 @@ fn error(kind: io::ErrorKind, what: String) -> io::Error {
 
 /// The receiver (notes E §6 接收端). (The notes print dots between steps, with sleeps.)
 pub fn server(host: &str, port: u16) -> io::Result<()> {
-    // 1-3. socket(), bind((ip, port)), listen(). Notes E sets no SO_REUSEADDR.
-    let sk = listen_on(host, port, ListenOptions::new().reuse_address(false))?;
-    // (not in the notes) where it listens, so that port 0 (any free port) can be used.
-    println!("listening on {}", sk.local_addr()?);
+    // 1-3. socket(), bind((ip, port)), listen() (Python's default backlog: 128); no SO_REUSEADDR.
+    let options = ListenOptions::new().reuse_address(false).backlog(128);
+    let sk = listen_on(host, port, options)?;
+    println!("listening on {}", sk.local_addr()?); // (not in the notes) for port 0
     println!("waiting for a sender");
     // 4. accept(): one sender.
     let (mut conn, addr) = sk.accept()?;
@@ -51,7 +51,8 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
         .ok_or_else(|| bad(format!("{name_size:?} is not NAME/SIZE")))?;
     let mut file_size: u64 = file_size.parse().map_err(|_| bad(name_size.into()))?;
     // 6. input(): the person at the receiver answers; `y` receives the file, anything else
-    //    (or the end of input) declines. The answer goes to the sender as typed.
+    //    declines. The answer goes to the sender as typed. the notes: at the end of input,
+    //    input() raises EOFError; here that declines too.
     println!("file {file_name}, {file_size} bytes: type y to receive it");
     let mut oper = String::new();
     io::stdin().read_line(&mut oper)?;
@@ -59,7 +60,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     // the notes: send() may send only part; write_all is sendall.
     conn.write_all(oper.as_bytes())?;
     if oper != "y" {
-        println!("declined");
+        println!("declined"); // (not in the notes)
         return Ok(());
     }
     // 7. 'zyk.' + the name (the notes' prefix, "to avoid a clash"), written as it comes,
@@ -68,10 +69,11 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     let mut f = File::create(&path)?;
     let mut md5 = Md5::new();
     while file_size > 0 {
-        // Never more than is left: the file is exactly file_size bytes.
+        // the notes: recv(1500) whatever is left; this asks for at most what is left.
         let want = file_size.min(BUFFER as u64) as usize;
         let n = conn.read(&mut buf[..want])?;
         if n == 0 {
+            // the notes: a closed stream's b'' counts as 1500 until the loop ends; an error here.
             let what = format!("the sender closed with {file_size} bytes still to come");
             return Err(error(io::ErrorKind::UnexpectedEof, what));
         }
@@ -126,9 +128,11 @@ pub fn client(host: &str, port: u16, file_path: &Path) -> io::Result<()> {
     let mut f = File::open(file_path)?;
     let mut md5 = Md5::new();
     while file_size > 0 {
+        // the notes: f.read(1500), whatever is left; this reads at most what is left.
         let want = file_size.min(BUFFER as u64) as usize;
         let n = f.read(&mut buf[..want])?;
         if n == 0 {
+            // the notes: a file that shrank gives b'', counted as 1500; here an error.
             let what = format!("{file_name} shrank: {file_size} bytes missing");
             return Err(error(io::ErrorKind::UnexpectedEof, what));
         }

@@ -33,6 +33,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     // 4. listen(5)
     s.listen(5)?;
     // (not in the notes) where it listens, so that port 0 (any free port) can be used.
+    // socket2's local_addr is a SockAddr, any family; as_socket() reads it as IP and port.
     println!(
         "listening on {}",
         s.local_addr()?.as_socket().unwrap_or(address)
@@ -40,6 +41,8 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     // 5. setblocking(False): from now on accept returns at once, with a client or with
     //    WouldBlock when nobody is waiting.
     s.set_nonblocking(true)?;
+    // The socket2 Socket becomes std's TcpListener (the same socket, now owned by it), whose
+    // accept returns TcpStreams.
     let s: TcpListener = s.into();
 
     // 6. conn_l = []: the connected clients (with their addresses, for the prints).
@@ -55,10 +58,11 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
         match s.accept() {
             Ok((conn, client_addr)) => {
                 println!("{client_addr} connected");
-                // the notes: on Linux an accepted socket starts blocking, whatever the
-                // listener is (BSD and macOS copy the listener's mode), so there their
-                // recv waits on the first client and every other client waits with it;
-                // here each connection is made non-blocking.
+                // the notes: no conn.setblocking(False). On Windows, the notes' platform (their
+                // D:/ paths, their WinError), and on BSD and macOS, an accepted socket
+                // inherits the listener's non-blocking mode, and their loop works; on Linux
+                // it starts blocking, so their recv waits on the first client and every
+                // other client waits with it. Here each connection is made non-blocking.
                 conn.set_nonblocking(true)?;
                 // 8. conn_l.append(conn)
                 conn_l.push((conn, client_addr));
@@ -79,14 +83,15 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
             //     recv returns b'' at once on every pass, for ever; here it is dropped
             //     from the list (and so closed).
             Ok(0) => {
-                println!("{client_addr} left");
+                println!("{client_addr} left"); // (not in the notes)
                 false
             }
             // 13. c.send(msg.upper()): ASCII letters upper-cased, as bytes.upper() does.
             //     the notes: a non-blocking send may take only part of the answer (or
             //     none, raising BlockingIOError, which their `except` drops silently);
-            //     write_all, and a client whose answer does not fit (it has stopped
-            //     reading) is closed with a line.
+            //     write_all, which does not wait on a non-blocking socket either: once the
+            //     send buffer is full (the client has stopped reading) it fails with
+            //     WouldBlock, and that client is closed with a line (not in the notes).
             Ok(n) => match c.write_all(&buf[..n].to_ascii_uppercase()) {
                 Ok(()) => true,
                 Err(e) => {
@@ -97,7 +102,9 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
             // Nothing from this client yet: the notes' `except Exception: continue`.
             Err(e) if e.kind() == ErrorKind::WouldBlock => true,
             // the notes: `except ConnectionResetError: pass` keeps the connection, whose
-            // next recv returns b'' for ever; here it is dropped.
+            // next recv returns b'' for ever, and `except Exception: continue` keeps it
+            // after any other error too; here every error drops it, with a line (not in
+            // the notes).
             Err(e) => {
                 println!("{client_addr}: {e}; closed");
                 false
@@ -113,6 +120,7 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
     let mut buf = [0u8; 1024];
     // 3. msg = input('>>>').strip(), line after line; the notes never stop (at the end of
     //    input their input() raises EOFError), this ends there cleanly.
+    //    the notes: the prompt '>>>' before every line; this prints none.
     for line in io::stdin().lock().lines() {
         let line = line?;
         let msg = line.trim();

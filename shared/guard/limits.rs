@@ -146,7 +146,7 @@ pub fn is_timeout(err: &io::Error) -> bool {
 /// of the OS's "Resource temporarily unavailable".
 pub fn timed_out(what: &str, limit: Duration) -> String {
     crate::tr!(
-        "{what}: nothing within {}" | "{what}：{} 内什么都没有等到",
+        "{what}: nothing within {}" | "{what}：{}内什么都没有等到",
         seconds(limit)
     )
 }
@@ -186,7 +186,7 @@ impl<'a> WriteWithin<'a> {
             return Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 crate::tr!(
-                    "the peer took no more bytes within {}" | "对方在 {} 内没有再收下任何字节",
+                    "the peer took no more bytes within {}" | "对方在 {}内没有再收下任何字节",
                     seconds(self.limit)
                 ),
             ));

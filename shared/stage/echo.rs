@@ -98,7 +98,7 @@ fn serve_with(
                 let limit = conn.read_timeout().ok().flatten().unwrap_or_default();
                 return crate::tr!(
                     "sent nothing within {}: closing this connection"
-                        | "{} 内什么都没有发：关闭这条连接",
+                        | "{}内什么都没有发：关闭这条连接",
                     crate::guard::limits::seconds(limit)
                 );
             }
@@ -114,7 +114,9 @@ fn serve_with(
         }
         let answer = echo.answer(addr, data, server);
         let written = match answers {
-            Some(pace) => Paced::new(conn, pace, "the answer").write_all(&answer),
+            Some(pace) => {
+                Paced::new(conn, pace, crate::lang::pick("the answer", "回答")).write_all(&answer)
+            }
             None => conn.write_all(&answer),
         };
         if let Err(e) = written {
