@@ -41,6 +41,7 @@ use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::quiet::LogGate;
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
+use socket_lessons::lang::{error_text, pick};
 use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn_gated;
@@ -120,7 +121,11 @@ fn serve_client(
             Request::Line(n) => n,
             Request::Closed => {
                 ended(gates, server, || {
-                    say!(server, "recv -> 0 bytes: {addr} closed the connection")
+                    say!(
+                        server,
+                        "recv -> 0 bytes: {addr} closed the connection"
+                            | "recv -> 0 字节：{addr} 关闭了连接"
+                    )
                 });
                 return;
             }
@@ -128,17 +133,22 @@ fn serve_client(
                 ended(gates, server, || {
                     say!(
                         server,
-                        "{addr}: {}; closing",
-                        limits::timed_out("waiting for a command", rules.waits.idle)
+                        "{addr}: {}; closing" | "{addr}：{}；关闭连接",
+                        limits::timed_out(
+                            pick("waiting for a command", "等待命令"),
+                            rules.waits.idle
+                        )
                     )
                 });
                 return;
             }
             Request::SessionOver => {
                 let over = session.over();
-                ended(gates, server, || say!(server, "{addr}: {}", over.log));
+                ended(gates, server, || {
+                    say!(server, "{addr}: {}" | "{addr}：{}", over.log)
+                });
                 let _ = write_frame(
-                    &mut Paced::new(&conn, shell::ANSWER_PACE, "the notice"),
+                    &mut Paced::new(&conn, shell::ANSWER_PACE, pick("the notice", "通知")),
                     &over.body,
                 );
                 // A command may be on its way: read and drop it for a moment, so that
@@ -153,7 +163,7 @@ fn serve_client(
                     say!(server, "{}", refusal.log);
                 });
                 let _ = write_frame(
-                    &mut Paced::new(&conn, shell::ANSWER_PACE, "the refusal"),
+                    &mut Paced::new(&conn, shell::ANSWER_PACE, pick("the refusal", "拒绝的回答")),
                     &refusal.body,
                 );
                 // The rest of the line is on its way: read and drop it for a moment, so that
@@ -162,7 +172,13 @@ fn serve_client(
                 return;
             }
             Request::Failed(e) => {
-                ended(gates, server, || say!(server, "{addr}: recv failed: {e}"));
+                ended(gates, server, || {
+                    say!(
+                        server,
+                        "{addr}: recv failed: {}" | "{addr}：recv 失败：{}",
+                        error_text(&e)
+                    )
+                });
                 return;
             }
         };
@@ -170,7 +186,10 @@ fn serve_client(
         if request == QUIT {
             ended(gates, server, || {
                 say!(server, "recv -> {}", describe_ends(request, 16));
-                say!(server, "{addr} said q: closing the connection");
+                say!(
+                    server,
+                    "{addr} said q: closing the connection" | "{addr} 说了 q：关闭连接"
+                );
             });
             return;
         }
@@ -187,7 +206,7 @@ fn serve_client(
             say!(server, "{}", answer.log);
             say!(
                 server,
-                "write_frame: header {} + {} bytes",
+                "write_frame: header {} + {} bytes" | "write_frame：固定报头 {} + {} 字节",
                 framing::header_hex(answer.body.len()),
                 answer.body.len()
             );
@@ -198,15 +217,20 @@ fn serve_client(
         // `sendall`). The whole answer is under one clock (ANSWER_PACE): a client that takes
         // a few bytes now and then cannot stretch it, as it could a limit on each write.
         let sent = write_frame(
-            &mut Paced::new(&conn, shell::ANSWER_PACE, "the answer"),
+            &mut Paced::new(&conn, shell::ANSWER_PACE, pick("the answer", "回答")),
             &answer.body,
         );
         if let Err(e) = sent {
+            let timed_out = limits::is_timeout(&e);
+            let e = error_text(&e);
             ended(gates, server, || {
-                if limits::is_timeout(&e) {
+                if timed_out {
                     say!(server, "{addr}: {e}; closing" | "{addr}：{e}；关闭连接");
                 } else {
-                    say!(server, "{addr}: write_frame failed: {e}");
+                    say!(
+                        server,
+                        "{addr}: write_frame failed: {e}" | "{addr}：write_frame 失败：{e}"
+                    );
                 }
             });
             return;
@@ -241,7 +265,11 @@ fn command(
     // read (notes A §9.1's client), no `data += recv()` copying the answer again and again.
     // The whole frame is under one clock, as the server's writes are (ANSWER_PACE): a
     // server that sends a byte now and then cannot hold this client.
-    let answer = read_frame(&mut Paced::new(stream, shell::ANSWER_PACE, "the answer"))?;
+    let answer = read_frame(&mut Paced::new(
+        stream,
+        shell::ANSWER_PACE,
+        pick("the answer", "回答"),
+    ))?;
     if let (Some(client), Some(answer)) = (client, &answer) {
         say!(client, "read_frame -> {}", describe_ends(answer, 40));
     }
@@ -273,7 +301,10 @@ fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Res
                 out.flush()?;
             }
             None => {
-                say!(Transcript::client(), "the server closed the connection");
+                say!(
+                    Transcript::client(),
+                    "the server closed the connection" | "服务端关闭了连接"
+                );
                 break;
             }
         }
@@ -333,7 +364,7 @@ enum Side {
 }
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&scenes::ZH).side {
         None => demo::play(scenes::run_demo),
         Some(Side::Server {
             at,

@@ -49,6 +49,7 @@ use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::{Pace, Paced};
 use socket_lessons::guard::quiet::LogGate;
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
+use socket_lessons::lang::{error_text, pick};
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::{describe, describe_ends, hex, text_lossy};
@@ -57,7 +58,7 @@ use socket_lessons::wire::encoding::write_text;
 use socket_lessons::wire::framing::MAX_FRAME_LEN;
 use socket_lessons::wire::header::{self, read_header, write_message};
 use socket_lessons::wire::net::{self, ListenOptions};
-use socket_lessons::{say, Input, Report, Transcript};
+use socket_lessons::{say, tr, Input, Report, Transcript};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -139,7 +140,7 @@ fn send_answer(conn: &TcpStream, body: &[u8], source: shell::Source) -> io::Resu
         filename: source.name().to_owned(),
     })?;
     write_message(
-        &mut Paced::new(conn, shell::ANSWER_PACE, "the answer"),
+        &mut Paced::new(conn, shell::ANSWER_PACE, pick("the answer", "回答")),
         &json,
         body,
     )
@@ -163,7 +164,11 @@ fn serve_client(
             Request::Line(n) => &buf[..n],
             Request::Closed => {
                 ended(gates, server, || {
-                    say!(server, "recv -> 0 bytes: {addr} closed the connection")
+                    say!(
+                        server,
+                        "recv -> 0 bytes: {addr} closed the connection"
+                            | "recv -> 0 字节：{addr} 关闭了连接"
+                    )
                 });
                 return;
             }
@@ -171,15 +176,20 @@ fn serve_client(
                 ended(gates, server, || {
                     say!(
                         server,
-                        "{addr}: {}; closing",
-                        limits::timed_out("waiting for a command", rules.waits.idle)
+                        "{addr}: {}; closing" | "{addr}：{}；关闭连接",
+                        limits::timed_out(
+                            pick("waiting for a command", "等待命令"),
+                            rules.waits.idle
+                        )
                     )
                 });
                 return;
             }
             Request::SessionOver => {
                 let over = session.over();
-                ended(gates, server, || say!(server, "{addr}: {}", over.log));
+                ended(gates, server, || {
+                    say!(server, "{addr}: {}" | "{addr}：{}", over.log)
+                });
                 let _ = send_answer(&conn, &over.body, over.source);
                 // A command may be on its way: read and drop it for a moment, so that
                 // closing does not reset the connection before the client reads the notice.
@@ -199,14 +209,23 @@ fn serve_client(
                 return;
             }
             Request::Failed(e) => {
-                ended(gates, server, || say!(server, "{addr}: recv failed: {e}"));
+                ended(gates, server, || {
+                    say!(
+                        server,
+                        "{addr}: recv failed: {}" | "{addr}：recv 失败：{}",
+                        error_text(&e)
+                    )
+                });
                 return;
             }
         };
         if request == QUIT {
             ended(gates, server, || {
                 say!(server, "recv -> {}", describe_ends(request, 16));
-                say!(server, "{addr} said q: closing the connection");
+                say!(
+                    server,
+                    "{addr} said q: closing the connection" | "{addr} 说了 q：关闭连接"
+                );
             });
             return;
         }
@@ -226,7 +245,9 @@ fn serve_client(
         let json = match header::encode(&header) {
             Ok(json) => json,
             Err(e) => {
-                ended(gates, server, || say!(server, "{addr}: {e}"));
+                ended(gates, server, || {
+                    say!(server, "{addr}: {e}" | "{addr}：{e}")
+                });
                 return;
             }
         };
@@ -235,13 +256,14 @@ fn serve_client(
             say!(server, "recv -> {}", describe_ends(request, 16));
             say!(
                 server,
-                "header {} ({} bytes)",
+                "header {} ({} bytes)" | "JSON 报头 {}（{} 字节）",
                 text_lossy(&json),
                 json.len()
             );
             say!(
                 server,
-                "write_message: header length {} + {}-byte header + {}-byte body, in one write",
+                "write_message: header length {} + {}-byte header + {}-byte body, in one write"
+                    | "write_message：报头长度 {} + {} 字节的 JSON 报头 + {} 字节的真实数据，一次写入",
                 hex(&(json.len() as i32).to_le_bytes()),
                 json.len(),
                 body.len()
@@ -253,16 +275,21 @@ fn serve_client(
         // send, and together a Nagle stall). The whole answer is under one clock
         // (lesson 07's ANSWER_PACE), not a limit on each write.
         let sent = write_message(
-            &mut Paced::new(&conn, shell::ANSWER_PACE, "the answer"),
+            &mut Paced::new(&conn, shell::ANSWER_PACE, pick("the answer", "回答")),
             &json,
             &body,
         );
         if let Err(e) = sent {
+            let timed_out = limits::is_timeout(&e);
+            let e = error_text(&e);
             ended(gates, server, || {
-                if limits::is_timeout(&e) {
+                if timed_out {
                     say!(server, "{addr}: {e}; closing" | "{addr}：{e}；关闭连接");
                 } else {
-                    say!(server, "{addr}: write failed: {e}");
+                    say!(
+                        server,
+                        "{addr}: write failed: {e}" | "{addr}：写入失败：{e}"
+                    );
                 }
             });
             return;
@@ -310,15 +337,15 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
     // together if it comes in pieces, unlike the notes' `recv(header_size)`), then its
     // fields: the whole header under one clock (HEADER_PACE), so that a server sending it a
     // byte at a time cannot hold this client, as it could with a limit on each read.
-    let Some(header) =
-        read_header::<Header>(&mut Paced::new(stream, HEADER_PACE, "the answer's header"))?
-    else {
+    let label = pick("the answer's header", "回答的 JSON 报头");
+    let Some(header) = read_header::<Header>(&mut Paced::new(stream, HEADER_PACE, label))? else {
         return Ok(Answer::Closed);
     };
     if let Some(client) = client {
         say!(
             client,
-            "read_header -> total_size {}, md5 {}, filename {:?}",
+            "read_header -> total_size {}, md5 {}, filename {:?}"
+                | "read_header -> total_size {}，md5 {}，filename {:?}",
             header.total_size,
             header.md5,
             header.filename
@@ -329,22 +356,25 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
     // (not the notes A §9.2 `count += buffer_size`), into one buffer sized once (not `res +=
     // recv()`, which copies everything received so far on every chunk).
     if header.total_size > MAX_BODY {
-        return Err(Report::msg(format!(
+        return Err(Report::msg(tr!(
             "size check failed: total_size {} is over this client's limit of {MAX_BODY} \
-             bytes (it keeps an answer in memory; lesson 09 streams to disk)",
+             bytes (it keeps an answer in memory; lesson 09 streams to disk)"
+                | "大小校验失败：total_size {} 超过了这个客户端 {MAX_BODY} 字节的上限（它把回答放在内存里；第 09 课则边收边写到磁盘上）",
             header.total_size
         )));
     }
     // The body under its own clock: 10 s, then at least 1 MiB a second on average
     // (lesson 07's ANSWER_PACE), so that a server that stalls halfway is given up on.
     let mut body = Vec::with_capacity(header.total_size as usize);
-    let got = Paced::new(stream, shell::ANSWER_PACE, "the answer's body")
+    let label = pick("the answer's body", "回答的真实数据");
+    let got = Paced::new(stream, shell::ANSWER_PACE, label)
         .take(header.total_size)
         .read_to_end(&mut body)?;
     if (got as u64) < header.total_size {
-        return Err(Report::msg(format!(
+        return Err(Report::msg(tr!(
             "size check failed: the header says total_size {}, the stream ended after {got} \
-             bytes",
+             bytes"
+                | "大小校验失败：JSON 报头说 total_size 是 {}，数据流却只到了 {got} 字节就结束了",
             header.total_size
         )));
     }
@@ -353,22 +383,25 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
     // md5 the header promised.
     let actual = md5_hex(&body);
     if !is_md5_hex(&header.md5) {
-        return Ok(Answer::Md5Failed(format!(
+        return Ok(Answer::Md5Failed(tr!(
             "md5 check failed: the header's md5 {:?} is not an md5 at all (32 hex digits); \
-             the body's is {actual}",
+             the body's is {actual}"
+                | "md5 校验失败：JSON 报头里的 md5 {:?} 根本不是 md5（md5 是 32 位十六进制数字）；真实数据的 md5 是 {actual}",
             header.md5
         )));
     }
     if !header.md5.eq_ignore_ascii_case(&actual) {
-        return Ok(Answer::Md5Failed(format!(
-            "md5 check failed: the header says {}, the {} bytes received hash to {actual}",
-            header.md5, got
+        return Ok(Answer::Md5Failed(tr!(
+            "md5 check failed: the header says {}, the {} bytes received hash to {actual}"
+                | "md5 校验失败：JSON 报头说是 {}，收到的 {} 字节算出来是 {actual}",
+            header.md5,
+            got
         )));
     }
     if let Some(client) = client {
         say!(
             client,
-            "size {got} and md5 both match -> {}",
+            "size {got} and md5 both match -> {}" | "大小 {got} 和 md5 都对得上 -> {}",
             describe_ends(&body, 16)
         );
     }
@@ -391,7 +424,10 @@ fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Res
         }
         match command(&mut stream, &line, None)? {
             Answer::Closed => {
-                say!(client, "the server closed the connection");
+                say!(
+                    client,
+                    "the server closed the connection" | "服务端关闭了连接"
+                );
                 break;
             }
             Answer::Verified(body) => {
@@ -411,7 +447,7 @@ fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Res
 // ---------------------------------------------------------------------------------------
 
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<Cli>(&cli::ZH).side {
         None => demo::play(scenes::run_demo),
         Some(Side::Server {
             at,

@@ -8,12 +8,44 @@ use crate::{notes, notes_c_ftp, notes_e_text};
 use clap::{Args, Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::saving::{self, Existing};
-use socket_lessons::stage::cli::NotesEndpoint;
+use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::wire::net::{self, ListenOptions};
-use socket_lessons::{say, Endpoint, Report, Transcript};
+use socket_lessons::{say, tr, Endpoint, Report, Transcript};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// `--help` in Chinese.
+pub const ZH: ZhHelp = ZhHelp {
+    about: "第 09 课：带 JSON 报头的文件传输（笔记 A §9.2，笔记 C FTP上传下载文件，笔记 E §6）。",
+    long_about: "第 09 课：带 JSON 报头的文件传输（笔记 A §9.2，笔记 C FTP上传下载文件，笔记 E §6）。\n\n\
+                 不带子命令时，在一个临时目录里运行服务端和几个客户端：一次下载，一次上传，以及课程列出的每一种坏请求。\
+                 两个终端：先运行 server --dir D，再运行 download NAME… 或 upload PATH…。\
+                 笔记自己的三对程序，用纯 Rust 写成：notes-server / notes-client（笔记 A），\
+                 notes-c-ftp-…（笔记 C），notes-e-text-…（笔记 E）。",
+    subcommands: &[
+        ("server", "从 DIR 提供下载，并把上传的文件存进 DIR（先启动它）"),
+        ("download", "按名字下载文件，存进 DIR"),
+        ("upload", "把文件上传到服务端"),
+        ("receiver", "按笔记 E §6 文本文件传输的做法接收一个文件（它的接收端：监听，读 name/size，回答 y，接收，发回自己算出的 md5，等判定结果）"),
+        ("sender", "按笔记 E §6 文本文件传输的做法发送一个文件（它的发送端：连接到接收端）"),
+        ("notes-server", "运行笔记 A §9.2 的下载服务端，用纯 Rust 写成（notes.rs）：从当前目录提供 NAME.png，默认用笔记的端口 9696"),
+        ("notes-client", "运行笔记 A §9.2 的下载客户端，用纯 Rust 写成（notes.rs）：输入一个名字（girl），它就把 nb_girl.png 存到这里；q 或输入结束退出"),
+        ("notes-c-ftp-server", "运行笔记 C FTP上传下载文件的上传服务端，用纯 Rust 写成（notes_c_ftp.rs）：把一个文件存进当前目录，默认用笔记的端口 8090"),
+        ("notes-c-ftp-client", "运行笔记 C FTP上传下载文件的上传客户端，用纯 Rust 写成（notes_c_ftp.rs）：像笔记那样发送当前目录里的 config 文件"),
+        ("notes-e-text-server", "运行笔记 E §6 文本文件传输的接收端，用纯 Rust 写成（notes_e_text.rs）：默认用笔记的端口 1024；输入 y 接收文件，存为这里的 zyk.NAME"),
+        ("notes-e-text-client", "运行笔记 E §6 文本文件传输的发送端，用纯 Rust 写成（notes_e_text.rs）"),
+    ],
+    options: &[
+        ("dir", "文件所在的目录：server 从这里提供文件、把上传的文件存到这里；download 和 receiver 把文件存到这里"),
+        ("idle_limit", "等对方的下一个请求（receiver：发送端最初的字节）最多等多少秒，超时就关闭连接"),
+        ("session_limit", "一条连接总共最多服务多少秒，在手头的请求之后关闭它（这样不停发送的客户端也不能永远占着这个一次只服务一个客户端的服务端）"),
+        ("overwrite", "允许替换同名文件（否则 server 拒绝这次上传，download 不下载，receiver 谢绝这次传输）"),
+        ("names", "服务端上的文件名（只是名字，不带路径）"),
+        ("paths", "要发送的文件；每个文件在服务端上以它自己的文件名保存"),
+        ("path", "要发送的文件（笔记 E 的 file_path）"),
+    ],
+};
 
 /// Lesson 09: files with a JSON header (notes A §9.2, C FTP上传下载文件, E §6).
 ///
@@ -152,7 +184,11 @@ pub fn run(side: Side) -> Result<(), Report> {
         } => {
             prepare(&dir, &Transcript::server())?;
             let listener = at.listen(ListenOptions::new())?;
-            say!(Transcript::server(), "serving {}", dir.display());
+            say!(
+                Transcript::server(),
+                "serving {}" | "提供目录 {}",
+                dir.display()
+            );
             let rules = Rules {
                 limits: Limits::server(Duration::from_secs(idle_limit)),
                 session: Duration::from_secs(session_limit),
@@ -178,7 +214,9 @@ pub fn run(side: Side) -> Result<(), Report> {
                 }
             }
             if failures > 0 {
-                return Err(Report::msg(format!("{failures} download(s) failed")));
+                return Err(Report::msg(tr!(
+                    "{failures} download(s) failed" | "{failures} 个下载失败了"
+                )));
             }
             Ok(())
         }
@@ -231,7 +269,9 @@ pub fn run(side: Side) -> Result<(), Report> {
                 }
             }
             if failures > 0 {
-                return Err(Report::msg(format!("{failures} upload(s) failed")));
+                return Err(Report::msg(tr!(
+                    "{failures} upload(s) failed" | "{failures} 个上传失败了"
+                )));
             }
             Ok(())
         }
@@ -243,8 +283,8 @@ pub fn run(side: Side) -> Result<(), Report> {
 /// line), and Ctrl-C will remove this run's own.
 pub fn prepare(dir: &Path, who: &Transcript) -> Result<(), Report> {
     if !dir.is_dir() {
-        return Err(Report::msg(format!(
-            "{} is not a directory (create it first)",
+        return Err(Report::msg(tr!(
+            "{} is not a directory (create it first)" | "{} 不是目录（请先创建它）",
             dir.display()
         )));
     }
@@ -252,7 +292,8 @@ pub fn prepare(dir: &Path, who: &Transcript) -> Result<(), Report> {
     if !stale.is_empty() {
         say!(
             who,
-            "removed {} partial file(s) an interrupted run left in {}: {}",
+            "removed {} partial file(s) an interrupted run left in {}: {}"
+                | "删掉了一次中断的运行留在 {1} 里的 {0} 个不完整的文件：{2}",
             stale.len(),
             dir.display(),
             stale.join(", ")

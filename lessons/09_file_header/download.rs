@@ -6,8 +6,9 @@ use socket_lessons::guard::limits;
 use socket_lessons::guard::names::check_file_name;
 use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::saving::{receive_file, Existing};
+use socket_lessons::lang::pick;
 use socket_lessons::wire::header::read_header;
-use socket_lessons::{say, Report, Transcript};
+use socket_lessons::{say, tr, Report, Transcript};
 use std::fs;
 use std::io::Write;
 use std::net::TcpStream;
@@ -34,35 +35,46 @@ pub fn download(
     if existing == Existing::Keep && fs::symlink_metadata(dir.join(name)).is_ok() {
         say!(
             client,
-            "{name:?} exists already in {}: not downloaded (--overwrite replaces it)",
+            "{name:?} exists already in {}: not downloaded (--overwrite replaces it)"
+                | "{name:?} 在 {} 里已经存在：不下载（加 --overwrite 才会替换）",
             dir.display()
         );
         return Ok(false);
     }
-    say!(client, "download {name:?}");
+    say!(client, "download {name:?}" | "下载 {name:?}");
     // 1. the request: the bare name, in one write (notes A §9.2).
     stream.write_all(name.as_bytes())?;
 
     // 2. the header, in whichever dialect the server speaks. Its first byte may take a
     // while (the server hashes the file first: a second or two per GiB), so that wait is
     // the long one (60 s, `limits::answer_limit`); the header itself then has HEADER_PACE.
+    let closed = || Report::msg(tr!("the server closed the connection" | "服务端关闭了连接"));
     if !limits::answer_begins(stream)? {
-        return Err(Report::msg("the server closed the connection"));
+        return Err(closed());
     }
-    let Some(header) =
-        read_header::<FileHeader>(&mut Paced::new(stream, HEADER_PACE, "the answer's header"))?
+    let label = pick("the answer's header", "回答的 JSON 报头");
+    let Some(header) = read_header::<FileHeader>(&mut Paced::new(stream, HEADER_PACE, label))?
     else {
-        return Err(Report::msg("the server closed the connection"));
+        return Err(closed());
     };
     if let Some(error) = &header.error {
-        say!(client, "the server refused: {error}");
+        // The server's words are wire bytes: English, quoted in Chinese.
+        say!(
+            client,
+            "the server refused: {error}" | "服务端拒绝了：“{error}”"
+        );
         return Ok(false);
     }
+    let out_of_step = || {
+        Report::msg(tr!(
+            "the stream is out of step; giving up" | "数据流已经错位；放弃"
+        ))
+    };
     let (size, theirs) = match header.size().and_then(|s| Ok((s, header.full_name()?))) {
         Ok(found) => found,
         Err(why) => {
-            say!(client, "bad header: {why}");
-            return Err(Report::msg("the stream is out of step; giving up"));
+            say!(client, "bad header: {why}" | "JSON 报头有问题：{why}");
+            return Err(out_of_step());
         }
     };
     // The file is saved under the name asked for, never one the server chooses: a server
@@ -72,22 +84,28 @@ pub fn download(
         say!(
             client,
             "the server's header names {theirs:?}, not {name:?}: refused, nothing saved"
+                | "服务端的 JSON 报头说的是 {theirs:?}，不是 {name:?}：拒绝，什么也没保存"
         );
-        return Err(Report::msg("the stream is out of step; giving up"));
+        return Err(out_of_step());
     };
     if let Some(why) = not_a_regular_file(dir, &saved_as) {
         say!(client, "{why}");
-        return Err(Report::msg("the stream is out of step; giving up"));
+        return Err(out_of_step());
     }
+    let md5_said = header
+        .md5
+        .clone()
+        .unwrap_or_else(|| pick("none", "没有").to_owned());
     say!(
         client,
-        "header: {saved_as:?}, {size} bytes, md5 {}",
-        header.md5.as_deref().unwrap_or("none")
+        "header: {saved_as:?}, {size} bytes, md5 {md5_said}"
+            | "JSON 报头：{saved_as:?}，{size} 字节，md5 {md5_said}"
     );
     if header.md5.is_none() {
         say!(
             client,
             "WARNING: the header has no md5: only the size can be checked, a corrupted body would be saved"
+                | "警告：JSON 报头里没有 md5：只能校验大小，损坏的真实数据也会被保存下来"
         );
     }
 
@@ -95,7 +113,11 @@ pub fn download(
     // (BODY_PACE), so that a server that stalls halfway is given up on.
     let bar = bar(bars, size, &saved_as);
     let received = receive_file(
-        &mut Paced::new(stream, BODY_PACE, "the download's body"),
+        &mut Paced::new(
+            stream,
+            BODY_PACE,
+            pick("the download's body", "下载的真实数据"),
+        ),
         dir,
         &saved_as,
         size,
@@ -106,16 +128,20 @@ pub fn download(
     bar.finish_and_clear();
     match received {
         Ok(saved) => {
+            let check = if header.md5.is_some() {
+                pick(" (matches)", "（一致）")
+            } else {
+                pick(
+                    " (UNVERIFIED: no md5 to check)",
+                    "（未经校验：没有 md5 可以对照）",
+                )
+            };
             say!(
                 client,
-                "saved {saved_as:?}: {} bytes, md5 {}{}",
+                "saved {saved_as:?}: {} bytes, md5 {}{check}"
+                    | "已保存 {saved_as:?}：{} 字节，md5 {}{check}",
                 saved.size,
-                saved.md5,
-                if header.md5.is_some() {
-                    " (matches)"
-                } else {
-                    " (UNVERIFIED: no md5 to check)"
-                }
+                saved.md5
             );
             Ok(true)
         }
@@ -124,7 +150,9 @@ pub fn download(
             if failed.in_step {
                 Ok(false)
             } else {
-                Err(Report::msg("the connection is broken; giving up"))
+                Err(Report::msg(tr!(
+                    "the connection is broken; giving up" | "连接已经坏了；放弃"
+                )))
             }
         }
     }

@@ -2,6 +2,8 @@
 //! what each side reads (every key any of the notes uses, as serde aliases).
 
 use serde::{Deserialize, Serialize};
+use socket_lessons::reason;
+use socket_lessons::wire::header::Reason;
 
 /// What the server sends before a download: notes A §9.2's keys.
 #[derive(Serialize)]
@@ -72,11 +74,13 @@ pub struct FileHeader {
 
 impl FileHeader {
     /// The file's full name: notes A splits it into `file_name` and `file_type`.
-    pub fn full_name(&self) -> Result<String, String> {
-        let name = self
-            .name
-            .as_deref()
-            .ok_or("the header has no name (filename or file_name)")?;
+    pub fn full_name(&self) -> Result<String, Reason> {
+        let name = self.name.as_deref().ok_or_else(|| {
+            reason!(
+                "the header has no name (filename or file_name)"
+                    | "JSON 报头里没有名字（filename 或 file_name）"
+            )
+        })?;
         Ok(match self.file_type.as_deref() {
             Some(ext) if !ext.is_empty() && !name.ends_with(&format!(".{ext}")) => {
                 format!("{name}.{ext}")
@@ -86,8 +90,12 @@ impl FileHeader {
     }
 
     /// The size, which every dialect has under one name or another.
-    pub fn size(&self) -> Result<u64, String> {
-        self.size
-            .ok_or_else(|| "the header has no size (filesize, total_size or data_all)".into())
+    pub fn size(&self) -> Result<u64, Reason> {
+        self.size.ok_or_else(|| {
+            reason!(
+                "the header has no size (filesize, total_size or data_all)"
+                    | "JSON 报头里没有大小（filesize、total_size 或 data_all）"
+            )
+        })
     }
 }

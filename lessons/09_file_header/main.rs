@@ -71,16 +71,18 @@ use headers::{DownloadHeader, DownloadRefused};
 use indicatif::ProgressBar;
 use socket_lessons::guard::digest_cache::Md5Cache;
 use socket_lessons::guard::limits::{self, Limits};
-use socket_lessons::guard::names::check_file_name;
+use socket_lessons::guard::names::{check_file_name, why_refused};
 use socket_lessons::guard::pace::{Pace, Paced};
 use socket_lessons::guard::quiet::{preview_text, LogGate};
 use socket_lessons::guard::saving::Existing;
 use socket_lessons::guard::sniff;
+use socket_lessons::lang::{error_text, pick};
+use socket_lessons::reason;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::progress::progress_bar;
 use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::text_lossy;
-use socket_lessons::wire::header::{self, write_header};
+use socket_lessons::wire::header::{self, write_header, Reason};
 use socket_lessons::wire::net;
 use socket_lessons::{say, Report, Transcript};
 use std::fs;
@@ -184,7 +186,9 @@ fn serve_client(
         };
         let seen = match peeked {
             Ok(0) => {
-                end(gates, &|log| say!(log, "{addr} closed the connection"));
+                end(gates, &|log| {
+                    say!(log, "{addr} closed the connection" | "{addr} 关闭了连接")
+                });
                 return;
             }
             Ok(n) => n,
@@ -197,14 +201,18 @@ fn serve_client(
                 end(gates, &|log| {
                     say!(
                         log,
-                        "{addr}: {}; closing",
-                        limits::timed_out("waiting for a request", rules.limits.idle)
+                        "{addr}: {}; closing" | "{addr}：{}；关闭连接",
+                        limits::timed_out(
+                            pick("waiting for a request", "等待请求"),
+                            rules.limits.idle
+                        )
                     )
                 });
                 return;
             }
             Err(e) => {
-                end(gates, &|log| say!(log, "{addr}: {e}"));
+                let e = error_text(&e);
+                end(gates, &|log| say!(log, "{addr}: {e}" | "{addr}：{e}"));
                 return;
             }
         };
@@ -215,7 +223,12 @@ fn serve_client(
             upload::serve_upload(&mut conn, dir, rules, &log)
         };
         if !go_on {
-            end(gates, &|log| say!(log, "closing the connection to {addr}"));
+            end(gates, &|log| {
+                say!(
+                    log,
+                    "closing the connection to {addr}" | "关闭与 {addr} 的连接"
+                )
+            });
             return;
         }
     }
@@ -260,39 +273,53 @@ fn serve_download(
             // A signal (a stop and continue, signal(7)) is not the client's doing.
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
-                say!(log, "recv failed: {e}");
+                say!(log, "recv failed: {}" | "recv 失败：{}", error_text(&e));
                 return false;
             }
         }
     };
     let request = &buf[..n];
     if request == QUIT {
-        say!(log, "recv -> b\"q\": the client is done");
+        say!(
+            log,
+            "recv -> b\"q\": the client is done" | "recv -> b\"q\"：客户端结束了"
+        );
         return false;
     }
     let name = text_lossy(request);
     // A preview: a name of 1,024 bytes is logged by its first 32 characters and its length.
-    say!(log, "download request for {}", preview_text(&name));
+    say!(
+        log,
+        "download request for {}" | "下载请求：{}",
+        preview_text(&name)
+    );
 
-    let refuse = |conn: &mut TcpStream, why: String| -> bool {
-        say!(log, "{why}; answering with an error header");
+    // The error header is wire bytes, English in both languages (as lesson 06's refusal
+    // is); the log line says why in the language of the moment.
+    let refuse = |conn: &mut TcpStream, why: Reason| -> bool {
+        say!(
+            log,
+            "{why}; answering with an error header" | "{why}；回答一个带 error 的 JSON 报头"
+        );
         let answer = DownloadRefused {
             file_name: &name,
-            error: &why,
+            error: &why.wire,
             data_all: 0,
         };
+        let label = pick("the refusal", "拒绝的回答");
         header::encode(&answer)
-            .and_then(|json| write_header(&mut Paced::new(conn, BODY_PACE, "the refusal"), &json))
-            .map_err(|e| say!(log, "write failed: {e}"))
+            .and_then(|json| write_header(&mut Paced::new(conn, BODY_PACE, label), &json))
+            .map_err(|e| say!(log, "write failed: {}" | "写入失败：{}", error_text(&e)))
             .is_ok()
     };
     if std::str::from_utf8(request).is_err() {
+        let shown = preview_text(&name);
         return refuse(
             conn,
-            format!("refused name {}: it is not UTF-8", preview_text(&name)),
+            reason!("refused name {shown}: it is not UTF-8" | "名字 {shown} 不可用：它不是 UTF-8"),
         );
     }
-    if let Err(why) = check_file_name(&name) {
+    if let Some(why) = why_refused(&name) {
         return refuse(conn, why);
     }
     // Notes A §9.2's client asks for `girl` and its server opens `girl.png`: a name without
@@ -320,7 +347,13 @@ fn serve_download(
     // download hashes it again.
     let (size, md5) = match md5s.md5(&path, &mut file) {
         Ok(done) => done,
-        Err(e) => return refuse(conn, format!("cannot read {name:?}: {e}")),
+        Err(e) => {
+            let why = Reason::of(&e).within(
+                |e| format!("cannot read {name:?}: {e}"),
+                |e| format!("读不了 {name:?}：{e}"),
+            );
+            return refuse(conn, why);
+        }
     };
     let (stem, ext) = match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => (stem, ext),
@@ -333,21 +366,28 @@ fn serve_download(
         data_all: size,
     }) {
         Ok(json) => json,
-        Err(e) => return refuse(conn, e.to_string()),
+        Err(e) => return refuse(conn, Reason::of(&e)),
     };
-    say!(log, "header {}", text_lossy(&json));
+    say!(log, "header {}" | "JSON 报头 {}", text_lossy(&json));
 
     // 4. the header, then the body streamed from the file (sendfile on Linux), both under
     // one clock (BODY_PACE): a client that stops reading, or reads a little now and then,
     // is given up on, however many partial writes it allows.
-    say!(log, "sending the header and {size} bytes");
+    say!(
+        log,
+        "sending the header and {size} bytes" | "发送 JSON 报头和 {size} 字节的真实数据"
+    );
     let bar = bar(bars, size, &name);
-    let mut answer = Paced::new(conn, BODY_PACE, "the download");
+    let mut answer = Paced::new(conn, BODY_PACE, pick("the download", "下载"));
     let sent = write_header(&mut answer, &json)
         .and_then(|()| send_file(&mut answer, &mut file, size, &bar));
     bar.finish_and_clear();
     if let Err(e) = sent {
-        say!(log, "sending {name:?} failed: {e}");
+        say!(
+            log,
+            "sending {name:?} failed: {}" | "发送 {name:?} 失败：{}",
+            error_text(&e)
+        );
         return false;
     }
     true
@@ -356,13 +396,19 @@ fn serve_download(
 /// The file a download request names: `name` itself when it is there; for a name without
 /// an extension that is not there, the one file `name.EXT` in `dir` (notes A's server
 /// serves `girl.png` for `girl`); two or more candidates are refused as ambiguous.
-fn with_extension(dir: &Path, name: &str) -> Result<String, String> {
+fn with_extension(dir: &Path, name: &str) -> Result<String, Reason> {
     if name.contains('.') || fs::symlink_metadata(dir.join(name)).is_ok() {
         return Ok(name.to_owned());
     }
     let prefix = format!("{name}.");
+    let listed = dir.display();
     let mut found: Vec<String> = fs::read_dir(dir)
-        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .map_err(|e| {
+            Reason::of(&e).within(
+                |e| format!("cannot list {listed}: {e}"),
+                |e| format!("列不出 {listed} 的内容：{e}"),
+            )
+        })?
         .filter_map(|entry| entry.ok())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(&prefix) && check_file_name(n).is_ok())
@@ -371,10 +417,16 @@ fn with_extension(dir: &Path, name: &str) -> Result<String, String> {
     match found.len() {
         0 => Ok(name.to_owned()), // "no such file" comes next, with the name as asked
         1 => Ok(found.remove(0)),
-        _ => Err(format!(
-            "{name:?} could be any of {}: ask for one by its full name",
-            found.join(", ")
-        )),
+        _ => {
+            let (en, zh) = (found.join(", "), found.join("、"));
+            Err(Reason {
+                wire: format!("{name:?} could be any of {en}: ask for one by its full name"),
+                shown: socket_lessons::tr!(
+                    "{name:?} could be any of {en}: ask for one by its full name"
+                        | "{name:?} 可能是 {zh} 中的任何一个：请用完整的名字来要"
+                ),
+            })
+        }
     }
 }
 
@@ -391,7 +443,7 @@ fn bar(show: bool, size: u64, name: &str) -> ProgressBar {
 
 /// No subcommand: the demo ([`scenes`]); otherwise one side, for two terminals ([`cli`]).
 fn main() -> Result<(), Report> {
-    match socket_lessons::stage::cli::parse::<cli::Cli>().side {
+    match socket_lessons::stage::cli::parse_in::<cli::Cli>(&cli::ZH).side {
         None => demo::play(scenes::run_demo),
         Some(side) => cli::run(side),
     }

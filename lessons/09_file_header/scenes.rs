@@ -8,12 +8,13 @@ use crate::upload::upload;
 use crate::{download, Rules};
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::saving::Existing;
+use socket_lessons::lang::{self, pick};
 use socket_lessons::stage::demo::{self, Stage};
 use socket_lessons::stage::transcript::hex_preview;
 use socket_lessons::wire::checksum::md5_hex;
 use socket_lessons::wire::header::{self, read_header, write_message};
 use socket_lessons::wire::net::{self, ListenOptions};
-use socket_lessons::{say, Report, Transcript};
+use socket_lessons::{say, tr, Report, Transcript};
 use std::fs;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
@@ -55,12 +56,13 @@ pub fn run_demo() -> Result<(), Report> {
     fs::create_dir_all(&server_dir)?;
     fs::create_dir_all(&client_dir)?;
 
-    let setup = Transcript::named("setup");
+    let setup = Transcript::named(pick("setup", "准备"));
     let served = known_bytes(2_500_000, 0x09);
     fs::write(server_dir.join("lesson09.bin"), &served)?;
     say!(
         setup,
-        "server directory: lesson09.bin, {} bytes, md5 {}",
+        "server directory: lesson09.bin, {} bytes, md5 {}"
+            | "服务端的目录：lesson09.bin，{} 字节，md5 {}",
         served.len(),
         md5_hex(&served)
     );
@@ -68,7 +70,8 @@ pub fn run_demo() -> Result<(), Report> {
     fs::write(client_dir.join("upload.bin"), &mine)?;
     say!(
         setup,
-        "client directory: upload.bin, {} bytes, md5 {}",
+        "client directory: upload.bin, {} bytes, md5 {}"
+            | "客户端的目录：upload.bin，{} 字节，md5 {}",
         mine.len(),
         md5_hex(&mine)
     );
@@ -87,8 +90,8 @@ pub fn run_demo() -> Result<(), Report> {
     let client = Transcript::client();
 
     say!(
-        Transcript::named("scene 1"),
-        "download, notes A §9.2's header"
+        Transcript::named(tr!("scene 1" | "第 1 幕")),
+        "download, notes A §9.2's header" | "下载，用笔记 A §9.2 的 JSON 报头"
     );
     let mut stream = net::connect_addr(addr)?;
     stage.accepted()?; // demo only
@@ -104,19 +107,21 @@ pub fn run_demo() -> Result<(), Report> {
     drop(stream);
     stage.finished()?;
     let copy = fs::read(client_dir.join("lesson09.bin"))?;
-    say!(
-        client,
-        "the copy is {} the original",
-        if copy == served {
-            "byte for byte"
-        } else {
-            "NOT"
-        }
-    );
+    if copy == served {
+        say!(
+            client,
+            "the copy is byte for byte the original" | "副本和原件逐字节相同"
+        );
+    } else {
+        say!(
+            client,
+            "the copy is NOT the original" | "副本和原件不一样！"
+        );
+    }
 
     say!(
-        Transcript::named("scene 2"),
-        "upload, notes C's header plus an md5"
+        Transcript::named(tr!("scene 2" | "第 2 幕")),
+        "upload, notes C's header plus an md5" | "上传，用笔记 C 的 JSON 报头，外加一个 md5"
     );
     let mut stream = net::connect_addr(addr)?;
     stage.accepted()?; // demo only
@@ -126,23 +131,33 @@ pub fn run_demo() -> Result<(), Report> {
     stage.finished()?;
 
     say!(
-        Transcript::named("scene 3"),
+        Transcript::named(tr!("scene 3" | "第 3 幕")),
         "bad requests: one line each, then the next client"
+            | "坏请求：每个只换来一行，然后服务下一个客户端"
     );
     bad_requests(addr, &mine, &stage)?;
     stage.end()?;
 
-    say!(Transcript::named("scene 4"), "what is on disk now");
+    let scene_4 = Transcript::named(tr!("scene 4" | "第 4 幕"));
+    say!(scene_4, "what is on disk now" | "现在磁盘上有什么");
     for (who, dir) in [(&Transcript::server(), &server_dir), (&client, &client_dir)] {
         let mut names: Vec<String> = fs::read_dir(dir)?
             .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
             .collect::<io::Result<_>>()?;
         names.sort();
-        say!(who, "directory holds: {}", names.join(", "));
+        let names = names.join(if lang::zh() { "、" } else { ", " });
+        say!(who, "directory holds: {names}" | "目录里有：{names}");
     }
     say!(
-        Transcript::named("scene 4"),
+        scene_4,
         "no partial file, no file outside the directory: every bad transfer left nothing"
+            | "没有不完整的文件，目录外面也没有文件：每次坏的传输都什么也没留下"
+    );
+    // The server has ended (stage.end): nothing prints after this.
+    say!(
+        Transcript::named(pick("summary", "总结")),
+        "both directions used lesson 08's header: the download and the upload were each checked by size and md5 before they got their names; every bad request was refused with its reason in an error header, the next client was served, and the directories hold only the two good files: nothing partial, nothing outside them"
+            | "两个方向用的都是第 08 课的 JSON 报头：下载和上传的文件都先校验了大小和 md5，才改成正式的名字；每个坏请求都被拒绝，理由写在回答的 JSON 报头的 error 字段里，服务端接着服务下一个客户端；两个目录里只有那两个好文件：没有不完整的文件，目录外面也什么都没有"
     );
     Ok(())
 }
@@ -171,41 +186,70 @@ fn bad_requests(addr: SocketAddr, body: &[u8], stage: &Stage) -> Result<(), Repo
     let mut flipped = body.to_vec();
     flipped[123_456] ^= 0x01;
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("download \"../etc/passwd\"", b"../etc/passwd".to_vec()),
-        ("download \"missing.bin\"", b"missing.bin".to_vec()),
-        ("upload with header length -1", b"\xff\xff\xff\xff".to_vec()),
         (
-            "upload with a header that is not JSON",
+            pick("download \"../etc/passwd\"", "下载 \"../etc/passwd\""),
+            b"../etc/passwd".to_vec(),
+        ),
+        (
+            pick("download \"missing.bin\"", "下载 \"missing.bin\""),
+            b"missing.bin".to_vec(),
+        ),
+        (
+            pick("upload with header length -1", "上传，报头长度是 -1"),
+            b"\xff\xff\xff\xff".to_vec(),
+        ),
+        (
+            pick(
+                "upload with a header that is not JSON",
+                "上传，JSON 报头不是 JSON",
+            ),
             message(b"filename=x.bin", b""),
         ),
         (
-            "upload with a header without a size",
+            pick(
+                "upload with a header without a size",
+                "上传，JSON 报头里没有大小",
+            ),
             message(br#"{"filepath":".","filename":"x.bin"}"#, b""),
         ),
-        ("upload named \"../evil.bin\"", upload("../evil.bin", body)),
         (
-            "upload whose body is one byte short",
+            pick(
+                "upload named \"../evil.bin\"",
+                "上传，名字是 \"../evil.bin\"",
+            ),
+            upload("../evil.bin", body),
+        ),
+        (
+            pick(
+                "upload whose body is one byte short",
+                "上传，真实数据少一个字节",
+            ),
             upload("short.bin", &body[..body.len() - 1]),
         ),
         (
-            "upload with one byte flipped (byte 123456)",
+            pick(
+                "upload with one byte flipped (byte 123456)",
+                "上传，偏移 123456 处的一个字节被改了",
+            ),
             upload("flipped.bin", &flipped),
         ),
     ];
     let client = Transcript::client();
     for (what, wire) in cases {
-        say!(client, "{what}: {}", hex_preview(&wire, 12));
+        say!(client, "{what}: {}" | "{what}：{}", hex_preview(&wire, 12));
         let mut stream = net::connect_addr(addr)?;
         stage.accepted()?; // demo only
         stream.write_all(&wire)?;
         // Half-close: "nothing more from me". The server sees the end of the stream where
         // the body stops short, and can still answer.
         stream.shutdown(Shutdown::Write)?;
+        // The server's error is wire bytes: English in both languages, quoted in Chinese.
         let answer = match read_header::<FileHeader>(&mut stream) {
-            Ok(Some(answer)) => {
-                format!("answer: {}", answer.error.as_deref().unwrap_or("no error?"))
-            }
-            Ok(None) => "the server closed without an answer".to_owned(),
+            Ok(Some(answer)) => match answer.error {
+                Some(error) => tr!("answer: {error}" | "回答：“{error}”"),
+                None => tr!("answer: no error?" | "回答：没有 error？"),
+            },
+            Ok(None) => tr!("the server closed without an answer" | "服务端没有回答就关闭了连接"),
             Err(e) => e.to_string(),
         };
         drop(stream);

@@ -5,7 +5,8 @@
 use indicatif::ProgressBar;
 use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::quiet::preview_text;
-use socket_lessons::tr;
+use socket_lessons::reason;
+use socket_lessons::wire::header::Reason;
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::Path;
@@ -22,7 +23,10 @@ use std::path::Path;
 /// (`fstat`): whatever the name is by the time of the open, the bytes served are those of
 /// the regular file the descriptor holds. (Windows: `FILE_FLAG_OPEN_REPARSE_POINT` opens a
 /// link itself instead of its target, and the type check refuses it.)
-pub fn open_regular(path: &Path) -> Result<File, String> {
+///
+/// Its refusals are [`Reason`]s: the server puts the English in its error header and logs
+/// the language of the moment.
+pub fn open_regular(path: &Path) -> Result<File, Reason> {
     let shown = path
         .file_name()
         .map(|n| preview_text(&n.to_string_lossy()))
@@ -43,53 +47,63 @@ pub fn open_regular(path: &Path) -> Result<File, String> {
     let file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(tr!("no such file: {shown}" | "没有这个文件：{shown}"))
+            return Err(reason!("no such file: {shown}" | "没有这个文件：{shown}"))
         }
         #[cfg(unix)]
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(tr!("{shown} is a symbolic link: not followed, not served"
-                | "{shown} 是符号链接：不跟随，不提供"))
+            return Err(reason!(
+                "{shown} is a symbolic link: not followed, not served"
+                    | "{shown} 是符号链接：不跟随，不提供"
+            ))
         }
         #[cfg(unix)]
         Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
-            return Err(tr!(
+            return Err(reason!(
                 "{shown} is a socket or a device: not a regular file, not served"
                     | "{shown} 是套接字或设备：不是普通文件，不提供"
             ))
         }
-        Err(e) => return Err(tr!("cannot open {shown}: {e}" | "打不开 {shown}：{e}")),
+        Err(e) => {
+            return Err(Reason::of(&e).within(
+                |e| format!("cannot open {shown}: {e}"),
+                |e| format!("打不开 {shown}：{e}"),
+            ))
+        }
     };
     match file.metadata() {
         Ok(meta) if meta.is_file() => Ok(file),
-        Ok(meta) => Err(tr!(
-            "{shown} is {}: not a regular file, not served" | "{shown} 是{}：不是普通文件，不提供",
-            kind_of(&meta.file_type())
+        Ok(meta) => Err(kind_of(&meta.file_type()).within(
+            |kind| format!("{shown} is {kind}: not a regular file, not served"),
+            |kind| format!("{shown} 是{kind}：不是普通文件，不提供"),
         )),
-        Err(e) => Err(tr!("cannot read {shown}: {e}" | "读不了 {shown}：{e}")),
+        Err(e) => Err(Reason::of(&e).within(
+            |e| format!("cannot read {shown}: {e}"),
+            |e| format!("读不了 {shown}：{e}"),
+        )),
     }
 }
 
 /// What a directory entry is, in a few words: `a directory`, `a FIFO`, `a symbolic link`.
-pub fn kind_of(kind: &fs::FileType) -> String {
+pub fn kind_of(kind: &fs::FileType) -> Reason {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
         if kind.is_fifo() {
-            return tr!("a FIFO (named pipe)" | "一个 FIFO（命名管道）");
+            return reason!("a FIFO (named pipe)" | "一个 FIFO（命名管道）");
         }
         if kind.is_socket() {
-            return tr!("a socket" | "一个套接字");
+            return reason!("a socket" | "一个套接字");
         }
         if kind.is_block_device() || kind.is_char_device() {
-            return tr!("a device" | "一个设备");
+            return reason!("a device" | "一个设备");
         }
     }
     if kind.is_dir() {
-        tr!("a directory" | "一个目录")
+        reason!("a directory" | "一个目录")
     } else if kind.is_symlink() {
-        tr!("a symbolic link" | "一个符号链接")
+        reason!("a symbolic link" | "一个符号链接")
     } else {
-        tr!("not a regular file" | "不是普通文件")
+        reason!("not a regular file" | "不是普通文件")
     }
 }
 
@@ -98,14 +112,13 @@ pub fn kind_of(kind: &fs::FileType) -> String {
 /// final step (`rename`, or a hard link) never opens or follows what is there, so nothing
 /// is written through it; this only says so before any byte is received, instead of
 /// replacing a planted link or failing on a directory at the end.
-pub fn not_a_regular_file(dir: &Path, name: &str) -> Option<String> {
+pub fn not_a_regular_file(dir: &Path, name: &str) -> Option<Reason> {
     let meta = fs::symlink_metadata(dir.join(name)).ok()?;
     (!meta.is_file()).then(|| {
         let shown = preview_text(name);
-        let kind = kind_of(&meta.file_type());
-        tr!(
-            "{shown} is {kind} in the directory: not replaced, nothing saved"
-                | "{shown} 在目录里是{kind}：不替换，什么也没保存"
+        kind_of(&meta.file_type()).within(
+            |kind| format!("{shown} is {kind} in the directory: not replaced, nothing saved"),
+            |kind| format!("{shown} 在目录里是{kind}：不替换，什么也没保存"),
         )
     })
 }
@@ -124,10 +137,11 @@ pub fn send_file(
     while sent < size {
         let n = answer.send_file(file, STEP.min(size - sent))?;
         if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("the file ended after {sent} of {size} bytes: it shrank while being sent"),
-            ));
+            return Err(reason!(
+                "the file ended after {sent} of {size} bytes: it shrank while being sent"
+                    | "文件只读到 {size} 字节中的 {sent} 字节就结束了：它在发送途中变短了"
+            )
+            .into_error(io::ErrorKind::UnexpectedEof));
         }
         sent += n;
         bar.inc(n);

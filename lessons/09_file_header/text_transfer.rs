@@ -22,10 +22,11 @@ use socket_lessons::guard::names::check_file_name;
 use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::quiet::{preview_text, AcceptTrouble, LogGate};
 use socket_lessons::guard::saving::{self, Existing};
+use socket_lessons::lang::{error_text, pick};
 use socket_lessons::stage::transcript::{describe, describe_ends};
 use socket_lessons::wire::files::{md5_file, send_body};
 use socket_lessons::wire::net;
-use socket_lessons::{say, Endpoint, Report, Transcript};
+use socket_lessons::{say, tr, Endpoint, Report, Transcript};
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -74,7 +75,10 @@ pub fn notes_e_receiver(
             say!(server, "{line}");
         }
         let log = Gated::admit(&mut gate, server);
-        say!(log, "accept -> a sender from {addr}");
+        say!(
+            log,
+            "accept -> a sender from {addr}" | "accept -> 来自 {addr} 的发送端"
+        );
         if receive_one_notes_e(conn, addr, dir, existing, waits, &log) {
             return;
         }
@@ -100,19 +104,22 @@ fn receive_one_notes_e(
     match next {
         Ok(true) => {}
         Ok(false) => {
-            say!(server, "{addr} closed without sending anything");
+            say!(
+                server,
+                "{addr} closed without sending anything" | "{addr} 什么也没发就关闭了连接"
+            );
             return false;
         }
         Err(e) if limits::is_timeout(&e) => {
             say!(
                 server,
-                "{addr}: {}; closing",
-                limits::timed_out("waiting for NAME/SIZE", waits.idle)
+                "{addr}: {}; closing" | "{addr}：{}；关闭连接",
+                limits::timed_out(pick("waiting for NAME/SIZE", "等待 NAME/SIZE"), waits.idle)
             );
             return false;
         }
         Err(e) => {
-            say!(server, "{addr}: {e}");
+            say!(server, "{addr}: {}" | "{addr}：{}", error_text(&e));
             return false;
         }
     }
@@ -122,7 +129,11 @@ fn receive_one_notes_e(
             Ok(n) => break n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                say!(server, "{addr}: recv failed: {e}");
+                say!(
+                    server,
+                    "{addr}: recv failed: {}" | "{addr}：recv 失败：{}",
+                    error_text(&e)
+                );
                 return false;
             }
         }
@@ -136,7 +147,10 @@ fn receive_one_notes_e(
     let (name, size) = match parse_name_size(&buf[..n]) {
         Ok(found) => found,
         Err(why) => {
-            say!(server, "{why}: declined (answered n)");
+            say!(
+                server,
+                "{why}: declined (answered n)" | "{why}：谢绝（回答 n）"
+            );
             let _ = conn.write_all(b"n");
             return false;
         }
@@ -145,22 +159,29 @@ fn receive_one_notes_e(
     //    receiver accepts what it can save: a plain name, not already there (and never
     //    something that is not a regular file: a directory, a FIFO, a link).
     if let Some(why) = crate::not_a_regular_file(dir, &name) {
-        say!(server, "{why}: declined (answered n)");
+        say!(
+            server,
+            "{why}: declined (answered n)" | "{why}：谢绝（回答 n）"
+        );
         let _ = conn.write_all(b"n");
         return false;
     }
     if existing == Existing::Keep && fs::symlink_metadata(dir.join(&name)).is_ok() {
         say!(
             server,
-            "{name:?} exists already in {}: declined (answered n; --overwrite replaces it)",
+            "{name:?} exists already in {}: declined (answered n; --overwrite replaces it)"
+                | "{name:?} 在 {} 里已经存在：谢绝（回答 n；加 --overwrite 才会替换）",
             dir.display()
         );
         let _ = conn.write_all(b"n");
         return false;
     }
-    say!(server, "{name:?}, {size} bytes: accepted (answered y)");
+    say!(
+        server,
+        "{name:?}, {size} bytes: accepted (answered y)" | "{name:?}，{size} 字节：接受（回答 y）"
+    );
     if let Err(e) = conn.write_all(b"y") {
-        say!(server, "{addr}: {e}");
+        say!(server, "{addr}: {}" | "{addr}：{}", error_text(&e));
         return false;
     }
 
@@ -169,7 +190,7 @@ fn receive_one_notes_e(
     //    text on its own: a short recv makes it wait for bytes that never come, and a
     //    chunk that ends inside a character fails to decode.)
     let received = match saving::receive_unsaved(
-        &mut Paced::new(&conn, BODY_PACE, "the file's bytes"),
+        &mut Paced::new(&conn, BODY_PACE, pick("the file's bytes", "文件的字节")),
         dir,
         &name,
         size,
@@ -178,7 +199,7 @@ fn receive_one_notes_e(
     ) {
         Ok(received) => received,
         Err(failed) => {
-            say!(server, "{addr}: {failed}");
+            say!(server, "{addr}: {failed}" | "{addr}：{failed}");
             return false;
         }
     };
@@ -186,7 +207,8 @@ fn receive_one_notes_e(
     // 4. our md5 back to the sender, 5. its verdict.
     say!(
         server,
-        "received {} bytes, md5 {}: sent back for the sender to check",
+        "received {} bytes, md5 {}: sent back for the sender to check"
+            | "收到 {} 字节，md5 {}：发回给发送端核对",
         received.size,
         received.md5
     );
@@ -194,7 +216,11 @@ fn receive_one_notes_e(
     // the line says so (a test lists the directory as soon as it reads the line).
     if let Err(e) = conn.write_all(received.md5.as_bytes()) {
         drop(received);
-        say!(server, "{addr}: {e}; nothing saved");
+        let e = error_text(&e);
+        say!(
+            server,
+            "{addr}: {e}; nothing saved" | "{addr}：{e}；什么也没保存"
+        );
         return false;
     }
     // The verdict: read until it is our md5's 32 bytes, or can no longer be (a byte that
@@ -202,14 +228,23 @@ fn receive_one_notes_e(
     //    sentence of any length). Notes E's receiver takes one recv(1500) as the whole
     //    verdict, and refuses a correct one that came in pieces.
     let read = read_verdict(
-        &mut Paced::new(&conn, HEADER_PACE, "the sender's verdict"),
+        &mut Paced::new(
+            &conn,
+            HEADER_PACE,
+            pick("the sender's verdict", "发送端的判定结果"),
+        ),
         received.md5.as_bytes(),
     );
     let verdict = match read {
         Ok(verdict) => verdict,
         Err(e) => {
             drop(received);
-            say!(server, "{addr}: no verdict ({e}); nothing saved");
+            let e = error_text(&e);
+            say!(
+                server,
+                "{addr}: no verdict ({e}); nothing saved"
+                    | "{addr}：没有收到判定结果（{e}）；什么也没保存"
+            );
             return false;
         }
     };
@@ -217,7 +252,8 @@ fn receive_one_notes_e(
         drop(received);
         say!(
             server,
-            "the sender's verdict is {}, not our md5: nothing saved",
+            "the sender's verdict is {}, not our md5: nothing saved"
+                | "发送端的判定结果是 {}，不是我们的 md5：什么也没保存",
             describe(&verdict)
         );
         return false;
@@ -226,7 +262,8 @@ fn receive_one_notes_e(
         Ok(saved) => {
             say!(
                 server,
-                "the sender confirmed the md5: saved {name:?}, {} bytes",
+                "the sender confirmed the md5: saved {name:?}, {} bytes"
+                    | "发送端确认了 md5：已保存 {name:?}，{} 字节",
                 saved.size
             );
             true
@@ -259,13 +296,20 @@ fn read_verdict(input: &mut impl Read, ours: &[u8]) -> std::io::Result<Vec<u8>> 
 /// `NAME/SIZE` as notes E's sender sends it, checked: a plain name, a size in bytes. What
 /// the sender sent is shown as a preview (at most 32 characters).
 fn parse_name_size(bytes: &[u8]) -> Result<(String, u64), String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "NAME/SIZE is not UTF-8 text".to_owned())?;
-    let (name, size) = text
-        .rsplit_once('/')
-        .ok_or_else(|| format!("{} is not NAME/SIZE", preview_text(text)))?;
-    let size = size
-        .parse::<u64>()
-        .map_err(|_| format!("{} is not a size in bytes", preview_text(size)))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| tr!("NAME/SIZE is not UTF-8 text" | "NAME/SIZE 不是 UTF-8 文本"))?;
+    let (name, size) = text.rsplit_once('/').ok_or_else(|| {
+        tr!(
+            "{} is not NAME/SIZE" | "{} 不是 NAME/SIZE 的形式",
+            preview_text(text)
+        )
+    })?;
+    let size = size.parse::<u64>().map_err(|_| {
+        tr!(
+            "{} is not a size in bytes" | "{} 不是以字节计的大小",
+            preview_text(size)
+        )
+    })?;
     check_file_name(name)?;
     Ok((name.to_owned(), size))
 }
@@ -274,14 +318,17 @@ fn parse_name_size(bytes: &[u8]) -> Result<(String, u64), String> {
 pub fn notes_e_sender(at: &Endpoint, path: &Path) -> Result<(), Report> {
     let client = Transcript::client();
     if !path.is_file() {
-        return Err(Report::msg(format!("{}: not a file", path.display())));
+        return Err(Report::msg(tr!(
+            "{}: not a file" | "{}：不是文件",
+            path.display()
+        )));
     }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut file =
-        File::open(path).map_err(|e| net::context(e, format!("open {}", path.display())))?;
+    let mut file = File::open(path)
+        .map_err(|e| net::context(e, tr!("open {}" | "打开 {}", path.display())))?;
     let (size, md5) = md5_file(&mut file)?;
     let mut stream = at.connect()?;
     limits::await_answer(&stream, limits::answer_limit())?;
@@ -293,12 +340,15 @@ pub fn notes_e_sender(at: &Endpoint, path: &Path) -> Result<(), Report> {
     let mut buf = [0u8; NOTES_E_RECV];
     let n = stream.read(&mut buf).map_err(limits::answer_waited)?;
     if &buf[..n] != b"y" {
-        return Err(Report::msg(format!(
-            "the receiver declined (it answered {})",
+        return Err(Report::msg(tr!(
+            "the receiver declined (it answered {})" | "接收端谢绝了（它回答的是 {}）",
             describe(&buf[..n])
         )));
     }
-    say!(client, "the receiver answered y: sending {size} bytes");
+    say!(
+        client,
+        "the receiver answered y: sending {size} bytes" | "接收端回答了 y：发送 {size} 字节"
+    );
 
     // 3. the bytes, streamed (notes E sends 1500 at a time with a 0.3 s sleep between, "to
     //    avoid 粘包": the receiver knows the size, so no pause is needed).
@@ -308,24 +358,31 @@ pub fn notes_e_sender(at: &Endpoint, path: &Path) -> Result<(), Report> {
     //    (notes E's sender takes one recv(1500) as the whole md5). It comes as soon as the
     //    last byte has arrived; the 32 bytes then have HEADER_PACE. 5. the verdict.
     if !limits::answer_begins(&stream)? {
-        return Err(Report::msg(
-            "the receiver closed without sending its md5".to_owned(),
-        ));
+        return Err(Report::msg(tr!(
+            "the receiver closed without sending its md5" | "接收端没有发来它的 md5 就关闭了连接"
+        )));
     }
     let mut theirs = [0u8; MD5_HEX_LEN];
-    Paced::new(&stream, HEADER_PACE, "the receiver's md5").read_exact(&mut theirs)?;
+    Paced::new(
+        &stream,
+        HEADER_PACE,
+        pick("the receiver's md5", "接收端的 md5"),
+    )
+    .read_exact(&mut theirs)?;
     let theirs = &theirs[..];
     if theirs == md5.as_bytes() {
         stream.write_all(theirs)?;
         say!(
             client,
             "the receiver's md5 is ours, {md5}: confirmed (sent it back)"
+                | "接收端的 md5 和我们的一样，是 {md5}：确认（把它发了回去）"
         );
         Ok(())
     } else {
         stream.write_all(MISMATCH)?;
-        Err(Report::msg(format!(
-            "the receiver's md5 {} is not ours ({md5}): told it so",
+        Err(Report::msg(tr!(
+            "the receiver's md5 {} is not ours ({md5}): told it so"
+                | "接收端的 md5 {} 不是我们的（{md5}）：已经告诉它了",
             describe(theirs)
         )))
     }

@@ -7,14 +7,16 @@
 use crate::headers::{FileHeader, UploadHeader, Verdict};
 use crate::{bar, Gated, Rules, BODY_PACE, HEADER_PACE};
 use socket_lessons::guard::limits;
-use socket_lessons::guard::names::check_file_name;
+use socket_lessons::guard::names::{check_file_name, why_refused};
 use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::saving::{receive_file, Existing, Failed};
+use socket_lessons::lang::{error_text, pick};
+use socket_lessons::reason;
 use socket_lessons::stage::transcript::text_lossy;
 use socket_lessons::wire::files::{md5_file, send_body};
-use socket_lessons::wire::header::{self, read_header, write_header};
+use socket_lessons::wire::header::{self, read_header, write_header, Reason};
 use socket_lessons::wire::net;
-use socket_lessons::{say, Report, Transcript};
+use socket_lessons::{say, tr, Report, Transcript};
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::net::{Shutdown, TcpStream};
@@ -35,17 +37,13 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
     // 1. header length and header, with the framing checks (negative, too long, cut off),
     // the whole header under one clock (HEADER_PACE): a client that sends it a byte every
     // few seconds is cut off, however short each gap.
-    let header = match read_header::<FileHeader>(&mut Paced::new(
-        conn,
-        HEADER_PACE,
-        "the upload's header",
-    )) {
+    let label = pick("the upload's header", "上传的 JSON 报头");
+    let header = match read_header::<FileHeader>(&mut Paced::new(conn, HEADER_PACE, label)) {
         Ok(Some(header)) => header,
         Ok(None) => return false,
         Err(e) => {
             // The stream is out of step: nothing tells where the next message starts.
-            say!(log, "upload refused: {e}");
-            answer_verdict(conn, &refusal(&e.to_string()), log);
+            refused(conn, &Reason::of(&e), log);
             return false;
         }
     };
@@ -53,49 +51,53 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
     let size = match header.size() {
         Ok(size) => size,
         Err(why) => {
-            say!(log, "upload refused: {why}");
-            answer_verdict(conn, &refusal(&why), log);
+            refused(conn, &why, log);
             return false;
         }
     };
     let name = match header
         .full_name()
-        .and_then(|n| check_file_name(&n).map(|()| n))
+        .and_then(|n| why_refused(&n).map_or(Ok(n), Err))
     {
         Ok(name) => name,
         Err(why) => {
-            say!(log, "upload refused: {why}");
-            answer_verdict(conn, &refusal(&why), log);
+            refused(conn, &why, log);
             return discard(conn, size);
         }
     };
     // Something under that name that is not a regular file (a directory, a FIFO, a link
     // someone planted) is never replaced, with or without --overwrite.
     if let Some(why) = crate::not_a_regular_file(dir, &name) {
-        say!(log, "upload refused: {why}");
-        answer_verdict(conn, &refusal(&why), log);
+        refused(conn, &why, log);
         return discard(conn, size);
     }
     if rules.existing == Existing::Keep && fs::symlink_metadata(dir.join(&name)).is_ok() {
-        let why = format!(
+        let why = reason!(
             "{name:?} exists already and is not replaced (the server runs without --overwrite)"
+                | "{name:?} 已经存在，不会被替换（服务端运行时没有加 --overwrite）"
         );
-        say!(log, "upload refused: {why}");
-        answer_verdict(conn, &refusal(&why), log);
+        refused(conn, &why, log);
         return discard(conn, size);
     }
     let md5 = header.md5.as_deref();
+    let md5_said = match md5 {
+        Some(md5) => md5.to_owned(),
+        None => tr!(
+            "none (notes C's client sends none: only the size can be checked)"
+                | "没有（笔记 C 的客户端不发 md5：只能校验大小）"
+        ),
+    };
     say!(
         log,
-        "upload of {name:?}: {size} bytes, md5 {}",
-        md5.unwrap_or("none (notes C's client sends none: only the size can be checked)")
+        "upload of {name:?}: {size} bytes, md5 {md5_said}"
+            | "上传 {name:?}：{size} 字节，md5 {md5_said}"
     );
 
     // 3. the body, into a temporary file, hashed on the way, renamed when it checks out;
     // under one clock (BODY_PACE): 10 s, then 1 MiB a second on average.
     let bar = bar(rules.bars, size, &name);
     let received = receive_file(
-        &mut Paced::new(conn, BODY_PACE, "the upload's body"),
+        &mut Paced::new(conn, BODY_PACE, pick("the upload's body", "上传的真实数据")),
         dir,
         &name,
         size,
@@ -108,7 +110,7 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
         Ok(saved) => {
             say!(
                 log,
-                "saved {name:?}: {} bytes, md5 {}",
+                "saved {name:?}: {} bytes, md5 {}" | "已保存 {name:?}：{} 字节，md5 {}",
                 saved.size,
                 saved.md5
             );
@@ -125,7 +127,10 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
             )
         }
         Err(Failed { reason, in_step }) => {
-            say!(log, "upload of {name:?} failed: {reason}");
+            say!(
+                log,
+                "upload of {name:?} failed: {reason}" | "上传 {name:?} 失败：{reason}"
+            );
             let told = answer_verdict(conn, &refusal(&reason), log);
             if !in_step {
                 // The client may still be sending (the disk filled up halfway): read and
@@ -149,22 +154,36 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
     }
 }
 
-fn refusal(why: &str) -> Verdict {
+/// A refused upload: one log line, and the verdict that says why.
+fn refused(conn: &mut TcpStream, why: &Reason, log: &Gated) -> bool {
+    say!(log, "upload refused: {why}" | "拒绝上传：{why}");
+    answer_verdict(conn, &refusal(why), log)
+}
+
+/// The verdict of a refusal: its error is wire bytes, English in both languages (as lesson
+/// 06's refusal is), whatever language the log speaks.
+fn refusal(why: &Reason) -> Verdict {
     Verdict {
         saved: Some(false),
-        error: Some(why.to_owned()),
+        error: Some(why.wire.clone()),
         ..Verdict::default()
     }
 }
 
 /// Sends the verdict. A notes C client has already closed its socket; that is not an error.
 fn answer_verdict(conn: &mut TcpStream, verdict: &Verdict, log: &Gated) -> bool {
+    let label = pick("the verdict", "判定结果");
     let sent = header::encode(verdict)
-        .and_then(|json| write_header(&mut Paced::new(conn, BODY_PACE, "the verdict"), &json));
+        .and_then(|json| write_header(&mut Paced::new(conn, BODY_PACE, label), &json));
     match sent {
         Ok(()) => true,
         Err(e) => {
-            say!(log, "no verdict sent (the client is gone: {e})");
+            let e = error_text(&e);
+            say!(
+                log,
+                "no verdict sent (the client is gone: {e})"
+                    | "没有发出判定结果（客户端已经走了：{e}）"
+            );
             false
         }
     }
@@ -176,7 +195,8 @@ fn discard(conn: &mut TcpStream, size: u64) -> bool {
     if size > DISCARD_MAX {
         return false;
     }
-    let mut body = Paced::new(conn, BODY_PACE, "a refused upload's body").take(size);
+    let label = pick("a refused upload's body", "被拒绝的上传的真实数据");
+    let mut body = Paced::new(conn, BODY_PACE, label).take(size);
     matches!(io::copy(&mut body, &mut io::sink()), Ok(n) if n == size)
 }
 
@@ -196,19 +216,20 @@ pub fn upload(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     if let Err(why) = check_file_name(&name) {
-        say!(client, "{}: {why}", path.display());
+        say!(client, "{}: {why}" | "{}：{why}", path.display());
         return Ok(false);
     }
     if !path.is_file() {
         say!(
             client,
-            "{}: not a file (a directory, or missing): not sent",
+            "{}: not a file (a directory, or missing): not sent"
+                | "{}：不是文件（是目录，或者不存在）：不发送",
             path.display()
         );
         return Ok(false);
     }
-    let mut file =
-        File::open(path).map_err(|e| net::context(e, format!("open {}", path.display())))?;
+    let mut file = File::open(path)
+        .map_err(|e| net::context(e, tr!("open {}" | "打开 {}", path.display())))?;
     // 1. hash first: the md5 goes in the header, before the body.
     let (size, md5) = md5_file(&mut file)?;
     // notes C puts the sender's folder in `filepath`. No receiver uses it, and it tells the
@@ -219,7 +240,11 @@ pub fn upload(
         filesize: size,
         md5: &md5,
     })?;
-    say!(client, "upload {name:?}: header {}", text_lossy(&json));
+    say!(
+        client,
+        "upload {name:?}: header {}" | "上传 {name:?}：JSON 报头 {}",
+        text_lossy(&json)
+    );
 
     // 2. header, then the body streamed from the file.
     let bar = bar(bars, size, &name);
@@ -233,10 +258,16 @@ pub fn upload(
             error: Some(why), ..
         })) = read_header::<Verdict>(stream)
         {
-            say!(client, "the server stopped the upload: {why}");
-            return Err(Report::msg("the connection is closed; giving up"));
+            // The server's words are wire bytes: English, quoted in Chinese.
+            say!(
+                client,
+                "the server stopped the upload: {why}" | "服务端中止了上传：“{why}”"
+            );
+            return Err(Report::msg(tr!(
+                "the connection is closed; giving up" | "连接已经关闭；放弃"
+            )));
         }
-        return Err(net::context(e, "send the file").into());
+        return Err(net::context(e, pick("send the file", "发送文件")).into());
     }
 
     // 3. the verdict.
@@ -247,24 +278,31 @@ pub fn upload(
             md5: Some(theirs),
             ..
         }) => {
+            let size = filesize.unwrap_or(size);
+            let check = if theirs == md5 {
+                pick(" (matches)", "（一致）")
+            } else {
+                pick(" (DIFFERENT from ours)", "（和我们的不一样！）")
+            };
             say!(
                 client,
-                "the server saved {name:?}: {} bytes, md5 {theirs}{}",
-                filesize.unwrap_or(size),
-                if theirs == md5 {
-                    " (matches)"
-                } else {
-                    " (DIFFERENT from ours)"
-                }
+                "the server saved {name:?}: {size} bytes, md5 {theirs}{check}"
+                    | "服务端保存了 {name:?}：{size} 字节，md5 {theirs}{check}"
             );
             Ok(theirs == md5)
         }
         Some(verdict) => {
-            say!(
-                client,
-                "the server refused: {}",
-                verdict.error.as_deref().unwrap_or("no reason given")
-            );
+            // The server's words are wire bytes: English, quoted in Chinese.
+            match verdict.error.as_deref() {
+                Some(why) => say!(
+                    client,
+                    "the server refused: {why}" | "服务端拒绝了：“{why}”"
+                ),
+                None => say!(
+                    client,
+                    "the server refused: no reason given" | "服务端拒绝了：没有给出理由"
+                ),
+            }
             Ok(false)
         }
         None => {
@@ -272,6 +310,7 @@ pub fn upload(
                 client,
                 "the server closed without a verdict (notes C's server sends none): sent, \
                  not confirmed"
+                    | "服务端没有给出判定结果就关闭了连接（笔记 C 的服务端不发判定结果）：已发送，未确认"
             );
             Ok(true)
         }

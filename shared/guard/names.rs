@@ -4,6 +4,9 @@
 //! so a sender that writes `../../.bashrc` writes outside the folder. Lesson 09's server
 //! and client check every name, on both ends, before anything is opened.
 
+use crate::reason;
+use crate::wire::header::Reason;
+
 /// The longest name accepted, in bytes (most file systems allow 255).
 pub const MAX_FILE_NAME_LEN: usize = 255;
 
@@ -31,66 +34,94 @@ pub const MAX_FILE_NAME_LEN: usize = 255;
 /// assert!(check_file_name("").is_err());
 /// ```
 pub fn check_file_name(name: &str) -> Result<(), String> {
+    why_refused(name).map_or(Ok(()), |why| Err(why.shown))
+}
+
+/// [`check_file_name`]'s reason in both languages: English for an answer on the wire (a
+/// server's `{"error": …}` header), and the language of the moment for the log
+/// ([`Reason`]). `None` for a plain file name.
+pub fn why_refused(name: &str) -> Option<Reason> {
     // The name as a preview (whole up to 32 characters): a refusal of a 1 KiB name is a
     // short line, not the name escaped at four times its size.
-    let refuse = |why: &str| {
-        Err(format!(
-            "refused name {}: {why}",
-            crate::guard::quiet::preview_text(name)
+    let shown = crate::guard::quiet::preview_text(name);
+    let refuse = |why: Reason| {
+        Some(why.within(
+            |w| format!("refused name {shown}: {w}"),
+            |w| format!("名字 {shown} 不可用：{w}"),
         ))
     };
     if name.is_empty() {
-        return refuse("it is empty");
+        return refuse(reason!("it is empty" | "它是空的"));
     }
     if name.len() > MAX_FILE_NAME_LEN {
-        return refuse(&format!("it is longer than {MAX_FILE_NAME_LEN} bytes"));
+        return refuse(reason!(
+            "it is longer than {MAX_FILE_NAME_LEN} bytes" | "它超过了 {MAX_FILE_NAME_LEN} 字节"
+        ));
     }
     if name.contains(['/', '\\']) {
-        return refuse("a file name, not a path: it must not contain / or \\");
+        return refuse(reason!(
+            "a file name, not a path: it must not contain / or \\"
+                | "要的是文件名，不是路径：不能含有 / 或 \\"
+        ));
     }
     if name == "." || name == ".." {
-        return refuse("it names a directory");
+        return refuse(reason!("it names a directory" | "它指的是目录"));
     }
     if name.starts_with('.') {
-        return refuse("names starting with . are hidden files, not served or written");
+        return refuse(reason!(
+            "names starting with . are hidden files, not served or written"
+                | "以 . 开头的名字是隐藏文件，既不提供也不写入"
+        ));
     }
     if name.contains('\0') {
-        return refuse("it contains a NUL byte");
+        return refuse(reason!("it contains a NUL byte" | "它含有 NUL 字节"));
     }
     if name.chars().any(char::is_control) {
-        return refuse("it contains a control character");
+        return refuse(reason!(
+            "it contains a control character" | "它含有控制字符"
+        ));
     }
     if let Some(c) = name.chars().find(|&c| is_invisible(c)) {
-        return refuse(&format!(
-            "it contains U+{:04X}, an invisible or direction-changing character (a name shown \
-             one way and spelled another)",
-            c as u32
+        let code = c as u32;
+        return refuse(reason!(
+            "it contains U+{code:04X}, an invisible or direction-changing character (a name shown \
+             one way and spelled another)"
+                | "它含有 U+{code:04X}，一个看不见或会改变文字方向的字符（名字显示出来是一个样，实际拼写是另一个样）"
         ));
     }
     if let Some(c) = name.chars().find(|c| "<>:\"|?*".contains(*c)) {
-        return refuse(&format!(
-            "it contains {c}, which Windows does not allow in a name{}",
-            if c == ':' {
-                " (there it is a drive letter or a stream: C:, x.txt::$DATA)"
-            } else {
-                ""
-            }
-        ));
+        let why = reason!(
+            "it contains {c}, which Windows does not allow in a name"
+                | "它含有 {c}，Windows 不允许名字里有这个字符"
+        );
+        return refuse(if c == ':' {
+            why.within(
+                |w| format!("{w} (there it is a drive letter or a stream: C:, x.txt::$DATA)"),
+                |w| format!("{w}（在那里它表示盘符或数据流：C:、x.txt::$DATA）"),
+            )
+        } else {
+            why
+        });
     }
     if name.ends_with(['.', ' ']) {
-        return refuse(
-            "it ends with a dot or a space, which Windows drops (it would be another name on disk)",
-        );
+        return refuse(reason!(
+            "it ends with a dot or a space, which Windows drops (it would be another name on disk)"
+                | "它以点或空格结尾，Windows 会把它去掉（存到磁盘上就成了另一个名字）"
+        ));
     }
     if is_windows_device(name) {
-        return refuse("on Windows it names a device (CON, NUL, COM1…), with any extension");
+        return refuse(reason!(
+            "on Windows it names a device (CON, NUL, COM1…), with any extension"
+                | "在 Windows 上它指的是设备（CON、NUL、COM1…），带什么扩展名都一样"
+        ));
     }
     if name.contains('~') {
-        return refuse(
-            "it contains ~: on Windows NAME~1 can be the short name of another file, a hidden one too",
-        );
+        return refuse(reason!(
+            "it contains ~: on Windows NAME~1 can be the short name of another file, a hidden one too"
+                | "它含有 ~：在 Windows 上 NAME~1 可能是另一个文件的短名字，隐藏文件也一样"
+        ));
     }
-    Ok(())
+    None
 }
 
 /// Whether Windows takes `name` for a device: CON, PRN, AUX, NUL, COM0-9, LPT0-9 (and with

@@ -11,9 +11,11 @@
 //! Memory stays flat whatever the size: a few 1 MiB buffers. Sizes are `u64` throughout, so
 //! files over 4 GiB work.
 
-use crate::guard::names::check_file_name;
+use crate::guard::names::why_refused;
+use crate::reason;
 use crate::wire::checksum::hex_digest;
 use crate::wire::files::CHUNK;
+use crate::wire::header::Reason;
 use indicatif::ProgressBar;
 use md5::{Digest, Md5};
 use std::fs::{self, File, OpenOptions};
@@ -42,8 +44,10 @@ pub struct Saved {
 /// Why a receive failed, and whether the stream is still in step.
 #[derive(Debug)]
 pub struct Failed {
-    /// One line: what went wrong; it ends by saying nothing was saved.
-    pub reason: String,
+    /// One line: what went wrong; it ends by saying nothing was saved. In English for an
+    /// answer on the wire (lesson 09's server sends it back), and in the language of the
+    /// moment for this side's output ([`Reason`]).
+    pub reason: Reason,
     /// `true` when every body byte was read (an md5 mismatch): the next message can follow
     /// on the same connection. `false` when the stream ended or failed inside the body.
     pub in_step: bool,
@@ -51,7 +55,7 @@ pub struct Failed {
 
 impl std::fmt::Display for Failed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.reason)
+        f.write_str(&self.reason.shown)
     }
 }
 
@@ -91,11 +95,12 @@ pub fn receive_file(
     let received = receive_unsaved(input, dir, name, size, existing, progress)?;
     if let Some(expected) = expected_md5 {
         if !expected.eq_ignore_ascii_case(&received.md5) {
+            let (size, md5) = (received.size, &received.md5);
             return Err(Failed {
-                reason: format!(
-                    "md5 check failed: the header says {expected}, the {} bytes received hash \
-                     to {}; the file was deleted, nothing saved",
-                    received.size, received.md5
+                reason: reason!(
+                    "md5 check failed: the header says {expected}, the {size} bytes received hash \
+                     to {md5}; the file was deleted, nothing saved"
+                        | "md5 校验失败：JSON 报头说是 {expected}，收到的 {size} 字节算出来是 {md5}；文件已删除，什么也没保存"
                 ),
                 in_step: true,
             });
@@ -133,9 +138,10 @@ impl Unsaved {
             reason: if e.kind() == io::ErrorKind::AlreadyExists {
                 already_there(&name)
             } else {
-                format!(
-                    "cannot rename to {}: {e}; nothing saved",
-                    final_path.display()
+                let to = final_path.display();
+                Reason::of(&e).within(
+                    |e| format!("cannot rename to {to}: {e}; nothing saved"),
+                    |e| format!("无法改名为 {to}：{e}；什么也没保存"),
                 )
             },
             in_step: true,
@@ -159,27 +165,40 @@ pub fn receive_unsaved(
     existing: Existing,
     progress: &ProgressBar,
 ) -> Result<Unsaved, Failed> {
-    let fail = |reason: String, in_step: bool| Failed { reason, in_step };
-    check_file_name(name).map_err(|why| fail(why, false))?;
+    let fail = |reason: Reason, in_step: bool| Failed { reason, in_step };
+    if let Some(why) = why_refused(name) {
+        return Err(fail(why, false));
+    }
     let final_path = dir.join(name);
     if existing == Existing::Keep && fs::symlink_metadata(&final_path).is_ok() {
         return Err(fail(already_there(name), false));
     }
     let mut temp = TempFile::create(dir).map_err(|e| {
+        let dir = dir.display();
         fail(
-            format!("cannot create a temporary file in {}: {e}", dir.display()),
+            Reason::of(&e).within(
+                |e| format!("cannot create a temporary file in {dir}: {e}"),
+                |e| format!("无法在 {dir} 里创建临时文件：{e}"),
+            ),
             false,
         )
     })?;
     let (received, md5) = match receive_and_hash(input, &mut temp.file, size, progress) {
         Ok(done) => done,
-        Err(e) => return Err(fail(format!("{e}; nothing saved"), false)),
+        Err(e) => {
+            let why = Reason::of(&e).within(
+                |e| format!("{e}; nothing saved"),
+                |e| format!("{e}；什么也没保存"),
+            );
+            return Err(fail(why, false));
+        }
     };
     if received < size {
         return Err(fail(
-            format!(
+            reason!(
                 "the body ended after {received} of {size} bytes; the partial file was deleted, \
                  nothing saved"
+                    | "真实数据只到了 {size} 字节中的 {received} 字节就结束了；不完整的文件已删除，什么也没保存"
             ),
             false,
         ));
@@ -193,8 +212,11 @@ pub fn receive_unsaved(
     })
 }
 
-fn already_there(name: &str) -> String {
-    format!("{name:?} exists already and was not replaced (--overwrite replaces it); nothing saved")
+fn already_there(name: &str) -> Reason {
+    reason!(
+        "{name:?} exists already and was not replaced (--overwrite replaces it); nothing saved"
+            | "{name:?} 已经存在，没有被替换（加 --overwrite 才会替换）；什么也没保存"
+    )
 }
 
 /// Reads up to `size` bytes into `file`, hashing them on a second thread. Returns how many
@@ -240,7 +262,7 @@ fn receive_and_hash(
                 // hasher is gone, which it cannot be while `to_hasher` is alive.
                 Err(_) => match returned.recv() {
                     Ok(chunk) => chunk,
-                    Err(_) => break Err(io::Error::other("the hashing thread stopped")),
+                    Err(_) => break Err(hasher_stopped()),
                 },
             };
             let want = (size - received).min(CHUNK as u64) as usize;
@@ -252,12 +274,16 @@ fn receive_and_hash(
                 break Ok(()); // the stream ended early; the caller reports it
             }
             if let Err(e) = file.write_chunk(chunk.data()) {
-                break Err(crate::wire::net::context(e, "write the temporary file"));
+                let why = Reason::of(&e).within(
+                    |e| format!("write the temporary file: {e}"),
+                    |e| format!("写临时文件：{e}"),
+                );
+                break Err(why.into_error(e.kind()));
             }
             received += got as u64;
             progress.inc(got as u64);
             if to_hasher.send(chunk).is_err() {
-                break Err(io::Error::other("the hashing thread stopped"));
+                break Err(hasher_stopped());
             }
             if got < want {
                 break Ok(()); // the stream ended inside this chunk
@@ -265,11 +291,19 @@ fn receive_and_hash(
         };
         drop(to_hasher);
         // join fails only if the hasher panicked, which md5 does not do.
-        let md5 = hasher
-            .join()
-            .map_err(|_| io::Error::other("the hashing thread panicked"))?;
+        let md5 = hasher.join().map_err(|_| {
+            io::Error::other(reason!(
+                "the hashing thread panicked" | "计算 md5 的线程崩溃了（panic）"
+            ))
+        })?;
         result.map(|()| (received, md5))
     })
+}
+
+fn hasher_stopped() -> io::Error {
+    io::Error::other(reason!(
+        "the hashing thread stopped" | "计算 md5 的线程停下了"
+    ))
 }
 
 /// The alignment direct I/O asks of buffers, file offsets and lengths.
@@ -454,10 +488,11 @@ impl TempFile {
                 kept: false,
             });
         }
-        Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            format!("no free temporary name after {MAX_NAME_TRIES} tries"),
-        ))
+        Err(reason!(
+            "no free temporary name after {MAX_NAME_TRIES} tries"
+                | "试了 {MAX_NAME_TRIES} 个临时文件名，没有一个是空着的"
+        )
+        .into_error(io::ErrorKind::AlreadyExists))
     }
 
     /// Gives the temporary file its real name. With [`Existing::Keep`] a hard link, which
@@ -488,16 +523,26 @@ pub fn remove_on_interrupt() {
             }
             let mut err = io::stderr().lock();
             let _ = match removed.len() {
-                0 => writeln!(err, "interrupted"),
+                0 => writeln!(err, "{}", crate::tr!("interrupted" | "已中断")),
                 n => writeln!(
                     err,
-                    "interrupted: {n} partial file(s) removed, nothing half-written is left"
+                    "{}",
+                    crate::tr!(
+                        "interrupted: {n} partial file(s) removed, nothing half-written is left"
+                            | "已中断：删掉了 {n} 个不完整的文件，没有留下写了一半的东西"
+                    )
                 ),
             };
             std::process::exit(130);
         });
         if let Err(e) = installed {
-            eprintln!("cannot catch Ctrl-C ({e}): an interrupted transfer may leave a .part file");
+            eprintln!(
+                "{}",
+                crate::tr!(
+                    "cannot catch Ctrl-C ({e}): an interrupted transfer may leave a .part file"
+                        | "无法捕获 Ctrl-C（{e}）：中断的传输可能会留下一个 .part 文件"
+                )
+            );
         }
     });
 }
@@ -701,7 +746,10 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            failed.reason.contains("after 1048580 of 1048581 bytes"),
+            failed
+                .reason
+                .wire
+                .contains("after 1048580 of 1048581 bytes"),
             "{failed}"
         );
         assert!(!failed.in_step);
@@ -728,7 +776,10 @@ mod tests {
             &ProgressBar::hidden(),
         )
         .unwrap_err();
-        assert!(failed.reason.starts_with("md5 check failed"), "{failed}");
+        assert!(
+            failed.reason.wire.starts_with("md5 check failed"),
+            "{failed}"
+        );
         assert!(failed.in_step);
         assert_eq!(input, b"next");
         assert!(entries(&dir).is_empty());
@@ -771,7 +822,7 @@ mod tests {
             )
         };
         let failed = receive(Existing::Keep).unwrap_err();
-        assert!(failed.reason.contains("exists already"), "{failed}");
+        assert!(failed.reason.wire.contains("exists already"), "{failed}");
         assert_eq!(fs::read(dir.join("f.bin")).unwrap(), b"mine");
         receive(Existing::Replace).unwrap();
         assert_eq!(fs::read(dir.join("f.bin")).unwrap(), b"theirs");

@@ -27,6 +27,7 @@
 //! "Killed" means the whole process group: `sh -c 'yes | head -c 20M'` is a shell plus two
 //! children, and killing only the shell would leave the children holding the pipes open.
 
+use crate::wire::header::Reason;
 use std::io::{self, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
 #[cfg(target_os = "linux")]
@@ -70,9 +71,10 @@ pub enum Stopped {
 /// shell to the network, with no password: lessons 07 and 08 print this as a warning.
 pub fn exposure_warning(listening_on: std::net::SocketAddr) -> Option<String> {
     (!listening_on.ip().is_loopback()).then(|| {
-        format!(
+        crate::tr!(
             "WARNING: {listening_on} is not a loopback address. Anyone who can reach this port \
              can run any command as the user running this server, with no password."
+                | "警告：{listening_on} 不是回环地址。任何能连到这个端口的人，都能以运行这个服务端的用户的身份执行任何命令，不需要密码。"
         )
     })
 }
@@ -161,21 +163,25 @@ impl Outcome {
         (answer, source)
     }
 
-    /// A short description for the server's log line: `exit status 0`, `killed (time
-    /// limit)`, `exit status 127`.
+    /// A short description for the server's log line, in the language of the moment:
+    /// `exit status 0`, `killed after 2 s (time limit)`, `exit status 127`.
     pub fn summary(&self) -> String {
         match (self.stopped, self.status) {
             (Some(Stopped::TimeLimit(limit)), _) => {
-                format!("killed after {} s (time limit)", limit.as_secs_f64())
+                let secs = limit.as_secs_f64();
+                crate::tr!("killed after {secs} s (time limit)" | "{secs} 秒后被杀掉（时间限制）")
             }
-            (Some(Stopped::OutputLimit(limit)), _) => {
-                format!("killed: more than {limit} bytes of output (output limit)")
-            }
+            (Some(Stopped::OutputLimit(limit)), _) => crate::tr!(
+                "killed: more than {limit} bytes of output (output limit)"
+                    | "被杀掉：输出超过了 {limit} 字节（输出限制）"
+            ),
             (None, Some(status)) => match status.code() {
-                Some(code) => format!("exit status {code}"),
-                None => format!("ended by {status}"),
+                Some(code) => crate::tr!("exit status {code}" | "退出状态 {code}"),
+                None => crate::tr!("ended by {status}" | "被结束：{status}"),
             },
-            (None, None) => "its pipes stayed open; it was left running".to_owned(),
+            (None, None) => crate::tr!(
+                "its pipes stayed open; it was left running" | "它的管道一直开着；只好任它继续运行"
+            ),
         }
     }
 
@@ -253,30 +259,36 @@ pub struct Answer {
 /// `cmd.decode('utf-8')`, which raises on anything else and drops the client; here it is
 /// an error answer like any other), then [`run_command`] under `limits`, then
 /// [`Outcome::answer`], at most `max` bytes.
+///
+/// The body is wire bytes, English in both languages (as lesson 06's refusal is); the log
+/// line is in the language of the moment.
 pub fn answer_request(request: &[u8], limits: CommandLimits, max: usize) -> Answer {
-    let error = |text: String, log: String| Answer {
+    let error = |text: &str, log: String| Answer {
         body: format!("error: {text}\n").into_bytes(),
         source: Source::Stderr,
         log,
     };
     let Ok(line) = std::str::from_utf8(request) else {
         return error(
-            "the command is not UTF-8 text".into(),
-            "not UTF-8: answering with an error".into(),
+            "the command is not UTF-8 text",
+            crate::tr!("not UTF-8: answering with an error" | "不是 UTF-8：回答一行错误信息"),
         );
     };
     match run_command(line, limits) {
         Ok(outcome) => {
             let (body, source) = outcome.answer(max);
-            let log = format!(
-                "{SHELL} {}: {}; answering with {}",
-                quoted(line),
-                outcome.summary_with_leftovers(),
-                source.name()
+            let (command, summary) = (quoted(line), outcome.summary_with_leftovers());
+            let stream = source.name();
+            let log = crate::tr!(
+                "{SHELL} {command}: {summary}; answering with {stream}"
+                    | "{SHELL} {command}：{summary}；回答的是 {stream}"
             );
             Answer { body, source, log }
         }
-        Err(e) => error(e.to_string(), e.to_string()),
+        Err(e) => {
+            let why = Reason::of(&e);
+            error(&why.wire, why.shown)
+        }
     }
 }
 
@@ -352,11 +364,17 @@ impl Session {
     /// closes the connection gently.
     pub fn over(&self) -> Answer {
         let limit = crate::guard::limits::seconds(self.limit);
+        // Wire bytes, English in both languages (as lesson 06's refusal is): the limit as
+        // `limits::seconds` writes it in English.
+        let secs = if self.limit.subsec_millis() == 0 {
+            self.limit.as_secs().to_string()
+        } else {
+            format!("{:.1}", self.limit.as_secs_f64())
+        };
         Answer {
-            body: crate::tr!(
-                "[server: this connection has been served for {limit}, its session limit; \
+            body: format!(
+                "[server: this connection has been served for {secs} s, its session limit; \
                  connect again to go on]\n"
-                    | "[服务端：这个连接已经服务了 {limit}，到了会话时限；请重新连接]\n"
             )
             .into_bytes(),
             source: Source::Stderr,
@@ -454,15 +472,17 @@ fn take_queued(
 /// rest of the line is still on its way, and there is no telling where it ends.
 pub fn too_long(buffer: usize) -> Answer {
     Answer {
+        // Wire bytes, English in both languages (as lesson 06's refusal is).
         body: format!(
             "error: the command filled the whole {buffer}-byte read, so it may go on past it; \
              nothing of it was run, and this connection is closed\n"
         )
         .into_bytes(),
         source: Source::Stderr,
-        log: format!(
+        log: crate::tr!(
             "the request filled the {buffer}-byte buffer: refused, nothing run, closing the \
              connection"
+                | "这个请求填满了 {buffer} 字节的缓冲区：拒绝它，什么都不执行，关闭连接"
         ),
     }
 }
@@ -479,7 +499,7 @@ fn quoted(line: &str) -> String {
         return format!("{line:?}");
     }
     let head: String = line.chars().take(EDGE).collect();
-    format!("{head:?}… ({} bytes)", line.len())
+    crate::tr!("{head:?}… ({} bytes)" | "{head:?}…（{} 字节）", line.len())
 }
 
 /// A command line that prints the numbers 1 to 3000, one a line, in this OS's shell (the
@@ -730,7 +750,14 @@ pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| crate::wire::net::context(e, "start the shell"))?;
+        .map_err(|e| {
+            Reason::of(&e)
+                .within(
+                    |e| format!("start the shell: {e}"),
+                    |e| format!("启动 shell：{e}"),
+                )
+                .into_error(e.kind())
+        })?;
     // Both pipes are Some: they were set to Stdio::piped() above.
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");

@@ -51,11 +51,19 @@ pub fn default_encoding() -> &'static Encoding {
 /// or a Windows code page number (`936`, `65001`).
 pub fn parse(name: &str) -> Result<&'static Encoding, String> {
     if let Ok(code_page) = name.parse::<u16>() {
-        return codepage::to_encoding(code_page)
-            .ok_or_else(|| format!("code page {code_page} has no encoding this client knows"));
+        return codepage::to_encoding(code_page).ok_or_else(|| {
+            crate::tr!(
+                "code page {code_page} has no encoding this client knows"
+                    | "这个客户端不认识代码页 {code_page} 对应的编码"
+            )
+        });
     }
-    Encoding::for_label(name.trim().as_bytes())
-        .ok_or_else(|| format!("{name:?} is not an encoding name (try gbk, utf-8 or 936)"))
+    Encoding::for_label(name.trim().as_bytes()).ok_or_else(|| {
+        crate::tr!(
+            "{name:?} is not an encoding name (try gbk, utf-8 or 936)"
+                | "{name:?} 不是编码的名字（可以试试 gbk、utf-8 或 936）"
+        )
+    })
 }
 
 /// `bytes` read as text in `encoding`, with U+FFFD (�) in place of bytes that are not

@@ -56,10 +56,11 @@ pub fn send_body(
         let step = STEP.min(size - sent);
         let n = io::copy(&mut Read::by_ref(file).take(step), out)?;
         if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("the file ended after {sent} of {size} bytes: it shrank while being sent"),
-            ));
+            return Err(crate::reason!(
+                "the file ended after {sent} of {size} bytes: it shrank while being sent"
+                    | "文件只读到 {size} 字节中的 {sent} 字节就结束了：它在发送途中变短了"
+            )
+            .into_error(io::ErrorKind::UnexpectedEof));
         }
         sent += n;
         progress.inc(n);

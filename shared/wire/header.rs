@@ -18,10 +18,109 @@
 //! from the header, as a JSON number: not limited to the 2 GiB of `'i'`.
 
 use crate::wire::framing::write_all_vectored;
-use crate::wire::framing::{encode_len, read_frame_limited};
+use crate::wire::framing::{encode_len, hex, read_up_to, LEN_PREFIX_BYTES};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
+
+/// Why something was refused, said twice: for the wire, in English, and for this program's
+/// own output, in the language of the moment ([`crate::lang`]).
+///
+/// A server that refuses a request says why in its answer (lesson 09's `{"error": …}`
+/// header). The answer is wire bytes, English in both languages, as lesson 06's refusal is:
+/// what a client receives does not depend on the language its server's log speaks. The
+/// server's log line says the same in its own language. Built with [`reason!`](crate::reason):
+///
+/// ```
+/// use socket_lessons::lang::{self, Lang};
+/// use socket_lessons::reason;
+/// lang::set(Lang::Zh);
+/// let why = reason!("no such file: {}" | "没有这个文件：{}", "x.bin");
+/// assert_eq!(why.wire, "no such file: x.bin");
+/// assert_eq!(why.to_string(), "没有这个文件：x.bin");
+/// lang::set(Lang::En);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// What goes on the wire: English, whatever the language of the moment.
+    pub wire: String,
+    /// What this program prints: in the language of the moment (English in English).
+    pub shown: String,
+}
+
+impl Reason {
+    /// The same text in both (a name, a number, the OS's own message).
+    pub fn same(text: impl Into<String>) -> Self {
+        let text = text.into();
+        Reason {
+            wire: text.clone(),
+            shown: text,
+        }
+    }
+
+    /// This reason inside a longer sentence, each language around its own text:
+    /// `why.within(|w| format!("{w}; nothing saved"), |w| format!("{w}；什么也没保存"))`.
+    pub fn within(&self, en: impl Fn(&str) -> String, zh: impl Fn(&str) -> String) -> Self {
+        Reason {
+            wire: en(&self.wire),
+            shown: if crate::lang::zh() {
+                zh(&self.shown)
+            } else {
+                en(&self.shown)
+            },
+        }
+    }
+
+    /// An I/O error as a reason: the wire gets its English where it carries one (a
+    /// [`Reason`] inside it, or the OS's own message), the output its text in the language
+    /// of the moment ([`crate::lang::error_text`]: an OS error in Chinese with its number).
+    pub fn of(err: &io::Error) -> Self {
+        Reason {
+            wire: wire_text(err),
+            shown: crate::lang::error_text(err),
+        }
+    }
+
+    /// As an `io::Error` of `kind` that still carries both texts ([`wire_text`] finds the
+    /// English again).
+    pub fn into_error(self, kind: io::ErrorKind) -> io::Error {
+        io::Error::new(kind, self)
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl std::error::Error for Reason {}
+
+/// `reason!("English {x}" | "中文 {x}", args…)`: a [`Reason`], the English for the wire and
+/// the text in the language of the moment for the output. Both texts take the same
+/// arguments (evaluated once for each).
+#[macro_export]
+macro_rules! reason {
+    ($en:literal | $zh:literal $(, $($arg:tt)*)?) => {
+        $crate::wire::header::Reason {
+            wire: ::std::format!($en $(, $($arg)*)?),
+            shown: $crate::tr!($en | $zh $(, $($arg)*)?),
+        }
+    };
+}
+
+/// What an error says on the wire: the English of a [`Reason`] it carries; else its own
+/// message (for an OS error, the OS's words, which are the same in both languages here).
+pub fn wire_text(err: &io::Error) -> String {
+    match err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<Reason>())
+    {
+        Some(reason) => reason.wire.clone(),
+        None => err.to_string(),
+    }
+}
 
 /// The largest header accepted: 64 KiB. The notes' headers are under 200 bytes; a length
 /// above this is garbage or an attack, and is refused before anything is allocated.
@@ -34,13 +133,7 @@ pub const MAX_HEADER_LEN: usize = 64 * 1024;
 pub fn encode<T: Serialize>(header: &T) -> io::Result<Vec<u8>> {
     let json = serde_json::to_vec(header).map_err(io::Error::other)?;
     if json.len() > MAX_HEADER_LEN {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "a header of {} bytes is over the limit of {MAX_HEADER_LEN}",
-                json.len()
-            ),
-        ));
+        return Err(too_long(json.len()));
     }
     Ok(json)
 }
@@ -65,15 +158,17 @@ pub fn write_header(writer: &mut impl Write, header: &[u8]) -> io::Result<()> {
 
 fn header_len(header: &[u8]) -> io::Result<[u8; 4]> {
     if header.len() > MAX_HEADER_LEN {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "a header of {} bytes is over the limit of {MAX_HEADER_LEN}",
-                header.len()
-            ),
-        ));
+        return Err(too_long(header.len()));
     }
     encode_len(header.len())
+}
+
+fn too_long(len: usize) -> io::Error {
+    crate::reason!(
+        "a header of {len} bytes is over the limit of {MAX_HEADER_LEN}"
+            | "JSON 报头有 {len} 字节，超过了 {MAX_HEADER_LEN} 字节的上限"
+    )
+    .into_error(io::ErrorKind::InvalidInput)
 }
 
 /// Reads the header length and the header, and parses the header as `T`.
@@ -85,10 +180,51 @@ fn header_len(header: &[u8]) -> io::Result<[u8; 4]> {
 ///   serde_json's words (`missing field `total_size` at line 1 column 52`).
 ///
 /// Unlike the notes' `recv(header_len)`, a header that arrives in pieces is put together.
+///
+/// The header length is read by lesson 06's rules (exactly 4 bytes, checked before anything
+/// is allocated), with errors that say both languages ([`Reason`]): a server puts them in
+/// its answer.
 pub fn read_header<T: DeserializeOwned>(reader: &mut impl Read) -> io::Result<Option<T>> {
-    let Some(json) = read_frame_limited(reader, MAX_HEADER_LEN)? else {
+    let mut prefix = [0u8; LEN_PREFIX_BYTES];
+    let got = read_up_to(reader, &mut prefix)?;
+    if got == 0 {
         return Ok(None);
-    };
+    }
+    if got < LEN_PREFIX_BYTES {
+        return Err(crate::reason!(
+            "the stream ended inside a frame header, after {got} of {LEN_PREFIX_BYTES} bytes ({})"
+                | "数据流在 {LEN_PREFIX_BYTES} 字节的报头长度中间结束了：只到了 {got} 字节（{}）",
+            hex(&prefix[..got])
+        )
+        .into_error(io::ErrorKind::UnexpectedEof));
+    }
+    let len = i32::from_le_bytes(prefix);
+    if len < 0 {
+        return Err(crate::reason!(
+            "bad frame header {}: length {len} is negative" | "报头长度 {} 不对：长度 {len} 是负数",
+            hex(&prefix)
+        )
+        .into_error(io::ErrorKind::InvalidData));
+    }
+    let len = len as usize;
+    if len > MAX_HEADER_LEN {
+        return Err(crate::reason!(
+            "bad frame header {}: length {len} is over the limit of {MAX_HEADER_LEN} bytes"
+                | "报头长度 {} 不对：长度 {len} 超过了 {MAX_HEADER_LEN} 字节的上限",
+            hex(&prefix)
+        )
+        .into_error(io::ErrorKind::InvalidData));
+    }
+    // Allocation happens only now, for a length known to be at most MAX_HEADER_LEN.
+    let mut json = Vec::with_capacity(len);
+    let got = reader.take(len as u64).read_to_end(&mut json)?;
+    if got < len {
+        return Err(crate::reason!(
+            "the stream ended inside a frame body, after {got} of {len} bytes"
+                | "数据流在 JSON 报头中间结束了：{len} 字节只到了 {got} 字节"
+        )
+        .into_error(io::ErrorKind::UnexpectedEof));
+    }
     parse(&json).map(Some)
 }
 
@@ -97,35 +233,47 @@ pub fn parse<T: DeserializeOwned>(json: &[u8]) -> io::Result<T> {
     // A header is a JSON object. serde's derived structs also accept an array of the
     // fields in order (`[5, "md5…", "stdout"]`), which no notes program sends: checked
     // first, so such a header is refused like any other that is not the expected object.
-    let value: serde_json::Value = serde_json::from_slice(json).map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "the header is not JSON: {e} (header: {})",
-                framing_preview(json)
-            ),
-        )
-    })?;
+    let shown = framing_preview(json);
+    let value: serde_json::Value =
+        serde_json::from_slice(json).map_err(|e| not_json(&e, &shown))?;
     if !value.is_object() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "the header is not the expected object: it is a JSON {} (header: {})",
-                json_kind(&value),
-                framing_preview(json)
-            ),
-        ));
-    }
-    serde_json::from_value(value).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Data => "the header is not the expected object",
-            _ => "the header is not JSON",
-        };
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{what}: {e} (header: {})", framing_preview(json)),
+        let kind = json_kind(&value);
+        return Err(crate::reason!(
+            "the header is not the expected object: it is a JSON {kind} (header: {shown})"
+                | "JSON 报头不是预期的对象：它是一个 JSON {kind}（报头：{shown}）"
         )
+        .into_error(io::ErrorKind::InvalidData));
+    }
+    serde_json::from_value(value).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => crate::reason!(
+            "the header is not the expected object: {e} (header: {shown})"
+                | "JSON 报头不是预期的对象：“{e}”（报头：{shown}）"
+        )
+        .into_error(io::ErrorKind::InvalidData),
+        _ => not_json(&e, &shown),
     })
+}
+
+/// A header that is not JSON at all, with serde_json's own words: in English as it says
+/// them, and in Chinese with its position in Chinese and its words quoted (they are the
+/// library's).
+fn not_json(e: &serde_json::Error, shown: &str) -> io::Error {
+    let words = e.to_string();
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    let zh = match words.strip_suffix(&at) {
+        Some(what) if e.line() > 0 => {
+            format!("第 {} 行第 {} 列：“{what}”", e.line(), e.column())
+        }
+        _ => format!("“{words}”"),
+    };
+    Reason {
+        wire: format!("the header is not JSON: {words} (header: {shown})"),
+        shown: crate::tr!(
+            "the header is not JSON: {words} (header: {shown})"
+                | "JSON 报头不是合法的 JSON：{zh}（报头：{shown}）"
+        ),
+    }
+    .into_error(io::ErrorKind::InvalidData)
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
