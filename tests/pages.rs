@@ -130,3 +130,175 @@ fn the_page_check_can_fail() {
         1
     );
 }
+
+// ---- the Chinese edition: one vocabulary, textbook typography ----------------------------
+
+/// Spellings the glossary (docs/zh-CN/glossary.md) rules out, and the word it uses instead.
+/// The glossary itself names them, so it is not held to this list.
+const VARIANTS: &[(&str, &str)] = &[
+    ("消息体", "真实数据"),
+    ("正文", "真实数据"),
+    ("长度前缀", "固定报头"),
+    ("长度报头", "固定报头"),
+    ("固定长度的报头", "固定报头"),
+    ("常量时间", "常数时间"),
+    ("复位", "重置"),
+    ("散列", "哈希"),
+    ("空闲上限", "空闲时限"),
+    ("时间服务端", "时间服务器"),
+    ("裁决", "判定结果"),
+    ("accept 队列", "全连接队列"),
+    ("线上格式", "传输格式"),
+];
+
+/// The zh-CN pages: every `.md` in docs/zh-CN/ and its code/ folder.
+fn zh_pages() -> Vec<PathBuf> {
+    let mut pages = Vec::new();
+    for dir in ["docs/zh-CN", "docs/zh-CN/code"] {
+        let Ok(entries) = fs::read_dir(Path::new(ROOT).join(dir)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") {
+                pages.push(path);
+            }
+        }
+    }
+    pages.sort();
+    pages
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// The text of a page outside fenced code blocks, line by line (a block's lines become
+/// empty lines, so line numbers stay right).
+fn prose_lines(text: &str) -> Vec<String> {
+    let mut fenced = false;
+    text.lines()
+        .map(|line| {
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+                return String::new();
+            }
+            if fenced {
+                String::new()
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// A line without its `code spans`.
+fn without_code(line: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for c in line.chars() {
+        if c == '`' {
+            in_code = !in_code;
+        } else if !in_code {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What keeps a zh-CN page from reading like a Chinese textbook in one vocabulary.
+fn zh_problems(name: &str, text: &str, is_glossary: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let lines = prose_lines(text);
+    for (i, pair) in lines.windows(2).enumerate() {
+        let (a, b) = (pair[0].trim_end(), pair[1].trim_start());
+        let ends_chinese = a
+            .chars()
+            .last()
+            .is_some_and(|c| is_han(c) || "，。：；！？、）」”".contains(c));
+        let starts_chinese = b.chars().next().is_some_and(is_han);
+        if ends_chinese && starts_chinese {
+            problems.push(format!(
+                "{name}:{}: a Chinese paragraph hard-wrapped (keep it on one line)",
+                i + 1
+            ));
+        }
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let prose = without_code(line);
+        if line.starts_with('#') && line.chars().any(is_han) && prose.contains(": ") {
+            problems.push(format!(
+                "{name}:{}: an ASCII \": \" in a Chinese heading (use \"：\")",
+                i + 1
+            ));
+        }
+        let quoted_chinese = prose
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .any(|inside| inside.chars().any(is_han));
+        if quoted_chinese && prose.matches('"').count() >= 2 {
+            problems.push(format!(
+                "{name}:{}: Chinese in straight quotes (use “”)",
+                i + 1
+            ));
+        }
+        if !is_glossary {
+            for (variant, word) in VARIANTS {
+                if prose.contains(variant) {
+                    problems.push(format!(
+                        "{name}:{}: \"{variant}\" where the glossary says \"{word}\"",
+                        i + 1
+                    ));
+                }
+            }
+            if prose.contains("半连接池") && !prose.contains("全连接队列") {
+                problems.push(format!(
+                    "{name}:{}: 半连接池 without its caveat (on Linux listen(n) bounds the 全连接队列)",
+                    i + 1
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_chinese_page_reads_like_a_textbook_in_the_glossary_s_words() {
+    let mut problems = Vec::new();
+    for page in zh_pages() {
+        let name = page
+            .strip_prefix(ROOT)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        let text = fs::read_to_string(&page).unwrap();
+        let is_glossary = name.ends_with("glossary.md");
+        problems.extend(zh_problems(&name, &text, is_glossary));
+        let is_lesson = page
+            .file_name()
+            .is_some_and(|f| f.as_encoded_bytes()[..2].iter().all(u8::is_ascii_digit));
+        let in_code_folder = page.parent().is_some_and(|p| p.ends_with("code"));
+        if is_lesson && !in_code_folder && !text.contains("glossary.md") {
+            problems.push(format!("{name}: no link to the glossary (glossary.md)"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_chinese_page_check_can_fail() {
+    let wrapped = "这是第一行，\n紧接着的第二行。\n";
+    assert_eq!(zh_problems("x.md", wrapped, false).len(), 1);
+    let variant = "报头后面是消息体。\n";
+    assert_eq!(zh_problems("x.md", variant, false).len(), 1);
+    assert!(zh_problems("glossary.md", variant, true).is_empty());
+    let heading = "## 练习: 一次写\n";
+    assert_eq!(zh_problems("x.md", heading, false).len(), 1);
+    let quotes = "它打印 \"你好\" 两个字。\n";
+    assert_eq!(zh_problems("x.md", quotes, false).len(), 1);
+    let pool = "也就是常说的半连接池。\n";
+    assert_eq!(zh_problems("x.md", pool, false).len(), 1);
+    let fine = "固定报头之后是真实数据：`recv(4)`。\n```text\n消息体\n```\n";
+    assert!(zh_problems("x.md", fine, false).is_empty());
+}
