@@ -35,7 +35,8 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     // 2. bind((addr, port)): the address clients will call.
     server.bind(&addr.into())?;
 
-    // 3. listen(5): start accepting connections; up to 5 may wait to be accepted.
+    // 3. listen(5): start accepting connections; up to 5 may wait to be accepted (on Linux
+    //    one more, 6, and a larger number is cut to somaxconn: lessons 00 and 03).
     server.listen(5)?;
     // (not in the notes) where it listens, so that port 0 (any free port) can be used.
     println!(

@@ -9,10 +9,11 @@
 //! (`Udp: RcvbufErrors`, which `nstat` calls `UdpRcvbufErrors`).
 //!
 //! The numbers are the same on every run: the server's buffer is made smaller than one
-//! datagram. Linux lets a datagram in while what is already queued does not exceed
-//! SO_RCVBUF ("Always allow at least one packet for small buffer", `__udp_enqueue_schedule_skb`
-//! in net/ipv4/udp.c), so the first of the ten always fits and the nine after it never do,
-//! however the kernel accounts for each one's memory.
+//! datagram. Linux 6.18 lets a datagram in only if it fits in SO_RCVBUF beside what is
+//! already queued, and always into an empty queue ("Accept the packet if queue is empty",
+//! `__udp_enqueue_schedule_skb` in net/ipv4/udp.c; older kernels let one in while what was
+//! queued did not exceed SO_RCVBUF), so either way the first of the ten gets in and the nine
+//! after it never do, however the kernel accounts for each one's memory.
 
 #[cfg(target_os = "linux")]
 use super::{preview, say_received};

@@ -1,8 +1,9 @@
 //! # Lesson 13: two sends per message, and the 40 ms they cost
 //!
-//! Past the notes. Every framed program in the notes sends a message as two `send` calls:
-//! `conn.send(header)`, then `conn.send(body)` (notes A §9.2, notes C 方案一 and 方案二,
-//! notes D). For a one-off download that is harmless. In a loop of small requests and
+//! Past the notes. Most framed programs in the notes send a message as two `send` calls:
+//! `conn.send(header)`, then `conn.send(body)` (notes A §9.1 and §9.2, notes C 方案一 and
+//! 方案二, notes D; notes E §8 进阶思路 is the exception, with one
+//! `sendall(length_bytes + ret)`). For a one-off download that is harmless. In a loop of small requests and
 //! answers, it meets two TCP mechanisms that are each reasonable alone:
 //!
 //! - **Nagle's algorithm** (on by default): hold back a *small* segment while an earlier

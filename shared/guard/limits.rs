@@ -27,7 +27,8 @@ use std::time::Duration;
 pub const DEFAULT_IDLE_SECS: u64 = 300;
 
 /// The longest a server waits for the rest of a message that has begun, or for the peer to
-/// take the bytes of an answer (a write blocks while the peer's receive buffer is full).
+/// take the bytes of an answer (a write blocks once our send buffer is full, which happens
+/// when the peer stops reading and its receive window closes).
 pub const MESSAGE_LIMIT: Duration = Duration::from_secs(10);
 
 /// The longest a client waits for an answer (the first byte, then each further read). Longer

@@ -119,7 +119,8 @@ impl<'a> Paced<'a> {
     fn left(&self) -> io::Result<Duration> {
         let allowed = self.pace.allowed(self.moved);
         match allowed.checked_sub(self.started.elapsed()) {
-            // Below a millisecond, SO_RCVTIMEO cannot say it (and 0 means "no limit").
+            // Below a millisecond Windows' SO_RCVTIMEO (a DWORD of milliseconds) cannot say
+            // it, and Linux rounds it up to a clock tick; 0 means "no limit" on both.
             Some(left) if left >= Duration::from_millis(1) => Ok(left),
             _ => Err(io::Error::new(
                 io::ErrorKind::TimedOut,

@@ -138,9 +138,10 @@ impl<R: Read> FrameReader<R> {
 
     /// [`read_frame`](Self::read_frame) into `body` (its old contents replaced), reusing
     /// its allocation: `Ok(true)` a frame, `Ok(false)` a clean end. A loop of big frames
-    /// then allocates once, not once a frame (a fresh 1 MiB buffer a frame is an `mmap`, 256
-    /// page faults and a `munmap` each time, with glibc's allocator), and does not zero the
-    /// reused bytes before reading over them. After an error, `body`'s contents are
+    /// then allocates once, not once a frame (a fresh 1 MiB buffer a frame costs an
+    /// allocation and its zeroing each time; with glibc the first is an `mmap`, and later
+    /// ones come from the heap once its dynamic mmap threshold has risen to their size,
+    /// `mallopt(3)`), and does not zero the reused bytes before reading over them. After an error, `body`'s contents are
     /// unspecified.
     pub fn read_frame_into(&mut self, body: &mut Vec<u8>) -> io::Result<bool> {
         // 1. the header: whatever has arrived, read only if fewer than 4 bytes are buffered.
