@@ -143,9 +143,35 @@ fn syscall_numbers(call: Call) -> &'static [libc::c_long] {
     }
 }
 
+/// What a descriptor of this process refers to: `socket:[12345]` names a socket by its
+/// inode, the same for every descriptor of it (`try_clone`, `dup`). Read with readlink,
+/// which opens nothing: it works while the process may open no descriptor.
+#[cfg(target_os = "linux")]
+fn target(fd: i64) -> Option<std::path::PathBuf> {
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()
+}
+
+/// Whether the descriptor a call was given, `arg`, is `fd` or another handle to the same
+/// socket: a server that writes through `conn.try_clone()` writes on another descriptor
+/// number to the same connection.
+#[cfg(target_os = "linux")]
+fn same_socket(arg: Option<i64>, fd: i32) -> bool {
+    let Some(arg) = arg else {
+        return false;
+    };
+    if arg == i64::from(fd) {
+        return true;
+    }
+    match (target(arg), target(i64::from(fd))) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Whether thread `tid` of this process sleeps in a call of kind `call`, on descriptor
-/// `fd` if one is given. `/proc/self/task/TID/syscall` names the call and its arguments
-/// only while the thread is blocked in it; `stat` says it sleeps.
+/// `fd` (or any other descriptor of the same socket) if one is given.
+/// `/proc/self/task/TID/syscall` names the call and its arguments only while the thread is
+/// blocked in it; `stat` says it sleeps.
 pub fn sleeps_in(tid: i32, call: Call, fd: Option<i32>) -> bool {
     #[cfg(target_os = "linux")]
     {
@@ -171,12 +197,12 @@ pub fn sleeps_in(tid: i32, call: Call, fd: Option<i32>) -> bool {
         }
         match fd {
             None => true,
-            Some(fd) => {
+            Some(fd) => same_socket(
                 fields
                     .next()
-                    .and_then(|a| i64::from_str_radix(a.trim_start_matches("0x"), 16).ok())
-                    == Some(i64::from(fd))
-            }
+                    .and_then(|a| i64::from_str_radix(a.trim_start_matches("0x"), 16).ok()),
+                fd,
+            ),
         }
     }
     #[cfg(not(target_os = "linux"))]
@@ -200,7 +226,8 @@ pub fn runtime_ns(tid: i32) -> Option<u64> {
         .ok()
 }
 
-/// A thread of this process that sleeps in a call of kind `call` on `fd`, if any.
+/// A thread of this process that sleeps in a call of kind `call` on `fd` (on any
+/// descriptor of its socket), if any.
 pub fn sleeper(call: Call, fd: i32) -> Option<i32> {
     if !OBSERVABLE {
         return None;
@@ -535,7 +562,7 @@ impl ThreadFiles {
             Some(
                 asleep
                     && nr.is_some_and(|nr| syscall_numbers(call).contains(&nr))
-                    && arg == Some(i64::from(fd)),
+                    && same_socket(arg, fd),
             )
         }
         #[cfg(not(target_os = "linux"))]
