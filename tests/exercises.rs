@@ -29,7 +29,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "00",
         "00_close_your_side.rs",
-        "f3f0655a26d603543a0729bc2c6a65c4",
+        "9267a7dcdd4b0b64a57d2970ff219a3c",
         "CLOSE_WAIT lasts until the application closes",
     ),
     (

@@ -3,11 +3,11 @@
 //! no descriptor left; each followed by one that expects its answer; then the server's
 //! descriptors and threads counted against what it had while serving the first.
 
-use super::harness::{exchange, finish, Failure, Server, Steps, Subject, STUCK};
-use super::kernel::{self, Call, NoNewDescriptors, ThreadFiles};
+use super::harness::{accept_hint, exchange, finish, Failure, Server, Steps, Subject, Talk};
+use super::kernel;
 use socket_lessons::tr;
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -117,7 +117,22 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     }
 
     // 6. accept fails: no descriptor left.
-    match accept_fails(&mut server)? {
+    let accepted = server.accept_fails(
+        Talk {
+            who: tr!("client 6" | "客户端 6"),
+            message: b"six",
+            want: b"SIX",
+        },
+        Talk {
+            who: tr!("client 7, once descriptors are free again" | "客户端 7，在描述符空出来之后"),
+            message: b"after",
+            want: b"AFTER",
+        },
+        &tr!("accept fails with EMFILE while client 7 waits"
+            | "客户端 7 等着的时候 accept 因 EMFILE 失败"),
+        &accept_hint(),
+    )?;
+    match accepted {
         true => steps.ok(tr!(
             "accept fails with EMFILE (no descriptor left) while client 7 waits; once descriptors are free, client 7 is served"
                 | "客户端 7 等着的时候 accept 因 EMFILE（没有描述符了）失败；描述符一空出来，客户端 7 就得到服务"
@@ -227,79 +242,5 @@ fn reset_while_writing(server: &mut Server) -> Result<bool, Failure> {
     let who = tr!("client 5, after client 4 reset" | "客户端 5，在客户端 4 重置之后");
     let mut five = server.connect(&who).map_err(|f| f.hint(error_hint()))?;
     exchange(server, &mut five, b"next", b"NEXT", &who).map_err(|f| f.hint(error_hint()))?;
-    Ok(true)
-}
-
-/// Client 6 is being served (the server sleeps in read on it); the process is left without
-/// a free descriptor; client 7 connects and client 6 leaves, so the server's next accept
-/// fails with EMFILE; then descriptors are freed, and client 7 must be served.
-fn accept_fails(server: &mut Server) -> Result<bool, Failure> {
-    let Some(tid) = server.running.tid() else {
-        return Ok(false);
-    };
-    let who = tr!("client 6" | "客户端 6");
-    let mut six = server.connect(&who)?;
-    exchange(server, &mut six, b"six", b"SIX", &who)?;
-    let mine = six
-        .local_addr()
-        .map_err(|e| Failure::setup("client 6", e))?;
-    let Some(fd) = kernel::socket_fd(server.addr, mine) else {
-        return Ok(false);
-    };
-    let Some(files) = ThreadFiles::open(tid) else {
-        return Ok(false);
-    };
-    // Serving client 6 in serve's own thread, asleep in read on it: its next call after
-    // client 6 leaves is accept.
-    if !kernel::wait_until(STUCK, || files.sleeps_in(Call::Recv, fd) == Some(true)) {
-        return Ok(false);
-    }
-    let seven = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
-        .map_err(|e| Failure::setup("client 7", e))?;
-    let addr: SocketAddr = server.addr;
-    let step = tr!("accept fails with EMFILE while client 7 waits"
-        | "客户端 7 等着的时候 accept 因 EMFILE 失败");
-    {
-        let Some(_no_fds) = NoNewDescriptors::new() else {
-            return Ok(false);
-        };
-        let connected = seven.connect(&addr.into());
-        drop(six);
-        if connected.is_ok() {
-            // Wait until serve's thread has had its turn: it left the read on client 6,
-            // and then it ended, or sleeps in another call (waiting before it retries), or
-            // has run for 20 ms more (retrying accept at once). No descriptor can be opened
-            // meanwhile: the thread's /proc files were opened before.
-            let mut left_at = None;
-            kernel::wait_until(STUCK, || {
-                if server.running.finished().is_some() {
-                    return true;
-                }
-                let Some(asleep) = files.asleep() else {
-                    return true;
-                };
-                if files.sleeps_in(Call::Recv, fd) == Some(true) {
-                    return false;
-                }
-                if asleep {
-                    return true;
-                }
-                let now = files.runtime_ns().unwrap_or(0);
-                now.saturating_sub(*left_at.get_or_insert(now)) >= 20_000_000
-            });
-        }
-    }
-    let mut seven: TcpStream = seven.into();
-    let _ = seven.set_read_timeout(Some(STUCK));
-    if let Some(line) = server.ended() {
-        return Err(Failure::new(step)
-            .detail(line)
-            .hint(tr!(
-                "accept fails too: EMFILE when the process has no descriptor left, ECONNABORTED elsewhere. It is no client's fault and no reason to stop: skip it and accept again (the course's server waits a little first, so as not to spin)."
-                    | "accept 也会失败：进程没有描述符可用时是 EMFILE，在别的系统上还有 ECONNABORTED。这不是哪个客户端的错，也不是停下来的理由：跳过它，再 accept（课程的服务端会先等一小会儿，免得空转）。"
-            )));
-    }
-    let who = tr!("client 7, once descriptors are free again" | "客户端 7，在描述符空出来之后");
-    exchange(server, &mut seven, b"after", b"AFTER", &who)?;
     Ok(true)
 }

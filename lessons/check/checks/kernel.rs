@@ -411,6 +411,29 @@ pub fn set_buffers(fd: i32, send: usize, receive: usize) -> bool {
     }
 }
 
+/// The read timeout (SO_RCVTIMEO) the learner's code set on socket `fd`, if any; when it is
+/// longer than `to`, it is set to `to`, so that a pause of the check's outlasts it (the
+/// same effect as a long pause, without the wait). Returns the timeout it found.
+pub fn shorten_read_timeout(fd: i32, to: Duration) -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::BorrowedFd;
+        // SAFETY: borrowed for getsockopt/setsockopt while the learner's socket is open.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+        let sock = socket2::SockRef::from(&borrowed);
+        let found = sock.read_timeout().ok().flatten()?;
+        if found > to {
+            let _ = sock.set_read_timeout(Some(to));
+        }
+        Some(found)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (fd, to);
+        None
+    }
+}
+
 /// While alive, this process can open no new descriptor: the soft RLIMIT_NOFILE is 0, so
 /// `accept`, `socket` and `open` fail with EMFILE ("Too many open files"), as they do on a
 /// server that has run out. Descriptors already open keep working. Dropping it restores
