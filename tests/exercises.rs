@@ -41,7 +41,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "02",
         "02_echo_server.rs",
-        "b69ee57894f646565f7440920c50bc63",
+        "21642cb30f1f76ed984a49b085c78d0a",
         "recv returning 0 bytes means the client closed",
     ),
     (
