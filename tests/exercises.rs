@@ -53,7 +53,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "04",
         "04_until_blank_line.rs",
-        "31b3b8a1067b8dea13117ea674bedd9e",
+        "7273cb2b1cff6d7f63819906b7f10b7f",
         "the rest of answer 1 leaked into answer 2",
     ),
     (
