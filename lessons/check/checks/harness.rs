@@ -815,7 +815,8 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
 
 /// A reader for scripted streams: it returns its chunks one `read` at a time (a chunk
 /// bigger than the caller's buffer is split), then the end of the stream, or an error.
-/// It notes how far it was read and whether a read asked for bytes past `watch`.
+/// It notes how far it was read and whether a read asked for bytes past `watch`, or took
+/// some (one read that returns the last bytes before `watch` and the first after it).
 ///
 /// Its bytes are one buffer, never freed while it is read: memory the check allocated and
 /// the learner's thread freed would hide what the learner's code allocates.
@@ -881,6 +882,9 @@ impl Read for Script {
             };
         };
         let n = (*chunk).min(buf.len());
+        if self.given + n > self.watch {
+            *self.read_past.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        }
         buf[..n].copy_from_slice(&self.data[self.given..self.given + n]);
         *chunk -= n;
         if *chunk == 0 {
