@@ -71,7 +71,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "07",
         "07_run_with_limit.rs",
-        "a8775f7b39581200cefffdca2e6931f8",
+        "532594b8dc19ba6614b1e77aafb271c2",
         "with a limit of 1 s",
     ),
     (
