@@ -101,7 +101,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "12",
         "12_time_client.rs",
-        "5cbab74366ec7c4f25a775624ebdbb6d",
+        "c90ab7ba5fd371958eeb7c6bb85aca3b",
         "request 2, lost: the server never answers",
     ),
     (

@@ -15,7 +15,9 @@
 //! - an answer counts only if it comes from `server` (address and port): a datagram from
 //!   anyone else is not the answer (another port, or another address with the same port), and it does not start the wait again: a stranger who
 //!   sends every 20 ms must not keep the client waiting past `wait`;
-//! - each call sends the format as it is, in one datagram, and closes its socket.
+//! - each call sends the format as it is, in one datagram, and closes its socket: the
+//!   check makes two calls on one thread and sends the answer to the first once it has
+//!   given up; it must not come back as the second call's answer.
 //!
 //! Check it: `cargo run --example check -- 12` (`--watch` checks again on every save).
 //! The page: docs/12_udp_chat.md (中文: docs/zh-CN/12_udp_chat.md).
