@@ -107,7 +107,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "13",
         "13_one_write.rs",
-        "affbce9e2d403c5ecb2f796496f26769",
+        "47decf6230bfda2cd5061c933d52120b",
         "data segments left your socket for this one request",
     ),
 ];
