@@ -14,8 +14,9 @@
 //!   the middle of its reply (the check's pauses 1.5 s): a pause is not the end;
 //! - the reply is bytes: return them as they came, not decoded and not trimmed (a server
 //!   may answer in GBK, or with bytes no encoding has);
-//! - a message of 16 MiB whose `write` the check cuts short once (as a signal can): the
-//!   rest must still be sent, in order;
+//! - a message of 16 MiB whose `write`s the check interrupts, as signals can: cut short
+//!   after they copied some bytes (twice), or failing with `ErrorKind::Interrupted` before
+//!   they copied any (once: call again): the rest must still be sent, in order;
 //! - `ask` leaves no socket open when it returns.
 //!
 //! Check it: `cargo run --example check -- 01` (`--watch` checks again on every save).
