@@ -95,7 +95,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "11",
         "11_nonblocking_echo.rs",
-        "e781c6fb3f798177b217b2546afd844f",
+        "183f3e303f0ef442925c76fb91b5175b",
         "while client A is connected and silent",
     ),
     (
