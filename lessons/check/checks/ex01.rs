@@ -43,8 +43,8 @@ const MEANS: &[(&str, &str)] = &[
 ];
 
 const CANNOT_SEE: &[(&str, &str)] = &[(
-    "a read timeout longer than 1.5 s taken for the end of the reply: the slowest server here pauses 1.5 s",
-    "把超过 1.5 秒的读超时当作回复的结束：这里最慢的服务端停顿 1.5 秒",
+    "a wait longer than 1.5 s timed by your own clock (not by a read timeout, which the check shortens) taken for the end of the reply: the slowest server here pauses 1.5 s",
+    "用你自己的时钟（而不是读超时，检查程序会把读超时缩短）计时、超过 1.5 秒的等待被当作回复的结束：这里最慢的服务端停顿 1.5 秒",
 )];
 
 pub fn check(ask: Ask, _file: &Subject) -> ExitCode {
@@ -111,18 +111,32 @@ fn exchange(ask: Ask, step: &str, reply: Reply, hint: &str) -> Result<(), Failur
                 let _ = conn.write_all(&bytes);
             }
             Reply::Paused(first, pause, rest) => {
-                if conn.write_all(&first).is_ok() {
-                    let here = conn.local_addr().ok();
-                    let fd = here.and_then(|here| kernel::wait_for_socket_fd(client, here, STUCK));
+                let here = conn.local_addr().ok();
+                let fd = here.and_then(|here| kernel::wait_for_socket_fd(client, here, STUCK));
+                let taken = |n: usize| {
                     if let Some(fd) = fd {
                         kernel::wait_until(STUCK, || {
                             server_done.load(Ordering::SeqCst)
-                                || kernel::consumed(fd).is_none_or(|c| c >= first.len() as u64)
+                                || kernel::consumed(fd).is_none_or(|c| c >= n as u64)
                         });
                     }
-                    // A slow server: the pause is the scenario, not a wait for anything.
-                    std::thread::sleep(pause);
-                    let _ = conn.write_all(&rest);
+                };
+                // The first part but its last byte; once the client has read it, a read
+                // timeout it set on its socket is shortened, so that it runs out during the
+                // pause as a longer pause would make a longer one run out; then the last
+                // byte, so that the client's next read starts with the short timeout.
+                let (head, last) = first.split_at(first.len().saturating_sub(1));
+                if conn.write_all(head).is_ok() {
+                    taken(head.len());
+                    if let Some(fd) = fd {
+                        kernel::shorten_read_timeout(fd, Duration::from_millis(50));
+                    }
+                    if conn.write_all(last).is_ok() {
+                        taken(first.len());
+                        // A slow server: the pause is the scenario, not a wait for anything.
+                        std::thread::sleep(pause);
+                        let _ = conn.write_all(&rest);
+                    }
                 }
             }
             Reply::Pieces(pieces) => {
@@ -303,8 +317,8 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
         ),
         Reply::Paused(first, Duration::from_millis(1500), rest),
         &tr!(
-            "a pause is not the end: only the server's close is (recv returning 0). A read timeout taken for the end of the reply cuts the reply of any server slower than the timeout."
-                | "停顿不是结束：只有服务端关闭（recv 返回 0）才是。把读超时当作回复的结束，会截断任何比这个超时慢的服务端的回复。"
+            "a pause is not the end: only the server's close is (recv returning 0). A read timeout taken for the end of the reply cuts the reply of any server slower than the timeout (the check shortens a read timeout your client set to 50 ms before it pauses, so that it runs out as it would in a longer pause)."
+                | "停顿不是结束：只有服务端关闭（recv 返回 0）才是。把读超时当作回复的结束，会截断任何比这个超时慢的服务端的回复（检查程序在停顿之前会把你的客户端设的读超时缩短到 50 毫秒，让它像在更长的停顿里那样到期）。"
         ),
     )?;
     steps.ok(tr!(
