@@ -47,7 +47,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "03",
         "03_rebind.rs",
-        "eaefe3b74afc07547b46a48361f83ad7",
+        "0a7422efd562f400d7d1d4e8fa6d9504",
         "set_reuse_address(true) before bind",
     ),
     (
