@@ -71,7 +71,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "07",
         "07_run_with_limit.rs",
-        "532594b8dc19ba6614b1e77aafb271c2",
+        "5d908e1a13a4875f43a6688b4429c2cc",
         "with a limit of 1 s",
     ),
     (

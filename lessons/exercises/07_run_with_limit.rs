@@ -19,8 +19,8 @@
 //!   killed before it;
 //! - a command that ends and leaves a job running in the background (`sleep 100 >/dev/null
 //!   2>&1 & echo ok`, or `sleep 100 & echo ok`, whose job holds the pipes): the command has
-//!   ended, so answer `ok\n` at once, and kill what it left (its process group) before
-//!   `run` returns;
+//!   ended, so answer `ok\n` at once, and kill what it left (its process group, with
+//!   SIGKILL: the job may ignore SIGTERM too) before `run` returns;
 //! - nothing it started may be left running when `run` returns, no child left unwaited
 //!   (a zombie), and no thread of yours.
 //!

@@ -339,8 +339,10 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     );
     for (n, redirected) in [(3, true), (4, false)] {
         let marker = format!("sleep 30.{pid:06}{n}");
+        // The redirected one ignores SIGTERM, SIGINT and SIGHUP, as 5's second command does:
+        // only SIGKILL ends it.
         let command = if redirected {
-            format!("{marker} >/dev/null 2>&1 & echo ok")
+            format!("trap '' INT TERM HUP; {marker} >/dev/null 2>&1 & echo ok")
         } else {
             format!("{marker} & echo ok")
         };
@@ -373,8 +375,8 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         }
     }
     steps.ok(tr!(
-        "`sleep 30… & echo ok`, with its output redirected and without: the answer b\"ok\\n\" at once, and the job the command left in the background is killed when it ends"
-            | "`sleep 30… & echo ok`，不管输出重定向没有：立即回答 b\"ok\\n\"，命令留在后台的任务在命令结束时被杀掉"
+        "`sleep 30… & echo ok`, with its output redirected (and SIGTERM ignored) and without: the answer b\"ok\\n\" at once, and the job the command left in the background is killed when it ends"
+            | "`sleep 30… & echo ok`，不管输出重定向（并且忽略 SIGTERM）没有：立即回答 b\"ok\\n\"，命令留在后台的任务在命令结束时被杀掉"
     ))?;
 
     if let Some(threads) = threads_start {

@@ -1,7 +1,7 @@
 //! Wrong answer to exercise 07 (from a teacher's blind set): scoped reader threads and a
 //! group kill, but the group is killed only at the limit: a command that ends in time and
 //! leaves a job in the background (sleep 100 >/dev/null 2>&1 & echo ok) leaves it running.
-//! Rejected at: after `sleep 30… >/dev/null 2>&1 & echo ok`: nothing left running
+//! Rejected at: after `trap '' INT TERM HUP; sleep 30… >/dev/null 2>&1 & echo ok`: nothing left running
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;

@@ -2,7 +2,7 @@
 //! and reports on a channel; the caller waits on the channel with the limit, and kills the
 //! group with killpg, but only at the limit. A command that ends in time and leaves a job in
 //! the background (`sleep 30 >/dev/null 2>&1 & echo ok`) leaves it running.
-//! Rejected at: after `sleep 30… >/dev/null 2>&1 & echo ok`: nothing left running
+//! Rejected at: after `trap '' INT TERM HUP; sleep 30… >/dev/null 2>&1 & echo ok`: nothing left running
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;

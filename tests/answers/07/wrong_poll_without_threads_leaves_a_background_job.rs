@@ -2,7 +2,7 @@
 //! threads, both pipes read with poll(2) against the deadline, the group killed at the
 //! limit. But only at the limit: a job the command leaves in the background keeps running
 //! (and, when it holds the pipes, keeps run waiting until the limit).
-//! Rejected at: after `sleep 30… >/dev/null 2>&1 & echo ok`: nothing left running
+//! Rejected at: after `trap '' INT TERM HUP; sleep 30… >/dev/null 2>&1 & echo ok`: nothing left running
 
 use std::io::Read;
 use std::os::fd::AsRawFd;
