@@ -391,6 +391,29 @@ fn run(receive: Receive, steps: &mut Steps) -> Result<(), Failure> {
             | "2^32 + 6 的 total_size 被拒绝，指明 size，而不是被当成 6"
     ))?;
 
+    // A negative total_size, then the next answer: refused, and nothing read past the
+    // header.
+    let head = br#"{"total_size":-1,"md5":"d41d8cd98f00b204e9800998ecf8427e","filename":"stdout"}"#;
+    let head = [(head.len() as i32).to_le_bytes().to_vec(), head.to_vec()].concat();
+    let (s, w) = script(&[head.clone(), honest.clone()], Some(head.len()));
+    expect(
+        receive,
+        &tr!(
+            "a header with total_size -1, then the next answer" | "total_size 为 -1 的报头，后面是下一个回答"
+        ),
+        s,
+        w,
+        &[Expect::Error],
+        &tr!(
+            "a size is not negative: total_size -1 is a header that promises nothing, an error before any byte of the body is read. Read as a signed number and cast to u64, -1 becomes 18446744073709551615, and the body is read to the end of the stream, the next answer with it."
+                | "大小不会是负数：total_size 为 -1 的报头什么也没承诺，在读真实数据的任何一个字节之前就是错误。按有符号数读出来再转成 u64，-1 就变成 18446744073709551615，真实数据会一直读到流的结束，连下一个回答也一起读走。"
+        ),
+    )?;
+    steps.ok(tr!(
+        "a total_size of -1 is an error, and nothing after the header is read"
+            | "total_size 为 -1 是错误，报头后面的东西一个字节也不读"
+    ))?;
+
     // total_size of exactly 16 MiB: the limit is inclusive.
     let big: Vec<u8> = (0..MAX_BODY as u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
