@@ -4,7 +4,7 @@
 //! answers at length, and loses one while a stranger keeps sending (a client that starts
 //! its wait again for each datagram never gives up).
 
-use super::harness::{finish, shown, spawn, Failure, Steps, Subject, STUCK};
+use super::harness::{ends, finish, shown, spawn, Failure, Steps, Subject, STUCK};
 use super::kernel;
 use socket_lessons::tr;
 use socket_lessons::wire::clock::{self, Clock};
@@ -28,8 +28,8 @@ const FORGED: &[u8] = b"13:37:00";
 
 const MEANS: &[(&str, &str)] = &[
     (
-        "ask_time returns Ok(Some(the answer)) as soon as the server answers, under a wait of 30 s; the answer whole and as it came, 105 bytes long too, spaces and a newline at its ends too",
-        "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答完整、原样，105 字节长的也是，两头带空格和换行的也是",
+        "ask_time returns Ok(Some(the answer)) as soon as the server answers, under a wait of 30 s; the answer whole and as it came, 1024 bytes long too (the longest the server sends), spaces and a newline at its ends too",
+        "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答完整、原样，1024 字节长的也是（服务器发的最长的回答），两头带空格和换行的也是",
     ),
     (
         "it returns Ok(None) when the request is lost, after its wait (300 ms), and the next request is answered",
@@ -125,7 +125,7 @@ fn call(
         })
     };
     let expected = match want {
-        Some(answer) => format!("Ok(Some({}))", shown(answer)),
+        Some(answer) => format!("Ok(Some({}))", ends(answer, 32)),
         None => tr!("Ok(None): no answer within the wait" | "Ok(None)：等待时间内没有回答"),
     };
     let head = || {
@@ -183,7 +183,7 @@ fn call(
             "Ok(Some({})): the stranger's datagram" | "Ok(Some({}))：陌生人的数据报",
             shown(answer)
         ),
-        Ok(Some(answer)) => format!("Ok(Some({}))", shown(answer)),
+        Ok(Some(answer)) => format!("Ok(Some({}))", ends(answer, 32)),
         Ok(None) => "Ok(None)".into(),
         Err(e) => format!("Err({:?}: {e})", e.kind()),
     };
@@ -434,7 +434,10 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
             | "请求 6：两头带空格和换行的回答按发送的样子返回"
     ))?;
 
-    let long_format = "%A, %d %B %Y, %H:%M:%S, day %j of the year, in week %U, at UTC%z, or %c";
+    // The longest answer the server sends, 1024 bytes: 42 times %c (24 bytes each), then
+    // " day 206 of 2021". (Leaked: a call's format lives as long as the check.)
+    let long_format: &'static str =
+        Box::leak(format!("{} day %j of %Y", "%c".repeat(42)).into_boxed_str());
     let long_answer = clock::answer(
         long_format.as_bytes(),
         Clock::fixed(NOW)
