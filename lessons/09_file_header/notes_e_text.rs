@@ -42,7 +42,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     let (mut conn, addr) = sk.accept()?;
     println!("sender at {}", addr.ip());
     // 5. recv(1500): "NAME/SIZE". One recv is the whole offer: the sender sends nothing
-    //    more until it has the answer.
+    //    more until it has the answer. `bad`, below, is a closure kept in a variable.
     let mut buf = [0u8; BUFFER];
     let n = conn.read(&mut buf)?;
     let bad = |what: String| error(io::ErrorKind::InvalidData, what);
