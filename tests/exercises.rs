@@ -71,7 +71,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "07",
         "07_run_with_limit.rs",
-        "5d908e1a13a4875f43a6688b4429c2cc",
+        "4a966e5224e71701321f2dd351ce7837",
         "with a limit of 1 s",
     ),
     (
