@@ -47,7 +47,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "03",
         "03_rebind.rs",
-        "0a7422efd562f400d7d1d4e8fa6d9504",
+        "39a6f4852c0946ec0e7b8a2472ae4da8",
         "set_reuse_address(true) before bind",
     ),
     (
