@@ -29,7 +29,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "00",
         "00_close_your_side.rs",
-        "9267a7dcdd4b0b64a57d2970ff219a3c",
+        "50c687fd2c31054171eef27984aa96d9",
         "CLOSE_WAIT lasts until the application closes",
     ),
     (

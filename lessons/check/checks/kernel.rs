@@ -18,6 +18,8 @@ pub enum Call {
     Send,
     /// read, recv, recvfrom, recvmsg, readv.
     Recv,
+    /// accept, accept4.
+    Accept,
 }
 
 /// Whether the questions below can be answered here.
@@ -140,6 +142,7 @@ fn syscall_numbers(call: Call) -> &'static [libc::c_long] {
             libc::SYS_recvmsg,
             libc::SYS_readv,
         ],
+        Call::Accept => &[libc::SYS_accept, libc::SYS_accept4],
     }
 }
 
