@@ -414,6 +414,27 @@ pub fn nonblocking(fd: i32) -> Option<bool> {
     }
 }
 
+/// Whether socket `fd` has an error waiting for its next call (poll says POLLERR; polling
+/// does not take the error, the next recv does).
+pub fn error_pending(fd: i32) -> Option<bool> {
+    #[cfg(unix)]
+    {
+        let mut one = libc::pollfd {
+            fd,
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: poll reads and writes one pollfd we own; a timeout of 0 returns at once.
+        let n = unsafe { libc::poll(&mut one, 1, 0) };
+        (n >= 0).then_some(one.revents & libc::POLLERR != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = fd;
+        None
+    }
+}
+
 /// Bytes waiting to be read in socket `fd`'s receive queue (FIONREAD).
 pub fn unread(fd: i32) -> Option<usize> {
     #[cfg(target_os = "linux")]
