@@ -29,7 +29,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "00",
         "00_close_your_side.rs",
-        "9267a7dcdd4b0b64a57d2970ff219a3c",
+        "50c687fd2c31054171eef27984aa96d9",
         "CLOSE_WAIT lasts until the application closes",
     ),
     (
@@ -47,7 +47,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "03",
         "03_rebind.rs",
-        "0a7422efd562f400d7d1d4e8fa6d9504",
+        "39a6f4852c0946ec0e7b8a2472ae4da8",
         "set_reuse_address(true) before bind",
     ),
     (
@@ -59,7 +59,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "05",
         "05_whole_datagram.rs",
-        "f463ce6e8c600a3a6ed03f1224c695b0",
+        "8e2ea27f2b98d9dedcf76542b792f6a5",
         "UDP keeps nothing for the next call",
     ),
     (
@@ -71,7 +71,7 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "07",
         "07_run_with_limit.rs",
-        "5d908e1a13a4875f43a6688b4429c2cc",
+        "4a966e5224e71701321f2dd351ce7837",
         "with a limit of 1 s",
     ),
     (

@@ -20,7 +20,8 @@
 //!   that it runs out meanwhile);
 //! - an `accept` that fails because the process has no descriptor left (EMFILE): the
 //!   client waiting must be served once descriptors are free again;
-//! - `serve` never returns, however many clients come (the check sends 16);
+//! - `serve` never returns, however many clients come: the check sends 16, then waits
+//!   until `serve` is back in `accept` for the next one (a count of clients fails there);
 //! - after the last client, the process holds no more descriptors and no more threads than
 //!   before the first: `shutdown` sends a FIN but keeps the socket; only closing it (drop)
 //!   gives it back.

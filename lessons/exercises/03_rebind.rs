@@ -12,7 +12,9 @@
 //! - the restart happens while the old connection is in TIME_WAIT (the check waits until
 //!   the kernel's table says so), and the restarted server must serve a client;
 //! - while that server still listens, `listen` on the same port a third time must fail
-//!   with AddrInUse: restarting is allowed, running two servers on one port is not;
+//!   with AddrInUse: restarting is allowed, running two servers on one port is not; so
+//!   must another program's bind on that port, with SO_REUSEPORT or SO_REUSEADDR set
+//!   before it (an option your listener sets after its bind counts too);
 //! - `listen` binds the address it is given (not 0.0.0.0), an IPv6 one too (`[::1]:0`,
 //!   where the check restarts the server the same way), and returns the listener in the
 //!   ordinary, blocking mode, as the starter's does.

@@ -14,8 +14,12 @@
 //!   zero bytes at the end are all part of the datagram (no trimming, no decoding);
 //! - three datagrams queued before the first call, from two peers: three calls, three
 //!   datagrams in order, each with its own sender's address;
-//! - a call made before any datagram has arrived: it waits for one (do not change the
-//!   socket's settings).
+//! - a call made before any datagram has arrived: it waits for one, asleep in the kernel
+//!   (it may use no more than 200 ms of CPU while it waits: no loop that keeps asking);
+//! - a call that fails (the check connects the socket to a port where nothing listens:
+//!   ECONNREFUSED) returns the error;
+//! - no call changes the socket's settings, not while it waits, not when it returns, an
+//!   error return included: it stays blocking, with the caller's read timeout.
 //!
 //! Check it: `cargo run --example check -- 05` (`--watch` checks again on every save).
 //! The page: docs/05_udp.md (中文: docs/zh-CN/05_udp.md).

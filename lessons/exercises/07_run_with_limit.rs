@@ -14,7 +14,9 @@
 //!   holds (64 KiB) before its stdout;
 //! - a command still running at `limit`: kill it with SIGKILL (a command may ignore SIGTERM,
 //!   SIGINT and SIGHUP), and everything it started (the shell, and the `sleep` the shell started),
-//!   then answer what it printed until then, followed by a line with the word `killed`;
+//!   then answer what it printed until then, followed by a line with the word `killed`, a
+//!   line of its own: output that stops in the middle of a line (`printf started; sleep
+//!   30`) gets its newline first, so the answer is `started\n` and then the note;
 //!   `limit` is a `Duration`, not a whole number of seconds (the check gives 0.4 s too): not
 //!   killed before it;
 //! - a command that ends and leaves a job running in the background (`sleep 100 >/dev/null

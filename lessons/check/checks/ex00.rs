@@ -4,7 +4,7 @@
 //! what it had once the first client had gone.
 
 use super::harness::{accept_hint, exchange, finish, Failure, Server, Steps, Subject, Talk, STUCK};
-use super::kernel;
+use super::kernel::{self, Call};
 use socket_lessons::stage::tcp_state;
 use socket_lessons::tr;
 use std::io::{self, Read};
@@ -32,8 +32,8 @@ const MEANS: &[(&str, &str)] = &[
         "在两条消息之间停顿的客户端照样得到服务：读超时不是关闭",
     ),
     (
-        "serve keeps serving (16 clients, one after another) and never returns, even when an accept fails (EMFILE, no descriptor left): the waiting client is served once descriptors are free",
-        "serve 一直服务下去（一个接一个 16 个客户端），从不返回，即使 accept 失败（EMFILE，没有描述符了）：描述符一空出来，等着的客户端就得到服务",
+        "serve keeps serving (16 clients, one after another) and never returns: after the last it is back in accept, waiting for the next; even when an accept fails (EMFILE, no descriptor left): the waiting client is served once descriptors are free",
+        "serve 一直服务下去（一个接一个 16 个客户端），从不返回：最后一个之后它又回到 accept 里等下一个；即使 accept 失败（EMFILE，没有描述符了）：描述符一空出来，等着的客户端就得到服务",
     ),
     (
         "after the last client, the process holds no more descriptors and no more threads than once the first client had gone: every connection was closed, not only shut down",
@@ -240,15 +240,33 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         talk(&mut server, &mut stream, &who, &[message.as_bytes()])?;
         wait_for_close(&mut server, &mut stream, &who)?;
     }
+    // After the last client serve must be back in accept, waiting for the next: wait
+    // until it is there, or has returned (a server written for a fixed number of clients
+    // returns after the last one, a moment after its FIN). Where that cannot be seen, the
+    // wait is the check's limit.
+    let tid = server.running.tid();
+    kernel::wait_until(STUCK, || {
+        server.running.finished().is_some()
+            || tid.is_some_and(|t| kernel::sleeps_in(t, Call::Accept, None))
+    });
     if let Some(line) = server.ended() {
         return Err(Failure::new(tr!(
-            "after client 16: serve is still running" | "客户端 16 之后：serve 仍在运行"
+            "after client 16: serve is still running, waiting in accept for the next client"
+                | "客户端 16 之后：serve 仍在运行，在 accept 里等下一个客户端"
         ))
-        .detail(line));
+        .detail(tr!(
+            "expected: serve back in accept, however many clients came"
+                | "期望：serve 回到 accept 里，不管来过多少客户端"
+        ))
+        .detail(line)
+        .hint(tr!(
+            "a server serves for ever: loop on accept with no count, and end a client, never the loop, when that client is done."
+                | "服务端要一直服务下去：循环调用 accept，不要计数；一个客户端结束时结束的是这个客户端，而不是这个循环。"
+        )));
     }
     steps.ok(tr!(
-        "clients 10 to 16, one after another, each served and closed; serve has not returned"
-            | "客户端 10 到 16 一个接一个，每个都得到服务并被关闭；serve 没有返回"
+        "clients 10 to 16, one after another, each served and closed; after the last, serve has not returned: it waits in accept for the next"
+            | "客户端 10 到 16 一个接一个，每个都得到服务并被关闭；最后一个之后 serve 没有返回：它在 accept 里等下一个"
     ))?;
 
     // 8. Nothing left behind.

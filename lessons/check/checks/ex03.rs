@@ -20,8 +20,8 @@ const MEANS: &[(&str, &str)] = &[
         "用你的 listen 构建的服务端可以立即在原端口上重启，而它先关闭的那条连接还在 TIME_WAIT 中等待；重启的服务端能正常服务",
     ),
     (
-        "while that server runs, a second listen on the same port fails with AddrInUse: restarting is allowed, running twice is not (SO_REUSEADDR, not SO_REUSEPORT)",
-        "这个服务端运行期间，在同一端口上再 listen 一次会以 AddrInUse 失败：可以重启，不能同时运行两个（SO_REUSEADDR，而不是 SO_REUSEPORT）",
+        "while that server runs, a second listen on the same port fails with AddrInUse: restarting is allowed, running twice is not (SO_REUSEADDR, not SO_REUSEPORT); another program's server that sets SO_REUSEPORT or SO_REUSEADDR before its bind is refused the port too",
+        "这个服务端运行期间，在同一端口上再 listen 一次会以 AddrInUse 失败：可以重启，不能同时运行两个（SO_REUSEADDR，而不是 SO_REUSEPORT）；另一个程序的服务端在 bind 之前设了 SO_REUSEPORT 或 SO_REUSEADDR，也一样拿不到这个端口",
     ),
     (
         "listen binds the address it is given, IPv6 too (when this machine has ::1, where it restarts beside TIME_WAIT too), and returns a listener in the ordinary, blocking mode",
@@ -78,6 +78,22 @@ fn as_asked(listener: &TcpListener, addr: SocketAddr, step: &str) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// Another program's server: a socket with SO_REUSEPORT (or SO_REUSEADDR) set before it
+/// binds `addr` and listens. Its error, or the listener it got (dropped at once).
+fn another_server(addr: SocketAddr, reuse_port: bool) -> io::Result<()> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
+    if reuse_port {
+        socket.set_reuse_port(true)?;
+    }
+    if !reuse_port {
+        socket.set_reuse_address(true)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(5)
 }
 
 /// A client sends `message` and closes; the listener must accept it and receive it.
@@ -222,10 +238,42 @@ fn run(listen: Listen, steps: &mut Steps) -> Result<(), Failure> {
                 )));
         }
     }
-    drop(restarted);
     steps.ok(tr!(
         "a third listen on the port while the server runs fails with AddrInUse"
             | "服务端运行期间在这个端口上第三次 listen，以 AddrInUse 失败"
+    ))?;
+
+    // Another program's server on the same port, with either option set before its bind:
+    // refused too, whatever the learner's listener set after its own bind.
+    let step = tr!(
+        "another server binds the same port while yours listens, with SO_REUSEPORT, then with SO_REUSEADDR, set before its bind"
+            | "你的服务端监听期间，另一个服务端在 bind 之前设好 SO_REUSEPORT，再换成 SO_REUSEADDR，绑定同一端口"
+    );
+    for (option, reuse_port) in [("SO_REUSEPORT", true), ("SO_REUSEADDR", false)] {
+        if let Some(e) = another_server(addr, reuse_port).err() {
+            if e.kind() == io::ErrorKind::AddrInUse {
+                continue;
+            }
+            return Err(Failure::setup("another server's socket", e));
+        }
+        return Err(Failure::new(&step)
+            .detail(tr!(
+                "expected: its bind fails with AddrInUse: the port has a server"
+                    | "期望：它的 bind 以 AddrInUse 失败：这个端口已经有服务端了"
+            ))
+            .detail(tr!(
+                "got: a socket with {option} set before bind bound {addr} and listens beside your server: the kernel hands each new client to one of the two"
+                    | "实际：一个在 bind 之前设了 {option} 的套接字绑定了 {addr}，并在你的服务端旁边监听：内核把每个新客户端交给两者之一"
+            ))
+            .hint(tr!(
+                "SO_REUSEPORT on your listener, set before or after its bind, lets any program of the same user that sets it too share your port and take a share of your clients. Set only SO_REUSEADDR, before bind: it lets a restart bind beside TIME_WAIT, never beside a live listener (man 7 socket)."
+                    | "你的监听套接字上的 SO_REUSEPORT，不管在 bind 之前还是之后设置，都让同一用户的任何程序只要也设了它，就能共用你的端口，分走你的一部分客户端。只设置 SO_REUSEADDR，并且在 bind 之前：它让重启能在 TIME_WAIT 旁边 bind，但绝不能在一个活着的监听套接字旁边（man 7 socket）。"
+            )));
+    }
+    drop(restarted);
+    steps.ok(tr!(
+        "another server's bind on the port while yours listens fails with AddrInUse, with SO_REUSEPORT and with SO_REUSEADDR set before it"
+            | "你的服务端监听期间，另一个服务端在这个端口上的 bind 以 AddrInUse 失败，不管它事先设的是 SO_REUSEPORT 还是 SO_REUSEADDR"
     ))?;
 
     // IPv6, where there is an IPv6 loopback.

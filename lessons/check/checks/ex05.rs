@@ -9,6 +9,12 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The CPU time a call may use while it waits for a datagram, a limit far above what a
+/// call asleep in the kernel uses (microseconds) and far below what a loop polling a
+/// non-blocking socket uses (all of the waiting time it is given a core for).
+const SPIN: Duration = Duration::from_millis(200);
 
 type Receive = fn(&UdpSocket) -> io::Result<(Vec<u8>, SocketAddr)>;
 
@@ -26,8 +32,8 @@ const MEANS: &[(&str, &str)] = &[
         "第一次调用之前就排好队的三个数据报，是三次调用、三个数据报，按顺序（UDP 没有粘包）",
     ),
     (
-        "a call made before any datagram has arrived waits for it, and no call changes the socket's settings (its read timeout, its blocking mode)",
-        "在任何数据报到达之前发起的调用会等它到来，而且没有哪次调用改变套接字的设置（读超时、阻塞模式）",
+        "a call made before any datagram has arrived waits for it, asleep in the kernel (it burns no CPU while it waits), and no call changes the socket's settings (its read timeout, its blocking mode), neither while it waits nor when it returns, an error included",
+        "在任何数据报到达之前发起的调用会等它到来，睡在内核里（等待时不耗 CPU）；而且没有哪次调用改变套接字的设置（读超时、阻塞模式），等待期间不改，返回时也不改，返回错误时也一样",
     ),
 ];
 
@@ -258,15 +264,49 @@ fn run(receive: Receive, steps: &mut Steps) -> Result<(), Failure> {
     #[cfg(not(unix))]
     let fd = -1;
     let tid = running.tid();
-    // Send once the call is waiting in recvfrom (or has returned, or a moment passed where
-    // that cannot be seen).
+    let cpu = || tid.and_then(kernel::runtime_ns);
+    let (cpu_start, waiting_since) = (cpu(), Instant::now());
+    let burnt = || match (cpu_start, cpu()) {
+        (Some(start), Some(now)) => Duration::from_nanos(now.saturating_sub(start)),
+        _ => Duration::ZERO,
+    };
+    // Send once the call is waiting in recvfrom (or has returned, or has used more CPU than
+    // a waiting call can, or a moment passed where none of that can be seen).
     kernel::wait_until(STUCK, || {
         running.finished().is_some()
             || !kernel::OBSERVABLE
             || tid.is_some_and(|t| kernel::sleeps_in(t, Call::Recv, Some(fd)))
+            || burnt() >= SPIN
     });
+    // While the call waits: the socket as the caller set it, and no CPU burnt.
+    let still_running = running.finished().is_none();
+    let nonblocking_meanwhile = still_running && kernel::nonblocking(fd) == Some(true);
+    let (used, waited) = (burnt(), waiting_since.elapsed());
     peer.send_to(b"late", to).map_err(setup)?;
     let got = running.wait(STUCK);
+    if nonblocking_meanwhile || (still_running && used >= SPIN) {
+        let mut failure = Failure::new(&step).detail(tr!(
+            "expected: while no datagram has come, your receive sleeps in recvfrom on the socket as the caller set it (blocking), using no CPU"
+                | "期望：数据报还没来的时候，你的 receive 睡在 recvfrom 里，套接字保持调用者设置的样子（阻塞），不耗 CPU"
+        ));
+        if nonblocking_meanwhile {
+            failure = failure.detail(tr!(
+                "got: while it waited, the socket was non-blocking: your receive had changed the caller's socket (anyone else using it meanwhile gets WouldBlock)"
+                    | "实际：它等待期间套接字是非阻塞的：你的 receive 改了调用者的套接字（这期间别人用它会得到 WouldBlock）"
+            ));
+        }
+        if used >= SPIN {
+            let (used, waited) = (used.as_millis(), waited.as_millis());
+            failure = failure.detail(tr!(
+                "got: it used {used} ms of CPU in the {waited} ms it waited: a loop that keeps asking, burning a core"
+                    | "实际：它等待的 {waited} 毫秒里用了 {used} 毫秒 CPU：一个不停地问的循环，白白烧掉一个核"
+            ));
+        }
+        return Err(failure.hint(tr!(
+            "let the kernel do the waiting: recv_from on the socket as it is (blocking) sleeps until a datagram comes. A loop on a non-blocking socket answers WouldBlock again and again, uses a whole core while it waits, and changes the socket for everyone who shares it."
+                | "让内核来等：在套接字原来的样子（阻塞）上调用 recv_from，会一直睡到数据报到来。在非阻塞套接字上循环，会一遍又一遍地得到 WouldBlock，等待期间占满一个核，还改变了所有共用这个套接字的人看到的设置。"
+        )));
+    }
     check_one(&step, b"late", from, got)
         .and_then(|()| settings_kept(&socket, &step))
         .map_err(|f| {
@@ -277,5 +317,71 @@ fn run(receive: Receive, steps: &mut Steps) -> Result<(), Failure> {
     })?;
     steps.ok(tr!("a call made before the datagram arrives waits for it"
         | "在数据报到达之前发起的调用会等它到来"))?;
+
+    // A call that fails: the caller's socket is connected to a port where nothing listens,
+    // and the kernel holds the ICMP port unreachable that came back for its datagram. The
+    // call returns that error (or waits, if it goes on); either way the socket stays as the
+    // caller set it.
+    let step = tr!(
+        "a call that fails (ECONNREFUSED: the socket is connected to a port where nothing listens): the socket's settings after it"
+            | "一次失败的调用（ECONNREFUSED：套接字连接到一个没人监听的端口）：之后套接字的设置"
+    );
+    let refused = UdpSocket::bind("127.0.0.1:0").map_err(setup)?;
+    refused.set_read_timeout(Some(STUCK)).map_err(setup)?;
+    let nobody = UdpSocket::bind("127.0.0.1:0").map_err(setup)?;
+    let nobody_addr = nobody.local_addr().map_err(setup)?;
+    drop(nobody);
+    refused.connect(nobody_addr).map_err(setup)?;
+    refused.send(b"anyone there?").map_err(setup)?;
+    #[cfg(unix)]
+    let refused_fd = {
+        use std::os::fd::AsRawFd;
+        refused.as_raw_fd()
+    };
+    #[cfg(not(unix))]
+    let refused_fd = -1;
+    let pending = kernel::wait_until(STUCK, || kernel::error_pending(refused_fd) == Some(true));
+    if !pending {
+        steps.skip(tr!(
+            "a call that fails: no ICMP port unreachable came back here"
+                | "失败的调用：这里没有收到 ICMP 端口不可达"
+        ));
+        return Ok(());
+    }
+    let refused = Arc::new(refused);
+    let r = Arc::clone(&refused);
+    // Twice the socket's read timeout: a call that goes on after the error returns at that
+    // timeout at the latest.
+    let got = spawn(move || receive(&r)).wait(STUCK * 2);
+    let got = got.map_err(|t| Failure::new(&step).trouble(&t, "receive"))?;
+    settings_kept(&refused, &step).map_err(|f| {
+        let returned = match &got {
+            Ok((bytes, from)) => tr!(
+                "(your receive returned {} from {from})" | "（你的 receive 返回了来自 {from} 的 {}）",
+                ends(bytes, 16)
+            ),
+            Err(e) => tr!(
+                "(your receive returned the error: {e}; it changed the socket and did not put it back on that path)"
+                    | "（你的 receive 返回了错误：{e}；它改了套接字，在这条路径上没有改回来）"
+            ),
+        };
+        f.detail(returned)
+    })?;
+    if let Ok((bytes, from)) = &got {
+        return Err(Failure::new(&step)
+            .detail(tr!(
+                "expected: an error (ECONNREFUSED), returned to the caller"
+                    | "期望：一个错误（ECONNREFUSED），交还给调用者"
+            ))
+            .detail(tr!(
+                "got: {} from {from}, which no peer sent"
+                    | "实际：来自 {from} 的 {}，没有哪个对端发过它",
+                ends(bytes, 16)
+            )));
+    }
+    steps.ok(tr!(
+        "a call that fails (ECONNREFUSED) returns the error and leaves the socket as the caller set it, as every other call did"
+            | "失败的调用（ECONNREFUSED）返回这个错误，也让套接字保持调用者设置的样子，和其他每次调用一样"
+    ))?;
     Ok(())
 }

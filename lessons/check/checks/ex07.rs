@@ -26,8 +26,8 @@ const MEANS: &[(&str, &str)] = &[
         "命令一结束它就返回，而不是等到时间限制用完，即使命令往标准错误写的数据比一个管道能装的还多（两个管道同时读）；耗时 0.5 秒的命令在 30 秒的限制下不会被杀",
     ),
     (
-        "a command still running at its limit (1 s) is killed with everything it started, even when it ignores SIGINT, SIGTERM and SIGHUP; the answer is what it printed until then, then a line with the word killed",
-        "到了时间限制（1 秒）还在运行的命令，连同它启动的一切都被杀掉，即使它忽略 SIGINT、SIGTERM 和 SIGHUP；回答是它到那时为止打印的内容，再加一行带 killed 这个词的说明",
+        "a command still running at its limit (1 s) is killed with everything it started, even when it ignores SIGINT, SIGTERM and SIGHUP; the answer is what it printed until then, then a line with the word killed, a line of its own even when the output did not end in a newline (printf started)",
+        "到了时间限制（1 秒）还在运行的命令，连同它启动的一切都被杀掉，即使它忽略 SIGINT、SIGTERM 和 SIGHUP；回答是它到那时为止打印的内容，再加一行带 killed 这个词的说明；即使输出末尾没有换行（printf started），这句说明也自成一行",
     ),
     (
         "a limit that is not a whole number of seconds (0.4 s) is kept: killed at it, not before",
@@ -377,6 +377,37 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     steps.ok(tr!(
         "`sleep 30… & echo ok`, with its output redirected (and SIGTERM ignored) and without: the answer b\"ok\\n\" at once, and the job the command left in the background is killed when it ends"
             | "`sleep 30… & echo ok`，不管输出重定向（并且忽略 SIGTERM）没有：立即回答 b\"ok\\n\"，命令留在后台的任务在命令结束时被杀掉"
+    ))?;
+
+    // 8. Output that does not end in a newline: the killed line is a line of its own.
+    let marker = format!("sleep 30.{pid:06}6");
+    let command = format!("printf started; {marker}");
+    let short = command.replace(&marker, "sleep 30…");
+    let limit = Duration::from_millis(400);
+    let step = tr!(
+        "`{short}` (no newline at the end of its output) with a limit of 0.4 s"
+            | "`{short}`（输出末尾没有换行）在 0.4 秒的限制下"
+    );
+    let got = answer(run_fn, &step, &command, limit, &kill_any())?;
+    cleanup(&marker);
+    let text = String::from_utf8_lossy(&got).to_lowercase();
+    if !got.starts_with(b"started\n")
+        || !text["started\n".len().min(text.len())..].contains("killed")
+    {
+        return Err(Failure::new(&step)
+            .detail(tr!(
+                "expected: b\"started\\n\" (what it printed, its last line ended), then a line with the word killed"
+                    | "期望：b\"started\\n\"（它打印的内容，最后一行补上换行），然后一行带 killed 这个词的说明"
+            ))
+            .detail(tr!("got: {}" | "实际：{}", ends(&got, 40)))
+            .hint(tr!(
+                "the note that the command was killed is a line of its own: when what the command printed does not end in b'\\n', add one before the note, or the note is glued to the command's last line and a client cannot tell them apart."
+                    | "说明命令被杀的那句话要单独成一行：命令打印的内容不是以 b'\\n' 结尾时，先补一个换行再加说明，否则说明会粘在命令的最后一行上，客户端分不清哪是哪。"
+            )));
+    }
+    steps.ok(tr!(
+        "`printf started; sleep 30…`, killed at 0.4 s, answers b\"started\\n\" and then the killed line: the note starts a line of its own"
+            | "`printf started; sleep 30…` 在 0.4 秒被杀，回答 b\"started\\n\"，然后是说明被杀的那一行：说明自成一行"
     ))?;
 
     if let Some(threads) = threads_start {

@@ -18,6 +18,8 @@ pub enum Call {
     Send,
     /// read, recv, recvfrom, recvmsg, readv.
     Recv,
+    /// accept, accept4.
+    Accept,
 }
 
 /// Whether the questions below can be answered here.
@@ -140,6 +142,7 @@ fn syscall_numbers(call: Call) -> &'static [libc::c_long] {
             libc::SYS_recvmsg,
             libc::SYS_readv,
         ],
+        Call::Accept => &[libc::SYS_accept, libc::SYS_accept4],
     }
 }
 
@@ -403,6 +406,27 @@ pub fn nonblocking(fd: i32) -> Option<bool> {
         // SAFETY: F_GETFL reads the descriptor's flags; a closed one gives -1.
         let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
         (flags >= 0).then_some(flags & libc::O_NONBLOCK != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = fd;
+        None
+    }
+}
+
+/// Whether socket `fd` has an error waiting for its next call (poll says POLLERR; polling
+/// does not take the error, the next recv does).
+pub fn error_pending(fd: i32) -> Option<bool> {
+    #[cfg(unix)]
+    {
+        let mut one = libc::pollfd {
+            fd,
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: poll reads and writes one pollfd we own; a timeout of 0 returns at once.
+        let n = unsafe { libc::poll(&mut one, 1, 0) };
+        (n >= 0).then_some(one.revents & libc::POLLERR != 0)
     }
     #[cfg(not(unix))]
     {

@@ -50,10 +50,33 @@ pub fn main(root: &str, lesson: &str, file: &str, run: fn(&Subject) -> ExitCode)
     run(&Subject::new(Path::new(file)))
 }
 
-/// What every check process does first: the course's folder known (to show paths), panics
-/// recorded instead of printed, the calling thread marked as the check's own.
+/// What every check process does first: the signals the commands it runs will inherit put
+/// back to their defaults, the course's folder known (to show paths), panics recorded
+/// instead of printed, the calling thread marked as the check's own.
 pub fn start(root: &Path) {
+    default_signals();
     harness::set_root(root);
     harness::install_panic_hook();
     harness::check_thread();
+}
+
+/// SIGINT, SIGTERM, SIGHUP and SIGQUIT back to their default action, and no signal
+/// blocked: whatever this process inherited. A shell starts a background job (`cargo test
+/// &` in a script) with SIGINT and SIGQUIT ignored, and an ignored signal stays ignored in
+/// every program started from here, the learner's commands included (`sleep` would then
+/// outlive a SIGINT). So the commands a check runs get the same dispositions every time.
+/// SIGPIPE is left as Rust sets it (ignored here: a write to a closed socket is an error,
+/// not the end of the check); `std::process::Command` gives a child the default.
+fn default_signals() {
+    #[cfg(unix)]
+    // SAFETY: signal() with SIG_DFL and sigprocmask with an emptied set take plain values;
+    // this runs first, on the main thread, before any other thread is started.
+    unsafe {
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+            libc::signal(signal, libc::SIG_DFL);
+        }
+        let mut none: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut none);
+        libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+    }
 }

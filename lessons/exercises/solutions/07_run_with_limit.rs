@@ -51,6 +51,11 @@ pub fn run(command: &str, limit: Duration) -> Vec<u8> {
     let stderr = stderr.join().unwrap_or_default();
     let mut answer = if stdout.is_empty() { stderr } else { stdout };
     if killed {
+        // The note is a line of its own: output cut in the middle of a line (`printf
+        // started`) gets its newline first.
+        if answer.last().is_some_and(|&b| b != b'\n') {
+            answer.push(b'\n');
+        }
         answer.extend_from_slice(
             format!("[killed after {} s, its time limit]\n", limit.as_secs_f64()).as_bytes(),
         );

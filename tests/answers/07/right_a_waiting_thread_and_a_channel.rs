@@ -63,6 +63,9 @@ pub fn run(command: &str, limit: Duration) -> Vec<u8> {
     );
     let mut answer = if out.is_empty() { err } else { out };
     if killed {
+        if !answer.is_empty() && !answer.ends_with(b"\n") {
+            answer.push(b'\n');
+        }
         answer.extend_from_slice(b"(killed: it ran past its time limit)\n");
     }
     answer
