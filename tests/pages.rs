@@ -188,10 +188,7 @@ fn zh_program_files() -> Vec<PathBuf> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(&path, out);
-            } else if path
-                .extension()
-                .is_some_and(|e| e == "rs" || e == "stdout")
-            {
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "stdout") {
                 out.push(path);
             }
         }
@@ -233,7 +230,10 @@ fn the_programs_chinese_uses_the_glossary_s_words() {
         problems.extend(zh_program_problems(&name, &text));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(zh_program_problems("x.rs", "tr!(\"reply\" | \"回复\")\n").len(), 1);
+    assert_eq!(
+        zh_program_problems("x.rs", "tr!(\"reply\" | \"回复\")\n").len(),
+        1
+    );
 }
 
 /// The zh-CN pages: every `.md` in docs/zh-CN/ and its code/ folder.

@@ -121,10 +121,7 @@ pub const WSAEMSGSIZE: i32 = 10_040;
 pub fn explain_send_error(err: io::Error) -> io::Error {
     #[cfg(unix)]
     if crate::lang::zh() && err.raw_os_error() == Some(libc::EMSGSIZE) {
-        return io::Error::new(
-            err.kind(),
-            format!("消息太长，os error {}", libc::EMSGSIZE),
-        );
+        return io::Error::new(err.kind(), format!("消息太长，os error {}", libc::EMSGSIZE));
     }
     if err.raw_os_error() != Some(WSAEMSGSIZE) {
         return err;
