@@ -95,12 +95,12 @@ TEXT = {
         "exercises_title": "练习：初始代码",
         "exercises_intro": (
             "`lessons/exercises/` 里的文件，原样：每个都能编译、能运行，但错就错在对应那一课要讲的地方。"
-            "在仓库里改你的那一份，再用 `cargo run --example check -- NN` 检查。答案在[下一页](solutions.md)。"
+            "在仓库里改你的那一份，再用 `cargo run --example check -- NN` 检查。参考解答在[下一页](solutions.md)。"
         ),
-        "solutions_title": "练习：答案",
+        "solutions_title": "练习：参考解答",
         "solutions_intro": (
-            "`lessons/exercises/solutions/` 里的文件：课程对每道[练习](exercises.md)的解答。先自己试；"
-            "`cargo run --example check -- NN --solution` 对答案运行检查程序。"
+            "`lessons/exercises/solutions/` 里的文件：课程对每道[练习](exercises.md)的参考解答。先自己试；"
+            "`cargo run --example check -- NN --solution` 对参考解答运行检查程序。"
         ),
         "shared_title": "shared/：库的顶层",
         "shared_intro": (

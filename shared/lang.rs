@@ -113,13 +113,14 @@ macro_rules! tr {
 
 /// An error as a line in the language of the moment. An error from the OS is described
 /// the way the OS does (`Connection reset by peer (os error 104)`), in Chinese for the
-/// common ones when the programs speak Chinese (`连接被对方重置（os error 104）`), the
+/// common ones when the programs speak Chinese (`连接被对方重置，os error 104`: a comma, so that
+/// the text sits in the callers' brackets without brackets of its own), the
 /// number kept so that it can be looked up; any other error is its own message (the
 /// library writes those in both languages where it makes them).
 pub fn error_text(err: &std::io::Error) -> String {
     match (err.raw_os_error(), lang()) {
         (Some(code), Lang::Zh) => match chinese_os_error(err.kind()) {
-            Some(text) => format!("{text}（os error {code}）"),
+            Some(text) => format!("{text}，os error {code}"),
             None => err.to_string(),
         },
         _ => err.to_string(),
@@ -134,7 +135,7 @@ fn chinese_os_error(kind: std::io::ErrorKind) -> Option<&'static str> {
         ConnectionRefused => "连接被拒绝",
         ConnectionReset => "连接被对方重置",
         ConnectionAborted => "连接被中止",
-        BrokenPipe => "管道已断开（对方已关闭连接）",
+        BrokenPipe => "管道已断开，对方已关闭连接",
         AddrInUse => "地址已被占用",
         AddrNotAvailable => "无法使用这个地址",
         NotConnected => "套接字没有连接",
@@ -175,8 +176,8 @@ mod tests {
         {
             let refused = std::io::Error::from_raw_os_error(111);
             assert_eq!(
-                chinese_os_error(refused.kind()).map(|t| format!("{t}（os error 111）")),
-                Some("连接被拒绝（os error 111）".to_owned())
+                chinese_os_error(refused.kind()).map(|t| format!("{t}，os error 111")),
+                Some("连接被拒绝，os error 111".to_owned())
             );
         }
     }

@@ -566,7 +566,7 @@ fn the_check_speaks_chinese_under_a_chinese_locale() {
     assert!(run.ok, "{}", run.out);
     assert!(run.out.contains("\n通过\n通过意味着"), "{}", run.out);
     let run = check_in(&["--dir", &dir_arg], &[("LANG", "zh_CN.UTF-8")]);
-    assert!(run.out.contains("  06  还没有 "), "{}", run.out);
+    assert!(run.out.contains("  06  未通过 "), "{}", run.out);
     assert!(run.out.contains("14 个练习中已通过 0 个"), "{}", run.out);
     let run = check_in(&["--help"], &[("LANG", "zh_CN.UTF-8")]);
     assert!(run.out.contains("每次保存文件都重新检查"), "{}", run.out);

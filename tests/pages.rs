@@ -149,7 +149,92 @@ const VARIANTS: &[(&str, &str)] = &[
     ("裁决", "判定结果"),
     ("accept 队列", "全连接队列"),
     ("线上格式", "传输格式"),
+    ("线路格式", "传输格式"),
+    ("从线上", "从传输的字节上"),
+    ("回复", "回答"),
+    ("时间上限", "时限"),
+    ("消息时限", "请求的时钟、回答的时钟"),
+    ("回声", "回显"),
+    ("交互过程", "交换过程"),
+    ("发件箱", "待发缓冲区"),
+    ("待发队列", "待发缓冲区"),
+    ("包头", "首部"),
+    ("IP 报头", "IP 首部"),
+    ("IPv4 报头", "IPv4 首部"),
+    ("IPv6 的报头", "IPv6 的首部"),
+    ("UDP 报头", "UDP 首部"),
+    ("TCP 报头", "TCP 首部"),
+    ("场景", "幕"),
+    ("精确读", "恰好读"),
+    ("按确切", "恰好读"),
+    ("位十六进制", "个十六进制数字"),
+    ("参考答案", "参考解答"),
+    ("练习：答案", "练习：参考解答"),
+    ("干净的结束", "正常结束"),
+    ("表示长度的", "固定报头"),
+    ("裸命令", "不加报头的命令"),
+    ("优雅关闭", "优雅停机"),
+    ("审阅者", "（项目内部的说法：写明是哪一次运行）"),
 ];
+
+/// Where the programs' Chinese lives: the lessons' and the library's string literals, and
+/// the Chinese transcripts pinned from them. They speak the glossary's words too.
+fn zh_program_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "stdout") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for dir in ["lessons", "shared", "tests/expected/zh-CN"] {
+        walk(&Path::new(ROOT).join(dir), &mut files);
+    }
+    files.sort();
+    files
+}
+
+/// The lines of a program file that use a spelling the glossary rules out.
+fn zh_program_problems(name: &str, text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        for (variant, word) in VARIANTS {
+            if line.contains(variant) {
+                problems.push(format!(
+                    "{name}:{}: \"{variant}\" where the glossary says \"{word}\"",
+                    i + 1
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_programs_chinese_uses_the_glossary_s_words() {
+    let mut problems = Vec::new();
+    for file in zh_program_files() {
+        let name = file
+            .strip_prefix(ROOT)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        let text = fs::read_to_string(&file).unwrap();
+        problems.extend(zh_program_problems(&name, &text));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(
+        zh_program_problems("x.rs", "tr!(\"reply\" | \"回复\")\n").len(),
+        1
+    );
+}
 
 /// The zh-CN pages: every `.md` in docs/zh-CN/ and its code/ folder.
 fn zh_pages() -> Vec<PathBuf> {

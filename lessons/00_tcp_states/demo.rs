@@ -105,7 +105,7 @@ fn handshake_and_teardown() -> Result<(), Report> {
         say!(
             client,
             "     no descriptor any more, yet the kernel keeps my end: {}, {:.1} ms after close (FIN_WAIT1 until then: the server's kernel delays the ACK of a FIN; scene 9 times it)"
-                | "     描述符已经没了，内核却还留着我这一端：{}，close 之后 {:.1} ms 才到（在那之前是 FIN_WAIT1：服务端内核对 FIN 的 ACK 是延迟发出的，第 9 幕会计时）",
+                | "     描述符已经没了，内核却还留着我这一端：close 之后 {1:.1} ms 才进入 {0}（在那之前是 FIN_WAIT1：服务端内核对 FIN 的 ACK 是延迟发出的，第 9 幕会计时）",
             show(mine),
             closed.elapsed().as_secs_f64() * 1000.0
         );

@@ -84,7 +84,7 @@ pub fn methods() -> Result<(), Report> {
         if cfg!(target_os = "linux") {
             socket_lessons::lang::pick(
                 " (Linux doubles the value for its own bookkeeping: man 7 socket)",
-                "（Linux 会把这个值加倍，多出的部分留作内核自己的记账之用：man 7 socket）",
+                "（Linux 会把这个值加倍，多出的部分留给内核记账用：man 7 socket）",
             )
         } else {
             ""

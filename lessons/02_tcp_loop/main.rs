@@ -158,7 +158,7 @@ fn serve_client(
                 say_held(&budget, client_addr, server);
                 if gated(resets, server, Held::Resets) {
                     let what = if e.kind() == io::ErrorKind::ConnectionReset {
-                        socket_lessons::lang::pick("reset the connection", "重置了连接")
+                        socket_lessons::lang::pick("reset the connection", "断开了连接")
                     } else {
                         socket_lessons::lang::pick("broke the connection", "弄断了连接")
                     };
@@ -383,8 +383,8 @@ enum Side {
 
 /// `--help` in Chinese.
 const ZH: ZhHelp = ZhHelp {
-    about: "第 02 课：通信循环，大写回声（笔记 A §3-4，笔记 B 带有通信循环的CS，笔记 C 第二版）。",
-    long_about: "第 02 课：通信循环，大写回声（笔记 A §3-4，笔记 B 带有通信循环的CS，笔记 C 第二版）。\n\n\
+    about: "第 02 课：通信循环，大写回显（笔记 A §3-4，笔记 B 带有通信循环的CS，笔记 C 第二版）。",
+    long_about: "第 02 课：通信循环，大写回显（笔记 A §3-4，笔记 B 带有通信循环的CS，笔记 C 第二版）。\n\n\
                  不带子命令时，在一个进程里运行服务端和五个客户端：一次正常的会话（中间故意发送一次空数据）、\
                  一个一声不响就走掉的客户端、一个重置连接的客户端、一个发送非 UTF-8 字节的客户端、一个在被 \
                  accept 之前就重置的客户端。两个终端：先启动 server，再启动 client；输入一行行文字，q 退出。",

@@ -175,7 +175,7 @@ fn server_script(socket: Socket, busy: Socket, on_go: &OnCue, done: &Cue) -> Res
     say!(
         server,
         "the next recvfrom got the next datagram: the cut-off ' world' is gone"
-            | "下一次 recvfrom 拿到的是下一个数据报：被截掉的 ' world' 已经没了"
+            | "下一次 recvfrom 拿到的是下一个数据报：被截掉的 b\" world\" 已经没了"
     );
     done.give();
     // 5. the largest datagram

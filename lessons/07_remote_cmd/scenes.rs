@@ -17,7 +17,7 @@ use std::time::Duration;
 pub(super) const ZH: ZhHelp = ZhHelp {
     about: "第 07 课：远程执行命令（笔记 A §9.1，笔记 B 模拟ssh，笔记 C 远程执行命令，笔记 D）。",
     long_about: "第 07 课：远程执行命令（笔记 A §9.1，笔记 B 模拟ssh，笔记 C 远程执行命令，笔记 D）。\n\n\
-                 不带子命令时，在一个进程里运行服务端和一个客户端：一条 echo，三千行带编号的数字，\
+                 不带子命令时，在一个进程里运行服务端和一个客户端：一条 echo，三千行数字（seq 3000），\
                  一条不存在的命令，一条运行太久的命令，一条输出太多的命令，以及一条不是 UTF-8 的命令。\
                  两个终端：先启动 server，再启动 client，然后输入命令；q 退出。",
     subcommands: &[
@@ -97,7 +97,7 @@ pub(super) fn run_demo() -> Result<(), Report> {
         (
             tr!(
                 "3000 numbered lines, {bytes} bytes: more than any recv(1024)"
-                    | "3000 行带编号的数字，{bytes} 字节：比任何一次 recv(1024) 读到的都多"
+                    | "3000 行数字（1 到 3000），{bytes} 字节：比任何一次 recv(1024) 读到的都多"
             ),
             shell::COUNT_TO_3000.into(),
         ),

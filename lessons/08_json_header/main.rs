@@ -386,7 +386,7 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
         return Ok(Answer::Md5Failed(tr!(
             "md5 check failed: the header's md5 {:?} is not an md5 at all (32 hex digits); \
              the body's is {actual}"
-                | "md5 校验失败：JSON 报头里的 md5 {:?} 根本不是 md5（md5 是 32 位十六进制数字）；真实数据的 md5 是 {actual}",
+                | "md5 校验失败：JSON 报头里的 md5 {:?} 根本不是 md5（md5 是 32 个十六进制数字）；真实数据的 md5 是 {actual}",
             header.md5
         )));
     }

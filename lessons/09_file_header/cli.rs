@@ -17,8 +17,8 @@ use std::time::Duration;
 
 /// `--help` in Chinese.
 pub const ZH: ZhHelp = ZhHelp {
-    about: "第 09 课：带 JSON 报头的文件传输（笔记 A §9.2，笔记 C FTP上传下载文件，笔记 E §6）。",
-    long_about: "第 09 课：带 JSON 报头的文件传输（笔记 A §9.2，笔记 C FTP上传下载文件，笔记 E §6）。\n\n\
+    about: "第 09 课：用 JSON 报头传文件：下载与上传（笔记 A §9.2，笔记 C FTP上传下载文件，笔记 E §6）。",
+    long_about: "第 09 课：用 JSON 报头传文件：下载与上传（笔记 A §9.2，笔记 C FTP上传下载文件，笔记 E §6）。\n\n\
                  不带子命令时，在一个临时目录里运行服务端和几个客户端：一次下载，一次上传，以及课程列出的每一种坏请求。\
                  两个终端：先运行 server --dir D，再运行 download NAME… 或 upload PATH…。\
                  笔记自己的三对程序，用纯 Rust 写成：notes-server / notes-client（笔记 A），\

@@ -246,7 +246,7 @@ fn bad_requests(addr: SocketAddr, body: &[u8], stage: &Stage) -> Result<(), Repo
         // The server's error is wire bytes: English in both languages, quoted in Chinese.
         let answer = match read_header::<FileHeader>(&mut stream) {
             Ok(Some(answer)) => match answer.error {
-                Some(error) => tr!("answer: {error}" | "回答：“{error}”"),
+                Some(error) => tr!("answer: {error}" | "回答（对端原文）：{error}"),
                 None => tr!("answer: no error?" | "回答：没有 error？"),
             },
             Ok(None) => tr!("the server closed without an answer" | "服务端没有回答就关闭了连接"),

@@ -185,7 +185,7 @@ impl Budgeted {
             ),
             None => socket_lessons::tr!(
                 "the stream ended inside a frame header, after {got} of {LEN_PREFIX_BYTES} bytes"
-                    | "数据流在表示长度的 {LEN_PREFIX_BYTES} 字节中间结束了：只到了 {got} 字节",
+                    | "数据流在固定报头中间结束了：只到了 {got} 字节",
                 got = src.len()
             ),
         };
@@ -210,7 +210,7 @@ pub fn describe_error(e: &io::Error, header: Option<[u8; LEN_PREFIX_BYTES]>) -> 
     match header {
         Some(header) if too_big => socket_lessons::tr!(
             "bad frame header {}: length {} is over the limit of {MAX_FRAME_LEN} bytes (the codec: {e}); refused before anything was allocated"
-                | "表示长度的 4 字节 {} 不对：长度 {} 超过了 {MAX_FRAME_LEN} 字节的上限（编解码器：{e}）；在分配任何内存之前就拒绝了",
+                | "固定报头 {} 不对：长度 {} 超过了 {MAX_FRAME_LEN} 字节的上限（编解码器：{e}）；在分配任何内存之前就拒绝了",
             socket_lessons::stage::transcript::hex(&header),
             u32::from_le_bytes(header)
         ),

@@ -30,7 +30,7 @@ pub fn run_demo() -> Result<(), Report> {
     say!(
         Transcript::named(tr!("summary" | "总结")),
         "tokio served lesson 06's wire and lesson 11's echo with a task per connection: the codec wrote write_frame's bytes and refused lying headers before allocating, one thread served three clients at once, each bad peer cost one line, a blocking call held the runtime's thread until spawn_blocking moved it off, and Ctrl-C let the exchange in progress finish"
-            | "tokio 用每个连接一个任务服务了第 06 课的传输格式和第 11 课的回声：编解码器写出的字节和 write_frame 的一样，说谎的固定报头在分配内存之前就被拒绝；一个线程同时服务了三个客户端；每个捣乱的对端只多一行输出；一个阻塞调用占住了运行时的线程，直到 spawn_blocking 把它挪走；Ctrl-C 让进行中的那次交换先完成"
+            | "tokio 用每个连接一个任务服务了第 06 课的传输格式和第 11 课的回显：编解码器写出的字节和 write_frame 的一样，说谎的固定报头在分配内存之前就被拒绝；一个线程同时服务了三个客户端；每个捣乱的对端只多一行输出；一个阻塞调用占住了运行时的线程，直到 spawn_blocking 把它挪走；Ctrl-C 让进行中的那次交换先完成"
     );
     Ok(())
 }
@@ -207,7 +207,7 @@ fn commands_on_tokio() -> Result<(), Report> {
 fn three_echo_clients_on_one_thread() -> Result<(), Report> {
     let scene = Transcript::named(tr!("scene 2" | "第 2 幕"));
     say!(scene, "lesson 11's echo, framed: three clients at once on a current-thread runtime, one thread and a task per client"
-        | "第 11 课的回声，加了帧：三个客户端同时连在一个单线程运行时上，一个线程，每个客户端一个任务");
+        | "第 11 课的回显，加了帧：三个客户端同时连在一个单线程运行时上，一个线程，每个客户端一个任务");
     let running = Scene::start(
         settings(Wire::Echo, IDLE, crate::MAX_CLIENTS),
         Runtime::CurrentThread,
@@ -251,7 +251,7 @@ fn three_echo_clients_on_one_thread() -> Result<(), Report> {
 fn bad_peers_cost_one_line_each() -> Result<(), Report> {
     let scene = Transcript::named(tr!("scene 3" | "第 3 幕"));
     say!(scene, "bad peers against the echo: one line each, nothing allocated for a lying header, the server goes on (idle limit 1 s)"
-        | "捣乱的对端对回声服务端：每个只多一行输出，说谎的固定报头不会让它分配内存，服务端照常服务（空闲时限 1 秒）");
+        | "捣乱的对端对回显服务端：每个只多一行输出，说谎的固定报头不会让它分配内存，服务端照常服务（空闲时限 1 秒）");
     let running = Scene::start(
         settings(Wire::Echo, Duration::from_secs(1), 2),
         Runtime::MultiThread,
@@ -387,7 +387,7 @@ fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
     say!(
         scene,
         "a graceful shutdown: Ctrl-C (here, a message) while a frame is half sent"
-            | "优雅关闭：一个帧发到一半时按下 Ctrl-C（这里是发一条消息）"
+            | "优雅停机：一个帧发到一半时按下 Ctrl-C（这里是发一条消息）"
     );
     let running = Scene::start(
         settings(Wire::Echo, IDLE, crate::MAX_CLIENTS),

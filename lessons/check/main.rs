@@ -91,16 +91,16 @@ struct Cli {
 }
 
 const ZH_HELP: ZhHelp = ZhHelp {
-    about: "检查一课的编程练习（你在 lessons/exercises/ 里的文件，或者用 --solution 检查课程的参考答案），用说这一课协议的对端来驱动它。不给课号：列出每个练习，已通过还是还没有。",
-    long_about: "检查一课的编程练习（你在 lessons/exercises/ 里的文件，或者用 --solution 检查课程的参考答案），用说这一课协议的对端来驱动它。不给课号：列出每个练习，已通过还是还没有。\n\n每个练习单独编译：一个编译不过的文件只挡住它自己的检查。",
+    about: "检查一课的编程练习（你在 lessons/exercises/ 里的文件，或者用 --solution 检查课程的参考解答），用说这一课协议的对端来驱动它。不给课号：列出每个练习，已通过还是未通过。",
+    long_about: "检查一课的编程练习（你在 lessons/exercises/ 里的文件，或者用 --solution 检查课程的参考解答），用说这一课协议的对端来驱动它。不给课号：列出每个练习，已通过还是未通过。\n\n每个练习单独编译：一个编译不过的文件只挡住它自己的检查。",
     subcommands: &[],
     options: &[
-        ("lesson", "课号，00 到 13（不给：列出每个练习，已通过还是还没有）"),
-        ("solution", "检查课程的参考答案，而不是你的文件"),
+        ("lesson", "课号，00 到 13（不给：列出每个练习，已通过还是未通过）"),
+        ("solution", "检查课程的参考解答，而不是你的文件"),
         ("watch", "每次保存文件都重新检查（Ctrl-C 停止）"),
         ("file", "检查这个文件，而不是 lessons/exercises/NN_….rs"),
         ("dir", "放你的练习文件的文件夹"),
-        ("list", "列出每个练习，已通过还是还没有（不给课号时也是这样）"),
+        ("list", "列出每个练习，已通过还是未通过（不给课号时也是这样）"),
     ],
 };
 
@@ -171,7 +171,7 @@ fn header(exercise: &Exercise, file: &Path, whose: Whose) {
             | "检查你的文件 {shown}（讲解：docs/zh-CN/{page}.md）"),
         Whose::Solution => tr!(
             "checking the course's solution, {shown} (the page: docs/{page}.md)"
-                | "检查课程的参考答案 {shown}（讲解：docs/zh-CN/{page}.md）"
+                | "检查课程的参考解答 {shown}（讲解：docs/zh-CN/{page}.md）"
         ),
         Whose::Other => tr!("checking {shown} (the page: docs/{page}.md)"
             | "检查 {shown}（讲解：docs/zh-CN/{page}.md）"),

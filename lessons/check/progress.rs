@@ -62,7 +62,7 @@ pub fn list(dir: &Path, shown_dir: &str) {
             pick("passed ", "已通过 ")
         } else {
             next.get_or_insert(exercise.lesson);
-            pick("not yet", "还没有 ")
+            pick("not yet", "未通过 ")
         };
         println!(
             "  {}  {state}  {:<26}  {}",

@@ -126,7 +126,7 @@ impl<'a> Paced<'a> {
                 io::ErrorKind::TimedOut,
                 crate::tr!(
                     "{} too slow: {} bytes in {} ({} allowed)"
-                        | "{}太慢了：{} 字节用了 {}（允许的是 {}）",
+                        | "{}太慢了：{} 字节用了 {}，允许的是 {}",
                     self.what,
                     self.moved,
                     crate::guard::limits::seconds(self.started.elapsed()),

@@ -187,7 +187,7 @@ fn with_lang_option(command: clap::Command) -> clap::Command {
             .value_name("en|zh")
             .help(crate::tr!(
                 "The language the program speaks: en or zh [default: from LC_ALL/LC_MESSAGES/LANG]"
-                    | "程序输出用的语言：en 或 zh [默认：取自 LC_ALL/LC_MESSAGES/LANG]"
+                    | "程序输出用的语言：en 或 zh［默认：取自 LC_ALL/LC_MESSAGES/LANG］"
             )),
     )
 }

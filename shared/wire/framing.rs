@@ -84,7 +84,7 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
             io::ErrorKind::InvalidData,
             crate::tr!(
                 "bad frame header {}: length {len} is negative"
-                    | "表示长度的 4 字节 {} 不对：长度 {len} 是负数",
+                    | "固定报头 {} 不对：长度 {len} 是负数",
                 hex(&header)
             ),
         ));
@@ -95,7 +95,7 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
             io::ErrorKind::InvalidData,
             crate::tr!(
                 "bad frame header {}: length {len} is over the limit of {max} bytes"
-                    | "表示长度的 4 字节 {} 不对：长度 {len} 超过了 {max} 字节的上限",
+                    | "固定报头 {} 不对：长度 {len} 超过了 {max} 字节的上限",
                 hex(&header)
             ),
         ));
@@ -175,7 +175,7 @@ pub fn read_frame_limited(reader: &mut impl Read, max: usize) -> io::Result<Opti
             crate::tr!(
                 "the stream ended inside a frame header, after {got} of {LEN_PREFIX_BYTES} \
                  bytes ({})"
-                    | "数据流在表示长度的 {LEN_PREFIX_BYTES} 字节中间结束了：只到了 {got} 字节（{}）",
+                    | "数据流在固定报头中间结束了：只到了 {got} 字节（{}）",
                 hex(&header[..got])
             ),
         ));

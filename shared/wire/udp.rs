@@ -117,14 +117,11 @@ pub const WSAEMSGSIZE: i32 = 10_040;
 /// (notes B prints the Chinese text) and Wine has no text for it at all (`FormatMessageW()
 /// returned error 317`), so the lesson says itself what it means; every other error, and
 /// Linux's EMSGSIZE (`Message too long (os error 90)`), is left as the OS says it, but for
-/// EMSGSIZE said in Chinese (`消息太长（os error 90）`) when the programs speak Chinese.
+/// EMSGSIZE said in Chinese (`消息太长，os error 90`) when the programs speak Chinese.
 pub fn explain_send_error(err: io::Error) -> io::Error {
     #[cfg(unix)]
     if crate::lang::zh() && err.raw_os_error() == Some(libc::EMSGSIZE) {
-        return io::Error::new(
-            err.kind(),
-            format!("消息太长（os error {}）", libc::EMSGSIZE),
-        );
+        return io::Error::new(err.kind(), format!("消息太长，os error {}", libc::EMSGSIZE));
     }
     if err.raw_os_error() != Some(WSAEMSGSIZE) {
         return err;
@@ -134,7 +131,7 @@ pub fn explain_send_error(err: io::Error) -> io::Error {
         crate::tr!(
             "Message too long (os error 10040, WSAEMSGSIZE: the datagram is larger than one UDP \
              datagram can carry)"
-                | "消息太长（os error 10040，WSAEMSGSIZE：这个数据报比一个 UDP 数据报能装下的还大）"
+                | "消息太长，os error 10040（WSAEMSGSIZE：这个数据报比一个 UDP 数据报能装下的还大）"
         ),
     )
 }

@@ -26,11 +26,11 @@ const LONG: usize = 16 * 1024 * 1024;
 const MEANS: &[(&str, &str)] = &[
     (
         "ask returns the whole reply, up to the server's close: a short one, an empty one (a server that closes without a word), 4680 bytes sent in 7 pieces of 1 to 2048 bytes, each after your client had read the one before, and one with a pause of 1.5 s in the middle",
-        "ask 返回完整的回复，一直到服务端关闭为止：短的、空的（服务端一句话不说就关闭）、分成 1 到 2048 字节的 7 块、每块都等你的客户端读完上一块才发送的 4680 字节，以及中途停顿 1.5 秒的回复",
+        "ask 返回完整的回答，一直到服务端关闭为止：短的、空的（服务端一句话不说就关闭）、分成 1 到 2048 字节的 7 块、每块都等你的客户端读完上一块才发送的 4680 字节，以及中途停顿 1.5 秒的回答",
     ),
     (
         "the reply comes back as the bytes that were sent: not decoded, so bytes that are not UTF-8 and a character split between two pieces come back unchanged",
-        "回复按发送的字节原样返回：不做解码，所以不是 UTF-8 的字节、被两块分开的字符都原样返回",
+        "回答按发送的字节原样返回：不做解码，所以不是 UTF-8 的字节、被两块分开的字符都原样返回",
     ),
     (
         "ask sends the whole message: a 16 MiB message whose send is cut short once (as a signal can cut it) still reaches the server whole, in order",
@@ -44,7 +44,7 @@ const MEANS: &[(&str, &str)] = &[
 
 const CANNOT_SEE: &[(&str, &str)] = &[(
     "a wait longer than 1.5 s timed by your own clock (not by a read timeout, which the check shortens) taken for the end of the reply: the slowest server here pauses 1.5 s",
-    "用你自己的时钟（而不是读超时，检查程序会把读超时缩短）计时、超过 1.5 秒的等待被当作回复的结束：这里最慢的服务端停顿 1.5 秒",
+    "用你自己的时钟（而不是读超时，检查程序会把读超时缩短）计时、超过 1.5 秒的等待被当作回答的结束：这里最慢的服务端停顿 1.5 秒",
 )];
 
 pub fn check(ask: Ask, _file: &Subject) -> ExitCode {
@@ -197,18 +197,18 @@ fn exchange(ask: Ask, step: &str, reply: Reply, hint: &str) -> Result<(), Failur
             let rest = want.len() - got.len();
             failure = failure.detail(tr!(
                 "the reply without its last {rest} bytes, all whitespace: trimmed after it was read"
-                    | "这是去掉了最后 {rest} 个字节的回复，那些字节都是空白：读完之后被 trim 掉了"
+                    | "这是去掉了最后 {rest} 个字节的回答，那些字节都是空白：读完之后被 trim 掉了"
             ));
         } else if got.len() < want.len() && want.starts_with(&got) {
             let (n, rest) = (got.len(), want.len() - got.len());
             failure = failure.detail(tr!(
                 "the first {n} bytes of the reply; the other {rest} were sent too, and ask returned before reading them"
-                    | "这是回复的前 {n} 字节；另外 {rest} 字节也发出了，ask 没读它们就返回了"
+                    | "这是回答的前 {n} 字节；另外 {rest} 字节也发出了，ask 没读它们就返回了"
             ));
         } else if let Some(at) = first_difference(&want, &got) {
             failure = failure.detail(tr!(
                 "they differ from byte {at} on: the reply was changed on its way into your Vec (decoded? trimmed?)"
-                    | "从第 {at} 字节起不同：回复在放进你的 Vec 的路上被改动了（解码了？去掉了空白？）"
+                    | "从第 {at} 字节起不同：回答在放进你的 Vec 的路上被改动了（解码了？去掉了空白？）"
             ));
         }
         return Err(failure.hint(hint));
@@ -221,15 +221,15 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
     let short = "你好!我是服务端!".as_bytes().to_vec();
     exchange(
         ask,
-        &tr!("a server that replies with a short text" | "回复一段短文本的服务端"),
+        &tr!("a server that replies with a short text" | "回答一段短文本的服务端"),
         Reply::Whole(short.clone()),
         &tr!(
             "send the whole message (write_all), then read the reply until recv returns 0."
-                | "把消息完整发出（write_all），然后读取回复，直到 recv 返回 0。"
+                | "把消息完整发出（write_all），然后读取回答，直到 recv 返回 0。"
         ),
     )?;
     steps.ok(tr!(
-        "a short reply comes back whole: {}" | "短回复完整返回：{}",
+        "a short reply comes back whole: {}" | "短回答完整返回：{}",
         shown(&short)
     ))?;
 
@@ -237,12 +237,12 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
         ask,
         &tr!(
             "a server that reads the message and closes without replying"
-                | "读完消息就关闭、不回复的服务端"
+                | "读完消息就关闭、不回答的服务端"
         ),
         Reply::Whole(Vec::new()),
         &tr!(
             "recv returning 0 bytes is the server's close: the reply is everything before it, here nothing."
-                | "recv 返回 0 字节就是服务端关闭了：回复是那之前的一切，这里什么也没有。"
+                | "recv 返回 0 字节就是服务端关闭了：回答是那之前的一切，这里什么也没有。"
         ),
     )?;
     if let Some(before) = fds_before {
@@ -267,7 +267,7 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
     }
     steps.ok(tr!(
         "a server that closes without a word: an empty reply, b\"\"; ask leaves no socket open"
-            | "一句话不说就关闭的服务端：空回复 b\"\"；ask 不留下打开着的套接字"
+            | "一句话不说就关闭的服务端：空回答 b\"\"；ask 不留下打开着的套接字"
     ))?;
 
     // 4500 bytes of UTF-8 text, in pieces of 1 to 2048 bytes; one piece ends inside a
@@ -291,19 +291,19 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
         ask,
         &tr!(
             "a server that replies with {} bytes of UTF-8 text in pieces of {} bytes, each after your client has read the one before"
-                | "回复 {} 字节 UTF-8 文本的服务端，分成 {} 字节的几块发送，每块都等你的客户端读完上一块",
+                | "回答 {} 字节 UTF-8 文本的服务端，分成 {} 字节的几块发送，每块都等你的客户端读完上一块",
             long.len(),
             sizes.join(", ")
         ),
         Reply::Pieces(pieces),
         &tr!(
             "recv(1024) is an upper bound: one call returns what has arrived, from 1 byte up, whatever the server sent. The server ends its reply by closing: read until recv returns 0 (read_to_end), not until a read comes back short (docs/01, \"recv(1024) is a maximum, not a message\")."
-                | "recv(1024) 只是上限：一次调用返回已经到达的数据，最少 1 字节，不管服务端发了多少。服务端用关闭来结束回复：要一直读到 recv 返回 0（read_to_end），而不是读到某次返回得少了就停（docs/zh-CN/01，“recv(1024) 是上限，不是一条消息”）。"
+                | "recv(1024) 只是上限：一次调用返回已经到达的数据，最少 1 字节，不管服务端发了多少。服务端用关闭来结束回答：要一直读到 recv 返回 0（read_to_end），而不是读到某次返回得少了就停（docs/zh-CN/01，“recv(1024) 是上限，不是一条消息”）。"
         ),
     )?;
     steps.ok(tr!(
         "a reply of {} bytes sent in 7 pieces, one of them ending inside a character, comes back whole"
-            | "分 7 块发送、其中一块在字符中间断开的 {} 字节回复，完整返回",
+            | "分 7 块发送、其中一块在字符中间断开的 {} 字节回答，完整返回",
         long.len()
     ))?;
 
@@ -313,17 +313,17 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
     exchange(
         ask,
         &tr!(
-            "a server that pauses 1.5 s in the middle of its reply" | "在回复中途停顿 1.5 秒的服务端"
+            "a server that pauses 1.5 s in the middle of its reply" | "在回答中途停顿 1.5 秒的服务端"
         ),
         Reply::Paused(first, Duration::from_millis(1500), rest),
         &tr!(
             "a pause is not the end: only the server's close is (recv returning 0). A read timeout taken for the end of the reply cuts the reply of any server slower than the timeout (the check shortens a read timeout your client set to 50 ms before it pauses, so that it runs out as it would in a longer pause)."
-                | "停顿不是结束：只有服务端关闭（recv 返回 0）才是。把读超时当作回复的结束，会截断任何比这个超时慢的服务端的回复（检查程序在停顿之前会把你的客户端设的读超时缩短到 50 毫秒，让它像在更长的停顿里那样到期）。"
+                | "停顿不是结束：只有服务端关闭（recv 返回 0）才是。把读超时当作回答的结束，会截断任何比这个超时慢的服务端的回答（检查程序在停顿之前会把你的客户端设的读超时缩短到 50 毫秒，让它像在更长的停顿里那样到期）。"
         ),
     )?;
     steps.ok(tr!(
         "a reply with a pause of 1.5 s in the middle comes back whole"
-            | "中途停顿 1.5 秒的回复完整返回"
+            | "中途停顿 1.5 秒的回答完整返回"
     ))?;
 
     // GBK, what a Chinese Windows server would send, and bytes no encoding has.
@@ -333,17 +333,17 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
         ask,
         &tr!(
             "a server that replies with bytes that are not UTF-8 (GBK text, then ff fe 00)"
-                | "回复不是 UTF-8 的字节的服务端（GBK 文本，然后是 ff fe 00）"
+                | "回答不是 UTF-8 的字节的服务端（GBK 文本，然后是 ff fe 00）"
         ),
         Reply::Whole(gbk.clone()),
         &tr!(
             "the reply is bytes: return them as they came. Decoding them (from_utf8_lossy, String) changes every byte that is not UTF-8; the caller decides how to read them (lesson 07's --encoding gbk)."
-                | "回复是字节：按收到的样子返回。解码（from_utf8_lossy、String）会改掉每一个不是 UTF-8 的字节；怎样解读由调用者决定（第 07 课的 --encoding gbk）。"
+                | "回答是字节：按收到的样子返回。解码（from_utf8_lossy、String）会改掉每一个不是 UTF-8 的字节；怎样解读由调用者决定（第 07 课的 --encoding gbk）。"
         ),
     )?;
     steps.ok(tr!(
         "a reply that is not UTF-8 comes back byte for byte: {}"
-            | "不是 UTF-8 的回复逐字节原样返回：{}",
+            | "不是 UTF-8 的回答逐字节原样返回：{}",
         shown(&gbk)
     ))?;
 
@@ -481,7 +481,7 @@ fn long_message(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
             ))
             .detail(tr!(
                 "the server received: {} bytes, then your client stopped sending and waited for the reply"
-                    | "服务端实际收到：{} 字节，然后你的客户端不再发送，开始等回复",
+                    | "服务端实际收到：{} 字节，然后你的客户端不再发送，开始等回答",
                 got.len()
             ));
         if let Some(at) = first_difference(&message[..got.len().min(LONG)], &got) {

@@ -222,7 +222,7 @@ fn run(next_answer: NextAnswer, steps: &mut Steps) -> Result<(), Failure> {
     );
     let hint = tr!(
         "one recv(1024) is not one answer: it takes whatever is queued, up to 1024 bytes, wherever the answers begin and end (docs/04, scene 3). Read until the empty line (\"\\n\\n\"), and keep what comes after it in `leftover` for the next call."
-            | "一次 recv(1024) 不等于一个回答：它拿走排队的数据，最多 1024 字节，不管回答从哪里开始、到哪里结束（docs/zh-CN/04，场景 3）。要一直读到空行（\"\\n\\n\"），并把它后面的字节放进 `leftover`，留给下一次调用。"
+            | "一次 recv(1024) 不等于一个回答：它拿走排队的数据，最多 1024 字节，不管回答从哪里开始、到哪里结束（docs/zh-CN/04，第 3 幕）。要一直读到空行（\"\\n\\n\"），并把它后面的字节放进 `leftover`，留给下一次调用。"
     );
     let (got, _) = calls(
         next_answer,

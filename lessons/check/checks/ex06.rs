@@ -228,7 +228,7 @@ fn run(read_frame: ReadFrame, steps: &mut Steps) -> Result<(), Failure> {
 
     expect(
         read_frame,
-        &tr!("two frames in one read (lesson 04's scene 1)" | "两个帧一次读到（第 04 课的场景 1）"),
+        &tr!("two frames in one read (lesson 04's scene 1)" | "两个帧一次读到（第 04 课第 1 幕）"),
         vec![[hello.clone(), world.clone()].concat()],
         &[Frame(b"hello".to_vec()), Frame(b"world!".to_vec()), End],
         &tr!(

@@ -276,7 +276,7 @@ fn run(receive: Receive, steps: &mut Steps) -> Result<(), Failure> {
         &[Expect::Names("size")],
         &tr!(
             "the header promised total_size bytes; fewer came before the stream ended. That is the size check failing: say so (the word size, first), and do not return the bytes as the answer (docs/08, scene 2)."
-                | "报头承诺了 total_size 字节；流结束前来的比这少。这是 size 检查失败：要这样说（先出现 size 这个词），不能把这些字节当作回答返回（docs/zh-CN/08，场景 2）。"
+                | "报头承诺了 total_size 字节；流结束前来的比这少。这是 size 检查失败：要这样说（先出现 size 这个词），不能把这些字节当作回答返回（docs/zh-CN/08，第 2 幕）。"
         ),
     )?;
     steps.ok(tr!("a body cut short is an error that names the size"

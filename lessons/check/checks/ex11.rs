@@ -44,7 +44,7 @@ const MEANS: &[(&str, &str)] = &[
     ),
     (
         "a client that shuts down its sending side before it reads gets its whole echo: it is dropped once its outbox is empty, not when read returns 0",
-        "在读之前就关闭发送方向的客户端得到完整的回显：等它的发件箱空了才丢掉它，而不是在 read 返回 0 的时候",
+        "在读之前就关闭发送方向的客户端得到完整的回显：等它的待发缓冲区空了才丢掉它，而不是在 read 返回 0 的时候",
     ),
     (
         "serve never returns, and after the last client holds no connection of any client",
@@ -235,7 +235,7 @@ fn back_pressure(server: &mut Server, steps: &mut Steps) -> Result<(), Failure> 
     );
     let hint = tr!(
         "a non-blocking write takes what fits in the socket's buffer and says how much; when nothing fits it fails with WouldBlock, which, like a read's, means \"not now\", not \"this client failed\". Keep what was not written in a buffer of that client's (an outbox), try again on its next turn, and stop reading from a client while its outbox is full (64 KiB): then a client that does not read costs neither the others' turns nor the server's memory. write_all on a non-blocking socket gives up with WouldBlock half-way; looping on WouldBlock makes the thread wait for that one client."
-            | "非阻塞的写只接收套接字缓冲区放得下的部分，并告诉你接收了多少；什么也放不下时它以 WouldBlock 失败，和读时一样，这表示“现在不行”，而不是“这个客户端出错了”。把没写出去的部分留在这个客户端自己的缓冲区里（发件箱），轮到它时再试，发件箱满了（64 KiB）就暂时不读这个客户端：这样一个不读的客户端既不会占掉别人的轮次，也不会吃掉服务端的内存。在非阻塞套接字上 write_all 写到一半遇到 WouldBlock 就放弃了；对 WouldBlock 一直循环，会让这个线程为那一个客户端干等。"
+            | "非阻塞的写只接收套接字缓冲区放得下的部分，并告诉你接收了多少；什么也放不下时它以 WouldBlock 失败，和读时一样，这表示“现在不行”，而不是“这个客户端出错了”。把没写出去的部分留在这个客户端自己的缓冲区里（待发缓冲区），轮到它时再试，待发缓冲区满了（64 KiB）就暂时不读这个客户端：这样一个不读的客户端既不会占掉别人的轮次，也不会吃掉服务端的内存。在非阻塞套接字上 write_all 写到一半遇到 WouldBlock 就放弃了；对 WouldBlock 一直循环，会让这个线程为那一个客户端干等。"
     );
     let setup = |e: io::Error| Failure::setup("client F", e);
     let socket =
@@ -427,7 +427,7 @@ fn half_close(server: &mut Server, steps: &mut Steps) -> Result<(), Failure> {
     );
     let hint = tr!(
         "read() returning 0 says the client will send nothing more, not that it has read everything: its answers may still be waiting in your outbox. Drop a client that has closed only once its outbox is empty (lesson 01's client closes its sending side and then reads the reply)."
-            | "read() 返回 0 说明客户端不会再发送了，并不说明它已经读完了：它的回答可能还在你的发件箱里等着。一个已经关闭的客户端，要等它的发件箱空了才能丢掉（第 01 课的客户端就是先关闭发送方向，再读回复）。"
+            | "read() 返回 0 说明客户端不会再发送了，并不说明它已经读完了：它的回答可能还在你的待发缓冲区里等着。一个已经关闭的客户端，要等它的待发缓冲区空了才能丢掉（第 01 课的客户端就是先关闭发送方向，再读回答）。"
     );
     let setup = |e: io::Error| Failure::setup("client H", e);
     let socket =

@@ -29,7 +29,7 @@ const FORGED: &[u8] = b"13:37:00";
 const MEANS: &[(&str, &str)] = &[
     (
         "ask_time returns Ok(Some(the answer)) as soon as the server answers, under a wait of 30 s; the answer whole and as it came, 1024 bytes long too (the longest the server sends), spaces and a newline at its ends too",
-        "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答完整、原样，1024 字节长的也是（服务器发的最长的回答），两头带空格和换行的也是",
+        "服务端一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答完整、原样，1024 字节长的也是（服务端发的最长的回答），两头带空格和换行的也是",
     ),
     (
         "it returns Ok(None) when the request is lost, after its wait (300 ms), and the next request is answered",
@@ -37,7 +37,7 @@ const MEANS: &[(&str, &str)] = &[
     ),
     (
         "a datagram from anyone but the server is not the answer (a stranger on the same address, one on another address with the server's port), and a stranger sending every 20 ms does not stretch the wait: Ok(None) after 500 ms all the same",
-        "不是服务器发来的数据报不是回答（同一地址上的陌生人、另一个地址上使用服务器端口的陌生人）；一个每 20 毫秒发一次的陌生人也不会把等待时间拉长：500 毫秒后照样返回 Ok(None)",
+        "不是服务端发来的数据报不是回答（同一地址上的陌生人、另一个地址上使用服务端端口的陌生人）；一个每 20 毫秒发一次的陌生人也不会把等待时间拉长：500 毫秒后照样返回 Ok(None)",
     ),
     (
         "each call sends the format as it is, in one datagram, and closes its socket: two calls on one thread hold no socket between them, and a late answer to the first is not the second's",
@@ -154,7 +154,7 @@ fn call(
             return Err(head()
                 .detail(tr!(
                     "the server received {}, not the format {}"
-                        | "服务器收到的是 {}，而不是格式 {}",
+                        | "服务端收到的是 {}，而不是格式 {}",
                     shown(&request),
                     shown(format.as_bytes())
                 ))
@@ -163,10 +163,10 @@ fn call(
         }
         None => {
             return Err(head()
-                .detail(tr!("the server received no request" | "服务器没有收到请求"))
+                .detail(tr!("the server received no request" | "服务端没有收到请求"))
                 .hint(tr!(
                     "send the format to the server's address, in one datagram."
-                        | "把格式用一个数据报发到服务器的地址。"
+                        | "把格式用一个数据报发到服务端的地址。"
                 )))
         }
     }
@@ -222,7 +222,7 @@ fn one_thread(
     let mut buf = [0u8; 2048];
     let Ok((_, from)) = socket.recv_from(&mut buf) else {
         return Err(head(Failure::new(&step).detail(tr!(
-            "the server received no request 9" | "服务器没有收到请求 9"
+            "the server received no request 9" | "服务端没有收到请求 9"
         ))));
     };
     let first = match first_rx.recv_timeout(STUCK) {
@@ -280,7 +280,7 @@ fn one_thread(
             ),
             Ok(Some(Ok(Some(answer)))) => format!("Ok(Some({}))", shown(&answer)),
             Ok(Some(Ok(None))) => tr!("Ok(None), but the server received no request 10"
-                | "Ok(None)，但服务器没有收到请求 10"),
+                | "Ok(None)，但服务端没有收到请求 10"),
             Ok(Some(Err(e))) => format!("Err({:?}: {e})", e.kind()),
             Ok(None) => tr!("no call" | "没有这次调用"),
             Err(trouble) => {
@@ -317,7 +317,7 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
     );
     let answered_hint = tr!(
         "the server answered at once: return Ok(Some(the answer)) as soon as it comes. Sleeping out the wait and then looking keeps every caller waiting the whole wait."
-            | "服务器立即回答了：回答一到就返回 Ok(Some(回答))。先睡满等待时间再去看，会让每个调用者都白等整个等待时间。"
+            | "服务端立即回答了：回答一到就返回 Ok(Some(回答))。先睡满等待时间再去看，会让每个调用者都白等整个等待时间。"
     );
 
     call(
@@ -344,7 +344,7 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
         LOST_WAIT,
         None,
         &lost_hint,
-        &tr!("request 2, lost: the server never answers" | "请求 2，丢失：服务器永远不回答"),
+        &tr!("request 2, lost: the server never answers" | "请求 2，丢失：服务端永远不回答"),
     )?;
     steps.ok(tr!(
         "request 2, \"%H:%M\", is lost: Ok(None) after the 300 ms wait"
@@ -366,7 +366,7 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
 
     let stranger_hint = tr!(
         "on UDP anyone can send to your port, and recvfrom returns whatever came first. Only a datagram from the server's address is the answer: compare the address recvfrom gives, or connect() the socket to the server so that the kernel drops the others (docs/12, \"connect on UDP\")."
-            | "在 UDP 上任何人都可以往你的端口发数据，recvfrom 返回先到的那个。只有来自服务器地址的数据报才是回答：比较 recvfrom 给出的地址，或者把套接字 connect() 到服务器，让内核丢掉其他的（docs/zh-CN/12，“UDP 上的 connect”）。"
+            | "在 UDP 上任何人都可以往你的端口发数据，recvfrom 返回先到的那个。只有来自服务端地址的数据报才是回答：比较 recvfrom 给出的地址，或者把套接字 connect() 到服务端，让内核丢掉其他的（docs/zh-CN/12，“UDP 上的 connect”）。"
     );
     call(
         ask,
@@ -398,17 +398,17 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
             &stranger_hint,
             &tr!(
                 "request 5, with a datagram from 127.0.0.2 and the server's own port arriving just before the answer"
-                    | "请求 5，一个来自 127.0.0.2、端口与服务器相同的数据报恰好在回答之前到达"
+                    | "请求 5，一个来自 127.0.0.2、端口与服务端相同的数据报恰好在回答之前到达"
             ),
         )?;
         steps.ok(tr!(
             "request 5, \"%M\": a datagram from another address with the server's port is not the answer b\"07\""
-                | "请求 5，\"%M\"：来自另一个地址、端口与服务器相同的数据报没有被当成回答 b\"07\""
+                | "请求 5，\"%M\"：来自另一个地址、端口与服务端相同的数据报没有被当成回答 b\"07\""
         ))?;
     } else {
         steps.skip(tr!(
             "a stranger with the server's port on another address: this machine has no 127.0.0.2"
-                | "另一个地址上使用服务器端口的陌生人：这台机器没有 127.0.0.2"
+                | "另一个地址上使用服务端端口的陌生人：这台机器没有 127.0.0.2"
         ));
     }
 
@@ -422,7 +422,7 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
         Some(b"  22:07  \n"),
         &tr!(
             "the answer is the datagram's bytes as they came: spaces and a newline at its ends are the server's to send and the caller's to keep or trim."
-                | "回答就是数据报原样的字节：两头的空格和换行是服务器发的，留不留、trim 不 trim 由调用者决定。"
+                | "回答就是数据报原样的字节：两头的空格和换行是服务端发的，留不留、trim 不 trim 由调用者决定。"
         ),
         &tr!(
             "request 6, \"  %H:%M  \\n\": an answer with spaces and a newline at its ends"
@@ -454,7 +454,7 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
         Some(long_answer.as_bytes()),
         &tr!(
             "the answer is one datagram, and what does not fit in the buffer of recvfrom is lost: the server's answers go up to 1024 bytes (lesson 12's MAX_ANSWER_LEN). Receive into a buffer that big and return exactly the bytes received."
-                | "回答是一个数据报，recvfrom 的缓冲区放不下的部分就丢了：服务器的回答最长 1024 字节（第 12 课的 MAX_ANSWER_LEN）。用这么大的缓冲区接收，并正好返回收到的字节。"
+                | "回答是一个数据报，recvfrom 的缓冲区放不下的部分就丢了：服务端的回答最长 1024 字节（第 12 课的 MAX_ANSWER_LEN）。用这么大的缓冲区接收，并正好返回收到的字节。"
         ),
         &tr!(
             "request 7, an answer of {} bytes" | "请求 7，一个 {} 字节的回答",

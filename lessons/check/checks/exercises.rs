@@ -42,7 +42,7 @@ pub const ALL: &[Exercise] = &[
         task: (
             "ask: send the whole message, return the server's whole reply up to its close, \
              as bytes",
-            "ask：把消息完整发出，把服务端直到关闭为止的完整回复原样（按字节）返回",
+            "ask：把消息完整发出，把服务端直到关闭为止的完整回答原样（按字节）返回",
         ),
     },
     Exercise {
@@ -95,7 +95,7 @@ pub const ALL: &[Exercise] = &[
         task: (
             "read_frame: a whole frame however it arrives, an empty frame, a clean end, a cut \
              frame, a lying length",
-            "read_frame：不管怎样到达都返回完整的帧；空帧、干净的结束、被截断的帧、说谎的长度",
+            "read_frame：不管怎样到达都返回完整的帧；空帧、正常结束、被截断的帧、说谎的长度",
         ),
     },
     Exercise {
@@ -161,7 +161,7 @@ pub const ALL: &[Exercise] = &[
         task: (
             "ask_time: the time server's answer, or None when none comes from the server \
              within the wait",
-            "ask_time：时间服务器的回答；如果在等待时间内没有来自服务器的回答，就返回 None",
+            "ask_time：时间服务器的回答；如果在等待时间内没有来自时间服务器的回答，就返回 None",
         ),
     },
     Exercise {
