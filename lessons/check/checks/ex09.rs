@@ -447,7 +447,8 @@ fn big_file(save: Save, places: &Places, steps: &mut Steps) -> Result<(), Failur
     let look = Arc::clone(&seen);
     // Halfway, which file each name is (its inode): the file that gets the name at the end
     // must be the temporary file itself, linked, not a copy of it.
-    let files: Arc<Mutex<Vec<(String, Option<(u64, u64)>)>>> = Arc::new(Mutex::new(Vec::new()));
+    type Files = Vec<(String, Option<(u64, u64)>)>;
+    let files: Arc<Mutex<Files>> = Arc::new(Mutex::new(Vec::new()));
     let look_files = Arc::clone(&files);
     let (at_dir, at_tmp) = (dir.clone(), places.tmp.clone());
     script.on_read = Some(Box::new(move |given| {

@@ -36,8 +36,8 @@ const MEANS: &[(&str, &str)] = &[
         "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答完整、原样，1024 字节长的也是（服务器发的最长的回答），两头带空格和换行的也是",
     ),
     (
-        "it returns Ok(None) when the request is lost, after its wait (300 ms), and the next request is answered",
-        "请求丢失时，它在等待时间（300 毫秒）之后返回 Ok(None)，下一个请求照常得到回答",
+        "it returns Ok(None) when the request is lost, after its wait (300 ms), without sending the request again, and the next request is answered; an answer that comes after the wait (1200 ms, for a wait of 800 ms) is not taken: Ok(None)",
+        "请求丢失时，它在等待时间（300 毫秒）之后返回 Ok(None)，不重发请求，下一个请求照常得到回答；等待时间过后才来的回答（等待 800 毫秒，回答 1200 毫秒才来）不收：Ok(None)",
     ),
     (
         "a datagram from anyone but the server is not the answer (a stranger on the same address, one on another address with the server's port), and a stranger sending every 20 ms does not stretch the wait: Ok(None) after 500 ms all the same",
