@@ -27,8 +27,10 @@
 //!   replaced nor followed: give the temporary file its name with `fs::hard_link`, which
 //!   fails if the name exists, then remove the temporary name (`fs::rename` and `fs::copy`
 //!   replace: the check reads the source for them);
-//! - two saves may run at once, even of the same name: each temporary name must be its own
-//!   (`create_new`, so that it never opens another's);
+//! - two saves may run at once, even of the same name, and read the clock in the same tick
+//!   (the check makes them): each temporary name must be its own (`create_new`, so that it
+//!   never opens another's; on AlreadyExists, another name); the temporary file itself
+//!   gets the name, not a copy of it (the check compares inodes);
 //! - return the path of the saved file.
 //!
 //! Check it: `cargo run --example check -- 09` (`--watch` checks again on every save).

@@ -14,7 +14,8 @@
 //! - one thread: with three clients connected, `serve` runs no thread of its own beside it;
 //! - a client that sends 8 MiB and reads nothing until its sending blocks: meanwhile
 //!   another client must still be served, and the server must not hold more than 1 MiB
-//!   for it; once it reads, its echo must come back whole and in order. A non-blocking
+//!   for it (the check gives the server's end of it a receive buffer of 4 MiB: read no more
+//!   than the outbox has room for); once it reads, its echo must come back whole and in order. A non-blocking
 //!   write may take only part of what you give it, or nothing (`WouldBlock`): keep the rest
 //!   for that client's next turn, and stop reading from a client whose answers are
 //!   waiting (say, 64 KiB of them).

@@ -11,7 +11,9 @@
 //! - an answer that comes at once is returned at once, whatever `wait` is (the check
 //!   gives 30 s); answers may be up to 1024 bytes long (the check's longest is), returned
 //!   whole and as they came (spaces or a newline at the ends included);
-//! - a lost request: `Ok(None)` after `wait`, not an error;
+//! - a lost request: `Ok(None)` after `wait`, not an error, and the request is not sent
+//!   again; an answer that comes after `wait` (the check's comes at 1.5 times it) is not
+//!   taken: `Ok(None)` all the same;
 //! - an answer counts only if it comes from `server` (address and port): a datagram from
 //!   anyone else is not the answer (another port, or another address with the same port), and it does not start the wait again: a stranger who
 //!   sends every 20 ms must not keep the client waiting past `wait`;

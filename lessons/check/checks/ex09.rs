@@ -36,12 +36,12 @@ const MEANS: &[(&str, &str)] = &[
         "被截断的真实数据、md5 对不上的真实数据、流在中途出错的真实数据：返回错误，目录和原来完全一样；比 size 长的真实数据：正好保存 size 字节，后面的一个字节也不读",
     ),
     (
-        "while the bytes arrive they are in a temporary file in the same directory, not under the file's name and not in TMPDIR; a 4 MiB file is saved in under 1 MiB of memory",
-        "字节到达的过程中，它们在同一目录里的一个临时文件中，不在文件自己的名字下，也不在 TMPDIR 里；4 MiB 的文件用不到 1 MiB 内存保存下来",
+        "while the bytes arrive they are in a temporary file in the same directory, not under the file's name and not in TMPDIR, and that very file gets the name (a link, not a copy); a 4 MiB file is saved in under 1 MiB of memory",
+        "字节到达的过程中，它们在同一目录里的一个临时文件中，不在文件自己的名字下，也不在 TMPDIR 里，得到名字的正是这个文件（链接，不是复制）；4 MiB 的文件用不到 1 MiB 内存保存下来",
     ),
     (
-        "a file is never replaced: a name taken before, a name taken by someone else during the transfer (a file, or a symbolic link pointing outside, which is not followed either), two saves of one name at once: AlreadyExists for the later one, the other file intact, no temporary file left",
-        "绝不覆盖文件：事先已被占用的名字、传输过程中被别人占用的名字（一个文件，或者一个指向目录之外的符号链接，它也不会被顺着写入）、同时保存同一个名字的两次调用：后来的得到 AlreadyExists，另一个文件完好无损，不留临时文件",
+        "a file is never replaced: a name taken before, a name taken by someone else during the transfer (a file, or a symbolic link pointing outside, which is not followed either), two saves of one name at once (reading the clock in the same tick): AlreadyExists for the later one, the other file intact, no temporary file left",
+        "绝不覆盖文件：事先已被占用的名字、传输过程中被别人占用的名字（一个文件，或者一个指向目录之外的符号链接，它也不会被顺着写入）、同时保存同一个名字的两次调用（在同一个时钟刻度里读时钟）：后来的得到 AlreadyExists，另一个文件完好无损，不留临时文件",
     ),
 ];
 
@@ -76,6 +76,20 @@ fn describe(result: &io::Result<PathBuf>) -> String {
     match result {
         Ok(path) => format!("Ok({})", path.display()),
         Err(e) => format!("Err({:?}: {e})", e.kind()),
+    }
+}
+
+/// Which file `path` names, without following a link: (device, inode).
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        fs::symlink_metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
@@ -431,11 +445,21 @@ fn big_file(save: Save, places: &Places, steps: &mut Steps) -> Result<(), Failur
     type Listings = Option<(Vec<String>, Vec<String>)>;
     let seen: Arc<Mutex<Listings>> = Arc::new(Mutex::new(None));
     let look = Arc::clone(&seen);
+    // Halfway, which file each name is (its inode): the file that gets the name at the end
+    // must be the temporary file itself, linked, not a copy of it.
+    type Files = Vec<(String, Option<(u64, u64)>)>;
+    let files: Arc<Mutex<Files>> = Arc::new(Mutex::new(Vec::new()));
+    let look_files = Arc::clone(&files);
     let (at_dir, at_tmp) = (dir.clone(), places.tmp.clone());
     script.on_read = Some(Box::new(move |given| {
         let mut look = look.lock().unwrap_or_else(|e| e.into_inner());
         if look.is_none() && given >= 2 * 1024 * 1024 {
-            *look = Some((listing(&at_dir), listing(&at_tmp)));
+            let names = listing(&at_dir);
+            *look_files.lock().unwrap_or_else(|e| e.into_inner()) = names
+                .iter()
+                .map(|n| (n.clone(), identity(&at_dir.join(n))))
+                .collect();
+            *look = Some((names, listing(&at_tmp)));
         }
     }));
     let step = tr!(
@@ -503,10 +527,36 @@ fn big_file(save: Save, places: &Places, steps: &mut Steps) -> Result<(), Failur
                     | "一块一块地求哈希、一块一块地写：md5::Md5::new()，每块调用一次 update()，最后 socket_lessons::wire::checksum::hex_digest(&hasher.finalize())。md5_hex 需要一次拿到全部真实数据，而任意大小的文件恰恰不能这样。"
             )));
     }
+    let temp = files
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(n, _)| Some(n) == new.first().copied())
+        .cloned();
+    let saved = identity(&dir.join("big.bin"));
+    if let Some((temp, Some(was))) = temp {
+        if saved != Some(was) {
+            return Err(Failure::new(&step)
+                .detail(tr!(
+                    "expected: big.bin is the temporary file {temp:?} the bytes went to (inode {}), given its name"
+                        | "期望：big.bin 就是字节写入的那个临时文件 {temp:?}（inode {}），只是得到了名字",
+                    was.1
+                ))
+                .detail(tr!(
+                    "got: big.bin is another file (inode {}): the bytes were copied under the name. A copy that fails halfway (a full disk) leaves a partial file under the real name, which is what the temporary file was for"
+                        | "实际：big.bin 是另一个文件（inode {}）：字节被复制到了这个名字下。复制到一半失败（磁盘满了）就会在正式名字下留下不完整的文件，而临时文件正是为了避免这一点",
+                    saved.map_or_else(|| "-".into(), |s| s.1.to_string())
+                ))
+                .hint(tr!(
+                    "give the temporary file itself its name: fs::hard_link(temp, target) adds the name to the file already written, whole or not at all, and fails with AlreadyExists if the name is taken; then remove the temporary name. Opening the target (create_new) and copying into it writes the bytes a second time, under the real name."
+                        | "直接给临时文件本身起名字：fs::hard_link(temp, target) 把名字加到已经写好的文件上，要么完整、要么什么都没有，名字被占用时以 AlreadyExists 失败；然后删掉临时名字。打开目标（create_new）再复制进去，是在正式名字下把字节再写一遍。"
+                )));
+        }
+    }
     let _ = fs::remove_file(dir.join("big.bin"));
     steps.ok(tr!(
-        "a 4 MiB file goes to one temporary file in the directory while it arrives, gets its name only at the end, with under 1 MiB of memory ({})"
-            | "4 MiB 的文件在到达过程中写进目录里的一个临时文件，最后才得到名字，内存用量不到 1 MiB（{}）",
+        "a 4 MiB file goes to one temporary file in the directory while it arrives, gets its name only at the end (the same file, linked, not a copy), with under 1 MiB of memory ({})"
+            | "4 MiB 的文件在到达过程中写进目录里的一个临时文件，最后才得到名字（同一个文件，链接而不是复制），内存用量不到 1 MiB（{}）",
         alloc::size(peak)
     ))?;
     Ok(())
@@ -690,8 +740,12 @@ fn raced(save: Save, places: &Places, steps: &mut Steps) -> Result<(), Failure> 
         "two saves of \"same.txt\" at once: A pauses halfway, B saves whole, then A goes on"
             | "同时两次保存 \"same.txt\"：A 传到一半暂停，B 完整保存，然后 A 继续"
     );
+    // Both saves read one wall-clock time (one tick): a temporary name made from the clock
+    // is the same for both, and only create_new keeps B out of A's file.
+    let tick = one_tick::now();
     let (dir_a, md5_a, size_a) = (dir.clone(), md5_hex(&first), first.len() as u64);
     let running_a = spawn(move || {
+        one_tick::freeze(tick);
         let mut script_a = script_a;
         save(&dir_a, "same.txt", &mut script_a, size_a, &md5_a)
     });
@@ -707,26 +761,52 @@ fn raced(save: Save, places: &Places, steps: &mut Steps) -> Result<(), Failure> 
             }
         )));
     }
-    let (got_b, _) = call(
-        save,
-        &dir,
-        "same.txt",
-        Script::new(vec![second.clone()]),
-        second.len() as u64,
-        &md5_hex(&second),
-    );
+    // B lists the directory at its first read: A's temporary file and B's own, two.
+    let mut script_b = Script::new(vec![second.clone()]);
+    let seen_b: Arc<Mutex<Option<Vec<String>>>> = Arc::new(Mutex::new(None));
+    let (look_b, at_dir) = (Arc::clone(&seen_b), dir.clone());
+    script_b.on_read = Some(Box::new(move |_| {
+        let mut look = look_b.lock().unwrap_or_else(|e| e.into_inner());
+        if look.is_none() {
+            *look = Some(listing(&at_dir));
+        }
+    }));
+    let (dir_b, md5_b, size_b) = (dir.clone(), md5_hex(&second), second.len() as u64);
+    let (got_b, _) = within_watched(move || {
+        one_tick::freeze(tick);
+        let mut script_b = script_b;
+        save(&dir_b, "same.txt", &mut script_b, size_b, &md5_b)
+    });
     let _ = go_tx.send(());
     let got_a = running_a.wait(STUCK);
     let got_b = got_b.map_err(|t| Failure::new(&step).trouble(&t, "save"))?;
     let got_a = got_a.map_err(|t| Failure::new(&step).trouble(&t, "save"))?;
     let now = fs::read(dir.join("same.txt")).unwrap_or_default();
     let after = listing(&dir);
-    let mut want = before;
+    let mut want = before.clone();
     want.push("same.txt".into());
     want.sort();
     let a_refused = matches!(&got_a, Err(e) if e.kind() == io::ErrorKind::AlreadyExists);
+    let both = seen_b
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .map(|names| {
+            names
+                .into_iter()
+                .filter(|n| !before.contains(n))
+                .collect::<Vec<_>>()
+        });
+    let shared = both.as_ref().is_some_and(|temps| temps.len() < 2);
     if got_b.is_err() || !a_refused || now != second || after != want {
-        return Err(Failure::new(&step)
+        let mut failure = Failure::new(&step);
+        if let (true, Some(temps)) = (shared, &both) {
+            failure = failure.detail(tr!(
+                "while A was halfway and B reading, the directory held one temporary file for both: {temps:?}: B opened A's (the two saves read the clock in the same tick, and a name made from it was the same)"
+                    | "A 传到一半、B 正在读的时候，目录里两者只有一个临时文件：{temps:?}：B 打开了 A 的（两次保存在同一个时钟刻度里读了时钟，由它生成的名字是同一个）"
+            ));
+        }
+        return Err(failure
             .detail(tr!(
                 "expected: B Ok, A Err of kind AlreadyExists, same.txt holding B's {}, and no temporary file left"
                     | "期望：B 得到 Ok，A 得到 AlreadyExists 类型的 Err，same.txt 里是 B 的 {}，没有留下临时文件",
@@ -736,8 +816,8 @@ fn raced(save: Save, places: &Places, steps: &mut Steps) -> Result<(), Failure> 
             .detail(tr!("same.txt holds: {}" | "same.txt 里是：{}", shown(&now)))
             .detail(tr!("the directory holds: {after:?}" | "目录里有：{after:?}"))
             .hint(tr!(
-                "two transfers may run at once (a server serves many clients): each needs a temporary name of its own, made with create_new so that it never opens another's (a counter, the process id, random bytes). A fixed name like name + \".part\" is shared, and one transfer writes into the other's file."
-                    | "两个传输可能同时进行（服务端同时服务许多客户端）：每个都需要自己的临时名字，并用 create_new 创建，保证绝不会打开别人的（用计数器、进程号、随机字节）。像 name + \".part\" 这样固定的名字是共用的，一个传输会写进另一个的文件。"
+                "two transfers may run at once (a server serves many clients): each needs a temporary name of its own, made with create_new so that it never opens another's (a counter, the process id, random bytes), and on AlreadyExists another name. A fixed name like name + \".part\" is shared, and so is a name from the clock when two saves read it in the same tick: File::create then opens the other's file, and one transfer writes into it."
+                    | "两个传输可能同时进行（服务端同时服务许多客户端）：每个都需要自己的临时名字，并用 create_new 创建，保证绝不会打开别人的（用计数器、进程号、随机字节），遇到 AlreadyExists 就换一个名字。像 name + \".part\" 这样固定的名字是共用的；两次保存在同一个时钟刻度里读时钟时，由时钟生成的名字也是共用的：这时 File::create 会打开另一个的文件，一个传输写进了它里面。"
             )));
     }
     steps.ok(tr!(
@@ -745,4 +825,78 @@ fn raced(save: Save, places: &Places, steps: &mut Steps) -> Result<(), Failure> 
             | "同时两次保存同一个名字：B 的文件完整保存，A 得到 AlreadyExists，不留临时文件"
     ))?;
     Ok(())
+}
+
+/// One clock for two saves: the check's threads that call `save` in the step "two saves of
+/// one name at once" read the same wall-clock time (CLOCK_REALTIME) at their first call,
+/// as two saves in one tick of a coarse clock would. A thread's next reads move on by a
+/// second each, so a save that makes its temporary name from the clock and retries with
+/// `create_new` on AlreadyExists gets a new name; one that opens it with `File::create`
+/// opens the other save's file. Other threads, and other clocks, read the real time.
+///
+/// `clock_gettime` defined here takes the place of the C library's for the code linked into
+/// the check's program (std's `SystemTime::now` included); it asks the kernel directly.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod one_tick {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// The frozen time of this thread (seconds, nanoseconds), and how many reads it has
+        /// answered.
+        static FROZEN: Cell<Option<(i64, i64, i64)>> = const { Cell::new(None) };
+    }
+
+    /// From now on, this thread reads `at` (seconds, nanoseconds since the epoch) at its
+    /// first read of the wall clock, then a second later at each read.
+    pub fn freeze(at: (i64, i64)) {
+        FROZEN.with(|f| f.set(Some((at.0, at.1, 0))));
+    }
+
+    /// The wall-clock time now, read from the kernel.
+    pub fn now() -> (i64, i64) {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: a valid timespec to fill.
+        unsafe { real(libc::CLOCK_REALTIME, &mut t) };
+        (t.tv_sec, t.tv_nsec)
+    }
+
+    unsafe fn real(clock: libc::clockid_t, tp: *mut libc::timespec) -> libc::c_int {
+        libc::syscall(libc::SYS_clock_gettime, clock, tp) as libc::c_int
+    }
+
+    /// # Safety
+    /// As the C library's: `tp` points to a timespec to fill.
+    #[no_mangle]
+    pub unsafe extern "C" fn clock_gettime(
+        clock: libc::clockid_t,
+        tp: *mut libc::timespec,
+    ) -> libc::c_int {
+        if clock == libc::CLOCK_REALTIME || clock == libc::CLOCK_REALTIME_COARSE {
+            let frozen = FROZEN
+                .try_with(|f| {
+                    let (s, ns, n) = f.get()?;
+                    f.set(Some((s, ns, n + 1)));
+                    Some((s + n, ns))
+                })
+                .ok()
+                .flatten();
+            if let (Some((s, ns)), false) = (frozen, tp.is_null()) {
+                (*tp).tv_sec = s;
+                (*tp).tv_nsec = ns;
+                return 0;
+            }
+        }
+        real(clock, tp)
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+mod one_tick {
+    pub fn freeze(_at: (i64, i64)) {}
+    pub fn now() -> (i64, i64) {
+        (0, 0)
+    }
 }

@@ -238,8 +238,8 @@ fn run(verify: Verify, file: &Subject, steps: &mut Steps) -> Result<(), Failure>
         let mut failure = Failure::new(&step)
             .detail(tr!("the file: {}" | "文件：{}", file.shown))
             .detail(tr!(
-            "expected: Mac::verify_slice (or verify_truncated_left, subtle's ct_eq), or a loop that XORs every byte and ORs the differences"
-                | "期望：Mac::verify_slice（或 verify_truncated_left、subtle 的 ct_eq），或者一个把每个字节异或、再把差异或起来的循环"
+            "expected: Mac::verify_slice (or subtle's ct_eq), or a loop that XORs every byte and ORs the differences"
+                | "期望：Mac::verify_slice（或 subtle 的 ct_eq），或者一个把每个字节异或、再把差异或起来的循环"
         ));
         if finding.early_exit.is_empty() {
             failure = failure.detail(tr!(

@@ -20,8 +20,13 @@ type Serve = fn(TcpListener) -> io::Result<()>;
 
 /// What client F sends without reading.
 const FLOOD: usize = 8 * 1024 * 1024;
-/// The socket buffers of client F's connection, on both ends.
+/// The receive buffer of the server's end of client H's connection.
 const BUFFERS: usize = 256 * 1024;
+/// The receive buffer of the server's end of client F's connection: more than the server
+/// may hold, so that a read into a big buffer can take more than that at once. (Linux
+/// grants at most net.core.rmem_max, doubled; where that is small, a big read buffer cannot
+/// show.)
+const F_RECEIVE: usize = 4 * 1024 * 1024;
 /// The most the server may hold for a client that does not read.
 const HOLD: usize = 1024 * 1024;
 
@@ -182,6 +187,12 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         b"AFTER RESET",
         &tr!("client E, after client D reset" | "客户端 E，在客户端 D 重置之后"),
     )
+    .map_err(|f| f.hint(closed_hint.clone()))?;
+    // E may have been served before the loop met D's reset: serve must still run after it.
+    still_serving(
+        &mut server,
+        &tr!("client E, after client D reset" | "客户端 E，在客户端 D 重置之后"),
+    )
     .map_err(|f| f.hint(closed_hint))?;
     steps.ok(tr!("client D resets its connection; client E is served"
         | "客户端 D 重置连接；客户端 E 得到服务"))?;
@@ -226,6 +237,34 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Fails at `step` if `serve` has returned (or panicked) by now, saying how: a server that
+/// stopped has no listener left, and the next client's connect would only be refused.
+fn still_serving(server: &mut Server, step: &str) -> Result<(), Failure> {
+    kernel::wait_until(Duration::from_millis(300), || {
+        server.running.finished().is_some()
+    });
+    match server.ended() {
+        Some(line) => Err(Failure::new(step)
+            .detail(tr!(
+                "expected: serve still running, for the next client"
+                    | "期望：serve 还在运行，等着下一个客户端"
+            ))
+            .detail(line)
+            .hint(tr!(
+                "serve runs for ever: an error on one client's connection (a reset, a broken pipe) drops that client, and accept's errors are retried; neither returns from serve."
+                    | "serve 永远运行：一个客户端连接上的错误（重置、管道破裂）只丢掉那个客户端，accept 的错误就再试一次；两者都不会让 serve 返回。"
+            ))),
+        None => Ok(()),
+    }
+}
+
+/// A client's connect failed at `step`: why, with whether the server has stopped.
+fn refused(server: &mut Server, step: &str, e: io::Error) -> Failure {
+    server.explain(
+        Failure::new(step).detail(tr!("got: the connect failed: {e}" | "实际：连接失败：{e}")),
+    )
+}
+
 /// Client F sends 8 MiB and reads nothing until its sending blocks (or is done); G must be
 /// served meanwhile; then F reads, and its echo must come back whole.
 fn back_pressure(server: &mut Server, steps: &mut Steps) -> Result<(), Failure> {
@@ -237,15 +276,20 @@ fn back_pressure(server: &mut Server, steps: &mut Steps) -> Result<(), Failure> 
         "a non-blocking write takes what fits in the socket's buffer and says how much; when nothing fits it fails with WouldBlock, which, like a read's, means \"not now\", not \"this client failed\". Keep what was not written in a buffer of that client's (an outbox), try again on its next turn, and stop reading from a client while its outbox is full (64 KiB): then a client that does not read costs neither the others' turns nor the server's memory. write_all on a non-blocking socket gives up with WouldBlock half-way; looping on WouldBlock makes the thread wait for that one client."
             | "非阻塞的写只接收套接字缓冲区放得下的部分，并告诉你接收了多少；什么也放不下时它以 WouldBlock 失败，和读时一样，这表示“现在不行”，而不是“这个客户端出错了”。把没写出去的部分留在这个客户端自己的缓冲区里（待发缓冲区），轮到它时再试，待发缓冲区满了（64 KiB）就暂时不读这个客户端：这样一个不读的客户端既不会占掉别人的轮次，也不会吃掉服务端的内存。在非阻塞套接字上 write_all 写到一半遇到 WouldBlock 就放弃了；对 WouldBlock 一直循环，会让这个线程为那一个客户端干等。"
     );
+    still_serving(server, &step)?;
     let setup = |e: io::Error| Failure::setup("client F", e);
     let socket =
         socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).map_err(setup)?;
     // F's receive buffer is small: once it is full, at most a few kilobytes more can ever
     // enter it until F reads, so a server stuck writing to F stays stuck. The server's end
-    // gets buffers of a fixed size (no autotuning to megabytes), larger than loopback's
-    // 64 KiB segments.
+    // gets buffers of a fixed size (no autotuning to megabytes, which would come or not
+    // by the machine's load): a send buffer of 64 KiB, and a receive buffer of 4 MiB, which
+    // F fills while the server holds back: a server that reads into a buffer of megabytes
+    // takes megabytes at once, and holds them.
     let _ = socket.set_recv_buffer_size(16 * 1024);
-    socket.connect(&server.addr.into()).map_err(setup)?;
+    socket
+        .connect(&server.addr.into())
+        .map_err(|e| refused(server, &step, e))?;
     let f: TcpStream = socket.into();
     let mine = f.local_addr().map_err(setup)?;
     let server_fd = kernel::wait_for_socket_fd(server.addr, mine, STUCK);
@@ -256,7 +300,7 @@ fn back_pressure(server: &mut Server, steps: &mut Steps) -> Result<(), Failure> 
         ));
         return Ok(());
     };
-    kernel::set_buffers(server_fd, 64 * 1024, BUFFERS);
+    kernel::set_buffers(server_fd, 64 * 1024, F_RECEIVE);
     server.running.reset_usage();
 
     let flood: Vec<u8> = (0..FLOOD as u32)
@@ -294,7 +338,11 @@ fn back_pressure(server: &mut Server, steps: &mut Steps) -> Result<(), Failure> 
         serve_tid.and_then(kernel::runtime_ns),
     );
     kernel::wait_until(STUCK * 2, || {
-        if written.load(Ordering::SeqCst) {
+        // F's sending may end while most of it still waits in the server's big receive
+        // buffer: it ended for the server only once it took every byte (or dropped F).
+        if written.load(Ordering::SeqCst)
+            && kernel::consumed(server_fd).is_none_or(|n| n >= FLOOD as u64)
+        {
             return true;
         }
         let closed = kernel::receive_window(f_fd).is_none_or(|w| w == 0);
@@ -403,6 +451,11 @@ fn back_pressure(server: &mut Server, steps: &mut Steps) -> Result<(), Failure> 
                     | "实际：客户端 F 不读的时候你的服务端占用了 {}：它的内存随客户端发了却不读的数据增长",
                 alloc::size(held)
             ))
+            .detail(tr!(
+                "(the kernel held up to {} of F's bytes for your server: a server that reads on while F's outbox is full, or reads into a buffer of megabytes, takes them; read no more than the outbox has room for)"
+                    | "（内核为你的服务端存着 F 的字节，最多 {}：待发缓冲区满了还接着读，或者读进几兆字节的缓冲区，就会把它们拿走；每次读的不要超过待发缓冲区剩下的空间）",
+                alloc::size(F_RECEIVE)
+            ))
             .hint(hint));
     }
     steps.ok(tr!(
@@ -429,13 +482,16 @@ fn half_close(server: &mut Server, steps: &mut Steps) -> Result<(), Failure> {
         "read() returning 0 says the client will send nothing more, not that it has read everything: its answers may still be waiting in your outbox. Drop a client that has closed only once its outbox is empty (lesson 01's client closes its sending side and then reads the reply)."
             | "read() 返回 0 说明客户端不会再发送了，并不说明它已经读完了：它的回答可能还在你的待发缓冲区里等着。一个已经关闭的客户端，要等它的待发缓冲区空了才能丢掉（第 01 课的客户端就是先关闭发送方向，再读回答）。"
     );
+    still_serving(server, &step)?;
     let setup = |e: io::Error| Failure::setup("client H", e);
     let socket =
         socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).map_err(setup)?;
     // Small buffers on the way back (H's receive buffer, the server's send buffer): most of
     // the echo has to wait in the server's outbox.
     let _ = socket.set_recv_buffer_size(4096);
-    socket.connect(&server.addr.into()).map_err(setup)?;
+    socket
+        .connect(&server.addr.into())
+        .map_err(|e| refused(server, &step, e))?;
     let mut h: TcpStream = socket.into();
     let mine = h.local_addr().map_err(setup)?;
     let Some(server_fd) = kernel::wait_for_socket_fd(server.addr, mine, STUCK) else {

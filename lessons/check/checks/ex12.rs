@@ -12,13 +12,17 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
-use std::time::Duration;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 type AskTime = fn(SocketAddr, &str, Duration) -> io::Result<Option<Vec<u8>>>;
 
 /// The server's clock, fixed as in lesson 12's demo.
 const NOW: &str = "2021-07-25T22:07:26+08:00";
+/// The wait of request 11, whose answer comes late, at one and a half times the wait:
+/// half a wait of margin on either side (a call that returns on time, one that waits its
+/// wait twice).
+const LATE_WAIT: Duration = Duration::from_millis(800);
 /// What a call that is answered at once may wait: far more than the check waits.
 const ANSWERED_WAIT: Duration = Duration::from_secs(30);
 /// What a call whose request is lost waits before it gives up.
@@ -32,8 +36,8 @@ const MEANS: &[(&str, &str)] = &[
         "服务端一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答完整、原样，1024 字节长的也是（服务端发的最长的回答），两头带空格和换行的也是",
     ),
     (
-        "it returns Ok(None) when the request is lost, after its wait (300 ms), and the next request is answered",
-        "请求丢失时，它在等待时间（300 毫秒）之后返回 Ok(None)，下一个请求照常得到回答",
+        "it returns Ok(None) when the request is lost, after its wait (300 ms), without sending the request again, and the next request is answered; an answer that comes after the wait (1200 ms, for a wait of 800 ms) is not taken: Ok(None)",
+        "请求丢失时，它在等待时间（300 毫秒）之后返回 Ok(None)，不重发请求，下一个请求照常得到回答；等待时间过后才来的回答（等待 800 毫秒，回答 1200 毫秒才来）不收：Ok(None)",
     ),
     (
         "a datagram from anyone but the server is not the answer (a stranger on the same address, one on another address with the server's port), and a stranger sending every 20 ms does not stretch the wait: Ok(None) after 500 ms all the same",
@@ -61,6 +65,15 @@ enum Script {
     /// just before the real answer.
     StrangerWithTheServersPort,
     LoseWhileAStrangerSends,
+    /// The answer is sent this long after the request: after the call's wait has run out.
+    AnswerAfter(Duration),
+}
+
+/// The formats of the calls made so far: a request that comes in place of the next one is
+/// named as the earlier request it repeats.
+fn formats() -> &'static Mutex<Vec<&'static str>> {
+    static SENT: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
+    SENT.get_or_init(|| Mutex::new(Vec::new()))
 }
 
 /// One call of `ask_time` against the scripted server.
@@ -83,6 +96,7 @@ fn call(
         .map_err(|e| Failure::setup("the time server", e))?;
     let stop = Arc::new(AtomicBool::new(false));
     let (request_tx, request_rx) = mpsc::channel();
+    let (resend_tx, resend_rx) = mpsc::channel::<Vec<u8>>();
     let serving = {
         let socket = Arc::clone(socket);
         let stop = Arc::clone(&stop);
@@ -102,7 +116,22 @@ fn call(
                 Script::Answer => {
                     let _ = socket.send_to(answer.as_bytes(), from);
                 }
-                Script::Lose => {}
+                Script::Lose => {
+                    // Listen on until the call returns: a second datagram is a resend.
+                    let _ = socket.set_read_timeout(Some(Duration::from_millis(20)));
+                    while !stop.load(Ordering::SeqCst) {
+                        if let Ok((n, again)) = socket.recv_from(&mut buf) {
+                            if again == from {
+                                let _ = resend_tx.send(buf[..n].to_vec());
+                            }
+                        }
+                    }
+                    let _ = socket.set_read_timeout(Some(STUCK));
+                }
+                Script::AnswerAfter(after) => {
+                    std::thread::sleep(after);
+                    let _ = socket.send_to(answer.as_bytes(), from);
+                }
                 Script::StrangerFirst => {
                     // Sent before the server's answer: on loopback it is queued first.
                     let _ = stranger.send_to(FORGED, from);
@@ -136,7 +165,9 @@ fn call(
             ))
             .detail(tr!("expected: {expected}" | "期望：{expected}"))
     };
+    let started = Instant::now();
     let got = spawn(move || ask(server, format, wait)).wait(STUCK);
+    let took = started.elapsed();
     stop.store(true, Ordering::SeqCst);
     let request = request_rx.recv_timeout(STUCK).ok();
     if request.is_none() {
@@ -147,19 +178,36 @@ fn call(
         }
     }
     let _ = serving.join();
-    let got = got.map_err(|t| head().trouble(&t, "ask_time").hint(hint))?;
+    let earlier = formats().lock().unwrap_or_else(|e| e.into_inner()).clone();
+    formats()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(format);
+    let resent_hint = tr!(
+        "UDP does not resend, and neither does ask_time: one datagram, then Ok(None) once `wait` has passed. A resend makes a lost request take twice its wait, and the datagram resent can reach the server after the call has given up: the server answers it, to a socket already closed, in place of the next request."
+            | "UDP 不会重发，ask_time 也不重发：一个数据报，`wait` 过去之后就返回 Ok(None)。重发让一个丢失的请求花掉两倍的等待时间，而且重发的数据报可能在调用放弃之后才到服务端：服务端回答它，回答发到一个已经关闭的套接字，顶替了下一个请求。"
+    );
     match request {
         Some(request) if request == format.as_bytes() => {}
         Some(request) => {
-            return Err(head()
-                .detail(tr!(
-                    "the server received {}, not the format {}"
-                        | "服务端收到的是 {}，而不是格式 {}",
+            let mut failure = head().detail(tr!(
+                "the server received {}, not the format {}" | "服务端收到的是 {}，而不是格式 {}",
+                shown(&request),
+                shown(format.as_bytes())
+            ));
+            if let Some(i) = earlier.iter().rposition(|f| f.as_bytes() == request) {
+                failure = failure.detail(tr!(
+                    "{} is the format of request {}, an earlier call that had returned: a datagram of that call's came after it, and the server answered it in place of this request"
+                        | "{} 是请求 {} 的格式，那次调用已经返回了：它的一个数据报在它之后才来，服务端回答了它，顶替了这次请求",
                     shown(&request),
-                    shown(format.as_bytes())
-                ))
-                .hint(tr!("send the format's bytes as they are, in one datagram."
-                    | "把格式的字节原样用一个数据报发出。")))
+                    i + 1
+                ));
+                return Err(failure.hint(resent_hint));
+            }
+            return Err(
+                failure.hint(tr!("send the format's bytes as they are, in one datagram."
+                    | "把格式的字节原样用一个数据报发出。")),
+            );
         }
         None => {
             return Err(head()
@@ -170,6 +218,25 @@ fn call(
                 )))
         }
     }
+    if let Ok(again) = resend_rx.try_recv() {
+        let mut failure = head()
+            .detail(tr!(
+                "got: the request sent again, {}, while the server did not answer: a resend"
+                    | "实际：服务端没有回答的时候，请求又被发了一次，{}：重发",
+                shown(&again)
+            ))
+            .detail(tr!(
+                "and the call returned after {} ms, for a wait of {} ms"
+                    | "而且调用在 {} 毫秒后才返回，等待时间是 {} 毫秒",
+                took.as_millis(),
+                wait.as_millis()
+            ));
+        if let Err(t) = &got {
+            failure = failure.trouble(t, "ask_time");
+        }
+        return Err(failure.hint(resent_hint));
+    }
+    let got = got.map_err(|t| head().trouble(&t, "ask_time").hint(hint))?;
     let right = match (&got, want) {
         (Ok(Some(answer)), Some(want)) => answer == want,
         (Ok(None), None) => true,
@@ -491,6 +558,33 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
     steps.ok(tr!(
         "requests 9 and 10 on one thread: 9 is lost, and its answer, sent after ask_time gave up, is not taken for the answer to 10; ask_time held no socket between the calls"
             | "请求 9 和 10 在同一个线程里：9 丢失，它的回答在 ask_time 放弃之后才到，没有被当成 10 的回答；两次调用之间 ask_time 没有留着套接字"
+    ))?;
+
+    // An answer that comes after the wait has run out is not the answer.
+    let late = LATE_WAIT * 3 / 2;
+    call(
+        ask,
+        &socket,
+        Script::AnswerAfter(late),
+        "%d",
+        LATE_WAIT,
+        None,
+        &tr!(
+            "the wait is the whole wait: once it has run out, return Ok(None), and do not wait again for a late answer (a second wait, a last recv without a time limit). The caller chose `wait`; an answer after it is no answer."
+                | "等待时间就是全部的等待时间：它一到就返回 Ok(None)，不要为迟到的回答再等一次（第二次等待、最后一次不限时的 recv）。`wait` 是调用者定的；在它之后来的回答不算回答。"
+        ),
+        &tr!(
+            "request 11, answered {} ms after it was sent, with a wait of {} ms"
+                | "请求 11，发出 {} 毫秒后才得到回答，等待时间 {} 毫秒",
+            late.as_millis(),
+            LATE_WAIT.as_millis()
+        ),
+    )?;
+    steps.ok(tr!(
+        "request 11, \"%d\", answered {} ms late for a wait of {} ms: Ok(None) at the end of the wait, the late answer not taken"
+            | "请求 11，\"%d\"，等待 {} 毫秒而回答迟到 {} 毫秒才来：等待结束时返回 Ok(None)，不收迟到的回答",
+        late.as_millis(),
+        LATE_WAIT.as_millis()
     ))?;
 
     if let Some(fds) = fds_start {

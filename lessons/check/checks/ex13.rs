@@ -15,7 +15,7 @@
 //! to the server's first read, and says so.
 
 use super::harness::{
-    ends, finish, first_difference, shown, spawn, within, Failure, Steps, Subject, STUCK,
+    ends, finish, first_difference, shown, spawn, within, Failure, Steps, Subject, Trouble, STUCK,
 };
 use super::kernel::{self, Interruptions};
 use socket_lessons::tr;
@@ -448,17 +448,44 @@ fn long_request(
     }
     let result = running.wait(STUCK);
     if got != want {
+        // One line for what came and how send_request ended: returned (Ok or Err), or
+        // still writing, or panicked.
+        let ended = match &result {
+            Ok(Ok(())) => tr!(
+                "got: {} bytes, and then send_request returned Ok(())"
+                    | "实际：{} 字节，然后 send_request 返回了 Ok(())",
+                got.len()
+            ),
+            Ok(Err(e)) => tr!(
+                "got: {} bytes, and then send_request returned Err: {e}"
+                    | "实际：{} 字节，然后 send_request 返回了 Err：{e}",
+                got.len()
+            ),
+            Err(Trouble::Hung) if got.len() > want.len() => tr!(
+                "got: {} bytes, more than the request, and send_request had not returned {} s later: it was still writing, bytes it had sent already among them"
+                    | "实际：{} 字节，比请求还多，而且 {} 秒之后 send_request 还没有返回：它还在写，其中有它已经发过的字节",
+                got.len(),
+                STUCK.as_secs()
+            ),
+            Err(Trouble::Hung) => tr!(
+                "got: {} bytes, and send_request had not returned {} s later"
+                    | "实际：{} 字节，而且 {} 秒之后 send_request 还没有返回",
+                got.len(),
+                STUCK.as_secs()
+            ),
+            Err(Trouble::Panicked(_)) => tr!(
+                "got: {} bytes, and then send_request panicked"
+                    | "实际：{} 字节，然后 send_request panic 了",
+                got.len()
+            ),
+        };
         let mut failure = Failure::new(&step)
             .detail(tr!(
                 "expected on the wire: {} bytes, the header then the body"
                     | "期望线路上是：{} 字节，先是报头，再是真实数据",
                 want.len()
             ))
-            .detail(tr!(
-                "got: {} bytes, and then send_request returned"
-                    | "实际：{} 字节，然后 send_request 就返回了",
-                got.len()
-            ));
+            .detail(ended);
         if let Some(at) = first_difference(&want[..got.len().min(want.len())], &got) {
             if at < got.len() {
                 failure = failure.detail(tr!(
@@ -469,14 +496,8 @@ fn long_request(
         if interrupted.any() {
             failure = failure.detail(said(interrupted));
         }
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                failure = failure.detail(tr!(
-                    "send_request returned Err: {e}" | "send_request 返回了 Err：{e}"
-                ))
-            }
-            Err(trouble) => failure = failure.trouble(&trouble, "send_request"),
+        if let Err(trouble @ Trouble::Panicked(_)) = &result {
+            failure = failure.trouble(trouble, "send_request");
         }
         return Err(failure.hint(hint));
     }

@@ -196,6 +196,25 @@ pub fn comparisons(source: &str) -> Finding {
     // A hand-written constant-time loop: differences XORed and ORed together.
     if !or_lines.is_empty() {
         finding.constant_time.extend(xor_lines);
+        return finding;
+    }
+    // Differences XORed but not ORed together: a loop that looks at each difference and
+    // returns (or breaks) at the first that is not 0. Named with the line that returns.
+    let lines: Vec<&str> = code.lines().collect();
+    for (n, original) in xor_lines {
+        let exit = (n - 1..lines.len().min(n + 3)).find(|&i| {
+            let line = lines[i];
+            line.contains("return") || line.contains("break") || line.contains("false")
+        });
+        if let Some(i) = exit {
+            let at = source.lines().nth(i).unwrap_or("").trim();
+            let shown = if i + 1 == n {
+                original
+            } else {
+                format!("{original} ... line {}: {at}", i + 1)
+            };
+            finding.early_exit.push((n, shown));
+        }
     }
     finding
 }

@@ -1,6 +1,8 @@
 //! Wrong answer to exercise 09: exists() checked, then fs::copy(temp, target): a name
 //! taken meanwhile (by a file, or by a link that points outside) is replaced or followed.
-//! Rejected at: "link.txt": a symbolic link to a file outside the directory takes that name while save reads the body
+//! The first step to see it: the saved file is a copy, not the temporary file linked.
+//! Rejected at: a 4 MiB file, "big.bin", in reads of 64 KiB; the directory listed halfway
+//! Says: the bytes were copied under the name
 use md5::{Digest, Md5};
 use socket_lessons::guard::names::check_file_name;
 use socket_lessons::wire::checksum::hex_digest;
