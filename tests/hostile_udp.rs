@@ -68,6 +68,24 @@ fn the_12_time_client_reports_a_cut_answer() {
     );
 }
 
+/// The echo answers a datagram with exactly as many bytes as it carried: only ASCII letters
+/// are upper-cased. 512 × `ΐ` (U+0390, 1,024 bytes) came back as 3,072 bytes when the
+/// server used Unicode's upper-casing (a threefold reflector for a forged source).
+#[test]
+fn the_05_echo_answers_exactly_as_many_bytes_as_it_got() {
+    let server = Running::server(example("05_udp"), &["server", "--port", "0"]);
+    let client = socket("127.0.0.1:0");
+    let mut buf = [0u8; 4096];
+    for request in ["ΐ".repeat(512), "ᾀ".repeat(341), "straße ŉ".to_owned()] {
+        client
+            .send_to(request.as_bytes(), ("127.0.0.1", server.port))
+            .unwrap();
+        let (n, _) = client.recv_from(&mut buf).unwrap();
+        assert_eq!(n, request.len(), "{:?}…", &request[..8]);
+        assert_eq!(&buf[..n], request.to_ascii_uppercase().as_bytes());
+    }
+}
+
 #[test]
 fn a_chat_peer_given_with_peer_keeps_its_address_whatever_a_datagram_claims() {
     let alice = socket("127.0.0.1:0");
