@@ -28,7 +28,7 @@ use socket_lessons::guard::pace::Pace;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::Cue;
 use socket_lessons::stage::transcript::describe_ends;
-use socket_lessons::wire::framing::{LEN_PREFIX_BYTES, MAX_FRAME_LEN};
+use socket_lessons::wire::framing::LEN_PREFIX_BYTES;
 use socket_lessons::{say, tr, Transcript};
 use std::collections::HashMap;
 use std::io;
