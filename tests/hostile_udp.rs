@@ -486,3 +486,48 @@ fn datagrams_forged_from_port_0_and_a_broadcast_address_cost_the_log_a_few_lines
         },
     );
 }
+
+/// Datagrams forged from 2000 addresses this namespace has no route to (10.0.x.y): each
+/// passes the rules of whom to answer, and each answer fails (`Network is unreachable`).
+/// The failure lines go through a gate, 5 in any 10 s, then a count, in lesson 12's time
+/// server as in lesson 05 (before, 12 printed a line for every one: 2000 lines).
+#[cfg(target_os = "linux")]
+#[test]
+fn answers_that_cannot_be_sent_cost_the_log_a_few_lines() {
+    in_a_private_network(
+        "answers_that_cannot_be_sent_cost_the_log_a_few_lines",
+        || {
+            for (lesson, args, request, answer) in udp_servers() {
+                let server = Running::server_with_env(example(lesson), &args, &[("LANG", "C")]);
+                let to = loopback(server.port);
+                let started = Instant::now();
+                for i in 0..2000u32 {
+                    let from = std::net::Ipv4Addr::from(0x0a00_0001 + i);
+                    forge(std::net::SocketAddrV4::new(from, 9), to, request);
+                }
+                let client = socket("127.0.0.1:0");
+                client
+                    .set_read_timeout(Some(Duration::from_millis(200)))
+                    .unwrap();
+                let deadline = Instant::now() + WAIT;
+                let mut buf = [0u8; 64];
+                let n = loop {
+                    client.send_to(request, to).unwrap();
+                    if let Ok((n, _)) = client.recv_from(&mut buf) {
+                        break n;
+                    }
+                    assert!(Instant::now() < deadline, "{lesson} never answered");
+                };
+                assert_eq!(&buf[..n], answer, "{lesson}");
+                let windows = started.elapsed().as_secs() as usize / 10 + 1;
+                let log = server.stop();
+                let failures = log.iter().filter(|l| l.contains("(os error")).count();
+                assert!(failures >= 1, "{lesson}: no failed send at all: {log:#?}");
+                assert!(
+                    failures <= windows * 5,
+                    "{lesson}: {failures} failure lines in {windows} windows of 10 s"
+                );
+            }
+        },
+    );
+}

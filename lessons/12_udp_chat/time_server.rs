@@ -23,12 +23,16 @@ pub(crate) fn time_server(at: SocketAddr, clock: &Clock) -> Result<(), Report> {
     );
     let mut gates = TimeGates::new(udp::local_addr(&socket)?);
     loop {
-        // One datagram's trouble costs one line; the server goes on.
+        // One datagram's trouble costs one line, through its gate like every other kind
+        // of event (a flood of datagrams from a forged source that cannot be answered,
+        // port 0 or a broadcast address, fails each send); the server goes on.
         if let Err(e) = answer_one(&socket, clock, &server, &mut gates) {
-            say!(
-                server,
-                "{e}; waiting for the next datagram" | "{e}；等下一个数据报"
-            );
+            if shown(&mut gates.failed, &server) {
+                say!(
+                    server,
+                    "{e}; waiting for the next datagram" | "{e}；等下一个数据报"
+                );
+            }
         }
     }
 }
@@ -102,7 +106,7 @@ fn time_answer(
 const REFUSED_SHORT: &str = "error: the format was refused";
 
 /// The time server's log, one gate per kind of event: a flood of requests, answered,
-/// refused or not answered, costs a few lines a second and a count, not a line
+/// refused, not answered or failed, costs a few lines a second and a count, not a line
 /// each (a request of 0 bytes would otherwise buy a line of 80); and whom it answers
 /// ([`Senders`]: never itself, port 0 or a broadcast address, no source more than 50
 /// times a second).
@@ -110,6 +114,7 @@ pub(crate) struct TimeGates {
     answered: LogGate,
     refused: LogGate,
     unanswered: LogGate,
+    failed: LogGate,
     senders: Senders,
 }
 
@@ -120,6 +125,7 @@ impl TimeGates {
             answered: LogGate::lessons(),
             refused: LogGate::lessons(),
             unanswered: LogGate::lessons(),
+            failed: LogGate::lessons(),
             senders: Senders::new(local),
         }
     }
