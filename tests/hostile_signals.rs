@@ -125,3 +125,93 @@ fn server_stopped_and_continued_keeps_its_idle_client() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Processes whose command line is exactly `sleep MARKER`.
+fn sleeping(marker: &str) -> Vec<u32> {
+    let wanted = format!("sleep\0{marker}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == wanted.as_bytes())
+        })
+        .collect()
+}
+
+/// A command runs (`sleep MARKER; echo done`, and a job it detached with `setsid`); the
+/// server gets `signal` (Ctrl-C's SIGINT, or a service manager's SIGTERM). The server
+/// kills the command and everything it started before it exits, says so in one line, and
+/// exits with status 130. Before, it died at once and both `sleep`s ran on under init.
+fn interrupted_mid_command(lesson: &str, signal: i32, n: u32) {
+    let mark = format!("{}.{}{n}", 3791, std::process::id());
+    /// Kills what is left of the marked `sleep`s however the test ends.
+    struct Sweep(String);
+    impl Drop for Sweep {
+        fn drop(&mut self) {
+            for pid in sleeping(&self.0) {
+                // SAFETY: kill(2) on a process this test made the server start.
+                unsafe {
+                    libc::kill(pid as i32, libc::SIGKILL);
+                }
+            }
+        }
+    }
+    let _sweep = Sweep(mark.clone());
+    // Through `sh -c 'exec … 2>&1'`, so that the line on stderr is read with the rest (the
+    // shell becomes the server: same pid).
+    let program = example(lesson);
+    let args = [
+        "-c",
+        "exec \"$0\" \"$@\" 2>&1",
+        program.to_str().unwrap(),
+        "server",
+        "--port",
+        "0",
+    ];
+    let mut server = Running::server("sh", &args);
+    let mut conn = connect(server.port);
+    let command = format!("setsid sleep {mark} & sleep {mark}; echo done");
+    // Both lessons take a bare command line.
+    conn.write_all(command.as_bytes()).unwrap();
+    let deadline = Instant::now() + WAIT;
+    while sleeping(&mark).len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "`sleep {mark}` never started twice"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: kill(2) on a child process this test started.
+    assert_eq!(unsafe { libc::kill(server.pid() as i32, signal) }, 0);
+    let line = server.line_containing("interrupted");
+    // The shell, its `sleep` and the `setsid` one, at least.
+    let killed: usize = line
+        .strip_prefix("interrupted: the running command and what it started killed (")
+        .and_then(|rest| rest.strip_suffix(" process(es))"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{lesson}: {line}"));
+    assert!(killed >= 3, "{lesson}: {line}");
+    assert_eq!(server.wait_code(), Some(130), "{lesson}");
+    let left = sleeping(&mark);
+    assert!(
+        left.is_empty(),
+        "{lesson}: {} `sleep`s outlived the server",
+        left.len()
+    );
+}
+
+#[test]
+fn ctrl_c_to_the_07_server_mid_command_kills_the_command_first() {
+    interrupted_mid_command("07_remote_cmd", libc::SIGINT, 1);
+}
+
+#[test]
+fn sigterm_to_the_07_server_mid_command_kills_the_command_first() {
+    interrupted_mid_command("07_remote_cmd", libc::SIGTERM, 2);
+}
+
+#[test]
+fn ctrl_c_to_the_08_server_mid_command_kills_the_command_first() {
+    interrupted_mid_command("08_json_header", libc::SIGINT, 3);
+}

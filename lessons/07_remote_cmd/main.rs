@@ -78,6 +78,8 @@ fn serve(
     // every orphan of its commands). One command runs at a time, so when one ends, every
     // process descended from this one is its leftover.
     shell::contain_commands();
+    // Ctrl-C or SIGTERM to the server kills the running command and all it started first.
+    shell::kill_commands_on_interrupt();
     let mut gates = Gates::new();
     let mut accepts = LogGate::new(20, Duration::from_secs(10));
     serve_in_turn_gated(listener, hooks, &mut accepts, |conn, addr| {

@@ -108,6 +108,8 @@ fn serve(
     let server = &Transcript::server();
     // What a command leaves running is this process's to find and kill (lesson 07).
     shell::contain_commands();
+    // Ctrl-C or SIGTERM to the server kills the running command and all it started first.
+    shell::kill_commands_on_interrupt();
     let mut gates = Gates::new();
     let mut accepts = LogGate::new(20, Duration::from_secs(10));
     serve_in_turn_gated(listener, hooks, &mut accepts, |conn, addr| {
