@@ -7,6 +7,7 @@
 use crate::headers::{FileHeader, UploadHeader, Verdict};
 use crate::{bar, Gated, Rules, BODY_PACE, HEADER_PACE};
 use socket_lessons::guard::limits;
+use socket_lessons::guard::quiet;
 use socket_lessons::guard::names::{check_file_name, why_refused};
 use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::saving::{receive_file, Existing, Failed};
@@ -81,7 +82,8 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
     }
     let md5 = header.md5.as_deref();
     let md5_said = match md5 {
-        Some(md5) => md5.to_owned(),
+        // The peer's field, previewed and escaped (a review sent 60 KB with a newline).
+        Some(md5) => quiet::field(md5),
         None => tr!(
             "none (notes C's client sends none: only the size can be checked)"
                 | "没有（笔记 C 的客户端不发 md5：只能校验大小）"
