@@ -65,7 +65,10 @@ fn unsafe_on_a_terminal(c: char) -> bool {
 /// assert_eq!(terminal_safe("\x1b]52;c;aGk=\x07ok\rno"), "\\u{1b}]52;c;aGk=\\u{7}ok\\rno");
 /// ```
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(|c| c != '\n' && c != '\t' && unsafe_on_a_terminal(c)) {
+    if !text
+        .chars()
+        .any(|c| c != '\n' && c != '\t' && unsafe_on_a_terminal(c))
+    {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
