@@ -29,31 +29,31 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "00",
         "00_close_your_side.rs",
-        "f3f0655a26d603543a0729bc2c6a65c4",
+        "9267a7dcdd4b0b64a57d2970ff219a3c",
         "CLOSE_WAIT lasts until the application closes",
     ),
     (
         "01",
         "01_whole_reply.rs",
-        "3735611b3e99d540d2809f3bdb342216",
+        "1f07b1fc1143f9b43405c47261fb1110",
         "recv(1024) is an upper bound",
     ),
     (
         "02",
         "02_echo_server.rs",
-        "b69ee57894f646565f7440920c50bc63",
+        "21642cb30f1f76ed984a49b085c78d0a",
         "recv returning 0 bytes means the client closed",
     ),
     (
         "03",
         "03_rebind.rs",
-        "eaefe3b74afc07547b46a48361f83ad7",
+        "0a7422efd562f400d7d1d4e8fa6d9504",
         "set_reuse_address(true) before bind",
     ),
     (
         "04",
         "04_until_blank_line.rs",
-        "31b3b8a1067b8dea13117ea674bedd9e",
+        "7273cb2b1cff6d7f63819906b7f10b7f",
         "the rest of answer 1 leaked into answer 2",
     ),
     (
@@ -71,13 +71,13 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "07",
         "07_run_with_limit.rs",
-        "a8775f7b39581200cefffdca2e6931f8",
+        "5d908e1a13a4875f43a6688b4429c2cc",
         "with a limit of 1 s",
     ),
     (
         "08",
         "08_checked_answer.rs",
-        "4e0b661095bb116696d5be27aa288a50",
+        "81547282cfa3f2fad26311a63c0b40c3",
         "the same answer, one byte per read",
     ),
     (
@@ -89,25 +89,25 @@ const EXERCISES: &[(&str, &str, &str, &str)] = &[
     (
         "10",
         "10_verify_answer.rs",
-        "a70cf263db6c64aa8dc5b4f73f5ccd3a",
+        "8aea40ab8000e469dedea59b891b0292",
         "the first 8 bytes of the right answer",
     ),
     (
         "11",
         "11_nonblocking_echo.rs",
-        "e781c6fb3f798177b217b2546afd844f",
+        "183f3e303f0ef442925c76fb91b5175b",
         "while client A is connected and silent",
     ),
     (
         "12",
         "12_time_client.rs",
-        "5cbab74366ec7c4f25a775624ebdbb6d",
+        "a274231f834f46364644993a3f267260",
         "request 2, lost: the server never answers",
     ),
     (
         "13",
         "13_one_write.rs",
-        "affbce9e2d403c5ecb2f796496f26769",
+        "47decf6230bfda2cd5061c933d52120b",
         "data segments left your socket for this one request",
     ),
 ];

@@ -43,8 +43,8 @@ fn shell(cmd: &str) -> Command {
 /// The server (notes C 方案一, the first program).
 pub fn server(host: &str, port: u16) -> io::Result<()> {
     // socket(), bind(('127.0.0.1', 8080)), listen(5): wire::net::listen_on makes these
-    // calls. Notes C sets no SO_REUSEADDR, so a restart right after serving a client may
-    // fail with "Address already in use" (lesson 03).
+    // calls, and setsockopt(SO_REUSEADDR, 0), the default: notes C sets none, so a restart
+    // right after serving a client may fail with "Address already in use" (lesson 03).
     let phone = net::listen_on(host, port, ListenOptions::new().reuse_address(false))?;
     // (not in the notes) where it listens, so that port 0 (any free port) can be used.
     println!("listening on {}", phone.local_addr()?);
@@ -91,6 +91,8 @@ fn serve_client(mut conn: TcpStream) -> io::Result<()> {
         // number in the machine's byte order, which is little-endian on x86-64 and ARM64
         // alike. struct.pack raises for a size over i32::MAX; try_from fails the same way.
         let total_size = out.stdout.len() + out.stderr.len();
+        // map_err turns try_from's error into an io::Error; |_| … is a closure (a lambda)
+        // that ignores its argument. {header:02x?} below: each byte in hex, [0a, 00, …].
         let header: [u8; HEADER_SIZE] = i32::try_from(total_size)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "over 2 GiB of output"))?
             .to_le_bytes();
@@ -148,13 +150,11 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         phone.read_exact(&mut res)?;
         // the notes: print(res.decode('gbk')), their server a Chinese Windows; this prints
         // `answer (N bytes):` (not in the notes), then the answer decoded as UTF-8.
-        println!(
-            "answer ({total_size} bytes):\n{}",
-            String::from_utf8_lossy(&res)
-        );
+        let res = String::from_utf8_lossy(&res);
+        println!("answer ({total_size} bytes):\n{res}");
     }
 
-    // phone.close()
+    // phone.close(). The notes' client never gets here: nothing ends its while 1 loop.
     drop(phone);
     Ok(())
 }

@@ -32,7 +32,9 @@ fn shell(cmd: &str) -> Command {
     shell
 }
 
-/// InvalidData from a text or any error: both `invalid("…")` and `map_err(invalid)` work.
+/// InvalidData from a text or an error. `impl Into<Box<dyn Error + Send + Sync>>`: any type
+/// that converts into a boxed error, as &str and every error type do (Send + Sync: it may
+/// cross threads), so both `invalid("…")` and `map_err(invalid)` work.
 fn invalid(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
@@ -46,11 +48,11 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
 
     loop {
         let (mut conn, addr) = server.accept()?;
-        println!("client address: {addr}");
-        // the notes: `except ConnectionResetError` only, so any other error (a client gone
-        // mid-answer, a command not UTF-8) ends the server; here any error ends this client.
+        println!("client address: {addr}"); // print(addr), labelled
         if let Err(e) = serve_client(&mut conn) {
-            println!("client dropped: {e}");
+            // the notes: `except ConnectionResetError` only, so any other error (a client
+            // gone mid-answer, a command not UTF-8) ends the server; here it ends this client.
+            println!("client dropped: {e}"); // (not in the notes)
         }
         drop(conn); // conn.close()
     }
@@ -73,9 +75,9 @@ fn serve_client(conn: &mut TcpStream) -> io::Result<()> {
         let output = shell(cmd).output()?;
         let body = [output.stdout, output.stderr].concat();
 
-        // 1. the header: the body's size, its md5, a name.
-        //    the notes: 'md5': 'xxxxxxxxxxxxxxxxxxx', a placeholder; this is the real md5,
-        //    hashlib.md5(body).hexdigest(): 16 bytes, written as 32 hex digits.
+        // 1. 先制作报头, the header: the body's size, its md5, a name. the notes: 'md5':
+        //    'xxxxxxxxxxxxxxxxxxx', a placeholder; this is the real md5, hashlib.md5(body)
+        //    .hexdigest(): 16 bytes as 32 hex digits (map, then collect into a String: ''.join).
         let digest = Md5::digest(&body);
         let md5: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         let header = serde_json::json!({
@@ -84,14 +86,13 @@ fn serve_client(conn: &mut TcpStream) -> io::Result<()> {
             // notes D's placeholder (output has no file name); 'xxxxx': '123123' left out.
             "filename": "xxxxx",
         });
-        // json.dumps(header).encode('utf-8'). the notes: json.dumps keeps the dict's order
-        // and writes ", " and ": " ({"total_size": 8, "md5": …}); serde_json sorts the keys
-        // and writes no spaces: other bytes, another length, the same JSON to any reader.
+        // json.dumps(header).encode('utf-8'). the notes: json.dumps keeps the dict's order, with
+        // ", " and ": "; serde_json sorts the keys, no spaces (other bytes, the same JSON).
         let header_bytes = serde_json::to_vec(&header)?;
         println!("header: {header}"); // (not in the notes)
 
-        // 2. the header's length, struct.pack('i', len(header_bytes)): 4 bytes, little-endian
-        //    (a header of a few dozen bytes always fits in 'i'); 3. the header; 4. the body.
+        // Still 1: struct.pack('i', len(header_bytes)), 4 bytes, little-endian (a header of a
+        //    few dozen bytes always fits in 'i'). Then 2. the length, 3. the header, 4. the body.
         //    the notes: four send() calls (length, header, stdout, stderr), each of which
         //    may send only part, the later ones waiting on Nagle (lesson 13); one write_all.
         let mut message = (header_bytes.len() as i32).to_le_bytes().to_vec();
@@ -107,11 +108,10 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
     // server listens on 8090, so the two never meet; both use PORT here.
     let mut client = TcpStream::connect((host, port))?;
 
-    let mut line = String::new();
     loop {
         print!(">>: ");
         io::stdout().flush()?;
-        line.clear();
+        let mut line = String::new();
         if io::stdin().read_line(&mut line)? == 0 {
             break; // the notes: input() raises EOFError; the end of input ends the client
         }

@@ -31,19 +31,19 @@ fn invalid(what: &str) -> io::Error {
 
 /// The server (notes A §9.2, the last program: `read_data` and the download loop).
 pub fn server(host: &str, port: u16) -> io::Result<()> {
-    // 1-3. socket(), setsockopt(SO_REUSEADDR) before bind, bind((addr, prot)), listen(5).
+    // 1-4. socket(), setsockopt(SO_REUSEADDR) before bind, bind((addr, prot)), listen(5).
     let server = listen_on(host, port, ListenOptions::new())?;
     println!("listening on {}", server.local_addr()?); // (not in the notes) for port 0
     loop {
-        // 4. accept(): one client at a time, for ever.
+        // 5. accept(): one client at a time, for ever.
         let (mut conn, client_addr) = server.accept()?;
         println!("client at {client_addr}");
         // The notes' `except Exception: break`: whatever goes wrong with this client (a
         // file that is not there, a reset) ends its connection; the server accepts the next.
         if let Err(e) = serve_client(&mut conn) {
-            println!("{client_addr}: {e}; closing the connection");
+            println!("{client_addr}: {e}; closing the connection"); // (not in the notes)
         }
-        drop(conn); // 9. client_socket.close()
+        drop(conn); // 10. client_socket.close()
     }
     // The notes' server.close() sits after this endless loop and is never reached.
 }
@@ -52,7 +52,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
 fn serve_client(conn: &mut TcpStream) -> io::Result<()> {
     let mut buf = [0u8; 1024];
     loop {
-        // 5. recv(1024): the file name. One recv is one name: the client sends the next
+        // 6. recv(1024): the file name. One recv is one name: the client sends the next
         //    only after the whole file has come. 0 bytes: the client has closed.
         let n = conn.read(&mut buf)?;
         if n == 0 {
@@ -63,9 +63,9 @@ fn serve_client(conn: &mut TcpStream) -> io::Result<()> {
         if file_name == "q" {
             return Ok(());
         }
-        // 6. read_data: NAME.png (beside the notes' script; here, in the current directory).
-        //    the notes: fp.read() holds the whole file in memory; this hashes it in one
-        //    pass (md5_file) and streams it below, so memory does not grow with the file.
+        // 7. read_data: NAME.png. the notes: beside their script; here in the current directory
+        //    (a compiled program lives in target/). fp.read() holds the whole file in memory;
+        //    this hashes it in one pass (md5_file) and streams it below: memory does not grow.
         let path = format!("{file_name}.png");
         let mut file =
             File::open(&path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
@@ -73,15 +73,14 @@ fn serve_client(conn: &mut TcpStream) -> io::Result<()> {
         let (size, file_hex) = md5_file(&mut file)?;
         // the notes: print(data_to_client_bytes_len); this adds the name and the md5.
         println!("sending {path}: {size} bytes, md5 {file_hex}");
-        // 7. the header, as JSON. the notes: json.dumps keeps the dict's order, with ", " and
+        // 8. the header, as JSON. the notes: json.dumps keeps the dict's order, with ", " and
         //    ": "; serde_json sorts the keys, without spaces (other bytes, the same JSON).
         let header = serde_json::json!({"file_name": file_name, "file_type": "png",
                                         "file_hex": file_hex, "data_all": size});
         let header = serde_json::to_vec(&header)?;
-        // 8. struct.pack('i', len(header)), the header, then the file's bytes.
-        //    the notes: three send() calls, each of which may send only part; write_header
-        //    sends length and header whole, io::copy every byte of the file, in chunks.
-        //    Read::by_ref (File is Read and Write, both with a by_ref): take() gets a borrow.
+        // 9. struct.pack('i', len(header)), the header, the file. the notes: three send()s,
+        //    each may send only part; write_header sends length and header whole, io::copy
+        //    the file. Read::by_ref (File has two by_refs, Read's and Write's): take() borrows.
         write_header(conn, &header)?;
         io::copy(&mut Read::by_ref(&mut file).take(size), conn)?;
     }
@@ -105,10 +104,10 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         if name == "q" {
             break;
         }
-        // 5. recv(4), struct.unpack('i'), recv(that many), json.loads.
-        //    the notes: recv(4) and recv(length) each taken as whole, and print(pack_data);
-        //    read_header reads exactly 4 bytes, then exactly that many, printing neither,
-        //    and returns None if the stream ends cleanly first (the server closed).
+        // 5. recv(4), struct.unpack('i'), recv(that many), json.loads. the notes: each recv
+        //    taken as whole, and print(pack_data); read_header reads exactly 4, then exactly
+        //    that many, prints neither, refuses a length below 0 or over 64 KiB and a header
+        //    that is no JSON object, and returns None if the stream ends cleanly first.
         let header: serde_json::Value =
             read_header(&mut client)?.ok_or_else(|| invalid("the server closed the connection"))?;
         // let-else binds all three or returns (the notes' .get() gives None; what follows raises).
@@ -119,13 +118,13 @@ pub fn client(host: &str, port: u16) -> io::Result<()> {
         ) else {
             return Err(invalid(&format!("not the notes' header: {header}")));
         };
+        // the notes: beside the script (dirname(__file__)); here the current directory, as above.
         let file_path = format!("nb_{file_name}.{file_type}");
         // the notes: print(f"data_length_all :>>>> {…}"); this adds the header and the path.
         println!("header {header}: {data_all} bytes, into {file_path}");
-        // 6. the file's bytes, buffer_size at a time, until data_all have come.
-        //    the notes: data += recv() holds the whole file in memory (copied on every
-        //    chunk) and writes it once the md5 matches; this writes and hashes each chunk
-        //    as it comes, and deletes the file below if the md5 differs.
+        // 6. the bytes, buffer_size at a time, until data_all have come. the notes: data +=
+        //    recv() keeps the file in memory (copied every chunk), written after the md5 check;
+        //    here each chunk is written and hashed as it comes, the file deleted if md5 differs.
         let mut fp = File::create(&file_path)?;
         let mut md5 = Md5::new();
         let mut count_data = 0u64;

@@ -50,6 +50,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     let Some(head) = read_header::<serde_json::Value>(&mut conn)? else {
         return Err(error(io::ErrorKind::UnexpectedEof, "no header".into()));
     };
+    // `no` is a closure kept in a variable (a lambda with a name), called as no("filesize").
     let no = |key: &str| error(io::ErrorKind::InvalidData, format!("no {key} in the head"));
     let mut filesize = head["filesize"].as_u64().ok_or_else(|| no("filesize"))?;
     let filename = head["filename"].as_str().ok_or_else(|| no("filename"))?;

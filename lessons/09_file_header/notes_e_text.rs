@@ -23,7 +23,8 @@ pub const PORT: u16 = 1024;
 /// Both sides receive with `recv(1500)`, and the sender reads the file 1500 bytes at a time.
 const BUFFER: usize = 1500;
 
-/// The sender's answer when the md5s differ (the notes send a sentence of their own).
+/// The sender's answer when the md5s differ. the notes: "大家好,我是失败" ("hello, everyone:
+/// I am a failure"); their receiver takes any answer but its own md5 as a failure, as here.
 const MISMATCH: &[u8] = b"md5 mismatch";
 
 fn error(kind: io::ErrorKind, what: String) -> io::Error {
@@ -41,7 +42,7 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     let (mut conn, addr) = sk.accept()?;
     println!("sender at {}", addr.ip());
     // 5. recv(1500): "NAME/SIZE". One recv is the whole offer: the sender sends nothing
-    //    more until it has the answer.
+    //    more until it has the answer. `bad`, below, is a closure kept in a variable.
     let mut buf = [0u8; BUFFER];
     let n = conn.read(&mut buf)?;
     let bad = |what: String| error(io::ErrorKind::InvalidData, what);
@@ -97,15 +98,15 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
     } else {
         println!("check failed: the sender's md5 is not {hex} ({path} kept as it came)");
     }
-    // 10. close
-    drop(conn);
-    drop(sk);
+    drop(conn); // 10. conn.close()
+    drop(sk); // sk.close()
     Ok(())
 }
 
 /// The sender (notes E §6 发送端): `sender(file_path, host, port)`, the file its argument.
 pub fn client(host: &str, port: u16, file_path: &Path) -> io::Result<()> {
-    // 1. path.basename and path.getsize: the offer "NAME/SIZE".
+    // 1. path.basename and path.getsize: the offer "NAME/SIZE". file_name() is None for a
+    //    path like `..` (here an empty name), and to_string_lossy shows non-UTF-8 as U+FFFD.
     let file_name = file_path.file_name().unwrap_or_default().to_string_lossy();
     let mut file_size = fs::metadata(file_path)?.len();
     let name_size = format!("{file_name}/{file_size}");
@@ -154,7 +155,6 @@ pub fn client(host: &str, port: u16, file_path: &Path) -> io::Result<()> {
         sk.write_all(MISMATCH)?;
         println!("check failed: the receiver's md5 is not ours, {hex}");
     }
-    // 7. close
-    drop(sk);
+    drop(sk); // 7. sk.close()
     Ok(())
 }

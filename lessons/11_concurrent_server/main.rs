@@ -78,8 +78,8 @@ pub const CAPS: Caps = Caps {
 };
 
 /// The listen backlog. The notes' `listen(5)` is fine for one client at a time; a server
-/// meant for hundreds of simultaneous connections must let them queue, or the kernel drops
-/// the excess SYNs and those clients retry a second later. (Linux caps it at somaxconn.)
+/// meant for hundreds of simultaneous connections must let them queue, or Linux drops
+/// the excess SYNs and those clients retry a second later (Windows refuses them). (Linux caps it at somaxconn.)
 const BACKLOG: i32 = 1024;
 
 /// The most clients served at once; one more is closed at once, with a line. For

@@ -69,14 +69,17 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
             }
             // 9. except BlockingIOError: nobody is waiting to be accepted.
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            // 10. except Exception as e: print(e); break. Here main prints it as one line.
+            // 10. except Exception as e: print(e); break. Here main prints it as one line, and
+            //     returning drops s, which closes it, as the end of the notes' `with` block does.
             Err(e) => return Err(e),
         }
 
         // 11. for c in conn_l: a turn for each connection, never waiting.
         //     the notes: their loop runs only when accept raised BlockingIOError, so while
         //     clients keep arriving the connected ones wait; here it runs on every pass.
-        //     retain_mut keeps the connections whose turn returns true.
+        //     retain_mut keeps the connections whose turn returns true. The closure takes
+        //     each (connection, address) pair apart with a tuple pattern, and its body is one
+        //     `match` on the read: each arm ends in true (keep it) or false (drop it).
         conn_l.retain_mut(|(c, client_addr)| match c.read(&mut buf) {
             // 12. msg = c.recv(1024) returned b'': the client closed.
             //     the notes: `if not msg: continue` keeps the dead connection, and its
@@ -99,7 +102,8 @@ pub fn server(host: &str, port: u16) -> io::Result<()> {
                     false
                 }
             },
-            // Nothing from this client yet: the notes' `except Exception: continue`.
+            // Nothing from this client yet: WouldBlock, Python's BlockingIOError, which is not
+            // a ConnectionResetError, so the notes' `except Exception: continue` catches it.
             Err(e) if e.kind() == ErrorKind::WouldBlock => true,
             // the notes: `except ConnectionResetError: pass` keeps the connection, whose
             // next recv returns b'' for ever, and `except Exception: continue` keeps it

@@ -57,8 +57,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio_util::bytes::Bytes;
 use tokio_util::codec::Framed;
 
-/// The listen backlog: a server for thousands of connections at once lets them queue (the
-/// notes' `listen(5)` would drop SYNs; Linux caps it at `net.core.somaxconn`).
+/// The listen backlog: a server for thousands of connections at once lets them queue (with the
+/// notes' `listen(5)` Linux would drop SYNs; Linux caps it at `net.core.somaxconn`).
 const BACKLOG: i32 = 1024;
 
 /// The most connections at once (one more is closed at once, with a line), and the most

@@ -180,3 +180,23 @@ pub fn build(exercise: &Exercise, file: &Path) -> io::Result<Built> {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     Ok(Built::Program(program))
 }
+
+/// Removes a built check program and cargo's copy of it in `deps/` (a hard link to the same
+/// file): a check of many files (the tests check every answer in tests/answers/) would
+/// otherwise leave a program of some 30 MB for each. The next check of that file links it
+/// again, a second or so.
+pub fn discard(program: &Path) {
+    let _ = fs::remove_file(program);
+    let (Some(dir), Some(name)) = (program.parent(), program.file_stem()) else {
+        return;
+    };
+    // deps/ex06_0123456789ab-<cargo's hash>[.exe]
+    let twin = format!("{}-", name.to_string_lossy().replace('-', "_"));
+    if let Ok(entries) = fs::read_dir(dir.join("deps")) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&twin) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}

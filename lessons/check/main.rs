@@ -238,7 +238,15 @@ fn check_file(exercise: &Exercise, file: &Path, whose: Whose) -> ExitCode {
             );
             false
         }
-        Ok(Built::Program(program)) => run_program(&program),
+        Ok(Built::Program(program)) => {
+            let passed = run_program(&program);
+            // A file checked with --file (another answer, a test's) is seldom checked again:
+            // its program, some 30 MB with its debug information, is not kept.
+            if matches!(whose, Whose::Other) {
+                compile::discard(&program);
+            }
+            passed
+        }
     };
     if matches!(whose, Whose::Yours | Whose::Other) {
         progress::record(file, passed);

@@ -15,6 +15,11 @@
 //! - a client that resets its connection, while the server reads (the read fails) or while
 //!   it is blocked writing the answers of a client that never reads them (the write fails):
 //!   that ends this client only, and the next one is served;
+//! - a client that pauses between two messages: a pause is not a close (the check pauses
+//!   half a second, and shortens any read timeout your server set on the connection so
+//!   that it runs out meanwhile);
+//! - an `accept` that fails because the process has no descriptor left (EMFILE): the
+//!   client waiting must be served once descriptors are free again;
 //! - `serve` never returns, however many clients come (the check sends 16);
 //! - after the last client, the process holds no more descriptors and no more threads than
 //!   before the first: `shutdown` sends a FIN but keeps the socket; only closing it (drop)

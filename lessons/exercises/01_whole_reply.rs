@@ -11,11 +11,13 @@
 //! - the reply ends where the server closes: a server that closes without a word gives an
 //!   empty reply; a long one arrives in pieces of any size, each only after your client has
 //!   read the one before, a piece may end inside a character; a server may also pause in
-//!   the middle of its reply (the check's pauses 1.5 s): a pause is not the end;
+//!   the middle of its reply (the check's pauses 1.5 s, and shortens any read timeout your
+//!   client set, so that it runs out meanwhile): a pause is not the end;
 //! - the reply is bytes: return them as they came, not decoded and not trimmed (a server
 //!   may answer in GBK, or with bytes no encoding has);
-//! - a message of 16 MiB whose `write` the check cuts short once (as a signal can): the
-//!   rest must still be sent, in order;
+//! - a message of 16 MiB whose `write`s the check interrupts, as signals can: cut short
+//!   after they copied some bytes (twice), or failing with `ErrorKind::Interrupted` before
+//!   they copied any (once: call again): the rest must still be sent, in order;
 //! - `ask` leaves no socket open when it returns.
 //!
 //! Check it: `cargo run --example check -- 01` (`--watch` checks again on every save).

@@ -11,9 +11,13 @@
 //! - a client that resets while the server reads from it, and one that sends and never
 //!   reads, then resets while the server is blocked writing to it (the write fails);
 //! - bytes that are not UTF-8, and every byte value: the answer is the same bytes with
-//!   their ASCII letters upper-cased (b"caf\xe9" -> b"CAF\xe9");
-//! - a client that sends the lesson's `q`: that ends its session (close the connection, or
-//!   answer it like any message), and the next client is served;
+//!   their ASCII letters upper-cased (b"caf\xe9" -> b"CAF\xe9"), valid UTF-8 too: "café ß"
+//!   comes back as "CAFé ß", the same length (not "CAFÉ SS");
+//! - a client that sends the lesson's `q`, a message that is the one byte `q` and nothing
+//!   else (the lesson's client trims the line and sends it alone): that ends its session
+//!   (close the connection, or answer it like any message), and the next client is served.
+//!   `q\n` (from `nc` or `telnet`), `Q` and ` q` are messages like any other: `Q\n`, `Q`,
+//!   ` Q`;
 //! - an `accept` that fails because the process has no descriptor left (EMFILE): the
 //!   client waiting must be served once descriptors are free again;
 //! - after the last client, no connection and no thread of the server is left.

@@ -13,8 +13,9 @@
 //!   the kernel's table says so), and the restarted server must serve a client;
 //! - while that server still listens, `listen` on the same port a third time must fail
 //!   with AddrInUse: restarting is allowed, running two servers on one port is not;
-//! - `listen` binds the address it is given (not 0.0.0.0), an IPv6 one too (`[::1]:0`), and
-//!   returns the listener in the ordinary, blocking mode, as the starter's does.
+//! - `listen` binds the address it is given (not 0.0.0.0), an IPv6 one too (`[::1]:0`,
+//!   where the check restarts the server the same way), and returns the listener in the
+//!   ordinary, blocking mode, as the starter's does.
 //!
 //! Check it: `cargo run --example check -- 03` (`--watch` checks again on every save).
 //! The page: docs/03_conn_loop.md (中文: docs/zh-CN/03_conn_loop.md).

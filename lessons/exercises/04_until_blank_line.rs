@@ -9,6 +9,8 @@
 //! Make it return exactly one answer per call, without its empty line: the answer to
 //! `seq 3` is `b"1\n2\n3\n"`.
 //!
+//! - an answer may begin with an empty line (`echo; echo hi` answers `b"\nhi\n"`, on the
+//!   wire `b"\nhi\n\n"`): only the first `\n\n` ends it;
 //! - keep reading until the stream holds a `\n\n` (a read may return 1 byte, the end of
 //!   one answer and the start of the next, or several answers; the two `\n` of the empty
 //!   line may come in two reads);

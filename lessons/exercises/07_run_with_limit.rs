@@ -15,6 +15,12 @@
 //! - a command still running at `limit`: kill it with SIGKILL (a command may ignore SIGTERM,
 //!   SIGINT and SIGHUP), and everything it started (the shell, and the `sleep` the shell started),
 //!   then answer what it printed until then, followed by a line with the word `killed`;
+//!   `limit` is a `Duration`, not a whole number of seconds (the check gives 0.4 s too): not
+//!   killed before it;
+//! - a command that ends and leaves a job running in the background (`sleep 100 >/dev/null
+//!   2>&1 & echo ok`, or `sleep 100 & echo ok`, whose job holds the pipes): the command has
+//!   ended, so answer `ok\n` at once, and kill what it left (its process group, with
+//!   SIGKILL: the job may ignore SIGTERM too) before `run` returns;
 //! - nothing it started may be left running when `run` returns, no child left unwaited
 //!   (a zombie), and no thread of yours.
 //!

@@ -17,7 +17,9 @@
 //! - a header length over `MAX_HEADER` (64 KiB; exactly 64 KiB is accepted), or negative:
 //!   refused before reading or allocating the header;
 //! - a `total_size` over `MAX_BODY` (16 MiB): refused, an error that says size, before
-//!   reading or allocating the body; a body of exactly 16 MiB is accepted;
+//!   reading or allocating the body; a body of exactly 16 MiB is accepted; a `total_size`
+//!   over 4 GiB (2^32 + 6, say) is compared as it is, not cut to 32 bits; a negative one
+//!   is an error, before any byte of the body is read;
 //! - a header that is not JSON, or has no `total_size` or no `md5`: an error.
 //!
 //! The check uses 64 KiB and 16 MiB whatever the constants below say, and watches what the

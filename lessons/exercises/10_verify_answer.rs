@@ -10,7 +10,10 @@
 //! not the first bytes of the right one, not an empty answer, not 17 bytes, whatever the
 //! secret's length; and never panic, whatever the answer's length. Compare in constant
 //! time: no run can measure that reliably, so the check reads your source for it
-//! (`Mac::verify_slice`, or a loop that XORs every byte and ORs the differences).
+//! (`Mac::verify_slice`, or a loop that XORs every byte and ORs the differences), and for
+//! any comparison that stops at the first difference beside it (`==`, `!=`, `starts_with`
+//! on anything but lengths and numbers): a fast path that refuses with `!=` before
+//! `verify_slice` leaks as much as `!=` alone.
 //!
 //! Check it: `cargo run --example check -- 10` (`--watch` checks again on every save).
 //! The page: docs/10_hmac_auth.md (中文: docs/zh-CN/10_hmac_auth.md).

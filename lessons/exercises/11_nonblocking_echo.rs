@@ -18,6 +18,9 @@
 //!   write may take only part of what you give it, or nothing (`WouldBlock`): keep the rest
 //!   for that client's next turn, and stop reading from a client whose answers are
 //!   waiting (say, 64 KiB of them).
+//! - a client that sends, closes its sending side (`shutdown`) and only then reads (lesson
+//!   01's client does): `read` returning 0 says it will send nothing more, not that it has
+//!   read its answers; drop it once its outbox is empty.
 //!
 //! Check it: `cargo run --example check -- 11` (`--watch` checks again on every save).
 //! The page: docs/11_concurrent_server.md (中文: docs/zh-CN/11_concurrent_server.md).

@@ -9,13 +9,15 @@
 //! answer comes within `wait`. What the check does at the edges:
 //!
 //! - an answer that comes at once is returned at once, whatever `wait` is (the check
-//!   gives 30 s); answers may be up to 1024 bytes long, returned whole and as they came
-//!   (spaces or a newline at the ends included);
+//!   gives 30 s); answers may be up to 1024 bytes long (the check's longest is), returned
+//!   whole and as they came (spaces or a newline at the ends included);
 //! - a lost request: `Ok(None)` after `wait`, not an error;
 //! - an answer counts only if it comes from `server` (address and port): a datagram from
 //!   anyone else is not the answer (another port, or another address with the same port), and it does not start the wait again: a stranger who
 //!   sends every 20 ms must not keep the client waiting past `wait`;
-//! - each call sends the format as it is, in one datagram, and closes its socket.
+//! - each call sends the format as it is, in one datagram, and closes its socket: the
+//!   check makes two calls on one thread and sends the answer to the first once it has
+//!   given up; it must not come back as the second call's answer.
 //!
 //! Check it: `cargo run --example check -- 12` (`--watch` checks again on every save).
 //! The page: docs/12_udp_chat.md (中文: docs/zh-CN/12_udp_chat.md).

@@ -13,8 +13,10 @@
 //! - requests of up to 1000 bytes must each leave as one TCP segment (the kernel counts
 //!   them; TCP_NODELAY with two writes still makes two);
 //! - bodies of 0, 1, 1000 and 70000 bytes: the header is the length of this body;
-//! - a body of 16 MiB: one write may take only part of it (the check cuts a write short
-//!   once, as a signal can): the rest must still be sent.
+//! - a body of 16 MiB: one write may take only part of it (the check cuts writes short,
+//!   as a signal can), or fail with `ErrorKind::Interrupted` before it took a byte (a
+//!   signal again: call it again): the rest must still be sent;
+//! - a connection the server has reset: `send_request` returns the error, not `Ok(())`.
 //!
 //! Check it: `cargo run --example check -- 13` (`--watch` checks again on every save).
 //! The page: docs/13_nagle_stall.md (中文: docs/zh-CN/13_nagle_stall.md).

@@ -3,7 +3,7 @@
 //! them than any fixed count; then the server's descriptors and threads counted against
 //! what it had once the first client had gone.
 
-use super::harness::{exchange, finish, Failure, Server, Steps, Subject, STUCK};
+use super::harness::{accept_hint, exchange, finish, Failure, Server, Steps, Subject, Talk, STUCK};
 use super::kernel;
 use socket_lessons::stage::tcp_state;
 use socket_lessons::tr;
@@ -28,8 +28,12 @@ const MEANS: &[(&str, &str)] = &[
         "一个重置连接的客户端，不管服务端正在读还是正阻塞着给它写，都只结束它自己：下一个客户端照常得到服务",
     ),
     (
-        "serve keeps serving (16 clients, one after another) and never returns",
-        "serve 一直服务下去（一个接一个 16 个客户端），从不返回",
+        "a client that pauses between two messages is still served: a read timeout is not a close",
+        "在两条消息之间停顿的客户端照样得到服务：读超时不是关闭",
+    ),
+    (
+        "serve keeps serving (16 clients, one after another) and never returns, even when an accept fails (EMFILE, no descriptor left): the waiting client is served once descriptors are free",
+        "serve 一直服务下去（一个接一个 16 个客户端），从不返回，即使 accept 失败（EMFILE，没有描述符了）：描述符一空出来，等着的客户端就得到服务",
     ),
     (
         "after the last client, the process holds no more descriptors and no more threads than once the first client had gone: every connection was closed, not only shut down",
@@ -192,8 +196,44 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         )),
     }
 
-    // 5. More clients than any count written into the server.
-    for i in 7..=16 {
+    // 5. accept fails: no descriptor left.
+    let (seven, after) = (answer(5), answer(5));
+    let accepted = server.accept_fails(
+        Talk {
+            who: tr!("client 7" | "客户端 7"),
+            message: b"seven",
+            want: &seven,
+        },
+        Talk {
+            who: tr!("client 8, once descriptors are free again" | "客户端 8，在描述符空出来之后"),
+            message: b"after",
+            want: &after,
+        },
+        &tr!("accept fails with EMFILE while client 8 waits"
+            | "客户端 8 等着的时候 accept 因 EMFILE 失败"),
+        &accept_hint(),
+    )?;
+    match accepted {
+        true => steps.ok(tr!(
+            "accept fails with EMFILE (no descriptor left) while client 8 waits; once descriptors are free, client 8 is served"
+                | "客户端 8 等着的时候 accept 因 EMFILE（没有描述符了）失败；描述符一空出来，客户端 8 就得到服务"
+        ))?,
+        false => steps.skip(tr!(
+            "a failed accept: your server was not reading a client when the check could make accept fail, or this system does not show it"
+                | "accept 失败：检查程序能让 accept 失败的时候，你的服务端并不在读一个客户端，或者这个系统不显示这一点"
+        )),
+    }
+
+    // 6. A client that pauses between two messages: a pause is not the end.
+    pause(&mut server)?;
+    steps.ok(tr!(
+        "client 9 pauses {} ms between two messages and is still served: only its close ends the connection"
+            | "客户端 9 在两条消息之间停顿 {} 毫秒，仍然得到服务：只有它的关闭才结束这条连接",
+        PAUSE.as_millis()
+    ))?;
+
+    // 7. More clients than any count written into the server.
+    for i in 10..=16 {
         let who = tr!("client {i}" | "客户端 {i}");
         let mut stream = server.connect(&who)?;
         let message = format!("message {i}");
@@ -207,11 +247,11 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         .detail(line));
     }
     steps.ok(tr!(
-        "clients 7 to 16, one after another, each served and closed; serve has not returned"
-            | "客户端 7 到 16 一个接一个，每个都得到服务并被关闭；serve 没有返回"
+        "clients 10 to 16, one after another, each served and closed; serve has not returned"
+            | "客户端 10 到 16 一个接一个，每个都得到服务并被关闭；serve 没有返回"
     ))?;
 
-    // 6. Nothing left behind.
+    // 8. Nothing left behind.
     match (fds_start, threads_start) {
         (Some(fds), Some(threads)) => {
             let step = tr!(
@@ -266,6 +306,48 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
         )),
     }
     Ok(())
+}
+
+/// How long client 9 pauses between two messages.
+const PAUSE: Duration = Duration::from_millis(500);
+/// What a read timeout the server set on client 9's connection is shortened to: it runs
+/// out during the pause, as a longer one would during a longer pause.
+const SHORTENED: Duration = Duration::from_millis(50);
+
+/// Client 9 sends, pauses, and sends again; then it closes and waits for the server's FIN.
+fn pause(server: &mut Server) -> Result<(), Failure> {
+    let who = tr!("client 9, which pauses between two messages" | "客户端 9，在两条消息之间停顿");
+    let mut nine = server.connect(&who)?;
+    talk(server, &mut nine, &who, &[b"before"])?;
+    // A read timeout the server set on the connection (only by the learner's code: the
+    // check sets none) is shortened, then the server reads again with it.
+    let found = nine
+        .local_addr()
+        .ok()
+        .and_then(|mine| kernel::socket_fd(server.addr, mine))
+        .and_then(|fd| kernel::shorten_read_timeout(fd, SHORTENED));
+    talk(server, &mut nine, &who, &[b"still here"])?;
+    std::thread::sleep(PAUSE);
+    let step = tr!(
+        "client 9, after a pause of {} ms between two messages"
+            | "客户端 9，在两条消息之间停顿 {} 毫秒之后",
+        PAUSE.as_millis()
+    );
+    talk(server, &mut nine, &step, &[b"after the pause"]).map_err(|mut f| {
+        if let Some(t) = found {
+            f = f.detail(tr!(
+                "(your server had set a read timeout of {} ms on the connection; the check shortened it to {} ms, so that it ran out during the pause, as it would during a longer one)"
+                    | "（你的服务端给这条连接设了 {} 毫秒的读超时；检查程序把它缩短到 {} 毫秒，让它在停顿期间到期，就像停顿更长时那样）",
+                t.as_millis(),
+                SHORTENED.as_millis()
+            ));
+        }
+        f.hint(tr!(
+            "a client that says nothing for a while has not closed: only recv returning 0 (its FIN) or an error says it is gone. A read timeout (WouldBlock or TimedOut) is not its close: do not end the connection on it, or do not set one."
+                | "一个客户端一时不说话，并不是关闭了：只有 recv 返回 0（它的 FIN）或者出错才说明它走了。读超时（WouldBlock 或 TimedOut）不是它的关闭：不要因此结束连接，或者干脆不要设读超时。"
+        ))
+    })?;
+    wait_for_close(server, &mut nine, &who)
 }
 
 fn reset_hint() -> String {

@@ -8,7 +8,6 @@ use super::harness::{
     ends, finish, first_difference, shown, spawn, within, Failure, Steps, Subject, STUCK,
 };
 use super::kernel::{self, Call};
-use socket_lessons::lang::pick;
 use socket_lessons::tr;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -44,8 +43,8 @@ const MEANS: &[(&str, &str)] = &[
 ];
 
 const CANNOT_SEE: &[(&str, &str)] = &[(
-    "a read timeout longer than 1.5 s taken for the end of the reply: the slowest server here pauses 1.5 s",
-    "把超过 1.5 秒的读超时当作回复的结束：这里最慢的服务端停顿 1.5 秒",
+    "a wait longer than 1.5 s timed by your own clock (not by a read timeout, which the check shortens) taken for the end of the reply: the slowest server here pauses 1.5 s",
+    "用你自己的时钟（而不是读超时，检查程序会把读超时缩短）计时、超过 1.5 秒的等待被当作回复的结束：这里最慢的服务端停顿 1.5 秒",
 )];
 
 pub fn check(ask: Ask, _file: &Subject) -> ExitCode {
@@ -112,18 +111,32 @@ fn exchange(ask: Ask, step: &str, reply: Reply, hint: &str) -> Result<(), Failur
                 let _ = conn.write_all(&bytes);
             }
             Reply::Paused(first, pause, rest) => {
-                if conn.write_all(&first).is_ok() {
-                    let here = conn.local_addr().ok();
-                    let fd = here.and_then(|here| kernel::wait_for_socket_fd(client, here, STUCK));
+                let here = conn.local_addr().ok();
+                let fd = here.and_then(|here| kernel::wait_for_socket_fd(client, here, STUCK));
+                let taken = |n: usize| {
                     if let Some(fd) = fd {
                         kernel::wait_until(STUCK, || {
                             server_done.load(Ordering::SeqCst)
-                                || kernel::consumed(fd).is_none_or(|c| c >= first.len() as u64)
+                                || kernel::consumed(fd).is_none_or(|c| c >= n as u64)
                         });
                     }
-                    // A slow server: the pause is the scenario, not a wait for anything.
-                    std::thread::sleep(pause);
-                    let _ = conn.write_all(&rest);
+                };
+                // The first part but its last byte; once the client has read it, a read
+                // timeout it set on its socket is shortened, so that it runs out during the
+                // pause as a longer pause would make a longer one run out; then the last
+                // byte, so that the client's next read starts with the short timeout.
+                let (head, last) = first.split_at(first.len().saturating_sub(1));
+                if conn.write_all(head).is_ok() {
+                    taken(head.len());
+                    if let Some(fd) = fd {
+                        kernel::shorten_read_timeout(fd, Duration::from_millis(50));
+                    }
+                    if conn.write_all(last).is_ok() {
+                        taken(first.len());
+                        // A slow server: the pause is the scenario, not a wait for anything.
+                        std::thread::sleep(pause);
+                        let _ = conn.write_all(&rest);
+                    }
                 }
             }
             Reply::Pieces(pieces) => {
@@ -304,8 +317,8 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
         ),
         Reply::Paused(first, Duration::from_millis(1500), rest),
         &tr!(
-            "a pause is not the end: only the server's close is (recv returning 0). A read timeout taken for the end of the reply cuts the reply of any server slower than the timeout."
-                | "停顿不是结束：只有服务端关闭（recv 返回 0）才是。把读超时当作回复的结束，会截断任何比这个超时慢的服务端的回复。"
+            "a pause is not the end: only the server's close is (recv returning 0). A read timeout taken for the end of the reply cuts the reply of any server slower than the timeout (the check shortens a read timeout your client set to 50 ms before it pauses, so that it runs out as it would in a longer pause)."
+                | "停顿不是结束：只有服务端关闭（recv 返回 0）才是。把读超时当作回复的结束，会截断任何比这个超时慢的服务端的回复（检查程序在停顿之前会把你的客户端设的读超时缩短到 50 毫秒，让它像在更长的停顿里那样到期）。"
         ),
     )?;
     steps.ok(tr!(
@@ -342,12 +355,12 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
 /// client sends.
 fn long_message(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
     let step = tr!(
-        "a 16 MiB message, its send cut short once by a signal while the server is not reading yet"
-            | "一条 16 MiB 的消息，在服务端还没开始读时，它的发送被一个信号打断一次"
+        "a 16 MiB message, its send interrupted by signals while the server is not reading yet"
+            | "一条 16 MiB 的消息，在服务端还没开始读时，它的发送被信号打断"
     );
     let hint = tr!(
-        "write (Python's send) returns how many bytes it took, and it may be fewer than asked: a signal, a non-blocking socket, a send timeout all cut it short. The rest is never sent unless you send it: write_all (sendall) loops until every byte is taken (Beej's guide, \"sendall\")."
-            | "write（Python 的 send）返回它接收了多少字节，可能比要求的少：信号、非阻塞套接字、发送超时都会让它提前返回。剩下的字节你不发就永远不会发出：write_all（sendall）会循环到每个字节都被接收（Beej 指南，“sendall”）。"
+        "write (Python's send) returns how many bytes it took, and it may be fewer than asked: a signal, a non-blocking socket, a send timeout all cut it short. A signal that comes before it took any byte makes it fail with ErrorKind::Interrupted, which means \"call again\". The rest is never sent unless you send it: write_all (sendall) loops until every byte is taken, calling again on Interrupted (Beej's guide, \"sendall\")."
+            | "write（Python 的 send）返回它接收了多少字节，可能比要求的少：信号、非阻塞套接字、发送超时都会让它提前返回。信号如果在它接收任何字节之前到来，它会以 ErrorKind::Interrupted 失败，意思是“再调用一次”。剩下的字节你不发就永远不会发出：write_all（sendall）会循环到每个字节都被接收，遇到 Interrupted 就再调用（Beej 指南，“sendall”）。"
     );
     let message: Vec<u8> = (0..LONG as u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
@@ -378,19 +391,6 @@ fn long_message(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
         };
         let here = conn.local_addr().ok();
         let fd = here.and_then(|here| kernel::wait_for_socket_fd(client, here, STUCK));
-        let mut interrupted = false;
-        if let Some(fd) = fd {
-            // Wait until a thread sleeps in send on the client's socket (every buffer on
-            // the way is full), then interrupt it.
-            let mut sender = None;
-            kernel::wait_until(STUCK, || {
-                sender = kernel::sleeper(Call::Send, fd);
-                sender.is_some() || server_done.load(Ordering::SeqCst)
-            });
-            if let Some(tid) = sender {
-                interrupted = kernel::interrupt(tid);
-            }
-        }
         let conn_fd = {
             #[cfg(unix)]
             {
@@ -405,6 +405,31 @@ fn long_message(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
         let _ = conn.set_read_timeout(Some(Duration::from_millis(20)));
         let mut got = Vec::with_capacity(LONG);
         let mut buf = vec![0u8; 256 * 1024];
+        // Reads nothing while the client's send is interrupted twice (every buffer on the
+        // way full), then 1 MiB, and the send is interrupted once more.
+        let interrupted = match fd {
+            Some(fd) => {
+                let stopped = || {
+                    server_done.load(Ordering::SeqCst) || kernel::sleeper(Call::Recv, fd).is_some()
+                };
+                let mut read_some = || {
+                    let before = got.len();
+                    let until = before + 1024 * 1024;
+                    let deadline = Instant::now() + STUCK;
+                    while got.len() < until && Instant::now() < deadline && !stopped() {
+                        match conn.read(&mut buf) {
+                            Ok(0) => break,
+                            Ok(n) => got.extend_from_slice(&buf[..n]),
+                            Err(e) if super::harness::is_timeout(&e) => {}
+                            Err(_) => break,
+                        }
+                    }
+                    (before, got.len())
+                };
+                kernel::interrupt_sender(fd, conn_fd, STUCK, &stopped, &mut read_some)
+            }
+            None => kernel::Interruptions::default(),
+        };
         let deadline = Instant::now() + STUCK * 3;
         let stopped = loop {
             if got.len() >= LONG {
@@ -467,10 +492,12 @@ fn long_message(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
                 ));
             }
         }
-        if interrupted {
-            failure = failure.detail(pick(
-                "(the check had interrupted the send once, while it waited for room in the buffers)",
-                "（检查程序在发送等待缓冲区空间时打断过它一次）",
+        if interrupted.any() {
+            failure = failure.detail(tr!(
+                "(the check had interrupted the send while it waited for room in the buffers: {} times after it had copied bytes, a short count; {} time before it had copied any, EINTR: ErrorKind::Interrupted)"
+                    | "（检查程序在发送等待缓冲区空间时打断过它：{} 次是在它已经复制了一些字节之后，返回的字节数不足；{} 次是在它还没复制任何字节之前，EINTR：ErrorKind::Interrupted）",
+                interrupted.short,
+                interrupted.eintr
             ));
         }
         if let Err(trouble) = &result {
@@ -494,10 +521,12 @@ fn long_message(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
         }
         Err(trouble) => return Err(Failure::new(&step).trouble(&trouble, "ask").hint(hint)),
     }
-    if interrupted {
+    if interrupted.any() {
         steps.ok(tr!(
-            "a 16 MiB message whose send was cut short once by a signal reaches the server whole, in order"
-                | "一条 16 MiB 的消息，发送被信号打断过一次，仍然完整、按顺序到达服务端"
+            "a 16 MiB message whose send signals interrupted ({} short counts, {} EINTR) reaches the server whole, in order"
+                | "一条 16 MiB 的消息，发送被信号打断过（{} 次返回的字节数不足，{} 次 EINTR），仍然完整、按顺序到达服务端",
+            interrupted.short,
+            interrupted.eintr
         ))?;
     } else {
         steps.ok(tr!("a 16 MiB message reaches the server whole, in order"

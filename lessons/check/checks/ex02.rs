@@ -3,11 +3,11 @@
 //! no descriptor left; each followed by one that expects its answer; then the server's
 //! descriptors and threads counted against what it had while serving the first.
 
-use super::harness::{exchange, finish, Failure, Server, Steps, Subject, STUCK};
-use super::kernel::{self, Call, NoNewDescriptors, ThreadFiles};
+use super::harness::{accept_hint, exchange, finish, Failure, Server, Steps, Subject, Talk};
+use super::kernel;
 use socket_lessons::tr;
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -15,12 +15,12 @@ type Serve = fn(TcpListener) -> io::Result<()>;
 
 const MEANS: &[(&str, &str)] = &[
     (
-        "each client's bytes come back with their ASCII letters upper-cased and every other byte as it was (b\"caf\\xe9\" -> b\"CAF\\xe9\", 256 KiB of every byte value)",
-        "每个客户端的字节都原样发回，只是其中的 ASCII 字母变成大写（b\"caf\\xe9\" -> b\"CAF\\xe9\"，256 KiB 的所有字节值）",
+        "each client's bytes come back with their ASCII letters upper-cased and every other byte as it was (b\"caf\\xe9\" -> b\"CAF\\xe9\", \"café ß\" in UTF-8 -> \"CAFé ß\", 256 KiB of every byte value)",
+        "每个客户端的字节都原样发回，只是其中的 ASCII 字母变成大写（b\"caf\\xe9\" -> b\"CAF\\xe9\"，UTF-8 的 \"café ß\" -> \"CAFé ß\"，256 KiB 的所有字节值）",
     ),
     (
-        "a client that closes, one that resets while the server reads, one that resets while the server is blocked writing to it, one that ends its session with q: each ends only that client, and the next is served",
-        "一个关闭的客户端、一个在服务端读的时候重置的客户端、一个在服务端阻塞着给它写的时候重置的客户端、一个用 q 结束会话的客户端：每一个都只结束它自己，下一个照常得到服务",
+        "a client that closes, one that resets while the server reads, one that resets while the server is blocked writing to it, one that ends its session with q (the one-byte message q; q\\n, Q and \" q\" are answered like any message): each ends only that client, and the next is served",
+        "一个关闭的客户端、一个在服务端读的时候重置的客户端、一个在服务端阻塞着给它写的时候重置的客户端、一个用 q 结束会话的客户端（恰好是一个字节 q 的消息；q\\n、Q 和 \" q\" 都像其他消息一样得到回答）：每一个都只结束它自己，下一个照常得到服务",
     ),
     (
         "an accept that fails (EMFILE, no descriptor left) does not end the server: once descriptors are free again, the waiting client is served",
@@ -92,6 +92,21 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     );
     exchange(&mut server, &mut three, b"caf\xe9", b"CAF\xe9", &who)
         .map_err(|f| f.hint(decode_hint.clone()))?;
+    let who = tr!("client 3, UTF-8 text whose letters are not all ASCII"
+        | "客户端 3，字母不全是 ASCII 的 UTF-8 文本");
+    exchange(
+        &mut server,
+        &mut three,
+        "café ß, 你好".as_bytes(),
+        "CAFé ß, 你好".as_bytes(),
+        &who,
+    )
+    .map_err(|f| {
+        f.hint(tr!(
+            "the answer is the same bytes, only their ASCII letters upper-cased, even when they are valid UTF-8: str::to_uppercase changes é to É and ß to SS, other bytes and another length (the lesson's server upper-cases ASCII only, commands::upper)."
+                | "回答是同样的字节，只把其中的 ASCII 字母变成大写，即使它们是合法的 UTF-8 也一样：str::to_uppercase 会把 é 变成 É、把 ß 变成 SS，字节变了，长度也变了（本课的服务端只把 ASCII 字母转成大写，commands::upper）。"
+        ))
+    })?;
     let every: Vec<u8> = (0..256 * 1024).map(|i| (i % 256) as u8).collect();
     let upper = every.to_ascii_uppercase();
     let who =
@@ -99,8 +114,8 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     exchange(&mut server, &mut three, &every, &upper, &who).map_err(|f| f.hint(decode_hint))?;
     drop(three);
     steps.ok(tr!(
-        "client 3 sends b\"caf\\xe9\" and gets b\"CAF\\xe9\"; 256 KiB of every byte value come back with only the ASCII letters upper-cased"
-            | "客户端 3 发送 b\"caf\\xe9\"，收到 b\"CAF\\xe9\"；256 KiB 的所有字节值发回来时只有 ASCII 字母变成了大写"
+        "client 3 sends b\"caf\\xe9\" and gets b\"CAF\\xe9\"; \"café ß, 你好\" in UTF-8 comes back as \"CAFé ß, 你好\"; 256 KiB of every byte value come back with only the ASCII letters upper-cased"
+            | "客户端 3 发送 b\"caf\\xe9\"，收到 b\"CAF\\xe9\"；UTF-8 的 \"café ß, 你好\" 发回来是 \"CAFé ß, 你好\"；256 KiB 的所有字节值发回来时只有 ASCII 字母变成了大写"
     ))?;
 
     // 5. A client that sends and never reads, reset while the server is blocked writing to
@@ -117,7 +132,22 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     }
 
     // 6. accept fails: no descriptor left.
-    match accept_fails(&mut server)? {
+    let accepted = server.accept_fails(
+        Talk {
+            who: tr!("client 6" | "客户端 6"),
+            message: b"six",
+            want: b"SIX",
+        },
+        Talk {
+            who: tr!("client 7, once descriptors are free again" | "客户端 7，在描述符空出来之后"),
+            message: b"after",
+            want: b"AFTER",
+        },
+        &tr!("accept fails with EMFILE while client 7 waits"
+            | "客户端 7 等着的时候 accept 因 EMFILE 失败"),
+        &accept_hint(),
+    )?;
+    match accepted {
         true => steps.ok(tr!(
             "accept fails with EMFILE (no descriptor left) while client 7 waits; once descriptors are free, client 7 is served"
                 | "客户端 7 等着的时候 accept 因 EMFILE（没有描述符了）失败；描述符一空出来，客户端 7 就得到服务"
@@ -129,8 +159,20 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     }
 
     // 7. A client that ends its session with `q`, the lesson's word for it.
-    let who = tr!("client 8 sends b\"q\"" | "客户端 8 发送 b\"q\"");
+    let who = tr!(
+        "client 8 sends b\"q\\n\", b\"Q\", b\" q\": messages like any other"
+            | "客户端 8 发送 b\"q\\n\"、b\"Q\"、b\" q\"：和其他消息一样"
+    );
     let mut eight = server.connect(&who)?;
+    let only_q = tr!(
+        "only the message that is the one byte q ends a session, as in the lesson's server (`if data == QUIT`; its client trims the line and sends q alone). b\"q\\n\" (from nc or telnet), b\"Q\" and b\" q\" are messages like any other: answer them, upper-cased."
+            | "只有恰好是一个字节 q 的消息才结束会话，和本课的服务端一样（`if data == QUIT`；它的客户端会去掉行两头的空白，单独发送 q）。b\"q\\n\"（来自 nc 或 telnet）、b\"Q\" 和 b\" q\" 都和其他消息一样：转成大写回答它们。"
+    );
+    for (message, want) in [(&b"q\n"[..], &b"Q\n"[..]), (b"Q", b"Q"), (b" q", b" Q")] {
+        exchange(&mut server, &mut eight, message, want, &who)
+            .map_err(|f| f.hint(only_q.clone()))?;
+    }
+    let who = tr!("client 8 sends b\"q\"" | "客户端 8 发送 b\"q\"");
     let q_hint = tr!(
         "`q` ends that client's session (the lesson's client sends it before it leaves): close that connection, or answer it like any message; either way the server goes on to the next client and never returns."
             | "`q` 结束的是这个客户端的会话（本课的客户端离开之前会发送它）：关闭这条连接，或者像其他消息一样回答它；不管怎样，服务端都要接着服务下一个客户端，绝不返回。"
@@ -162,8 +204,8 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     exchange(&mut server, &mut nine, b"after q", b"AFTER Q", &who).map_err(|f| f.hint(q_hint))?;
     drop(nine);
     steps.ok(tr!(
-        "client 8 ends its session with b\"q\"; client 9 is served"
-            | "客户端 8 用 b\"q\" 结束会话；客户端 9 得到服务"
+        "client 8 sends b\"q\\n\", b\"Q\" and b\" q\", each answered like any message, then ends its session with b\"q\"; client 9 is served"
+            | "客户端 8 发送 b\"q\\n\"、b\"Q\" 和 b\" q\"，每条都像其他消息一样得到回答，然后用 b\"q\" 结束会话；客户端 9 得到服务"
     ))?;
 
     // 8. More clients than any count, then nothing left behind.
@@ -227,79 +269,5 @@ fn reset_while_writing(server: &mut Server) -> Result<bool, Failure> {
     let who = tr!("client 5, after client 4 reset" | "客户端 5，在客户端 4 重置之后");
     let mut five = server.connect(&who).map_err(|f| f.hint(error_hint()))?;
     exchange(server, &mut five, b"next", b"NEXT", &who).map_err(|f| f.hint(error_hint()))?;
-    Ok(true)
-}
-
-/// Client 6 is being served (the server sleeps in read on it); the process is left without
-/// a free descriptor; client 7 connects and client 6 leaves, so the server's next accept
-/// fails with EMFILE; then descriptors are freed, and client 7 must be served.
-fn accept_fails(server: &mut Server) -> Result<bool, Failure> {
-    let Some(tid) = server.running.tid() else {
-        return Ok(false);
-    };
-    let who = tr!("client 6" | "客户端 6");
-    let mut six = server.connect(&who)?;
-    exchange(server, &mut six, b"six", b"SIX", &who)?;
-    let mine = six
-        .local_addr()
-        .map_err(|e| Failure::setup("client 6", e))?;
-    let Some(fd) = kernel::socket_fd(server.addr, mine) else {
-        return Ok(false);
-    };
-    let Some(files) = ThreadFiles::open(tid) else {
-        return Ok(false);
-    };
-    // Serving client 6 in serve's own thread, asleep in read on it: its next call after
-    // client 6 leaves is accept.
-    if !kernel::wait_until(STUCK, || files.sleeps_in(Call::Recv, fd) == Some(true)) {
-        return Ok(false);
-    }
-    let seven = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
-        .map_err(|e| Failure::setup("client 7", e))?;
-    let addr: SocketAddr = server.addr;
-    let step = tr!("accept fails with EMFILE while client 7 waits"
-        | "客户端 7 等着的时候 accept 因 EMFILE 失败");
-    {
-        let Some(_no_fds) = NoNewDescriptors::new() else {
-            return Ok(false);
-        };
-        let connected = seven.connect(&addr.into());
-        drop(six);
-        if connected.is_ok() {
-            // Wait until serve's thread has had its turn: it left the read on client 6,
-            // and then it ended, or sleeps in another call (waiting before it retries), or
-            // has run for 20 ms more (retrying accept at once). No descriptor can be opened
-            // meanwhile: the thread's /proc files were opened before.
-            let mut left_at = None;
-            kernel::wait_until(STUCK, || {
-                if server.running.finished().is_some() {
-                    return true;
-                }
-                let Some(asleep) = files.asleep() else {
-                    return true;
-                };
-                if files.sleeps_in(Call::Recv, fd) == Some(true) {
-                    return false;
-                }
-                if asleep {
-                    return true;
-                }
-                let now = files.runtime_ns().unwrap_or(0);
-                now.saturating_sub(*left_at.get_or_insert(now)) >= 20_000_000
-            });
-        }
-    }
-    let mut seven: TcpStream = seven.into();
-    let _ = seven.set_read_timeout(Some(STUCK));
-    if let Some(line) = server.ended() {
-        return Err(Failure::new(step)
-            .detail(line)
-            .hint(tr!(
-                "accept fails too: EMFILE when the process has no descriptor left, ECONNABORTED elsewhere. It is no client's fault and no reason to stop: skip it and accept again (the course's server waits a little first, so as not to spin)."
-                    | "accept 也会失败：进程没有描述符可用时是 EMFILE，在别的系统上还有 ECONNABORTED。这不是哪个客户端的错，也不是停下来的理由：跳过它，再 accept（课程的服务端会先等一小会儿，免得空转）。"
-            )));
-    }
-    let who = tr!("client 7, once descriptors are free again" | "客户端 7，在描述符空出来之后");
-    exchange(server, &mut seven, b"after", b"AFTER", &who)?;
     Ok(true)
 }

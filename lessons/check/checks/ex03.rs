@@ -24,8 +24,8 @@ const MEANS: &[(&str, &str)] = &[
         "这个服务端运行期间，在同一端口上再 listen 一次会以 AddrInUse 失败：可以重启，不能同时运行两个（SO_REUSEADDR，而不是 SO_REUSEPORT）",
     ),
     (
-        "listen binds the address it is given, IPv6 too (when this machine has ::1), and returns a listener in the ordinary, blocking mode",
-        "listen 绑定给它的那个地址，IPv6 地址也行（在这台机器有 ::1 的时候），并返回一个普通的、阻塞模式的监听套接字",
+        "listen binds the address it is given, IPv6 too (when this machine has ::1, where it restarts beside TIME_WAIT too), and returns a listener in the ordinary, blocking mode",
+        "listen 绑定给它的那个地址，IPv6 地址也行（在这台机器有 ::1 的时候，在那里它也能在 TIME_WAIT 旁边重启），并返回一个普通的、阻塞模式的监听套接字",
     ),
 ];
 
@@ -246,6 +246,44 @@ fn run(listen: Listen, steps: &mut Steps) -> Result<(), Failure> {
         steps
             .ok(tr!("listen([::1]:0) listens and serves over IPv6"
                 | "listen([::1]:0) 在 IPv6 上监听并服务"))?;
+        // The same restart over IPv6: the server closes a connection first, and listens on
+        // the port again while that connection is in TIME_WAIT.
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Failure::new(&step).detail(e.to_string()))?;
+        let step = tr!(
+            "listen on the same IPv6 port again, at once, while the server's last connection is in TIME_WAIT"
+                | "服务端的上一条连接处于 TIME_WAIT 时，立即在同一个 IPv6 端口上再次 listen"
+        );
+        let fail = |e: io::Error| Failure::new(&step).detail(e.to_string());
+        let client = TcpStream::connect(addr).map_err(fail)?;
+        let (conn, client_addr) = listener.accept().map_err(fail)?;
+        drop(conn);
+        drop(listener);
+        let mut client = client;
+        client.set_read_timeout(Some(STUCK)).map_err(fail)?;
+        let mut buf = [0u8; 16];
+        let _ = client.read(&mut buf);
+        drop(client);
+        if tcp_state::OBSERVABLE {
+            tcp_state::settle(&[Some(TcpState::TimeWait)], STUCK, || {
+                tcp_state::lookup(addr, client_addr)
+            })
+            .map_err(fail)?;
+        }
+        let again = call(listen, addr, &step)?.map_err(|e| {
+            Failure::new(&step)
+                .detail(tr!(
+                    "expected: a listener on {addr}" | "期望：{addr} 上的一个监听套接字"
+                ))
+                .detail(tr!("got: an error: {e}" | "实际：一个错误：{e}"))
+                .hint(pick(HINT, HINT_ZH))
+        })?;
+        serves(&again, &step, b"again over IPv6")?;
+        steps.ok(tr!(
+            "over IPv6 too, listen succeeds on the port while the old connection waits in TIME_WAIT, and serves"
+                | "在 IPv6 上也一样：旧连接在 TIME_WAIT 中等待时，listen 在这个端口上成功，并且能服务"
+        ))?;
     } else {
         steps.skip(tr!(
             "listen on IPv6: this machine has no ::1" | "在 IPv6 上 listen：这台机器没有 ::1"

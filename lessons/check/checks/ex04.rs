@@ -22,6 +22,10 @@ const MEANS: &[(&str, &str)] = &[
         "next_answer 每次调用返回一个回答，不带它的空行，不管字节怎样到达：几个回答一次读到（seq 300 的 1092 字节然后是 hi；三个小回答），每次只读到 1 字节，\\n\\n 被两次读取分开",
     ),
     (
+        "an answer ends at the first \\n\\n and nowhere else: one that begins with an empty line (echo; echo hi) comes back whole, b\"\\nhi\\n\"",
+        "回答在第一个 \\n\\n 处结束，别处都不是：以空行开头的回答（echo; echo hi）完整返回，b\"\\nhi\\n\"",
+    ),
+    (
         "bytes read past an answer's empty line are kept in leftover, and the next call looks there before it reads",
         "读过了一个回答的空行的字节保存在 leftover 里，下一次调用先看那里再读",
     ),
@@ -358,7 +362,42 @@ fn run(next_answer: NextAnswer, steps: &mut Steps) -> Result<(), Failure> {
         "a delimiter split across two reads is found" | "被两次读取分开的分隔符也能找到"
     ))?;
 
-    // 5. The server closes in the middle of an answer.
+    // 5. An answer whose first line is empty: only "\n\n" ends an answer, not a "\n" at
+    // its start.
+    let both = b"\nhi\n\nok\n\n".to_vec();
+    let step = tr!(
+        "an answer that begins with an empty line (`echo; echo hi`), then `echo ok`"
+            | "一个以空行开头的回答（`echo; echo hi`），然后是 `echo ok`"
+    );
+    let sent = tr!(
+        "{}, in one write, queued before call 1" | "{}，一次写出，在第 1 次调用之前就排好队",
+        shown(&both)
+    );
+    let hint = tr!(
+        "an answer ends at the first \"\\n\\n\" on the stream, and nowhere else: the answer to `echo; echo hi` is b\"\\nhi\\n\", its first line empty. A \"\\n\" at the start of an answer is one of its bytes: keep it, and do not take it for the end of the answer before."
+            | "回答在流上第一个 \"\\n\\n\" 处结束，别的地方都不是：`echo; echo hi` 的回答是 b\"\\nhi\\n\"，它的第一行是空的。回答开头的 \"\\n\" 是它自己的字节：保留它，也不要把它当作前一个回答的结尾。"
+    );
+    let n = both.len();
+    let bytes = both.clone();
+    let (got, _) = calls(
+        next_answer,
+        2,
+        Box::new(move |server, client, _| {
+            server.write_all(&bytes)?;
+            socket_lessons::guard::timed::wait_for_bytes(client, n, STUCK).map(|_| ())
+        }),
+        nothing(),
+        &step,
+        &sent,
+        &hint,
+    )?;
+    compare(&step, &sent, &got, &[Ok(b"\nhi\n"), Ok(b"ok\n")], &hint)?;
+    steps.ok(tr!(
+        "an answer that begins with an empty line comes back whole, b\"\\nhi\\n\", then b\"ok\\n\""
+            | "以空行开头的回答完整返回，b\"\\nhi\\n\"，然后是 b\"ok\\n\""
+    ))?;
+
+    // 6. The server closes in the middle of an answer.
     let step = tr!("the server closes before the empty line" | "服务端在空行之前关闭");
     let sent = tr!("b\"partial\\n\", then the end of the stream (FIN)"
         | "b\"partial\\n\"，然后是流的结束（FIN）");
@@ -399,7 +438,7 @@ fn run(next_answer: NextAnswer, steps: &mut Steps) -> Result<(), Failure> {
             | "在回答中间结束的流是 UnexpectedEof 错误，b\"partial\\n\" 留在 leftover 里"
     ))?;
 
-    // 6. The server closes between answers.
+    // 7. The server closes between answers.
     let step = tr!("the server closes right after an answer" | "服务端在一个回答之后立即关闭");
     let sent =
         tr!("b\"last\\n\\n\", then the end of the stream" | "b\"last\\n\\n\"，然后是流的结束");

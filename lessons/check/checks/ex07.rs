@@ -1,14 +1,15 @@
 //! The check of exercise 07: command lines run by the learner's `run`: ones that end at
 //! once (under a limit far longer than the check waits, so a `run` that sleeps out its
 //! limit is seen), one that writes more to stderr than a pipe holds before it writes its
-//! stdout, one that takes half a second, and two that outlive their limit, one of them
-//! ignoring SIGTERM; then the process table, this process's children and threads.
+//! stdout, one that takes half a second, two that end and leave a job in the background,
+//! two that outlive their limit, one of them ignoring SIGTERM, and one under a limit of
+//! 0.4 s; then the process table, this process's children and threads.
 
 use super::harness::{ends, finish, shown, spawn, Failure, Steps, Subject, STUCK};
 use super::kernel;
 use socket_lessons::tr;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 type Run = fn(&str, Duration) -> Vec<u8>;
 
@@ -29,8 +30,12 @@ const MEANS: &[(&str, &str)] = &[
         "到了时间限制（1 秒）还在运行的命令，连同它启动的一切都被杀掉，即使它忽略 SIGINT、SIGTERM 和 SIGHUP；回答是它到那时为止打印的内容，再加一行带 killed 这个词的说明",
     ),
     (
-        "after run returns, nothing it started is running, no child is left unwaited (a zombie), and no thread of its is left",
-        "run 返回之后，它启动的东西没有一个还在运行，没有没被 wait 的子进程（僵尸进程），也没有留下它的线程",
+        "a limit that is not a whole number of seconds (0.4 s) is kept: killed at it, not before",
+        "不是整数秒的时间限制（0.4 秒）也照样遵守：到时才杀，不会更早",
+    ),
+    (
+        "after run returns, nothing it started is running, a job a command that ended left in the background (sleep 30 & echo ok) included, no child is left unwaited (a zombie), and no thread of its is left",
+        "run 返回之后，它启动的东西没有一个还在运行，包括已经结束的命令留在后台的任务（sleep 30 & echo ok），没有没被 wait 的子进程（僵尸进程），也没有留下它的线程",
     ),
 ];
 
@@ -54,26 +59,41 @@ fn answer(
     limit: Duration,
     hint: &str,
 ) -> Result<Vec<u8>, Failure> {
+    timed_answer(run_fn, step, command, limit, hint).map(|(answer, _)| answer)
+}
+
+/// [`answer`], with how long `run` took.
+fn timed_answer(
+    run_fn: Run,
+    step: &str,
+    command: &str,
+    limit: Duration,
+    hint: &str,
+) -> Result<(Vec<u8>, Duration), Failure> {
     let owned = command.to_owned();
-    spawn(move || run_fn(&owned, limit))
-        .wait(STUCK)
-        .map_err(|trouble| {
-            let left = cleanup(command);
-            let mut failure = Failure::new(step)
-                .detail(tr!(
-                    "run({command:?}, {} s)" | "run({command:?}, {} 秒)",
-                    limit.as_secs_f64()
-                ))
-                .trouble(&trouble, "run");
-            if !left.is_empty() {
-                failure = failure.detail(tr!(
-                    "(the check killed what it left running: pid {})"
-                        | "（检查程序杀掉了它留下还在运行的进程：pid {}）",
-                    left.join(", ")
-                ));
-            }
-            failure.hint(hint)
-        })
+    spawn(move || {
+        let start = Instant::now();
+        let answer = run_fn(&owned, limit);
+        (answer, start.elapsed())
+    })
+    .wait(STUCK)
+    .map_err(|trouble| {
+        let left = cleanup(command);
+        let mut failure = Failure::new(step)
+            .detail(tr!(
+                "run({command:?}, {} s)" | "run({command:?}, {} 秒)",
+                limit.as_secs_f64()
+            ))
+            .trouble(&trouble, "run");
+        if !left.is_empty() {
+            failure = failure.detail(tr!(
+                "(the check killed what it left running: pid {})"
+                    | "（检查程序杀掉了它留下还在运行的进程：pid {}）",
+                left.join(", ")
+            ));
+        }
+        failure.hint(hint)
+    })
 }
 
 fn expect_exactly(
@@ -273,6 +293,92 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         }
     }
 
+    // 6. A limit that is not a whole number of seconds: killed at it, not before.
+    let marker = format!("sleep 30.{pid:06}5");
+    let command = format!("echo started; {marker}");
+    let limit = Duration::from_millis(400);
+    let short = command.replace(&marker, "sleep 30…");
+    let step = tr!("`{short}` with a limit of 0.4 s" | "`{short}`，时间限制 0.4 秒");
+    let whole = tr!(
+        "the limit is a Duration, 0.4 s here: wait until that much has passed, not a whole number of seconds (as_secs() of 0.4 s is 0, of 1.9 s is 1)."
+            | "时间限制是一个 Duration，这里是 0.4 秒：要等到过去这么久，而不是整数秒（0.4 秒的 as_secs() 是 0，1.9 秒的是 1）。"
+    );
+    let (got, took) = timed_answer(run_fn, &step, &command, limit, &whole)?;
+    let left = cleanup(&marker);
+    let text = String::from_utf8_lossy(&got).to_lowercase();
+    if took < limit || !text.contains("killed") || !left.is_empty() {
+        let mut failure = Failure::new(&step)
+            .detail(tr!(
+                "expected: killed at 0.4 s, not before, and a line with the word killed"
+                    | "期望：到 0.4 秒时被杀，不能更早，并且有一行带 killed 这个词的说明"
+            ))
+            .detail(tr!(
+                "got: {} after {} ms" | "实际：{}，用了 {} 毫秒",
+                ends(&got, 40),
+                took.as_millis()
+            ));
+        if !left.is_empty() {
+            failure = failure.detail(tr!(
+                "and `{marker}` still running (pid {}); the check killed it"
+                    | "而且 `{marker}` 还在运行（pid {}）；检查程序把它杀了",
+                left.join(", ")
+            ));
+        }
+        return Err(failure.hint(if took < limit { whole } else { kill_any() }));
+    }
+    steps.ok(tr!(
+        "`echo started; sleep 30…` with a limit of 0.4 s is killed at 0.4 s, not before"
+            | "`echo started; sleep 30…` 在 0.4 秒的限制下到 0.4 秒时被杀，不会更早"
+    ))?;
+
+    // 7. Commands that end and leave a job running in the background: the job is something
+    // the command started, killed when the command ends.
+    let job_hint = tr!(
+        "the command ended, but what it started in the background did not: `sleep 100 &` is in the command's process group, and only a kill of the group ends it. Kill the group when the shell ends too, not only at the limit (before collecting the shell: waitid with WNOWAIT, so that its pid, the group's id, is still its own); a job that keeps the pipes open also keeps your reading threads waiting."
+            | "命令结束了，但它在后台启动的东西没有结束：`sleep 100 &` 在命令的进程组里，只有杀掉整个进程组才能结束它。shell 结束时也要杀掉进程组，而不只是在时间限制到了的时候（在回收 shell 之前：用带 WNOWAIT 的 waitid，这样它的 pid，也就是进程组的 id，仍然属于它）；一直占着管道的后台任务还会让你读管道的线程一直等下去。"
+    );
+    for (n, redirected) in [(3, true), (4, false)] {
+        let marker = format!("sleep 30.{pid:06}{n}");
+        // The redirected one ignores SIGTERM, SIGINT and SIGHUP, as 5's second command does:
+        // only SIGKILL ends it.
+        let command = if redirected {
+            format!("trap '' INT TERM HUP; {marker} >/dev/null 2>&1 & echo ok")
+        } else {
+            format!("{marker} & echo ok")
+        };
+        let short = command.replace(&marker, "sleep 30…");
+        let step = if redirected {
+            tr!("`{short}` under a 30 s limit" | "30 秒限制下的 `{short}`")
+        } else {
+            tr!("`{short}` under a 30 s limit: the job holds the pipes"
+                | "30 秒限制下的 `{short}`：后台任务占着管道")
+        };
+        let got = answer(run_fn, &step, &command, ROOMY, &job_hint)?;
+        if got != b"ok\n" {
+            cleanup(&marker);
+        }
+        expect_exactly(&step, &short, &got, b"ok\n", &job_hint)?;
+        // A job killed with SIGKILL is gone a moment after the kill: the redirected one
+        // holds no pipe that `run` waited for.
+        kernel::wait_until(Duration::from_secs(2), || running(&marker).is_empty());
+        let left = cleanup(&marker);
+        if !left.is_empty() {
+            return Err(Failure::new(tr!(
+                "after `{short}`: nothing left running" | "`{short}` 之后：不能留下还在运行的进程"
+            ))
+            .detail(tr!(
+                "got: `{marker}`, which the command left in the background, still running (pid {}); the check killed it"
+                    | "实际：命令留在后台的 `{marker}` 还在运行（pid {}）；检查程序把它杀了",
+                left.join(", ")
+            ))
+            .hint(job_hint));
+        }
+    }
+    steps.ok(tr!(
+        "`sleep 30… & echo ok`, with its output redirected (and SIGTERM ignored) and without: the answer b\"ok\\n\" at once, and the job the command left in the background is killed when it ends"
+            | "`sleep 30… & echo ok`，不管输出重定向（并且忽略 SIGTERM）没有：立即回答 b\"ok\\n\"，命令留在后台的任务在命令结束时被杀掉"
+    ))?;
+
     if let Some(threads) = threads_start {
         let now = kernel::settle_at_most(threads, Duration::from_secs(2), kernel::threads)
             .unwrap_or(threads);
@@ -299,25 +405,19 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The pids of processes whose command line contains `marker`, each killed; empty when
-/// none is left (or where the check cannot look).
+/// The hint for a command not killed at its limit.
+fn kill_any() -> String {
+    tr!(
+        "at the limit, kill the command's process group with SIGKILL, kill(-pid, SIGKILL), wait for the shell, and answer what it printed, then a line saying it was killed."
+            | "到了时间限制，就用 SIGKILL 杀掉命令的进程组，kill(-pid, SIGKILL)，wait 这个 shell，然后回答它打印的内容，再加一行说明它被杀了。"
+    )
+}
+
+/// The pids of processes whose command line holds the run's unique `sleep 30.N` of
+/// `command`, each killed; empty when none is left (or where the check cannot look).
 #[cfg(unix)]
-fn cleanup(marker: &str) -> Vec<String> {
-    let marker = marker.rsplit("; ").next().unwrap_or(marker);
-    if !marker.starts_with("sleep 30.") {
-        return Vec::new();
-    }
-    let Ok(out) = std::process::Command::new("pgrep")
-        .arg("-f")
-        .arg(marker)
-        .output()
-    else {
-        return Vec::new();
-    };
-    let pids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
+fn cleanup(command: &str) -> Vec<String> {
+    let pids = running(command);
     for pid in &pids {
         if let Ok(pid) = pid.parse::<libc::pid_t>() {
             // SAFETY: kill(2) takes plain integers. These are this check's own descendants,
@@ -330,7 +430,42 @@ fn cleanup(marker: &str) -> Vec<String> {
     pids
 }
 
+/// The pids of processes whose command line holds the run's unique `sleep 30.N` of
+/// `command`.
+#[cfg(unix)]
+fn running(command: &str) -> Vec<String> {
+    // The unique sleep in the command, `sleep 30.` and its digits.
+    let Some(at) = command.find("sleep 30.") else {
+        return Vec::new();
+    };
+    let digits = command[at + "sleep 30.".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .count();
+    if digits == 0 {
+        return Vec::new();
+    }
+    let marker = &command[at..at + "sleep 30.".len() + digits];
+    let Ok(out) = std::process::Command::new("pgrep")
+        .arg("-f")
+        .arg(marker)
+        .output()
+    else {
+        return Vec::new();
+    };
+    let pids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    pids
+}
+
 #[cfg(not(unix))]
-fn cleanup(_marker: &str) -> Vec<String> {
+fn cleanup(_command: &str) -> Vec<String> {
+    Vec::new()
+}
+
+#[cfg(not(unix))]
+fn running(_command: &str) -> Vec<String> {
     Vec::new()
 }

@@ -366,6 +366,54 @@ fn run(receive: Receive, steps: &mut Steps) -> Result<(), Failure> {
             | "超过 16 MiB 的 total_size 被拒绝，指明 size，而且是在读取或分配真实数据之前"
     ))?;
 
+    // total_size over 4 GiB, whose low 32 bits say 6: the body that follows is 6 bytes
+    // with their md5, so only the size check can refuse it.
+    let wrapped = (1u64 << 32) + body.len() as u64;
+    let head = header(wrapped as usize, &md5);
+    let head = [(head.len() as i32).to_le_bytes().to_vec(), head].concat();
+    let (s, w) = script(&[head.clone(), body.to_vec()], Some(head.len()));
+    expect(
+        receive,
+        &tr!(
+            "a header with total_size 4294967302 (2^32 + 6), then 6 bytes that match its md5"
+                | "total_size 为 4294967302（2^32 + 6）的报头，后面是与它的 md5 相符的 6 个字节"
+        ),
+        s,
+        w,
+        &[Expect::Names("size")],
+        &tr!(
+            "total_size is a JSON number as big as the peer likes: compare it with MAX_BODY as the u64 it is. Cut to 32 bits (as u32, as i32) first, 4294967302 becomes 6, and a peer's lie passes the size check."
+                | "total_size 是一个 JSON 数字，对端想写多大就写多大：要按它本来的 u64 和 MAX_BODY 比较。先截成 32 位（as u32、as i32），4294967302 就变成了 6，对端的谎话就过了 size 检查。"
+        ),
+    )?;
+    steps.ok(tr!(
+        "a total_size of 2^32 + 6 is refused, naming the size, not read as 6"
+            | "2^32 + 6 的 total_size 被拒绝，指明 size，而不是被当成 6"
+    ))?;
+
+    // A negative total_size, then the next answer: refused, and nothing read past the
+    // header.
+    let head = br#"{"total_size":-1,"md5":"d41d8cd98f00b204e9800998ecf8427e","filename":"stdout"}"#;
+    let head = [(head.len() as i32).to_le_bytes().to_vec(), head.to_vec()].concat();
+    let (s, w) = script(&[head.clone(), honest.clone()], Some(head.len()));
+    expect(
+        receive,
+        &tr!(
+            "a header with total_size -1, then the next answer" | "total_size 为 -1 的报头，后面是下一个回答"
+        ),
+        s,
+        w,
+        &[Expect::Error],
+        &tr!(
+            "a size is not negative: total_size -1 is a header that promises nothing, an error before any byte of the body is read. Read as a signed number and cast to u64, -1 becomes 18446744073709551615, and the body is read to the end of the stream, the next answer with it."
+                | "大小不会是负数：total_size 为 -1 的报头什么也没承诺，在读真实数据的任何一个字节之前就是错误。按有符号数读出来再转成 u64，-1 就变成 18446744073709551615，真实数据会一直读到流的结束，连下一个回答也一起读走。"
+        ),
+    )?;
+    steps.ok(tr!(
+        "a total_size of -1 is an error, and nothing after the header is read"
+            | "total_size 为 -1 是错误，报头后面的东西一个字节也不读"
+    ))?;
+
     // total_size of exactly 16 MiB: the limit is inclusive.
     let big: Vec<u8> = (0..MAX_BODY as u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)

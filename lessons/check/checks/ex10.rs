@@ -257,6 +257,27 @@ fn run(verify: Verify, file: &Subject, steps: &mut Steps) -> Result<(), Failure>
                 | "==、!=、starts_with 以及笔记里的 != 在第一个不同的字节处就返回，所以一次拒绝花的时间会告诉攻击者猜测的开头有几个字节是对的，回答就能一个字节一个字节地试出来。Mac::verify_slice(answer) 先检查长度，然后不管第一个不同在哪里都会看完每一个字节（docs/zh-CN/10）。"
         )));
     }
+    if !finding.early_exit.is_empty() {
+        let (line, code) = &finding.constant_time[0];
+        let mut failure = Failure::new(&step)
+            .detail(tr!("the file: {}" | "文件：{}", file.shown))
+            .detail(tr!(
+                "expected: every comparison of the answer in constant time"
+                    | "期望：对回答的每一次比较都是常数时间的"
+            ))
+            .detail(tr!("found, line {line}: {code}   (constant time)"
+                | "找到的，第 {line} 行：{code}   （常数时间）"));
+        for (line, code) in finding.early_exit.iter().take(4) {
+            failure = failure.detail(tr!(
+                "and, line {line}: {code}   (stops at the first difference)"
+                    | "还有，第 {line} 行：{code}   （在第一个不同之处就停下）"
+            ));
+        }
+        return Err(failure.hint(tr!(
+            "a comparison that stops at the first difference leaks its time wherever it is: if it can refuse the answer (a fast path before verify_slice, a check of some bytes first), the time of that refusal tells an attacker how many leading bytes were right. Compare the answer only in constant time; lengths and a difference accumulated to compare with 0 may use == (docs/10)."
+                | "在第一个不同之处就停下的比较，不管放在哪里都会泄露时间：只要它能拒绝回答（verify_slice 之前的快速路径、先检查其中几个字节），这次拒绝花的时间就会告诉攻击者开头有几个字节是对的。对回答只用常数时间的比较；长度、以及累积起来与 0 比较的差异，可以用 ==（docs/zh-CN/10）。"
+        )));
+    }
     let (line, code) = &finding.constant_time[0];
     steps.ok(tr!(
         "the source compares in constant time: line {line}, {code}"

@@ -43,6 +43,10 @@ const MEANS: &[(&str, &str)] = &[
         "一个客户端发送 8 MiB、在它的发送阻塞之前什么也不读：这期间另一个客户端照样得到服务，服务端为它占用的内存不到 1 MiB；等它开始读，它的回显完整、按顺序回来（写了一部分就把剩下的留到以后；写时的 WouldBlock 不是错误）",
     ),
     (
+        "a client that shuts down its sending side before it reads gets its whole echo: it is dropped once its outbox is empty, not when read returns 0",
+        "在读之前就关闭发送方向的客户端得到完整的回显：等它的发件箱空了才丢掉它，而不是在 read 返回 0 的时候",
+    ),
+    (
         "serve never returns, and after the last client holds no connection of any client",
         "serve 从不返回，最后一个客户端之后不再持有任何客户端的连接",
     ),
@@ -185,7 +189,10 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     // 6. Back-pressure.
     back_pressure(&mut server, steps)?;
 
-    // 7. Nothing left behind.
+    // 7. A client that leaves before it has read its answers.
+    half_close(&mut server, steps)?;
+
+    // 8. Nothing left behind.
     drop((a, c, e));
     if let Some(line) = server.ended() {
         return Err(Failure::new(tr!(
@@ -404,4 +411,112 @@ fn back_pressure(server: &mut Server, steps: &mut Steps) -> Result<(), Failure> 
         alloc::size(held)
     ))?;
     Ok(())
+}
+
+/// What client H sends before it closes its sending side: more than the buffers on the way
+/// back hold (a few KiB), less than an outbox of 64 KiB.
+const HALF: usize = 40 * 1024;
+
+/// Client H sends 40 KiB and closes its sending side at once (shutdown), reading nothing;
+/// once the server has taken every byte and had its turn (it has seen the end, read -> 0,
+/// while most of the answer still waits in its outbox), H reads: the whole echo must come.
+fn half_close(server: &mut Server, steps: &mut Steps) -> Result<(), Failure> {
+    let step = tr!(
+        "client H sends 40 KiB, shuts down its sending side at once, and reads only after your server has taken every byte"
+            | "客户端 H 发送 40 KiB，随即关闭自己的发送方向，等你的服务端取走了每一个字节才开始读"
+    );
+    let hint = tr!(
+        "read() returning 0 says the client will send nothing more, not that it has read everything: its answers may still be waiting in your outbox. Drop a client that has closed only once its outbox is empty (lesson 01's client closes its sending side and then reads the reply)."
+            | "read() 返回 0 说明客户端不会再发送了，并不说明它已经读完了：它的回答可能还在你的发件箱里等着。一个已经关闭的客户端，要等它的发件箱空了才能丢掉（第 01 课的客户端就是先关闭发送方向，再读回复）。"
+    );
+    let setup = |e: io::Error| Failure::setup("client H", e);
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).map_err(setup)?;
+    // Small buffers on the way back (H's receive buffer, the server's send buffer): most of
+    // the echo has to wait in the server's outbox.
+    let _ = socket.set_recv_buffer_size(4096);
+    socket.connect(&server.addr.into()).map_err(setup)?;
+    let mut h: TcpStream = socket.into();
+    let mine = h.local_addr().map_err(setup)?;
+    let Some(server_fd) = kernel::wait_for_socket_fd(server.addr, mine, STUCK) else {
+        steps.skip(tr!(
+            "a client that closes before it reads: this system does not show the server's sockets (Linux's /proc does)"
+                | "读之前就关闭的客户端：这个系统不显示服务端的套接字（Linux 的 /proc 会）"
+        ));
+        return Ok(());
+    };
+    kernel::set_buffers(server_fd, 4096, BUFFERS);
+    let data: Vec<u8> = (0..HALF as u32)
+        .map(|i| b"abcdefghijklmnopqrstuvwxyz0123456789"[(i % 36) as usize])
+        .collect();
+    let want = data.to_ascii_uppercase();
+    h.write_all(&data).map_err(setup)?;
+    h.shutdown(Shutdown::Write).map_err(setup)?;
+    // The server has taken every byte of H's...
+    let taken = kernel::wait_until(STUCK, || {
+        kernel::consumed(server_fd) == Some(HALF as u64) || server.running.finished().is_some()
+    });
+    // ...and had its turn since: it closed the connection, or sleeps (waiting for readiness),
+    // or has run for 20 ms more.
+    if taken {
+        let tid = server.running.tid();
+        let start = tid.and_then(kernel::runtime_ns);
+        kernel::wait_until(STUCK, || {
+            let gone = kernel::socket_fd(server.addr, mine).is_none();
+            let ran = match (tid.and_then(kernel::runtime_ns), start) {
+                (Some(now), Some(then)) => now.saturating_sub(then) >= 20_000_000,
+                _ => true,
+            };
+            let idle = tid.is_some_and(|t| is_asleep(t) && !kernel::sleeps_in(t, Call::Send, None));
+            gone || ran || idle || server.running.finished().is_some()
+        });
+    }
+    let _ = h.set_read_timeout(Some(STUCK));
+    let mut got = Vec::with_capacity(HALF);
+    let mut buf = vec![0u8; 64 * 1024];
+    let end = loop {
+        match h.read(&mut buf) {
+            Ok(0) => break None,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => break Some(e.to_string()),
+        }
+        if got.len() > HALF {
+            break None;
+        }
+    };
+    if got != want {
+        let mut failure = Failure::new(&step)
+            .detail(tr!(
+                "expected: H's 40960 bytes back, upper-cased, then the server's close"
+                    | "期望：H 的 40960 字节转成大写发回来，然后服务端关闭"
+            ))
+            .detail(tr!(
+                "got: {} bytes, and then {}" | "实际：{} 字节，然后{}",
+                got.len(),
+                end.unwrap_or_else(|| tr!("the close" | "服务端关闭了"))
+            ));
+        if got.len() < HALF && want.starts_with(&got) {
+            failure = failure.detail(tr!(
+                "the rest of the echo was still in your server when it saw H's end (read -> 0), and was dropped with the connection"
+                    | "回显剩下的部分在你的服务端看到 H 的结束（read -> 0）时还在服务端里，跟着连接一起被丢掉了"
+            ));
+        }
+        return Err(server.explain(failure).hint(hint));
+    }
+    steps.ok(tr!(
+        "client H shuts down its sending side before it reads: its whole echo comes back, then the close"
+            | "客户端 H 在读之前就关闭了发送方向：它的回显完整回来，然后连接关闭"
+    ))?;
+    Ok(())
+}
+
+/// Whether thread `tid` sleeps (in any call).
+fn is_asleep(tid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).is_ok_and(|stat| {
+        matches!(
+            stat.rsplit_once(')')
+                .and_then(|(_, r)| r.split_whitespace().next()),
+            Some("S") | Some("D")
+        )
+    })
 }

@@ -4,7 +4,7 @@
 //! answers at length, and loses one while a stranger keeps sending (a client that starts
 //! its wait again for each datagram never gives up).
 
-use super::harness::{finish, shown, spawn, Failure, Steps, Subject, STUCK};
+use super::harness::{ends, finish, shown, spawn, Failure, Steps, Subject, STUCK};
 use super::kernel;
 use socket_lessons::tr;
 use socket_lessons::wire::clock::{self, Clock};
@@ -28,8 +28,8 @@ const FORGED: &[u8] = b"13:37:00";
 
 const MEANS: &[(&str, &str)] = &[
     (
-        "ask_time returns Ok(Some(the answer)) as soon as the server answers, under a wait of 30 s; the answer whole and as it came, 105 bytes long too, spaces and a newline at its ends too",
-        "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答完整、原样，105 字节长的也是，两头带空格和换行的也是",
+        "ask_time returns Ok(Some(the answer)) as soon as the server answers, under a wait of 30 s; the answer whole and as it came, 1024 bytes long too (the longest the server sends), spaces and a newline at its ends too",
+        "服务器一回答，ask_time 就返回 Ok(Some(回答))，即使等待时间是 30 秒；回答完整、原样，1024 字节长的也是（服务器发的最长的回答），两头带空格和换行的也是",
     ),
     (
         "it returns Ok(None) when the request is lost, after its wait (300 ms), and the next request is answered",
@@ -40,8 +40,8 @@ const MEANS: &[(&str, &str)] = &[
         "不是服务器发来的数据报不是回答（同一地址上的陌生人、另一个地址上使用服务器端口的陌生人）；一个每 20 毫秒发一次的陌生人也不会把等待时间拉长：500 毫秒后照样返回 Ok(None)",
     ),
     (
-        "each call sends the format as it is, in one datagram, and closes its socket",
-        "每次调用把格式原样用一个数据报发出，并关闭自己的套接字",
+        "each call sends the format as it is, in one datagram, and closes its socket: two calls on one thread hold no socket between them, and a late answer to the first is not the second's",
+        "每次调用把格式原样用一个数据报发出，并关闭自己的套接字：同一个线程上的两次调用之间不留套接字，第一次调用迟到的回答也不会成为第二次的回答",
     ),
 ];
 
@@ -125,7 +125,7 @@ fn call(
         })
     };
     let expected = match want {
-        Some(answer) => format!("Ok(Some({}))", shown(answer)),
+        Some(answer) => format!("Ok(Some({}))", ends(answer, 32)),
         None => tr!("Ok(None): no answer within the wait" | "Ok(None)：等待时间内没有回答"),
     };
     let head = || {
@@ -183,11 +183,123 @@ fn call(
             "Ok(Some({})): the stranger's datagram" | "Ok(Some({}))：陌生人的数据报",
             shown(answer)
         ),
-        Ok(Some(answer)) => format!("Ok(Some({}))", shown(answer)),
+        Ok(Some(answer)) => format!("Ok(Some({}))", ends(answer, 32)),
         Ok(None) => "Ok(None)".into(),
         Err(e) => format!("Err({:?}: {e})", e.kind()),
     };
     Err(head().detail(tr!("got: {got}" | "实际：{got}")).hint(hint))
+}
+
+/// Two calls on one thread, each lost; the answer to the first is sent once it has given
+/// up (a late answer), before the second call: a socket kept from one call to the next
+/// (a cache, a thread-local) would hand it to the second call as its answer.
+fn one_thread(
+    ask: AskTime,
+    socket: &Arc<UdpSocket>,
+    fds_start: Option<usize>,
+) -> Result<(), Failure> {
+    let server = socket
+        .local_addr()
+        .map_err(|e| Failure::setup("the time server", e))?;
+    let step = tr!(
+        "requests 9 and 10 on one thread: 9 lost, its answer sent late, after ask_time gave up; then 10 lost"
+            | "请求 9 和 10 在同一个线程里：9 丢失，它的回答在 ask_time 放弃之后才发出；然后 10 丢失"
+    );
+    let hint = tr!(
+        "each call opens its own socket and closes it (drops it) before it returns: a socket kept for the next call (a static, a thread_local, a cache) is a descriptor held between calls, and it still receives what was sent to the call before, a late answer included, which the next call then takes for its own."
+            | "每次调用打开自己的套接字，并在返回之前关闭它（drop 它）：为下一次调用留着的套接字（static、thread_local、缓存）是两次调用之间一直占着的描述符，而且它还会收到发给上一次调用的数据，包括迟到的回答，下一次调用就会把它当成自己的回答。"
+    );
+    const LATE: &[u8] = b"LATE ANSWER TO REQUEST 9";
+    let (first_tx, first_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let running = spawn(move || {
+        let first = ask(server, "%H", LOST_WAIT);
+        let _ = first_tx.send(first);
+        go_rx.recv_timeout(STUCK).ok()?;
+        Some(ask(server, "%M", LOST_WAIT))
+    });
+    let head = |failure: Failure| failure.hint(hint.clone());
+    let mut buf = [0u8; 2048];
+    let Ok((_, from)) = socket.recv_from(&mut buf) else {
+        return Err(head(Failure::new(&step).detail(tr!(
+            "the server received no request 9" | "服务器没有收到请求 9"
+        ))));
+    };
+    let first = match first_rx.recv_timeout(STUCK) {
+        Ok(Ok(None)) => None,
+        Ok(got) => Some(match got {
+            Ok(Some(answer)) => format!("Ok(Some({}))", shown(&answer)),
+            Ok(None) => "Ok(None)".into(),
+            Err(e) => format!("Err({:?}: {e})", e.kind()),
+        }),
+        Err(_) => Some(tr!(
+            "no return within {} s" | "{} 秒内没有返回",
+            STUCK.as_secs()
+        )),
+    };
+    if let Some(got) = first {
+        return Err(head(
+            Failure::new(&step)
+                .detail(tr!(
+                    "request 9: expected Ok(None) after {} ms"
+                        | "请求 9：期望 {} 毫秒后返回 Ok(None)",
+                    LOST_WAIT.as_millis()
+                ))
+                .detail(tr!("request 9: got {got}" | "请求 9：实际 {got}")),
+        ));
+    }
+    // Between the calls, the thread alive: no socket of ask_time's may be open.
+    if let Some(fds) = fds_start {
+        let now =
+            kernel::settle_at_most(fds, Duration::from_secs(1), kernel::open_fds).unwrap_or(fds);
+        if now > fds {
+            let _ = go_tx.send(());
+            return Err(head(
+                Failure::new(&step)
+                    .detail(tr!(
+                        "between the two calls, on the thread that made them: {now} descriptors, {fds} before the first call"
+                            | "两次调用之间，在做这两次调用的线程上：{now} 个描述符，第一次调用之前是 {fds} 个"
+                    ))
+                    .detail(tr!(
+                        "got: request 9's socket is still open after ask_time returned"
+                            | "实际：ask_time 返回之后，请求 9 的套接字还开着"
+                    )),
+            ));
+        }
+    }
+    let _ = socket.send_to(LATE, from);
+    let _ = go_tx.send(());
+    let second = socket.recv_from(&mut buf).is_ok();
+    let got = running.wait(STUCK);
+    let got =
+        match got {
+            Ok(Some(Ok(None))) if second => return Ok(()),
+            Ok(Some(Ok(Some(answer)))) if answer == LATE => tr!(
+                "Ok(Some({})): the late answer to request 9" | "Ok(Some({}))：请求 9 迟到的回答",
+                shown(&answer)
+            ),
+            Ok(Some(Ok(Some(answer)))) => format!("Ok(Some({}))", shown(&answer)),
+            Ok(Some(Ok(None))) => tr!("Ok(None), but the server received no request 10"
+                | "Ok(None)，但服务器没有收到请求 10"),
+            Ok(Some(Err(e))) => format!("Err({:?}: {e})", e.kind()),
+            Ok(None) => tr!("no call" | "没有这次调用"),
+            Err(trouble) => {
+                return Err(head(
+                    Failure::new(&step)
+                        .detail(tr!("request 10" | "请求 10"))
+                        .trouble(&trouble, "ask_time"),
+                ))
+            }
+        };
+    Err(head(
+        Failure::new(&step)
+            .detail(tr!(
+                "request 10: expected Ok(None) after {} ms (its request is lost too)"
+                    | "请求 10：期望 {} 毫秒后返回 Ok(None)（它的请求也丢了）",
+                LOST_WAIT.as_millis()
+            ))
+            .detail(tr!("request 10: got {got}" | "请求 10：实际 {got}")),
+    ))
 }
 
 fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
@@ -322,7 +434,10 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
             | "请求 6：两头带空格和换行的回答按发送的样子返回"
     ))?;
 
-    let long_format = "%A, %d %B %Y, %H:%M:%S, day %j of the year, in week %U, at UTC%z, or %c";
+    // The longest answer the server sends, 1024 bytes: 42 times %c (24 bytes each), then
+    // " day 206 of 2021". (Leaked: a call's format lives as long as the check.)
+    let long_format: &'static str =
+        Box::leak(format!("{} day %j of %Y", "%c".repeat(42)).into_boxed_str());
     let long_answer = clock::answer(
         long_format.as_bytes(),
         Clock::fixed(NOW)
@@ -372,13 +487,19 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
             | "请求 8，在陌生人不停发送时丢失：照样在 500 毫秒的等待后返回 Ok(None)"
     ))?;
 
+    one_thread(ask, &socket, fds_start)?;
+    steps.ok(tr!(
+        "requests 9 and 10 on one thread: 9 is lost, and its answer, sent after ask_time gave up, is not taken for the answer to 10; ask_time held no socket between the calls"
+            | "请求 9 和 10 在同一个线程里：9 丢失，它的回答在 ask_time 放弃之后才到，没有被当成 10 的回答；两次调用之间 ask_time 没有留着套接字"
+    ))?;
+
     if let Some(fds) = fds_start {
         let now =
             kernel::settle_at_most(fds, Duration::from_secs(1), kernel::open_fds).unwrap_or(fds);
         if now > fds {
             return Err(
-                Failure::new(tr!("after six calls: the descriptors of this process"
-                    | "六次调用之后：这个进程的描述符"))
+                Failure::new(tr!("after every call: the descriptors of this process"
+                    | "所有调用之后：这个进程的描述符"))
                 .detail(tr!("expected: {fds}, as before the first call"
                     | "期望：{fds} 个，和第一次调用之前一样"))
                 .detail(tr!("got: {now}: sockets ask_time left open"

@@ -17,11 +17,13 @@
 use super::harness::{
     ends, finish, first_difference, shown, spawn, within, Failure, Steps, Subject, STUCK,
 };
-use super::kernel::{self, Call};
+use super::kernel::{self, Interruptions};
 use socket_lessons::tr;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 type SendRequest = fn(&mut TcpStream, &[u8]) -> io::Result<()>;
@@ -43,8 +45,12 @@ const MEANS: &[(&str, &str)] = &[
         "每个不超过 1000 字节的请求都作为一个 TCP 报文段离开套接字（由内核计数）：一次写出，Nagle 没有什么可扣住的",
     ),
     (
-        "a 16 MiB body whose write is cut short once (as a signal can cut it) still arrives whole: what the write did not take is written again",
-        "一个 16 MiB 的真实数据，它的写被打断一次（信号就会这样打断它），仍然完整到达：写没接收的部分会再写一次",
+        "a 16 MiB body whose write signals interrupt (after it has copied bytes: a short count; before: EINTR, ErrorKind::Interrupted) still arrives whole: what the write did not take is written again",
+        "一个 16 MiB 的真实数据，它的写被信号打断（在已经复制了一些字节之后：返回的字节数不足；在那之前：EINTR，ErrorKind::Interrupted），仍然完整到达：写没接收的部分会再写一次",
+    ),
+    (
+        "a request on a connection the server has reset returns the error, not Ok(())",
+        "在服务端已经重置的连接上发请求，返回错误，而不是 Ok(())",
     ),
 ];
 
@@ -291,11 +297,75 @@ fn run(send: SendRequest, steps: &mut Steps) -> Result<(), Failure> {
             | "0、1、1000、70000 字节的真实数据到达时前面都是各自的长度（70000 是 70 11 01 00），短的每个一个报文段"
     ))?;
 
-    long_request(send, &client, &mut conn, steps)
+    long_request(send, &client, &mut conn, steps)?;
+    reset_peer(send, steps)
+}
+
+/// A request on a connection the server has reset: nothing can be sent, and the caller
+/// must be told.
+fn reset_peer(send: SendRequest, steps: &mut Steps) -> Result<(), Failure> {
+    use socket_lessons::stage::tcp_state::{self, TcpState};
+    let setup = |e: io::Error| Failure::setup("a connection", e);
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).map_err(setup)?;
+    let client = TcpStream::connect(listener.local_addr().map_err(setup)?).map_err(setup)?;
+    let (conn, _) = listener.accept().map_err(setup)?;
+    socket_lessons::wire::net::close_with_reset(conn).map_err(setup)?;
+    // The reset has reached the client's end once its kernel has closed it.
+    let reset = kernel::wait_until(STUCK, || {
+        matches!(tcp_state::of(&client), Ok(Some(TcpState::Close)))
+    });
+    if !reset {
+        steps.skip(tr!(
+            "a request on a connection the server has reset: this system does not show the connection's state"
+                | "在服务端已经重置的连接上发请求：这个系统不显示连接的状态"
+        ));
+        return Ok(());
+    }
+    let step = tr!(
+        "send_request with a 5-byte body on a connection the server has reset (RST)"
+            | "在服务端已经重置（RST）的连接上 send_request，真实数据 5 字节"
+    );
+    let mut stream = client;
+    let got = within(move || send(&mut stream, b"hello"));
+    match got {
+        Ok(Err(_)) => {}
+        Ok(Ok(())) => {
+            return Err(Failure::new(&step)
+                .detail(tr!(
+                    "expected: Err (the write fails: connection reset, or broken pipe)"
+                        | "期望：Err（写会失败：connection reset，或者 broken pipe）"
+                ))
+                .detail(tr!(
+                    "got: Ok(()): the request was not sent, and the caller was told it was"
+                        | "实际：Ok(())：请求没有发出去，调用者却被告知发出去了"
+                ))
+                .hint(tr!(
+                    "every write's error must reach the caller. A BufWriter that is dropped without flush() writes in its Drop, which throws the error away: call flush() and return its result (or write header and body in one write yourself)."
+                        | "每次写的错误都必须交给调用者。没有调用 flush() 就被 drop 的 BufWriter 会在它的 Drop 里写，而 Drop 把错误扔掉了：调用 flush() 并返回它的结果（或者自己把报头和真实数据一次写出）。"
+                )))
+        }
+        Err(trouble) => return Err(Failure::new(&step).trouble(&trouble, "send_request")),
+    }
+    steps.ok(tr!(
+        "a request on a connection the server has reset returns the error"
+            | "在服务端已经重置的连接上发请求，返回了错误"
+    ))?;
+    Ok(())
+}
+
+/// What the check's signals did to a write, in a failure's words.
+fn said(interrupted: Interruptions) -> String {
+    tr!(
+        "(the check had interrupted the write while it waited for room in the buffers: {} times after it had copied bytes, a short count; {} time before it had copied any, EINTR: ErrorKind::Interrupted)"
+            | "（检查程序在写等待缓冲区空间时打断过它：{} 次是在它已经复制了一些字节之后，返回的字节数不足；{} 次是在它还没复制任何字节之前，EINTR：ErrorKind::Interrupted）",
+        interrupted.short,
+        interrupted.eintr
+    )
 }
 
 /// A 16 MiB request: the server reads nothing until the sending thread sleeps in a write,
-/// then interrupts that write once, then reads everything.
+/// then interrupts that write (a short count), then the next one before it copies a byte
+/// (EINTR), then reads 1 MiB and interrupts once more, then reads everything.
 fn long_request(
     send: SendRequest,
     client: &TcpStream,
@@ -303,12 +373,12 @@ fn long_request(
     steps: &mut Steps,
 ) -> Result<(), Failure> {
     let step = tr!(
-        "a request with a 16 MiB body, its write cut short once by a signal while the server is not reading yet"
-            | "真实数据为 16 MiB 的请求，在服务端还没开始读时，它的写被一个信号打断一次"
+        "a request with a 16 MiB body, its write interrupted by signals while the server is not reading yet"
+            | "真实数据为 16 MiB 的请求，在服务端还没开始读时，它的写被信号打断"
     );
     let hint = tr!(
-        "write and write_vectored return how many bytes they took, and for a big request it may be fewer than all: a signal, a send timeout, a non-blocking socket cut it short. Loop until everything is written (write_all, or write_vectored with IoSlice::advance_slices, which is what framing::write_frame does)."
-            | "write 和 write_vectored 返回它们接收了多少字节，对一个大请求来说可能不是全部：信号、发送超时、非阻塞套接字都会让它提前返回。要循环到全部写完（write_all，或者配合 IoSlice::advance_slices 的 write_vectored，framing::write_frame 就是这样做的）。"
+        "write and write_vectored return how many bytes they took, and for a big request it may be fewer than all: a signal, a send timeout, a non-blocking socket cut it short. A signal that comes before the call took any byte makes it fail with ErrorKind::Interrupted, which means \"call again\", not \"the connection failed\". Loop until everything is written, calling again on Interrupted (write_all, or write_vectored with IoSlice::advance_slices, which is what framing::write_frame does)."
+            | "write 和 write_vectored 返回它们接收了多少字节，对一个大请求来说可能不是全部：信号、发送超时、非阻塞套接字都会让它提前返回。信号如果在这次调用接收任何字节之前到来，调用会以 ErrorKind::Interrupted 失败，意思是“再调用一次”，而不是“连接出错了”。要循环到全部写完，遇到 Interrupted 就再调用（write_all，或者配合 IoSlice::advance_slices 的 write_vectored，framing::write_frame 就是这样做的）。"
     );
     let body: Vec<u8> = (0..LONG as u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
@@ -320,21 +390,41 @@ fn long_request(
     // The descriptor the call writes on: the copy's own number.
     let client_fd = raw_fd(&stream);
     let conn_fd = raw_fd(conn);
-    let mut running = spawn(move || send(&mut stream, &body));
-    let mut interrupted = false;
-    if let Some(fd) = client_fd {
-        let mut sender = None;
-        kernel::wait_until(STUCK, || {
-            sender = kernel::sleeper(Call::Send, fd);
-            sender.is_some() || running.finished().is_some()
-        });
-        if let Some(tid) = sender {
-            interrupted = kernel::interrupt(tid);
-        }
-    }
+    let returned = Arc::new(AtomicBool::new(false));
+    let running = {
+        let returned = Arc::clone(&returned);
+        spawn(move || {
+            let result = send(&mut stream, &body);
+            returned.store(true, Ordering::SeqCst);
+            result
+        })
+    };
     let _ = conn.set_read_timeout(Some(Duration::from_millis(20)));
     let mut got = Vec::with_capacity(LONG + 4);
     let mut buf = vec![0u8; 256 * 1024];
+    // The server reads nothing until the write has been interrupted twice; then 1 MiB, and
+    // the write is interrupted once more.
+    let interrupted = match client_fd {
+        Some(fd) => {
+            let stopped = || returned.load(Ordering::SeqCst);
+            let mut read_some = || {
+                let before = got.len();
+                let until = before + 1024 * 1024;
+                let deadline = Instant::now() + STUCK;
+                while got.len() < until && Instant::now() < deadline && !stopped() {
+                    match conn.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                        Err(e) if super::harness::is_timeout(&e) => {}
+                        Err(_) => break,
+                    }
+                }
+                (before, got.len())
+            };
+            kernel::interrupt_sender(fd, conn_fd, STUCK, &stopped, &mut read_some)
+        }
+        None => Interruptions::default(),
+    };
     let deadline = Instant::now() + STUCK * 3;
     loop {
         if got.len() >= 4 && got.len() >= 4 + frame_len(&got) {
@@ -349,7 +439,7 @@ fn long_request(
             Err(e) if super::harness::is_timeout(&e) => {}
             Err(_) => break,
         }
-        let idle = running.finished().is_some()
+        let idle = returned.load(Ordering::SeqCst)
             && client_fd.is_none_or(|fd| kernel::unsent(fd) == Some(0))
             && conn_fd.is_none_or(|fd| kernel::unread(fd) == Some(0));
         if idle || Instant::now() >= deadline {
@@ -376,11 +466,8 @@ fn long_request(
                 ));
             }
         }
-        if interrupted {
-            failure = failure.detail(tr!(
-                "(the check had interrupted the write once, while it waited for room in the buffers)"
-                    | "（检查程序在写等待缓冲区空间时打断过它一次）"
-            ));
+        if interrupted.any() {
+            failure = failure.detail(said(interrupted));
         }
         match result {
             Ok(Ok(())) => {}
@@ -404,10 +491,12 @@ fn long_request(
         }
         Err(trouble) => return Err(Failure::new(&step).trouble(&trouble, "send_request")),
     }
-    if interrupted {
+    if interrupted.any() {
         steps.ok(tr!(
-            "a 16 MiB body whose write was cut short once arrives whole: {}"
-                | "写被打断过一次的 16 MiB 真实数据完整到达：{}",
+            "a 16 MiB body whose write was interrupted by signals ({} short counts, {} EINTR) arrives whole: {}"
+                | "写被信号打断过（{} 次返回的字节数不足，{} 次 EINTR）的 16 MiB 真实数据完整到达：{}",
+            interrupted.short,
+            interrupted.eintr,
             shown(&want[..4])
         ))?;
     } else {

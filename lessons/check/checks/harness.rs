@@ -603,6 +603,104 @@ impl Server {
     }
 }
 
+/// One client's exchange in a step: who it is, what it sends, what must come back.
+pub struct Talk<'a> {
+    pub who: String,
+    pub message: &'a [u8],
+    pub want: &'a [u8],
+}
+
+impl Server {
+    /// A client (`served`) is being served in `serve`'s own thread, asleep in read on it;
+    /// the process is left without a free descriptor; a second client (`waiting`) connects
+    /// and the first leaves, so the server's next `accept` fails with EMFILE; then
+    /// descriptors are freed, and the waiting client must be served. `false` when that
+    /// cannot be made here (not Linux, or a server that reads in another thread).
+    pub fn accept_fails(
+        &mut self,
+        served: Talk,
+        waiting: Talk,
+        step: &str,
+        hint: &str,
+    ) -> Result<bool, Failure> {
+        use kernel::{Call, NoNewDescriptors, ThreadFiles};
+        let Some(tid) = self.running.tid() else {
+            return Ok(false);
+        };
+        let mut first = self.connect(&served.who)?;
+        exchange(self, &mut first, served.message, served.want, &served.who)?;
+        let mine = first
+            .local_addr()
+            .map_err(|e| Failure::setup("a client", e))?;
+        let Some(fd) = kernel::socket_fd(self.addr, mine) else {
+            return Ok(false);
+        };
+        let Some(files) = ThreadFiles::open(tid) else {
+            return Ok(false);
+        };
+        // Serving the first client in serve's own thread, asleep in read on it: its next
+        // call after that client leaves is accept.
+        if !kernel::wait_until(STUCK, || files.sleeps_in(Call::Recv, fd) == Some(true)) {
+            return Ok(false);
+        }
+        let second = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .map_err(|e| Failure::setup("a client", e))?;
+        let addr: SocketAddr = self.addr;
+        {
+            let Some(_no_fds) = NoNewDescriptors::new() else {
+                return Ok(false);
+            };
+            let connected = second.connect(&addr.into());
+            drop(first);
+            if connected.is_ok() {
+                // Wait until serve's thread has had its turn: it left the read on the first
+                // client, and then it ended, or sleeps in another call (waiting before it
+                // retries), or has run for 20 ms more (retrying accept at once). No
+                // descriptor can be opened meanwhile: the thread's /proc files were opened
+                // before.
+                let mut left_at = None;
+                kernel::wait_until(STUCK, || {
+                    if self.running.finished().is_some() {
+                        return true;
+                    }
+                    let Some(asleep) = files.asleep() else {
+                        return true;
+                    };
+                    if files.sleeps_in(Call::Recv, fd) == Some(true) {
+                        return false;
+                    }
+                    if asleep {
+                        return true;
+                    }
+                    let now = files.runtime_ns().unwrap_or(0);
+                    now.saturating_sub(*left_at.get_or_insert(now)) >= 20_000_000
+                });
+            }
+        }
+        let mut second: TcpStream = second.into();
+        let _ = second.set_read_timeout(Some(STUCK));
+        if let Some(line) = self.ended() {
+            return Err(Failure::new(step).detail(line).hint(hint));
+        }
+        exchange(
+            self,
+            &mut second,
+            waiting.message,
+            waiting.want,
+            &waiting.who,
+        )?;
+        Ok(true)
+    }
+}
+
+/// The hint for a server that a failed accept ended.
+pub fn accept_hint() -> String {
+    tr!(
+        "accept fails too: EMFILE when the process has no descriptor left, ECONNABORTED elsewhere. It is no client's fault and no reason to stop: skip it and accept again (the course's server waits a little first, so as not to spin)."
+            | "accept 也会失败：进程没有描述符可用时是 EMFILE，在别的系统上还有 ECONNABORTED。这不是哪个客户端的错，也不是停下来的理由：跳过它，再 accept（课程的服务端会先等一小会儿，免得空转）。"
+    )
+}
+
 /// Sends `message` and expects exactly `want` back within [`STUCK`]; a failure says what
 /// came back and whether the server had stopped.
 pub fn exchange(
@@ -717,7 +815,8 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
 
 /// A reader for scripted streams: it returns its chunks one `read` at a time (a chunk
 /// bigger than the caller's buffer is split), then the end of the stream, or an error.
-/// It notes how far it was read and whether a read asked for bytes past `watch`.
+/// It notes how far it was read and whether a read asked for bytes past `watch`, or took
+/// some (one read that returns the last bytes before `watch` and the first after it).
 ///
 /// Its bytes are one buffer, never freed while it is read: memory the check allocated and
 /// the learner's thread freed would hide what the learner's code allocates.
@@ -783,6 +882,9 @@ impl Read for Script {
             };
         };
         let n = (*chunk).min(buf.len());
+        if self.given + n > self.watch {
+            *self.read_past.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        }
         buf[..n].copy_from_slice(&self.data[self.given..self.given + n]);
         *chunk -= n;
         if *chunk == 0 {

@@ -143,9 +143,35 @@ fn syscall_numbers(call: Call) -> &'static [libc::c_long] {
     }
 }
 
+/// What a descriptor of this process refers to: `socket:[12345]` names a socket by its
+/// inode, the same for every descriptor of it (`try_clone`, `dup`). Read with readlink,
+/// which opens nothing: it works while the process may open no descriptor.
+#[cfg(target_os = "linux")]
+fn target(fd: i64) -> Option<std::path::PathBuf> {
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()
+}
+
+/// Whether the descriptor a call was given, `arg`, is `fd` or another handle to the same
+/// socket: a server that writes through `conn.try_clone()` writes on another descriptor
+/// number to the same connection.
+#[cfg(target_os = "linux")]
+fn same_socket(arg: Option<i64>, fd: i32) -> bool {
+    let Some(arg) = arg else {
+        return false;
+    };
+    if arg == i64::from(fd) {
+        return true;
+    }
+    match (target(arg), target(i64::from(fd))) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Whether thread `tid` of this process sleeps in a call of kind `call`, on descriptor
-/// `fd` if one is given. `/proc/self/task/TID/syscall` names the call and its arguments
-/// only while the thread is blocked in it; `stat` says it sleeps.
+/// `fd` (or any other descriptor of the same socket) if one is given.
+/// `/proc/self/task/TID/syscall` names the call and its arguments only while the thread is
+/// blocked in it; `stat` says it sleeps.
 pub fn sleeps_in(tid: i32, call: Call, fd: Option<i32>) -> bool {
     #[cfg(target_os = "linux")]
     {
@@ -171,12 +197,12 @@ pub fn sleeps_in(tid: i32, call: Call, fd: Option<i32>) -> bool {
         }
         match fd {
             None => true,
-            Some(fd) => {
+            Some(fd) => same_socket(
                 fields
                     .next()
-                    .and_then(|a| i64::from_str_radix(a.trim_start_matches("0x"), 16).ok())
-                    == Some(i64::from(fd))
-            }
+                    .and_then(|a| i64::from_str_radix(a.trim_start_matches("0x"), 16).ok()),
+                fd,
+            ),
         }
     }
     #[cfg(not(target_os = "linux"))]
@@ -200,7 +226,8 @@ pub fn runtime_ns(tid: i32) -> Option<u64> {
         .ok()
 }
 
-/// A thread of this process that sleeps in a call of kind `call` on `fd`, if any.
+/// A thread of this process that sleeps in a call of kind `call` on `fd` (on any
+/// descriptor of its socket), if any.
 pub fn sleeper(call: Call, fd: i32) -> Option<i32> {
     if !OBSERVABLE {
         return None;
@@ -234,30 +261,139 @@ pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
 /// of system calls": a call that has transferred data returns a partial count). A call
 /// that had copied nothing is restarted as if nothing happened.
 pub fn interrupt(tid: i32) -> bool {
+    signal(tid, true)
+}
+
+/// Sends thread `tid` a signal whose handler does nothing and was installed without
+/// SA_RESTART (the way a program that wants its blocking calls cut short installs one). A
+/// thread asleep in `send` that has copied nothing yet returns at once with EINTR:
+/// `ErrorKind::Interrupted`, which means "call again", not "the connection failed".
+pub fn interrupt_without_restart(tid: i32) -> bool {
+    signal(tid, false)
+}
+
+/// SIGUSR1 (handler with SA_RESTART) or SIGUSR2 (without) to thread `tid`.
+fn signal(tid: i32, restart: bool) -> bool {
     #[cfg(target_os = "linux")]
     {
         use std::sync::Once;
-        static HANDLER: Once = Once::new();
+        static HANDLERS: Once = Once::new();
         extern "C" fn nothing(_: libc::c_int) {}
-        HANDLER.call_once(|| {
-            // SAFETY: a zeroed sigaction with a handler that does nothing (async-signal-safe)
-            // and SA_RESTART; sigaction copies it.
-            unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = nothing as extern "C" fn(libc::c_int) as usize;
-                action.sa_flags = libc::SA_RESTART;
-                libc::sigemptyset(&mut action.sa_mask);
-                libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut());
+        HANDLERS.call_once(|| {
+            for (signal, flags) in [(libc::SIGUSR1, libc::SA_RESTART), (libc::SIGUSR2, 0)] {
+                // SAFETY: a zeroed sigaction with a handler that does nothing
+                // (async-signal-safe); sigaction copies it.
+                unsafe {
+                    let mut action: libc::sigaction = std::mem::zeroed();
+                    action.sa_sigaction = nothing as extern "C" fn(libc::c_int) as usize;
+                    action.sa_flags = flags;
+                    libc::sigemptyset(&mut action.sa_mask);
+                    libc::sigaction(signal, &action, std::ptr::null_mut());
+                }
             }
         });
+        let signal = if restart {
+            libc::SIGUSR1
+        } else {
+            libc::SIGUSR2
+        };
         // SAFETY: tgkill takes plain integers; a thread that is gone gives ESRCH.
-        unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, libc::SIGUSR1) == 0 }
+        unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, signal) == 0 }
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = tid;
+        let _ = (tid, restart);
         false
     }
+}
+
+/// How many times thread `tid` has gone to sleep of its own accord so far (its voluntary
+/// context switches): a count that grows by one each time it blocks in a call, so that a
+/// new sleep can be told from the one it was in.
+pub fn sleeps(tid: i32) -> Option<u64> {
+    if !OBSERVABLE {
+        return None;
+    }
+    std::fs::read_to_string(format!("/proc/self/task/{tid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// How a sender was interrupted, for a failure's words.
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Interruptions {
+    /// Signals that came after the call had copied bytes: a short count.
+    pub short: u32,
+    /// Signals that came before it had copied any (no SA_RESTART): EINTR.
+    pub eintr: u32,
+}
+
+impl Interruptions {
+    pub fn any(&self) -> bool {
+        self.short + self.eintr > 0
+    }
+}
+
+/// Interrupts the thread that sends on `fd` while its peer reads nothing, the way signals
+/// can: once after its send has copied bytes (a short count); once in the call it makes
+/// next, before that has copied any (EINTR); then, after `read_some` has let some bytes
+/// through (it reads from the peer's end and says how many it held before and after), once more
+/// after that call has copied bytes (a short count again). A sender that stops (it gave up,
+/// or `stopped` says it is done) ends the sequence early. Every wait is for a state: a
+/// thread asleep in send, a new sleep (its count of sleeps grown), bytes taken.
+pub fn interrupt_sender(
+    fd: i32,
+    peer_fd: Option<i32>,
+    limit: Duration,
+    stopped: &dyn Fn() -> bool,
+    read_some: &mut dyn FnMut() -> (usize, usize),
+) -> Interruptions {
+    let mut done = Interruptions::default();
+    let mut tid = None;
+    wait_until(limit, || {
+        tid = sleeper(Call::Send, fd);
+        tid.is_some() || stopped()
+    });
+    let Some(tid) = tid else {
+        return done;
+    };
+    // Asleep in send again, in a call after the one it was in when `before` was counted.
+    let again = |before: Option<u64>, extra: &dyn Fn() -> bool| {
+        wait_until(limit, || {
+            stopped() || (sleeps(tid) > before && sleeps_in(tid, Call::Send, Some(fd)) && extra())
+        }) && !stopped()
+    };
+    let before = sleeps(tid);
+    if !interrupt(tid) {
+        return done;
+    }
+    done.short += 1;
+    if !again(before, &|| true) {
+        return done;
+    }
+    let before = sleeps(tid);
+    if !interrupt_without_restart(tid) {
+        return done;
+    }
+    done.eintr += 1;
+    if !again(before, &|| true) {
+        return done;
+    }
+    // What the sender has handed to the kernel so far: what the peer holds, and what is
+    // still queued on the way (in the sender's send queue, in the peer's receive queue).
+    let queued = || unsent(fd).unwrap_or(0) + peer_fd.and_then(unread).unwrap_or(0);
+    let before = sleeps(tid);
+    let queued_before = queued();
+    let (held_before, held) = read_some();
+    let mark = held_before + queued_before;
+    if again(before, &|| held + queued() > mark) && interrupt(tid) {
+        done.short += 1;
+    }
+    done
 }
 
 /// Whether descriptor `fd` is in non-blocking mode (O_NONBLOCK).
@@ -381,6 +517,29 @@ pub fn set_buffers(fd: i32, send: usize, receive: usize) -> bool {
     {
         let _ = (fd, send, receive);
         false
+    }
+}
+
+/// The read timeout (SO_RCVTIMEO) the learner's code set on socket `fd`, if any; when it is
+/// longer than `to`, it is set to `to`, so that a pause of the check's outlasts it (the
+/// same effect as a long pause, without the wait). Returns the timeout it found.
+pub fn shorten_read_timeout(fd: i32, to: Duration) -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::BorrowedFd;
+        // SAFETY: borrowed for getsockopt/setsockopt while the learner's socket is open.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+        let sock = socket2::SockRef::from(&borrowed);
+        let found = sock.read_timeout().ok().flatten()?;
+        if found > to {
+            let _ = sock.set_read_timeout(Some(to));
+        }
+        Some(found)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (fd, to);
+        None
     }
 }
 
@@ -535,7 +694,7 @@ impl ThreadFiles {
             Some(
                 asleep
                     && nr.is_some_and(|nr| syscall_numbers(call).contains(&nr))
-                    && arg == Some(i64::from(fd)),
+                    && same_socket(arg, fd),
             )
         }
         #[cfg(not(target_os = "linux"))]

@@ -88,10 +88,76 @@ pub struct Finding {
     pub early_exit: Vec<(usize, String)>,
 }
 
+/// The operand that ends at byte `end` of `line` (scanning back over brackets), or starts
+/// at `start` (scanning forward): `expected.as_slice()`, `diff`, `0u8`.
+fn operand(line: &str, from: usize, forward: bool) -> String {
+    let chars: Vec<char> = if forward {
+        line[from..].chars().collect()
+    } else {
+        line[..from].chars().rev().collect()
+    };
+    let (open, close) = if forward { ("([", ")]") } else { (")]", "([") };
+    let mut depth = 0usize;
+    let mut token = String::new();
+    for c in chars.into_iter().skip_while(|c| c.is_whitespace()) {
+        if open.contains(c) {
+            depth += 1;
+        } else if close.contains(c) {
+            if depth == 0 {
+                break;
+            }
+            depth -= 1;
+        } else if depth == 0 && (c.is_whitespace() || "{};,&|!=<>".contains(c)) {
+            break;
+        }
+        token.push(c);
+    }
+    if forward {
+        token
+    } else {
+        token.chars().rev().collect()
+    }
+}
+
+/// Whether an operand of `==`/`!=` is something public, not a tag: a length, a number (a
+/// difference accumulated to compare with 0), a bool.
+fn public(operand: &str) -> bool {
+    let o = operand.trim_start_matches(['*', '&']).to_lowercase();
+    o.ends_with("len()")
+        || o.ends_with("len")
+        || o == "true"
+        || o == "false"
+        || o.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// The `==` and `!=` of a line of code that compare something other than lengths and
+/// numbers: what a tag compared with `==` looks like.
+fn compares_bytes(line: &str) -> bool {
+    let mut at = 0;
+    while let Some(i) = line[at..].find(['=', '!']).map(|i| i + at) {
+        let op = line.get(i..i + 2);
+        at = i + 1;
+        if op != Some("==") && op != Some("!=") {
+            continue;
+        }
+        // Not the second half of `<=`, `>=`, `==` itself seen from its second `=`.
+        if i > 0 && b"<>=!".contains(&line.as_bytes()[i - 1]) {
+            continue;
+        }
+        let (left, right) = (operand(line, i, false), operand(line, i + 2, true));
+        if !(public(&left) || public(&right)) {
+            return true;
+        }
+        at = i + 2;
+    }
+    false
+}
+
 /// Looks for the ways a tag is compared in `source`: the constant-time ones (the `Mac`
 /// trait's `verify_slice` and its kin, `subtle`'s `ct_eq`, a hand-written loop that XORs
 /// every byte and ORs the differences), and the ones that stop at the first difference
-/// (`==`, `!=`, `starts_with`, `.eq(`, `.cmp(`, `memcmp`).
+/// (`==` and `!=` between anything but lengths and numbers, `starts_with`, `.eq(`, `.cmp(`,
+/// `memcmp`).
 pub fn comparisons(source: &str) -> Finding {
     let code = code_only(source);
     let mut finding = Finding {
@@ -107,7 +173,7 @@ pub fn comparisons(source: &str) -> Finding {
         "constant_time_eq",
         "ConstantTimeEq",
     ];
-    let early = ["==", "!=", "starts_with", ".eq(", ".ne(", ".cmp(", "memcmp"];
+    let early = ["starts_with", ".eq(", ".ne(", ".cmp(", "memcmp"];
     let mut xor_lines = Vec::new();
     let mut or_lines = Vec::new();
     for (i, line) in code.lines().enumerate() {
@@ -116,7 +182,8 @@ pub fn comparisons(source: &str) -> Finding {
         if constant.iter().any(|w| line.contains(w)) {
             finding.constant_time.push((n, original.clone()));
         }
-        if early.iter().any(|w| line.contains(w)) {
+        let ct_here = constant.iter().any(|w| line.contains(w));
+        if !ct_here && (early.iter().any(|w| line.contains(w)) || compares_bytes(line)) {
             finding.early_exit.push((n, original.clone()));
         }
         if line.contains('^') {

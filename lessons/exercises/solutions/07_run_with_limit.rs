@@ -6,7 +6,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Runs `command` with `sh -c` and returns its answer: stdout, or stderr when stdout is
-/// empty. A command still running at `limit` is killed, with everything it started.
+/// empty. A command still running at `limit` is killed, with everything it started; what a
+/// command that ended left behind (`sleep 100 &`) is killed too.
 pub fn run(command: &str, limit: Duration) -> Vec<u8> {
     let mut sh = Command::new("sh");
     sh.arg("-c")
@@ -28,22 +29,21 @@ pub fn run(command: &str, limit: Duration) -> Vec<u8> {
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
 
-    // Wait for the command, at most `limit`.
+    // Wait for the shell to end, at most `limit`.
     let deadline = Instant::now() + limit;
     let killed = loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break false,
-            Ok(None) if Instant::now() >= deadline => {
-                kill_all(&mut child);
-                break true;
-            }
-            Ok(None) => thread::sleep(Duration::from_millis(10)),
-            Err(_) => {
-                kill_all(&mut child);
-                break true;
-            }
+        if ended(&mut child) {
+            break false;
         }
+        if Instant::now() >= deadline {
+            break true;
+        }
+        thread::sleep(Duration::from_millis(10));
     };
+    // Whatever is left of the group is killed: at the limit, the shell and its `sleep`; when
+    // the shell ended in time, a job it left running in the background (`sleep 100 &`, which
+    // would also keep the pipes open). Then the shell is collected: no zombie.
+    kill_all(&mut child);
     // The pipes end when every process holding them has ended: after the group kill,
     // at once. (A command that put itself out of the group, with setsid, could hold them
     // open: lesson 07's page.)
@@ -67,6 +67,31 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<Vec<u8>
         }
         bytes
     })
+}
+
+/// Whether the shell has ended, without collecting it (WNOWAIT): until it is collected, its
+/// pid, which is its group's id, cannot be given to another process, so killing the group
+/// afterwards cannot reach anyone else's.
+#[cfg(unix)]
+fn ended(child: &mut Child) -> bool {
+    // SAFETY: waitid fills in a zeroed siginfo_t; WNOHANG returns at once, WNOWAIT leaves
+    // the child to be collected by `wait` later.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let rc = libc::waitid(
+            libc::P_PID,
+            child.id() as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        );
+        // An error (the child is gone) counts as ended: `wait` will say the rest.
+        rc != 0 || info.si_pid() != 0
+    }
+}
+
+#[cfg(not(unix))]
+fn ended(child: &mut Child) -> bool {
+    !matches!(child.try_wait(), Ok(None))
 }
 
 /// Kills the command's whole process group, then collects the shell's exit status (so

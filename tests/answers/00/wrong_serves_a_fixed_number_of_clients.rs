@@ -1,6 +1,6 @@
 //! Wrong answer to exercise 00: right for each client, but written to serve as many clients
-//! as a quick test uses, then return.
-//! Rejected at: client 9
+//! as a quick test uses, then return (a failed accept, retried at once, uses up the count).
+//! Rejected at: accept fails with EMFILE while client 8 waits
 
 use std::io::{self, Read, Write};
 use std::net::TcpListener;

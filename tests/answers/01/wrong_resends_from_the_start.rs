@@ -1,7 +1,7 @@
 //! Wrong answer to exercise 01: a loop over `write` that counts what was sent, but hands
 //! `write` the whole message again each time instead of what is left: after a short write,
 //! the start of the message is sent twice.
-//! Rejected at: a 16 MiB message, its send cut short once by a signal while the server is not reading yet
+//! Rejected at: a 16 MiB message, its send interrupted by signals while the server is not reading yet
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};

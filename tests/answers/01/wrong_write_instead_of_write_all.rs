@@ -1,6 +1,6 @@
 //! Wrong answer to exercise 01: the reply is read to the end, but the message still goes
 //! out with one `write` (Python's send), whose count is ignored.
-//! Rejected at: a 16 MiB message, its send cut short once by a signal while the server is not reading yet
+//! Rejected at: a 16 MiB message, its send interrupted by signals while the server is not reading yet
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};

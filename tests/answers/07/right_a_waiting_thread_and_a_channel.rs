@@ -1,6 +1,8 @@
-//! A right answer to exercise 07 in another style: a thread waits for the command and
-//! reports on a channel; the caller waits on the channel with the limit, and at the limit
-//! kills the group with killpg.
+//! A right answer to exercise 07 in another style: a thread waits for the shell to end
+//! (waitid with WNOWAIT, which leaves it to be collected) and reports on a channel; the
+//! caller waits on the channel with the limit, then kills the group with killpg, whatever
+//! is left of it (the command at the limit, a job it left in the background when it ended
+//! in time), and collects the shell.
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -40,14 +42,21 @@ pub fn run(command: &str, limit: Duration) -> Vec<u8> {
     });
     let (done_tx, done) = mpsc::channel();
     let waiter = thread::spawn(move || {
-        let _ = child.wait();
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        unsafe {
+            libc::waitid(
+                libc::P_PID,
+                group as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
         let _ = done_tx.send(());
     });
     let killed = done.recv_timeout(limit).is_err();
-    if killed {
-        unsafe { libc::killpg(group, libc::SIGKILL) };
-    }
+    unsafe { libc::killpg(group, libc::SIGKILL) };
     let _ = waiter.join();
+    let _ = child.wait();
     let (out, err) = (
         out.join().unwrap_or_default(),
         err.join().unwrap_or_default(),

@@ -1,6 +1,6 @@
 //! Wrong answer to exercise 12: connect, a read timeout, and a buffer of 32 bytes, "a time
 //! is short": a longer answer is cut, and UDP throws the rest away.
-//! Rejected at: request 7, an answer of 105 bytes
+//! Rejected at: request 7, an answer of 1024 bytes
 
 use std::io::{self, ErrorKind};
 use std::net::{SocketAddr, UdpSocket};

@@ -1,6 +1,6 @@
 //! Wrong answer to exercise 13: header and body copied into one Vec and sent with one
 //! `write`, its count ignored.
-//! Rejected at: a request with a 16 MiB body, its write cut short once by a signal while the server is not reading yet
+//! Rejected at: a request with a 16 MiB body, its write interrupted by signals while the server is not reading yet
 
 use std::io::{self, Write};
 use std::net::TcpStream;

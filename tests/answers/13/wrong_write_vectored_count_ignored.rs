@@ -1,6 +1,6 @@
 //! Wrong answer to exercise 13: header and body in one write_vectored, its count ignored:
 //! a big request that the kernel takes only in part is sent cut.
-//! Rejected at: a request with a 16 MiB body, its write cut short once by a signal while the server is not reading yet
+//! Rejected at: a request with a 16 MiB body, its write interrupted by signals while the server is not reading yet
 
 use std::io::{self, IoSlice, Write};
 use std::net::TcpStream;

@@ -1,5 +1,10 @@
-//! A right answer to exercise 04 in another style: one byte at a time, line by line, an
-//! answer ending at its first empty line.
+//! Wrong answer to exercise 04 (once kept as a right one): one byte at a time, line by
+//! line, an answer ending at its first empty line. But an answer may begin with an empty
+//! line (`echo; echo hi`, on the wire b"\nhi\n\n"): that line is taken for the end, and
+//! the call returns b"" instead of b"\nhi\n". Only the first \n\n on the stream ends an
+//! answer.
+//! Rejected at: an answer that begins with an empty line (`echo; echo hi`), then `echo ok`
+
 use std::io::{self, Read};
 use std::net::TcpStream;
 
