@@ -53,7 +53,8 @@ fn unsafe_on_a_terminal(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// A peer's text as a terminal may show it: every control character but `\n` and `\t`,
+/// A peer's text as a terminal may show it: every control character but `\n`, `\t` and
+/// the `\r` of a `\r\n`,
 /// and every bidirectional control, written as its escape (`\u{1b}`, `\r`). For what a
 /// remote command printed (lessons 07, 08): its lines stay lines, but a server cannot move
 /// the client's cursor, rewrite its screen, or reach its clipboard. (`ls --color`'s colours
@@ -61,22 +62,32 @@ fn unsafe_on_a_terminal(c: char) -> bool {
 ///
 /// ```
 /// use socket_lessons::guard::quiet::terminal_safe;
-/// assert_eq!(terminal_safe("a\tb\nc"), "a\tb\nc");
+/// assert_eq!(terminal_safe("a\tb\r\nc"), "a\tb\r\nc");
 /// assert_eq!(terminal_safe("\x1b]52;c;aGk=\x07ok\rno"), "\\u{1b}]52;c;aGk=\\u{7}ok\\rno");
 /// ```
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| c != '\n' && c != '\t' && unsafe_on_a_terminal(c))
-    {
+    // `\r\n` is a line end (Windows' cmd ends its lines so): kept; a lone `\r` is not.
+    let kept = |c: char, next: Option<char>| {
+        c == '\n' || c == '\t' || (c == '\r' && next == Some('\n')) || !unsafe_on_a_terminal(c)
+    };
+    let mut chars = text.chars().peekable();
+    let mut all_kept = true;
+    while let Some(c) = chars.next() {
+        if !kept(c, chars.peek().copied()) {
+            all_kept = false;
+            break;
+        }
+    }
+    if all_kept {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if c != '\n' && c != '\t' && unsafe_on_a_terminal(c) {
-            out.extend(c.escape_default());
-        } else {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if kept(c, chars.peek().copied()) {
             out.push(c);
+        } else {
+            out.extend(c.escape_default());
         }
     }
     std::borrow::Cow::Owned(out)
