@@ -103,7 +103,7 @@ fn server_stopped_and_continued_keeps_its_idle_client() {
     ];
     let mut failures = Vec::new();
     for (lesson, request, answer) in cases {
-        let mut server = Running::server_with_env(
+        let server = Running::server_with_env(
             example(lesson),
             &["server", "--port", "0"],
             &[("SOCKET_LESSONS_SECRET", SECRET), ("LANG", "C")],

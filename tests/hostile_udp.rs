@@ -291,15 +291,19 @@ fn loopback(port: u16) -> std::net::SocketAddrV4 {
     std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, port)
 }
 
-/// The two UDP servers that answer whoever writes: lesson 05's echo and lesson 12's time
-/// server (its clock fixed), each with a request and the answer it gets.
+/// A UDP server to start: its lesson, its arguments, a request and the answer it gets.
 #[cfg(target_os = "linux")]
-fn udp_servers() -> [(
+type UdpServer = (
     &'static str,
     Vec<&'static str>,
     &'static [u8],
     &'static [u8],
-); 2] {
+);
+
+/// The two UDP servers that answer whoever writes: lesson 05's echo and lesson 12's time
+/// server (its clock fixed), each with a request and the answer it gets.
+#[cfg(target_os = "linux")]
+fn udp_servers() -> [UdpServer; 2] {
     [
         ("05_udp", vec!["server", "--port", "0"], b"ping", b"PING"),
         (
