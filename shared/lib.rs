@@ -40,6 +40,7 @@
 //! | guard | [`guard::pace`] | limits on a whole message, not on the gaps between its bytes: a grace period, then a minimum rate (mod_reqtimeout's rule), for requests and answers alike | `conn.settimeout(t)` on every `recv` |
 //! | guard | [`guard::quiet`] | a log a peer cannot flood: short previews of what it sent, repeated events counted, accept failures paced | `print(data)` on every event |
 //! | guard | [`guard::sniff`] | a bare text request told from a length-prefixed one by its first bytes, for servers that take both on one port | `if data[:4] looks like text` |
+//! | guard | [`guard::senders`] | whom a UDP server answers: never itself, port 0 or a broadcast address, and each source at most 50 times a second, so one forged datagram cannot set a server (or two) answering for ever | `server.sendto(data.upper(), client_address)` to whoever wrote |
 //! | guard | [`guard::names`] | a file name from the network: a plain name, or refused with a reason | `open(head['filename'], 'wb')` |
 //! | guard | [`guard::saving`] | a file received under a temporary name and renamed only when verified; nothing partial left behind | `with open(name, 'wb') as f: f.write(recv(...))` |
 //! | guard | [`guard::digest_cache`] | a file's md5 remembered by device, inode, size and times, so an unchanged file is hashed once per server process | `hashlib.md5(fp.read())` on every request |

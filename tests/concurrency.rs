@@ -90,11 +90,11 @@ fn serves_clients_at_once(way: &str) {
                         .write_all(message.as_bytes())
                         .map_err(|e| format!("client {i}: send: {e}"))?;
                     // The reply may come in pieces: read exactly its length.
-                    let mut reply = vec![0u8; message.to_uppercase().len()];
+                    let mut reply = vec![0u8; message.to_ascii_uppercase().len()];
                     stream
                         .read_exact(&mut reply)
                         .map_err(|e| format!("client {i} round {round}: no full reply: {e}"))?;
-                    if reply != message.to_uppercase().as_bytes() {
+                    if reply != message.to_ascii_uppercase().as_bytes() {
                         return Err(format!(
                             "client {i} round {round}: got {:?}",
                             String::from_utf8_lossy(&reply)

@@ -660,3 +660,36 @@ fn client_connecting_and_closing_in_a_loop_costs_the_log_a_few_lines_every_10_s(
         );
     }
 }
+
+/// A hostile server answering lesson 07's client with terminal escapes (OSC 52 to the
+/// clipboard, a screen clear, a `\r` that overwrites the line): the client prints the
+/// output with every control character but `\n` and `\t` escaped.
+#[test]
+fn a_server_answering_with_terminal_escapes_cannot_drive_the_07_client_terminal() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut request = [0u8; 1024];
+        let _ = conn.read(&mut request);
+        let body = b"ok\x1b]52;c;aGk=\x07\x1b[2J\rfake\ttab\n";
+        let mut frame = (body.len() as i32).to_le_bytes().to_vec();
+        frame.extend_from_slice(body);
+        conn.write_all(&frame).unwrap();
+        let _ = conn.read(&mut request);
+    });
+    let out = snapbox::cmd::Command::new(common::example("07_remote_cmd"))
+        .args(["client", "--port", &port.to_string()])
+        .stdin("ls\nq\n")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    server.join().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
+    assert!(
+        text.contains("ok\\u{1b}]52;c;aGk=\\u{7}\\u{1b}[2J\\rfake\ttab\n"),
+        "{text:?}"
+    );
+}

@@ -1040,3 +1040,61 @@ fn client_connecting_and_closing_in_a_loop_costs_the_log_a_few_lines_every_10_s(
     let allowed = windows * 2 * (20 + 1) + 2;
     assert!(printed <= allowed, "{printed} lines, {allowed} allowed");
 }
+
+/// An upload header whose md5 field is 48 KB with a newline, a forged log line in it:
+/// the server's log shows it previewed and escaped, in short lines, and no line of the log
+/// is the forged one (before: the field whole and raw, 60 KB in one line, twice).
+#[test]
+fn upload_header_with_a_48_kb_md5_full_of_escapes_costs_the_log_short_lines() {
+    let dir = Scratch::new("md5-flood");
+    let server = served_dir_server(&dir, &[]);
+    let md5 = format!("x\n[server] forged\u{1b}[2J{}", "\u{202e}a".repeat(12_000));
+    let json = serde_json::json!({"filename": "m.txt", "filesize": 1, "md5": md5}).to_string();
+    let mut conn = connect(server.port);
+    conn.write_all(&[header(&json), b"m".to_vec()].concat())
+        .unwrap();
+    let mut len = [0u8; 4];
+    conn.read_exact(&mut len).unwrap();
+    let mut verdict = vec![0u8; i32::from_le_bytes(len) as usize];
+    conn.read_exact(&mut verdict).unwrap();
+    assert!(verdict.len() < 1024, "a verdict of {} bytes", verdict.len());
+    let log = server.stop();
+    assert!(
+        !log.iter().any(|l| l.starts_with("[server] forged")),
+        "{log:#?}"
+    );
+    for line in &log {
+        assert!(line.len() < 600, "a log line of {} bytes", line.len());
+        assert!(!line.contains('\u{1b}'), "{line:?}");
+    }
+    assert!(
+        log.iter().any(|l| l.contains(r#"md5 "x\n[server] forged"#)),
+        "{log:#?}"
+    );
+}
+
+/// A hostile server answering a download with an `error` full of terminal tricks (OSC 52
+/// to set the clipboard, a screen clear, a `\r` and a newline before a forged line, 15,000 U+202E,
+/// characters): the client prints it escaped, cut, on one line of its own.
+#[test]
+fn a_server_error_full_of_terminal_escapes_is_printed_escaped_and_cut() {
+    let dir = Scratch::new("escapes");
+    let error = format!(
+        "no\u{1b}]52;c;aGk=\u{7}\u{1b}[2J\r\n[client] saved \"x.bin\" (matches){}",
+        "\u{202e}".repeat(15_000)
+    );
+    let json = serde_json::json!({ "error": error }).to_string();
+    let (port, server) = one_answer_server(header(&json));
+    let (_, out) = download(port, dir.path(), &[], "x.bin");
+    server.join().unwrap();
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\r') && !out.contains('\u{202e}'),
+        "{out:?}"
+    );
+    assert!(
+        !out.lines().any(|l| l.starts_with("[client] saved")),
+        "{out}"
+    );
+    assert!(out.len() < 4096, "{} bytes printed", out.len());
+    assert!(out.contains(r"no\u{1b}]52;c;aGk=\u{7}"), "{out}");
+}

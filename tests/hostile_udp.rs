@@ -1,11 +1,14 @@
 //! The UDP lessons (05, 12) against peers that do not play fair: a reply too big for the
 //! client's buffer, a reply from a stranger, a datagram claiming a name it does not own,
-//! and the largest IPv6 datagram.
+//! the largest IPv6 datagram, and datagrams with forged sources: the server's own address,
+//! another server's, port 0, a broadcast address.
 
 mod common;
 
 use common::{example, Running, WAIT};
 use std::net::UdpSocket;
+#[cfg(target_os = "linux")]
+use std::time::{Duration, Instant};
 
 fn socket(addr: &str) -> UdpSocket {
     let s = UdpSocket::bind(addr).unwrap();
@@ -66,6 +69,24 @@ fn the_12_time_client_reports_a_cut_answer() {
         ),
         "{text}"
     );
+}
+
+/// The echo answers a datagram with exactly as many bytes as it carried: only ASCII letters
+/// are upper-cased. 512 × `ΐ` (U+0390, 1,024 bytes) came back as 3,072 bytes when the
+/// server used Unicode's upper-casing (a threefold reflector for a forged source).
+#[test]
+fn the_05_echo_answers_exactly_as_many_bytes_as_it_got() {
+    let server = Running::server(example("05_udp"), &["server", "--port", "0"]);
+    let client = socket("127.0.0.1:0");
+    let mut buf = [0u8; 4096];
+    for request in ["ΐ".repeat(512), "ᾀ".repeat(341), "straße ŉ".to_owned()] {
+        client
+            .send_to(request.as_bytes(), ("127.0.0.1", server.port))
+            .unwrap();
+        let (n, _) = client.recv_from(&mut buf).unwrap();
+        assert_eq!(n, request.len(), "{:?}…", &request[..8]);
+        assert_eq!(&buf[..n], request.to_ascii_uppercase().as_bytes());
+    }
 }
 
 #[test]
@@ -132,4 +153,385 @@ fn the_largest_ipv6_datagram_arrives_whole() {
         .unwrap();
     let line = bob.line_containing("not UTF-8");
     assert!(line.contains("ignored: 65527 bytes"), "{line}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Forged source addresses (05, 12): raw IPv4 packets, in a network namespace of the
+// test's own, so that nothing outside it sees them
+// ---------------------------------------------------------------------------------------
+
+/// Runs `body` on a thread of its own in a new network namespace with its loopback up,
+/// where a raw socket may forge any source address without reaching the machine's own
+/// network. Where that cannot be done (not root, no namespaces), says the test is skipped
+/// (a failure under `CI=true`).
+#[cfg(target_os = "linux")]
+fn in_a_private_network(test: &str, body: impl FnOnce() + Send + 'static) {
+    let test = test.to_owned();
+    let done = std::thread::spawn(move || {
+        // SAFETY: unshare(2) moves this thread, and what it starts, to a new network
+        // namespace; no memory is involved.
+        if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+            let e = std::io::Error::last_os_error();
+            common::skip(
+                &test,
+                &format!("no private network namespace ({e}): forging a source address needs root"),
+            );
+            return;
+        }
+        loopback_up();
+        body();
+    });
+    if let Err(panic) = done.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// `ip link set lo up`, as two ioctls on a socket of this thread's namespace.
+#[cfg(target_os = "linux")]
+fn loopback_up() {
+    // SAFETY: a socket made and closed here; ifreq is plain data, zeroed, with its name set,
+    // and the two ioctls read and write only it.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        let mut ifr: libc::ifreq = std::mem::zeroed();
+        for (to, from) in ifr.ifr_name.iter_mut().zip(b"lo\0") {
+            *to = *from as libc::c_char;
+        }
+        assert_eq!(libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr), 0);
+        ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+        assert_eq!(
+            libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr),
+            0,
+            "lo up: {}",
+            std::io::Error::last_os_error()
+        );
+        libc::close(fd);
+    }
+}
+
+/// Sends one UDP datagram carrying `payload` to `to` with `from` as its source, whatever
+/// `from` is: a raw IPv4 packet (IPPROTO_RAW; the kernel fills in the IP checksum and
+/// length, the UDP checksum is 0, "none", which IPv4 allows).
+#[cfg(target_os = "linux")]
+fn forge(from: std::net::SocketAddrV4, to: std::net::SocketAddrV4, payload: &[u8]) {
+    let total = 20 + 8 + payload.len();
+    let mut packet = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        0,
+        0x40,
+        0,
+        64,
+        17,
+        0,
+        0,
+    ];
+    packet.extend_from_slice(&from.ip().octets());
+    packet.extend_from_slice(&to.ip().octets());
+    packet.extend_from_slice(&from.port().to_be_bytes());
+    packet.extend_from_slice(&to.port().to_be_bytes());
+    packet.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    packet.extend_from_slice(&[0, 0]);
+    packet.extend_from_slice(payload);
+    // SAFETY: a raw socket made and closed here; sendto reads `packet` and `dest`, both
+    // alive for the call.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_RAW);
+        assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
+        let dest = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: 0,
+            sin_addr: libc::in_addr {
+                s_addr: u32::from(*to.ip()).to_be(),
+            },
+            sin_zero: [0; 8],
+        };
+        let sent = libc::sendto(
+            fd,
+            packet.as_ptr().cast(),
+            packet.len(),
+            0,
+            std::ptr::addr_of!(dest).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        );
+        assert_eq!(
+            sent,
+            packet.len() as isize,
+            "{}",
+            std::io::Error::last_os_error()
+        );
+        libc::close(fd);
+    }
+}
+
+/// The first line of `server` containing `needle`, waiting at most [`WAIT`] in all (a
+/// server that keeps printing other lines does not stretch the wait).
+#[cfg(target_os = "linux")]
+fn printed_within_wait(server: &mut Running, needle: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(line) = server.has_printed(needle) {
+            return line;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no line with {needle:?} within {WAIT:?}; the last lines: {:#?}",
+            server.seen().iter().rev().take(5).collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn loopback(port: u16) -> std::net::SocketAddrV4 {
+    std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, port)
+}
+
+/// A UDP server to start: its lesson, its arguments, a request and the answer it gets.
+#[cfg(target_os = "linux")]
+type UdpServer = (
+    &'static str,
+    Vec<&'static str>,
+    &'static [u8],
+    &'static [u8],
+);
+
+/// The two UDP servers that answer whoever writes: lesson 05's echo and lesson 12's time
+/// server (its clock fixed), each with a request and the answer it gets.
+#[cfg(target_os = "linux")]
+fn udp_servers() -> [UdpServer; 2] {
+    [
+        ("05_udp", vec!["server", "--port", "0"], b"ping", b"PING"),
+        (
+            "12_udp_chat",
+            vec![
+                "server",
+                "--port",
+                "0",
+                "--fixed-time",
+                "2021-07-25T22:07:26+08:00",
+            ],
+            b"%Y",
+            b"2021",
+        ),
+    ]
+}
+
+/// One datagram whose source is the server's own address and port: the server does not
+/// answer it (the answer would come back to it as a request, for ever), says so in one
+/// line, and goes on answering others.
+#[cfg(target_os = "linux")]
+#[test]
+fn datagram_forged_from_the_server_itself() {
+    in_a_private_network("datagram_forged_from_the_server_itself", || {
+        for (lesson, args, request, answer) in udp_servers() {
+            let mut server = Running::server_with_env(example(lesson), &args, &[("LANG", "C")]);
+            let own = loopback(server.port);
+            forge(own, own, request);
+            assert_eq!(
+                printed_within_wait(&mut server, "own address"),
+                format!(
+                    "[server] {own}: a datagram from this server's own address (a forged \
+                     source): not answered, or the server would answer itself for ever"
+                ),
+                "{lesson}"
+            );
+            let client = socket("127.0.0.1:0");
+            client.send_to(request, own).unwrap();
+            let mut buf = [0u8; 64];
+            let (n, _) = client.recv_from(&mut buf).unwrap();
+            assert_eq!(&buf[..n], answer, "{lesson}");
+            let log = server.stop();
+            let about_itself: Vec<&String> = log
+                .iter()
+                .filter(|l| l.contains(&own.to_string()) && !l.contains("bound to"))
+                .collect();
+            assert_eq!(about_itself.len(), 1, "{lesson} answered itself: {log:#?}");
+        }
+    });
+}
+
+/// Lesson 05's echo and lesson 12's time server, and one datagram `%Y` sent to the echo
+/// with the time server's address as its source: the echo sends `%Y` to the time server,
+/// which answers `2021` to the echo, which echoes it back, which the time server reads as a
+/// format... for ever, before (1.75 s + 2.03 s of CPU in 5 s). Each address now gets at
+/// most 50 answers a second, so the exchange stops after about 50 answers each way, with
+/// one line, and both go on serving.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_05_echo_and_the_12_time_server_set_on_each_other_stop() {
+    in_a_private_network(
+        "the_05_echo_and_the_12_time_server_set_on_each_other_stop",
+        || {
+            let [(_, echo_args, ..), (_, time_args, ..)] = udp_servers();
+            let mut echo =
+                Running::server_with_env(example("05_udp"), &echo_args, &[("LANG", "C")]);
+            let mut time =
+                Running::server_with_env(example("12_udp_chat"), &time_args, &[("LANG", "C")]);
+            let (echo_addr, time_addr) = (loopback(echo.port), loopback(time.port));
+            forge(time_addr, echo_addr, b"%Y");
+            let needle = "answers a second to this address: not answered";
+            let deadline = Instant::now() + WAIT;
+            let line = loop {
+                if let Some(line) = echo
+                    .has_printed(needle)
+                    .or_else(|| time.has_printed(needle))
+                {
+                    break line;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the two servers never stopped answering each other: {:#?} {:#?}",
+                    echo.seen().iter().rev().take(3).collect::<Vec<_>>(),
+                    time.seen().iter().rev().take(3).collect::<Vec<_>>()
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            };
+            let other = if line.contains(&time_addr.to_string()) {
+                time_addr
+            } else {
+                echo_addr
+            };
+            assert_eq!(
+                line,
+                format!(
+                    "[server] {other}: more than 50 answers a second to this address: not \
+                 answered (a forged source, or two servers set on each other)"
+                )
+            );
+            for (server, request, answer) in [
+                (echo_addr, &b"hello"[..], &b"HELLO"[..]),
+                (time_addr, b"%Y", b"2021"),
+            ] {
+                let client = socket("127.0.0.1:0");
+                client.send_to(request, server).unwrap();
+                let mut buf = [0u8; 64];
+                let (n, _) = client.recv_from(&mut buf).unwrap();
+                assert_eq!(&buf[..n], answer);
+            }
+            // Stopped, not slowed: neither says another word about the other.
+            let (echo_log, time_log) = (echo.stop(), time.stop());
+            assert!(
+                echo_log.len() + time_log.len() < 40,
+                "{echo_log:#?} {time_log:#?}"
+            );
+        },
+    );
+}
+
+/// Datagrams forged from addresses no answer can go to: 2000 from port 0 (which sendto
+/// refuses with EINVAL) and 500 from 127.255.255.255 (loopback's broadcast address:
+/// EACCES). None is answered; the refusals get at most 5 lines in any 10 s, then a count:
+/// the log grows by less than a byte per byte on the wire (before: lesson 12 logged 2.37
+/// bytes per byte, a failed send's line each; lesson 05 tried to answer every one).
+#[cfg(target_os = "linux")]
+#[test]
+fn datagrams_forged_from_port_0_and_a_broadcast_address_cost_the_log_a_few_lines() {
+    in_a_private_network(
+        "datagrams_forged_from_port_0_and_a_broadcast_address_cost_the_log_a_few_lines",
+        || {
+            for (lesson, args, request, answer) in udp_servers() {
+                let server = Running::server_with_env(example(lesson), &args, &[("LANG", "C")]);
+                let to = loopback(server.port);
+                let started = Instant::now();
+                let mut wire = 0;
+                for i in 0..2000u32 {
+                    let from = std::net::Ipv4Addr::from(0x7f00_0002 + i % 200);
+                    forge(std::net::SocketAddrV4::new(from, 0), to, request);
+                    wire += 28 + request.len();
+                }
+                let broadcast = "127.255.255.255:9".parse().unwrap();
+                for _ in 0..500 {
+                    forge(broadcast, to, request);
+                    wire += 28 + request.len();
+                }
+                // The server takes datagrams in order: once this one is answered, every
+                // forged one has been dealt with (or dropped by a full receive buffer, as
+                // this one may be: sent again until answered).
+                let client = socket("127.0.0.1:0");
+                client
+                    .set_read_timeout(Some(Duration::from_millis(200)))
+                    .unwrap();
+                let deadline = Instant::now() + WAIT;
+                let mut buf = [0u8; 64];
+                let n = loop {
+                    client.send_to(request, to).unwrap();
+                    if let Ok((n, _)) = client.recv_from(&mut buf) {
+                        break n;
+                    }
+                    assert!(Instant::now() < deadline, "{lesson} never answered");
+                };
+                assert_eq!(&buf[..n], answer, "{lesson}");
+                let windows = started.elapsed().as_secs() as usize / 10 + 1;
+                let log = server.stop();
+                let bytes: usize = log.iter().map(|l| l.len() + 1).sum();
+                assert!(
+                    bytes < wire,
+                    "{lesson}: {bytes} bytes of log for {wire} bytes on the wire: {log:#?}"
+                );
+                assert!(
+                    !log.iter().any(|l| l.contains("sendto 127.255")
+                        || l.contains("denied")
+                        || l.contains("(os error")),
+                    "{lesson} tried to answer a forged source: {log:#?}"
+                );
+                // Per 10 s: 5 lines and a count of refusals; the first line and the last
+                // request's lines besides.
+                assert!(
+                    log.len() <= windows * 6 + 4,
+                    "{lesson}: {} lines in {windows} windows of 10 s: {log:#?}",
+                    log.len()
+                );
+            }
+        },
+    );
+}
+
+/// Datagrams forged from 2000 addresses this namespace has no route to (10.0.x.y): each
+/// passes the rules of whom to answer, and each answer fails (`Network is unreachable`).
+/// The failure lines go through a gate, 5 in any 10 s, then a count, in lesson 12's time
+/// server as in lesson 05 (before, 12 printed a line for every one: 2000 lines).
+#[cfg(target_os = "linux")]
+#[test]
+fn answers_that_cannot_be_sent_cost_the_log_a_few_lines() {
+    in_a_private_network(
+        "answers_that_cannot_be_sent_cost_the_log_a_few_lines",
+        || {
+            for (lesson, args, request, answer) in udp_servers() {
+                let server = Running::server_with_env(example(lesson), &args, &[("LANG", "C")]);
+                let to = loopback(server.port);
+                let started = Instant::now();
+                for i in 0..2000u32 {
+                    let from = std::net::Ipv4Addr::from(0x0a00_0001 + i);
+                    forge(std::net::SocketAddrV4::new(from, 9), to, request);
+                }
+                let client = socket("127.0.0.1:0");
+                client
+                    .set_read_timeout(Some(Duration::from_millis(200)))
+                    .unwrap();
+                let deadline = Instant::now() + WAIT;
+                let mut buf = [0u8; 64];
+                let n = loop {
+                    client.send_to(request, to).unwrap();
+                    if let Ok((n, _)) = client.recv_from(&mut buf) {
+                        break n;
+                    }
+                    assert!(Instant::now() < deadline, "{lesson} never answered");
+                };
+                assert_eq!(&buf[..n], answer, "{lesson}");
+                let windows = started.elapsed().as_secs() as usize / 10 + 1;
+                let log = server.stop();
+                let failures = log.iter().filter(|l| l.contains("(os error")).count();
+                assert!(failures >= 1, "{lesson}: no failed send at all: {log:#?}");
+                assert!(
+                    failures <= windows * 5,
+                    "{lesson}: {failures} failure lines in {windows} windows of 10 s"
+                );
+            }
+        },
+    );
 }

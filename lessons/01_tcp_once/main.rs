@@ -30,7 +30,7 @@ use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::transcript::{describe, describe_peer};
 use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -64,7 +64,7 @@ fn server(listener: TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
     // 5. recv(1024), waiting at most `limits.idle` (the notes wait for ever).
     limits.await_request(&conn)?;
     let mut buf = [0u8; RECV_SIZE];
-    let n = match conn.read(&mut buf) {
+    let n = match limits::read(&conn, &mut buf) {
         Ok(n) => n,
         Err(e) if limits::is_timeout(&e) => {
             say!(
@@ -154,7 +154,7 @@ fn client_exchange(mut stream: TcpStream, message: &[u8]) -> Result<(), Report> 
     //    one exchange on a fresh connection. In general a recv may return part of a message
     //    or parts of two: lesson 04 shows it, lesson 06 fixes it.
     let mut buf = [0u8; RECV_SIZE];
-    let n = stream.read(&mut buf)?;
+    let n = limits::read(&stream, &mut buf)?;
     if n == 0 {
         say!(
             client,

@@ -38,7 +38,7 @@ use socket_lessons::stage::serve;
 use socket_lessons::stage::transcript::{describe, describe_peer};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -98,7 +98,7 @@ fn serve(listener: &TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
 /// server goes back to `accept`: nothing a client sends can end the server, hold it longer
 /// than its limits, or grow its log by more than a few kilobytes.
 fn serve_client(
-    mut conn: TcpStream,
+    conn: TcpStream,
     client_addr: SocketAddr,
     limits: Limits,
     resets: &mut LogGate,
@@ -120,7 +120,8 @@ fn serve_client(
             );
             return;
         }
-        let n = match conn.read(&mut buf) {
+        // A stop and continue of the server (EINTR) is retried with the time left.
+        let n = match limits::read(&conn, &mut buf) {
             // 0 bytes: the client closed its end (FIN). The notes' first servers treat this
             // as an empty message and spin forever printing b''; it is the end of the
             // stream, and the only right thing is to stop reading.
@@ -322,7 +323,7 @@ fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> Resu
     // SIMPLIFICATION: one recv is taken to be the whole answer. For short lines on a quiet
     // connection it is; in general it is not, which is the 粘包 problem of lesson 04.
     let mut buf = [0u8; RECV_SIZE];
-    let n = stream.read(&mut buf).map_err(limits::answer_waited)?;
+    let n = limits::read(stream, &mut buf).map_err(limits::answer_waited)?;
     if n == 0 {
         say!(
             client,

@@ -41,7 +41,7 @@ use socket_lessons::stage::serve;
 use socket_lessons::stage::transcript::{describe, describe_peer};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -97,7 +97,7 @@ fn serve(listener: &TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
 /// reset, a failed send, silence past `limits.idle`, an answer it does not take) ends this
 /// client only, in one line.
 fn serve_client(
-    mut conn: TcpStream,
+    conn: TcpStream,
     client_addr: SocketAddr,
     limits: Limits,
     resets: &mut LogGate,
@@ -117,7 +117,8 @@ fn serve_client(
             );
             return;
         }
-        let data = match conn.read(&mut buf) {
+        // A stop and continue of the server (EINTR) is retried with the time left.
+        let data = match limits::read(&conn, &mut buf) {
             Ok(0) => {
                 say_held(&budget, client_addr, server);
                 say!(
@@ -254,7 +255,7 @@ fn exchange(stream: &mut TcpStream, message: &[u8], who: &Transcript) -> Result<
     stream.write_all(message)?;
     let mut buf = [0u8; RECV_SIZE];
     // SIMPLIFICATION: one recv taken as the whole answer (lesson 04 shows why not).
-    match stream.read(&mut buf)? {
+    match limits::read(stream, &mut buf)? {
         0 => {
             say!(
                 who,

@@ -29,6 +29,7 @@ use clap::Parser;
 use socket2::Socket;
 use socket_lessons::guard::limits;
 use socket_lessons::guard::quiet::{Gate, LogGate, PREVIEW_BYTES};
+use socket_lessons::guard::senders::Senders;
 use socket_lessons::stage::cli::ZhHelp;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo;
@@ -67,15 +68,28 @@ fn serve(socket: Socket) -> Result<(), Report> {
         udp::local_addr(&socket)?
     );
     let (mut datagrams, mut failures) = (LogGate::lessons(), LogGate::lessons());
+    let mut unanswered = LogGate::lessons();
+    // Whom it answers: never itself, port 0 or a broadcast address, and no source more
+    // than 50 times a second (guard::senders). Without it one datagram forged with the
+    // server's own address as its source made it answer itself for ever.
+    let mut senders = Senders::new(udp::local_addr(&socket)?);
     let mut buf = [0u8; RECV_SIZE];
     loop {
         // One datagram's trouble (say, an answer the OS could not send) costs one line;
         // the server goes on with the next datagram.
         let failed = match udp::recv_datagram(&socket, &mut buf) {
-            Ok(d) => {
-                let shown = gate_open(&mut datagrams, &server);
-                echo(&socket, &buf, &d, shown.then_some(&server)).err()
-            }
+            Ok(d) => match senders.check(d.from) {
+                Ok(()) => {
+                    let shown = gate_open(&mut datagrams, &server);
+                    echo(&socket, &buf, &d, shown.then_some(&server)).err()
+                }
+                Err(refused) => {
+                    if gate_open(&mut unanswered, &server) {
+                        say!(server, "{}: {}" | "{}：{}", d.from, refused.reason());
+                    }
+                    None
+                }
+            },
             Err(e) => Some(Report::from(e)),
         };
         if let Some(e) = failed {

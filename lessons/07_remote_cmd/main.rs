@@ -39,14 +39,14 @@ use clap::{Parser, Subcommand};
 use encoding_rs::Encoding;
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::Paced;
-use socket_lessons::guard::quiet::LogGate;
+use socket_lessons::guard::quiet::{self, LogGate};
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
 use socket_lessons::lang::{error_text, pick};
 use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::describe_ends;
-use socket_lessons::wire::encoding::write_text;
+use socket_lessons::wire::encoding;
 use socket_lessons::wire::framing::{self, read_frame, write_frame, MAX_FRAME_LEN};
 use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
@@ -78,6 +78,8 @@ fn serve(
     // every orphan of its commands). One command runs at a time, so when one ends, every
     // process descended from this one is its leftover.
     shell::contain_commands();
+    // Ctrl-C or SIGTERM to the server kills the running command and all it started first.
+    shell::kill_commands_on_interrupt();
     let mut gates = Gates::new();
     let mut accepts = LogGate::new(20, Duration::from_secs(10));
     serve_in_turn_gated(listener, hooks, &mut accepts, |conn, addr| {
@@ -294,7 +296,10 @@ fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Res
             Some(answer) => {
                 // The command's own output, as text: the bytes are the server machine's
                 // (GBK from a Chinese Windows' cmd, UTF-8 from Linux), the reader says which.
-                write_text(&mut out, &answer, encoding)?;
+                // Control characters escaped (quiet::terminal_safe): a server cannot drive
+                // this terminal (ESC sequences, OSC 52 to the clipboard, `\r` overwrites).
+                let text = encoding::decode(&answer, encoding);
+                out.write_all(quiet::terminal_safe(&text).as_bytes())?;
                 if !answer.ends_with(b"\n") {
                     out.write_all(b"\n")?;
                 }

@@ -47,14 +47,14 @@ use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::{Pace, Paced};
-use socket_lessons::guard::quiet::LogGate;
+use socket_lessons::guard::quiet::{self, LogGate};
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
 use socket_lessons::lang::{error_text, pick};
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn_gated;
 use socket_lessons::stage::transcript::{describe, describe_ends, hex, text_lossy};
 use socket_lessons::wire::checksum::{is_md5_hex, md5_hex};
-use socket_lessons::wire::encoding::write_text;
+use socket_lessons::wire::encoding;
 use socket_lessons::wire::framing::MAX_FRAME_LEN;
 use socket_lessons::wire::header::{self, read_header, write_message};
 use socket_lessons::wire::net::{self, ListenOptions};
@@ -108,6 +108,8 @@ fn serve(
     let server = &Transcript::server();
     // What a command leaves running is this process's to find and kill (lesson 07).
     shell::contain_commands();
+    // Ctrl-C or SIGTERM to the server kills the running command and all it started first.
+    shell::kill_commands_on_interrupt();
     let mut gates = Gates::new();
     let mut accepts = LogGate::new(20, Duration::from_secs(10));
     serve_in_turn_gated(listener, hooks, &mut accepts, |conn, addr| {
@@ -394,7 +396,7 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
         return Ok(Answer::Md5Failed(tr!(
             "md5 check failed: the header says {}, the {} bytes received hash to {actual}"
                 | "md5 校验失败：JSON 报头说是 {}，收到的 {} 字节算出来是 {actual}",
-            header.md5,
+            quiet::field(&header.md5),
             got
         )));
     }
@@ -432,7 +434,9 @@ fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Res
             }
             Answer::Verified(body) => {
                 // Verified bytes, shown as text in the encoding the reader names (lesson 07).
-                write_text(&mut out, &body, encoding)?;
+                // Control characters escaped, as lesson 07's client does.
+                let text = encoding::decode(&body, encoding);
+                out.write_all(quiet::terminal_safe(&text).as_bytes())?;
                 out.flush()?;
             }
             // The body was read to its end, so the stream is still in step: go on.

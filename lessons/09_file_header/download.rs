@@ -5,6 +5,7 @@ use crate::{bar, not_a_regular_file, BODY_PACE, HEADER_PACE};
 use socket_lessons::guard::limits;
 use socket_lessons::guard::names::check_file_name;
 use socket_lessons::guard::pace::Paced;
+use socket_lessons::guard::quiet;
 use socket_lessons::guard::saving::{receive_file, Existing};
 use socket_lessons::lang::pick;
 use socket_lessons::wire::header::read_header;
@@ -58,6 +59,8 @@ pub fn download(
         return Err(closed());
     };
     if let Some(error) = &header.error {
+        // A peer's text: escaped and cut (quiet::one_line), as every field below.
+        let error = quiet::one_line(error);
         // The server's words are wire bytes: English, quoted in Chinese.
         say!(
             client,
@@ -81,10 +84,11 @@ pub fn download(
     // naming another file (`victim.txt` for `x.bin`) is refused. The one allowance is notes
     // A §9.2's server, which answers `girl` with `file_name: girl, file_type: png`.
     let Some(saved_as) = name_to_save(name, &header, &theirs) else {
+        let theirs = quiet::preview_text(&theirs);
         say!(
             client,
-            "the server's header names {theirs:?}, not {name:?}: refused, nothing saved"
-                | "服务端的 JSON 报头说的是 {theirs:?}，不是 {name:?}：拒绝，什么也没保存"
+            "the server's header names {theirs}, not {name:?}: refused, nothing saved"
+                | "服务端的 JSON 报头说的是 {theirs}，不是 {name:?}：拒绝，什么也没保存"
         );
         return Err(out_of_step());
     };
@@ -94,7 +98,8 @@ pub fn download(
     }
     let md5_said = header
         .md5
-        .clone()
+        .as_deref()
+        .map(quiet::field)
         .unwrap_or_else(|| pick("none", "没有").to_owned());
     say!(
         client,

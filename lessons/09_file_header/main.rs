@@ -176,15 +176,9 @@ fn serve_client(
             return;
         }
         let mut first = [0u8; 4];
-        let peeked = loop {
-            match sniff::peek_start(&conn, &mut first, 3, QUIT, &wait) {
-                // A signal (the server stopped and continued: signal(7)) is not the
-                // client's doing: peek again.
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                other => break other,
-            }
-        };
-        let seen = match peeked {
+        // (A signal, the server stopped and continued, is not the client's doing:
+        // peek_start waits on with the time that was left.)
+        let seen = match sniff::peek_start(&conn, &mut first, 3, QUIT, &wait) {
             Ok(0) => {
                 end(gates, &|log| {
                     say!(log, "{addr} closed the connection" | "{addr} 关闭了连接")

@@ -338,7 +338,7 @@ pub fn notes_e_sender(at: &Endpoint, path: &Path) -> Result<(), Report> {
     say!(client, "send {}", describe(offer.as_bytes()));
     stream.write_all(offer.as_bytes())?;
     let mut buf = [0u8; NOTES_E_RECV];
-    let n = stream.read(&mut buf).map_err(limits::answer_waited)?;
+    let n = limits::read(&stream, &mut buf).map_err(limits::answer_waited)?;
     if &buf[..n] != b"y" {
         return Err(Report::msg(tr!(
             "the receiver declined (it answered {})" | "接收端谢绝了（它回答的是 {}）",

@@ -9,6 +9,7 @@ use crate::{bar, Gated, Rules, BODY_PACE, HEADER_PACE};
 use socket_lessons::guard::limits;
 use socket_lessons::guard::names::{check_file_name, why_refused};
 use socket_lessons::guard::pace::Paced;
+use socket_lessons::guard::quiet;
 use socket_lessons::guard::saving::{receive_file, Existing, Failed};
 use socket_lessons::lang::{error_text, pick};
 use socket_lessons::reason;
@@ -81,7 +82,8 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
     }
     let md5 = header.md5.as_deref();
     let md5_said = match md5 {
-        Some(md5) => md5.to_owned(),
+        // The peer's field, previewed and escaped (a review sent 60 KB with a newline).
+        Some(md5) => quiet::field(md5),
         None => tr!(
             "none (notes C's client sends none: only the size can be checked)"
                 | "没有（笔记 C 的客户端不发 md5：只能校验大小）"
@@ -279,7 +281,9 @@ pub fn upload(
             ..
         }) => {
             let size = filesize.unwrap_or(size);
-            let check = if theirs == md5 {
+            let same = theirs == md5;
+            let theirs = quiet::field(&theirs);
+            let check = if same {
                 pick(" (matches)", "（一致）")
             } else {
                 pick(" (DIFFERENT from ours)", "（和我们的不一样！）")
@@ -289,11 +293,11 @@ pub fn upload(
                 "the server saved {name:?}: {size} bytes, md5 {theirs}{check}"
                     | "服务端保存了 {name:?}：{size} 字节，md5 {theirs}{check}"
             );
-            Ok(theirs == md5)
+            Ok(same)
         }
         Some(verdict) => {
             // The server's words are wire bytes: English, quoted in Chinese.
-            match verdict.error.as_deref() {
+            match verdict.error.as_deref().map(quiet::one_line) {
                 Some(why) => say!(
                     client,
                     "the server refused: {why}" | "服务端拒绝了：“{why}”"

@@ -56,7 +56,7 @@ use socket_lessons::stage::transcript::hex_start;
 use socket_lessons::wire::auth::{self, Digest, CHALLENGE_LEN, LEGITIMATE, REFUSED};
 use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, tr, Endpoint, Input, Report, Transcript};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -281,9 +281,9 @@ fn prove(
     read_verdict(stream, client)
 }
 
-fn read_verdict(mut stream: TcpStream, client: &Transcript) -> Result<Proved, Report> {
+fn read_verdict(stream: TcpStream, client: &Transcript) -> Result<Proved, Report> {
     let mut verdict = [0u8; 1];
-    let proved = match stream.read(&mut verdict)? {
+    let proved = match limits::read(&stream, &mut verdict)? {
         0 => {
             say!(
                 client,

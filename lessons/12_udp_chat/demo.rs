@@ -117,7 +117,7 @@ fn demo_time() -> Result<(), Report> {
         too_wide.as_bytes(),
         b"%X",
     ];
-    let mut gates = TimeGates::default();
+    let mut gates = TimeGates::new(udp::local_addr(&socket)?);
     for format in formats {
         ask(&asking, format, &client)?;
         answer_one(&socket, &clock, &server, &mut gates)?;

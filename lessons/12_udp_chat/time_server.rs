@@ -3,6 +3,7 @@
 
 use socket2::Socket;
 use socket_lessons::guard::quiet::{preview_text, Gate, LogGate};
+use socket_lessons::guard::senders::Senders;
 use socket_lessons::stage::transcript::describe_ends;
 use socket_lessons::wire::clock::{self, Clock};
 use socket_lessons::wire::udp::{self, ANY_DATAGRAM};
@@ -20,15 +21,31 @@ pub(crate) fn time_server(at: SocketAddr, clock: &Clock) -> Result<(), Report> {
         "UDP socket bound to {}" | "UDP 套接字绑定到 {}",
         udp::local_addr(&socket)?
     );
-    let mut gates = TimeGates::default();
+    let mut gates = TimeGates::new(udp::local_addr(&socket)?);
     loop {
-        // One datagram's trouble costs one line; the server goes on.
+        // One datagram's trouble costs one line, through its gate like every other kind
+        // of event (a flood of datagrams from a forged source that cannot be answered,
+        // port 0 or a broadcast address, fails each send); the server goes on.
         if let Err(e) = answer_one(&socket, clock, &server, &mut gates) {
-            say!(
-                server,
-                "{e}; waiting for the next datagram" | "{e}；等下一个数据报"
-            );
+            if shown(&mut gates.failed, &server) {
+                say!(
+                    server,
+                    "{e}; waiting for the next datagram" | "{e}；等下一个数据报"
+                );
+            }
         }
+    }
+}
+
+/// Whether this event gets its line; prints the count of those held back first.
+fn shown(gate: &mut LogGate, server: &Transcript) -> bool {
+    match gate.event() {
+        Gate::Show => true,
+        Gate::ShowAfter(held) => {
+            say!(server, "{held}");
+            true
+        }
+        Gate::Held => false,
     }
 }
 
@@ -88,19 +105,28 @@ fn time_answer(
 /// the 56 that even an empty request may get.
 const REFUSED_SHORT: &str = "error: the format was refused";
 
-/// The time server's log, one gate per kind of event: a flood of requests, answered or
-/// refused, costs a few lines a second and a count, not a line each (a request of 0 bytes
-/// would otherwise buy a line of 80).
+/// The time server's log, one gate per kind of event: a flood of requests, answered,
+/// refused, not answered or failed, costs a few lines a second and a count, not a line
+/// each (a request of 0 bytes would otherwise buy a line of 80); and whom it answers
+/// ([`Senders`]: never itself, port 0 or a broadcast address, no source more than 50
+/// times a second).
 pub(crate) struct TimeGates {
     answered: LogGate,
     refused: LogGate,
+    unanswered: LogGate,
+    failed: LogGate,
+    senders: Senders,
 }
 
-impl Default for TimeGates {
-    fn default() -> Self {
+impl TimeGates {
+    /// The gates of a server whose socket is bound to `local`.
+    pub(crate) fn new(local: SocketAddr) -> Self {
         TimeGates {
             answered: LogGate::lessons(),
             refused: LogGate::lessons(),
+            unanswered: LogGate::lessons(),
+            failed: LogGate::lessons(),
+            senders: Senders::new(local),
         }
     }
 }
@@ -117,6 +143,15 @@ pub(crate) fn answer_one(
     let mut buf = vec![0u8; ANY_DATAGRAM];
     let d = udp::recv_datagram(socket, &mut buf)?;
     let request = &buf[..d.len];
+    // Not from itself, port 0 or a broadcast address, and not too often to one address:
+    // one forged datagram must not set the server answering itself (or another server)
+    // for ever.
+    if let Err(refused) = gates.senders.check(d.from) {
+        if shown(&mut gates.unanswered, server) {
+            say!(server, "{}: {}" | "{}：{}", d.from, refused.reason());
+        }
+        return Ok(());
+    }
     // 3. strftime with the format received (`%Y-%m-%d %X` for an empty one); a bad format
     //    gets an error answer, not a dead server; no answer is longer than its budget.
     let answer = time_answer(request, clock.now());

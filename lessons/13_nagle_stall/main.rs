@@ -155,7 +155,8 @@ fn serve_client(conn: &TcpStream, idle: Duration, quickack: bool) -> Result<usiz
         if requests.buffered().is_empty() {
             rearm_quickack(conn, quickack)?;
             conn.set_read_timeout(Some(idle))?;
-            match conn.peek(&mut [0u8; 1]) {
+            // A stop and continue of the server (EINTR) is retried with the time left.
+            match limits::peek(conn, &mut [0u8; 1]) {
                 Ok(0) => return Ok(answered),
                 Ok(_) => {}
                 Err(e) if limits::is_timeout(&e) => return Err(Ended::Idle),

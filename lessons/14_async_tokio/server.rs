@@ -28,7 +28,7 @@ use socket_lessons::guard::pace::Pace;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::Cue;
 use socket_lessons::stage::transcript::describe_ends;
-use socket_lessons::wire::framing::{LEN_PREFIX_BYTES, MAX_FRAME_LEN};
+use socket_lessons::wire::framing::LEN_PREFIX_BYTES;
 use socket_lessons::{say, tr, Transcript};
 use std::collections::HashMap;
 use std::io;
@@ -442,14 +442,9 @@ async fn echo(
         Some(frame) => frame,
         None => return Err(tr!("closed the connection" | "关闭了连接")),
     };
+    // ASCII letters only (`commands::upper`): the answer is exactly as long as the frame,
+    // so it fits the frame limit and the budget the request's bytes already hold.
     let answer = commands::upper(&body);
-    if answer.len() > MAX_FRAME_LEN {
-        // Unicode upper-casing can lengthen text (`ŉ` is 2 bytes, `ʼN` 3): no frame can
-        // carry this answer.
-        return Err(tr!("sent a {}-byte frame whose upper-cased answer would be {} bytes, over the frame limit: closing this connection"
-            | "发来一个 {} 字节的帧，它的大写回答会有 {} 字节，超过帧的上限：关闭这个连接",
-            body.len(), answer.len()));
-    }
     if log.next() {
         say!(
             Transcript::server(),
@@ -460,15 +455,8 @@ async fn echo(
         );
     }
     drop(body);
-    // The answer may be longer than the request (Unicode: `ŉ` is 2 bytes, `ʼN` 3): its own
-    // bytes from the budget, then the request's go back.
-    let answer_room = server
-        .budget
-        .take(answer.len())
-        .map_err(|e| e.to_string())?;
-    drop(room);
     send(framed, answer).await?;
-    drop(answer_room);
+    drop(room);
     Ok(())
 }
 

@@ -86,7 +86,7 @@ impl Limits {
     /// the client closed instead; an error for which [`is_timeout`] holds: it stayed idle.
     pub fn next_request(&self, stream: &TcpStream) -> io::Result<bool> {
         self.await_request(stream)?;
-        let arrived = stream.peek(&mut [0u8; 1])? > 0;
+        let arrived = peek(stream, &mut [0u8; 1])? > 0;
         if arrived {
             self.in_message(stream)?;
         }
@@ -104,18 +104,68 @@ pub fn await_answer(stream: &TcpStream, limit: Duration) -> io::Result<()> {
 /// taking it. `Ok(false)`: the server closed instead. A timeout is said as
 /// [`answer_waited`] says it. The wait for an answer to *begin* is the long one (the server
 /// may run a command or hash a file first); once it has begun, the answer's own clock
-/// ([`crate::guard::pace`]) takes over. A signal that interrupts the wait (EINTR: on Linux
-/// a socket read with a time limit is interrupted when the process is stopped and
-/// continued, signal(7), even with no handler) is not an error: the wait goes on.
+/// ([`crate::guard::pace`]) takes over. A signal that interrupts the wait is not an error:
+/// the wait goes on ([`peek`]).
 pub fn answer_begins(stream: &TcpStream) -> io::Result<bool> {
     await_answer(stream, answer_limit())?;
-    loop {
-        match stream.peek(&mut [0u8; 1]) {
-            Ok(n) => return Ok(n > 0),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(answer_waited(e)),
-        }
+    match peek(stream, &mut [0u8; 1]) {
+        Ok(n) => Ok(n > 0),
+        Err(e) => Err(answer_waited(e)),
     }
+}
+
+/// One `recv` on `stream` under its read time limit, taken again when a signal interrupts
+/// it, with the time that was left.
+///
+/// On Linux a socket read with a time limit (SO_RCVTIMEO) fails with EINTR when the
+/// process is stopped and continued (`kill -STOP`, then `-CONT`; Ctrl-Z and `fg`), even
+/// with no signal handler (signal(7)), and when a handler runs (Ctrl-C caught by `ctrlc`).
+/// That is not the peer's doing: a server that took it for a broken connection would drop
+/// a client that did nothing. The retry waits only what was left of the limit, so the
+/// limit still bounds the whole wait; when nothing is left, it fails as a timeout does
+/// ([`is_timeout`]). The stream's limit is as it was afterwards.
+pub fn read(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    through_signals(stream, |s| {
+        use std::io::Read;
+        (&mut &*s).read(buf)
+    })
+}
+
+/// [`read`] for `peek` (MSG_PEEK): the bytes stay queued.
+pub fn peek(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    through_signals(stream, |s| s.peek(buf))
+}
+
+/// Runs `op` (one read of `stream`) again after each EINTR, with the read time limit set
+/// to what was left of it.
+fn through_signals(
+    stream: &TcpStream,
+    mut op: impl FnMut(&TcpStream) -> io::Result<usize>,
+) -> io::Result<usize> {
+    let started = std::time::Instant::now();
+    let limit = stream.read_timeout()?;
+    let mut shortened = false;
+    let result = loop {
+        match op(stream) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                let Some(limit) = limit else { continue };
+                let left = limit.saturating_sub(started.elapsed());
+                if left < Duration::from_millis(1) {
+                    break Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        crate::tr!("nothing within {}" | "{}内什么都没有等到", seconds(limit)),
+                    ));
+                }
+                stream.set_read_timeout(Some(left))?;
+                shortened = true;
+            }
+            other => break other,
+        }
+    };
+    if shortened {
+        stream.set_read_timeout(limit)?;
+    }
+    result
 }
 
 /// For a client: an error that is [`answer_limit`] running out, said as such ("waiting for
@@ -182,31 +232,62 @@ impl<'a> WriteWithin<'a> {
         Ok(Self { stream, limit })
     }
 
+    fn stalled(&self) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            crate::tr!(
+                "the peer took no more bytes within {}" | "对方在 {}内没有再收下任何字节",
+                seconds(self.limit)
+            ),
+        )
+    }
+
     fn check(&self, started: std::time::Instant, wanted: usize, n: usize) -> io::Result<usize> {
         if n < wanted && started.elapsed() >= self.limit {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                crate::tr!(
-                    "the peer took no more bytes within {}" | "对方在 {}内没有再收下任何字节",
-                    seconds(self.limit)
-                ),
-            ));
+            return Err(self.stalled());
         }
         Ok(n)
+    }
+
+    /// Runs `op` (one write) again after each EINTR (a stop and continue, as [`read`]
+    /// says), with the write limit set to what was left of it, then as it was.
+    fn through_signals(
+        &self,
+        started: std::time::Instant,
+        mut op: impl FnMut(&TcpStream) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let mut shortened = false;
+        let result = loop {
+            match op(self.stream) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    let left = self.limit.saturating_sub(started.elapsed());
+                    if left < Duration::from_millis(1) {
+                        break Err(self.stalled());
+                    }
+                    self.stream.set_write_timeout(Some(left))?;
+                    shortened = true;
+                }
+                other => break other,
+            }
+        };
+        if shortened {
+            self.stream.set_write_timeout(Some(nonzero(self.limit)))?;
+        }
+        result
     }
 }
 
 impl io::Write for WriteWithin<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let started = std::time::Instant::now();
-        let n = (&mut &*self.stream).write(buf)?;
+        let n = self.through_signals(started, |s| (&mut &*s).write(buf))?;
         self.check(started, buf.len(), n)
     }
 
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
         let started = std::time::Instant::now();
         let wanted = bufs.iter().map(|b| b.len()).sum();
-        let n = (&mut &*self.stream).write_vectored(bufs)?;
+        let n = self.through_signals(started, |s| (&mut &*s).write_vectored(bufs))?;
         self.check(started, wanted, n)
     }
 

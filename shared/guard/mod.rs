@@ -7,6 +7,7 @@ pub mod names;
 pub mod pace;
 pub mod quiet;
 pub mod saving;
+pub mod senders;
 pub mod shell;
 pub mod sniff;
 pub mod timed;

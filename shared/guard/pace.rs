@@ -207,42 +207,55 @@ impl Paced<'_> {
     }
 }
 
+// A call interrupted by a signal (EINTR: on Linux a socket call with a time limit fails so
+// when the process is stopped and continued, signal(7)) is made again here, with the time
+// left on this clock, not a fresh limit: not the peer's doing, and no caller has to retry.
+
 impl Read for Paced<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.left()?;
-        self.stream.set_read_timeout(Some(left))?;
-        match (&mut &*self.stream).read(buf) {
-            Ok(n) => {
-                self.moved += n as u64;
-                Ok(n)
+        loop {
+            let left = self.left()?;
+            self.stream.set_read_timeout(Some(left))?;
+            match (&mut &*self.stream).read(buf) {
+                Ok(n) => {
+                    self.moved += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.timed_out(e)),
             }
-            Err(e) => Err(self.timed_out(e)),
         }
     }
 }
 
 impl Write for Paced<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let left = self.left()?;
-        self.stream.set_write_timeout(Some(left))?;
-        match (&mut &*self.stream).write(buf) {
-            Ok(n) => {
-                self.moved += n as u64;
-                Ok(n)
+        loop {
+            let left = self.left()?;
+            self.stream.set_write_timeout(Some(left))?;
+            match (&mut &*self.stream).write(buf) {
+                Ok(n) => {
+                    self.moved += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.timed_out(e)),
             }
-            Err(e) => Err(self.timed_out(e)),
         }
     }
 
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        let left = self.left()?;
-        self.stream.set_write_timeout(Some(left))?;
-        match (&mut &*self.stream).write_vectored(bufs) {
-            Ok(n) => {
-                self.moved += n as u64;
-                Ok(n)
+        loop {
+            let left = self.left()?;
+            self.stream.set_write_timeout(Some(left))?;
+            match (&mut &*self.stream).write_vectored(bufs) {
+                Ok(n) => {
+                    self.moved += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.timed_out(e)),
             }
-            Err(e) => Err(self.timed_out(e)),
         }
     }
 

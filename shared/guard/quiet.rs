@@ -40,6 +40,102 @@ pub fn preview_text(text: &str) -> String {
     }
 }
 
+/// The most characters of a peer's text (an error, a reason, a header field) shown in a
+/// program's line: a sentence, not a page.
+pub const PEER_TEXT_CHARS: usize = 200;
+
+/// Whether `c` must not reach a terminal as it is: a control character (C0, DEL, C1: ESC
+/// starts the escape sequences that move the cursor, recolour, set the window title or,
+/// with OSC 52, the clipboard; `\r` overwrites a line), or one of Unicode's bidirectional
+/// controls (U+202E turns the rest of a line around).
+fn unsafe_on_a_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A peer's text as a terminal may show it: every control character but `\n`, `\t` and
+/// the `\r` of a `\r\n`,
+/// and every bidirectional control, written as its escape (`\u{1b}`, `\r`). For what a
+/// remote command printed (lessons 07, 08): its lines stay lines, but a server cannot move
+/// the client's cursor, rewrite its screen, or reach its clipboard. (`ls --color`'s colours
+/// show as `\u{1b}[0m` and so on.)
+///
+/// ```
+/// use socket_lessons::guard::quiet::terminal_safe;
+/// assert_eq!(terminal_safe("a\tb\r\nc"), "a\tb\r\nc");
+/// assert_eq!(terminal_safe("\x1b]52;c;aGk=\x07ok\rno"), "\\u{1b}]52;c;aGk=\\u{7}ok\\rno");
+/// ```
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    // `\r\n` is a line end (Windows' cmd ends its lines so): kept; a lone `\r` is not.
+    let kept = |c: char, next: Option<char>| {
+        c == '\n' || c == '\t' || (c == '\r' && next == Some('\n')) || !unsafe_on_a_terminal(c)
+    };
+    let mut chars = text.chars().peekable();
+    let mut all_kept = true;
+    while let Some(c) = chars.next() {
+        if !kept(c, chars.peek().copied()) {
+            all_kept = false;
+            break;
+        }
+    }
+    if all_kept {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if kept(c, chars.peek().copied()) {
+            out.push(c);
+        } else {
+            out.extend(c.escape_default());
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A peer's text inside one of this program's lines: every control character (`\n`
+/// included: a peer cannot start a line that looks like this program's) and bidirectional
+/// control escaped, and at most [`PEER_TEXT_CHARS`] characters, then `…(N chars)`.
+///
+/// ```
+/// use socket_lessons::guard::quiet::one_line;
+/// assert_eq!(one_line("no such file"), "no such file");
+/// assert_eq!(one_line("x\n[client] saved"), "x\\n[client] saved");
+/// assert!(one_line(&"a".repeat(60_000)).ends_with("…(60000 chars)"));
+/// ```
+pub fn one_line(text: &str) -> String {
+    let count = text.chars().count();
+    let mut out = String::new();
+    for c in text.chars().take(PEER_TEXT_CHARS) {
+        if unsafe_on_a_terminal(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if count > PEER_TEXT_CHARS {
+        out.push_str(&crate::tr!("…({count} chars)" | "…（{count} 个字符）"));
+    }
+    out
+}
+
+/// A short field from a peer (an md5, a size) as it is when it looks like one (at most 64
+/// printable ASCII characters, no space), else as [`preview_text`] shows any text: quoted,
+/// escaped and cut. An md5 of 60 KB with a newline in it is then one short line.
+///
+/// ```
+/// use socket_lessons::guard::quiet::field;
+/// assert_eq!(field("5d41402abc4b2a76b9719d911017c592"), "5d41402abc4b2a76b9719d911017c592");
+/// assert_eq!(field("x\ny"), "\"x\\ny\"");
+/// ```
+pub fn field(text: &str) -> String {
+    if text.len() <= 64 && text.bytes().all(|b| b.is_ascii_graphic()) {
+        text.to_owned()
+    } else {
+        preview_text(text)
+    }
+}
+
 /// How many lines one peer's messages get in a server's log before the rest are only
 /// counted: enough to follow a conversation typed by hand, a few kilobytes at most.
 pub const LINES_PER_PEER: u32 = 20;

@@ -31,7 +31,9 @@ use crate::wire::header::Reason;
 use std::io::{self, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
 #[cfg(target_os = "linux")]
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
+#[cfg(unix)]
+use std::sync::atomic::Ordering;
 #[cfg(not(unix))]
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
@@ -574,6 +576,67 @@ pub fn contain_commands() -> Containment {
     Containment::ProcessGroup
 }
 
+/// The process group (the shell's pid) of the command [`run_command`] is running, 0 when
+/// none is: what [`kill_commands_on_interrupt`] kills.
+#[cfg(unix)]
+static RUNNING: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// On Ctrl-C (SIGINT) or SIGTERM to this process: kills the command [`run_command`] is
+/// running, its whole process group, and (Linux, after [`contain_commands`]) every process
+/// descended from this one, says so on stderr in one line, and exits with status 130.
+/// Without it the server died at once and its command ran on under init: the command is
+/// in a process group of its own, so a terminal's Ctrl-C does not reach it, and nothing
+/// else killed it (`sleep 3791; echo done` was found running after the server had gone).
+/// A SIGKILL to the server cannot be caught: then what it ran is handed to init.
+pub fn kill_commands_on_interrupt() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let installed = ctrlc::set_handler(|| {
+            let killed = kill_running_command();
+            let line = match killed {
+                0 => crate::tr!("interrupted" | "已中断"),
+                n => crate::tr!(
+                    "interrupted: the running command and what it started killed ({n} process(es))"
+                        | "已中断：正在运行的命令和它启动的进程都已杀掉（{n} 个进程）"
+                ),
+            };
+            eprintln!("{line}");
+            std::process::exit(130);
+        });
+        if let Err(e) = installed {
+            eprintln!(
+                "{}",
+                crate::tr!(
+                    "cannot catch Ctrl-C ({e}): a command running when the server is interrupted runs on"
+                        | "无法捕获 Ctrl-C（{e}）：服务端被中断时正在运行的命令会继续运行"
+                )
+            );
+        }
+    });
+}
+
+/// Kills the running command's group and, where this process is a subreaper, every
+/// descendant; returns how many processes were killed.
+fn kill_running_command() -> usize {
+    #[cfg(unix)]
+    {
+        let group = RUNNING.load(Ordering::SeqCst);
+        if group == 0 {
+            return 0;
+        }
+        #[cfg(target_os = "linux")]
+        if SUBREAPER.load(Ordering::SeqCst) {
+            // The shell counts too: it is the command.
+            return sweep(0, false).killed;
+        }
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+        let sent = unsafe { libc::kill(-group, libc::SIGKILL) };
+        usize::from(sent == 0)
+    }
+    #[cfg(not(unix))]
+    0
+}
+
 /// After a command ended: kills what it left running, and says how much that was.
 /// `group_killed`: the time or output limit already killed its process group (those
 /// processes are not counted again).
@@ -758,6 +821,9 @@ pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
                 )
                 .into_error(e.kind())
         })?;
+    // What an interrupt of this server kills on its way out (kill_commands_on_interrupt).
+    #[cfg(unix)]
+    RUNNING.store(child.id() as i32, Ordering::SeqCst);
     // Both pipes are Some: they were set to Stdio::piped() above.
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
@@ -798,6 +864,8 @@ pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
     }
     // The command has ended (or been given up on): whatever it left running goes too.
     outcome.left = end_leftovers(&mut child, outcome.stopped.is_some());
+    #[cfg(unix)]
+    RUNNING.store(0, Ordering::SeqCst);
     Ok(outcome)
 }
 

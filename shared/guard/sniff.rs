@@ -47,7 +47,9 @@ pub fn peek_start(
     limits: &Limits,
 ) -> io::Result<usize> {
     limits.await_request(conn)?;
-    let mut seen = conn.peek(buf)?;
+    // A signal (the server stopped and continued) is not the peer's doing: the wait goes
+    // on with the time that was left (`limits::peek`).
+    let mut seen = crate::guard::limits::peek(conn, buf)?;
     if seen == 0 {
         return Ok(0);
     }
@@ -58,7 +60,7 @@ pub fn peek_start(
             break;
         }
         std::thread::sleep(Duration::from_millis(10));
-        let now = conn.peek(buf)?;
+        let now = crate::guard::limits::peek(conn, buf)?;
         if now > seen {
             seen = now;
             quiet_since = Instant::now();

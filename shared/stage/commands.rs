@@ -13,7 +13,7 @@
 //!
 //! Anything else gets a one-line error as its output, as a shell would print to stderr.
 //!
-//! [`upper`] is the echo servers' rule, shared by lessons 02, 03 and 05.
+//! [`upper`] is the echo servers' rule, shared by lessons 02, 03, 05, 10, 11 and 14.
 
 /// The most output a command may produce: the frame limit of lesson 06.
 pub const MAX_OUTPUT: usize = crate::wire::framing::MAX_FRAME_LEN;
@@ -69,20 +69,23 @@ pub fn run_builtin(line: &[u8]) -> Vec<u8> {
     }
 }
 
-/// The echo servers' rule (lessons 02, 03, 05): the notes' `data.decode().upper()`, without
-/// dying on bytes that are not UTF-8. Text is upper-cased as Python does it (all of Unicode:
-/// `ß` becomes `SS`); bytes that are not UTF-8 keep everything but their ASCII letters.
+/// The echo servers' rule (lessons 02, 03, 05, 10, 11, 14): the ASCII letters upper-cased,
+/// every other byte as it came, as Python's `bytes.upper()` does. No decoding, so bytes
+/// that are not UTF-8 cannot kill the server (the notes' `data.decode().upper()` raises on
+/// them), and an answer is exactly as long as its request: Unicode's upper-casing
+/// (`str.upper()`, Rust's `to_uppercase`) can make text longer (`ΐ`, U+0390, 2 bytes,
+/// becomes `Ϊ́`, 6), which would let a 1 KiB datagram get a 3 KiB answer (a UDP server
+/// that answers more than it is asked is a reflector for forged sources, RFC 8085 §6).
 ///
 /// ```
 /// use socket_lessons::stage::commands::upper;
 /// assert_eq!(upper("你好 rust".as_bytes()), "你好 RUST".as_bytes());
 /// assert_eq!(upper(b"caf\xe9"), b"CAF\xe9");
+/// // Only ASCII letters: `ΐ` and `ß` stay as they are, and the answer as long as the request.
+/// assert_eq!(upper("ΐ ß x".as_bytes()), "ΐ ß X".as_bytes());
 /// ```
 pub fn upper(data: &[u8]) -> Vec<u8> {
-    match std::str::from_utf8(data) {
-        Ok(text) => text.to_uppercase().into_bytes(),
-        Err(_) => data.to_ascii_uppercase(),
-    }
+    data.to_ascii_uppercase()
 }
 
 fn count(arg: &str) -> Result<usize, Vec<u8>> {

@@ -9,7 +9,7 @@ use crate::stage::commands;
 use crate::stage::input::Input;
 use crate::stage::transcript::{describe, describe_ends};
 use crate::{say, Transcript};
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Write};
 use std::net::{SocketAddr, TcpStream};
 
 /// The notes' `recv(1024)`.
@@ -90,7 +90,8 @@ fn serve_with(
     let mut buf = [0u8; RECV_SIZE];
     loop {
         // SIMPLIFICATION: one recv is one message, as in lesson 02 (short lines only).
-        let data = match conn.read(&mut buf) {
+        // A stop and continue of the server (EINTR) is retried with the time left.
+        let data = match crate::guard::limits::read(conn, &mut buf) {
             Ok(0) => return crate::tr!("closed the connection" | "关闭了连接"),
             Ok(n) => &buf[..n],
             // A read timeout the caller set (lesson 10's --idle-limit): say which limit.
@@ -150,7 +151,7 @@ pub fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> 
     }
     // SIMPLIFICATION: one recv per answer, as in lesson 02 (short lines).
     let mut buf = [0u8; RECV_SIZE];
-    let n = stream.read(&mut buf)?;
+    let n = crate::guard::limits::read(stream, &mut buf)?;
     if n == 0 {
         say!(
             client,

@@ -252,6 +252,15 @@ impl Running {
         }
     }
 
+    /// A line containing `needle` among those printed so far and those waiting to be
+    /// read, without waiting for more: for watching two programs at once.
+    pub fn has_printed(&mut self, needle: &str) -> Option<String> {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        self.seen.iter().find(|l| l.contains(needle)).cloned()
+    }
+
     /// Everything printed so far.
     pub fn seen(&self) -> &[String] {
         &self.seen

@@ -1,0 +1,218 @@
+//! The servers against what an operator's signals do to them: a stop and continue
+//! (`kill -STOP`, `kill -CONT`; Ctrl-Z and `fg`) while a client sits idle, which makes a
+//! socket read with a time limit fail with EINTR on Linux (signal(7)); and Ctrl-C or
+//! SIGTERM while a command runs (lessons 07 and 08), which must not leave the command
+//! running under init.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use common::{example, Running, WAIT};
+use socket_lessons::wire::auth::{Digest, CHALLENGE_LEN, LEGITIMATE};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// Lesson 10's secret for these tests.
+const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+fn connect(port: u16) -> TcpStream {
+    let conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(WAIT)).unwrap();
+    conn.set_write_timeout(Some(WAIT)).unwrap();
+    conn
+}
+
+/// Whether a thread of `pid` is asleep in `recvfrom` (std's `read` and `peek` on a
+/// `TcpStream` are `recv`, which is that system call on Linux).
+fn in_a_socket_read(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().any(|task| {
+        let syscall = std::fs::read_to_string(task.path().join("syscall")).unwrap_or_default();
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        let asleep = stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('S'));
+        asleep && syscall.split_whitespace().next() == Some(&libc::SYS_recvfrom.to_string())
+    })
+}
+
+/// The one-letter state of process `pid` (`T` when stopped).
+fn state(pid: u32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let (_, rest) = stat.rsplit_once(") ").unwrap();
+    rest.chars().next().unwrap()
+}
+
+/// Waits until the server sits in a socket read, stops it, waits until it is stopped, and
+/// continues it: the read it was in is interrupted (EINTR), whatever the machine's speed.
+fn stop_and_continue_while_reading(pid: u32) {
+    let deadline = Instant::now() + WAIT;
+    while !in_a_socket_read(pid) {
+        assert!(Instant::now() < deadline, "the server never sat in a read");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kill(2) on a child process this test started.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGSTOP) }, 0);
+    while state(pid) != 'T' {
+        assert!(Instant::now() < deadline, "the server never stopped");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGCONT) }, 0);
+}
+
+/// Sends `request` and reads exactly `answer.len()` bytes, which must be `answer`.
+fn answered(conn: &mut TcpStream, request: &[u8], answer: &[u8]) -> Result<(), String> {
+    conn.write_all(request).map_err(|e| e.to_string())?;
+    let mut got = vec![0u8; answer.len()];
+    conn.read_exact(&mut got)
+        .map_err(|e| format!("no answer: {e}"))?;
+    if got != answer {
+        return Err(format!("answered {got:?}"));
+    }
+    Ok(())
+}
+
+/// Lesson 10's check, passed with the secret.
+fn pass_the_check(conn: &mut TcpStream) {
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    conn.read_exact(&mut challenge).unwrap();
+    conn.write_all(&Digest::Md5.answer(SECRET.as_bytes(), &challenge))
+        .unwrap();
+    let mut verdict = [0u8; 1];
+    conn.read_exact(&mut verdict).unwrap();
+    assert_eq!(verdict[0], LEGITIMATE);
+}
+
+/// A client of each server that reads with a time limit between requests (02, 03, 06, 10,
+/// 13) is answered, then sits idle; the server is stopped and continued while it waits for
+/// the next request; the client's next request is answered as the first was, on the same
+/// connection, and the server's log says nothing about it.
+#[test]
+fn server_stopped_and_continued_keeps_its_idle_client() {
+    let framed_hi: &[u8] = b"\x07\x00\x00\x00echo hi";
+    let cases: [(&str, &[u8], &[u8]); 5] = [
+        ("02_tcp_loop", b"hello", b"HELLO"),
+        ("03_conn_loop", b"hello", b"HELLO"),
+        ("06_length_prefix", framed_hi, b"\x03\x00\x00\x00hi\n"),
+        ("10_hmac_auth", b"hello", b"HELLO"),
+        ("13_nagle_stall", framed_hi, b"\x02\x00\x00\x00hi"),
+    ];
+    let mut failures = Vec::new();
+    for (lesson, request, answer) in cases {
+        let server = Running::server_with_env(
+            example(lesson),
+            &["server", "--port", "0"],
+            &[("SOCKET_LESSONS_SECRET", SECRET), ("LANG", "C")],
+        );
+        let mut conn = connect(server.port);
+        if lesson == "10_hmac_auth" {
+            pass_the_check(&mut conn);
+        }
+        answered(&mut conn, request, answer).unwrap();
+        stop_and_continue_while_reading(server.pid());
+        let after = answered(&mut conn, request, answer);
+        drop(conn);
+        let log = server.stop();
+        if let Err(e) = after {
+            failures.push(format!("{lesson}: {e}; its log: {log:#?}"));
+        } else if let Some(line) = log.iter().find(|l| l.contains("nterrupted")) {
+            failures.push(format!("{lesson}: {line}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Processes whose command line is exactly `sleep MARKER`.
+fn sleeping(marker: &str) -> Vec<u32> {
+    let wanted = format!("sleep\0{marker}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == wanted.as_bytes())
+        })
+        .collect()
+}
+
+/// A command runs (`sleep MARKER; echo done`, and a job it detached with `setsid`); the
+/// server gets `signal` (Ctrl-C's SIGINT, or a service manager's SIGTERM). The server
+/// kills the command and everything it started before it exits, says so in one line, and
+/// exits with status 130. Before, it died at once and both `sleep`s ran on under init.
+fn interrupted_mid_command(lesson: &str, signal: i32, n: u32) {
+    let mark = format!("{}.{}{n}", 3791, std::process::id());
+    /// Kills what is left of the marked `sleep`s however the test ends.
+    struct Sweep(String);
+    impl Drop for Sweep {
+        fn drop(&mut self) {
+            for pid in sleeping(&self.0) {
+                // SAFETY: kill(2) on a process this test made the server start.
+                unsafe {
+                    libc::kill(pid as i32, libc::SIGKILL);
+                }
+            }
+        }
+    }
+    let _sweep = Sweep(mark.clone());
+    // Through `sh -c 'exec … 2>&1'`, so that the line on stderr is read with the rest (the
+    // shell becomes the server: same pid).
+    let program = example(lesson);
+    let args = [
+        "-c",
+        "exec \"$0\" \"$@\" 2>&1",
+        program.to_str().unwrap(),
+        "server",
+        "--port",
+        "0",
+    ];
+    let mut server = Running::server("sh", &args);
+    let mut conn = connect(server.port);
+    let command = format!("setsid sleep {mark} & sleep {mark}; echo done");
+    // Both lessons take a bare command line.
+    conn.write_all(command.as_bytes()).unwrap();
+    let deadline = Instant::now() + WAIT;
+    while sleeping(&mark).len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "`sleep {mark}` never started twice"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: kill(2) on a child process this test started.
+    assert_eq!(unsafe { libc::kill(server.pid() as i32, signal) }, 0);
+    let line = server.line_containing("interrupted");
+    // The shell, its `sleep` and the `setsid` one, at least.
+    let killed: usize = line
+        // stderr and stdout share the pipe: a line of the other may run into it.
+        .split_once("interrupted: the running command and what it started killed (")
+        .and_then(|(_, rest)| rest.split_once(" process(es))"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("{lesson}: {line}"));
+    assert!(killed >= 3, "{lesson}: {line}");
+    assert_eq!(server.wait_code(), Some(130), "{lesson}");
+    let left = sleeping(&mark);
+    assert!(
+        left.is_empty(),
+        "{lesson}: {} `sleep`s outlived the server",
+        left.len()
+    );
+}
+
+#[test]
+fn ctrl_c_to_the_07_server_mid_command_kills_the_command_first() {
+    interrupted_mid_command("07_remote_cmd", libc::SIGINT, 1);
+}
+
+#[test]
+fn sigterm_to_the_07_server_mid_command_kills_the_command_first() {
+    interrupted_mid_command("07_remote_cmd", libc::SIGTERM, 2);
+}
+
+#[test]
+fn ctrl_c_to_the_08_server_mid_command_kills_the_command_first() {
+    interrupted_mid_command("08_json_header", libc::SIGINT, 3);
+}
