@@ -379,6 +379,23 @@ fn run(receive: Receive, steps: &mut Steps) -> Result<(), Failure> {
                 ends(bytes, 16)
             )));
     }
+    if let Err(e) = &got {
+        if e.kind() != std::io::ErrorKind::ConnectionRefused {
+            return Err(Failure::new(&step)
+                .detail(tr!(
+                    "expected: the error the kernel held, ECONNREFUSED (Connection refused), returned to the caller"
+                        | "期望：内核记下的那个错误 ECONNREFUSED（Connection refused），交还给调用者"
+                ))
+                .detail(tr!(
+                    "got: {e}: your receive went on after the ECONNREFUSED and failed only later (here at the socket's read timeout)"
+                        | "实际：{e}：你的 receive 遇到 ECONNREFUSED 之后没有返回，继续等，到后来才失败（这里是套接字的读超时）"
+                ))
+                .hint(tr!(
+                    "return the error recv_from gives you: the caller decides what a refused datagram means."
+                        | "把 recv_from 给出的错误原样返回：被拒绝的数据报意味着什么，由调用者决定。"
+                )));
+        }
+    }
     steps.ok(tr!(
         "a call that fails (ECONNREFUSED) returns the error and leaves the socket as the caller set it, as every other call did"
             | "失败的调用（ECONNREFUSED）返回这个错误，也让套接字保持调用者设置的样子，和其他每次调用一样"
