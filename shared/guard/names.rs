@@ -4,6 +4,7 @@
 //! so a sender that writes `../../.bashrc` writes outside the folder. Lesson 09's server
 //! and client check every name, on both ends, before anything is opened.
 
+use crate::guard::quiet::{is_invisible, INVISIBLE};
 use crate::reason;
 use crate::wire::header::Reason;
 
@@ -51,6 +52,7 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
 pub fn why_refused(name: &str) -> Option<Reason> {
     // The name as a preview (whole up to 32 characters): a refusal of a 1 KiB name is a
     // short line, not the name escaped at four times its size.
+    // (Invisible characters escaped, the Hangul fillers too: `\u{3164}`.)
     let shown = crate::guard::quiet::preview_text(name);
     let refuse = |why: Reason| {
         Some(why.within(
@@ -182,51 +184,6 @@ fn is_windows_device(name: &str) -> bool {
 fn is_direction_changing(c: char) -> bool {
     matches!(c,
         '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Code points a name must not contain because they are not seen: every format character
-/// (general category Cf) and every default-ignorable code point, in ranges, from Unicode
-/// 15.1's `DerivedCoreProperties.txt` (property `Default_Ignorable_Code_Point`) and
-/// `DerivedGeneralCategory.txt` (`Cf`), merged; plus U+2028 and U+2029 (Zl, Zp) and
-/// U+2800, the blank braille pattern, which shows as a space. Unassigned code points
-/// inside the default-ignorable ranges are refused too: a later Unicode may give them a
-/// meaning, but never a visible one. A test checks the table against Python's
-/// `unicodedata`: every Cf character is in it, and nothing in it is a letter, a digit or a
-/// mark one can see, but the four Hangul fillers and the blank braille pattern.
-const INVISIBLE: &[(u32, u32)] = &[
-    (0x00AD, 0x00AD),   // soft hyphen (Cf)
-    (0x034F, 0x034F),   // combining grapheme joiner (default-ignorable)
-    (0x0600, 0x0605),   // Arabic number signs (Cf, prepended to digits)
-    (0x061C, 0x061C),   // Arabic letter mark (Cf, bidi)
-    (0x06DD, 0x06DD),   // Arabic end of ayah (Cf)
-    (0x070F, 0x070F),   // Syriac abbreviation mark (Cf)
-    (0x0890, 0x0891),   // Arabic pound and piastre marks above (Cf)
-    (0x08E2, 0x08E2),   // Arabic disputed end of ayah (Cf)
-    (0x115F, 0x1160),   // Hangul choseong and jungseong fillers (default-ignorable)
-    (0x17B4, 0x17B5),   // Khmer inherent vowels (default-ignorable)
-    (0x180B, 0x180F),   // Mongolian variation selectors, vowel separator (Cf)
-    (0x200B, 0x200F),   // zero-width space, non-joiner, joiner; LRM, RLM (Cf)
-    (0x2028, 0x2029),   // line and paragraph separators (Zl, Zp)
-    (0x202A, 0x202E),   // bidi embeddings and overrides (Cf)
-    (0x2060, 0x206F),   // word joiner, invisible operators, bidi isolates, deprecated (Cf)
-    (0x2800, 0x2800),   // braille pattern blank (So, shows as a space)
-    (0x3164, 0x3164),   // Hangul filler (default-ignorable)
-    (0xFE00, 0xFE0F),   // variation selectors (default-ignorable)
-    (0xFEFF, 0xFEFF),   // zero-width no-break space, the byte-order mark (Cf)
-    (0xFFA0, 0xFFA0),   // halfwidth Hangul filler (default-ignorable)
-    (0xFFF0, 0xFFFB),   // unassigned (default-ignorable); interlinear annotations (Cf)
-    (0x110BD, 0x110BD), // Kaithi number sign (Cf)
-    (0x110CD, 0x110CD), // Kaithi number sign above (Cf)
-    (0x13430, 0x1343F), // Egyptian hieroglyph format controls (Cf)
-    (0x1BCA0, 0x1BCA3), // shorthand format controls (Cf)
-    (0x1D173, 0x1D17A), // musical symbol format controls (Cf)
-    (0xE0000, 0xE0FFF), // tags (Cf), variation selectors supplement, reserved (default-ignorable)
-];
-
-/// Whether `c` is in [`INVISIBLE`].
-fn is_invisible(c: char) -> bool {
-    let c = c as u32;
-    INVISIBLE.iter().any(|&(from, to)| (from..=to).contains(&c))
 }
 
 /// What `c` would be taken for, if it is a look-alike of `/`, `\` or `.`: `etc\u{2215}passwd`
