@@ -4,7 +4,7 @@
 //! so a sender that writes `../../.bashrc` writes outside the folder. Lesson 09's server
 //! and client check every name, on both ends, before anything is opened.
 
-use crate::guard::quiet::{is_invisible, INVISIBLE};
+use crate::guard::quiet::is_invisible;
 use crate::reason;
 use crate::wire::header::Reason;
 
@@ -208,6 +208,7 @@ fn looks_like(c: char) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::guard::quiet::INVISIBLE;
 
     #[test]
     fn path_tricks_are_refused_with_a_reason() {
