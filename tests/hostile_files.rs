@@ -678,6 +678,102 @@ fn planted_link() {
     assert_eq!(fs::read(outside.0.join("target.txt")).unwrap(), b"outside");
 }
 
+/// Asks for `name` as a download and offers it as an upload on `conn`; returns both
+/// refusals (the `error` of each answer), after checking the connection is still in step.
+fn refused_both_ways(conn: &mut TcpStream, name: &str) -> (String, String) {
+    let (json, body) = fetch(conn, name.as_bytes());
+    assert!(body.is_empty(), "{name:?} served");
+    let download = json["error"].as_str().unwrap().to_owned();
+    let md5 = socket_lessons::wire::checksum::md5_hex(b"new");
+    let head = serde_json::json!({"filename": name, "filesize": 3, "md5": md5}).to_string();
+    conn.write_all(&header(&head)).unwrap();
+    conn.write_all(b"new").unwrap();
+    let mut len = [0u8; 4];
+    conn.read_exact(&mut len).unwrap();
+    let mut verdict = vec![0u8; i32::from_le_bytes(len) as usize];
+    conn.read_exact(&mut verdict).unwrap();
+    let verdict: serde_json::Value = serde_json::from_slice(&verdict).unwrap();
+    let upload = verdict["error"].as_str().unwrap_or("").to_owned();
+    (download, upload)
+}
+
+/// The attack's names (review 29 G): each class of invisible character, the line
+/// separator, slash and dot look-alikes, refused as a download and as an upload with a
+/// reason naming the code point, in the answer and in the log; nothing saved. Ordinary
+/// Chinese, Japanese and accented names (both spellings of `é`) are saved; and the
+/// download client refuses to ask for a refused name.
+#[test]
+fn peer_sending_invisible_and_look_alike_names_is_refused_and_plain_ones_are_saved() {
+    let dir = Scratch::new("unicode-names");
+    let server = served_dir_server(&dir, &[]);
+    let mut conn = connect(server.port);
+    let mut names = vec![];
+    for (name, code) in [
+        ("a\u{00AD}b.txt", "U+00AD"),
+        ("a\u{200B}b.txt", "U+200B"),
+        ("gnp\u{202E}.exe", "U+202E"),
+        ("a\u{2066}b.txt", "U+2066"),
+        ("\u{FEFF}ab.txt", "U+FEFF"),
+        ("ab\u{E0041}.txt", "U+E0041"),
+        ("a\u{2028}b.txt", "U+2028"),
+        ("a\u{034F}b.txt", "U+034F"),
+        ("\u{3164}.txt", "U+3164"),
+        ("\u{2800}.txt", "U+2800"),
+        ("ab\u{FE0F}.txt", "U+FE0F"),
+        ("a\u{180E}b.txt", "U+180E"),
+        ("etc\u{FF0F}passwd", "U+FF0F"),
+        ("etc\u{2215}passwd", "U+2215"),
+        ("etc\u{FF3C}passwd", "U+FF3C"),
+        ("\u{FF0E}\u{FF0E}", "U+FF0E"),
+    ] {
+        let (download, upload) = refused_both_ways(&mut conn, name);
+        assert!(download.contains(code), "{name:?}: {download}");
+        assert!(upload.contains(code), "{name:?}: {upload}");
+        names.push(name);
+    }
+    assert_eq!(listing(&dir.0), Vec::<String>::new());
+    let plain = [
+        "报告。最终版.txt",
+        "会議の資料・最終版.txt",
+        "caf\u{E9}.txt",
+        "cafe\u{301}.txt",
+        "\u{430}b.txt",
+    ];
+    let md5 = socket_lessons::wire::checksum::md5_hex(b"new");
+    for name in plain {
+        let head = serde_json::json!({"filename": name, "filesize": 3, "md5": md5}).to_string();
+        conn.write_all(&header(&head)).unwrap();
+        conn.write_all(b"new").unwrap();
+        let mut len = [0u8; 4];
+        conn.read_exact(&mut len).unwrap();
+        let mut verdict = vec![0u8; i32::from_le_bytes(len) as usize];
+        conn.read_exact(&mut verdict).unwrap();
+        let verdict: serde_json::Value = serde_json::from_slice(&verdict).unwrap();
+        assert_eq!(verdict["saved"], true, "{name:?}: {verdict}");
+    }
+    let mut expected: Vec<String> = plain.iter().map(|n| n.to_string()).collect();
+    expected.sort();
+    assert_eq!(listing(&dir.0), expected);
+    drop(conn);
+    // The download client checks the name before it connects.
+    let into = Scratch::new("unicode-names-client");
+    let (ok, said) = download(server.port, into.path(), &[], "etc\u{2215}passwd");
+    assert!(!ok && said.contains("U+2215"), "{said}");
+    assert_eq!(listing(&into.0), Vec::<String>::new());
+    // The log (20 requests' lines in 10 s, then a count) shows each refused name escaped.
+    let log = server.stop().join("\n");
+    assert!(
+        log.contains("U+00AD") && log.contains(r#""\u{3164}.txt""#),
+        "{log}"
+    );
+    for name in names
+        .iter()
+        .filter(|n| !n.contains("passwd") && !n.contains('\u{FF0E}'))
+    {
+        assert!(!log.contains(name), "the log shows {name:?} unescaped");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Limits on the whole request, and a log a client cannot flood
 // ---------------------------------------------------------------------------------------

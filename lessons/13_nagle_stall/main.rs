@@ -64,9 +64,10 @@ mod ways;
 use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits;
 use socket_lessons::guard::pace::{Pace, Paced};
+use socket_lessons::guard::quiet::{Gate, LogGate};
 use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::demo::Hooks;
-use socket_lessons::stage::serve::serve_in_turn;
+use socket_lessons::stage::serve::{serve_in_turn_quietly, ACCEPTS_SHOWN};
 use socket_lessons::wire::fast_framing::{self, FrameReader};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Endpoint, Report, Transcript};
@@ -102,10 +103,22 @@ const ANSWER: Pace = Pace::new(Duration::from_secs(10), 1024 * 1024);
 /// request and the answer each run on one clock ([`REQUEST`], [`ANSWER`]): one client
 /// that stops, drips or never reads cannot hold the others for ever. With `quickack`, the
 /// server re-arms TCP_QUICKACK before every read (Linux).
+///
+/// The log: a line when a client is accepted and one when it leaves, each through a gate
+/// (at most [`ACCEPTS_SHOWN`] of each in any 10 s, the rest counted and the count printed
+/// before the next line shown): a peer that opens connections as fast as it can costs the
+/// log a few lines every 10 s, not two lines a connection.
 fn serve(listener: &TcpListener, idle: Duration, quickack: bool, hooks: &Hooks) {
-    serve_in_turn(listener, hooks, |conn, addr| {
-        let server = Transcript::server();
-        match serve_client(&conn, idle, quickack) {
+    let server = Transcript::server();
+    let mut ends = LogGate::new(ACCEPTS_SHOWN, Duration::from_secs(10));
+    serve_in_turn_quietly(listener, hooks, |conn, addr| {
+        let ended = serve_client(&conn, idle, quickack);
+        match ends.event() {
+            Gate::Show => {}
+            Gate::ShowAfter(held) => say!(server, "{held}"),
+            Gate::Held => return,
+        }
+        match ended {
             Ok(n) => say!(
                 server,
                 "{n} requests answered; {addr} closed the connection"

@@ -30,14 +30,72 @@ pub fn preview(bytes: &[u8]) -> String {
 
 /// A text from a peer (a name, a path, a format) cut for a log line: at most
 /// [`PREVIEW_BYTES`] characters, then `…(N chars)`.
+/// Invisible characters are escaped (`\u{200b}`), the ones Rust's `{:?}` counts as
+/// printable too (the Hangul filler U+3164, the blank braille pattern U+2800).
 pub fn preview_text(text: &str) -> String {
     let count = text.chars().count();
-    if count <= PREVIEW_BYTES {
+    let shown = if count <= PREVIEW_BYTES {
         format!("{text:?}")
     } else {
         let cut: String = text.chars().take(PREVIEW_BYTES).collect();
         crate::tr!("{cut:?}…({count} chars)" | "{cut:?}…（{count} 个字符）")
+    };
+    if !shown.chars().any(is_invisible) {
+        return shown;
     }
+    shown
+        .chars()
+        .map(|c| match is_invisible(c) {
+            true => format!("\\u{{{:x}}}", c as u32),
+            false => c.to_string(),
+        })
+        .collect()
+}
+
+/// Code points nobody sees: a file name must not contain them (`guard::names`), and a
+/// log line shows them escaped ([`preview_text`]): every format character
+/// (general category Cf) and every default-ignorable code point, in ranges, from Unicode
+/// 15.1's `DerivedCoreProperties.txt` (property `Default_Ignorable_Code_Point`) and
+/// `DerivedGeneralCategory.txt` (`Cf`), merged; plus U+2028 and U+2029 (Zl, Zp) and
+/// U+2800, the blank braille pattern, which shows as a space. Unassigned code points
+/// inside the default-ignorable ranges are refused too: a later Unicode may give them a
+/// meaning, but never a visible one. A test checks the table against Python's
+/// `unicodedata`: every Cf character is in it, and nothing in it is a letter, a digit or a
+/// mark one can see, but the four Hangul fillers and the blank braille pattern.
+pub const INVISIBLE: &[(u32, u32)] = &[
+    (0x00AD, 0x00AD),   // soft hyphen (Cf)
+    (0x034F, 0x034F),   // combining grapheme joiner (default-ignorable)
+    (0x0600, 0x0605),   // Arabic number signs (Cf, prepended to digits)
+    (0x061C, 0x061C),   // Arabic letter mark (Cf, bidi)
+    (0x06DD, 0x06DD),   // Arabic end of ayah (Cf)
+    (0x070F, 0x070F),   // Syriac abbreviation mark (Cf)
+    (0x0890, 0x0891),   // Arabic pound and piastre marks above (Cf)
+    (0x08E2, 0x08E2),   // Arabic disputed end of ayah (Cf)
+    (0x115F, 0x1160),   // Hangul choseong and jungseong fillers (default-ignorable)
+    (0x17B4, 0x17B5),   // Khmer inherent vowels (default-ignorable)
+    (0x180B, 0x180F),   // Mongolian variation selectors, vowel separator (Cf)
+    (0x200B, 0x200F),   // zero-width space, non-joiner, joiner; LRM, RLM (Cf)
+    (0x2028, 0x2029),   // line and paragraph separators (Zl, Zp)
+    (0x202A, 0x202E),   // bidi embeddings and overrides (Cf)
+    (0x2060, 0x206F),   // word joiner, invisible operators, bidi isolates, deprecated (Cf)
+    (0x2800, 0x2800),   // braille pattern blank (So, shows as a space)
+    (0x3164, 0x3164),   // Hangul filler (default-ignorable)
+    (0xFE00, 0xFE0F),   // variation selectors (default-ignorable)
+    (0xFEFF, 0xFEFF),   // zero-width no-break space, the byte-order mark (Cf)
+    (0xFFA0, 0xFFA0),   // halfwidth Hangul filler (default-ignorable)
+    (0xFFF0, 0xFFFB),   // unassigned (default-ignorable); interlinear annotations (Cf)
+    (0x110BD, 0x110BD), // Kaithi number sign (Cf)
+    (0x110CD, 0x110CD), // Kaithi number sign above (Cf)
+    (0x13430, 0x1343F), // Egyptian hieroglyph format controls (Cf)
+    (0x1BCA0, 0x1BCA3), // shorthand format controls (Cf)
+    (0x1D173, 0x1D17A), // musical symbol format controls (Cf)
+    (0xE0000, 0xE0FFF), // tags (Cf), variation selectors supplement, reserved (default-ignorable)
+];
+
+/// Whether `c` is in [`INVISIBLE`].
+pub fn is_invisible(c: char) -> bool {
+    let c = c as u32;
+    INVISIBLE.iter().any(|&(from, to)| (from..=to).contains(&c))
 }
 
 /// The most characters of a peer's text (an error, a reason, a header field) shown in a
