@@ -173,7 +173,7 @@ impl Outcome {
             }
             (Some(Stopped::OutputLimit(limit)), _) => crate::tr!(
                 "killed: more than {limit} bytes of output (output limit)"
-                    | "被杀掉：输出超过了 {limit} 字节（输出限制）"
+                    | "被杀掉：输出超过了 {limit} 字节（输出上限）"
             ),
             (None, Some(status)) => match status.code() {
                 Some(code) => crate::tr!("exit status {code}" | "退出状态 {code}"),

@@ -33,11 +33,11 @@ const MEANS: &[(&str, &str)] = &[
     ),
     (
         "it returns Ok(None) when the request is lost, after its wait (300 ms), and the next request is answered",
-        "请求丢失时，它在等待时间（300 毫秒）之后返回 Ok(None)，下一个请求照常得到回答",
+        "请求丢失时，它在等待时间（300 ms）之后返回 Ok(None)，下一个请求照常得到回答",
     ),
     (
         "a datagram from anyone but the server is not the answer (a stranger on the same address, one on another address with the server's port), and a stranger sending every 20 ms does not stretch the wait: Ok(None) after 500 ms all the same",
-        "不是服务端发来的数据报不是回答（同一地址上的陌生人、另一个地址上使用服务端端口的陌生人）；一个每 20 毫秒发一次的陌生人也不会把等待时间拉长：500 毫秒后照样返回 Ok(None)",
+        "不是服务端发来的数据报不是回答（同一地址上的陌生人、另一个地址上使用服务端端口的陌生人）；一个每 20 ms 发一次的陌生人也不会把等待时间拉长：500 ms 后照样返回 Ok(None)",
     ),
     (
         "each call sends the format as it is, in one datagram, and closes its socket: two calls on one thread hold no socket between them, and a late answer to the first is not the second's",
@@ -242,7 +242,7 @@ fn one_thread(
             Failure::new(&step)
                 .detail(tr!(
                     "request 9: expected Ok(None) after {} ms"
-                        | "请求 9：期望 {} 毫秒后返回 Ok(None)",
+                        | "请求 9：期望 {} ms 后返回 Ok(None)",
                     LOST_WAIT.as_millis()
                 ))
                 .detail(tr!("request 9: got {got}" | "请求 9：实际 {got}")),
@@ -295,7 +295,7 @@ fn one_thread(
         Failure::new(&step)
             .detail(tr!(
                 "request 10: expected Ok(None) after {} ms (its request is lost too)"
-                    | "请求 10：期望 {} 毫秒后返回 Ok(None)（它的请求也丢了）",
+                    | "请求 10：期望 {} ms 后返回 Ok(None)（它的请求也丢了）",
                 LOST_WAIT.as_millis()
             ))
             .detail(tr!("request 10: got {got}" | "请求 10：实际 {got}")),
@@ -348,7 +348,7 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
     )?;
     steps.ok(tr!(
         "request 2, \"%H:%M\", is lost: Ok(None) after the 300 ms wait"
-            | "请求 2，\"%H:%M\"，丢失：等待 300 毫秒后返回 Ok(None)"
+            | "请求 2，\"%H:%M\"，丢失：等待 300 ms 后返回 Ok(None)"
     ))?;
 
     call(
@@ -479,12 +479,12 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
         ),
         &tr!(
             "request 8, lost, while a stranger sends b\"13:37:00\" every 20 ms; a wait of 500 ms"
-                | "请求 8，丢失，同时一个陌生人每 20 毫秒发一次 b\"13:37:00\"；等待时间 500 毫秒"
+                | "请求 8，丢失，同时一个陌生人每 20 ms 发一次 b\"13:37:00\"；等待时间 500 ms"
         ),
     )?;
     steps.ok(tr!(
         "request 8, lost while a stranger keeps sending: Ok(None) after the 500 ms wait all the same"
-            | "请求 8，在陌生人不停发送时丢失：照样在 500 毫秒的等待后返回 Ok(None)"
+            | "请求 8，在陌生人不停发送时丢失：照样在 500 ms 的等待后返回 Ok(None)"
     ))?;
 
     one_thread(ask, &socket, fds_start)?;
