@@ -169,7 +169,7 @@ impl Outcome {
         match (self.stopped, self.status) {
             (Some(Stopped::TimeLimit(limit)), _) => {
                 let secs = limit.as_secs_f64();
-                crate::tr!("killed after {secs} s (time limit)" | "{secs} 秒后被杀掉（时间限制）")
+                crate::tr!("killed after {secs} s (time limit)" | "{secs} 秒后被杀掉（时限）")
             }
             (Some(Stopped::OutputLimit(limit)), _) => crate::tr!(
                 "killed: more than {limit} bytes of output (output limit)"

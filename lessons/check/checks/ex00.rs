@@ -355,7 +355,7 @@ fn pause(server: &mut Server) -> Result<(), Failure> {
         if let Some(t) = found {
             f = f.detail(tr!(
                 "(your server had set a read timeout of {} ms on the connection; the check shortened it to {} ms, so that it ran out during the pause, as it would during a longer one)"
-                    | "（你的服务端给这条连接设了 {} ms 的读超时；检查程序把它缩短到 {} ms，让它在停顿期间到期，就像停顿更长时那样）",
+                    | "（你的服务端给这条连接设了 {} ms 的读超时；检查程序把它缩短到 {} ms，让它在这次停顿里就到期：停顿再长一些，原来的超时也一样会到期）",
                 t.as_millis(),
                 SHORTENED.as_millis()
             ));

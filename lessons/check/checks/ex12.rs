@@ -313,7 +313,7 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
     let fds_start = kernel::open_fds();
     let lost_hint = tr!(
         "a lost datagram: UDP does not resend, so the answer will never come, and recvfrom without a time limit waits for ever (the notes' client does). Set a read timeout of `wait` (set_read_timeout), and turn the timeout error (WouldBlock or TimedOut) into Ok(None) (docs/12, \"Waiting for an answer that will not come\")."
-            | "丢失的数据报：UDP 不会重发，回答永远不会来，没有时间限制的 recvfrom 会一直等下去（笔记的客户端就是这样）。设置 `wait` 那么长的读超时（set_read_timeout），并把超时错误（WouldBlock 或 TimedOut）变成 Ok(None)（docs/zh-CN/12，“等一个不会来的回答”）。"
+            | "丢失的数据报：UDP 不会重发，回答永远不会来，没有时限的 recvfrom 会一直等下去（笔记的客户端就是这样）。设置 `wait` 那么长的读超时（set_read_timeout），并把超时错误（WouldBlock 或 TimedOut）变成 Ok(None)（docs/zh-CN/12，“等一个不会来的回答”）。"
     );
     let answered_hint = tr!(
         "the server answered at once: return Ok(Some(the answer)) as soon as it comes. Sleeping out the wait and then looking keeps every caller waiting the whole wait."
