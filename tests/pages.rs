@@ -401,7 +401,10 @@ fn zh_problems(name: &str, text: &str, is_glossary: bool) -> Vec<String> {
                 }
             }
             if prose.matches("宽限").count() > prose.matches("宽限期").count() {
-                problems.push(format!("{name}:{}: \"宽限\" where the glossary says \"宽限期\"", i + 1));
+                problems.push(format!(
+                    "{name}:{}: \"宽限\" where the glossary says \"宽限期\"",
+                    i + 1
+                ));
             }
             if let Some(unit) = unit_after_number(&prose) {
                 problems.push(format!(
@@ -462,7 +465,10 @@ fn the_chinese_page_check_can_fail() {
     assert_eq!(zh_problems("x.md", grace, false).len(), 1);
     let ms = "每次交换多等 40 毫秒，而不是几毫秒。\n";
     assert_eq!(zh_problems("x.md", ms, false).len(), 1);
-    assert_eq!(zh_program_problems("x.rs", "tr!(\"{} ms\" | \"{} 毫秒\")\n").len(), 1);
+    assert_eq!(
+        zh_program_problems("x.rs", "tr!(\"{} ms\" | \"{} 毫秒\")\n").len(),
+        1
+    );
     let fine = "固定报头之后是真实数据：`recv(4)`。\n```text\n消息体\n```\n";
     assert!(zh_problems("x.md", fine, false).is_empty());
 }
