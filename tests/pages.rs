@@ -174,6 +174,33 @@ const VARIANTS: &[(&str, &str)] = &[
     ("表示长度的", "固定报头"),
     ("裸命令", "不加报头的命令"),
     ("优雅关闭", "优雅停机"),
+    ("时间限制", "时限"),
+    ("输出限制", "输出上限"),
+    ("笔记的协议", "笔记的传输格式"),
+    ("课的协议", "这一课的传输格式"),
+    ("课协议", "这一课的传输格式"),
+    ("第三种协议", "第三种传输格式"),
+    ("协议族", "套接字家族"),
+    ("在网络上传输", "在线路上传输"),
+    ("网络上的顺序", "线路上的顺序"),
+    ("往网络上", "往线路上"),
+    ("从网络上", "从线路上"),
+    ("看清网络上", "看清线路上"),
+    ("不守规矩", "捣乱的"),
+    ("狡猾", "捣乱的"),
+    ("撒谎", "说谎"),
+    ("读方", "接收方"),
+    ("读的一方", "接收方"),
+    ("发送者", "发送方"),
+    ("平滑 RTT", "平滑往返时间"),
+    ("SYN-ACK", "SYN+ACK"),
+    ("作答", "回答"),
+    ("接待", "服务"),
+    ("没有记入日志", "没有写进日志"),
+    ("没有逐条打印", "没有写进日志"),
+    ("标准输出", "stdout"),
+    ("标准错误", "stderr"),
+    ("具名", "有名字的"),
     ("审阅者", "（项目内部的说法：写明是哪一次运行）"),
 ];
 
@@ -201,6 +228,28 @@ fn zh_program_files() -> Vec<PathBuf> {
     files
 }
 
+/// Spellings the pages' prose rules out that the programs may still print or parse (`ss`
+/// names the states `TIME-WAIT`, `FIN-WAIT-2`): checked outside code only.
+const PAGE_VARIANTS: &[(&str, &str)] = &[
+    ("TIME-WAIT", "TIME_WAIT"),
+    ("FIN-WAIT", "FIN_WAIT1、FIN_WAIT2"),
+    ("CLOSE-WAIT", "CLOSE_WAIT"),
+];
+
+/// "毫秒" or "微秒" right after a number or a `{}` placeholder ("40 毫秒"): the glossary
+/// writes "40 ms" and keeps the word for "几毫秒".
+fn unit_after_number(line: &str) -> Option<&'static str> {
+    for unit in ["毫秒", "微秒"] {
+        for (at, _) in line.match_indices(unit) {
+            let before = line[..at].trim_end_matches(' ');
+            if before.ends_with(|c: char| c.is_ascii_digit() || c == '}') {
+                return Some(unit);
+            }
+        }
+    }
+    None
+}
+
 /// The lines of a program file that use a spelling the glossary rules out.
 fn zh_program_problems(name: &str, text: &str) -> Vec<String> {
     let mut problems = Vec::new();
@@ -212,6 +261,12 @@ fn zh_program_problems(name: &str, text: &str) -> Vec<String> {
                     i + 1
                 ));
             }
+        }
+        if let Some(unit) = unit_after_number(line) {
+            problems.push(format!(
+                "{name}:{}: \"{unit}\" after a number (the glossary writes ms, µs)",
+                i + 1
+            ));
         }
     }
     problems
@@ -337,6 +392,26 @@ fn zh_problems(name: &str, text: &str, is_glossary: bool) -> Vec<String> {
                     ));
                 }
             }
+            for (variant, word) in PAGE_VARIANTS {
+                if prose.contains(variant) {
+                    problems.push(format!(
+                        "{name}:{}: \"{variant}\" where the glossary says \"{word}\"",
+                        i + 1
+                    ));
+                }
+            }
+            if prose.matches("宽限").count() > prose.matches("宽限期").count() {
+                problems.push(format!(
+                    "{name}:{}: \"宽限\" where the glossary says \"宽限期\"",
+                    i + 1
+                ));
+            }
+            if let Some(unit) = unit_after_number(&prose) {
+                problems.push(format!(
+                    "{name}:{}: \"{unit}\" after a number (the glossary writes ms, µs)",
+                    i + 1
+                ));
+            }
             if prose.contains("半连接池") && !prose.contains("全连接队列") {
                 problems.push(format!(
                     "{name}:{}: 半连接池 without its caveat (on Linux listen(n) bounds the 全连接队列)",
@@ -384,6 +459,16 @@ fn the_chinese_page_check_can_fail() {
     assert_eq!(zh_problems("x.md", quotes, false).len(), 1);
     let pool = "也就是常说的半连接池。\n";
     assert_eq!(zh_problems("x.md", pool, false).len(), 1);
+    let state = "服务端那一端处于 TIME-WAIT。\n";
+    assert_eq!(zh_problems("x.md", state, false).len(), 1);
+    let grace = "每个回答有 10 秒的宽限，之后……\n";
+    assert_eq!(zh_problems("x.md", grace, false).len(), 1);
+    let ms = "每次交换多等 40 毫秒，而不是几毫秒。\n";
+    assert_eq!(zh_problems("x.md", ms, false).len(), 1);
+    assert_eq!(
+        zh_program_problems("x.rs", "tr!(\"{} ms\" | \"{} 毫秒\")\n").len(),
+        1
+    );
     let fine = "固定报头之后是真实数据：`recv(4)`。\n```text\n消息体\n```\n";
     assert!(zh_problems("x.md", fine, false).is_empty());
 }

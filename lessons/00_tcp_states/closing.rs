@@ -115,7 +115,7 @@ fn fin_ack_is_delayed() -> Result<(), Report> {
     say!(
         client,
         "     TCP_INFO: {state} {waited:.1} ms after shutdown; the kernel's own round-trip sample for my FIN: {fin:.1} ms (its smoothed RTT went from {from:.3} ms to {to:.3} ms)"
-            | "     TCP_INFO：shutdown 之后 {waited:.1} ms 变成 {state}；内核自己测得我这个 FIN 的往返时间：{fin:.1} ms（平滑 RTT 从 {from:.3} ms 变成 {to:.3} ms）"
+            | "     TCP_INFO：shutdown 之后 {waited:.1} ms 变成 {state}；内核自己测得我这个 FIN 的往返时间：{fin:.1} ms（平滑往返时间从 {from:.3} ms 变成 {to:.3} ms）"
     );
     if sample >= DELAYED {
         say!(

@@ -257,12 +257,12 @@ fn gated(gate: &mut LogGate, server: &Transcript, what: Held) -> bool {
             match what {
                 Held::Resets => say!(
                     server,
-                    "({held} more resets were not logged)" | "（另有 {held} 次重置没有记入日志）"
+                    "({held} more resets were not logged)" | "（另有 {held} 次重置没有写进日志）"
                 ),
                 Held::Messages => say!(
                     server,
                     "({held} more messages were answered without a line)"
-                        | "（另有 {held} 条消息已回答，但没有逐条打印）"
+                        | "（另有 {held} 条消息已回答，但没有写进日志）"
                 ),
             }
             true
@@ -277,7 +277,7 @@ fn say_held(budget: &LineBudget, client_addr: SocketAddr, server: &Transcript) {
         say!(
             server,
             "{client_addr}: {} more messages were answered without a line"
-                | "{client_addr}：另有 {} 条消息已回答，但没有逐条打印",
+                | "{client_addr}：另有 {} 条消息已回答，但没有写进日志",
             budget.held()
         );
     }

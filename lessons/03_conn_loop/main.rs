@@ -219,12 +219,12 @@ fn gated(gate: &mut LogGate, server: &Transcript, what: Held) -> bool {
                 Held::Resets => say!(
                     server,
                     "({held} more failed recvs were not logged)"
-                        | "（另有 {held} 次 recv 失败没有记入日志）"
+                        | "（另有 {held} 次 recv 失败没有写进日志）"
                 ),
                 Held::Messages => say!(
                     server,
                     "({held} more messages were answered without a line)"
-                        | "（另有 {held} 条消息已回答，但没有逐条打印）"
+                        | "（另有 {held} 条消息已回答，但没有写进日志）"
                 ),
             }
             true
@@ -239,7 +239,7 @@ fn say_held(budget: &LineBudget, client_addr: SocketAddr, server: &Transcript) {
         say!(
             server,
             "{client_addr}: {} more messages were answered without a line"
-                | "{client_addr}：另有 {} 条消息已回答，但没有逐条打印",
+                | "{client_addr}：另有 {} 条消息已回答，但没有写进日志",
             budget.held()
         );
     }
@@ -328,7 +328,7 @@ const ZH: ZhHelp = ZhHelp {
                  先启动 server，再启动一个或几个 client。",
     subcommands: &[
         ("server", "只运行服务端（先在终端 1 启动），它会打印绑定到的地址"),
-        ("client", "只运行客户端（在终端 2），然后输入一行行文字；q 或输入结束退出"),
+        ("client", "只运行客户端（在终端 2），然后输入一行行文字；q 或输入结束（Ctrl-D）退出"),
         ("notes-server", "运行笔记的服务端，用纯 Rust 写成（notes.rs），默认用笔记自己的地址；它发的每个回答由你来输入"),
         ("notes-client", "运行笔记的客户端，用纯 Rust 写成（notes.rs），默认连接笔记自己的地址；输入一行行文字，q 退出"),
     ],

@@ -144,7 +144,7 @@ pub(super) fn server(socket: Socket, on_go: &OnCue, done: &Cue) -> Result<(), Re
             server,
             "/proc/net/snmp: Udp RcvbufErrors went up by at least {drops} (a count for the \
              whole system: `nstat -az UdpRcvbufErrors`)"
-                | "/proc/net/snmp：Udp RcvbufErrors 至少增加了 {drops}（整个系统的计数：`nstat -az UdpRcvbufErrors`）"
+                | "/proc/net/snmp：Udp RcvbufErrors 至少增加了 {drops}（整个系统的计数见 nstat -az UdpRcvbufErrors）"
         ),
         (before, after) => say!(
             server,

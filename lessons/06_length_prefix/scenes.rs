@@ -20,13 +20,13 @@ pub(super) const ZH: ZhHelp = ZhHelp {
     about: "第 06 课：固定报头，粘包的解决办法（笔记 A §9.2，笔记 C 方案一，笔记 D，笔记 E §8）。",
     long_about: "第 06 课：固定报头，粘包的解决办法（笔记 A §9.2，笔记 C 方案一，笔记 D，笔记 E §8）。\n\n\
                  不带子命令时，用帧重演第 04 课的几幕，展示不加报头的命令仍然会粘在一起，再拿坏的固定报头去喂服务端。\
-                 两个终端，用的是笔记的协议：server 用一个帧回答每条命令（内置 seq N、echo TEXT、bytes N），\
+                 两个终端，用的是笔记的传输格式：server 用一个帧回答每条命令（内置 seq N、echo TEXT、bytes N），\
                  client 把每一行原样发出去，然后打印每个完整的回答。",
     subcommands: &[
         ("server", "只运行服务端（先在终端 1 启动）"),
-        ("client", "只运行客户端（在终端 2）。输入命令；q 或输入结束退出"),
+        ("client", "只运行客户端（在终端 2）。输入命令；q 或输入结束（Ctrl-D）退出"),
         ("notes-server", "运行笔记的服务端（笔记 C 方案一），用纯 Rust 写成（notes.rs），默认用笔记自己的地址"),
-        ("notes-client", "运行笔记的客户端（笔记 C 方案一），用纯 Rust 写成（notes.rs），默认连接笔记自己的地址；输入结束时退出"),
+        ("notes-client", "运行笔记的客户端（笔记 C 方案一），用纯 Rust 写成（notes.rs），默认连接笔记自己的地址；输入结束（Ctrl-D）时退出"),
     ],
     options: &[("idle_limit", "等客户端下一个请求最多等多少秒，超时就关闭它")],
 };
@@ -113,7 +113,7 @@ fn two_frames_stay_two_messages() -> Result<(), Report> {
         }
         say!(
             server,
-            "read_frame -> end of stream between frames" | "read_frame -> 数据流在两帧之间结束了"
+            "read_frame -> end of stream between frames" | "read_frame -> 数据流在两帧之间正常结束"
         );
         Ok(())
     })?;
@@ -173,7 +173,7 @@ fn bare_commands_still_stick() -> Result<(), Report> {
     say!(
         scene,
         "the notes' wire frames only the answer: two commands sent before the server reads"
-            | "笔记的协议只给回答加了帧：服务端读之前，客户端已经发出两条命令"
+            | "笔记的传输格式只给回答加了帧：服务端读之前，客户端已经发出两条命令"
     );
     let listener = net::listen("127.0.0.1:0".parse()?, ListenOptions::new())?;
     let addr = listener.local_addr()?;

@@ -22,9 +22,9 @@ pub(super) const ZH: ZhHelp = ZhHelp {
                  两个终端：先启动 server，再启动 client，然后输入命令；q 退出。",
     subcommands: &[
         ("server", "只运行服务端（先在终端 1 启动）。它以启动它的用户的身份，通过 shell 执行客户端发来的命令"),
-        ("client", "只运行客户端（在终端 2）。输入命令；q 或输入结束退出"),
+        ("client", "只运行客户端（在终端 2）。输入命令；q 或输入结束（Ctrl-D）退出"),
         ("notes-server", "运行笔记的服务端（笔记 A §9.1），用纯 Rust 写成（notes.rs），默认用笔记的地址（127.0.0.1:9696）。没有任何限制：客户端发来什么，它就以你的身份执行什么"),
-        ("notes-client", "运行笔记的客户端（笔记 A §9.1），用纯 Rust 写成（notes.rs）。输入命令；q 或输入结束退出"),
+        ("notes-client", "运行笔记的客户端（笔记 A §9.1），用纯 Rust 写成（notes.rs）。输入命令；q 或输入结束（Ctrl-D）退出"),
     ],
     options: &[
         ("time_limit", "一条命令最多运行多少秒，超过就杀掉它"),
@@ -109,7 +109,7 @@ pub(super) fn run_demo() -> Result<(), Report> {
             b"no-such-command-07".to_vec(),
         ),
         (
-            tr!("a command that outlives the time limit" | "一条运行超过时间限制的命令"),
+            tr!("a command that outlives the time limit" | "一条运行超过时限的命令"),
             RUNS_LONG.into(),
         ),
         (floods_what(), floods()),
@@ -142,7 +142,7 @@ pub(super) fn run_demo() -> Result<(), Report> {
     say!(
         Transcript::named(pick("summary", "总结")),
         "every answer came as one frame, however long: the 4-byte header told the client how many bytes to read, up to 16 MiB; a command that failed was answered with its stderr, one that ran past its time limit or printed past the frame limit was stopped and answered with what it had printed and a notice, and bytes that are not UTF-8 got an error answer, all on one connection"
-            | "每个回答不论多长都是一个帧：4 字节的固定报头告诉客户端要读多少字节，最多 16 MiB；失败的命令回答的是它的 stderr；超过时间限制或者输出超过帧上限的命令被停下，回答的是它停下之前打印的内容加一条说明；不是 UTF-8 的字节得到一条错误回答；这些都发生在同一条连接上"
+            | "每个回答不论多长都是一个帧：4 字节的固定报头告诉客户端要读多少字节，最多 16 MiB；失败的命令回答的是它的 stderr；超过时限或者输出超过帧上限的命令被停下，回答的是它停下之前打印的内容加一条说明；不是 UTF-8 的字节得到一条错误回答；这些都发生在同一条连接上"
     );
     Ok(())
 }

@@ -30,7 +30,7 @@ pub const ZH: ZhHelp = ZhHelp {
         ("receiver", "按笔记 E §6 文本文件传输的做法接收一个文件（它的接收端：监听，读 name/size，回答 y，接收，发回自己算出的 md5，等判定结果）"),
         ("sender", "按笔记 E §6 文本文件传输的做法发送一个文件（它的发送端：连接到接收端）"),
         ("notes-server", "运行笔记 A §9.2 的下载服务端，用纯 Rust 写成（notes.rs）：从当前目录提供 NAME.png，默认用笔记的端口 9696"),
-        ("notes-client", "运行笔记 A §9.2 的下载客户端，用纯 Rust 写成（notes.rs）：输入一个名字（girl），它就把 nb_girl.png 存到这里；q 或输入结束退出"),
+        ("notes-client", "运行笔记 A §9.2 的下载客户端，用纯 Rust 写成（notes.rs）：输入一个名字（girl），它就把 nb_girl.png 存到这里；q 或输入结束（Ctrl-D）退出"),
         ("notes-c-ftp-server", "运行笔记 C FTP上传下载文件的上传服务端，用纯 Rust 写成（notes_c_ftp.rs）：把一个文件存进当前目录，默认用笔记的端口 8090"),
         ("notes-c-ftp-client", "运行笔记 C FTP上传下载文件的上传客户端，用纯 Rust 写成（notes_c_ftp.rs）：像笔记那样发送当前目录里的 config 文件"),
         ("notes-e-text-server", "运行笔记 E §6 文本文件传输的接收端，用纯 Rust 写成（notes_e_text.rs）：默认用笔记的端口 1024；输入 y 接收文件，存为这里的 zyk.NAME"),

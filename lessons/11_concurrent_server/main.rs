@@ -386,9 +386,9 @@ const ZH: ZhHelp = ZhHelp {
                  先启动 server --way busy|threads|poll，再启动一个或几个 client；输入要发送的行，q 退出。",
     subcommands: &[
         ("server", "只运行服务端（先启动）。它能同时服务任意多个客户端"),
-        ("client", "只运行一个客户端：输入要发送的行，q 或输入结束时退出。可以启动好几个"),
+        ("client", "只运行一个客户端：输入要发送的行，q 或输入结束（Ctrl-D）退出。可以启动好几个"),
         ("notes-server", "运行笔记的服务端，用纯 Rust 写成（notes.rs，笔记 B s.setblocking(False)实现并发），默认用笔记自己的地址：一个线程，一个从不等待的循环"),
-        ("notes-client", "运行笔记的客户端，用纯 Rust 写成（notes.rs，笔记 B 的 input 循环）：输入要发送的行，输入结束时退出"),
+        ("notes-client", "运行笔记的客户端，用纯 Rust 写成（notes.rs，笔记 B 的 input 循环）：输入要发送的行，输入结束（Ctrl-D）时退出"),
     ],
     options: &[
         ("way", "同时服务多个客户端的做法"),

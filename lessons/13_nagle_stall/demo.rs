@@ -171,7 +171,7 @@ pub(crate) fn run_demo() -> Result<(), Report> {
     say!(
         Transcript::named(socket_lessons::lang::pick("summary", "总结")),
         "two writes stall only where both halves meet: Nagle holding back a second small segment while the first is unacknowledged, and a receiver delaying that acknowledgement; take away either (one write, TCP_NODELAY, quick ACKs, a cork or MSG_MORE, a full first segment) and an exchange costs about what one write costs"
-            | "两次写只有在两件事同时发生时才会卡住：第一个小报文段还没被确认时，Nagle 扣住第二个小报文段；接收端又推迟了这个确认。去掉任何一方（一次写、TCP_NODELAY、快速确认、cork 或 MSG_MORE、第一段写满），每次交换的用时就和一次写差不多"
+            | "两次写只有在两件事同时发生时才会卡住：第一个小报文段还没被确认时，Nagle 扣住第二个小报文段；接收方又推迟了这个确认。去掉任何一方（一次写、TCP_NODELAY、快速确认、cork 或 MSG_MORE、第一段写满），每次交换的用时就和一次写差不多"
     );
     Ok(())
 }

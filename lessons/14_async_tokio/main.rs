@@ -221,9 +221,9 @@ const ZH: ZhHelp = ZhHelp {
                  捣乱的对端、一次卡住运行时的阻塞调用、优雅停机。两个终端：先启动 server，再启动 client。",
     subcommands: &[
         ("server", "只运行服务端（先在终端 1 启动）。Ctrl-C 让它优雅停机"),
-        ("client", "只运行客户端（在终端 2）。输入一行行文字；q 或输入结束时退出"),
+        ("client", "只运行客户端（在终端 2）。输入一行行文字；q 或输入结束（Ctrl-D）退出"),
         ("notes-server", "运行笔记的服务端（笔记 C 方案一），tokio 版（notes.rs），默认用笔记自己的地址"),
-        ("notes-client", "运行笔记的客户端（笔记 C 方案一），tokio 版（notes.rs），默认连接笔记自己的地址；输入结束时退出"),
+        ("notes-client", "运行笔记的客户端（笔记 C 方案一），tokio 版（notes.rs），默认连接笔记自己的地址；输入结束（Ctrl-D）时退出"),
     ],
     options: &[
         ("wire", "提供哪种服务：commands（第 06 课：不加报头的命令进，一个帧出）或 echo（第 11 课的大写回显，加了帧）"),

@@ -311,7 +311,7 @@ impl LogGate {
             } else {
                 Gate::ShowAfter(crate::tr!(
                     "({held} more like the last were not logged)"
-                        | "（还有 {held} 条同类的记录没有写进日志）"
+                        | "（另有 {held} 条同类的记录没有写进日志）"
                 ))
             };
         }

@@ -171,11 +171,11 @@ impl Outcome {
         match (self.stopped, self.status) {
             (Some(Stopped::TimeLimit(limit)), _) => {
                 let secs = limit.as_secs_f64();
-                crate::tr!("killed after {secs} s (time limit)" | "{secs} 秒后被杀掉（时间限制）")
+                crate::tr!("killed after {secs} s (time limit)" | "{secs} 秒后被杀掉（时限）")
             }
             (Some(Stopped::OutputLimit(limit)), _) => crate::tr!(
                 "killed: more than {limit} bytes of output (output limit)"
-                    | "被杀掉：输出超过了 {limit} 字节（输出限制）"
+                    | "被杀掉：输出超过了 {limit} 字节（输出上限）"
             ),
             (None, Some(status)) => match status.code() {
                 Some(code) => crate::tr!("exit status {code}" | "退出状态 {code}"),

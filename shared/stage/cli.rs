@@ -126,6 +126,15 @@ fn parse_with<C: clap::Parser>(zh: Option<&ZhHelp>) -> C {
     }
     let mut command = with_lang_option(C::command());
     if crate::lang::zh() {
+        // The usage lines are rendered before parsing, so the program's name is set as
+        // clap would set it from argv[0].
+        if let Some(name) = args
+            .first()
+            .and_then(|a| std::path::Path::new(a).file_name())
+            .and_then(|f| f.to_str())
+        {
+            command = command.bin_name(name);
+        }
         command = in_chinese(command, zh);
     }
     let parsed = command
@@ -218,7 +227,42 @@ fn in_chinese(mut command: clap::Command, zh: Option<&ZhHelp>) -> clap::Command 
             chinese_chrome(sub, own_options)
         });
     }
+    chinese_usage(command)
+}
+
+/// The usage lines with clap's placeholders in Chinese (`用法：04_sticky_demo [选项] [子命令]`).
+/// clap has no setting for those words, so the lines it renders are rewritten and put back
+/// with `override_usage`, on the command and on each subcommand.
+fn chinese_usage(mut command: clap::Command) -> clap::Command {
+    command.build();
+    let top = zh_usage(&command.render_usage().to_string());
+    let subs: Vec<(String, String)> = command
+        .get_subcommands_mut()
+        .map(|sub| {
+            let usage = zh_usage(&sub.render_usage().to_string());
+            (sub.get_name().to_owned(), usage)
+        })
+        .collect();
+    command = command.override_usage(top);
+    for (name, usage) in subs {
+        command = command.mut_subcommand(&name, |sub| sub.override_usage(usage));
+    }
     command
+}
+
+/// One rendered usage (`Usage: x [OPTIONS] [COMMAND]`, maybe several lines) in Chinese.
+fn zh_usage(rendered: &str) -> String {
+    rendered
+        .lines()
+        .map(|line| {
+            let line = line.trim();
+            let line = line.strip_prefix("Usage:").unwrap_or(line).trim();
+            line.replace("[OPTIONS]", "[选项]")
+                .replace("[COMMAND]", "[子命令]")
+                .replace("<COMMAND>", "<子命令>")
+        })
+        .collect::<Vec<_>>()
+        .join("\n      ")
 }
 
 /// One command's headings, help and version flags and shared options in Chinese (clap's

@@ -228,7 +228,7 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     pause(&mut server)?;
     steps.ok(tr!(
         "client 9 pauses {} ms between two messages and is still served: only its close ends the connection"
-            | "客户端 9 在两条消息之间停顿 {} 毫秒，仍然得到服务：只有它的关闭才结束这条连接",
+            | "客户端 9 在两条消息之间停顿 {} ms，仍然得到服务：只有它的关闭才结束这条连接",
         PAUSE.as_millis()
     ))?;
 
@@ -348,14 +348,14 @@ fn pause(server: &mut Server) -> Result<(), Failure> {
     std::thread::sleep(PAUSE);
     let step = tr!(
         "client 9, after a pause of {} ms between two messages"
-            | "客户端 9，在两条消息之间停顿 {} 毫秒之后",
+            | "客户端 9，在两条消息之间停顿 {} ms 之后",
         PAUSE.as_millis()
     );
     talk(server, &mut nine, &step, &[b"after the pause"]).map_err(|mut f| {
         if let Some(t) = found {
             f = f.detail(tr!(
                 "(your server had set a read timeout of {} ms on the connection; the check shortened it to {} ms, so that it ran out during the pause, as it would during a longer one)"
-                    | "（你的服务端给这条连接设了 {} 毫秒的读超时；检查程序把它缩短到 {} 毫秒，让它在停顿期间到期，就像停顿更长时那样）",
+                    | "（你的服务端给这条连接设了 {} ms 的读超时；检查程序把它缩短到 {} ms，让它在这次停顿里就到期：停顿再长一些，原来的超时也一样会到期）",
                 t.as_millis(),
                 SHORTENED.as_millis()
             ));

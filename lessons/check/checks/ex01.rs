@@ -318,7 +318,7 @@ fn run(ask: Ask, steps: &mut Steps) -> Result<(), Failure> {
         Reply::Paused(first, Duration::from_millis(1500), rest),
         &tr!(
             "a pause is not the end: only the server's close is (recv returning 0). A read timeout taken for the end of the reply cuts the reply of any server slower than the timeout (the check shortens a read timeout your client set to 50 ms before it pauses, so that it runs out as it would in a longer pause)."
-                | "停顿不是结束：只有服务端关闭（recv 返回 0）才是。把读超时当作回答的结束，会截断任何比这个超时慢的服务端的回答（检查程序在停顿之前会把你的客户端设的读超时缩短到 50 毫秒，让它像在更长的停顿里那样到期）。"
+                | "停顿不是结束：只有服务端关闭（recv 返回 0）才是。把读超时当作回答的结束，会截断任何比这个超时慢的服务端的回答（检查程序在停顿之前会把你的客户端设的读超时缩短到 50 ms，让它在这次停顿里就到期：停顿再长一些，原来的超时也一样会到期）。"
         ),
     )?;
     steps.ok(tr!(

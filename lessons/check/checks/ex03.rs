@@ -286,7 +286,7 @@ fn run(listen: Listen, steps: &mut Steps) -> Result<(), Failure> {
                 .detail(tr!("got: an error: {e}" | "实际：一个错误：{e}"))
                 .hint(tr!(
                     "make the socket for the address's family: Domain::for_address(addr), not Domain::IPV4."
-                        | "按地址的协议族创建套接字：Domain::for_address(addr)，而不是 Domain::IPV4。"
+                        | "按地址的套接字家族创建套接字：Domain::for_address(addr)，而不是 Domain::IPV4。"
                 ))
         })?;
         as_asked(&listener, v6, &step)?;

@@ -299,7 +299,7 @@ fn run(receive: Receive, steps: &mut Steps) -> Result<(), Failure> {
             let (used, waited) = (used.as_millis(), waited.as_millis());
             failure = failure.detail(tr!(
                 "got: it used {used} ms of CPU in the {waited} ms it waited: a loop that keeps asking, burning a core"
-                    | "实际：它等待的 {waited} 毫秒里用了 {used} 毫秒 CPU：一个不停地问的循环，白白烧掉一个核"
+                    | "实际：它等待的 {waited} ms 里用了 {used} ms CPU：一个不停地问的循环，白白烧掉一个核"
             ));
         }
         return Err(failure.hint(tr!(

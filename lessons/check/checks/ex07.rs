@@ -19,19 +19,19 @@ const ROOMY: Duration = Duration::from_secs(30);
 const MEANS: &[(&str, &str)] = &[
     (
         "run answers a command's stdout (echo hi), or its stderr when stdout is empty (a command that does not exist, echo err >&2), never both mixed",
-        "run 回答命令的标准输出（echo hi），标准输出为空时回答标准错误（不存在的命令、echo err >&2），从不把两者混在一起",
+        "run 回答命令的 stdout（echo hi），stdout 为空时回答 stderr（不存在的命令、echo err >&2），从不把两者混在一起",
     ),
     (
         "it returns as soon as the command ends, not when the limit runs out, even when the command writes more to stderr than a pipe holds (both pipes read at once); a command that takes 0.5 s is not killed under a 30 s limit",
-        "命令一结束它就返回，而不是等到时间限制用完，即使命令往标准错误写的数据比一个管道能装的还多（两个管道同时读）；耗时 0.5 秒的命令在 30 秒的限制下不会被杀",
+        "命令一结束它就返回，而不是等到时限用完，即使命令往 stderr 写的数据比一个管道能装的还多（两个管道同时读）；耗时 0.5 秒的命令在 30 秒的限制下不会被杀",
     ),
     (
         "a command still running at its limit (1 s) is killed with everything it started, even when it ignores SIGINT, SIGTERM and SIGHUP; the answer is what it printed until then, then a line with the word killed, a line of its own even when the output did not end in a newline (printf started)",
-        "到了时间限制（1 秒）还在运行的命令，连同它启动的一切都被杀掉，即使它忽略 SIGINT、SIGTERM 和 SIGHUP；回答是它到那时为止打印的内容，再加一行带 killed 这个词的说明；即使输出末尾没有换行（printf started），这句说明也自成一行",
+        "到了时限（1 秒）还在运行的命令，连同它启动的一切都被杀掉，即使它忽略 SIGINT、SIGTERM 和 SIGHUP；回答是它到那时为止打印的内容，再加一行带 killed 这个词的说明；即使输出末尾没有换行（printf started），这句说明也自成一行",
     ),
     (
         "a limit that is not a whole number of seconds (0.4 s) is kept: killed at it, not before",
-        "不是整数秒的时间限制（0.4 秒）也照样遵守：到时才杀，不会更早",
+        "不是整数秒的时限（0.4 秒）也照样遵守：到时才杀，不会更早",
     ),
     (
         "after run returns, nothing it started is running, a job a command that ended left in the background (sleep 30 & echo ok) included, no child is left unwaited (a zombie), and no thread of its is left",
@@ -117,11 +117,11 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     let threads_start = kernel::threads();
     let sleeps_out = tr!(
         "return as soon as the command ends: poll try_wait() (or wait on a thread) until it ends or the limit passes. Sleeping the whole limit and then looking keeps every client waiting the whole limit."
-            | "命令一结束就返回：循环调用 try_wait()（或者在另一个线程里 wait），直到它结束或者时间到。先睡满整个时间限制再去看，会让每个客户端都白等整个限制。"
+            | "命令一结束就返回：循环调用 try_wait()（或者在另一个线程里 wait），直到它结束或者时间到。先睡满整个时限再去看，会让每个客户端都白等整个限制。"
     );
 
     // 1. A command that prints and ends.
-    let step = tr!("`echo hi`: its stdout, at once" | "`echo hi`：它的标准输出，立即返回");
+    let step = tr!("`echo hi`: its stdout, at once" | "`echo hi`：它的 stdout，立即返回");
     let got = answer(run_fn, &step, "echo hi", ROOMY, &sleeps_out)?;
     expect_exactly(
         &step,
@@ -130,7 +130,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         b"hi\n",
         &tr!(
             "run the line with `sh -c` and answer the command's stdout, as it printed it."
-                | "用 `sh -c` 运行这一行，回答命令打印出来的标准输出，原样不动。"
+                | "用 `sh -c` 运行这一行，回答命令打印出来的 stdout，原样不动。"
         ),
     )?;
     steps.ok(tr!(
@@ -141,11 +141,11 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     // 2. stdout empty: stderr.
     let stderr_rule = tr!(
         "notes A §9.1 answers stdout, or stderr when stdout is empty (`true_result if true_result else false_result`): one of the two, never both mixed (no 2>&1, no reading both into one buffer)."
-            | "笔记 A §9.1 回答标准输出，标准输出为空时回答标准错误（`true_result if true_result else false_result`）：二者之一，绝不混在一起（不要 2>&1，也不要把两个读进同一个缓冲区）。"
+            | "笔记 A §9.1 回答 stdout，stdout 为空时回答 stderr（`true_result if true_result else false_result`）：二者之一，绝不混在一起（不要 2>&1，也不要把两个读进同一个缓冲区）。"
     );
     let step = tr!(
         "stdout, or stderr when stdout is empty: `no-such-command-07`, `echo err >&2`, `echo out; echo err >&2`"
-            | "标准输出，标准输出为空时是标准错误：`no-such-command-07`、`echo err >&2`、`echo out; echo err >&2`"
+            | "stdout，stdout 为空时是 stderr：`no-such-command-07`、`echo err >&2`、`echo out; echo err >&2`"
     );
     let got = answer(run_fn, &step, "no-such-command-07", ROOMY, &sleeps_out)?;
     let text = String::from_utf8_lossy(&got);
@@ -166,24 +166,24 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     expect_exactly(&step, command, &got, b"out\n", &stderr_rule)?;
     steps.ok(tr!(
         "stderr when stdout is empty (`no-such-command-07`, `echo err >&2`), and only stdout when there is one (`echo out; echo err >&2` answers b\"out\\n\")"
-            | "标准输出为空时回答标准错误（`no-such-command-07`、`echo err >&2`），有标准输出时只回答它（`echo out; echo err >&2` 回答 b\"out\\n\"）"
+            | "stdout 为空时回答 stderr（`no-such-command-07`、`echo err >&2`），有 stdout 时只回答它（`echo out; echo err >&2` 回答 b\"out\\n\"）"
     ))?;
 
     // 3. More on stderr than a pipe holds, then stdout.
     let command = "i=0; while [ $i -lt 2000 ]; do echo 'forty bytes of stderr, again and again..' >&2; i=$((i+1)); done; echo done";
     let step = tr!(
         "a command that writes 82 KB to stderr, more than a pipe holds, then b\"done\\n\" to stdout"
-            | "一个命令先往标准错误写 82 KB（比一个管道能装的多），再往标准输出写 b\"done\\n\""
+            | "一个命令先往 stderr 写 82 KB（比一个管道能装的多），再往 stdout 写 b\"done\\n\""
     );
     let pipes = tr!(
         "a pipe holds 64 KiB on Linux; a command that fills the stderr pipe waits until someone reads it. Read stdout to its end before stderr, and the command waits for you while you wait for it: read both pipes at once, each on its own thread (what output() does inside)."
-            | "在 Linux 上一个管道能装 64 KiB；填满了标准错误管道的命令会一直等到有人去读。先把标准输出读到底再读标准错误，就会你等它、它等你：要同时读两个管道，每个在自己的线程里（output() 内部就是这样做的）。"
+            | "在 Linux 上一个管道能装 64 KiB；填满了 stderr 管道的命令会一直等到有人去读。先把 stdout 读到底再读 stderr，就会你等它、它等你：要同时读两个管道，每个在自己的线程里（output() 内部就是这样做的）。"
     );
     let got = answer(run_fn, &step, command, ROOMY, &pipes)?;
     expect_exactly(&step, command, &got, b"done\n", &pipes)?;
     steps.ok(tr!(
         "82 KB on stderr before b\"done\\n\" on stdout: the answer is b\"done\\n\", at once"
-            | "标准输出的 b\"done\\n\" 之前标准错误有 82 KB：回答是 b\"done\\n\"，立即返回"
+            | "stdout 的 b\"done\\n\" 之前 stderr 有 82 KB：回答是 b\"done\\n\"，立即返回"
     ))?;
 
     // 4. A command that takes a while, well within its limit.
@@ -198,7 +198,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         b"late\n",
         &tr!(
             "a command that ends within its limit is not killed: wait until it ends or the limit passes, whichever comes first."
-                | "在时间限制内结束的命令不能被杀：一直等到它结束或者时间到，哪个先到算哪个。"
+                | "在时限内结束的命令不能被杀：一直等到它结束或者时间到，哪个先到算哪个。"
         ),
     )?;
     steps.ok(tr!(
@@ -219,7 +219,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         let limit = Duration::from_secs(1);
         // The step's name without the run's unique sleep length, the same every run.
         let short = command.replace(&marker, "sleep 30…");
-        let step = tr!("`{short}` with a limit of 1 s" | "`{short}`，时间限制 1 秒");
+        let step = tr!("`{short}` with a limit of 1 s" | "`{short}`，时限 1 秒");
         let kill_hint = if ignores_term {
             tr!(
                 "SIGTERM, SIGINT and SIGHUP ask; a program may ignore them (trap '' INT TERM HUP, and the sleep it starts inherits that). SIGKILL cannot be ignored: kill the process group with SIGKILL, kill(-pid, SIGKILL)."
@@ -228,7 +228,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         } else {
             tr!(
                 "wait for the command at most `limit`: spawn it instead of output(), read its pipes on threads, and poll try_wait() until the limit; then kill it, the shell and the sleep it started: put it in a process group of its own (CommandExt::process_group(0)) and kill the group, kill(-pid, SIGKILL) (docs/07, \"A time limit\")."
-                    | "最多等命令 `limit` 这么久：用 spawn 而不是 output()，在线程里读它的管道，循环调用 try_wait() 直到时间到；然后杀掉它，包括 shell 和 shell 启动的 sleep：让它自成一个进程组（CommandExt::process_group(0)），然后杀掉整个进程组，kill(-pid, SIGKILL)（docs/zh-CN/07，“时间限制”）。"
+                    | "最多等命令 `limit` 这么久：用 spawn 而不是 output()，在线程里读它的管道，循环调用 try_wait() 直到时间到；然后杀掉它，包括 shell 和 shell 启动的 sleep：让它自成一个进程组（CommandExt::process_group(0)），然后杀掉整个进程组，kill(-pid, SIGKILL)（docs/zh-CN/07，“时限”）。"
             )
         };
         let got = answer(run_fn, &step, &command, limit, &kill_hint)?;
@@ -240,12 +240,12 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
             return Err(Failure::new(&step)
                 .detail(tr!(
                     "expected: b\"started\\n\" (what it printed before the limit), then a line with the word killed"
-                        | "期望：b\"started\\n\"（到时间限制之前它打印的内容），然后一行带 killed 这个词的说明"
+                        | "期望：b\"started\\n\"（到时限之前它打印的内容），然后一行带 killed 这个词的说明"
                 ))
                 .detail(tr!("got: {}" | "实际：{}", ends(&got, 40)))
                 .hint(tr!(
                     "`started` was already in the stdout pipe when the command was killed: keep reading the pipe after the kill and answer what it held, then add a line that says the command was killed at its limit, so the client knows the answer is cut."
-                        | "命令被杀的时候 `started` 已经在标准输出管道里了：杀掉之后继续读管道，把里面的内容作为回答，然后再加一行，说明命令因为超时被杀了，让客户端知道回答不完整。"
+                        | "命令被杀的时候 `started` 已经在 stdout 管道里了：杀掉之后继续读管道，把里面的内容作为回答，然后再加一行，说明命令因为超时被杀了，让客户端知道回答不完整。"
                 )));
         }
         let left = cleanup(&marker);
@@ -283,7 +283,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         if ignores_term {
             steps.ok(tr!(
                 "a command that ignores SIGINT, SIGTERM and SIGHUP is killed at its limit too, and nothing of it is left"
-                    | "忽略 SIGINT、SIGTERM 和 SIGHUP 的命令到了时间限制也被杀掉，什么也没留下"
+                    | "忽略 SIGINT、SIGTERM 和 SIGHUP 的命令到了时限也被杀掉，什么也没留下"
             ))?;
         } else {
             steps.ok(tr!(
@@ -298,10 +298,10 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     let command = format!("echo started; {marker}");
     let limit = Duration::from_millis(400);
     let short = command.replace(&marker, "sleep 30…");
-    let step = tr!("`{short}` with a limit of 0.4 s" | "`{short}`，时间限制 0.4 秒");
+    let step = tr!("`{short}` with a limit of 0.4 s" | "`{short}`，时限 0.4 秒");
     let whole = tr!(
         "the limit is a Duration, 0.4 s here: wait until that much has passed, not a whole number of seconds (as_secs() of 0.4 s is 0, of 1.9 s is 1)."
-            | "时间限制是一个 Duration，这里是 0.4 秒：要等到过去这么久，而不是整数秒（0.4 秒的 as_secs() 是 0，1.9 秒的是 1）。"
+            | "时限是一个 Duration，这里是 0.4 秒：要等到过去这么久，而不是整数秒（0.4 秒的 as_secs() 是 0，1.9 秒的是 1）。"
     );
     let (got, took) = timed_answer(run_fn, &step, &command, limit, &whole)?;
     let left = cleanup(&marker);
@@ -313,7 +313,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
                     | "期望：到 0.4 秒时被杀，不能更早，并且有一行带 killed 这个词的说明"
             ))
             .detail(tr!(
-                "got: {} after {} ms" | "实际：{}，用了 {} 毫秒",
+                "got: {} after {} ms" | "实际：{}，用了 {} ms",
                 ends(&got, 40),
                 took.as_millis()
             ));
@@ -335,7 +335,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     // the command started, killed when the command ends.
     let job_hint = tr!(
         "the command ended, but what it started in the background did not: `sleep 100 &` is in the command's process group, and only a kill of the group ends it. Kill the group when the shell ends too, not only at the limit (before collecting the shell: waitid with WNOWAIT, so that its pid, the group's id, is still its own); a job that keeps the pipes open also keeps your reading threads waiting."
-            | "命令结束了，但它在后台启动的东西没有结束：`sleep 100 &` 在命令的进程组里，只有杀掉整个进程组才能结束它。shell 结束时也要杀掉进程组，而不只是在时间限制到了的时候（在回收 shell 之前：用带 WNOWAIT 的 waitid，这样它的 pid，也就是进程组的 id，仍然属于它）；一直占着管道的后台任务还会让你读管道的线程一直等下去。"
+            | "命令结束了，但它在后台启动的东西没有结束：`sleep 100 &` 在命令的进程组里，只有杀掉整个进程组才能结束它。shell 结束时也要杀掉进程组，而不只是在时限到了的时候（在回收 shell 之前：用带 WNOWAIT 的 waitid，这样它的 pid，也就是进程组的 id，仍然属于它）；一直占着管道的后台任务还会让你读管道的线程一直等下去。"
     );
     for (n, redirected) in [(3, true), (4, false)] {
         let marker = format!("sleep 30.{pid:06}{n}");
@@ -440,7 +440,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
 fn kill_any() -> String {
     tr!(
         "at the limit, kill the command's process group with SIGKILL, kill(-pid, SIGKILL), wait for the shell, and answer what it printed, then a line saying it was killed."
-            | "到了时间限制，就用 SIGKILL 杀掉命令的进程组，kill(-pid, SIGKILL)，wait 这个 shell，然后回答它打印的内容，再加一行说明它被杀了。"
+            | "到了时限，就用 SIGKILL 杀掉命令的进程组，kill(-pid, SIGKILL)，wait 这个 shell，然后回答它打印的内容，再加一行说明它被杀了。"
     )
 }
 

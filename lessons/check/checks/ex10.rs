@@ -176,7 +176,7 @@ fn run(verify: Verify, file: &Subject, steps: &mut Steps) -> Result<(), Failure>
 
     let piece_hint = tr!(
         "a piece of the right answer is not the answer. Comparing only as many bytes as arrived lets 8 right bytes (or 1, or none) in: the length is part of the answer. Read all 16 first (the server does, with a time limit), then compare everything; Mac::verify_slice checks the length and the bytes, in constant time (docs/10, \"What goes wrong, and why\")."
-            | "正确回答的一段不是回答。只比较到达的那么多字节，会让 8 个正确字节（或者 1 个，甚至 0 个）通过：长度也是回答的一部分。先读满 16 字节（服务端会这样做，并设有时间限制），再全部比较；Mac::verify_slice 会检查长度和字节，而且是常数时间（docs/zh-CN/10，“哪里会出错，为什么”）。"
+            | "正确回答的一段不是回答。只比较到达的那么多字节，会让 8 个正确字节（或者 1 个，甚至 0 个）通过：长度也是回答的一部分。先读满 16 字节（服务端会这样做，并设有时限），再全部比较；Mac::verify_slice 会检查长度和字节，而且是常数时间（docs/zh-CN/10，“哪里会出错，为什么”）。"
     );
     expect(
         verify,

@@ -37,11 +37,11 @@ const MEANS: &[(&str, &str)] = &[
     ),
     (
         "it returns Ok(None) when the request is lost, after its wait (300 ms), without sending the request again, and the next request is answered; an answer that comes after the wait (1200 ms, for a wait of 800 ms) is not taken: Ok(None)",
-        "请求丢失时，它在等待时间（300 毫秒）之后返回 Ok(None)，不重发请求，下一个请求照常得到回答；等待时间过后才来的回答（等待 800 毫秒，回答 1200 毫秒才来）不收：Ok(None)",
+        "请求丢失时，它在等待时间（300 ms）之后返回 Ok(None)，不重发请求，下一个请求照常得到回答；等待时间过后才来的回答（等待 800 ms，回答 1200 ms才来）不收：Ok(None)",
     ),
     (
         "a datagram from anyone but the server is not the answer (a stranger on the same address, one on another address with the server's port), and a stranger sending every 20 ms does not stretch the wait: Ok(None) after 500 ms all the same",
-        "不是服务端发来的数据报不是回答（同一地址上的陌生人、另一个地址上使用服务端端口的陌生人）；一个每 20 毫秒发一次的陌生人也不会把等待时间拉长：500 毫秒后照样返回 Ok(None)",
+        "不是服务端发来的数据报不是回答（同一地址上的陌生人、另一个地址上使用服务端端口的陌生人）；一个每 20 ms 发一次的陌生人也不会把等待时间拉长：500 ms 后照样返回 Ok(None)",
     ),
     (
         "each call sends the format as it is, in one datagram, and closes its socket: two calls on one thread hold no socket between them, and a late answer to the first is not the second's",
@@ -227,7 +227,7 @@ fn call(
             ))
             .detail(tr!(
                 "and the call returned after {} ms, for a wait of {} ms"
-                    | "而且调用在 {} 毫秒后才返回，等待时间是 {} 毫秒",
+                    | "而且调用在 {} ms后才返回，等待时间是 {} ms",
                 took.as_millis(),
                 wait.as_millis()
             ));
@@ -309,7 +309,7 @@ fn one_thread(
             Failure::new(&step)
                 .detail(tr!(
                     "request 9: expected Ok(None) after {} ms"
-                        | "请求 9：期望 {} 毫秒后返回 Ok(None)",
+                        | "请求 9：期望 {} ms 后返回 Ok(None)",
                     LOST_WAIT.as_millis()
                 ))
                 .detail(tr!("request 9: got {got}" | "请求 9：实际 {got}")),
@@ -362,7 +362,7 @@ fn one_thread(
         Failure::new(&step)
             .detail(tr!(
                 "request 10: expected Ok(None) after {} ms (its request is lost too)"
-                    | "请求 10：期望 {} 毫秒后返回 Ok(None)（它的请求也丢了）",
+                    | "请求 10：期望 {} ms 后返回 Ok(None)（它的请求也丢了）",
                 LOST_WAIT.as_millis()
             ))
             .detail(tr!("request 10: got {got}" | "请求 10：实际 {got}")),
@@ -380,7 +380,7 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
     let fds_start = kernel::open_fds();
     let lost_hint = tr!(
         "a lost datagram: UDP does not resend, so the answer will never come, and recvfrom without a time limit waits for ever (the notes' client does). Set a read timeout of `wait` (set_read_timeout), and turn the timeout error (WouldBlock or TimedOut) into Ok(None) (docs/12, \"Waiting for an answer that will not come\")."
-            | "丢失的数据报：UDP 不会重发，回答永远不会来，没有时间限制的 recvfrom 会一直等下去（笔记的客户端就是这样）。设置 `wait` 那么长的读超时（set_read_timeout），并把超时错误（WouldBlock 或 TimedOut）变成 Ok(None)（docs/zh-CN/12，“等一个不会来的回答”）。"
+            | "丢失的数据报：UDP 不会重发，回答永远不会来，没有时限的 recvfrom 会一直等下去（笔记的客户端就是这样）。设置 `wait` 那么长的读超时（set_read_timeout），并把超时错误（WouldBlock 或 TimedOut）变成 Ok(None)（docs/zh-CN/12，“等一个不会来的回答”）。"
     );
     let answered_hint = tr!(
         "the server answered at once: return Ok(Some(the answer)) as soon as it comes. Sleeping out the wait and then looking keeps every caller waiting the whole wait."
@@ -415,7 +415,7 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
     )?;
     steps.ok(tr!(
         "request 2, \"%H:%M\", is lost: Ok(None) after the 300 ms wait"
-            | "请求 2，\"%H:%M\"，丢失：等待 300 毫秒后返回 Ok(None)"
+            | "请求 2，\"%H:%M\"，丢失：等待 300 ms 后返回 Ok(None)"
     ))?;
 
     call(
@@ -546,12 +546,12 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
         ),
         &tr!(
             "request 8, lost, while a stranger sends b\"13:37:00\" every 20 ms; a wait of 500 ms"
-                | "请求 8，丢失，同时一个陌生人每 20 毫秒发一次 b\"13:37:00\"；等待时间 500 毫秒"
+                | "请求 8，丢失，同时一个陌生人每 20 ms 发一次 b\"13:37:00\"；等待时间 500 ms"
         ),
     )?;
     steps.ok(tr!(
         "request 8, lost while a stranger keeps sending: Ok(None) after the 500 ms wait all the same"
-            | "请求 8，在陌生人不停发送时丢失：照样在 500 毫秒的等待后返回 Ok(None)"
+            | "请求 8，在陌生人不停发送时丢失：照样在 500 ms 的等待后返回 Ok(None)"
     ))?;
 
     one_thread(ask, &socket, fds_start)?;
@@ -575,14 +575,14 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
         ),
         &tr!(
             "request 11, answered {} ms after it was sent, with a wait of {} ms"
-                | "请求 11，发出 {} 毫秒后才得到回答，等待时间 {} 毫秒",
+                | "请求 11，发出 {} ms后才得到回答，等待时间 {} ms",
             late.as_millis(),
             LATE_WAIT.as_millis()
         ),
     )?;
     steps.ok(tr!(
         "request 11, \"%d\", answered {} ms late for a wait of {} ms: Ok(None) at the end of the wait, the late answer not taken"
-            | "请求 11，\"%d\"，等待 {} 毫秒而回答迟到 {} 毫秒才来：等待结束时返回 Ok(None)，不收迟到的回答",
+            | "请求 11，\"%d\"，等待 {} ms而回答迟到 {} ms才来：等待结束时返回 Ok(None)，不收迟到的回答",
         late.as_millis(),
         LATE_WAIT.as_millis()
     ))?;

@@ -238,7 +238,7 @@ fn one_segment_or_fail(
         ))
         .hint(tr!(
             "two writes per request: the 4-byte header leaves alone, and Nagle's algorithm holds the small body until the header is acknowledged, which the server delays because a header alone is nothing to answer: about 40 ms per request (docs/13). Put header and body in one write: framing::write_frame, or write_vectored with both slices. TCP_NODELAY would let the body go at once, but still as a second segment and a second system call, so this check accepts only one write."
-                | "每个请求两次写：4 字节的报头单独发出，Nagle 算法扣住小小的真实数据，直到报头被确认，而服务端会推迟这个确认，因为光有报头它没什么可回答的：每个请求大约 40 毫秒（docs/zh-CN/13）。把报头和真实数据放在一次写里：framing::write_frame，或者带两个切片的 write_vectored。TCP_NODELAY 会让真实数据立即发出，但仍然是第二个报文段、第二次系统调用，所以这个检查只接受一次写。"
+                | "每个请求两次写：4 字节的报头单独发出，Nagle 算法扣住小小的真实数据，直到报头被确认，而服务端会推迟这个确认，因为光有报头它没什么可回答的：每个请求大约 40 ms（docs/zh-CN/13）。把报头和真实数据放在一次写里：framing::write_frame，或者带两个切片的 write_vectored。TCP_NODELAY 会让真实数据立即发出，但仍然是第二个报文段、第二次系统调用，所以这个检查只接受一次写。"
         )))
 }
 

@@ -106,7 +106,7 @@ pub const ALL: &[Exercise] = &[
         task: (
             "run: a command's stdout, or stderr when stdout is empty; at its time limit, killed \
              with everything it started, and said so",
-            "run：命令的标准输出，标准输出为空时用标准错误；到了时间限制就连同它启动的一切一起杀掉，并说明",
+            "run：命令的 stdout，stdout 为空时用 stderr；到了时限就连同它启动的一切一起杀掉，并说明",
         ),
     },
     Exercise {
