@@ -37,7 +37,7 @@ const MEANS: &[(&str, &str)] = &[
     ),
     (
         "it returns Ok(None) when the request is lost, after its wait (300 ms), without sending the request again, and the next request is answered; an answer that comes after the wait (1200 ms, for a wait of 800 ms) is not taken: Ok(None)",
-        "请求丢失时，它在等待时间（300 ms）之后返回 Ok(None)，不重发请求，下一个请求照常得到回答；等待时间过后才来的回答（等待 800 ms，回答 1200 ms才来）不收：Ok(None)",
+        "请求丢失时，它在等待时间（300 ms）之后返回 Ok(None)，不重发请求，下一个请求照常得到回答；等待时间过后才来的回答（等待 800 ms，回答 1200 ms 才来）不收：Ok(None)",
     ),
     (
         "a datagram from anyone but the server is not the answer (a stranger on the same address, one on another address with the server's port), and a stranger sending every 20 ms does not stretch the wait: Ok(None) after 500 ms all the same",
@@ -227,7 +227,7 @@ fn call(
             ))
             .detail(tr!(
                 "and the call returned after {} ms, for a wait of {} ms"
-                    | "而且调用在 {} ms后才返回，等待时间是 {} ms",
+                    | "而且调用在 {} ms 后才返回，等待时间是 {} ms",
                 took.as_millis(),
                 wait.as_millis()
             ));
@@ -575,14 +575,14 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
         ),
         &tr!(
             "request 11, answered {} ms after it was sent, with a wait of {} ms"
-                | "请求 11，发出 {} ms后才得到回答，等待时间 {} ms",
+                | "请求 11，发出 {} ms 后才得到回答，等待时间 {} ms",
             late.as_millis(),
             LATE_WAIT.as_millis()
         ),
     )?;
     steps.ok(tr!(
         "request 11, \"%d\", answered {} ms late for a wait of {} ms: Ok(None) at the end of the wait, the late answer not taken"
-            | "请求 11，\"%d\"，等待 {} ms而回答迟到 {} ms才来：等待结束时返回 Ok(None)，不收迟到的回答",
+            | "请求 11，\"%d\"，等待 {} ms而回答迟到 {} ms 才来：等待结束时返回 Ok(None)，不收迟到的回答",
         late.as_millis(),
         LATE_WAIT.as_millis()
     ))?;
