@@ -582,7 +582,7 @@ fn run(ask: AskTime, steps: &mut Steps) -> Result<(), Failure> {
     )?;
     steps.ok(tr!(
         "request 11, \"%d\", answered {} ms late for a wait of {} ms: Ok(None) at the end of the wait, the late answer not taken"
-            | "请求 11，\"%d\"，等待 {} ms而回答迟到 {} ms 才来：等待结束时返回 Ok(None)，不收迟到的回答",
+            | "请求 11，\"%d\"，等待 {} ms 而回答迟到 {} ms 才来：等待结束时返回 Ok(None)，不收迟到的回答",
         late.as_millis(),
         LATE_WAIT.as_millis()
     ))?;
