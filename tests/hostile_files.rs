@@ -935,6 +935,47 @@ fn client_flooding_refused_long_names_gets_at_most_one_log_byte_per_byte_it_send
     assert!(logged <= sent, "{logged} log bytes for {sent} bytes sent");
 }
 
+/// 300 files `a.<240 x>.0000` … `a.<240 x>.0299`, then the one-byte request `a` (review 29,
+/// attack 2, U1): the refusal names 5 candidates, each cut to a preview, and counts the
+/// other 295; the answer arrives (it was a 75 KB header, over the 64 KiB limit, and no
+/// answer), and the log grows by one short line, not 75 KB.
+#[test]
+fn peer_asking_for_a_name_300_files_could_be_gets_a_short_refusal_and_a_short_line() {
+    let dir = Scratch::new("300-candidates");
+    let long = "x".repeat(240);
+    for i in 0..300 {
+        fs::write(dir.0.join(format!("a.{long}.{i:04}")), b"").unwrap();
+    }
+    let mut server = served_dir_server(&dir, &[]);
+    let mut conn = connect(server.port);
+    let (json, body) = fetch(&mut conn, b"a");
+    assert!(body.is_empty());
+    let error = json["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("\"a\" could be any of \"a.xxxx"),
+        "{error}"
+    );
+    assert!(error.contains("(247 chars), "), "{error}");
+    assert!(
+        error.ends_with(" and 295 more: ask for one by its full name"),
+        "{error}"
+    );
+    assert!(error.len() < 600, "{} bytes: {error}", error.len());
+    conn.write_all(b"q").unwrap();
+    server.line_containing("closing the connection to");
+    let line = server
+        .seen()
+        .iter()
+        .find(|l| l.contains("could be any of"))
+        .unwrap()
+        .clone();
+    assert!(
+        line.len() < 700,
+        "a log line of {} bytes: {line}",
+        line.len()
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Notes E §6: messages of a known length, read whole however they are cut
 // ---------------------------------------------------------------------------------------

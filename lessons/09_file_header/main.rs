@@ -387,6 +387,10 @@ fn serve_download(
     true
 }
 
+/// The most candidate names an ambiguous download request's refusal lists; the rest are
+/// counted (`and 295 more`).
+const CANDIDATES_SHOWN: usize = 5;
+
 /// The file a download request names: `name` itself when it is there; for a name without
 /// an extension that is not there, the one file `name.EXT` in `dir` (notes A's server
 /// serves `girl.png` for `girl`); two or more candidates are refused as ambiguous.
@@ -412,12 +416,26 @@ fn with_extension(dir: &Path, name: &str) -> Result<String, Reason> {
         0 => Ok(name.to_owned()), // "no such file" comes next, with the name as asked
         1 => Ok(found.remove(0)),
         _ => {
-            let (en, zh) = (found.join(", "), found.join("、"));
+            // At most CANDIDATES_SHOWN names, each as a short preview, and a count of the
+            // rest: 300 files `a.…` make one short line and a small error header, not a
+            // 75 KB line and a header over the 64 KiB limit (review 29, attack 2, U1).
+            let shown: Vec<String> = found
+                .iter()
+                .take(CANDIDATES_SHOWN)
+                .map(|n| preview_text(n))
+                .collect();
+            let more = found.len() - shown.len();
+            let (mut en, mut zh) = (shown.join(", "), shown.join("、"));
+            if more > 0 {
+                en.push_str(&format!(" and {more} more"));
+                zh.push_str(&format!(" 等 {} 个", found.len()));
+            }
+            let name = preview_text(name);
             Err(Reason {
-                wire: format!("{name:?} could be any of {en}: ask for one by its full name"),
+                wire: format!("{name} could be any of {en}: ask for one by its full name"),
                 shown: socket_lessons::tr!(
-                    "{name:?} could be any of {en}: ask for one by its full name"
-                        | "{name:?} 可能是 {zh} 中的任何一个：请用完整的名字来要"
+                    "{name} could be any of {en}: ask for one by its full name"
+                        | "{name} 可能是 {zh} 中的任何一个：请用完整的名字来要"
                 ),
             })
         }
