@@ -381,6 +381,69 @@ fn an_upload_the_server_cannot_store_shows_the_servers_reason() {
     assert_eq!(listing(&served), Vec::<String>::new());
 }
 
+/// Review 29, attack 2, U3: a server started under a file-size limit (RLIMIT_FSIZE, set
+/// in the child before exec, with SIGXFSZ at its default) and an upload bigger than the
+/// limit. Before, the server died of SIGXFSZ with no line, the client got a reset and the
+/// `.part` stayed. Now the write fails with EFBIG: the client gets the verdict `File too
+/// large`, the server logs one line, removes its temporary file and serves the next upload.
+#[test]
+fn upload_past_the_servers_file_size_limit_fails_and_the_server_carries_on() {
+    use std::os::unix::process::CommandExt;
+    let dir = Scratch::new("fsize");
+    let served = dir.0.join("served");
+    fs::create_dir(&served).unwrap();
+    let big = dir.0.join("big.bin");
+    fs::write(&big, vec![7u8; 2_000_000]).unwrap();
+    let small = dir.0.join("small.txt");
+    fs::write(&small, b"small").unwrap();
+    let mut command = Command::new(example("09_file_header"));
+    command.args(["server", "--port", "0", "--dir", served.to_str().unwrap()]);
+    // SAFETY: setrlimit and signal are async-signal-safe; nothing is allocated.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 1_000_000,
+                rlim_max: 1_000_000,
+            };
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+            match libc::setrlimit(libc::RLIMIT_FSIZE, &limit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+    }
+    let mut server = common::Running::server_command(command);
+    let upload = |file: &Path| {
+        snapbox::cmd::Command::new(example("09_file_header"))
+            .args(["upload", "--port", &server.port.to_string()])
+            .arg(file)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let out = upload(&big);
+    let all = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "{all}");
+    assert!(
+        all.contains("File too large") && all.contains("nothing saved"),
+        "{all}"
+    );
+    let out = upload(&small);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    server.line_containing("saved \"small.txt\"");
+    let failed: Vec<&String> = server
+        .seen()
+        .iter()
+        .filter(|l| l.contains("File too large"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{:#?}", server.seen());
+    assert_eq!(listing(&served), ["small.txt"]);
+}
+
 #[test]
 fn ctrl_c_in_the_middle_of_a_download_leaves_no_partial_file() {
     let dir = Scratch::new("client-sigint");
