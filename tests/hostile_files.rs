@@ -1298,3 +1298,22 @@ fn a_server_error_full_of_terminal_escapes_is_printed_escaped_and_cut() {
     assert!(out.len() < 4096, "{} bytes printed", out.len());
     assert!(out.contains(r"no\u{1b}]52;c;aGk=\u{7}"), "{out}");
 }
+
+/// Review 29, attack 2, U5: an `error` carrying the Arabic letter mark (a bidirectional
+/// control) and the line and paragraph separators reached the client's terminal raw.
+#[test]
+fn a_server_error_with_u061c_u2028_u2029_is_printed_escaped() {
+    let dir = Scratch::new("escapes-bidi");
+    let error = "no\u{061c}such\u{2028}[client] saved\u{2029}x\u{200b}y";
+    let json = serde_json::json!({ "error": error }).to_string();
+    let (port, server) = one_answer_server(header(&json));
+    let (_, out) = download(port, dir.path(), &[], "x.bin");
+    server.join().unwrap();
+    for c in ['\u{061c}', '\u{2028}', '\u{2029}', '\u{200b}'] {
+        assert!(!out.contains(c), "U+{:04X} raw in {out:?}", c as u32);
+    }
+    assert!(
+        out.contains(r"no\u{61c}such\u{2028}[client] saved\u{2029}x\u{200b}y"),
+        "{out}"
+    );
+}
