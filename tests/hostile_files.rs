@@ -970,6 +970,44 @@ fn peer_dripping_names_a_byte_every_three_seconds_is_closed_at_the_session_limit
     dripper.join().unwrap();
 }
 
+/// Review 29, attack 2, U7: a file named `q` was saved and could never be downloaded (a
+/// request `q` ends the session). Now the server refuses the upload with the reason and
+/// stays in step; the upload client refuses to send it.
+#[test]
+fn peer_uploading_a_file_named_q_is_refused_with_the_reason() {
+    let dir = Scratch::new("quit-name");
+    let server = served_dir_server(&dir, &[]);
+    let mut conn = connect(server.port);
+    let md5 = socket_lessons::wire::checksum::md5_hex(b"new");
+    let head = serde_json::json!({"filename": "q", "filesize": 3, "md5": md5}).to_string();
+    conn.write_all(&header(&head)).unwrap();
+    conn.write_all(b"new").unwrap();
+    let mut len = [0u8; 4];
+    conn.read_exact(&mut len).unwrap();
+    let mut verdict = vec![0u8; i32::from_le_bytes(len) as usize];
+    conn.read_exact(&mut verdict).unwrap();
+    let verdict: serde_json::Value = serde_json::from_slice(&verdict).unwrap();
+    let error = verdict["error"].as_str().unwrap_or_default();
+    assert!(error.contains("the word that ends a session"), "{verdict}");
+    // Still in step: the next request is answered.
+    let (json, _) = fetch(&mut conn, b"missing.txt");
+    assert!(json["error"].is_string(), "{json}");
+    assert_eq!(listing(&dir.0), Vec::<String>::new());
+    let from = Scratch::new("quit-name-client");
+    let file = from.0.join("q");
+    fs::write(&file, b"new").unwrap();
+    let out = snapbox::cmd::Command::new(example("09_file_header"))
+        .args(["upload", "--port", &server.port.to_string()])
+        .arg(&file)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("the word that ends a session"), "{said}");
+    assert_eq!(listing(&dir.0), Vec::<String>::new());
+}
+
 /// 2,000 download requests of a 1,023-byte name (341 zero-width spaces, which a log that
 /// escapes the whole name writes as 2,728 bytes, twice): each refused. The log shows a
 /// 32-character preview of each name, 20 requests' lines in any 10 s, then a count.

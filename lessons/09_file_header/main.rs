@@ -97,6 +97,19 @@ const REQUEST_MAX: usize = 1024;
 /// The word that ends a session (notes A §9.2).
 const QUIT: &[u8] = b"q";
 
+/// `q` as a file name: a download request `q` ends the session, so a file of that name
+/// could be uploaded and never downloaded (review 29, attack 2, U7). Refused for uploads
+/// (server and client) and by the download client, with this reason; the smaller change
+/// than a request grammar that tells a name `q` from the word.
+pub fn the_quit_word(name: &str) -> Option<Reason> {
+    (name.as_bytes() == QUIT).then(|| {
+        socket_lessons::reason!(
+            "refused name \"q\": it is the word that ends a session, so a file of that name could never be downloaded"
+                | "名字 \"q\" 不可用：它是结束会话的词，叫这个名字的文件永远下载不了"
+        )
+    })
+}
+
 /// How long the server serves one connection in all, in seconds, unless told otherwise
 /// (`--session-limit`): then it closes it after the request under way, and serves the next
 /// client. nginx calls the same limit `keepalive_time`.
