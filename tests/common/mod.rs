@@ -196,7 +196,7 @@ impl Running {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Running {
-        let mut child = Command::new(&program)
+        let child = Command::new(&program)
             .args(args)
             .env("LC_ALL", PINNED_LOCALE)
             .envs(env.iter().copied())
