@@ -457,7 +457,7 @@ fn a_name_without_its_extension_is_served_when_only_one_file_fits() {
              [client] header: \"girl.png\", 7 bytes, md5 [..]\n\
              [client] saved \"girl.png\": 7 bytes, md5 [..] (matches)\n\
              [client] download \"cat\"\n\
-             [client] the server refused: \"cat\" could be any of cat.jpg, cat.png: ask for one by its full name\n",
+             [client] the server refused: \"cat\" could be any of \"cat.jpg\", \"cat.png\": ask for one by its full name\n",
         );
     assert_eq!(listing(&saved), ["girl.png"]);
 }

@@ -381,6 +381,69 @@ fn an_upload_the_server_cannot_store_shows_the_servers_reason() {
     assert_eq!(listing(&served), Vec::<String>::new());
 }
 
+/// Review 29, attack 2, U3: a server started under a file-size limit (RLIMIT_FSIZE, set
+/// in the child before exec, with SIGXFSZ at its default) and an upload bigger than the
+/// limit. Before, the server died of SIGXFSZ with no line, the client got a reset and the
+/// `.part` stayed. Now the write fails with EFBIG: the client gets the verdict `File too
+/// large`, the server logs one line, removes its temporary file and serves the next upload.
+#[test]
+fn upload_past_the_servers_file_size_limit_fails_and_the_server_carries_on() {
+    use std::os::unix::process::CommandExt;
+    let dir = Scratch::new("fsize");
+    let served = dir.0.join("served");
+    fs::create_dir(&served).unwrap();
+    let big = dir.0.join("big.bin");
+    fs::write(&big, vec![7u8; 2_000_000]).unwrap();
+    let small = dir.0.join("small.txt");
+    fs::write(&small, b"small").unwrap();
+    let mut command = Command::new(example("09_file_header"));
+    command.args(["server", "--port", "0", "--dir", served.to_str().unwrap()]);
+    // SAFETY: setrlimit and signal are async-signal-safe; nothing is allocated.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 1_000_000,
+                rlim_max: 1_000_000,
+            };
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+            match libc::setrlimit(libc::RLIMIT_FSIZE, &limit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+    }
+    let mut server = common::Running::server_command(command);
+    let upload = |file: &Path| {
+        snapbox::cmd::Command::new(example("09_file_header"))
+            .args(["upload", "--port", &server.port.to_string()])
+            .arg(file)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let out = upload(&big);
+    let all = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "{all}");
+    assert!(
+        all.contains("File too large") && all.contains("nothing saved"),
+        "{all}"
+    );
+    let out = upload(&small);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    server.line_containing("saved \"small.txt\"");
+    let failed: Vec<&String> = server
+        .seen()
+        .iter()
+        .filter(|l| l.contains("File too large"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{:#?}", server.seen());
+    assert_eq!(listing(&served), ["small.txt"]);
+}
+
 #[test]
 fn ctrl_c_in_the_middle_of_a_download_leaves_no_partial_file() {
     let dir = Scratch::new("client-sigint");
@@ -907,6 +970,44 @@ fn peer_dripping_names_a_byte_every_three_seconds_is_closed_at_the_session_limit
     dripper.join().unwrap();
 }
 
+/// Review 29, attack 2, U7: a file named `q` was saved and could never be downloaded (a
+/// request `q` ends the session). Now the server refuses the upload with the reason and
+/// stays in step; the upload client refuses to send it.
+#[test]
+fn peer_uploading_a_file_named_q_is_refused_with_the_reason() {
+    let dir = Scratch::new("quit-name");
+    let server = served_dir_server(&dir, &[]);
+    let mut conn = connect(server.port);
+    let md5 = socket_lessons::wire::checksum::md5_hex(b"new");
+    let head = serde_json::json!({"filename": "q", "filesize": 3, "md5": md5}).to_string();
+    conn.write_all(&header(&head)).unwrap();
+    conn.write_all(b"new").unwrap();
+    let mut len = [0u8; 4];
+    conn.read_exact(&mut len).unwrap();
+    let mut verdict = vec![0u8; i32::from_le_bytes(len) as usize];
+    conn.read_exact(&mut verdict).unwrap();
+    let verdict: serde_json::Value = serde_json::from_slice(&verdict).unwrap();
+    let error = verdict["error"].as_str().unwrap_or_default();
+    assert!(error.contains("the word that ends a session"), "{verdict}");
+    // Still in step: the next request is answered.
+    let (json, _) = fetch(&mut conn, b"missing.txt");
+    assert!(json["error"].is_string(), "{json}");
+    assert_eq!(listing(&dir.0), Vec::<String>::new());
+    let from = Scratch::new("quit-name-client");
+    let file = from.0.join("q");
+    fs::write(&file, b"new").unwrap();
+    let out = snapbox::cmd::Command::new(example("09_file_header"))
+        .args(["upload", "--port", &server.port.to_string()])
+        .arg(&file)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("the word that ends a session"), "{said}");
+    assert_eq!(listing(&dir.0), Vec::<String>::new());
+}
+
 /// 2,000 download requests of a 1,023-byte name (341 zero-width spaces, which a log that
 /// escapes the whole name writes as 2,728 bytes, twice): each refused. The log shows a
 /// 32-character preview of each name, 20 requests' lines in any 10 s, then a count.
@@ -933,6 +1034,47 @@ fn client_flooding_refused_long_names_gets_at_most_one_log_byte_per_byte_it_send
         .unwrap();
     let logged: usize = lines[from + 1..].iter().map(|l| l.len() + 1).sum();
     assert!(logged <= sent, "{logged} log bytes for {sent} bytes sent");
+}
+
+/// 300 files `a.<240 x>.0000` … `a.<240 x>.0299`, then the one-byte request `a` (review 29,
+/// attack 2, U1): the refusal names 5 candidates, each cut to a preview, and counts the
+/// other 295; the answer arrives (it was a 75 KB header, over the 64 KiB limit, and no
+/// answer), and the log grows by one short line, not 75 KB.
+#[test]
+fn peer_asking_for_a_name_300_files_could_be_gets_a_short_refusal_and_a_short_line() {
+    let dir = Scratch::new("300-candidates");
+    let long = "x".repeat(240);
+    for i in 0..300 {
+        fs::write(dir.0.join(format!("a.{long}.{i:04}")), b"").unwrap();
+    }
+    let mut server = served_dir_server(&dir, &[]);
+    let mut conn = connect(server.port);
+    let (json, body) = fetch(&mut conn, b"a");
+    assert!(body.is_empty());
+    let error = json["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("\"a\" could be any of \"a.xxxx"),
+        "{error}"
+    );
+    assert!(error.contains("(247 chars), "), "{error}");
+    assert!(
+        error.ends_with(" and 295 more: ask for one by its full name"),
+        "{error}"
+    );
+    assert!(error.len() < 600, "{} bytes: {error}", error.len());
+    conn.write_all(b"q").unwrap();
+    server.line_containing("closing the connection to");
+    let line = server
+        .seen()
+        .iter()
+        .find(|l| l.contains("could be any of"))
+        .unwrap()
+        .clone();
+    assert!(
+        line.len() < 700,
+        "a log line of {} bytes: {line}",
+        line.len()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1193,4 +1335,23 @@ fn a_server_error_full_of_terminal_escapes_is_printed_escaped_and_cut() {
     );
     assert!(out.len() < 4096, "{} bytes printed", out.len());
     assert!(out.contains(r"no\u{1b}]52;c;aGk=\u{7}"), "{out}");
+}
+
+/// Review 29, attack 2, U5: an `error` carrying the Arabic letter mark (a bidirectional
+/// control) and the line and paragraph separators reached the client's terminal raw.
+#[test]
+fn a_server_error_with_u061c_u2028_u2029_is_printed_escaped() {
+    let dir = Scratch::new("escapes-bidi");
+    let error = "no\u{061c}such\u{2028}[client] saved\u{2029}x\u{200b}y";
+    let json = serde_json::json!({ "error": error }).to_string();
+    let (port, server) = one_answer_server(header(&json));
+    let (_, out) = download(port, dir.path(), &[], "x.bin");
+    server.join().unwrap();
+    for c in ['\u{061c}', '\u{2028}', '\u{2029}', '\u{200b}'] {
+        assert!(!out.contains(c), "U+{:04X} raw in {out:?}", c as u32);
+    }
+    assert!(
+        out.contains(r"no\u{61c}such\u{2028}[client] saved\u{2029}x\u{200b}y"),
+        "{out}"
+    );
 }

@@ -216,3 +216,21 @@ fn sigterm_to_the_07_server_mid_command_kills_the_command_first() {
 fn ctrl_c_to_the_08_server_mid_command_kills_the_command_first() {
     interrupted_mid_command("08_json_header", libc::SIGINT, 3);
 }
+
+/// Review 29, attack 2, U2: Ctrl-\ (SIGQUIT) and SIGUSR1 killed the server silently and
+/// left its command running under init. Now every catchable signal whose default ends the
+/// process does what Ctrl-C does.
+#[test]
+fn sigquit_to_the_07_server_mid_command_kills_the_command_first() {
+    interrupted_mid_command("07_remote_cmd", libc::SIGQUIT, 4);
+}
+
+#[test]
+fn sigusr1_to_the_08_server_mid_command_kills_the_command_first() {
+    interrupted_mid_command("08_json_header", libc::SIGUSR1, 5);
+}
+
+#[test]
+fn sigalrm_to_the_07_server_mid_command_kills_the_command_first() {
+    interrupted_mid_command("07_remote_cmd", libc::SIGALRM, 6);
+}

@@ -280,7 +280,8 @@ pub fn run(side: Side) -> Result<(), Report> {
 
 /// Before a side receives into `dir`: the directory must exist (checked before any
 /// connection), temporary files an interrupted earlier run left there are removed (one
-/// line), and Ctrl-C will remove this run's own.
+/// line), Ctrl-C will remove this run's own, and a write past `ulimit -f` fails (EFBIG)
+/// instead of killing the process.
 pub fn prepare(dir: &Path, who: &Transcript) -> Result<(), Report> {
     if !dir.is_dir() {
         return Err(Report::msg(tr!(
@@ -300,6 +301,7 @@ pub fn prepare(dir: &Path, who: &Transcript) -> Result<(), Report> {
         );
     }
     saving::remove_on_interrupt();
+    saving::fail_writes_past_the_size_limit();
     Ok(())
 }
 

@@ -25,7 +25,10 @@ pub fn download(
     bars: bool,
     client: &Transcript,
 ) -> Result<bool, Report> {
-    if let Err(why) = check_file_name(name) {
+    let refused = check_file_name(name)
+        .err()
+        .or_else(|| crate::the_quit_word(name).map(|why| why.shown));
+    if let Some(why) = refused {
         say!(client, "{why}");
         return Ok(false);
     }

@@ -97,6 +97,19 @@ const REQUEST_MAX: usize = 1024;
 /// The word that ends a session (notes A §9.2).
 const QUIT: &[u8] = b"q";
 
+/// `q` as a file name: a download request `q` ends the session, so a file of that name
+/// could be uploaded and never downloaded (review 29, attack 2, U7). Refused for uploads
+/// (server and client) and by the download client, with this reason; the smaller change
+/// than a request grammar that tells a name `q` from the word.
+pub fn the_quit_word(name: &str) -> Option<Reason> {
+    (name.as_bytes() == QUIT).then(|| {
+        socket_lessons::reason!(
+            "refused name \"q\": it is the word that ends a session, so a file of that name could never be downloaded"
+                | "名字 \"q\" 不可用：它是结束会话的词，叫这个名字的文件永远下载不了"
+        )
+    })
+}
+
 /// How long the server serves one connection in all, in seconds, unless told otherwise
 /// (`--session-limit`): then it closes it after the request under way, and serves the next
 /// client. nginx calls the same limit `keepalive_time`.
@@ -387,6 +400,10 @@ fn serve_download(
     true
 }
 
+/// The most candidate names an ambiguous download request's refusal lists; the rest are
+/// counted (`and 295 more`).
+const CANDIDATES_SHOWN: usize = 5;
+
 /// The file a download request names: `name` itself when it is there; for a name without
 /// an extension that is not there, the one file `name.EXT` in `dir` (notes A's server
 /// serves `girl.png` for `girl`); two or more candidates are refused as ambiguous.
@@ -412,12 +429,26 @@ fn with_extension(dir: &Path, name: &str) -> Result<String, Reason> {
         0 => Ok(name.to_owned()), // "no such file" comes next, with the name as asked
         1 => Ok(found.remove(0)),
         _ => {
-            let (en, zh) = (found.join(", "), found.join("、"));
+            // At most CANDIDATES_SHOWN names, each as a short preview, and a count of the
+            // rest: 300 files `a.…` make one short line and a small error header, not a
+            // 75 KB line and a header over the 64 KiB limit (review 29, attack 2, U1).
+            let shown: Vec<String> = found
+                .iter()
+                .take(CANDIDATES_SHOWN)
+                .map(|n| preview_text(n))
+                .collect();
+            let more = found.len() - shown.len();
+            let (mut en, mut zh) = (shown.join(", "), shown.join("、"));
+            if more > 0 {
+                en.push_str(&format!(" and {more} more"));
+                zh.push_str(&format!(" 等 {} 个", found.len()));
+            }
+            let name = preview_text(name);
             Err(Reason {
-                wire: format!("{name:?} could be any of {en}: ask for one by its full name"),
+                wire: format!("{name} could be any of {en}: ask for one by its full name"),
                 shown: socket_lessons::tr!(
-                    "{name:?} could be any of {en}: ask for one by its full name"
-                        | "{name:?} 可能是 {zh} 中的任何一个：请用完整的名字来要"
+                    "{name} could be any of {en}: ask for one by its full name"
+                        | "{name} 可能是 {zh} 中的任何一个：请用完整的名字来要"
                 ),
             })
         }

@@ -59,6 +59,7 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
     let name = match header
         .full_name()
         .and_then(|n| why_refused(&n).map_or(Ok(n), Err))
+        .and_then(|n| crate::the_quit_word(&n).map_or(Ok(n), Err))
     {
         Ok(name) => name,
         Err(why) => {
@@ -217,7 +218,10 @@ pub fn upload(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if let Err(why) = check_file_name(&name) {
+    let refused = check_file_name(&name)
+        .err()
+        .or_else(|| crate::the_quit_word(&name).map(|why| why.shown));
+    if let Some(why) = refused {
         say!(client, "{}: {why}" | "{}：{why}", path.display());
         return Ok(false);
     }

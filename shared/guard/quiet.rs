@@ -104,11 +104,14 @@ pub const PEER_TEXT_CHARS: usize = 200;
 
 /// Whether `c` must not reach a terminal as it is: a control character (C0, DEL, C1: ESC
 /// starts the escape sequences that move the cursor, recolour, set the window title or,
-/// with OSC 52, the clipboard; `\r` overwrites a line), or one of Unicode's bidirectional
-/// controls (U+202E turns the rest of a line around).
+/// with OSC 52, the clipboard; `\r` overwrites a line), or anything in [`INVISIBLE`], the
+/// table `guard::names` refuses in file names: every bidirectional control (U+202E turns
+/// the rest of a line around; U+061C, the Arabic letter mark, too), U+2028 and U+2029
+/// (line breaks to some terminals and most log viewers), zero-width and other format
+/// characters. The cost: an emoji joined with U+200D or followed by a variation selector
+/// shows those as escapes.
 fn unsafe_on_a_terminal(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || is_invisible(c)
 }
 
 /// A peer's text as a terminal may show it: every control character but `\n`, `\t` and
@@ -446,6 +449,23 @@ impl AcceptTrouble {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review 29, attack 2, U5: U+061C, U+2028 and U+2029 reached the terminal raw. Now
+    /// both ends of every range the names table refuses are escaped, by both filters.
+    #[test]
+    fn the_terminal_filters_escape_everything_the_names_table_refuses() {
+        let mut chars = vec!['\u{061c}', '\u{2028}', '\u{2029}'];
+        for &(from, to) in INVISIBLE {
+            chars.extend([from, to].iter().filter_map(|&c| char::from_u32(c)));
+        }
+        for c in chars {
+            let text = format!("a{c}b");
+            let escaped = format!("a{}b", c.escape_default());
+            assert_eq!(terminal_safe(&text), escaped, "U+{:04X}", c as u32);
+            assert_eq!(one_line(&text), escaped, "U+{:04X}", c as u32);
+        }
+        assert_eq!(terminal_safe("café 中文 é\n"), "café 中文 é\n");
+    }
 
     #[test]
     fn a_preview_is_short_whatever_was_sent() {

@@ -512,6 +512,21 @@ impl TempFile {
     }
 }
 
+/// Makes a write past the file-size limit (`ulimit -f`, RLIMIT_FSIZE; a quota of sorts)
+/// fail with EFBIG ("File too large") instead of killing this process: SIGXFSZ, whose
+/// default action ends the process, is ignored, as Rust's runtime ignores SIGPIPE. A
+/// receiver then treats it as it treats a full disk: the transfer fails with the OS's
+/// reason and its temporary file is removed. Before, a 2 MB upload to a server started
+/// under a 1 MB limit killed the server with no line and left its `.part`. (An ignored
+/// signal stays ignored in a program this process starts; lesson 09 starts none.)
+pub fn fail_writes_past_the_size_limit() {
+    #[cfg(unix)]
+    // SAFETY: signal(2) with SIG_IGN installs no handler and touches no memory of ours.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 /// On Ctrl-C (SIGINT) or SIGTERM: removes the temporary files of the transfers under way,
 /// says so on stderr in one line, and exits with status 130. Without it the process would
 /// die at once and leave them behind. (kill -9 cannot be caught: the next run's

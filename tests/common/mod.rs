@@ -148,7 +148,27 @@ impl Running {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Running {
-        let mut server = Running::spawn_with_env(program, args, env);
+        let server = Running::spawn_with_env(program, args, env);
+        server.until_listening()
+    }
+
+    /// A server started from `command` as it is set up (a `pre_exec`, limits), with piped
+    /// stdin and stdout: [`Running::server`] for what the other constructors cannot say.
+    #[allow(dead_code)]
+    pub fn server_command(mut command: Command) -> Running {
+        command
+            .env("LC_ALL", PINNED_LOCALE)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", command.get_program()));
+        Running::reading(child).until_listening()
+    }
+
+    fn until_listening(self) -> Running {
+        let mut server = self;
         let first = loop {
             let line = server.next_line();
             if line.contains("listening on") || line.contains("bound to") {
@@ -176,7 +196,7 @@ impl Running {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Running {
-        let mut child = Command::new(&program)
+        let child = Command::new(&program)
             .args(args)
             .env("LC_ALL", PINNED_LOCALE)
             .envs(env.iter().copied())
@@ -191,6 +211,10 @@ impl Running {
                     Path::new(program.as_ref()).display()
                 )
             });
+        Running::reading(child)
+    }
+
+    fn reading(mut child: Child) -> Running {
         let stdout = child.stdout.take().unwrap();
         let stdin = child.stdin.take();
         let (tx, lines) = mpsc::channel();
