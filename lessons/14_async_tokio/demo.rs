@@ -431,7 +431,7 @@ fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
     );
     say!(
         client,
-        "then the end of the stream ({} bytes more)" | "然后是数据流的结尾（多了 {} 字节）",
+        "then the end of the stream ({} bytes more)" | "然后是字节流的结尾（多了 {} 字节）",
         rest_of_stream.len()
     );
     match TcpStream::connect(addr) {
