@@ -59,7 +59,10 @@ impl Scene {
         )?;
         let addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
-        say!(Transcript::server(), "listening on {addr}" | "在 {addr} 上监听");
+        say!(
+            Transcript::server(),
+            "listening on {addr}" | "在 {addr} 上监听"
+        );
         let (accepted, on_accepted) = cue();
         let (began, on_began) = cue();
         let (finished, on_finished) = cue();
