@@ -157,7 +157,7 @@ pub fn methods() -> Result<(), Report> {
     say!(
         server,
         "recv -> {n} bytes (the client's end of the stream), yet I can still send"
-            | "recv -> {n} 字节（客户端那个方向的数据流结束了），可我还能发送"
+            | "recv -> {n} 字节（客户端那个方向的字节流结束了），可我还能发送"
     );
     conn.write_all(b"still here")?;
     drop(conn);

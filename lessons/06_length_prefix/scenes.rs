@@ -113,7 +113,7 @@ fn two_frames_stay_two_messages() -> Result<(), Report> {
         }
         say!(
             server,
-            "read_frame -> end of stream between frames" | "read_frame -> 数据流在两帧之间正常结束"
+            "read_frame -> end of stream between frames" | "read_frame -> 字节流在两帧之间正常结束"
         );
         Ok(())
     })?;

@@ -376,7 +376,7 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
         return Err(Report::msg(tr!(
             "size check failed: the header says total_size {}, the stream ended after {got} \
              bytes"
-                | "大小校验失败：JSON 报头说 total_size 是 {}，数据流却只到了 {got} 字节就结束了",
+                | "大小校验失败：JSON 报头说 total_size 是 {}，字节流却只到了 {got} 字节就结束了",
             header.total_size
         )));
     }

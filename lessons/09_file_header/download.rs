@@ -73,7 +73,7 @@ pub fn download(
     }
     let out_of_step = || {
         Report::msg(tr!(
-            "the stream is out of step; giving up" | "数据流已经错位；放弃"
+            "the stream is out of step; giving up" | "字节流已经错位；放弃"
         ))
     };
     let (size, theirs) = match header.size().and_then(|s| Ok((s, header.full_name()?))) {

@@ -102,7 +102,7 @@ pub(crate) fn run_demo() -> Result<(), Report> {
     say!(
         Transcript::named(socket_lessons::lang::pick("summary", "总结")),
         "the secret never crossed the wire: each client proved it knows it by answering a fresh random challenge; a wrong secret (client 2) and a short answer (client 3) were refused, and every client was told by one verdict byte"
-            | "密钥本身从未在线路上传输：每个客户端都要回答一个新的随机挑战，以此证明自己知道密钥；密钥不对的客户端 2 和回答不完整的客户端 3 都被拒绝，每个客户端都从一个判定结果字节得知结果"
+            | "密钥本身从未在线路上传输：每个客户端都要应答一个新的随机挑战，以此证明自己知道密钥；密钥不对的客户端 2 和应答不完整的客户端 3 都被拒绝，每个客户端都从一个判定结果字节得知结果"
     );
     stage.end()
 }

@@ -385,9 +385,9 @@ const ZH: ZhHelp = ZhHelp {
                  两边用同一个密钥（--secret 或 SOCKET_LESSONS_SECRET）和同一个 --digest。",
     subcommands: &[
         ("server", "只运行服务端（先启动）：向每个客户端发出挑战，再为合法的客户端做回显"),
-        ("client", "只运行客户端：回答挑战，然后输入要回显的行；q 退出"),
+        ("client", "只运行客户端：应答挑战，然后输入要回显的行；q 退出"),
         ("notes-server", "运行笔记的服务端，用纯 Rust 写成（notes.rs，笔记 E §6），默认用笔记自己的地址：用笔记的密钥校验一个客户端，打印判定结果，然后结束"),
-        ("notes-client", "运行笔记的客户端，用纯 Rust 写成（notes.rs）：用笔记的密钥回答挑战，然后结束"),
+        ("notes-client", "运行笔记的客户端，用纯 Rust 写成（notes.rs）：用笔记的密钥应答挑战，然后结束"),
         ("notes-fake-client", "运行笔记的假客户端（假的客户端），用纯 Rust 写成（notes.rs）：步骤相同，但用另一把密钥算应答，服务端必须拒绝它"),
     ],
     options: &[

@@ -179,13 +179,13 @@ impl Budgeted {
         let text = match &self.held {
             Some((len, _)) => socket_lessons::tr!(
                 "the stream ended inside a frame body, after {got} of {want} bytes"
-                    | "数据流在真实数据中间结束了：{want} 字节只到了 {got} 字节",
+                    | "字节流在真实数据中间结束了：{want} 字节只到了 {got} 字节",
                 got = src.len(),
                 want = len
             ),
             None => socket_lessons::tr!(
                 "the stream ended inside a frame header, after {got} of {LEN_PREFIX_BYTES} bytes"
-                    | "数据流在固定报头中间结束了：只到了 {got} 字节",
+                    | "字节流在固定报头中间结束了：只到了 {got} 字节",
                 got = src.len()
             ),
         };

@@ -59,7 +59,10 @@ impl Scene {
         )?;
         let addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
-        say!(Transcript::server(), "listening on {addr}");
+        say!(
+            Transcript::server(),
+            "listening on {addr}" | "在 {addr} 上监听"
+        );
         let (accepted, on_accepted) = cue();
         let (began, on_began) = cue();
         let (finished, on_finished) = cue();
@@ -91,7 +94,7 @@ impl Scene {
 
     /// A client of this scene: `[who] connect to ADDR`, then the server's accept line.
     fn connect(&self, who: &Transcript) -> Result<TcpStream, Report> {
-        say!(who, "connect to {}" | "连接 {}", self.addr);
+        say!(who, "connect to {}" | "connect 到 {}", self.addr);
         let stream = net::connect_addr(self.addr)?;
         self.accepted.wait()?;
         Ok(stream)
@@ -309,7 +312,7 @@ fn bad_peers_cost_one_line_each() -> Result<(), Report> {
         .map(|n| running.connect(&Transcript::named(format!("client {n}"))))
         .collect::<Result<_, _>>()?;
     let third = Transcript::named("client 3");
-    say!(third, "connect to {}" | "连接 {}", running.addr);
+    say!(third, "connect to {}" | "connect 到 {}", running.addr);
     let mut stream = net::connect_addr(running.addr)?;
     say_end(&third, &mut stream)?;
     for (n, stream) in held.into_iter().enumerate() {
@@ -431,7 +434,7 @@ fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
     );
     say!(
         client,
-        "then the end of the stream ({} bytes more)" | "然后是数据流的结尾（多了 {} 字节）",
+        "then the end of the stream ({} bytes more)" | "然后是字节流的结尾（多了 {} 字节）",
         rest_of_stream.len()
     );
     match TcpStream::connect(addr) {

@@ -175,7 +175,7 @@ pub fn read_frame_limited(reader: &mut impl Read, max: usize) -> io::Result<Opti
             crate::tr!(
                 "the stream ended inside a frame header, after {got} of {LEN_PREFIX_BYTES} \
                  bytes ({})"
-                    | "数据流在固定报头中间结束了：只到了 {got} 字节（{}）",
+                    | "字节流在固定报头中间结束了：只到了 {got} 字节（{}）",
                 hex(&header[..got])
             ),
         ));
@@ -195,7 +195,7 @@ pub(crate) fn body_cut(got: usize, len: usize) -> io::Error {
         io::ErrorKind::UnexpectedEof,
         crate::tr!(
             "the stream ended inside a frame body, after {got} of {len} bytes"
-                | "数据流在真实数据中间结束了：{len} 字节只到了 {got} 字节"
+                | "字节流在真实数据中间结束了：{len} 字节只到了 {got} 字节"
         ),
     )
 }

@@ -193,7 +193,7 @@ pub fn read_header<T: DeserializeOwned>(reader: &mut impl Read) -> io::Result<Op
     if got < LEN_PREFIX_BYTES {
         return Err(crate::reason!(
             "the stream ended inside a frame header, after {got} of {LEN_PREFIX_BYTES} bytes ({})"
-                | "数据流在 {LEN_PREFIX_BYTES} 字节的报头长度中间结束了：只到了 {got} 字节（{}）",
+                | "字节流在 {LEN_PREFIX_BYTES} 字节的报头长度中间结束了：只到了 {got} 字节（{}）",
             hex(&prefix[..got])
         )
         .into_error(io::ErrorKind::UnexpectedEof));
@@ -221,7 +221,7 @@ pub fn read_header<T: DeserializeOwned>(reader: &mut impl Read) -> io::Result<Op
     if got < len {
         return Err(crate::reason!(
             "the stream ended inside a frame body, after {got} of {len} bytes"
-                | "数据流在 JSON 报头中间结束了：{len} 字节只到了 {got} 字节"
+                | "字节流在 JSON 报头中间结束了：{len} 字节只到了 {got} 字节"
         )
         .into_error(io::ErrorKind::UnexpectedEof));
     }
