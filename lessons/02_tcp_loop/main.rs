@@ -38,7 +38,7 @@ use socket_lessons::stage::serve;
 use socket_lessons::stage::transcript::{describe, describe_peer};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -98,7 +98,7 @@ fn serve(listener: &TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Re
 /// server goes back to `accept`: nothing a client sends can end the server, hold it longer
 /// than its limits, or grow its log by more than a few kilobytes.
 fn serve_client(
-    mut conn: TcpStream,
+    conn: TcpStream,
     client_addr: SocketAddr,
     limits: Limits,
     resets: &mut LogGate,
@@ -120,16 +120,8 @@ fn serve_client(
             );
             return;
         }
-        // A stop and continue of the server (EINTR, signal(7)) is not the client's doing:
-        // read again. (A plain read: through guard::limits::read, Wine turned client 3's
-        // reset into 0 bytes in the Windows run; not explained yet.)
-        let read = loop {
-            match conn.read(&mut buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other,
-            }
-        };
-        let n = match read {
+        // A stop and continue of the server (EINTR) is retried with the time left.
+        let n = match limits::read(&conn, &mut buf) {
             // 0 bytes: the client closed its end (FIN). The notes' first servers treat this
             // as an empty message and spin forever printing b''; it is the end of the
             // stream, and the only right thing is to stop reading.
