@@ -159,7 +159,7 @@ fn serve_client(
                 say_held(&budget, client_addr, server);
                 if gated(resets, server, Held::Resets) {
                     let what = if e.kind() == io::ErrorKind::ConnectionReset {
-                        socket_lessons::lang::pick("reset the connection", "断开了连接")
+                        socket_lessons::lang::pick("reset the connection", "重置了连接")
                     } else {
                         socket_lessons::lang::pick("broke the connection", "弄断了连接")
                     };
