@@ -79,7 +79,10 @@ pub const CAPS: Caps = Caps {
 
 /// The listen backlog. The notes' `listen(5)` is fine for one client at a time; a server
 /// meant for hundreds of simultaneous connections must let them queue, or Linux drops
-/// the excess SYNs and those clients retry a second later (Windows refuses them). (Linux caps it at somaxconn.)
+/// the excess SYNs and those clients retry a second later, or drops the final ACK of one
+/// whose SYN got in just before the queue filled, whose first exchange then waits for the
+/// server's SYN+ACK to be resent (lesson 03); Windows refuses them. (Linux caps it at
+/// somaxconn.)
 const BACKLOG: i32 = 1024;
 
 /// The most clients served at once; one more is closed at once, with a line. For

@@ -69,7 +69,8 @@ impl TcpState {
         })
     }
 
-    /// The name `netstat` prints and RFC 793 uses (with `_` for `-`): `FIN_WAIT2`.
+    /// The name Linux's `netstat` prints (`FIN_WAIT2`, `SYN_RECV`; RFC 9293 writes FIN-WAIT-2
+    /// and SYN-RECEIVED).
     pub fn name(self) -> &'static str {
         use TcpState::*;
         match self {
