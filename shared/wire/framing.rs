@@ -112,9 +112,8 @@ pub fn decode_len(header: [u8; LEN_PREFIX_BYTES], max: usize) -> io::Result<usiz
 /// 40 ms on Linux, `TCP_DELACK_MIN`, and up to 200 ms, `TCP_DELACK_MAX`; 200 ms by default
 /// on Windows), hoping to piggyback it on a reply that cannot come before the body arrives.
 /// Linux acknowledges at once while a connection is new and delays its ACKs only once the
-/// connection looks interactive (after one exchange: `TCP_PINGPONG_THRESH`, the sysctl `net.ipv4.tcp_pingpong_thresh`
-/// since Linux 6.5), so
-/// every exchange but the first stalls. One write leaves nothing behind to wait
+/// connection looks interactive (after one exchange: `TCP_PINGPONG_THRESH`, the sysctl
+/// `net.ipv4.tcp_pingpong_thresh` since Linux 6.5), so every exchange but the first stalls. One write leaves nothing behind to wait
 /// (lesson 13 measures it). The body is not copied: header and body go out as two slices
 /// of one call.
 pub fn write_frame(writer: &mut impl Write, body: &[u8]) -> io::Result<()> {
