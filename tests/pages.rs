@@ -211,6 +211,8 @@ const VARIANTS: &[(&str, &str)] = &[
     ("内核回答", "内核回应"),
     ("回答了 SYN", "回应了 SYN"),
     ("审阅者", "（项目内部的说法：写明是哪一次运行）"),
+    ("一只时钟", "一个时钟（同一个时钟）"),
+    ("一只自己的时钟", "一个自己的时钟"),
 ];
 
 /// Where the programs' Chinese lives: the lessons' and the library's string literals, and
