@@ -211,6 +211,11 @@ const VARIANTS: &[(&str, &str)] = &[
     ("内核回答", "内核回应"),
     ("回答了 SYN", "回应了 SYN"),
     ("审阅者", "（项目内部的说法：写明是哪一次运行）"),
+    ("一只时钟", "一个时钟（同一个时钟）"),
+    ("一只自己的时钟", "一个自己的时钟"),
+    ("预期文件", "输出记录"),
+    ("预期输出", "输出记录"),
+    ("运行记录", "输出记录"),
 ];
 
 /// Where the programs' Chinese lives: the lessons' and the library's string literals, and
@@ -238,11 +243,13 @@ fn zh_program_files() -> Vec<PathBuf> {
 }
 
 /// Spellings the pages' prose rules out that the programs may still print or parse (`ss`
-/// names the states `TIME-WAIT`, `FIN-WAIT-2`): checked outside code only.
+/// names the states `TIME-WAIT`, `FIN-WAIT-2`; the English strings say HMAC(secret, challenge)):
+/// checked outside code only.
 const PAGE_VARIANTS: &[(&str, &str)] = &[
     ("TIME-WAIT", "TIME_WAIT"),
     ("FIN-WAIT", "FIN_WAIT1、FIN_WAIT2"),
     ("CLOSE-WAIT", "CLOSE_WAIT"),
+    ("HMAC(secret", "HMAC(密钥, 挑战)"),
 ];
 
 /// "毫秒" or "微秒" right after a number or a `{}` placeholder ("40 毫秒"): the glossary
@@ -276,6 +283,19 @@ fn zh_program_problems(name: &str, text: &str) -> Vec<String> {
                 "{name}:{}: \"{unit}\" after a number (the glossary writes ms, µs)",
                 i + 1
             ));
+        }
+        // Numbers the program formats are printed whole ("13893"); what is written by hand
+        // in its Chinese keeps the glossary's grouping. In source files, the Chinese string
+        // literals only (the English ones group as English does).
+        let chinese: Vec<&str> = if name.ends_with(".rs") {
+            line.split('"').filter(|s| s.chars().any(is_han)).collect()
+        } else {
+            vec![line]
+        };
+        for literal in chinese {
+            for problem in number_grouping_problems(literal, false) {
+                problems.push(format!("{name}:{}: {problem}", i + 1));
+            }
         }
     }
     problems
@@ -355,6 +375,178 @@ fn without_code(line: &str) -> String {
     out
 }
 
+/// A line without its link targets (`](…)`) and HTML tags: what a reader sees.
+fn without_targets(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ']' && chars.peek() == Some(&'(') {
+            out.push(c);
+            chars.by_ref().take_while(|&c| c != ')').for_each(drop);
+        } else if c == '<'
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphabetic() || *n == '/')
+        {
+            chars.by_ref().take_while(|&c| c != '>').for_each(drop);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Numbers of five digits or more that the glossary keeps as written in Chinese prose:
+/// Windows error numbers, knowledge-base and issue numbers, ports, protocol and type
+/// limits, constants from the code and the checker, and values copied from program output,
+/// `ss` or kernel settings. Any other count of 10,000 or more takes commas ("13,893 字节").
+const VERBATIM_NUMBERS: &[&str] = &[
+    // Windows Sockets error numbers
+    "10013",
+    "10040",
+    "10048",
+    "10053",
+    "10054",
+    "10057",
+    "10061",
+    // Microsoft knowledge-base articles, a curl issue
+    "263823",
+    "314053",
+    "929851",
+    "14144",
+    // ports and the ephemeral port ranges
+    "32768",
+    "60999",
+    "49152",
+    "36875",
+    "39100",
+    "43686",
+    // protocol and type limits: IP lengths, UDP payloads, loopback MTUs, i32 and u32 bounds
+    "65535",
+    "65536",
+    "65507",
+    "65508",
+    "65527",
+    "65495",
+    "65483",
+    "16384",
+    "2147483647",
+    "2147483648",
+    "4294967295",
+    // lengths the code and the checker use: the frame limit and one past it, the header
+    // limit plus one, a total_size past 2^32, a request body, an exercise's BODY_LEN
+    "16777216",
+    "16777217",
+    "65537",
+    "4294967302",
+    "70000",
+    "100000",
+    // copied from program output, `ss` or kernel settings
+    "128000",
+    "211968",
+    "212992",
+    "4194304",
+    "1819043176",
+    "1869112165",
+];
+
+/// How the numbers in Chinese text break the glossary's grouping rule: grouped with spaces
+/// ("65 536"), a comma under 10,000 ("1,024"), and, when `whole_numbers` is set, 10,000 or
+/// more without commas ("402155") unless the glossary keeps it as written
+/// ([`VERBATIM_NUMBERS`]). A number glued to letters (hex, names) is not a number here.
+fn number_grouping_problems(text: &str, whole_numbers: bool) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let digits_at = |from: usize| {
+        chars[from.min(chars.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let joins = |c: char| c.is_ascii_alphanumeric() || "_.,:".contains(c);
+    let mut problems = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && joins(chars[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let first = digits_at(i);
+        let mut end = i + first;
+        let mut separators = Vec::new();
+        while end < chars.len()
+            && (chars[end] == ',' || chars[end] == ' ')
+            && digits_at(end + 1) == 3
+        {
+            separators.push(chars[end]);
+            end += 4;
+        }
+        let number: String = chars[i..end].iter().collect();
+        let glued = chars
+            .get(end)
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == '_');
+        i = end;
+        if glued {
+            continue;
+        }
+        if separators.contains(&' ') {
+            problems.push(format!(
+                "\"{number}\" grouped with spaces (the glossary: commas from 10,000, \"83,886,080\")"
+            ));
+        } else if separators.len() == 1 && first == 1 {
+            problems.push(format!(
+                "\"{number}\" has a comma under 10,000 (the glossary writes \"{}\")",
+                number.replace(',', "")
+            ));
+        } else if whole_numbers
+            && separators.is_empty()
+            && first >= 5
+            && !number.starts_with('0')
+            && !VERBATIM_NUMBERS.contains(&number.as_str())
+        {
+            problems.push(format!(
+                "\"{number}\" is 10,000 or more without commas (the glossary: \"13,893 字节\"; \
+                 a port, an error number or a copied value goes in VERBATIM_NUMBERS)"
+            ));
+        }
+    }
+    problems
+}
+
+/// Whether a line nests full-width brackets, （…（…）…）, which a Chinese reader has to
+/// take apart: the inner aside wants a dash, a comma clause or a sentence of its own.
+fn nests_brackets(prose: &str) -> bool {
+    let mut depth = 0usize;
+    for c in prose.chars() {
+        match c {
+            '（' => {
+                depth += 1;
+                if depth == 2 {
+                    return true;
+                }
+            }
+            '）' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether a number is followed by "s" for seconds in Chinese text ("3.84 s", "41 s 前"),
+/// where the glossary writes "3.84 秒". English quoted in a line ("killed after 2 s, its
+/// time limit") is left alone: the "s" must be followed by Chinese, a table bar or the end.
+fn seconds_as_symbol(prose: &str) -> bool {
+    let chars: Vec<char> = prose.chars().collect();
+    let chinese_or_end =
+        |c: Option<&char>| c.is_none_or(|&c| is_han(c) || "，。；：、）|".contains(c));
+    (0..chars.len().saturating_sub(2)).any(|i| {
+        chars[i].is_ascii_digit()
+            && chars[i + 1] == ' '
+            && chars[i + 2] == 's'
+            && (chinese_or_end(chars.get(i + 3))
+                || (chars.get(i + 3) == Some(&' ') && chinese_or_end(chars.get(i + 4))))
+    })
+}
+
 /// What keeps a zh-CN page from reading like a Chinese textbook in one vocabulary.
 fn zh_problems(name: &str, text: &str, is_glossary: bool) -> Vec<String> {
     let mut problems = Vec::new();
@@ -427,6 +619,21 @@ fn zh_problems(name: &str, text: &str, is_glossary: bool) -> Vec<String> {
                     i + 1
                 ));
             }
+            for problem in number_grouping_problems(&without_targets(&prose), true) {
+                problems.push(format!("{name}:{}: {problem}", i + 1));
+            }
+            if seconds_as_symbol(&prose) {
+                problems.push(format!(
+                    "{name}:{}: \"s\" after a number (the glossary writes seconds as 秒: \"3.84 秒\")",
+                    i + 1
+                ));
+            }
+        }
+        if nests_brackets(&prose) {
+            problems.push(format!(
+                "{name}:{}: full-width brackets nested （…（…）…） (rewrite the inner aside)",
+                i + 1
+            ));
         }
     }
     problems
@@ -476,6 +683,29 @@ fn the_chinese_page_check_can_fail() {
     assert_eq!(zh_problems("x.md", ms, false).len(), 1);
     assert_eq!(
         zh_program_problems("x.rs", "tr!(\"{} ms\" | \"{} 毫秒\")\n").len(),
+        1
+    );
+    for numbers in [
+        "窗口是 65 536 字节。\n",
+        "最多 1,024 个源。\n",
+        "产生了 402155 字节的日志。\n",
+    ] {
+        assert_eq!(zh_problems("x.md", numbers, false).len(), 1, "{numbers}");
+    }
+    let grouped = "1000 个客户端、13,893 字节、10054 号错误、`402155`、0x3645。\n";
+    assert!(zh_problems("x.md", grouped, false).is_empty());
+    let nested = "一个说明（里面还有（另一个）括号）。\n";
+    assert_eq!(zh_problems("x.md", nested, false).len(), 1);
+    let seconds = "耗时 3.84 s，41 s 前结束。\n";
+    assert_eq!(zh_problems("x.md", seconds, false).len(), 1);
+    assert!(zh_problems(
+        "x.md",
+        "回答原文是 “killed after 2 s, its time limit”。\n",
+        false
+    )
+    .is_empty());
+    assert_eq!(
+        zh_program_problems("x.rs", "tr!(\"1,024 bytes\" | \"1,024 字节\")\n").len(),
         1
     );
     let fine = "固定报头之后是真实数据：`recv(4)`。\n```text\n消息体\n```\n";

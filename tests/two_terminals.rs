@@ -508,6 +508,16 @@ fn lesson_10_client_and_server_with_the_same_secret_from_the_environment_then_ec
         .failure()
         .stdout_eq("")
         .stderr_eq("Error: no secret: set SOCKET_LESSONS_SECRET=… in the environment (or pass --secret …, which every user of the machine can read in `ps`); both sides need the same one\n");
+    // In Chinese the last line is the lesson's own, 错误：…, not std's English `Error: `;
+    // the status is the same 1.
+    snapbox::cmd::Command::new(example("10_hmac_auth"))
+        .args(["server", "--port", "0", "--lang", "zh"])
+        .env_remove("SOCKET_LESSONS_SECRET")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stdout_eq("")
+        .stderr_eq("错误：没有密钥：在环境变量里设置 SOCKET_LESSONS_SECRET=…（或者加 --secret …，但机器上的每个用户都能在 `ps` 里看到它）；两端要用同一个\n");
 
     let mut server = Running::server_with_env(
         example("10_hmac_auth"),

@@ -398,7 +398,11 @@ const ZH: ZhHelp = ZhHelp {
     options: &[("idle_limit", "等客户端下一条消息最多等多少秒，超时就关闭它")],
 };
 
-fn main() -> Result<(), Report> {
+fn main() -> std::process::ExitCode {
+    socket_lessons::stage::report::end(run())
+}
+
+fn run() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
         None => demo::play(scenes::run_demo),
         Some(Side::Server { at, idle_limit }) => {

@@ -338,7 +338,11 @@ const ZH: ZhHelp = ZhHelp {
     ],
 };
 
-fn main() -> Result<(), Report> {
+fn main() -> std::process::ExitCode {
+    socket_lessons::stage::report::end(run())
+}
+
+fn run() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
         None => demo::play(scenes::run_demo),
         Some(Side::NotesServer(at)) => {

@@ -211,7 +211,11 @@ const ZH: ZhHelp = ZhHelp {
     options: &[("scene", "演示：只演这一幕（1-5）")],
 };
 
-fn main() -> Result<(), Report> {
+fn main() -> std::process::ExitCode {
+    socket_lessons::stage::report::end(run())
+}
+
+fn run() -> Result<(), Report> {
     let cli = socket_lessons::stage::cli::parse_in::<Cli>(&ZH);
     match cli.side {
         None => demo::play(move || scenes::run_demo(cli.scene)),

@@ -424,7 +424,11 @@ enum Side {
     NotesClient(NotesEndpoint),
 }
 
-fn main() -> Result<(), Report> {
+fn main() -> std::process::ExitCode {
+    socket_lessons::stage::report::end(run())
+}
+
+fn run() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse_in::<Cli>(&scenes::ZH).side {
         None => demo::play(scenes::run_demo),
         Some(Side::Server { at, idle_limit }) => {

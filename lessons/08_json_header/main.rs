@@ -450,7 +450,11 @@ fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Res
 // The command line: the demo, or one side
 // ---------------------------------------------------------------------------------------
 
-fn main() -> Result<(), Report> {
+fn main() -> std::process::ExitCode {
+    socket_lessons::stage::report::end(run())
+}
+
+fn run() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse_in::<Cli>(&cli::ZH).side {
         None => demo::play(scenes::run_demo),
         Some(Side::Server {

@@ -467,7 +467,11 @@ fn bar(show: bool, size: u64, name: &str) -> ProgressBar {
 // ---------------------------------------------------------------------------------------
 
 /// No subcommand: the demo ([`scenes`]); otherwise one side, for two terminals ([`cli`]).
-fn main() -> Result<(), Report> {
+fn main() -> std::process::ExitCode {
+    socket_lessons::stage::report::end(run())
+}
+
+fn run() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse_in::<cli::Cli>(&cli::ZH).side {
         None => demo::play(scenes::run_demo),
         Some(side) => cli::run(side),

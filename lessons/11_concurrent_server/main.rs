@@ -401,7 +401,11 @@ const ZH: ZhHelp = ZhHelp {
     ],
 };
 
-fn main() -> Result<(), Report> {
+fn main() -> std::process::ExitCode {
+    socket_lessons::stage::report::end(run())
+}
+
+fn run() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse_in::<Cli>(&ZH).side {
         None => socket_lessons::stage::demo::play(demo::run_demo),
         Some(Side::Server {

@@ -380,7 +380,11 @@ fn truncation(size: usize, sent: Option<usize>) -> String {
 // The command line
 // ---------------------------------------------------------------------------------------
 
-fn main() -> Result<(), Report> {
+fn main() -> std::process::ExitCode {
+    socket_lessons::stage::report::end(run())
+}
+
+fn run() -> Result<(), Report> {
     match socket_lessons::stage::cli::parse_in::<Cli>(&cli::ZH).side {
         None => socket_lessons::stage::demo::play(demo::run),
         Some(Side::Chat { name, at, peers }) => {

@@ -20,7 +20,7 @@ const FAKE: &[u8] = "大家好,我是假盐".as_bytes();
 const MEANS: &[(&str, &str)] = &[
     (
         "verify lets in exactly HMAC-MD5(secret, challenge), 16 bytes, for two challenges and two secrets (one longer than MD5's 64-byte block)",
-        "verify 只放行恰好是 HMAC-MD5(secret, challenge) 的 16 字节，两个挑战、两个密钥都是（其中一个比 MD5 的 64 字节分组还长）",
+        "verify 只放行恰好是 HMAC-MD5(密钥, 挑战) 的 16 字节，两个挑战、两个密钥都是（其中一个比 MD5 的 64 字节分组还长）",
     ),
     (
         "it refuses the wrong secret's answer, a piece of the right answer (8 bytes, 1 byte), an empty answer, 17 bytes that start right, and 16 bytes with only the first or only the last byte wrong; it never panics",
@@ -93,7 +93,7 @@ fn run(verify: Verify, file: &Subject, steps: &mut Steps) -> Result<(), Failure>
     expect(
         verify,
         &tr!("the right answer, HMAC-MD5(secret, challenge), 16 bytes"
-            | "正确的应答，HMAC-MD5(secret, challenge)，16 字节"),
+            | "正确的应答，HMAC-MD5(密钥, 挑战)，16 字节"),
         SECRET,
         &challenge,
         &right,

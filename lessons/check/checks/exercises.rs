@@ -139,7 +139,7 @@ pub const ALL: &[Exercise] = &[
         task: (
             "verify: exactly HMAC-MD5(secret, challenge), not a piece of it, compared in \
              constant time",
-            "verify：恰好是 HMAC-MD5(secret, challenge)，不能只是其中一段，并且用常数时间比较",
+            "verify：恰好是 HMAC-MD5(密钥, 挑战)，不能只是其中一段，并且用常数时间比较",
         ),
     },
     Exercise {
