@@ -1,8 +1,10 @@
 //! The servers against what an operator's signals do to them: a stop and continue
 //! (`kill -STOP`, `kill -CONT`; Ctrl-Z and `fg`) while a client sits idle, which makes a
-//! socket read with a time limit fail with EINTR on Linux (signal(7)); and Ctrl-C or
-//! SIGTERM while a command runs (lessons 07 and 08), which must not leave the command
-//! running under init.
+//! socket read with a time limit fail with EINTR on Linux (signal(7)); Ctrl-C or SIGTERM
+//! while a command runs (lessons 07 and 08), which must not leave the command running
+//! under init; SIGTERM, SIGHUP, SIGUSR1 or SIGQUIT to any server, which must say so in one
+//! line (and, in lesson 09, leave no partial file); and a stop past a command's time limit
+//! while the command ends by itself, which must not be reported as a kill.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -234,3 +236,90 @@ fn sigusr1_to_the_08_server_mid_command_kills_the_command_first() {
 fn sigalrm_to_the_07_server_mid_command_kills_the_command_first() {
     interrupted_mid_command("07_remote_cmd", libc::SIGALRM, 6);
 }
+
+/// `lesson server --port 0 EXTRA…` run through `sh -c 'exec … 2>&1'`, so that the one line a
+/// signal makes it print on stderr is read with the rest (the shell becomes the server:
+/// same pid).
+fn server_with_stderr(lesson: &str, extra: &[&str]) -> Running {
+    let program = example(lesson);
+    let mut args = vec![
+        "-c",
+        "exec \"$0\" \"$@\" 2>&1",
+        program.to_str().unwrap(),
+        "server",
+        "--port",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    Running::server_with_env("sh", &args, &[("SOCKET_LESSONS_SECRET", SECRET)])
+}
+
+/// Starts an upload of 64 MiB to lesson 09's server, sends 1 MiB of it, and waits (bounded)
+/// until the server's temporary file holds all of that MiB.
+fn part_of_an_upload(port: u16, dir: &std::path::Path) -> TcpStream {
+    let size = 64 << 20;
+    let json = format!(r#"{{"filename":"big.bin","filesize":{size}}}"#);
+    let mut conn = connect(port);
+    conn.write_all(&(json.len() as i32).to_le_bytes()).unwrap();
+    conn.write_all(json.as_bytes()).unwrap();
+    conn.write_all(&vec![7u8; 1 << 20]).unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let part = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().ends_with(".part"));
+        if part.is_some_and(|e| e.metadata().is_ok_and(|m| m.len() == 1 << 20)) {
+            return conn;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the partial file never held 1 MiB"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Review 29, attack 4, U1: SIGUSR1, SIGQUIT or SIGALRM in the middle of an upload ended
+/// lesson 09's server by the signal's default action: no line, and its `.part` file left in
+/// the directory (only Ctrl-C, SIGTERM and SIGHUP were caught). Now every catchable signal
+/// that would end it removes the partial file first, says so in one line, and exits with
+/// status 130.
+fn interrupted_mid_upload(signal: i32, name: &str) {
+    let dir = std::env::temp_dir().join(format!(
+        "socket-lessons-signal-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut server = server_with_stderr("09_file_header", &["--dir", dir.to_str().unwrap()]);
+    let conn = part_of_an_upload(server.port, &dir);
+    // SAFETY: kill(2) on a child process this test started.
+    assert_eq!(unsafe { libc::kill(server.pid() as i32, signal) }, 0);
+    let line = server.line_containing("interrupted");
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let code = server.wait_code();
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        line,
+        "interrupted: 1 partial file(s) removed, nothing half-written is left"
+    );
+    assert_eq!(code, Some(130));
+    assert!(left.is_empty(), "left in the directory: {left:?}");
+}
+
+#[test]
+fn sigusr1_to_the_09_server_mid_upload_removes_the_partial_file() {
+    interrupted_mid_upload(libc::SIGUSR1, "usr1");
+}
+
+#[test]
+fn sigquit_to_the_09_server_mid_upload_removes_the_partial_file() {
+    interrupted_mid_upload(libc::SIGQUIT, "quit");
+}
+
