@@ -254,6 +254,53 @@ fn server_with_stderr(lesson: &str, extra: &[&str]) -> Running {
     Running::server_with_env("sh", &args, &[("SOCKET_LESSONS_SECRET", SECRET)])
 }
 
+/// Review 29, attack 4, U2: an operator's SIGTERM (a service manager's stop), SIGHUP (the
+/// terminal closed), SIGUSR1, SIGQUIT ended these servers with no line, the last line in
+/// their log still the accept of the client they dropped. Now each says `interrupted` and
+/// exits with status 130, as lessons 07, 08 and 09 do; a TCP server with a client
+/// connected (it sits in that client's read), a UDP server waiting for a datagram.
+#[test]
+fn sigterm_sighup_or_sigusr1_to_a_server_says_interrupted_and_exits_130() {
+    let cases: [(&str, &[&str], i32); 12] = [
+        ("02_tcp_loop", &[], libc::SIGTERM),
+        ("02_tcp_loop", &[], libc::SIGUSR1),
+        ("03_conn_loop", &[], libc::SIGHUP),
+        ("05_udp", &[], libc::SIGTERM),
+        ("05_udp", &[], libc::SIGUSR1),
+        ("06_length_prefix", &[], libc::SIGQUIT),
+        ("10_hmac_auth", &[], libc::SIGTERM),
+        ("11_concurrent_server", &[], libc::SIGTERM),
+        ("11_concurrent_server", &["--way", "poll"], libc::SIGUSR1),
+        ("11_concurrent_server", &["--way", "busy"], libc::SIGHUP),
+        ("12_udp_chat", &[], libc::SIGUSR1),
+        ("13_nagle_stall", &[], libc::SIGTERM),
+    ];
+    let mut failures = Vec::new();
+    for (lesson, extra, signal) in cases {
+        let mut server = server_with_stderr(lesson, extra);
+        let udp = matches!(lesson, "05_udp" | "12_udp_chat");
+        let conn = (!udp).then(|| {
+            let conn = connect(server.port);
+            // Every course server names the client it accepted by its address.
+            let client = conn.local_addr().unwrap().to_string();
+            server.line_containing(&client);
+            conn
+        });
+        // SAFETY: kill(2) on a child process this test started.
+        assert_eq!(unsafe { libc::kill(server.pid() as i32, signal) }, 0);
+        // (Lesson 10 says it sent its challenge after the accept.)
+        let line = server.line_containing("nterrupted");
+        let code = server.wait_code();
+        drop(conn);
+        if line != "interrupted" || code != Some(130) {
+            failures.push(format!(
+                "{lesson} {extra:?}, signal {signal}: {line:?}, exit status {code:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
 /// Starts an upload of 64 MiB to lesson 09's server, sends 1 MiB of it, and waits (bounded)
 /// until the server's temporary file holds all of that MiB.
 fn part_of_an_upload(port: u16, dir: &std::path::Path) -> TcpStream {
