@@ -370,3 +370,90 @@ fn sigquit_to_the_09_server_mid_upload_removes_the_partial_file() {
     interrupted_mid_upload(libc::SIGQUIT, "quit");
 }
 
+/// The children of process `parent` whose command line starts with `sh -c`.
+fn shells_of(parent: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let ppid = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+            ppid == Some(parent)
+                && std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| c.starts_with(b"sh\0-c\0"))
+        })
+        .collect()
+}
+
+/// Review 29, attack 4, U3: the server (time limit 1 s) is stopped while a command runs;
+/// the command (`sleep 0.2; echo 1717`) ends while the server is stopped, and the server is
+/// continued only after the time limit has passed. The command ran to its end: its answer
+/// is its own output, with no "[server: the command was killed …]" after it, and lesson
+/// 07's log says its exit status. Before, the server looked at the clock first and said it had
+/// killed the command. No timing is asserted: the test waits until the command is over (its
+/// shell is a zombie the stopped server has not reaped) and until the limit has passed.
+fn stopped_past_the_limit_while_the_command_ended(lesson: &str) {
+    let mut server = Running::server(
+        example(lesson),
+        &["server", "--port", "0", "--time-limit", "1"],
+    );
+    let pid = server.pid();
+    let mut conn = connect(server.port);
+    conn.write_all(b"sleep 0.2; echo 1717").unwrap();
+    let deadline = Instant::now() + WAIT;
+    let shell = loop {
+        if let Some(&shell) = shells_of(pid).first() {
+            break shell;
+        }
+        assert!(Instant::now() < deadline, "the command never started");
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    // The command started before it was seen: its limit is up a second after this.
+    let limit_passed = Instant::now() + Duration::from_millis(1200);
+    // SAFETY: kill(2) on a child process this test started.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGSTOP) }, 0);
+    while state(shell) != 'Z' {
+        assert!(Instant::now() < deadline, "the command never ended");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(limit_passed.saturating_duration_since(Instant::now()));
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGCONT) }, 0);
+    let mut len = [0u8; 4];
+    let mut answer;
+    if lesson == "07_remote_cmd" {
+        conn.read_exact(&mut len).unwrap();
+        answer = vec![0u8; i32::from_le_bytes(len) as usize];
+        conn.read_exact(&mut answer).unwrap();
+    } else {
+        // Lesson 08: a header (its length, then JSON), then the body.
+        conn.read_exact(&mut len).unwrap();
+        let mut json = vec![0u8; i32::from_le_bytes(len) as usize];
+        conn.read_exact(&mut json).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        answer = vec![0u8; json["total_size"].as_u64().unwrap() as usize];
+        conn.read_exact(&mut answer).unwrap();
+    }
+    assert_eq!(String::from_utf8_lossy(&answer), "1717\n", "{lesson}");
+    if lesson != "07_remote_cmd" {
+        return; // lesson 08's log shows the answer's header, not the command's status
+    }
+    let line = server.line_containing("sh -c \"sleep 0.2; echo 1717\": ");
+    assert!(
+        line.ends_with("sh -c \"sleep 0.2; echo 1717\": exit status 0; answering with stdout"),
+        "{lesson}: {line}"
+    );
+}
+
+#[test]
+fn server_stopped_past_the_time_limit_while_07s_command_ended_gives_its_answer() {
+    stopped_past_the_limit_while_the_command_ended("07_remote_cmd");
+}
+
+#[test]
+fn server_stopped_past_the_time_limit_while_08s_command_ended_gives_its_answer() {
+    stopped_past_the_limit_while_the_command_ended("08_json_header");
+}

@@ -849,6 +849,12 @@ pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
             break;
         }
         if Instant::now() >= deadline {
+            // Looked at again: this server may have been stopped between the two looks
+            // while the command ended; then it was not killed.
+            if let Some(status) = child.try_wait()? {
+                outcome.status = Some(status);
+                break;
+            }
             if outcome.stopped.is_none() {
                 outcome.stopped = Some(Stopped::TimeLimit(limits.time));
                 kill(&mut child);
@@ -908,9 +914,21 @@ fn collect(
         (Source::Stderr, Some(Box::new(stderr))),
     ];
     let mut buf = vec![0u8; PIPE_CHUNK];
+    // Set when the time limit came but the command had already ended by itself.
+    let mut ended_in_time = false;
     while pipes.iter().any(|(_, pipe)| pipe.is_some()) {
         let now = Instant::now();
         if now >= *deadline {
+            if outcome.stopped.is_none() && !ended_in_time && child.try_wait()?.is_some() {
+                // The command ended before the limit was looked at: this server was stopped
+                // (SIGSTOP, Ctrl-Z) past the limit while the command ran to its end, or the
+                // shell is gone and something it left holds the pipes. What it wrote is in
+                // the pipes: read on for a moment. If they end, the answer is its own, not
+                // "killed"; if something still holds them, the limit stops that.
+                ended_in_time = true;
+                *deadline = now + AFTER_KILL_QUIET;
+                continue;
+            }
             if outcome.stopped.is_none() {
                 outcome.stopped = Some(Stopped::TimeLimit(limits.time));
                 kill(child);
