@@ -215,9 +215,11 @@ pub fn receive_unsaved(
 }
 
 fn already_there(name: &str) -> Reason {
+    // A name from a peer, shown by its first 32 characters and its length.
+    let name = crate::guard::quiet::preview_text(name);
     reason!(
-        "{name:?} exists already and was not replaced (--overwrite replaces it); nothing saved"
-            | "{name:?} 已经存在，没有被替换（加 --overwrite 才会替换）；什么也没保存"
+        "{name} exists already and was not replaced (--overwrite replaces it); nothing saved"
+            | "{name} 已经存在，没有被替换（加 --overwrite 才会替换）；什么也没保存"
     )
 }
 
