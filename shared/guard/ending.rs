@@ -63,8 +63,10 @@ fn install() -> Result<(), String> {
                     None => crate::tr!("interrupted" | "已中断"),
                 };
                 // Not eprintln!: a stderr that cannot be written to (closed, /dev/full)
-                // must not keep the process from exiting.
-                let _ = writeln!(std::io::stderr().lock(), "{line}");
+                // must not keep the process from exiting. One write, the line and its end
+                // together: where stdout goes to the same place, a line of the server's
+                // cannot come between them.
+                let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
                 std::process::exit(130);
             })
             .map_err(|e| e.to_string())?;
