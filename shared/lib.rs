@@ -45,6 +45,7 @@
 //! | guard | [`guard::saving`] | a file received under a temporary name and renamed only when verified; nothing partial left behind | `with open(name, 'wb') as f: f.write(recv(...))` |
 //! | guard | [`guard::digest_cache`] | a file's md5 remembered by device, inode, size and times, so an unchanged file is hashed once per server process | `hashlib.md5(fp.read())` on every request |
 //! | guard | [`guard::shell`] | a client's command line run through the shell with a time limit and an output limit, both pipes read at once | `subprocess.Popen(cmd, shell=True, stdout=PIPE, stderr=PIPE)` |
+//! | guard | [`guard::ending`] | a server ended by any catchable signal (Ctrl-C, SIGTERM, SIGHUP, SIGUSR1…) says so in one line, cleans up first (a command killed, partial files removed), and exits with status 130 | the KeyboardInterrupt traceback, or a silent death
 //! | stage | [`stage::serve`] | the notes' connection loop with a demo's hooks: accept a client, serve it until it is done, accept the next | `while True: conn, addr = server.accept()` |
 //! | stage | [`stage::commands`] | portable built-in commands (`seq`, `echo`, `bytes`) with outputs of known size | `subprocess.Popen(cmd, shell=True)` |
 //! | stage | [`stage::echo`] | lesson 02's upper-case echo as a session (server and line client), for the lessons that serve it after something else | `conn.recv(1024)`, `conn.send(data.upper())` |

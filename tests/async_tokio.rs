@@ -547,6 +547,26 @@ fn a_second_ctrl_c_stops_the_server_at_once() {
     assert_eq!(server.wait_code(), Some(0));
 }
 
+/// Review 29, attack 4, U2: SIGTERM (a service manager's stop), SIGHUP and SIGUSR1 ended
+/// the server at once, with no line. Now SIGTERM and SIGHUP ask for the graceful shutdown
+/// Ctrl-C asks for, and every other catchable signal that would end it (SIGUSR1, SIGQUIT…)
+/// is turned into a SIGTERM: the same lines, the idle client closed, status 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn sigterm_sighup_or_sigusr1_shut_the_server_down_as_ctrl_c_does() {
+    for signal in [libc::SIGTERM, libc::SIGHUP, libc::SIGUSR1, libc::SIGQUIT] {
+        let mut server = server(&["--wire", "echo"]);
+        let mut c = connect(&server);
+        server.line_containing("(1 connected)");
+        // SAFETY: kill sends a signal to our own child, which is still running.
+        assert_eq!(unsafe { libc::kill(server.pid() as i32, signal) }, 0);
+        server.line_containing("shutting down: no new connections; waiting for 1 connection(s)");
+        assert_eq!(read_to_end(&mut c), b"", "signal {signal}");
+        server.line_containing("every connection has ended: the server stops");
+        assert_eq!(server.wait_code(), Some(0), "signal {signal}");
+    }
+}
+
 // ---- what a build without the feature compiles ----------------------------------------
 
 /// `cargo run --example 01_tcp_once` on a fresh machine compiles no tokio: without the

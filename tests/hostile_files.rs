@@ -1008,6 +1008,65 @@ fn peer_uploading_a_file_named_q_is_refused_with_the_reason() {
     assert_eq!(listing(&dir.0), Vec::<String>::new());
 }
 
+/// Sends `name` as an upload of `body` (with its md5) and returns the server's verdict.
+fn upload_named(conn: &mut TcpStream, name: &str, body: &[u8]) -> serde_json::Value {
+    let md5 = socket_lessons::wire::checksum::md5_hex(body);
+    let head =
+        serde_json::json!({"filename": name, "filesize": body.len(), "md5": md5}).to_string();
+    conn.write_all(&header(&head)).unwrap();
+    conn.write_all(body).unwrap();
+    let mut len = [0u8; 4];
+    conn.read_exact(&mut len).unwrap();
+    let mut verdict = vec![0u8; i32::from_le_bytes(len) as usize];
+    conn.read_exact(&mut verdict).unwrap();
+    serde_json::from_slice(&verdict).unwrap()
+}
+
+/// Review 29, attack 4, U4: an accepted name of 255 bytes (`x` × 251 + `.bin`, and `é` ×
+/// 124 + `xxx.bin`) was logged whole, twice per upload (`upload of "…"`, `saved "…"`), where
+/// page 09 says a client's input is shown by its first 32 characters and its length, as a
+/// refused name already was. The file is saved under its whole name; the log shows the
+/// preview.
+#[test]
+fn peer_uploading_a_255_byte_name_is_logged_by_its_first_32_characters_and_its_length() {
+    let dir = Scratch::new("long-accepted-name");
+    let mut server = served_dir_server(&dir, &[]);
+    let mut conn = connect(server.port);
+    let md5 = socket_lessons::wire::checksum::md5_hex(b"abc");
+    for (stem, unit) in [
+        ("x".repeat(251), "x"),
+        (format!("{}xxx", "é".repeat(124)), "é"),
+    ] {
+        let name = format!("{stem}.bin");
+        assert_eq!(name.len(), 255);
+        let verdict = upload_named(&mut conn, &name, b"abc");
+        assert_eq!(verdict["saved"], true, "{verdict}");
+        let count = name.chars().count();
+        let shown = format!("\"{}\"…({count} chars)", unit.repeat(32));
+        assert_eq!(
+            server.line_containing("upload of"),
+            format!("[server] upload of {shown}: 3 bytes, md5 {md5}")
+        );
+        assert_eq!(
+            server.line_containing("saved"),
+            format!("[server] saved {shown}: 3 bytes, md5 {md5}")
+        );
+        assert!(listing(&dir.0).contains(&name));
+    }
+    // The same name again, without --overwrite: refused, and the reason is as short.
+    let name = format!("{}.bin", "x".repeat(251));
+    let verdict = upload_named(&mut conn, &name, b"abc");
+    let error = verdict["error"].as_str().unwrap_or_default();
+    assert_eq!(
+        error,
+        format!(
+            "\"{}\"…(255 chars) exists already and is not replaced (the server runs without \
+             --overwrite)",
+            "x".repeat(32)
+        )
+    );
+}
+
 /// 2,000 download requests of a 1,023-byte name (341 zero-width spaces, which a log that
 /// escapes the whole name writes as 2,728 bytes, twice): each refused. The log shows a
 /// 32-character preview of each name, 20 requests' lines in any 10 s, then a count.

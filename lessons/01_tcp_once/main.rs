@@ -50,6 +50,10 @@ const GREETING: &str = "你好!我是客户端!";
 /// `limits.idle` bounds the wait for the client's message, `limits.message` the send of the
 /// reply: a client that connects and says nothing, or never reads, costs one line.
 fn server(listener: TcpListener, limits: Limits, hooks: &Hooks) -> Result<(), Report> {
+    // Ctrl-C, SIGTERM, SIGHUP, SIGUSR1…: one line, `interrupted`, and exit status 130.
+    if !hooks.in_a_demo() {
+        socket_lessons::guard::ending::say_when_ended();
+    }
     let server = Transcript::server();
 
     // 4. accept(): blocks until a client has connected. It returns a *new* socket for this

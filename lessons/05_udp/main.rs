@@ -61,6 +61,8 @@ const ANSWER_WAIT: Duration = Duration::from_secs(5);
 /// counted, and the count is said when the next one is shown (`LogGate`). A flood of
 /// datagrams costs a few lines, not a line each.
 fn serve(socket: Socket) -> Result<(), Report> {
+    // Ctrl-C, SIGTERM, SIGHUP, SIGUSR1…: one line, `interrupted`, and exit status 130.
+    socket_lessons::guard::ending::say_when_ended();
     let server = Transcript::server();
     say!(
         server,

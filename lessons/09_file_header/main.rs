@@ -339,6 +339,9 @@ fn serve_download(
     // 2. open it: only a regular file in the directory, opened without following a link
     // and checked through the open descriptor (open_regular), so a link to /etc/passwd
     // placed in the directory, or swapped in for the file at any moment, is not served.
+    // The name in log lines as the request was: whole up to 32 characters, else its first
+    // 32 and its length.
+    let shown = preview_text(&name);
     let path = dir.join(&name);
     let mut file = match open_regular(&path) {
         Ok(file) => file,
@@ -356,8 +359,8 @@ fn serve_download(
         Ok(done) => done,
         Err(e) => {
             let why = Reason::of(&e).within(
-                |e| format!("cannot read {name:?}: {e}"),
-                |e| format!("读不了 {name:?}：{e}"),
+                |e| format!("cannot read {shown}: {e}"),
+                |e| format!("读不了 {shown}：{e}"),
             );
             return refuse(conn, why);
         }
@@ -392,7 +395,7 @@ fn serve_download(
     if let Err(e) = sent {
         say!(
             log,
-            "sending {name:?} failed: {}" | "发送 {name:?} 失败：{}",
+            "sending {shown} failed: {}" | "发送 {shown} 失败：{}",
             error_text(&e)
         );
         return false;

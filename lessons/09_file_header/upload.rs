@@ -73,10 +73,13 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
         refused(conn, &why, log);
         return discard(conn, size);
     }
+    // The name in a log line (and a verdict) as every name a client sends is shown: whole up
+    // to 32 characters, else its first 32 and its length (a name may be 255 bytes).
+    let shown = quiet::preview_text(&name);
     if rules.existing == Existing::Keep && fs::symlink_metadata(dir.join(&name)).is_ok() {
         let why = reason!(
-            "{name:?} exists already and is not replaced (the server runs without --overwrite)"
-                | "{name:?} 已经存在，不会被替换（服务端运行时没有加 --overwrite）"
+            "{shown} exists already and is not replaced (the server runs without --overwrite)"
+                | "{shown} 已经存在，不会被替换（服务端运行时没有加 --overwrite）"
         );
         refused(conn, &why, log);
         return discard(conn, size);
@@ -92,8 +95,8 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
     };
     say!(
         log,
-        "upload of {name:?}: {size} bytes, md5 {md5_said}"
-            | "上传 {name:?}：{size} 字节，md5 {md5_said}"
+        "upload of {shown}: {size} bytes, md5 {md5_said}"
+            | "上传 {shown}：{size} 字节，md5 {md5_said}"
     );
 
     // 3. the body, into a temporary file, hashed on the way, renamed when it checks out;
@@ -113,7 +116,7 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
         Ok(saved) => {
             say!(
                 log,
-                "saved {name:?}: {} bytes, md5 {}" | "已保存 {name:?}：{} 字节，md5 {}",
+                "saved {shown}: {} bytes, md5 {}" | "已保存 {shown}：{} 字节，md5 {}",
                 saved.size,
                 saved.md5
             );
@@ -132,7 +135,7 @@ pub fn serve_upload(conn: &mut TcpStream, dir: &Path, rules: &Rules, log: &Gated
         Err(Failed { reason, in_step }) => {
             say!(
                 log,
-                "upload of {name:?} failed: {reason}" | "上传 {name:?} 失败：{reason}"
+                "upload of {shown} failed: {reason}" | "上传 {shown} 失败：{reason}"
             );
             let told = answer_verdict(conn, &refusal(&reason), log);
             if !in_step {

@@ -64,6 +64,11 @@ pub enum Arrival {
 }
 
 impl Clients {
+    /// Whether this server serves a demo's clients (not two-terminal mode).
+    pub fn in_a_demo(&self) -> bool {
+        self.hooks.in_a_demo()
+    }
+
     /// `report_first_idle`: whether the time before the first client counts as idle (in
     /// two-terminal mode it does: start the busy server, wait, connect, read the line).
     pub fn new(hooks: Hooks, report_first_idle: bool, caps: Caps) -> Self {

@@ -443,6 +443,11 @@ fn run() -> Result<(), Report> {
 
 /// Runs one of the three servers; `clients` (its hooks) tells the demo, if there is one.
 fn serve(way: Way, listener: TcpListener, clients: Clients, waits: &Limits) -> io::Result<()> {
+    // Ctrl-C, SIGTERM, SIGHUP, SIGUSR1…: one line, `interrupted`, and exit status 130.
+    // Not in the demo: the handler's thread would be counted in its summary.
+    if !clients.in_a_demo() {
+        socket_lessons::guard::ending::say_when_ended();
+    }
     match way {
         Way::Busy => serve_busy(listener, &clients, waits),
         Way::Threads => serve_threads(listener, Arc::new(clients), waits),

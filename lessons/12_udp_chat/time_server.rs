@@ -15,6 +15,8 @@ use std::net::SocketAddr;
 pub(crate) fn time_server(at: SocketAddr, clock: &Clock) -> Result<(), Report> {
     // 1. socket(AF_INET, SOCK_DGRAM) and bind: no listen, no accept.
     let socket = udp::bind(at)?;
+    // Ctrl-C, SIGTERM, SIGHUP, SIGUSR1…: one line, `interrupted`, and exit status 130.
+    socket_lessons::guard::ending::say_when_ended();
     let server = Transcript::server();
     say!(
         server,

@@ -120,23 +120,48 @@ async fn client(at: Endpoint, wire: Wire) -> Result<(), Report> {
     Ok(())
 }
 
-/// A message for each Ctrl-C (SIGINT on Unix), from now on. The handler is in place when
-/// this returns, before the first client is accepted: a Ctrl-C that came before it would
-/// kill the process the default way. tokio keeps its handler for the rest of the process,
-/// so a second Ctrl-C would not end it either: the server's drain listens for one.
+/// A message for each Ctrl-C (SIGINT on Unix), SIGTERM or SIGHUP, from now on; every other
+/// signal that would end the process and can be caught (SIGQUIT, SIGUSR1, SIGALRM…) is
+/// turned into a SIGTERM (`guard::ending::forward_to_sigterm`), so each of them asks for
+/// the same graceful shutdown. Before, SIGTERM, SIGHUP or SIGUSR1 ended the server at once,
+/// with no line. The handlers are in place when this returns, before the first client is
+/// accepted: a signal that came before them would end the process the default way. tokio
+/// keeps its handlers for the rest of the process, so a second signal would not end it
+/// either: the server's drain listens for one.
 fn ctrl_c_messages() -> std::io::Result<tokio::sync::mpsc::Receiver<()>> {
-    #[cfg(unix)]
-    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-    #[cfg(windows)]
-    let mut interrupts = tokio::signal::windows::ctrl_c()?;
     let (tx, rx) = tokio::sync::mpsc::channel(2);
-    tokio::spawn(async move {
-        while interrupts.recv().await.is_some() {
-            if tx.send(()).await.is_err() {
-                break; // the server has ended
-            }
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        for kind in [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+        ] {
+            let mut signals = signal(kind)?;
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while signals.recv().await.is_some() {
+                    if tx.send(()).await.is_err() {
+                        break; // the server has ended
+                    }
+                }
+            });
         }
-    });
+        // After tokio's SIGTERM handler is in place: a forwarded signal finds it there.
+        socket_lessons::guard::ending::forward_to_sigterm();
+    }
+    #[cfg(windows)]
+    {
+        let mut interrupts = tokio::signal::windows::ctrl_c()?;
+        tokio::spawn(async move {
+            while interrupts.recv().await.is_some() {
+                if tx.send(()).await.is_err() {
+                    break; // the server has ended
+                }
+            }
+        });
+    }
     Ok(rx)
 }
 

@@ -2,6 +2,7 @@
 //! command limits. Imports from [`crate::wire`], never from [`crate::stage`].
 
 pub mod digest_cache;
+pub mod ending;
 pub mod limits;
 pub mod names;
 pub mod pace;

@@ -215,9 +215,11 @@ pub fn receive_unsaved(
 }
 
 fn already_there(name: &str) -> Reason {
+    // A name from a peer, shown by its first 32 characters and its length.
+    let name = crate::guard::quiet::preview_text(name);
     reason!(
-        "{name:?} exists already and was not replaced (--overwrite replaces it); nothing saved"
-            | "{name:?} 已经存在，没有被替换（加 --overwrite 才会替换）；什么也没保存"
+        "{name} exists already and was not replaced (--overwrite replaces it); nothing saved"
+            | "{name} 已经存在，没有被替换（加 --overwrite 才会替换）；什么也没保存"
     )
 }
 
@@ -527,31 +529,28 @@ pub fn fail_writes_past_the_size_limit() {
     }
 }
 
-/// On Ctrl-C (SIGINT) or SIGTERM: removes the temporary files of the transfers under way,
-/// says so on stderr in one line, and exits with status 130. Without it the process would
-/// die at once and leave them behind. (kill -9 cannot be caught: the next run's
-/// [`remove_stale`] cleans up after it.)
+/// On Ctrl-C (SIGINT), SIGTERM, SIGHUP or any other signal that would end this process and
+/// can be caught (SIGQUIT, SIGUSR1, SIGALRM…: [`crate::guard::ending`]): removes the
+/// temporary files of the transfers under way, says so on stderr in one line, and exits
+/// with status 130. Without it the process would die at once and leave them behind (review
+/// 29, attack 4: SIGUSR1, SIGQUIT and SIGALRM still did, only Ctrl-C, SIGTERM and SIGHUP
+/// were caught). (kill -9 cannot be caught: the next run's [`remove_stale`] cleans up after
+/// it.)
 pub fn remove_on_interrupt() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let installed = ctrlc::set_handler(|| {
+        let installed = crate::guard::ending::on_ending(|| {
             let removed: Vec<PathBuf> = live().drain(..).collect();
             for path in &removed {
                 let _ = fs::remove_file(path);
             }
-            let mut err = io::stderr().lock();
-            let _ = match removed.len() {
-                0 => writeln!(err, "{}", crate::tr!("interrupted" | "已中断")),
-                n => writeln!(
-                    err,
-                    "{}",
-                    crate::tr!(
-                        "interrupted: {n} partial file(s) removed, nothing half-written is left"
-                            | "已中断：删掉了 {n} 个不完整的文件，没有留下写了一半的东西"
-                    )
+            match removed.len() {
+                0 => crate::tr!("interrupted" | "已中断"),
+                n => crate::tr!(
+                    "interrupted: {n} partial file(s) removed, nothing half-written is left"
+                        | "已中断：删掉了 {n} 个不完整的文件，没有留下写了一半的东西"
                 ),
-            };
-            std::process::exit(130);
+            }
         });
         if let Err(e) = installed {
             eprintln!(

@@ -582,27 +582,23 @@ pub fn contain_commands() -> Containment {
 static RUNNING: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
 /// On Ctrl-C (SIGINT), SIGTERM, SIGHUP or any other signal that would end this process and
-/// can be caught (SIGQUIT, SIGUSR1, SIGALRM…: each is turned into a SIGTERM): kills the command [`run_command`] is
-/// running, its whole process group, and (Linux, after [`contain_commands`]) every process
-/// descended from this one, says so on stderr in one line, and exits with status 130.
-/// Without it the server died at once and its command ran on under init: the command is
-/// in a process group of its own, so a terminal's Ctrl-C does not reach it, and nothing
-/// else killed it (`sleep 3791; echo done` was found running after the server had gone).
-/// A SIGKILL to the server cannot be caught: then what it ran is handed to init.
+/// can be caught (SIGQUIT, SIGUSR1, SIGALRM…: [`crate::guard::ending`]): kills the command
+/// [`run_command`] is running, its whole process group, and (Linux, after
+/// [`contain_commands`]) every process descended from this one, says so on stderr in one
+/// line, and exits with status 130. Without it the server died at once and its command ran
+/// on under init: the command is in a process group of its own, so a terminal's Ctrl-C does
+/// not reach it, and nothing else killed it (`sleep 3791; echo done` was found running
+/// after the server had gone). A SIGKILL to the server cannot be caught: then what it ran
+/// is handed to init.
 pub fn kill_commands_on_interrupt() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let installed = ctrlc::set_handler(|| {
-            let killed = kill_running_command();
-            let line = match killed {
-                0 => crate::tr!("interrupted" | "已中断"),
-                n => crate::tr!(
-                    "interrupted: the running command and what it started killed ({n} process(es))"
-                        | "已中断：正在运行的命令和它启动的进程都已杀掉（{n} 个进程）"
-                ),
-            };
-            eprintln!("{line}");
-            std::process::exit(130);
+        let installed = crate::guard::ending::on_ending(|| match kill_running_command() {
+            0 => crate::tr!("interrupted" | "已中断"),
+            n => crate::tr!(
+                "interrupted: the running command and what it started killed ({n} process(es))"
+                    | "已中断：正在运行的命令和它启动的进程都已杀掉（{n} 个进程）"
+            ),
         });
         if let Err(e) = installed {
             eprintln!(
@@ -612,65 +608,8 @@ pub fn kill_commands_on_interrupt() {
                         | "无法捕获 Ctrl-C（{e}）：服务端被中断时正在运行的命令会继续运行"
                 )
             );
-            return;
         }
-        #[cfg(unix)]
-        forward_to_sigterm();
     });
-}
-
-/// Every other signal whose default action ends a process and that a program can catch:
-/// SIGQUIT (`Ctrl-\`), SIGUSR1 and SIGUSR2 (`kill -USR1`), the timers' SIGALRM, SIGVTALRM and
-/// SIGPROF (`timeout -s ALRM`), SIGXCPU and SIGXFSZ (resource limits), and on Linux
-/// SIGPWR, SIGSTKFLT, SIGIO and the real-time signals. Each is turned into a SIGTERM to
-/// this process, which [`kill_commands_on_interrupt`]'s handler takes as it takes Ctrl-C:
-/// the command is killed first, one line, status 130. (SIGPIPE is ignored by Rust's
-/// runtime; SIGKILL cannot be caught, and SIGSTOP only stops.) Before, each of these
-/// killed the server silently and left its command running under init.
-#[cfg(unix)]
-fn forward_to_sigterm() {
-    extern "C" fn to_sigterm(_: libc::c_int) {
-        // SAFETY: kill(2) and getpid(2) are async-signal-safe and take plain integers.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGTERM);
-        }
-    }
-    #[allow(unused_mut)]
-    let mut signals = vec![
-        libc::SIGQUIT,
-        libc::SIGUSR1,
-        libc::SIGUSR2,
-        libc::SIGALRM,
-        libc::SIGVTALRM,
-        libc::SIGPROF,
-        libc::SIGXCPU,
-        libc::SIGXFSZ,
-    ];
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        signals.extend([libc::SIGPWR, libc::SIGIO]);
-        #[cfg(any(
-            target_arch = "x86_64",
-            target_arch = "x86",
-            target_arch = "aarch64",
-            target_arch = "arm",
-            target_arch = "riscv64"
-        ))]
-        signals.push(libc::SIGSTKFLT);
-        signals.extend(libc::SIGRTMIN()..=libc::SIGRTMAX());
-    }
-    for signal in signals {
-        // SAFETY: a zeroed sigaction is a valid start; the handler only calls
-        // async-signal-safe functions; the handler is reset to the default in a command
-        // the server starts (execve), so commands see these signals as usual.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = to_sigterm as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            action.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(signal, &action, std::ptr::null_mut());
-        }
-    }
 }
 
 /// Kills the running command's group and, where this process is a subreaper, every
@@ -910,6 +849,12 @@ pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
             break;
         }
         if Instant::now() >= deadline {
+            // Looked at again: this server may have been stopped between the two looks
+            // while the command ended; then it was not killed.
+            if let Some(status) = child.try_wait()? {
+                outcome.status = Some(status);
+                break;
+            }
             if outcome.stopped.is_none() {
                 outcome.stopped = Some(Stopped::TimeLimit(limits.time));
                 kill(&mut child);
@@ -969,9 +914,21 @@ fn collect(
         (Source::Stderr, Some(Box::new(stderr))),
     ];
     let mut buf = vec![0u8; PIPE_CHUNK];
+    // Set when the time limit came but the command had already ended by itself.
+    let mut ended_in_time = false;
     while pipes.iter().any(|(_, pipe)| pipe.is_some()) {
         let now = Instant::now();
         if now >= *deadline {
+            if outcome.stopped.is_none() && !ended_in_time && child.try_wait()?.is_some() {
+                // The command ended before the limit was looked at: this server was stopped
+                // (SIGSTOP, Ctrl-Z) past the limit while the command ran to its end, or the
+                // shell is gone and something it left holds the pipes. What it wrote is in
+                // the pipes: read on for a moment. If they end, the answer is its own, not
+                // "killed"; if something still holds them, the limit stops that.
+                ended_in_time = true;
+                *deadline = now + AFTER_KILL_QUIET;
+                continue;
+            }
             if outcome.stopped.is_none() {
                 outcome.stopped = Some(Stopped::TimeLimit(limits.time));
                 kill(child);

@@ -178,6 +178,11 @@ impl Hooks {
         }
     }
 
+    /// Whether these are a demo's hooks (a server in two-terminal mode has [`Hooks::none`]).
+    pub fn in_a_demo(&self) -> bool {
+        self.clients.is_some()
+    }
+
     /// Whether to accept another client after `served` of them: always, unless a demo
     /// brings a known number.
     pub fn more(&self, served: usize) -> bool {

@@ -55,6 +55,12 @@ fn serve_in_turn_with(
     mut accepts: Option<&mut LogGate>,
     mut serve_client: impl FnMut(TcpStream, SocketAddr),
 ) {
+    // A signal that ends the server (Ctrl-C, SIGTERM, SIGHUP, SIGUSR1…) says so in one
+    // line, `interrupted`, and exits with status 130, instead of ending it silently. Not in
+    // a demo, whose output (lesson 11 counts its threads) stays as it was.
+    if !hooks.in_a_demo() {
+        crate::guard::ending::say_when_ended();
+    }
     let server = Transcript::server();
     let mut trouble = AcceptTrouble::default();
     let mut served = 0;
