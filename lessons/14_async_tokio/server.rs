@@ -330,7 +330,7 @@ fn shutting_down() -> String {
 
 fn idle(server: &Server) -> String {
     tr!(
-        "sent nothing within {}: closing this connection" | "{} 内什么也没发：关闭这个连接",
+        "sent nothing within {}: closing this connection" | "{}内什么都没有发：关闭这条连接",
         limits::seconds(server.idle)
     )
 }
