@@ -23,7 +23,7 @@ const MEANS: &[(&str, &str)] = &[
     ),
     (
         "it returns as soon as the command ends, not when the limit runs out, even when the command writes more to stderr than a pipe holds (both pipes read at once); a command that takes 0.5 s is not killed under a 30 s limit",
-        "命令一结束它就返回，而不是等到时限用完，即使命令往 stderr 写的数据比一个管道能装的还多（两个管道同时读）；耗时 0.5 秒的命令在 30 秒的限制下不会被杀",
+        "命令一结束它就返回，而不是等到时限用完，即使命令往 stderr 写的数据比一个管道能装的还多（两个管道同时读）；耗时 0.5 秒的命令在 30 秒的时限下不会被杀",
     ),
     (
         "a command still running at its limit (1 s) is killed with everything it started, even when it ignores SIGINT, SIGTERM and SIGHUP; the answer is what it printed until then, then a line with the word killed, a line of its own even when the output did not end in a newline (printf started)",
@@ -117,7 +117,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     let threads_start = kernel::threads();
     let sleeps_out = tr!(
         "return as soon as the command ends: poll try_wait() (or wait on a thread) until it ends or the limit passes. Sleeping the whole limit and then looking keeps every client waiting the whole limit."
-            | "命令一结束就返回：循环调用 try_wait()（或者在另一个线程里 wait），直到它结束或者时间到。先睡满整个时限再去看，会让每个客户端都白等整个限制。"
+            | "命令一结束就返回：循环调用 try_wait()（或者在另一个线程里 wait），直到它结束或者时间到。先睡满整个时限再去看，会让每个客户端都白等整个时限。"
     );
 
     // 1. A command that prints and ends.
@@ -135,7 +135,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     )?;
     steps.ok(tr!(
         "`echo hi` under a 30 s limit answers b\"hi\\n\" at once"
-            | "`echo hi` 在 30 秒的限制下立即回答 b\"hi\\n\""
+            | "`echo hi` 在 30 秒的时限下立即回答 b\"hi\\n\""
     ))?;
 
     // 2. stdout empty: stderr.
@@ -189,7 +189,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     // 4. A command that takes a while, well within its limit.
     let command = "sleep 0.5; echo late";
     let step =
-        tr!("`sleep 0.5; echo late` under a 30 s limit" | "30 秒限制下的 `sleep 0.5; echo late`");
+        tr!("`sleep 0.5; echo late` under a 30 s limit" | "30 秒时限下的 `sleep 0.5; echo late`");
     let got = answer(run_fn, &step, command, ROOMY, &sleeps_out)?;
     expect_exactly(
         &step,
@@ -288,7 +288,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         } else {
             steps.ok(tr!(
                 "`echo started; sleep 30…` with a 1 s limit returns in time with b\"started\\n\" and a line saying it was killed; nothing of it is left running, no zombie"
-                    | "`echo started; sleep 30…` 在 1 秒限制下按时返回，带着 b\"started\\n\" 和一行说明它被杀了；它的进程一个也没留下，也没有僵尸进程"
+                    | "`echo started; sleep 30…` 在 1 秒时限下按时返回，带着 b\"started\\n\" 和一行说明它被杀了；它的进程一个也没留下，也没有僵尸进程"
             ))?;
         }
     }
@@ -328,7 +328,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     }
     steps.ok(tr!(
         "`echo started; sleep 30…` with a limit of 0.4 s is killed at 0.4 s, not before"
-            | "`echo started; sleep 30…` 在 0.4 秒的限制下到 0.4 秒时被杀，不会更早"
+            | "`echo started; sleep 30…` 在 0.4 秒的时限下到 0.4 秒时被杀，不会更早"
     ))?;
 
     // 7. Commands that end and leave a job running in the background: the job is something
@@ -348,10 +348,10 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
         };
         let short = command.replace(&marker, "sleep 30…");
         let step = if redirected {
-            tr!("`{short}` under a 30 s limit" | "30 秒限制下的 `{short}`")
+            tr!("`{short}` under a 30 s limit" | "30 秒时限下的 `{short}`")
         } else {
             tr!("`{short}` under a 30 s limit: the job holds the pipes"
-                | "30 秒限制下的 `{short}`：后台任务占着管道")
+                | "30 秒时限下的 `{short}`：后台任务占着管道")
         };
         let got = answer(run_fn, &step, &command, ROOMY, &job_hint)?;
         if got != b"ok\n" {
@@ -386,7 +386,7 @@ fn run(run_fn: Run, steps: &mut Steps) -> Result<(), Failure> {
     let limit = Duration::from_millis(400);
     let step = tr!(
         "`{short}` (no newline at the end of its output) with a limit of 0.4 s"
-            | "`{short}`（输出末尾没有换行）在 0.4 秒的限制下"
+            | "`{short}`（输出末尾没有换行）在 0.4 秒的时限下"
     );
     let got = answer(run_fn, &step, &command, limit, &kill_any())?;
     cleanup(&marker);
