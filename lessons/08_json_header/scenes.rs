@@ -184,7 +184,7 @@ fn why_an_object_beats_a_bare_length() -> Result<(), Report> {
             why,
             "struct.pack('i', {five_gib}) fails: 'i' holds -2147483648..=2147483647, so a \
              bare length cannot announce a body of 2 GiB or more"
-                | "struct.pack('i', {five_gib}) 会失败：'i' 只装得下 -2147483648..=2147483647，所以只有长度的固定报头说不出 2 GiB 或更大的真实数据"
+                | "struct.pack('i', {five_gib}) 会失败：'i' 只装得下 -2147483648 到 2147483647，所以只有长度的固定报头说不出 2 GiB 或更大的真实数据"
         ),
     }
     let json = header::encode(&Header {
