@@ -69,7 +69,7 @@ pub(super) fn client(
         client,
         "sendto {to} x{BURST}: {accepted} of them returned {SIZE}, as if all had arrived: UDP \
          has no flow control, and nothing tells a sender that its receiver is full"
-            | "sendto {to} x{BURST}：其中 {accepted} 次返回 {SIZE}，就好像全都送到了：UDP 没有流量控制，接收方满了，发送方也不会得到任何通知"
+            | "sendto {to} {BURST} 次：其中 {accepted} 次返回 {SIZE}，就好像全都送到了：UDP 没有流量控制，接收方满了，发送方也不会得到任何通知"
     );
     go.give(); // demo only: the server reads now
     on_done.wait()?;
