@@ -30,7 +30,7 @@ pub(crate) fn run_demo() -> Result<(), Report> {
                  ({len} bytes: `-- server` refuses a secret under {least} without \
                  --allow-short-secret)"
                     | "在 {addr} 上监听；{digest}，密钥是笔记里的 b\"hi, I'm salt.\"\
-                 （{len} 字节：`-- server` 不加 --allow-short-secret 时拒绝短于 {least} 字节的密钥）"
+                 （{len} 字节：-- server 不加 --allow-short-secret 时拒绝短于 {least} 字节的密钥）"
             )
         },
         ListenOptions::new(),
