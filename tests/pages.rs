@@ -231,6 +231,7 @@ const VARIANTS: &[(&str, &str)] = &[
     ("秒的限制", "秒的时限"),
     ("秒限制", "秒时限"),
     ("秒 内", "秒内"),
+    ("这个连接", "这条连接"),
 ];
 
 /// Where the programs' Chinese lives: the lessons' and the library's string literals, and

@@ -248,7 +248,7 @@ fn session_over(log: &Gated, addr: SocketAddr, limit: Duration) {
         log,
         "{addr}: served for {limit}, the session limit: closing the connection, so that \
          others get their turn"
-            | "{addr}：已服务 {limit}，到了会话时限：关闭这个连接，让别的客户端也能轮到"
+            | "{addr}：已服务 {limit}，到了会话时限：关闭这条连接，让别的客户端也能轮到"
     );
 }
 

@@ -389,14 +389,14 @@ async fn command(
     let request = &buf[..n];
     if request == b"q" {
         return Err(tr!(
-            "said q: closing this connection" | "发来 q：关闭这个连接"
+            "said q: closing this connection" | "发来 q：关闭这条连接"
         ));
     }
     if n == RECV_SIZE {
         // As lesson 06: a read that filled the buffer may be half a command; none of it
         // runs, and the connection ends (there is no telling where the rest ends).
         let refusal = tr!("error: the command filled the whole {RECV_SIZE}-byte read, so it may go on past it; nothing of it was run, and this connection is closed\n"
-            | "错误：这条命令占满了整个 {RECV_SIZE} 字节的读取，后面可能还有；一个字也没有执行，这个连接已关闭\n");
+            | "错误：这条命令占满了整个 {RECV_SIZE} 字节的读取，后面可能还有；一个字也没有执行，这条连接已关闭\n");
         let _ = timeout(ANSWER.grace, framed.send(Bytes::from(refusal))).await;
         return Err(tr!(
             "sent a request that filled the {RECV_SIZE}-byte buffer: refused, nothing run, closing"
@@ -504,7 +504,7 @@ async fn next_frame(
                 let allowed = Instant::from_std(began) + REQUEST.allowed(moved);
                 if now >= allowed {
                     return Err(tr!("sent {moved} bytes of a frame, then too slowly ({}): closing this connection"
-                        | "发了一个帧的 {moved} 字节，之后太慢（{}）：关闭这个连接", REQUEST.describe()));
+                        | "发了一个帧的 {moved} 字节，之后太慢（{}）：关闭这条连接", REQUEST.describe()));
                 }
                 wake = allowed;
             }
@@ -536,12 +536,12 @@ fn frame_error(e: &io::Error, buffered: &BytesMut) -> String {
     match e.kind() {
         io::ErrorKind::InvalidData => tr!(
             "{}; closing this connection (after a bad header, no frame boundary can be found)"
-                | "{}；关闭这个连接（固定报头坏了之后，再也找不到帧的边界）",
+                | "{}；关闭这条连接（固定报头坏了之后，再也找不到帧的边界）",
             describe_error(e, header)
         ),
         io::ErrorKind::UnexpectedEof => tr!("{e}; the frame is dropped" | "{e}；丢弃这个帧"),
         io::ErrorKind::Other => {
-            tr!("refused: {e}; closing this connection" | "拒绝：{e}；关闭这个连接")
+            tr!("refused: {e}; closing this connection" | "拒绝：{e}；关闭这条连接")
         }
         _ => tr!("broke the connection ({e})" | "连接出错（{e}）"),
     }
@@ -556,7 +556,7 @@ async fn send(framed: &mut Framed<TcpStream, Budgeted>, answer: Vec<u8>) -> Resu
         Ok(Err(e)) => Err(tr!("is gone ({e})" | "已经不在了（{e}）")),
         Err(_) => Err(tr!(
             "did not take its {len}-byte answer in time ({}): closing this connection"
-                | "没有按时取走它的 {len} 字节回答（{}）：关闭这个连接",
+                | "没有按时取走它的 {len} 字节回答（{}）：关闭这条连接",
             ANSWER.describe()
         )),
     }

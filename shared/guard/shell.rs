@@ -383,7 +383,7 @@ impl Session {
             log: crate::tr!(
                 "served for {limit}, the session limit: closing the connection, so that \
                  others get their turn"
-                    | "已服务 {limit}，到了会话时限：关闭这个连接，让别的客户端也能轮到"
+                    | "已服务 {limit}，到了会话时限：关闭这条连接，让别的客户端也能轮到"
             ),
         }
     }
