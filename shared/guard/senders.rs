@@ -34,7 +34,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Answers a second one source address may get, once its [`BURST`] is spent.
 pub const ANSWERS_PER_SECOND: u32 = 50;
@@ -42,8 +42,13 @@ pub const ANSWERS_PER_SECOND: u32 = 50;
 /// Answers one source address may get at once: a second's worth.
 pub const BURST: u32 = ANSWERS_PER_SECOND;
 
-/// The most source addresses remembered. Beyond it the one heard from longest ago is
-/// forgotten (a flood from forged addresses cannot grow the table).
+/// The most source addresses remembered (a flood from forged addresses cannot grow the
+/// table). Only a source whose bucket has filled again is forgotten: forgetting it loses
+/// nothing, since a new bucket is full too. When every one remembered is still short of
+/// answers, a new source is not answered ([`Refused::TooManySources`]) until one has
+/// refilled. (Before, the one heard from longest ago was forgotten whatever its bucket
+/// held, and came back with a full one: a victim's forged datagrams mixed with those of
+/// 1,100 other forged sources got 366 answers in 3 s where the bucket allows 200.)
 pub const REMEMBERED: usize = 1024;
 
 /// Why a datagram is not answered.
@@ -57,6 +62,9 @@ pub enum Refused {
     NotAHost,
     /// This source has had [`ANSWERS_PER_SECOND`] answers this second.
     TooOften,
+    /// A new source while [`REMEMBERED`] sources are all short of answers: it cannot be
+    /// counted without forgetting one of them.
+    TooManySources,
 }
 
 impl Refused {
@@ -78,6 +86,10 @@ impl Refused {
             Refused::TooOften => crate::tr!(
                 "more than {ANSWERS_PER_SECOND} answers a second to this address: not answered (a forged source, or two servers set on each other)"
                     | "给这个地址的回答已经超过每秒 {ANSWERS_PER_SECOND} 个：不回答（伪造的源地址，或者两个服务端被设成互相回答）"
+            ),
+            Refused::TooManySources => crate::tr!(
+                "a new source while {REMEMBERED} others are all near their limit (a flood of forged sources): not answered until one of them refills"
+                    | "新的源地址，而记着的 {REMEMBERED} 个源地址都快用完各自的回答数（一大批伪造的源地址）：在其中某个回满之前不回答"
             ),
         }
     }
@@ -139,8 +151,11 @@ impl Senders {
         if not_a_host {
             return Err(Refused::NotAHost);
         }
-        if !self.buckets.contains_key(&from) && self.buckets.len() >= REMEMBERED {
-            self.forget(now);
+        if !self.buckets.contains_key(&from)
+            && self.buckets.len() >= REMEMBERED
+            && !self.forget(now)
+        {
+            return Err(Refused::TooManySources);
         }
         let bucket = self.buckets.entry(from).or_insert(Bucket {
             tokens: f64::from(BURST),
@@ -157,21 +172,13 @@ impl Senders {
     }
 
     /// Makes room for one more source: forgets every source whose bucket has filled again
-    /// (it is as if never heard), or else the one heard from longest ago.
-    fn forget(&mut self, now: Instant) {
-        let refill = Duration::from_secs_f64(f64::from(BURST) / f64::from(ANSWERS_PER_SECOND));
-        self.buckets
-            .retain(|_, b| now.duration_since(b.at) < refill);
-        if self.buckets.len() >= REMEMBERED {
-            if let Some(oldest) = self
-                .buckets
-                .iter()
-                .min_by_key(|(_, b)| b.at)
-                .map(|(a, _)| *a)
-            {
-                self.buckets.remove(&oldest);
-            }
-        }
+    /// (it is as if never heard). Returns whether there is room now.
+    fn forget(&mut self, now: Instant) -> bool {
+        self.buckets.retain(|_, b| {
+            let earned = now.duration_since(b.at).as_secs_f64() * f64::from(ANSWERS_PER_SECOND);
+            b.tokens + earned < f64::from(BURST)
+        });
+        self.buckets.len() < REMEMBERED
     }
 }
 
@@ -237,6 +244,7 @@ fn canonical(ip: IpAddr) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn addr(s: &str) -> SocketAddr {
         s.parse().unwrap()
@@ -289,14 +297,46 @@ mod tests {
         assert_eq!(s.check_at(from, later), Err(Refused::TooOften));
     }
 
+    fn forged(i: u32) -> SocketAddr {
+        SocketAddr::from((std::net::Ipv4Addr::from(0x0a00_0000 + i), 1000))
+    }
+
     #[test]
     fn a_flood_of_forged_sources_cannot_grow_the_table() {
         let mut s = Senders::new(addr("127.0.0.1:9000"));
         let now = Instant::now();
-        for i in 0..3 * REMEMBERED as u32 {
-            let from = SocketAddr::from((std::net::Ipv4Addr::from(0x0a00_0000 + i), 1000));
-            assert_eq!(s.check_at(from, now), Ok(()));
+        for i in 0..REMEMBERED as u32 {
+            assert_eq!(s.check_at(forged(i), now), Ok(()));
         }
+        // All of them one answer short: a new source cannot be counted yet.
+        for i in REMEMBERED as u32..3 * REMEMBERED as u32 {
+            assert_eq!(s.check_at(forged(i), now), Err(Refused::TooManySources));
+        }
+        assert_eq!(s.buckets.len(), REMEMBERED);
+        // One answer refills in 1/50 s: then they are forgotten and new sources answered.
+        let later = now + Duration::from_millis(20);
+        for i in 3 * REMEMBERED as u32..4 * REMEMBERED as u32 {
+            assert_eq!(s.check_at(forged(i), later), Ok(()));
+        }
+        assert!(s.buckets.len() <= REMEMBERED);
+    }
+
+    #[test]
+    fn a_drained_source_is_not_forgotten_to_make_room_for_others() {
+        let mut s = Senders::new(addr("127.0.0.1:9000"));
+        let now = Instant::now();
+        let victim = addr("127.0.0.9:53");
+        for _ in 0..BURST {
+            assert_eq!(s.check_at(victim, now), Ok(()));
+        }
+        assert_eq!(s.check_at(victim, now), Err(Refused::TooOften));
+        // 1,100 other forged sources, each heard once, 10 ms later, then the victim again:
+        // it still has only what 10 ms earned (half an answer), not a full bucket.
+        let soon = now + Duration::from_millis(10);
+        for i in 0..1100 {
+            let _ = s.check_at(forged(i), soon);
+        }
+        assert_eq!(s.check_at(victim, soon), Err(Refused::TooOften));
         assert!(s.buckets.len() <= REMEMBERED);
     }
 }
