@@ -232,6 +232,11 @@ const VARIANTS: &[(&str, &str)] = &[
     ("秒限制", "秒时限"),
     ("秒 内", "秒内"),
     ("这个连接", "这条连接"),
+    ("个连接", "条连接"),
+    ("滴水式发送", "一点一点滴着发"),
+    ("滴送", "一点一点滴着发"),
+    ("发布版代码", "release 构建"),
+    ("在一次攻击发现之前", "在一次攻击测试发现这个问题之前"),
 ];
 
 /// Where the programs' Chinese lives: the lessons' and the library's string literals, and

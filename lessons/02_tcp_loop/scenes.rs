@@ -128,7 +128,7 @@ fn reset_before_accept() -> Result<(), Report> {
         say!(
             client,
             "the kernel's table: the server's end of it is gone (the reset arrived), yet the listener's accept queue still holds {waiting} connection (ss: Recv-Q {waiting})"
-                | "内核的连接表：服务端那一端已经没了（重置已经到达），可监听套接字的全连接队列里还有 {waiting} 个连接（ss：Recv-Q {waiting}）"
+                | "内核的连接表：服务端那一端已经没了（重置已经到达），可监听套接字的全连接队列里还有 {waiting} 条连接（ss：Recv-Q {waiting}）"
         );
     }
     go.give();

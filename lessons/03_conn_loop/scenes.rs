@@ -271,7 +271,7 @@ fn the_accept_queue_overflows() -> Result<(), Report> {
         say!(
             server,
             "the kernel's table: my accept queue holds {waiting} connections, backlog 1 + 1 (ss -ltn: Recv-Q {waiting}, Send-Q 1)"
-                | "内核的连接表：我的全连接队列里有 {waiting} 个连接，即 backlog 1 + 1（ss -ltn：Recv-Q {waiting}，Send-Q 1）"
+                | "内核的连接表：我的全连接队列里有 {waiting} 条连接，即 backlog 1 + 1（ss -ltn：Recv-Q {waiting}，Send-Q 1）"
         );
     }
     // Client 3: the queue is full. Linux drops its SYN; connect_timeout bounds the wait.

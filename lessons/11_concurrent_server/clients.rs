@@ -133,7 +133,7 @@ impl Clients {
         if from_there >= self.caps.per_address {
             let line = socket_lessons::tr!(
                 "{addr} refused: already {from_there} connections from {key} (the most from one address)"
-                    | "拒绝 {addr}：{key} 已经有 {from_there} 个连接（一个地址最多这么多）"
+                    | "拒绝 {addr}：{key} 已经有 {from_there} 条连接（一个地址最多这么多）"
             );
             match state.address_refusals.event() {
                 Gate::Show => say!(server, "{line}"),
@@ -150,7 +150,7 @@ impl Clients {
             say!(
                 server,
                 "accepting again; {} connection(s) refused while full"
-                    | "又开始 accept 了；满员期间拒绝了 {} 个连接",
+                    | "又开始 accept 了；满员期间拒绝了 {} 条连接",
                 std::mem::take(&mut state.refused)
             );
         }

@@ -30,7 +30,7 @@ pub fn run_demo() -> Result<(), Report> {
     say!(
         Transcript::named(tr!("summary" | "总结")),
         "tokio served lesson 06's wire and lesson 11's echo with a task per connection: the codec wrote write_frame's bytes and refused lying headers before allocating, one thread served three clients at once, each bad peer cost one line, a blocking call held the runtime's thread until spawn_blocking moved it off, and Ctrl-C let the exchange in progress finish"
-            | "tokio 用每个连接一个任务服务了第 06 课的传输格式和第 11 课的回显：编解码器写出的字节和 write_frame 的一样，说谎的固定报头在分配内存之前就被拒绝；一个线程同时服务了三个客户端；每个捣乱的对端只多一行输出；一个阻塞调用占住了运行时的线程，直到 spawn_blocking 把它挪走；Ctrl-C 让进行中的那次交换先完成"
+            | "tokio 用每条连接一个任务服务了第 06 课的传输格式和第 11 课的回显：编解码器写出的字节和 write_frame 的一样，说谎的固定报头在分配内存之前就被拒绝；一个线程同时服务了三个客户端；每个捣乱的对端只多一行输出；一个阻塞调用占住了运行时的线程，直到 spawn_blocking 把它挪走；Ctrl-C 让进行中的那次交换先完成"
     );
     Ok(())
 }
@@ -244,7 +244,7 @@ fn three_echo_clients_on_one_thread() -> Result<(), Report> {
     say!(
         scene,
         "one thread served three connections at once: each task waited in .await, not in the thread"
-            | "一个线程同时服务了三个连接：每个任务在 .await 处等待，而不是占着线程等待"
+            | "一个线程同时服务了三条连接：每个任务在 .await 处等待，而不是占着线程等待"
     );
     running.stop()
 }

@@ -241,7 +241,7 @@ impl Runtime {
 
 /// `--help` in Chinese.
 const ZH: ZhHelp = ZhHelp {
-    about: "第 14 课：在 tokio 上跑第 06 课的传输格式和第 11 课的回显，每个连接一个任务",
+    about: "第 14 课：在 tokio 上跑第 06 课的传输格式和第 11 课的回显，每条连接一个任务",
     long_about: "不带子命令时运行演示：编解码器写出的第 06 课的帧、命令服务端、一个线程上的三个回显客户端、\
                  捣乱的对端、一次卡住运行时的阻塞调用、优雅停机。两个终端：先启动 server，再启动 client。",
     subcommands: &[
@@ -255,7 +255,7 @@ const ZH: ZhHelp = ZhHelp {
         ("runtime", "任务跑在哪种运行时上：current-thread（一个线程）或 multi-thread（每个 CPU 一个线程）"),
         ("idle_limit", "等客户端下一个请求最多等多少秒，超时就关闭它"),
         ("max_clients", "同时最多多少个客户端"),
-        ("max_per_address", "同一个地址（IPv6 按 /64）同时最多多少个连接"),
+        ("max_per_address", "同一个地址（IPv6 按 /64）同时最多多少条连接"),
     ],
 };
 

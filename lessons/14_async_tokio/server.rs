@@ -189,7 +189,7 @@ pub async fn serve(
             say!(
                 who,
                 "accepting again; {refused} connection(s) refused meanwhile"
-                    | "重新接受连接；期间拒绝了 {refused} 个连接"
+                    | "重新接受连接；期间拒绝了 {refused} 条连接"
             );
             refused = 0;
         }
@@ -230,7 +230,7 @@ pub async fn serve(
     say!(
         who,
         "shutting down: no new connections; waiting for {open} connection(s) to finish (at most {})"
-            | "正在关闭：不再接受新连接；等待 {open} 个连接结束（最多 {}）",
+            | "正在关闭：不再接受新连接；等待 {open} 条连接结束（最多 {}）",
         limits::seconds(DRAIN_LIMIT)
     );
     stop.cancel();
@@ -240,11 +240,11 @@ pub async fn serve(
         drained = timeout(DRAIN_LIMIT, server.slots.acquire_many(all)) => match drained {
             Ok(_) => say!(who, "every connection has ended: the server stops" | "所有连接都已结束：服务端停止"),
             Err(_) => say!(who, "{open} connection(s) still open after {limit}: the server stops anyway"
-                | "{limit} 后仍有 {open} 个连接：服务端照样停止",
+                | "{limit} 后仍有 {open} 条连接：服务端照样停止",
                 open = server.connected.load(Ordering::Relaxed), limit = limits::seconds(DRAIN_LIMIT)),
         },
         Some(()) = stops.recv() => say!(who, "Ctrl-C again: the server stops now, {} connection(s) still open"
-            | "又一次 Ctrl-C：服务端立即停止，还有 {} 个连接开着", server.connected.load(Ordering::Relaxed)),
+            | "又一次 Ctrl-C：服务端立即停止，还有 {} 条连接开着", server.connected.load(Ordering::Relaxed)),
     }
     Ok(())
 }
@@ -262,7 +262,7 @@ fn admit(server: &Server, ip: IpAddr) -> Result<tokio::sync::OwnedSemaphorePermi
     if *count >= server.max_per_address {
         // The slot goes back as it is dropped.
         return Err(tr!(
-            "already {} connections from its address" | "来自它的地址已有 {} 个连接",
+            "already {} connections from its address" | "来自它的地址已有 {} 条连接",
             server.max_per_address
         ));
     }
