@@ -159,7 +159,7 @@ impl Clients {
         say!(
             server,
             "accept -> a connection from {addr} ({} connected)"
-                | "accept -> 来自 {addr} 的连接（现在连着 {} 个）",
+                | "accept -> 来自 {addr} 的连接（现在有 {} 条连接）",
             state.count
         );
         self.hooks.accepted();
@@ -179,7 +179,7 @@ impl Clients {
         }
         say!(
             Transcript::server(),
-            "{addr} {why} ({} still connected)" | "{addr} {why}（还连着 {} 个）",
+            "{addr} {why} ({} still connected)" | "{addr} {why}（还有 {} 条连接）",
             state.count
         );
         if state.count == 0 {

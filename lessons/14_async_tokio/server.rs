@@ -197,7 +197,7 @@ pub async fn serve(
         say!(
             who,
             "accept -> a connection from {addr} ({now} connected)"
-                | "accept -> 来自 {addr} 的连接（现在连着 {now} 个）"
+                | "accept -> 来自 {addr} 的连接（现在有 {now} 条连接）"
         );
         server.tell.accepted.give(); // demo only
 
@@ -214,7 +214,7 @@ pub async fn serve(
             let left = server.connected.fetch_sub(1, Ordering::Relaxed) - 1;
             say!(
                 Transcript::server(),
-                "{addr} {why} ({left} still connected)" | "{addr} {why}（还连着 {left} 个）"
+                "{addr} {why} ({left} still connected)" | "{addr} {why}（还有 {left} 条连接）"
             );
             // The line first, then the close: the peer cannot see the end before the
             // server has said why.
