@@ -603,6 +603,31 @@ fn lesson_08_client_gives_up_on_a_server_dripping_its_body() {
     server.join().unwrap();
 }
 
+/// A server whose header's md5 is 50,000 characters of junk and whose file name is 5,000:
+/// lesson 08's client shows each by its first characters and its length, not whole (it
+/// printed a 50 KB line before), and says the md5 is not one.
+#[test]
+fn lesson_08_client_shows_a_servers_huge_md5_and_name_short() {
+    let json = format!(
+        r#"{{"total_size":3,"md5":"{}","filename":"{}"}}"#,
+        "z".repeat(50_000),
+        "n".repeat(5_000)
+    );
+    let mut answer = (json.len() as i32).to_le_bytes().to_vec();
+    answer.extend_from_slice(json.as_bytes());
+    answer.extend_from_slice(b"abc");
+    let (port, server) = dripping_server(answer, Vec::new());
+    let (_, _, all) = client_against("08_json_header", port);
+    server.join().unwrap();
+    assert!(all.contains("is not an md5 at all"), "{all}");
+    assert!(
+        all.contains("(50000 chars)") || all.contains("(50,000 chars)"),
+        "{all}"
+    );
+    let longest = all.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 400, "a line of {longest} bytes: {all}");
+}
+
 /// Lesson 07's client: the frame (4-byte length, then the output) under one clock.
 #[test]
 fn lesson_07_client_gives_up_on_a_server_dripping_its_answer() {

@@ -346,11 +346,12 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
     if let Some(client) = client {
         say!(
             client,
-            "read_header -> total_size {}, md5 {}, filename {:?}"
-                | "read_header -> total_size {}，md5 {}，filename {:?}",
+            "read_header -> total_size {}, md5 {}, filename {}"
+                | "read_header -> total_size {}，md5 {}，filename {}",
             header.total_size,
-            header.md5,
-            header.filename
+            // A server's text, shown short: a 50 KB "md5" was printed whole before.
+            quiet::field(&header.md5),
+            quiet::preview_text(&header.filename)
         );
     }
 
@@ -386,10 +387,10 @@ fn receive(stream: &mut TcpStream, client: Option<&Transcript>) -> Result<Answer
     let actual = md5_hex(&body);
     if !is_md5_hex(&header.md5) {
         return Ok(Answer::Md5Failed(tr!(
-            "md5 check failed: the header's md5 {:?} is not an md5 at all (32 hex digits); \
+            "md5 check failed: the header's md5 {} is not an md5 at all (32 hex digits); \
              the body's is {actual}"
-                | "md5 校验失败：JSON 报头里的 md5 {:?} 根本不是 md5（md5 是 32 个十六进制数字）；真实数据的 md5 是 {actual}",
-            header.md5
+                | "md5 校验失败：JSON 报头里的 md5 {} 根本不是 md5（md5 是 32 个十六进制数字）；真实数据的 md5 是 {actual}",
+            quiet::preview_text(&header.md5)
         )));
     }
     if !header.md5.eq_ignore_ascii_case(&actual) {
