@@ -1510,7 +1510,7 @@ fn iperf3_reference(table: &mut Table) -> Result<(), Box<dyn std::error::Error>>
     };
     let version = String::from_utf8_lossy(&version.stdout);
     table.row(
-        "loopback limit, one TCP stream (iperf3)",
+        "loopback reference, one TCP stream (iperf3)",
         format!("{:.2} GiB/s", bits / 8.0 / (1u64 << 30) as f64),
         "reference".into(),
         1.0,

@@ -148,7 +148,7 @@ fn handshake_and_teardown() -> Result<(), Report> {
     say!(
         client,
         "     my end: {} (the side that closed first waits, 60 s on Linux: stray packets of this connection die out, and my last ACK can be sent again if the server's FIN comes again)"
-            | "     我这一端：{}（先关闭的一方要等待，Linux 上是 60 秒：让这条连接残留的报文消亡；服务端的 FIN 如果重发，我还能再回一次最后的 ACK）",
+            | "     我这一端：{}（先关闭的一方要等待，Linux 上是 60 秒：让这条连接残留的报文段消亡；服务端的 FIN 如果重发，我还能再回一次最后的 ACK）",
         show(waiting)
     );
 

@@ -254,7 +254,7 @@ fn three_echo_clients_on_one_thread() -> Result<(), Report> {
 fn bad_peers_cost_one_line_each() -> Result<(), Report> {
     let scene = Transcript::named(tr!("scene 3" | "第 3 幕"));
     say!(scene, "bad peers against the echo: one line each, nothing allocated for a lying header, the server goes on (idle limit 1 s)"
-        | "捣乱的对端对回显服务端：每个只多一行输出，说谎的固定报头不会让它分配内存，服务端照常服务（空闲时限 1 秒）");
+        | "用捣乱的对端试回显服务端：每个只多一行输出，说谎的固定报头不会让它分配内存，服务端照常服务（空闲时限 1 秒）");
     let running = Scene::start(
         settings(Wire::Echo, Duration::from_secs(1), 2),
         Runtime::MultiThread,
@@ -305,7 +305,7 @@ fn bad_peers_cost_one_line_each() -> Result<(), Report> {
     say!(
         scene,
         "the connection cap: a Semaphore of 2 permits, and a third client"
-            | "连接上限：一个有 2 个许可的 Semaphore，再来第三个客户端"
+            | "连接上限：一个有 2 个许可的信号量，再来第三个客户端"
     );
     let running = Scene::start(settings(Wire::Echo, IDLE, 2), Runtime::MultiThread)?;
     let held: Vec<TcpStream> = (1..=2)
@@ -431,7 +431,7 @@ fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
     );
     say!(
         client,
-        "then the end of the stream ({} bytes more)" | "然后是字节流的结尾（多了 {} 字节）",
+        "then the end of the stream ({} bytes more)" | "然后是字节流的结尾（帧后面多出 {} 字节）",
         rest_of_stream.len()
     );
     match TcpStream::connect(addr) {
@@ -442,9 +442,13 @@ fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
         ),
         Err(e) => say!(
             client,
-            "connect again -> {:?}: the listener was closed"
-                | "再次连接 -> {:?}：监听套接字已经关闭",
-            e.kind()
+            "connect again -> {}: the listener was closed" | "再次连接 -> {}：监听套接字已经关闭",
+            // English names the kind; Chinese says it in words (连接被拒绝，os error 111).
+            if socket_lessons::lang::zh() {
+                socket_lessons::lang::error_text(&e)
+            } else {
+                format!("{:?}", e.kind())
+            }
         ),
     }
     say!(

@@ -536,7 +536,7 @@ fn frame_error(e: &io::Error, buffered: &BytesMut) -> String {
     match e.kind() {
         io::ErrorKind::InvalidData => tr!(
             "{}; closing this connection (after a bad header, no frame boundary can be found)"
-                | "{}；关闭这条连接（固定报头坏了之后，再也找不到帧的边界）",
+                | "{}；关闭这条连接：固定报头坏了之后，再也找不到帧的边界",
             describe_error(e, header)
         ),
         io::ErrorKind::UnexpectedEof => tr!("{e}; the frame is dropped" | "{e}；丢弃这个帧"),
