@@ -350,7 +350,7 @@ fn a_blocking_call_stalls_the_runtime() -> Result<(), Report> {
         let sender = tokio::spawn({
             let (tx, two) = (tx.clone(), two.clone());
             async move {
-                say!(two, "runs now, too late: sent" | "现在才运行，已经晚了：发出");
+                say!(two, "runs now, too late: sent" | "现在才运行，已经晚了：已发出消息");
                 let _ = tx.send(());
             }
         });
@@ -367,7 +367,7 @@ fn a_blocking_call_stalls_the_runtime() -> Result<(), Report> {
             | "同样的等待放进 spawn_blocking（tokio 阻塞线程池里的一个线程），再 .await 它");
         let waiting = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(20)));
         let sender = tokio::spawn(async move {
-            say!(two, "runs meanwhile: sent" | "同时运行：发出");
+            say!(two, "runs meanwhile: sent" | "同时运行：已发出消息");
             let _ = tx.send(());
         });
         match waiting.await {
@@ -387,7 +387,7 @@ fn shutting_down_lets_the_exchange_finish() -> Result<(), Report> {
     say!(
         scene,
         "a graceful shutdown: Ctrl-C (here, a message) while a frame is half sent"
-            | "优雅停机：一个帧发到一半时按下 Ctrl-C（这里是发一条消息）"
+            | "优雅停机：一个帧发到一半时按下 Ctrl-C（这里用一条消息代替 Ctrl-C）"
     );
     let running = Scene::start(
         settings(Wire::Echo, IDLE, crate::MAX_CLIENTS),
