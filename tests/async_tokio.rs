@@ -422,6 +422,29 @@ fn one_address_cannot_take_every_place() {
     drop(held);
 }
 
+/// The same on a dual-stack listener (`--host ::`): an IPv4 client arrives as
+/// `::ffff:127.0.0.1` and is counted by its IPv4 address, not by the /64 that every such
+/// address shares (an attack found 127.0.0.2 refused because 127.0.0.1 was at its cap).
+#[cfg(target_os = "linux")]
+#[test]
+fn one_ipv4_address_cannot_take_every_place_on_a_dual_stack_listener() {
+    let mut server = server(&["--wire", "echo", "--host", "::", "--max-per-address", "2"]);
+    let held: Vec<TcpStream> = (0..2).map(|_| connect(&server)).collect();
+    let mut third = connect(&server);
+    assert_eq!(read_to_end(&mut third), b"");
+    server.line_containing("refused");
+    let other = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    other
+        .bind(&SocketAddr::from(([127, 0, 0, 2], 0)).into())
+        .unwrap();
+    other.connect(&addr(&server).into()).unwrap();
+    let mut other: TcpStream = other.into();
+    other.set_read_timeout(Some(common::WAIT)).unwrap();
+    other.write_all(&frame(b"other")).unwrap();
+    assert_eq!(read_frame(&mut other), b"OTHER");
+    drop(held);
+}
+
 #[test]
 fn a_command_that_fills_the_1024_byte_read_is_refused_and_nothing_runs() {
     let mut server = server(&[]);

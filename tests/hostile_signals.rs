@@ -372,6 +372,20 @@ fn sigquit_to_the_09_server_mid_upload_removes_the_partial_file() {
     interrupted_mid_upload(libc::SIGQUIT, "quit");
 }
 
+/// The signals a fault raises, sent with `kill` instead: forwarded like the others (an
+/// attack found SIGTRAP, SIGABRT and SIGSYS leaving the `.part` and no line).
+#[test]
+fn sigtrap_or_sigabrt_sent_to_the_09_server_mid_upload_removes_the_partial_file() {
+    interrupted_mid_upload(libc::SIGTRAP, "trap");
+    interrupted_mid_upload(libc::SIGABRT, "abrt");
+    interrupted_mid_upload(libc::SIGSYS, "sys");
+}
+
+#[test]
+fn sigtrap_to_the_07_server_mid_command_kills_the_command_first() {
+    interrupted_mid_command("07_remote_cmd", libc::SIGTRAP, 7);
+}
+
 /// The children of process `parent` whose command line starts with `sh -c`.
 fn shells_of(parent: u32) -> Vec<u32> {
     std::fs::read_dir("/proc")

@@ -283,8 +283,11 @@ fn leave(server: &Server, addr: SocketAddr) {
 
 /// An IPv4 address as it is; an IPv6 address by its /64, the block one host usually has.
 fn address_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
+    // An IPv4 client of a dual-stack (`::`) listener arrives as `::ffff:a.b.c.d`: its key is
+    // the IPv4 address, not the /64 every such address shares (an attack found one IPv4
+    // host with the quota's connections locking out every other IPv4 client).
+    match ip.to_canonical() {
+        v4 @ IpAddr::V4(_) => v4,
         IpAddr::V6(v6) => {
             let s = v6.segments();
             IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])

@@ -86,6 +86,14 @@ fn install() -> Result<(), String> {
 /// caught, and SIGSTOP only stops.) Before, each of these killed a server silently: lesson
 /// 07's command ran on under init, lesson 09's `.part` file stayed.
 ///
+/// The signals a fault raises, SIGABRT, SIGSYS, SIGTRAP, SIGFPE and SIGILL, are forwarded
+/// too when another process sent them (`kill -TRAP`: the signal's `si_code` is SI_USER,
+/// SI_QUEUE or SI_TKILL, all ≤ 0); one the process raised itself by a fault (a division by
+/// zero, a bad instruction, a breakpoint) gets its default action back and is raised again,
+/// so a real fault still ends the process as it would have. (Found by an attack: `kill
+/// -TRAP` mid-upload left 09's `.part`, and 07's command ran on.) SIGSEGV and SIGBUS stay
+/// with Rust's runtime, which uses them to report a stack overflow.
+///
 /// Lesson 09 ignores SIGXFSZ afterwards (`saving::fail_writes_past_the_size_limit`): a
 /// write past `ulimit -f` then fails with EFBIG instead.
 #[cfg(unix)]
@@ -128,6 +136,40 @@ pub fn forward_to_sigterm() {
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = to_sigterm as extern "C" fn(libc::c_int) as libc::sighandler_t;
             action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(signal, &action, std::ptr::null_mut());
+        }
+    }
+    extern "C" fn sent_or_fault(
+        signal: libc::c_int,
+        info: *mut libc::siginfo_t,
+        _: *mut libc::c_void,
+    ) {
+        // SAFETY: the kernel passes a valid siginfo_t with SA_SIGINFO; kill(2), getpid(2),
+        // signal(2) and raise(3) are async-signal-safe.
+        unsafe {
+            if (*info).si_code <= 0 {
+                libc::kill(libc::getpid(), libc::SIGTERM);
+            } else {
+                libc::signal(signal, libc::SIG_DFL);
+                libc::raise(signal);
+            }
+        }
+    }
+    for signal in [
+        libc::SIGABRT,
+        libc::SIGSYS,
+        libc::SIGTRAP,
+        libc::SIGFPE,
+        libc::SIGILL,
+    ] {
+        // SAFETY: as above; SA_SIGINFO makes the kernel call the three-argument handler.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = sent_or_fault
+                as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+                as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART | libc::SA_SIGINFO;
             libc::sigemptyset(&mut action.sa_mask);
             libc::sigaction(signal, &action, std::ptr::null_mut());
         }
