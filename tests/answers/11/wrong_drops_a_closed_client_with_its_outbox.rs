@@ -1,8 +1,11 @@
 //! Wrong answer to exercise 11 (from a teacher's blind set): an outbox and a high-water
 //! mark, but a client is dropped as soon as read returns 0, with what its outbox still
 //! holds: a client that shuts down its sending side and then reads (lesson 01's) loses the
-//! end of its echo.
+//! end of its echo. Client F shuts down after sending too: when the server reads F's end
+//! before it has flushed F's outbox (the kernel's timing decides), F already loses the end
+//! of its echo, so either step may reject it (a CI run on a busy machine saw F's).
 //! Rejected at: client H sends 40 KiB, shuts down its sending side at once, and reads only after your server has taken every byte
+//! Rejected at: client F sends 8 MiB and reads nothing until its sending blocks; meanwhile client G sends 200 messages
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
