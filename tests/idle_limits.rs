@@ -208,3 +208,35 @@ fn lesson_06_refuses_a_bare_command_that_fills_its_read() {
     assert!(rest.is_empty(), "the tail was answered: {rest:?}");
     server.line_containing("refused, nothing run, closing the connection");
 }
+
+/// An operator's `--idle-limit` as large as the flag takes (u64::MAX seconds) means "for
+/// ever": lesson 11's readiness loops computed the deadline as an Instant and panicked
+/// (`overflow when adding duration to instant`) at the first client, found by an attack.
+#[test]
+fn lesson_11_takes_the_largest_idle_limit_as_for_ever() {
+    for way in ["poll", "busy", "threads"] {
+        let server = Running::server(
+            example("11_concurrent_server"),
+            &[
+                "server",
+                "--way",
+                way,
+                "--port",
+                "0",
+                "--idle-limit",
+                "18446744073709551615",
+            ],
+        );
+        let mut client = connect(server.port);
+        client.write_all(b"hi").unwrap();
+        let mut answer = [0u8; 2];
+        client.read_exact(&mut answer).unwrap();
+        assert_eq!(&answer, b"HI", "--way {way}");
+        drop(client);
+        let log = server.stop();
+        assert!(
+            !log.iter().any(|l| l.contains("panicked")),
+            "--way {way}: {log:#?}"
+        );
+    }
+}

@@ -75,7 +75,13 @@ impl<S: Read + Write> Conn<S> {
     pub fn deadline(&self, waits: &Limits) -> Instant {
         match self.waiting {
             Some((since, moved)) => since + ANSWERS.allowed(moved),
-            None => self.heard + waits.idle,
+            // `--idle-limit` is the operator's: a huge one (u64::MAX seconds) would overflow
+            // an Instant and panic (found by an attack); it means "for ever", so it waits
+            // about 136 years instead.
+            None => self
+                .heard
+                .checked_add(waits.idle)
+                .unwrap_or(self.heard + std::time::Duration::from_secs(1 << 32)),
         }
     }
 

@@ -167,7 +167,8 @@ fn serve_client(conn: &TcpStream, idle: Duration, quickack: bool) -> Result<usiz
         // already here, read along with the last one).
         if requests.buffered().is_empty() {
             rearm_quickack(conn, quickack)?;
-            conn.set_read_timeout(Some(idle))?;
+            // (std refuses a zero timeout: `--idle-limit 0` waits a millisecond.)
+            conn.set_read_timeout(Some(idle.max(Duration::from_millis(1))))?;
             // A stop and continue of the server (EINTR) is retried with the time left.
             match limits::peek(conn, &mut [0u8; 1]) {
                 Ok(0) => return Ok(answered),
