@@ -113,7 +113,11 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
 
     // 3. B leaves; C arrives while A is still connected.
     drop(b);
-    let mut c = server.connect(&tr!("client C" | "客户端 C"))?;
+    // The connect has the step's name too: a server that stopped at B's close may refuse
+    // it, or let it through and fail the exchange, as the kernel's timing falls.
+    let mut c = server.connect(&tr!(
+        "client C, after client B closed" | "客户端 C，在客户端 B 关闭之后"
+    ))?;
     let closed_hint = tr!(
         "read() returning 0 bytes means that client closed, and an error means it failed: drop that connection and go on with the others; neither is a reason to stop the loop."
             | "read() 返回 0 字节表示那个客户端关闭了，出错表示它出了问题：丢掉这条连接，继续服务其他的；两者都不是让循环停下的理由。"
@@ -178,7 +182,9 @@ fn run(serve: Serve, steps: &mut Steps) -> Result<(), Failure> {
     socket_lessons::wire::net::close_with_reset(d)
         .map_err(|e| Failure::setup("a reset (SO_LINGER 0)", e))?;
     let mut e = server
-        .connect(&tr!("client E" | "客户端 E"))
+        .connect(&tr!(
+            "client E, after client D reset" | "客户端 E，在客户端 D 重置之后"
+        ))
         .map_err(|f| f.hint(closed_hint.clone()))?;
     exchange(
         &mut server,
