@@ -242,6 +242,7 @@ const VARIANTS: &[(&str, &str)] = &[
     ("一个字节一个字节地滴", "一点一点滴着发"),
     ("发布版代码", "release 构建"),
     ("在一次攻击发现之前", "在一次攻击测试发现这个问题之前"),
+    ("恰好读满", "恰好读"),
 ];
 
 /// Where the programs' Chinese lives: the lessons' and the library's string literals, and

@@ -252,7 +252,7 @@ const ZH: ZhHelp = ZhHelp {
     ],
     options: &[
         ("wire", "提供哪种服务：commands（第 06 课：不加报头的命令进，一个帧出）或 echo（第 11 课的大写回显，加了帧）"),
-        ("runtime", "任务跑在哪种运行时上：current-thread（一个线程）或 multi-thread（每个 CPU 一个线程）"),
+        ("runtime", "任务跑在哪种运行时上：current-thread（一个线程）或 multi-thread（每个核一个线程）"),
         ("idle_limit", "等客户端下一个请求最多等多少秒，超时就关闭它"),
         ("max_clients", "同时最多多少个客户端"),
         ("max_per_address", "同一个地址（IPv6 按 /64）同时最多多少条连接"),
