@@ -366,28 +366,23 @@ fn framed_throughput(table: &mut Table) -> io::Result<()> {
             format!("{x:.2}")
         }
     };
+    // One setting's median, in bold if it is its copy's fastest.
+    let shown = |label: String, i: usize, medians: &[Duration], best: usize| {
+        format!("{label} {}", bold(gib_s(medians[i]), i == best))
+    };
     for &sb in SEND_BUFFERS.iter() {
-        let plain: Vec<String> = settings
-            .iter()
-            .enumerate()
-            .filter(|(_, &(_, s))| s == sb)
-            .map(|(i, &(how, _))| {
-                format!(
-                    "{} {}",
-                    how.label(),
-                    bold(gib_s(plain_medians[i]), i == best)
-                )
-            })
+        let plain: Vec<String> = (0..settings.len())
+            .filter(|&i| settings[i].1 == sb)
+            .map(|i| shown(settings[i].0.label(), i, &plain_medians, best))
             .collect();
-        let framed: Vec<String> = framed_settings
-            .iter()
-            .enumerate()
-            .filter(|(_, &(_, s))| s == sb)
-            .map(|(i, &(limit, _))| {
-                format!(
-                    "{} {}",
-                    framed_label(limit),
-                    bold(gib_s(framed_medians[i]), i == best_framed)
+        let framed: Vec<String> = (0..framed_settings.len())
+            .filter(|&i| framed_settings[i].1 == sb)
+            .map(|i| {
+                shown(
+                    framed_label(framed_settings[i].0),
+                    i,
+                    &framed_medians,
+                    best_framed,
                 )
             })
             .collect();

@@ -160,18 +160,7 @@ fn interrupted_mid_command(lesson: &str, signal: i32, n: u32) {
         }
     }
     let _sweep = Sweep(mark.clone());
-    // Through `sh -c 'exec … 2>&1'`, so that the line on stderr is read with the rest (the
-    // shell becomes the server: same pid).
-    let program = example(lesson);
-    let args = [
-        "-c",
-        "exec \"$0\" \"$@\" 2>&1",
-        program.to_str().unwrap(),
-        "server",
-        "--port",
-        "0",
-    ];
-    let mut server = Running::server("sh", &args);
+    let mut server = server_with_stderr(lesson, &[]);
     let mut conn = connect(server.port);
     let command = format!("setsid sleep {mark} & sleep {mark}; echo done");
     // Both lessons take a bare command line.
