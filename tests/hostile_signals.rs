@@ -295,7 +295,11 @@ fn sigterm_sighup_or_sigusr1_to_a_server_says_interrupted_and_exits_130() {
 /// Starts an upload of 64 MiB to lesson 09's server, sends 1 MiB of it, and waits (bounded)
 /// until the server's temporary file holds all of that MiB.
 fn part_of_an_upload(port: u16, dir: &std::path::Path) -> TcpStream {
-    let size = 64 << 20;
+    part_of_an_upload_of(port, dir, 64 << 20)
+}
+
+/// [`part_of_an_upload`] of `size` bytes (over 1 MiB).
+fn part_of_an_upload_of(port: u16, dir: &std::path::Path, size: usize) -> TcpStream {
     let json = format!(r#"{{"filename":"big.bin","filesize":{size}}}"#);
     let mut conn = connect(port);
     conn.write_all(&(json.len() as i32).to_le_bytes()).unwrap();
@@ -349,6 +353,77 @@ fn interrupted_mid_upload(signal: i32, name: &str) {
     );
     assert_eq!(code, Some(130));
     assert!(left.is_empty(), "left in the directory: {left:?}");
+}
+
+/// Stops process `pid` (SIGSTOP) and waits until it is stopped.
+fn stop(pid: u32) {
+    // SAFETY: kill(2) on a child process this test started.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGSTOP) }, 0);
+    let deadline = Instant::now() + WAIT;
+    while state(pid) != 'T' {
+        assert!(Instant::now() < deadline, "the server never stopped");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Review 29, attack 8, U1: a server stopped (SIGSTOP, Ctrl-Z) past an upload's body clock,
+/// while the client sent the rest of the body in time, woke, read nothing more, and called
+/// the client too slow (`the upload's body too slow: 0 bytes in 12.2 s`). Bytes that wait
+/// in the kernel when a clock runs out are now read first: the upload is saved.
+#[test]
+fn server_stopped_past_the_body_clock_still_takes_the_bytes_sent_in_time() {
+    let dir = std::env::temp_dir().join(format!(
+        "socket-lessons-stopped-upload-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut server = server_with_stderr("09_file_header", &["--dir", dir.to_str().unwrap()]);
+    let mut conn = part_of_an_upload_of(server.port, &dir, (1 << 20) + 1000);
+    stop(server.pid());
+    conn.write_all(&[7u8; 1000]).unwrap();
+    // The body's clock: 10 s, then 1 MiB a second, so 11 s for the MiB the server has read.
+    // Stopped for longer than that, counted from after that MiB came.
+    std::thread::sleep(Duration::from_millis(11_500));
+    // SAFETY: kill(2) on a child process this test started.
+    assert_eq!(unsafe { libc::kill(server.pid() as i32, libc::SIGCONT) }, 0);
+    let line = server.line_containing_either("saved \"big.bin\"", "too slow");
+    drop(conn);
+    server.kill();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(line.contains("saved \"big.bin\": 1049576 bytes"), "{line}");
+}
+
+/// Review 29, attacks 6 and 8: lesson 10's server stopped past the 10 s answer clock, while
+/// the client answered the challenge in time, woke and refused the answer (`0 of 16 answer
+/// bytes within 10 s`). The answer waiting in the kernel is now read first: the client
+/// passes.
+#[test]
+fn server_stopped_past_the_answer_clock_still_takes_an_answer_sent_in_time() {
+    let server = Running::server_with_env(
+        example("10_hmac_auth"),
+        &["server", "--port", "0"],
+        &[("SOCKET_LESSONS_SECRET", SECRET), ("LANG", "C")],
+    );
+    let mut conn = connect(server.port);
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    conn.read_exact(&mut challenge).unwrap();
+    // The clock has started once the server waits in its read of the answer.
+    let deadline = Instant::now() + WAIT;
+    while !in_a_socket_read(server.pid()) {
+        assert!(Instant::now() < deadline, "the server never sat in a read");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    stop(server.pid());
+    conn.write_all(&Digest::Md5.answer(SECRET.as_bytes(), &challenge))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(10_500));
+    // SAFETY: kill(2) on a child process this test started.
+    assert_eq!(unsafe { libc::kill(server.pid() as i32, libc::SIGCONT) }, 0);
+    let mut verdict = [0u8; 1];
+    conn.read_exact(&mut verdict).unwrap();
+    let log = server.stop();
+    assert_eq!(verdict[0], LEGITIMATE, "{log:#?}");
 }
 
 #[test]

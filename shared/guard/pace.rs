@@ -24,6 +24,7 @@
 //! assert_eq!(header.allowed(1_000_000), Duration::from_secs(20));
 //! ```
 
+use crate::guard::timed;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -214,7 +215,14 @@ impl Paced<'_> {
 impl Read for Paced<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            let left = self.left()?;
+            let left = match self.left() {
+                Ok(left) => left,
+                // Out of time: bytes already waiting in the kernel are taken first, and the
+                // message ends only when none wait (the server, not the peer, was slow:
+                // `timed::read_waiting`). A message is bounded, so bytes that keep coming
+                // after the clock ran out end it.
+                Err(out) => return self.read_waiting(buf, out),
+            };
             self.stream.set_read_timeout(Some(left))?;
             match (&mut &*self.stream).read(buf) {
                 Ok(n) => {
@@ -224,6 +232,21 @@ impl Read for Paced<'_> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.timed_out(e)),
             }
+        }
+    }
+}
+
+impl Paced<'_> {
+    /// Once the clock has run out: the bytes already waiting ([`timed::read_waiting`]),
+    /// the end of the stream, or `out` (the clock's error) when nothing waits.
+    fn read_waiting(&mut self, buf: &mut [u8], out: io::Error) -> io::Result<usize> {
+        match timed::read_waiting(self.stream, buf) {
+            Ok(n) => {
+                self.moved += n as u64;
+                Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Err(out),
+            Err(e) => Err(e),
         }
     }
 }
@@ -286,6 +309,36 @@ mod tests {
             Pace::new(Duration::from_secs(2), 100).allowed(10_000),
             Duration::from_secs(102)
         );
+    }
+
+    #[test]
+    fn bytes_waiting_when_the_clock_runs_out_are_read_and_only_then_it_ends() {
+        // A reader that did not read for longer than its clock (a server stopped with
+        // SIGSTOP): the bytes sent meanwhile wait in the kernel and are read; then, with
+        // nothing waiting, the clock ends the message.
+        let (mut client, server) = pair();
+        let mut paced = Paced::new(
+            &server,
+            Pace::new(Duration::from_millis(20), 1),
+            "the request",
+        );
+        client.write_all(b"sent in time").unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let mut got = [0u8; 64];
+        let mut all = Vec::new();
+        let err = loop {
+            match paced.read(&mut got[..5]) {
+                Ok(0) => panic!("the client has not closed"),
+                Ok(n) => all.extend_from_slice(&got[..n]),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(all, b"sent in time");
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        // The stream is a blocking one again.
+        client.write_all(b"!").unwrap();
+        server.set_read_timeout(None).unwrap();
+        assert_eq!((&server).read(&mut got).unwrap(), 1);
     }
 
     #[test]

@@ -69,7 +69,15 @@ pub fn read_exact_within(
         }
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         if left.is_zero() {
-            break Ok(Filled::TimedOut(got));
+            // Out of time: what already waits in the kernel is taken first (see
+            // [`read_waiting`]); the limit ends the read only when nothing waits.
+            match read_waiting(stream, &mut buf[got..]) {
+                Ok(0) => break Ok(Filled::Ended(got)),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(Filled::TimedOut(got)),
+                Err(e) => break Err(e),
+            }
+            continue;
         }
         stream.set_read_timeout(Some(left))?;
         match stream.read(&mut buf[got..]) {
@@ -89,6 +97,29 @@ pub fn read_exact_within(
     };
     stream.set_read_timeout(None)?;
     result
+}
+
+/// A read that does not wait: the bytes already waiting in the kernel (`Ok(0)`: the peer
+/// closed), or `WouldBlock` when none are. The stream is blocking again afterwards.
+///
+/// For a time limit that has run out: bytes waiting then came while this program was not
+/// reading (stopped with SIGSTOP or Ctrl-Z, swapped out, busy), so the peer sent them in
+/// time, and a limit that ends a message only when nothing waits does not blame the peer
+/// for the reader's stall. (Found by attacks: a server stopped for 11 or 12 s woke, read
+/// nothing, and refused an answer, an upload and a frame that had all come in time.) A
+/// peer that drips gains nothing: each byte is read as it comes, so nothing waits when
+/// the limit runs out.
+pub fn read_waiting(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    use std::io::Read;
+    stream.set_nonblocking(true)?;
+    let read = loop {
+        match (&mut &*stream).read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => break other,
+        }
+    };
+    stream.set_nonblocking(false)?;
+    read
 }
 
 /// Waits until at least `n` bytes are queued in `stream`'s receive buffer, without taking
