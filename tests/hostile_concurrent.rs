@@ -290,6 +290,71 @@ fn a_silent_client_is_closed_at_the_idle_limit() {
     }
 }
 
+/// A peer that connects and resets in a loop (a scanner, a client killed again and again):
+/// each connection costs its accept line, but the lines of broken connections go through
+/// a gate, five in any 10 s, as does the line about what idling cost, so the log grows by
+/// less than the packets each connection takes (a SYN, an ACK and a RST: over 150 bytes on
+/// loopback).
+#[test]
+fn peer_that_connects_and_resets_in_a_loop_costs_less_log_than_its_packets() {
+    const RESETS: usize = 100;
+    for way in WAYS {
+        // Every connection comes from 127.0.0.1: room for all of them and the retries below
+        // (a server slower than the loop may hold a hundred resets not yet read).
+        let mut server = Running::server(
+            example("11_concurrent_server"),
+            &[
+                "server",
+                "--port",
+                "0",
+                "--way",
+                way,
+                "--max-per-address",
+                "1000",
+            ],
+        );
+        let started = Instant::now();
+        for _ in 0..RESETS {
+            socket_lessons::wire::net::close_with_reset(connect(server.port)).unwrap();
+        }
+        // A client whose accept line says it is the only one connected: every reset before
+        // it has been read. (One that comes while some are still unread closes and tries
+        // again.)
+        let mut tries = 0;
+        let mut last = loop {
+            tries += 1;
+            assert!(tries < 500, "{way}: the resets were never all read");
+            let conn = connect(server.port);
+            let local = conn.local_addr().unwrap();
+            if server
+                .line_containing(&format!("from {local} ("))
+                .contains("(1 connected)")
+            {
+                break conn;
+            }
+        };
+        last.write_all(b"hello").unwrap();
+        let mut answer = [0u8; 5];
+        last.read_exact(&mut answer).unwrap();
+        assert_eq!(&answer, b"HELLO", "{way}");
+        let windows = started.elapsed().as_secs() as usize / 10 + 1;
+        let log = server.stop();
+        let count = |needle: &str| log.iter().filter(|l| l.contains(needle)).count();
+        let broken = count("broke the connection");
+        let idle = count("no client connected");
+        assert!(
+            broken <= 5 * windows && idle <= 5 * windows,
+            "{way}: {broken} lines of resets, {idle} of idling: {log:#?}"
+        );
+        let bytes: usize = log.iter().map(|l| l.len() + 1).sum();
+        assert!(
+            bytes / RESETS < 150,
+            "{way}: {} bytes of log per connection: {log:#?}",
+            bytes / RESETS
+        );
+    }
+}
+
 #[test]
 fn twenty_clients_that_close_their_sending_half_at_once_all_get_their_answer() {
     for way in WAYS {

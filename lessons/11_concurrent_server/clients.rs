@@ -1,5 +1,6 @@
 //! What every way shares: who is connected, what idling cost, and the demo's hooks.
 
+use crate::conn::Ending;
 use socket_lessons::guard::quiet::{Gate, LogGate};
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::measure;
@@ -51,6 +52,13 @@ struct Connected {
     per_address: HashMap<IpAddr, usize>,
     /// Refusals of an address at its cap: a few lines per 10 s, then a count.
     address_refusals: LogGate,
+    /// Connections that broke (a reset, an error): a few lines per 10 s, then a count. A
+    /// peer that connects and resets in a loop costs each time its accept line (about 60
+    /// bytes, for the 150 bytes of its SYN, ACK and RST), not a second line for the reset.
+    broken: LogGate,
+    /// The lines that say what idling cost: a few per 10 s (a client connecting again and
+    /// again makes an idle time of a few microseconds each time).
+    idle_lines: LogGate,
     /// When the server last became idle (no client connected), and the process's CPU time
     /// then. `None` while clients are connected.
     idle_since: Option<(Instant, Option<Duration>)>,
@@ -80,6 +88,8 @@ impl Clients {
                 refused: 0,
                 per_address: HashMap::new(),
                 address_refusals: LogGate::lessons(),
+                broken: LogGate::lessons(),
+                idle_lines: LogGate::lessons(),
                 idle_since: report_first_idle.then(idle_mark),
             }),
             hooks,
@@ -94,7 +104,8 @@ impl Clients {
         // A poisoned lock only means another thread panicked while printing; the count
         // is still right (it is updated before anything that could panic).
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((since, cpu_then)) = state.idle_since.take() {
+        let idle = state.idle_since.take();
+        if let Some((since, cpu_then)) = idle.filter(|_| state.idle_lines.admit().is_some()) {
             let wall = since.elapsed();
             match (cpu_then, measure::process_cpu_time()) {
                 (Some(then), Some(now)) => say!(
@@ -166,8 +177,9 @@ impl Clients {
         Arrival::Welcome
     }
 
-    /// A client left (or broke); `why` says how.
-    pub fn leave(&self, addr: SocketAddr, why: &str) {
+    /// A client left (or broke); `ending` says how. A broken connection's line goes
+    /// through a gate: a few in any 10 s, then a count before the next one shown.
+    pub fn leave(&self, addr: SocketAddr, ending: &Ending) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.count -= 1;
         let key = address_key(addr);
@@ -177,11 +189,27 @@ impl Clients {
                 state.per_address.remove(&key);
             }
         }
-        say!(
-            Transcript::server(),
-            "{addr} {why} ({} still connected)" | "{addr} {why}（还有 {} 条连接）",
-            state.count
-        );
+        let shown = if ending.broke {
+            state.broken.admit()
+        } else {
+            Some(0)
+        };
+        let server = Transcript::server();
+        if let Some(held) = shown.filter(|held| *held > 0) {
+            say!(
+                server,
+                "({held} more broken connections were not logged)"
+                    | "（另有 {held} 条断掉的连接没有写进日志）"
+            );
+        }
+        if shown.is_some() {
+            let why = &ending.why;
+            say!(
+                server,
+                "{addr} {why} ({} still connected)" | "{addr} {why}（还有 {} 条连接）",
+                state.count
+            );
+        }
         if state.count == 0 {
             state.idle_since = Some(idle_mark());
         }

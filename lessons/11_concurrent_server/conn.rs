@@ -53,8 +53,26 @@ pub struct Conn<S> {
 /// What a turn at a connection found.
 pub enum Turn {
     Open,
-    /// The connection is over; the text says how.
-    Over(String),
+    /// The connection is over; the ending says how.
+    Over(Ending),
+}
+
+/// How a connection ended: the words after the address on its last line, and whether it
+/// broke (a reset, an error). A peer can break connections as fast as it can open them
+/// (connect, then a RST): [`crate::clients::Clients::leave`] gives those lines a gate.
+pub struct Ending {
+    pub why: String,
+    pub broke: bool,
+}
+
+impl Ending {
+    fn clean(why: String) -> Self {
+        Ending { why, broke: false }
+    }
+
+    pub fn broken(why: String) -> Self {
+        Ending { why, broke: true }
+    }
 }
 
 impl<S: Read + Write> Conn<S> {
@@ -88,11 +106,11 @@ impl<S: Read + Write> Conn<S> {
     /// Why the connection is over at `now`, if its time ran out: a client that sends
     /// nothing for the idle limit, or does not take its answers at the answers' pace,
     /// would otherwise hold its descriptor (and its queue) for ever.
-    pub fn expired(&self, now: Instant, waits: &Limits) -> Option<String> {
+    pub fn expired(&self, now: Instant, waits: &Limits) -> Option<Ending> {
         if now < self.deadline(waits) {
             return None;
         }
-        Some(match self.waiting {
+        Some(Ending::clean(match self.waiting {
             Some((since, moved)) => socket_lessons::tr!(
                 "did not take its answers in time ({moved} bytes in {}; {} allowed): closing this connection"
                     | "没有及时取走回答（{}内取走了 {moved} 字节；允许的是 {}）：关闭这条连接",
@@ -100,7 +118,7 @@ impl<S: Read + Write> Conn<S> {
                 ANSWERS.describe()
             ),
             None => sent_nothing(waits),
-        })
+        }))
     }
 
     /// The queued bytes go back to the server's total when the connection ends.
@@ -162,7 +180,7 @@ impl<S: Read + Write> Conn<S> {
             }
             if self.outbox.is_empty() {
                 if let Some(why) = self.ending.take() {
-                    return Turn::Over(why);
+                    return Turn::Over(Ending::clean(why));
                 }
             }
             // An event will come for whichever side is waiting: bytes, or room. (A read
@@ -216,26 +234,26 @@ fn sent_nothing(waits: &Limits) -> String {
     )
 }
 
-fn broke(e: &io::Error) -> String {
-    socket_lessons::tr!(
+fn broke(e: &io::Error) -> Ending {
+    Ending::broken(socket_lessons::tr!(
         "broke the connection ({})" | "连接断了（{}）",
         socket_lessons::lang::error_text(e)
-    )
+    ))
 }
 
-fn gone(e: &io::Error) -> String {
-    socket_lessons::tr!(
+fn gone(e: &io::Error) -> Ending {
+    Ending::broken(socket_lessons::tr!(
         "is gone ({})" | "已经不在了（{}）",
         socket_lessons::lang::error_text(e)
-    )
+    ))
 }
 
 /// A connection the server could not take on (a socket option or a registration failed).
-pub fn dropped(e: &io::Error) -> String {
-    socket_lessons::tr!(
+pub fn dropped(e: &io::Error) -> Ending {
+    Ending::broken(socket_lessons::tr!(
         "was dropped ({})" | "被直接断开了（{}）",
         socket_lessons::lang::error_text(e)
-    )
+    ))
 }
 
 /// A time as a line shows it: to the tenth of a second below.
@@ -248,7 +266,7 @@ fn round_down(d: Duration) -> Duration {
 /// and does not read finds its answer waiting in the kernel's buffers, then the thread
 /// waiting in its write, then nothing read from it, and TCP's flow control stops its sends.
 /// Each answer (at most 1 KiB) runs on one clock ([`ANSWERS`]), partial writes included.
-pub fn serve_one(stream: TcpStream, addr: SocketAddr, waits: &Limits) -> String {
+pub fn serve_one(stream: TcpStream, addr: SocketAddr, waits: &Limits) -> Ending {
     // The idle limit on each read; the answers' clock on each write.
     if let Err(e) = stream.set_read_timeout(Some(waits.idle)) {
         return dropped(&e);
@@ -257,23 +275,23 @@ pub fn serve_one(stream: TcpStream, addr: SocketAddr, waits: &Limits) -> String 
     let mut buf = [0u8; RECV_SIZE];
     loop {
         let data = match (&stream).read(&mut buf) {
-            Ok(0) => return closed(),
+            Ok(0) => return Ending::clean(closed()),
             Ok(n) => &buf[..n],
-            Err(e) if limits::is_timeout(&e) => return sent_nothing(waits),
+            Err(e) if limits::is_timeout(&e) => return Ending::clean(sent_nothing(waits)),
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => return broke(&e),
         };
         if data == QUIT {
-            return said_q();
+            return Ending::clean(said_q());
         }
         let answer = echo.answer(addr, data, &Transcript::server());
         let what = socket_lessons::lang::pick("its answer", "它的回答");
         if let Err(e) = Paced::new(&stream, ANSWERS, what).write_all(&answer) {
             if e.kind() == ErrorKind::TimedOut {
-                return socket_lessons::tr!(
+                return Ending::clean(socket_lessons::tr!(
                     "did not take its answers in time ({e}): closing this connection"
                         | "没有及时取走回答（{e}）：关闭这条连接"
-                );
+                ));
             }
             return gone(&e);
         }

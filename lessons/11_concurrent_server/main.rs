@@ -58,7 +58,7 @@ mod poll;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use clients::{Arrival, Caps, Clients};
-use conn::{serve_one, AcceptTrouble, Conn, Queued, Turn};
+use conn::{serve_one, AcceptTrouble, Conn, Ending, Queued, Turn};
 use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::Pace;
 use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
@@ -250,10 +250,10 @@ fn serve_threads(listener: TcpListener, clients: Arc<Clients>, waits: &Limits) -
             // went with the closure), the server goes on.
             clients.leave(
                 addr,
-                &socket_lessons::tr!(
+                &Ending::broken(socket_lessons::tr!(
                     "was dropped: no thread for it ({})" | "被直接断开了：没有线程可以分给它（{}）",
                     socket_lessons::lang::error_text(&e)
-                ),
+                )),
             );
         }
     }

@@ -3,7 +3,7 @@
 //! and macOS), through the `mio` crate.
 
 use crate::clients::{Arrival, Clients};
-use crate::conn::{AcceptTrouble, Conn, Queued, Turn};
+use crate::conn::{AcceptTrouble, Conn, Ending, Queued, Turn};
 use crate::ACCEPT_BACKOFF;
 use socket_lessons::guard::limits::Limits;
 use socket_lessons::stage::echo::RECV_SIZE;
@@ -111,7 +111,7 @@ pub(crate) fn serve_poll(
         }
         // 5. Connections whose time ran out: no event will come for a silent client.
         let now = Instant::now();
-        let expired: Vec<(Token, String)> = conns
+        let expired: Vec<(Token, Ending)> = conns
             .iter()
             .filter_map(|(token, conn)| Some((*token, conn.expired(now, waits)?)))
             .collect();
