@@ -254,6 +254,50 @@ fn one_thousand_clients_are_served_at_once_on_one_thread() {
 
 // ---- hostile peers --------------------------------------------------------------------
 
+/// A peer that connects and resets in a loop (a scanner, a client killed again and again):
+/// each connection costs its accept line, but the lines of broken connections go through
+/// a gate, five in any 10 s, so the log grows by less than the packets each connection
+/// takes (a SYN, an ACK and a RST: over 150 bytes on loopback).
+#[test]
+fn peer_that_connects_and_resets_in_a_loop_costs_less_log_than_its_packets() {
+    const RESETS: usize = 100;
+    let started = std::time::Instant::now();
+    let mut server = server(&["--wire", "echo", "--max-per-address", "1000"]);
+    for _ in 0..RESETS {
+        socket_lessons::wire::net::close_with_reset(connect(&server)).unwrap();
+    }
+    // A client whose accept line says it is the only one connected: every reset before it
+    // has been read. (One that comes while some are still unread closes and tries again.)
+    let mut tries = 0;
+    let mut last = loop {
+        tries += 1;
+        assert!(tries < 500, "the resets were never all read");
+        let conn = connect(&server);
+        let local = conn.local_addr().unwrap();
+        if server
+            .line_containing(&format!("from {local} ("))
+            .contains("(1 connected)")
+        {
+            break conn;
+        }
+    };
+    last.write_all(&frame(b"hello")).unwrap();
+    assert_eq!(read_frame(&mut last), b"HELLO");
+    let windows = started.elapsed().as_secs() as usize / 10 + 1;
+    let log = server.stop();
+    let broken = log
+        .iter()
+        .filter(|l| l.contains("broke the connection") || l.contains("is gone"))
+        .count();
+    assert!(broken <= 5 * windows, "{broken} lines of resets: {log:#?}");
+    let bytes: usize = log.iter().map(|l| l.len() + 1).sum();
+    assert!(
+        bytes / RESETS < 150,
+        "{} bytes of log per connection: {log:#?}",
+        bytes / RESETS
+    );
+}
+
 #[test]
 fn client_that_sends_a_negative_length_is_closed_with_one_line() {
     let mut server = server(&["--wire", "echo"]);
@@ -428,6 +472,54 @@ fn one_address_cannot_take_every_place() {
 #[test]
 fn one_ipv4_address_cannot_take_every_place_on_a_dual_stack_listener() {
     one_address_at_its_cap_leaves_room_for_another("::");
+}
+
+/// How many bytes the server's socket for the client at `client` has not read yet: the
+/// `rx_queue` of its row in /proc/net/tcp.
+#[cfg(target_os = "linux")]
+fn unread_by_the_server(server_port: u16, client: SocketAddr) -> Option<u64> {
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    let port = |field: &str| u16::from_str_radix(field.rsplit(':').next()?, 16).ok();
+    table.lines().skip(1).find_map(|row| {
+        let fields: Vec<&str> = row.split_whitespace().collect();
+        let ours = port(fields[1])? == server_port && port(fields[2])? == client.port();
+        let rx_queue = fields[4].split(':').nth(1)?;
+        ours.then(|| u64::from_str_radix(rx_queue, 16).ok())?
+    })
+}
+
+/// Review 29, attack 8, U1: a server stopped (SIGSTOP, Ctrl-Z) past a frame's clock, while
+/// the client sent the rest of the frame in time, woke, and closed the connection as too
+/// slow (`sent 14 bytes of a frame, then too slowly`) with the rest waiting in the kernel.
+/// The clock now ends a frame only when no bytes wait: the frame is answered.
+#[cfg(target_os = "linux")]
+#[test]
+fn server_stopped_past_the_frame_clock_still_takes_the_bytes_sent_in_time() {
+    use std::time::Instant;
+    let server = server(&["--wire", "echo"]);
+    let mut c = connect(&server);
+    let body: Vec<u8> = (0..20_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let whole = frame(&body);
+    c.write_all(&whole[..14]).unwrap();
+    // The frame has begun once the server has read those 14 bytes.
+    let local = c.local_addr().unwrap();
+    let deadline = Instant::now() + common::WAIT;
+    while unread_by_the_server(server.port, local) != Some(0) {
+        assert!(
+            Instant::now() < deadline,
+            "the server never read the header"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = server.pid() as i32;
+    // SAFETY: kill(2) on a child process this test started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+    c.write_all(&whole[14..]).unwrap();
+    // The frame's clock: 10 s, then 64 KiB a second (14 bytes earn next to nothing).
+    std::thread::sleep(Duration::from_millis(10_500));
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGCONT) }, 0);
+    assert_eq!(read_frame(&mut c), body.to_ascii_uppercase());
 }
 
 #[test]

@@ -25,6 +25,7 @@ use crate::codec::{describe_error, Budget, Budgeted, Frame};
 use futures_util::{SinkExt, StreamExt};
 use socket_lessons::guard::limits;
 use socket_lessons::guard::pace::Pace;
+use socket_lessons::guard::quiet::LogGate;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::Cue;
 use socket_lessons::stage::transcript::describe_ends;
@@ -58,6 +59,10 @@ pub const ANSWER: Pace = Pace::new(Duration::from_secs(10), 1 << 20);
 /// How often a connection waiting for a frame looks whether one has begun, to start its
 /// request clock.
 const CLOCK_CHECK: Duration = Duration::from_secs(5);
+
+/// How soon a clock that ran out with bytes waiting looks again (next() reads them
+/// meanwhile; the reactor may mark the socket readable a moment after the peek sees them).
+const WAITING_RECHECK: Duration = Duration::from_millis(10);
 
 /// How long shutting down waits for the connections to finish before it ends anyway.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
@@ -111,6 +116,8 @@ pub struct Server {
     max_per_address: usize,
     budget: Budget,
     connected: AtomicUsize,
+    /// Connections that broke (a reset, an error): a few lines in any 10 s, then a count.
+    broken: Mutex<LogGate>,
     tell: Tell,
 }
 
@@ -125,6 +132,7 @@ impl Server {
             max_per_address,
             budget: Budget::new(crate::codec::MEMORY_BUDGET),
             connected: AtomicUsize::new(0),
+            broken: Mutex::new(LogGate::lessons()),
             tell: Tell::nobody(),
         }
     }
@@ -209,13 +217,32 @@ pub async fn serve(
             // it grows for a large frame, and is given back after one.
             let codec = Budgeted::new(server.budget.clone()).telling(server.tell.began.clone());
             let mut framed = Framed::with_capacity(stream, codec, 256);
-            let why = session(&mut framed, addr, &server, &stop).await;
+            let ended = session(&mut framed, addr, &server, &stop).await;
             leave(&server, addr);
             let left = server.connected.fetch_sub(1, Ordering::Relaxed) - 1;
-            say!(
-                Transcript::server(),
-                "{addr} {why} ({left} still connected)" | "{addr} {why}（还有 {left} 条连接）"
-            );
+            // A broken connection's line goes through the gate: a peer that connects and
+            // resets in a loop costs each time its accept line, not a second line.
+            let shown = if ended.broke {
+                let mut gate = server.broken.lock().unwrap_or_else(|e| e.into_inner());
+                gate.admit()
+            } else {
+                Some(0)
+            };
+            let who = Transcript::server();
+            if let Some(held) = shown.filter(|held| *held > 0) {
+                say!(
+                    who,
+                    "({held} more broken connections were not logged)"
+                        | "（另有 {held} 条断掉的连接没有写进日志）"
+                );
+            }
+            if shown.is_some() {
+                let why = ended.why;
+                say!(
+                    who,
+                    "{addr} {why} ({left} still connected)" | "{addr} {why}（还有 {left} 条连接）"
+                );
+            }
             // The line first, then the close: the peer cannot see the end before the
             // server has said why.
             drop(framed);
@@ -301,7 +328,7 @@ async fn session(
     addr: SocketAddr,
     server: &Server,
     stop: &CancellationToken,
-) -> String {
+) -> Ended {
     let mut log = Lines { addr, said: 0 };
     let mut answered_after_stop = false;
     loop {
@@ -309,7 +336,7 @@ async fn session(
         //    bytes had come (even before this task first ran), then the connection ends,
         //    whatever else the client sends.
         if stop.is_cancelled() && (answered_after_stop || !request_waiting(framed)) {
-            return shutting_down();
+            return shutting_down().into();
         }
         // 2. the request and its answer, by the wire.
         let answered = match server.wire {
@@ -325,6 +352,24 @@ async fn session(
         give_back(framed.read_buffer_mut());
         give_back(framed.write_buffer_mut());
     }
+}
+
+/// How a connection ended: the words after the address on its last line, and whether it
+/// broke (a reset, an error). A peer can break connections as fast as it can open them
+/// (connect, then a RST): those lines go through a gate, [`Server::broken`].
+struct Ended {
+    why: String,
+    broke: bool,
+}
+
+impl From<String> for Ended {
+    fn from(why: String) -> Self {
+        Ended { why, broke: false }
+    }
+}
+
+fn broke(why: String) -> Ended {
+    Ended { why, broke: true }
 }
 
 fn shutting_down() -> String {
@@ -365,7 +410,7 @@ async fn command(
     server: &Server,
     stop: &CancellationToken,
     log: &mut Lines,
-) -> Result<(), String> {
+) -> Result<(), Ended> {
     let who = Transcript::server();
     let addr = log.addr;
     let mut buf = [0u8; RECV_SIZE];
@@ -377,23 +422,21 @@ async fn command(
         read = timeout(server.idle, framed.get_mut().read(&mut buf)) => read,
         () = stop.cancelled() => {
             if !bytes_waiting(framed.get_ref()) {
-                return Err(shutting_down());
+                return Err(shutting_down().into());
             }
             // A command has come: it is read and answered (this read does not wait).
             timeout(server.idle, framed.get_mut().read(&mut buf)).await
         }
     };
     let n = match read {
-        Err(_) => return Err(idle(server)),
-        Ok(Err(e)) => return Err(tr!("broke the connection ({e})" | "连接出错（{e}）")),
-        Ok(Ok(0)) => return Err(tr!("closed the connection" | "关闭了连接")),
+        Err(_) => return Err(idle(server).into()),
+        Ok(Err(e)) => return Err(broke(tr!("broke the connection ({e})" | "连接出错（{e}）"))),
+        Ok(Ok(0)) => return Err(tr!("closed the connection" | "关闭了连接").into()),
         Ok(Ok(n)) => n,
     };
     let request = &buf[..n];
     if request == b"q" {
-        return Err(tr!(
-            "said q: closing this connection" | "发来 q：关闭这条连接"
-        ));
+        return Err(tr!("said q: closing this connection" | "发来 q：关闭这条连接").into());
     }
     if n == RECV_SIZE {
         // As lesson 06: a read that filled the buffer may be half a command; none of it
@@ -404,7 +447,8 @@ async fn command(
         return Err(tr!(
             "sent a request that filled the {RECV_SIZE}-byte buffer: refused, nothing run, closing"
                 | "请求占满了 {RECV_SIZE} 字节的缓冲区：拒绝，什么都没执行，关闭连接"
-        ));
+        )
+        .into());
     }
     // The built-in commands take microseconds: run here, on the task. A slow one (a real
     // shell command) would go to spawn_blocking or tokio::process, never run inline.
@@ -440,10 +484,10 @@ async fn echo(
     server: &Server,
     stop: &CancellationToken,
     log: &mut Lines,
-) -> Result<(), String> {
+) -> Result<(), Ended> {
     let (body, room): Frame = match next_frame(framed, server, stop).await? {
         Some(frame) => frame,
-        None => return Err(tr!("closed the connection" | "关闭了连接")),
+        None => return Err(tr!("closed the connection" | "关闭了连接").into()),
     };
     // ASCII letters only (`commands::upper`): the answer is exactly as long as the frame,
     // so it fits the frame limit and the budget the request's bytes already hold.
@@ -471,7 +515,7 @@ async fn next_frame(
     framed: &mut Framed<TcpStream, Budgeted>,
     server: &Server,
     stop: &CancellationToken,
-) -> Result<Option<Frame>, String> {
+) -> Result<Option<Frame>, Ended> {
     let idle_until = Instant::now() + server.idle;
     // The loop cannot see a frame begin (next() reads and waits on): it looks every
     // CLOCK_CHECK, so the request clock starts at most that late.
@@ -489,15 +533,31 @@ async fn next_frame(
             },
             () = stop.cancelled(), if watch_stop => {
                 if framed.codec().began().is_none() && !bytes_waiting(framed.get_ref()) {
-                    return Err(shutting_down());
+                    return Err(shutting_down().into());
                 }
                 watch_stop = false; // a frame has begun: it is answered first
             }
             () = sleep_until(wake) => {
                 let now = Instant::now();
+                // A clock that has run out ends the wait only when no bytes wait in the
+                // kernel: bytes there came while this task was not reading (the server
+                // stopped with SIGSTOP or Ctrl-Z, or busy), and next() reads them first
+                // (`biased`). (An attack stopped the server 12 s mid-frame: it woke, read
+                // 14 bytes, and called the client too slow while the rest of the frame
+                // waited.) A frame is bounded, so bytes that keep coming end it.
+                let ends_now = |wake: &mut Instant| {
+                    let waiting = bytes_waiting(framed.get_ref());
+                    if waiting {
+                        *wake = now + WAITING_RECHECK;
+                    }
+                    !waiting
+                };
                 let Some(began) = framed.codec().began() else {
                     if now >= idle_until {
-                        return Err(idle(server));
+                        if !ends_now(&mut wake) {
+                            continue;
+                        }
+                        return Err(idle(server).into());
                     }
                     wake = idle_until.min(now + CLOCK_CHECK);
                     continue;
@@ -506,8 +566,11 @@ async fn next_frame(
                 let moved = framed.codec().moved(framed.read_buffer()) as u64;
                 let allowed = Instant::from_std(began) + REQUEST.allowed(moved);
                 if now >= allowed {
+                    if !ends_now(&mut wake) {
+                        continue;
+                    }
                     return Err(tr!("sent {moved} bytes of a frame, then too slowly ({}): closing this connection"
-                        | "发了一个帧的 {moved} 字节，之后太慢（{}）：关闭这条连接", REQUEST.describe()));
+                        | "发了一个帧的 {moved} 字节，之后太慢（{}）：关闭这条连接", REQUEST.describe()).into());
                 }
                 wake = allowed;
             }
@@ -532,7 +595,7 @@ fn request_waiting(framed: &Framed<TcpStream, Budgeted>) -> bool {
 }
 
 /// One line for a frame the codec refused or the stream cut.
-fn frame_error(e: &io::Error, buffered: &BytesMut) -> String {
+fn frame_error(e: &io::Error, buffered: &BytesMut) -> Ended {
     let header = buffered
         .get(..LEN_PREFIX_BYTES)
         .map(|h| h.try_into().expect("four bytes"));
@@ -546,22 +609,24 @@ fn frame_error(e: &io::Error, buffered: &BytesMut) -> String {
         io::ErrorKind::Other => {
             tr!("refused: {e}; closing this connection" | "拒绝：{e}；关闭这条连接")
         }
-        _ => tr!("broke the connection ({e})" | "连接出错（{e}）"),
+        _ => return broke(tr!("broke the connection ({e})" | "连接出错（{e}）")),
     }
+    .into()
 }
 
 /// Sends one frame on the answers' clock: the whole answer must leave within
 /// [`ANSWER`]'s allowance for its size, however the client takes it.
-async fn send(framed: &mut Framed<TcpStream, Budgeted>, answer: Vec<u8>) -> Result<(), String> {
+async fn send(framed: &mut Framed<TcpStream, Budgeted>, answer: Vec<u8>) -> Result<(), Ended> {
     let len = answer.len();
     match timeout(ANSWER.allowed(len as u64), framed.send(Bytes::from(answer))).await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(tr!("is gone ({e})" | "已经不在了（{e}）")),
+        Ok(Err(e)) => Err(broke(tr!("is gone ({e})" | "已经不在了（{e}）"))),
         Err(_) => Err(tr!(
             "did not take its {len}-byte answer in time ({}): closing this connection"
                 | "没有按时取走它的 {len} 字节回答（{}）：关闭这条连接",
             ANSWER.describe()
-        )),
+        )
+        .into()),
     }
 }
 
