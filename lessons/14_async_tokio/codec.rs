@@ -185,7 +185,7 @@ impl Budgeted {
             ),
             None => socket_lessons::tr!(
                 "the stream ended inside a frame header, after {got} of {LEN_PREFIX_BYTES} bytes"
-                    | "字节流在固定报头中间结束了：只到了 {got} 字节",
+                    | "字节流在固定报头中间结束了：{LEN_PREFIX_BYTES} 字节只到了 {got} 字节",
                 got = src.len()
             ),
         };

@@ -157,7 +157,7 @@ impl<R: Read> FrameReader<R> {
                     crate::tr!(
                         "the stream ended inside a frame header, after {} of \
                          {LEN_PREFIX_BYTES} bytes ({})"
-                            | "字节流在固定报头中间结束了：只到了 {} 字节（{}）",
+                            | "字节流在固定报头中间结束了：{LEN_PREFIX_BYTES} 字节只到了 {} 字节（{}）",
                         got.len(),
                         hex(got)
                     ),
