@@ -8,7 +8,9 @@ mod common;
 use common::{example, Running, WAIT};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::time::{Duration, Instant};
+#[cfg(unix)]
+use std::time::Duration;
+use std::time::Instant;
 
 const WAYS: [&str; 3] = ["busy", "threads", "poll"];
 
@@ -188,6 +190,7 @@ fn fifty_clients_pushing_and_never_reading_leave_the_server_s_memory_bounded() {
 }
 
 /// Connecting from another address: 127.0.0.0/8 is all loopback on Linux.
+#[cfg(target_os = "linux")]
 fn connect_from(ip: [u8; 4], port: u16) -> std::io::Result<TcpStream> {
     use socket2::{Domain, Socket, Type};
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;

@@ -10,7 +10,6 @@ mod common;
 use common::{example, Build, Running};
 use socket_lessons::wire::net;
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 fn client(lesson: &str, port: u16, stdin: &str) -> snapbox::cmd::OutputAssert {
@@ -219,7 +218,7 @@ fn a_server_on_a_port_in_use_says_so_in_one_line_and_fails() {
         .assert()
         .failure()
         .stderr_eq("Error: bind 127.0.0.1:[PORT]: Address already in use (os error 98)\n");
-    let _ = TcpStream::connect(taken.local_addr().unwrap());
+    let _ = std::net::TcpStream::connect(taken.local_addr().unwrap());
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Lesson 04's notes.rs against the notes' command servers and clients without a header
 //! (notes C 两种情况下会发生粘包, notes E §7), and against notes A §9.1's own pair, which
 //! already sends §9.2's 4-byte header: a different wire, and what each side makes of it.
+// Every test here runs the notes' shell-command programs (`subprocess` with a shell).
+#![cfg(unix)]
 
 use super::*;
 
@@ -8,7 +10,6 @@ use super::*;
 /// recv(1024) takes the next 1024 bytes of the same output.
 const SEQ_THEN_ECHO: &str = "seq 1000\necho hi\n";
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_04_gets_seq_output_in_answer_to_echo_from_c_sticky_cmd_server() {
     let Some(n) = notes(here!()) else { return };
@@ -25,7 +26,6 @@ fn notes_rs_client_of_lesson_04_gets_seq_output_in_answer_to_echo_from_c_sticky_
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn c_sticky_cmd_client_gets_seq_output_in_answer_to_echo_from_notes_rs_server_of_lesson_04() {
     let Some(n) = notes(here!()) else { return };
@@ -40,7 +40,6 @@ fn c_sticky_cmd_client_gets_seq_output_in_answer_to_echo_from_notes_rs_server_of
     assert_eq!(server.next_line(), "answer: 3 bytes");
 }
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_04_gets_seq_output_in_answer_to_echo_from_e7_cmd_server() {
     let Some(n) = notes(here!()) else { return };
@@ -56,7 +55,6 @@ fn notes_rs_client_of_lesson_04_gets_seq_output_in_answer_to_echo_from_e7_cmd_se
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn e7_cmd_client_asks_notes_rs_server_of_lesson_04_for_pwd_again_and_again() {
     // The notes' client sends 'pwd' in a loop with no input and no end; the test stops it.
@@ -80,7 +78,6 @@ fn e7_cmd_client_asks_notes_rs_server_of_lesson_04_for_pwd_again_and_again() {
     drop(client);
 }
 
-#[cfg(unix)]
 #[test]
 fn a91_client_reads_the_first_four_bytes_of_a_bare_answer_from_notes_rs_server_of_lesson_04_as_a_length(
 ) {
@@ -101,7 +98,6 @@ fn a91_client_reads_the_first_four_bytes_of_a_bare_answer_from_notes_rs_server_o
     assert!(line.ends_with(":>>>> 1819043176"), "{line:?}");
 }
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_04_shows_the_header_of_a91_server_as_four_bytes_of_its_answer() {
     // Notes A §9.1's server sends struct.pack('i', 6) = b'\x06\x00\x00\x00' before "hello\n";

@@ -1,5 +1,7 @@
 //! Lesson 06's notes.rs against notes C 粘包的解决方案 方案一 and notes E §8 进阶思路, both
 //! ways: a bare command in, `struct.pack('i', n)` and n bytes out.
+// Every test here runs the notes' shell-command programs (`subprocess` with a shell).
+#![cfg(unix)]
 
 use super::*;
 
@@ -7,7 +9,6 @@ use super::*;
 /// pass), the second 13893 bytes long: far more than one recv(1024).
 const TWO_COMMANDS: &str = "printf 'a%sb\\n' 12\nseq 3000\n";
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_06_reads_whole_answers_from_c_plan1_server() {
     let Some(n) = notes(here!()) else { return };
@@ -25,7 +26,6 @@ fn notes_rs_client_of_lesson_06_reads_whole_answers_from_c_plan1_server() {
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn c_plan1_client_reads_whole_answers_from_notes_rs_server_of_lesson_06() {
     let Some(n) = notes(here!()) else { return };
@@ -44,7 +44,6 @@ fn c_plan1_client_reads_whole_answers_from_notes_rs_server_of_lesson_06() {
     );
 }
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_06_reads_whole_answers_from_e8_struct_server() {
     let Some(n) = notes(here!()) else { return };
@@ -62,7 +61,6 @@ fn notes_rs_client_of_lesson_06_reads_whole_answers_from_e8_struct_server() {
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn e8_struct_client_reads_whole_answers_from_notes_rs_server_of_lesson_06() {
     let Some(n) = notes(here!()) else { return };

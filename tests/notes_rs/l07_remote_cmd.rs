@@ -1,9 +1,10 @@
 //! Lesson 07's notes.rs (notes A §9.1) against notes A §9.1, notes C 方案一 and notes E §8:
 //! a bare command one way, `struct.pack('i', n)` + output the other.
+// Every test here runs the notes' shell-command programs (`subprocess` with a shell).
+#![cfg(unix)]
 
 use super::*;
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_07_runs_commands_on_a91_server() {
     let Some(n) = notes(here!()) else { return };
@@ -27,7 +28,6 @@ fn notes_rs_client_of_lesson_07_runs_commands_on_a91_server() {
     );
 }
 
-#[cfg(unix)]
 #[test]
 fn a91_client_runs_commands_on_notes_rs_server_of_lesson_07() {
     let Some(n) = notes(here!()) else { return };
@@ -63,7 +63,6 @@ fn a91_client_runs_commands_on_notes_rs_server_of_lesson_07() {
     );
 }
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_07_reads_c_plan1_server_answers() {
     let Some(n) = notes(here!()) else { return };
@@ -82,7 +81,6 @@ fn notes_rs_client_of_lesson_07_reads_c_plan1_server_answers() {
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn c_plan1_client_runs_commands_on_notes_rs_server_of_lesson_07() {
     let Some(n) = notes(here!()) else { return };
@@ -101,7 +99,6 @@ fn c_plan1_client_runs_commands_on_notes_rs_server_of_lesson_07() {
     server.line_containing("answer: 13893 bytes");
 }
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_07_reads_e8_struct_server_answers() {
     let Some(n) = notes(here!()) else { return };
@@ -122,7 +119,6 @@ fn notes_rs_client_of_lesson_07_reads_e8_struct_server_answers() {
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn e8_struct_client_runs_commands_on_notes_rs_server_of_lesson_07() {
     let Some(n) = notes(here!()) else { return };

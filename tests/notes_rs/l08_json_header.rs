@@ -1,9 +1,10 @@
 //! Lesson 08's notes.rs (notes D 完整版) against notes D and notes C 方案二: a bare command
 //! one way, `struct.pack('i', len(header))` + JSON header + body the other.
+// Every test here runs the notes' shell-command programs (`subprocess` with a shell).
+#![cfg(unix)]
 
 use super::*;
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_08_reads_d_server_answers() {
     let Some(n) = notes(here!()) else { return };
@@ -27,7 +28,6 @@ fn notes_rs_client_of_lesson_08_reads_d_server_answers() {
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn d_client_reads_real_md5_headers_from_notes_rs_server_of_lesson_08() {
     let Some(n) = notes(here!()) else { return };
@@ -53,7 +53,6 @@ fn d_client_reads_real_md5_headers_from_notes_rs_server_of_lesson_08() {
     );
 }
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_08_reads_c_plan2_server_answers() {
     let Some(n) = notes(here!()) else { return };
@@ -72,7 +71,6 @@ fn notes_rs_client_of_lesson_08_reads_c_plan2_server_answers() {
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn c_plan2_client_runs_commands_on_notes_rs_server_of_lesson_08() {
     let Some(n) = notes(here!()) else { return };

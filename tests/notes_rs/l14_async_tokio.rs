@@ -4,6 +4,8 @@
 //! course's server and client (`server` / `client`: the codec, a task per connection).
 //!
 //! Built only with `--features async` (tokio), which lesson 14 requires.
+// Every test here runs the notes' shell-command programs (`subprocess` with a shell).
+#![cfg(unix)]
 
 use super::*;
 
@@ -13,7 +15,6 @@ const TWO_COMMANDS: &str = "printf 'a%sb\\n' 12\nseq 3000\n";
 
 // ---- notes.rs on tokio ------------------------------------------------------------------
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_14_reads_whole_answers_from_c_plan1_server() {
     let Some(n) = notes(here!()) else { return };
@@ -31,7 +32,6 @@ fn notes_rs_client_of_lesson_14_reads_whole_answers_from_c_plan1_server() {
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn c_plan1_client_reads_whole_answers_from_notes_rs_server_of_lesson_14() {
     let Some(n) = notes(here!()) else { return };
@@ -50,7 +50,6 @@ fn c_plan1_client_reads_whole_answers_from_notes_rs_server_of_lesson_14() {
     );
 }
 
-#[cfg(unix)]
 #[test]
 fn notes_rs_client_of_lesson_14_reads_whole_answers_from_e8_struct_server() {
     let Some(n) = notes(here!()) else { return };
@@ -68,7 +67,6 @@ fn notes_rs_client_of_lesson_14_reads_whole_answers_from_e8_struct_server() {
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn e8_struct_client_reads_whole_answers_from_notes_rs_server_of_lesson_14() {
     let Some(n) = notes(here!()) else { return };
@@ -85,7 +83,6 @@ fn e8_struct_client_reads_whole_answers_from_notes_rs_server_of_lesson_14() {
 
 /// The notes' clients send shell commands; the course's server answers its built-in ones
 /// (`echo`, `seq`, `bytes`), whose outputs are the same.
-#[cfg(unix)]
 #[test]
 fn c_plan1_client_runs_commands_on_lesson_14_server() {
     let Some(n) = notes(here!()) else { return };
@@ -96,7 +93,6 @@ fn c_plan1_client_runs_commands_on_lesson_14_server() {
         .ends_with_error("EOFError");
 }
 
-#[cfg(unix)]
 #[test]
 fn e8_struct_client_runs_commands_on_lesson_14_server() {
     let Some(n) = notes(here!()) else { return };
@@ -107,7 +103,6 @@ fn e8_struct_client_runs_commands_on_lesson_14_server() {
         .ends_with_error("EOFError");
 }
 
-#[cfg(unix)]
 #[test]
 fn c_plan1_server_answers_lesson_14_client() {
     let Some(n) = notes(here!()) else { return };
@@ -120,7 +115,6 @@ fn c_plan1_server_answers_lesson_14_client() {
     drop(server);
 }
 
-#[cfg(unix)]
 #[test]
 fn e8_struct_server_answers_lesson_14_client() {
     let Some(n) = notes(here!()) else { return };
