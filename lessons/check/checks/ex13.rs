@@ -486,6 +486,14 @@ fn long_request(
                 want.len()
             ))
             .detail(ended);
+        // Said whether send_request returned or was still writing: which one a wrong
+        // answer that sends bytes again does depends on the kernel's timing.
+        if got.len() > want.len() && !matches!(result, Err(Trouble::Hung)) {
+            failure = failure.detail(tr!(
+                "that is {} bytes more than the request" | "比请求多了 {} 字节",
+                got.len() - want.len()
+            ));
+        }
         if let Some(at) = first_difference(&want[..got.len().min(want.len())], &got) {
             if at < got.len() {
                 failure = failure.detail(tr!(
