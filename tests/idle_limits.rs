@@ -162,6 +162,47 @@ fn every_client_gives_up_on_a_server_that_never_answers() {
     }
 }
 
+/// Review 29, attack 9: lesson 10's client waited for ever on a server that sent its
+/// challenge and then nothing (no verdict), or its verdict and then no echo: the check's
+/// timed read cleared the client's answer limit. It now gives up after that limit, with
+/// the same line as every other client.
+#[test]
+fn lesson_10_client_gives_up_on_a_server_silent_after_the_challenge_or_the_verdict() {
+    const SAID: &str = "waiting for the server's answer: nothing within 2 s";
+    for verdict in [None, Some(socket_lessons::wire::auth::LEGITIMATE)] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let silent = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            conn.set_read_timeout(Some(WAIT)).unwrap();
+            conn.write_all(&[7u8; socket_lessons::wire::auth::CHALLENGE_LEN])
+                .unwrap();
+            let mut answer = [0u8; 16];
+            conn.read_exact(&mut answer).unwrap();
+            if let Some(byte) = verdict {
+                conn.write_all(&[byte]).unwrap();
+            }
+            let mut sink = Vec::new();
+            let _ = conn.read_to_end(&mut sink);
+        });
+        let out = snapbox::cmd::Command::new(example("10_hmac_auth"))
+            .args(["client", "--secret", "s", "--port", &port.to_string()])
+            .env("SOCKET_LESSONS_ANSWER_LIMIT", "2")
+            .stdin("hello\n".to_owned())
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "verdict {verdict:?}: {all}");
+        assert!(all.contains(SAID), "verdict {verdict:?}: {all}");
+        silent.join().unwrap();
+    }
+}
+
 /// A 16 MiB request (the largest frame) of an unknown command: the server logs a preview of
 /// it, not all of it, and answers with a short error, not with an error too big to frame.
 #[test]

@@ -283,7 +283,7 @@ fn prove(
 
 fn read_verdict(stream: TcpStream, client: &Transcript) -> Result<Proved, Report> {
     let mut verdict = [0u8; 1];
-    let proved = match limits::read(&stream, &mut verdict)? {
+    let proved = match limits::read(&stream, &mut verdict).map_err(limits::answer_waited)? {
         0 => {
             say!(
                 client,

@@ -3,7 +3,9 @@
 //!
 //! A demo uses them to show that something did **not** happen without hanging; a server,
 //! to refuse a peer that stops halfway. The limit bounds the wait, it never decides what a
-//! lesson shows. The stream is blocking again afterwards.
+//! lesson shows. Each leaves the stream's own read time limit as it found it (a client's
+//! limit on every answer stays on: found by an attack, whose silent server held lesson
+//! 10's client for ever once its check had cleared the limit).
 
 use std::io;
 use std::net::TcpStream;
@@ -13,16 +15,17 @@ use std::net::TcpStream;
 ///
 /// For showing that something did **not** happen (an empty send that sent nothing, a
 /// client nobody accepted) without hanging: the limit bounds the demonstration, it never
-/// decides its outcome. The stream is blocking again afterwards.
+/// decides its outcome. The stream's read time limit is back as it was afterwards.
 pub fn read_within(
     stream: &mut TcpStream,
     buf: &mut [u8],
     limit: std::time::Duration,
 ) -> io::Result<Option<usize>> {
     use std::io::Read;
+    let before = stream.read_timeout()?;
     stream.set_read_timeout(Some(limit))?;
     let result = stream.read(buf);
-    stream.set_read_timeout(None)?;
+    stream.set_read_timeout(before)?;
     match result {
         Ok(n) => Ok(Some(n)),
         // Unix reports a read timeout as EAGAIN (WouldBlock), Windows as TimedOut.
@@ -53,14 +56,15 @@ pub enum Filled {
 /// read, not per `recv`) runs out, and says which happened and after how many bytes.
 ///
 /// `read_exact` alone cannot tell a short message from a slow one, and a server that waits
-/// without a limit can be held forever by a client that sends nothing. The stream is
-/// blocking again afterwards.
+/// without a limit can be held forever by a client that sends nothing. The stream's read
+/// time limit is back as it was afterwards.
 pub fn read_exact_within(
     stream: &mut TcpStream,
     buf: &mut [u8],
     limit: std::time::Duration,
 ) -> io::Result<Filled> {
     use std::io::Read;
+    let before = stream.read_timeout()?;
     let deadline = std::time::Instant::now() + limit;
     let mut got = 0;
     let result = loop {
@@ -95,7 +99,7 @@ pub fn read_exact_within(
             Err(e) => break Err(e),
         }
     };
-    stream.set_read_timeout(None)?;
+    stream.set_read_timeout(before)?;
     result
 }
 
@@ -128,6 +132,7 @@ pub fn read_waiting(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
 /// The sticky-packet demos use it to make "both sends are in the receiver's buffer before
 /// the read" true by construction instead of by luck: the read that follows then sees
 /// exactly what a slow reader would. Fails after `limit`, or if the peer closes first.
+/// The stream's read time limit is back as it was afterwards.
 pub fn wait_for_bytes(
     stream: &TcpStream,
     n: usize,
@@ -135,11 +140,12 @@ pub fn wait_for_bytes(
 ) -> io::Result<usize> {
     let deadline = std::time::Instant::now() + limit;
     let mut buf = vec![0u8; n];
+    let before = stream.read_timeout()?;
     loop {
         // peek blocks until at least one byte is there, then returns what is queued.
         stream.set_read_timeout(Some(limit))?;
         let queued = stream.peek(&mut buf);
-        stream.set_read_timeout(None)?;
+        stream.set_read_timeout(before)?;
         let queued = queued?;
         if queued >= n {
             return Ok(queued);
