@@ -1414,3 +1414,101 @@ fn a_server_error_with_u061c_u2028_u2029_is_printed_escaped() {
         "{out}"
     );
 }
+
+/// A fake server for one upload: reads the upload's header (and, with `read_body`, its
+/// body), then hands the connection to `then`.
+fn upload_server(
+    read_body: bool,
+    then: impl FnOnce(TcpStream) + Send + 'static,
+) -> (u16, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut len = [0u8; 4];
+        conn.read_exact(&mut len).unwrap();
+        let mut json = vec![0u8; i32::from_le_bytes(len) as usize];
+        conn.read_exact(&mut json).unwrap();
+        if read_body {
+            let header: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            let size = header["filesize"].as_u64().unwrap();
+            std::io::copy(&mut (&mut conn).take(size), &mut std::io::sink()).unwrap();
+        }
+        then(conn);
+    });
+    (port, handle)
+}
+
+fn upload(port: u16, file: &Path) -> (bool, String, Duration) {
+    let started = Instant::now();
+    let out = snapbox::cmd::Command::new(example("09_file_header"))
+        .args(["upload", "--port", &port.to_string()])
+        .arg(file)
+        .timeout(Duration::from_secs(90))
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), all, started.elapsed())
+}
+
+/// Review 29, attack 9: a server that stops an upload halfway with an `error` full of
+/// terminal tricks (a screen clear, OSC 52, a newline before a forged `[client]` line,
+/// U+202E) and closes: the client printed it raw. It is now escaped and cut, as every
+/// other field a server sends.
+#[test]
+fn peer_stopping_an_upload_with_terminal_escapes_is_printed_escaped() {
+    let dir = Scratch::new("stop-escapes");
+    let file = dir.0.join("big.bin");
+    fs::write(&file, vec![0u8; 30_000_000]).unwrap();
+    let error = "disk full\n[client] the server saved \"big.bin\" (matches)\u{1b}[2J\u{1b}]52;c;aGk=\u{7}\u{202e}";
+    let json = serde_json::json!({ "saved": false, "error": error }).to_string();
+    let (port, server) = upload_server(false, move |mut conn| {
+        conn.write_all(&header(&json)).unwrap();
+        // Closed with the body unread: a reset, and the client's send fails.
+    });
+    let (ok, out, _) = upload(port, &file);
+    server.join().unwrap();
+    assert!(!ok, "{out}");
+    assert!(out.contains("the server stopped the upload: "), "{out}");
+    for c in ['\u{1b}', '\u{7}', '\u{202e}'] {
+        assert!(!out.contains(c), "U+{:04X} raw in {out:?}", c as u32);
+    }
+    assert!(
+        !out.lines()
+            .any(|l| l.starts_with("[client] the server saved")),
+        "{out}"
+    );
+}
+
+/// Review 29, attack 9: a server that drips its verdict a byte a second held the upload
+/// client as long as it went on (the verdict was read with the answer limit on each read,
+/// not on the whole). The verdict now has HEADER_PACE, as a download's header: 10 s, then
+/// 500 bytes a second, 20 s at most.
+#[test]
+fn peer_dripping_its_verdict_cannot_hold_the_upload_client() {
+    let dir = Scratch::new("verdict-drip");
+    let file = dir.0.join("small.txt");
+    fs::write(&file, b"hello").unwrap();
+    let (port, server) = upload_server(true, |mut conn| {
+        let verdict = header(&format!(
+            r#"{{"saved": true, "filesize": 5, "md5": "{}"}}"#,
+            "0".repeat(4000)
+        ));
+        for byte in verdict {
+            if conn.write_all(&[byte]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    });
+    let (ok, out, took) = upload(port, &file);
+    server.join().unwrap();
+    assert!(!ok, "{out}");
+    assert!(out.contains("the verdict too slow"), "{out}");
+    assert!(took < Duration::from_secs(60), "{took:?}: {out}");
+}

@@ -262,12 +262,24 @@ pub fn upload(
     if let Err(e) = sent {
         // A server that refused halfway (its disk is full) says why before it closes: read
         // that instead of only the reset the unread rest of the body caused.
+        // Its first byte within 2 s, then the header on HEADER_PACE: a server that drips
+        // its refusal cannot hold the client.
         let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-        if let Ok(Some(Verdict {
-            error: Some(why), ..
-        })) = read_header::<Verdict>(stream)
-        {
-            // The server's words are wire bytes: English, quoted in Chinese.
+        let began = matches!(limits::peek(stream, &mut [0u8; 1]), Ok(n) if n > 0);
+        let label = pick("the verdict", "判定结果");
+        if let (
+            true,
+            Ok(Some(Verdict {
+                error: Some(why), ..
+            })),
+        ) = (
+            began,
+            read_header::<Verdict>(&mut Paced::new(stream, HEADER_PACE, label)),
+        ) {
+            // A peer's text: escaped and cut, as every field of a verdict (an attack sent
+            // escape sequences and a forged `[client]` line in it). The server's words are
+            // wire bytes: English, quoted in Chinese.
+            let why = quiet::one_line(&why);
             say!(
                 client,
                 "the server stopped the upload: {why}" | "服务端中止了上传：“{why}”"
@@ -279,8 +291,15 @@ pub fn upload(
         return Err(net::context(e, pick("send the file", "发送文件")).into());
     }
 
-    // 3. the verdict.
-    match read_header::<Verdict>(stream).map_err(limits::answer_waited)? {
+    // 3. the verdict. Its first byte may take a while (the server writes the file out
+    // first), so that wait is the long one (60 s, `limits::answer_limit`); the header
+    // itself then has HEADER_PACE, as a download's header does (an attack dripped a verdict
+    // a byte every 3 s, and the client waited as long as it went on).
+    if !limits::answer_begins(stream)? {
+        return Ok(closed_without_a_verdict(client));
+    }
+    let label = pick("the verdict", "判定结果");
+    match read_header::<Verdict>(&mut Paced::new(stream, HEADER_PACE, label))? {
         Some(Verdict {
             saved: Some(true),
             filesize,
@@ -316,14 +335,17 @@ pub fn upload(
             }
             Ok(false)
         }
-        None => {
-            say!(
-                client,
-                "the server closed without a verdict (notes C's server sends none): sent, \
-                 not confirmed"
-                    | "服务端没有给出判定结果就关闭了连接（笔记 C 的服务端不发判定结果）：已发送，未确认"
-            );
-            Ok(true)
-        }
+        None => Ok(closed_without_a_verdict(client)),
     }
+}
+
+/// notes C's server sends no verdict: the upload was sent, and nothing confirms it.
+fn closed_without_a_verdict(client: &Transcript) -> bool {
+    say!(
+        client,
+        "the server closed without a verdict (notes C's server sends none): sent, \
+         not confirmed"
+            | "服务端没有给出判定结果就关闭了连接（笔记 C 的服务端不发判定结果）：已发送，未确认"
+    );
+    true
 }
