@@ -230,3 +230,41 @@ fn chat_peer_shows_a_name_that_reorders_a_line_escaped() {
     let line = bob.line_containing("no peer named");
     assert!(line.ends_with(r"(known: ali\u{202e}ce)"), "{line}");
 }
+
+/// Review 29, attack 9: names and texts were escaped as Rust's `{:?}` escapes, which
+/// leaves the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0) and the blank braille pattern
+/// (U+2800) as they are: a stranger signing `bob` and a filler showed as a second `bob`
+/// beside the pinned one. Every character of the INVISIBLE table is now escaped.
+#[test]
+fn chat_peer_shows_a_name_or_text_with_an_invisible_filler_escaped() {
+    let mut alice = Running::server_with_env(
+        example("12_udp_chat"),
+        &["chat", "--name", "alice", "--port", "0"],
+        &[("LANG", "C")],
+    );
+    let stranger = socket();
+    for (name, escaped) in [
+        ('\u{115f}', r"\u{115f}"),
+        ('\u{1160}', r"\u{1160}"),
+        ('\u{3164}', r"\u{3164}"),
+        ('\u{ffa0}', r"\u{ffa0}"),
+        ('\u{2800}', r"\u{2800}"),
+    ] {
+        stranger
+            .send_to(
+                format!("[bob{name}] I am{name}bob").as_bytes(),
+                ("127.0.0.1", alice.port),
+            )
+            .unwrap();
+        let line = alice.line_containing("says");
+        assert!(
+            line.contains(&format!(r#": bob{escaped} says "I am{escaped}bob""#)),
+            "{line}"
+        );
+        assert!(!line.contains(name), "{line:?}");
+    }
+    alice.type_line("@nobody");
+    let line = alice.line_containing("no peer named");
+    assert!(!line.contains('\u{115f}'), "{line:?}");
+    assert!(line.contains(r"bob\u{115f}"), "{line}");
+}

@@ -86,7 +86,7 @@ impl Book {
         let names: Vec<String> = self
             .known
             .iter()
-            .map(|(n, _)| n.escape_debug().to_string())
+            .map(|(n, _)| crate::shown_name(n))
             .collect();
         names.join(", ")
     }

@@ -47,7 +47,7 @@
 //! the demo.
 
 use socket2::Socket;
-use socket_lessons::guard::quiet::{Gate, LogGate};
+use socket_lessons::guard::quiet::{self, Gate, LogGate};
 use socket_lessons::stage::transcript::{describe, describe_ends};
 use socket_lessons::wire::chat;
 use socket_lessons::wire::clock::Clock;
@@ -104,11 +104,38 @@ const SHOWN_CHARS: usize = 200;
 fn shown(text: &str) -> String {
     let count = text.chars().count();
     if count <= SHOWN_CHARS {
-        format!("{text:?}")
+        visible(format!("{text:?}"))
     } else {
         let cut: String = text.chars().take(SHOWN_CHARS).collect();
-        tr!("{cut:?}…({count} chars)" | "{cut:?}…（{count} 个字符）")
+        let cut = visible(format!("{cut:?}"));
+        tr!("{cut}…({count} chars)" | "{cut}…（{count} 个字符）")
     }
+}
+
+/// A name from a datagram as a line shows it: escaped, unquoted.
+pub(crate) fn shown_name(name: &str) -> String {
+    visible(name.escape_debug().to_string())
+}
+
+/// Rust's escaping (`{:?}`, `escape_debug`: control characters, U+202E and the others it
+/// counts as not printable) leaves some invisible characters as they are: the Hangul
+/// fillers (U+115F, U+3164…) and the blank braille pattern are letters and symbols to it,
+/// and an attack's `bob` followed by U+115F showed as a second `bob`. Every character of
+/// `guard::quiet`'s INVISIBLE table still raw is escaped here. (Look-alikes from other
+/// scripts, a Cyrillic `о` in `bоb`, are letters: shown as they are; the page says so.)
+fn visible(escaped: String) -> String {
+    if !escaped.chars().any(quiet::is_invisible) {
+        return escaped;
+    }
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for c in escaped.chars() {
+        if quiet::is_invisible(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl ChatPeer {
@@ -212,12 +239,10 @@ impl ChatPeer {
         };
         let mut book = self.book();
         // A name is shown escaped: check_peer_name refuses control characters, but not the
-        // invisible ones that reorder a line on a terminal (U+202E, right-to-left override).
+        // invisible ones that reorder a line on a terminal (U+202E, right-to-left override)
+        // or look like nothing at all (U+115F): `escaped`.
         let tag = chat::untag(message);
-        let name = tag
-            .0
-            .map(|n| n.escape_debug().to_string())
-            .unwrap_or_default();
+        let name = tag.0.map(shown_name).unwrap_or_default();
         match tag {
             (Some(tagged), text)
                 if book.pinned.iter().any(|p| p == tagged) && book.lookup(tagged) != Some(from) =>
@@ -243,7 +268,7 @@ impl ChatPeer {
                         tr!(" (new peer: {name} at {from})" | "（新的对端：{name}，在 {from}）")
                     }
                     Learned::NewForgot(old) => {
-                        let old = old.escape_debug();
+                        let old = shown_name(&old);
                         socket_lessons::tr!(
                         " (new peer: {name} at {from}; {old} forgotten: the book keeps {MAX_LEARNED} names)"
                             | "（新的对端：{name}，在 {from}；忘掉了 {old}：通讯录最多记 {MAX_LEARNED} 个名字）"
