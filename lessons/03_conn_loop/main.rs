@@ -190,7 +190,8 @@ fn serve_client(
                     "{client_addr}: {}; back to accept" | "{client_addr}：{}；回到 accept",
                     socket_lessons::lang::error_text(&e)
                 );
-            } else {
+            } else if gated(resets, server, Held::Resets) {
+                // A reset seen by the send: the recv's gate (lesson 02).
                 say!(
                     server,
                     "send to {client_addr} failed: {}" | "向 {client_addr} send 失败：{}",
