@@ -257,14 +257,16 @@ impl Default for LineBudget {
     }
 }
 
-/// Lets the first few events of a kind through in each window, counts the rest, and says
-/// how many were held back when the window ends.
+/// Lets a few events of a kind through in any window of time (a sliding window: at most
+/// `per_window` lines in *any* `window`, not in each fixed slice of time, where five at
+/// the end of one slice and five at the start of the next would make ten within moments),
+/// counts the rest, and says how many were held back with the next line it lets through.
 #[derive(Debug)]
 pub struct LogGate {
     per_window: u32,
     window: Duration,
-    opened: Option<Instant>,
-    shown: u32,
+    /// When the lines shown in the last `window` were shown: at most `per_window`.
+    shown_at: std::collections::VecDeque<Instant>,
     held: u64,
 }
 
@@ -285,8 +287,7 @@ impl LogGate {
         Self {
             per_window,
             window,
-            opened: None,
-            shown: 0,
+            shown_at: std::collections::VecDeque::new(),
             held: 0,
         }
     }
@@ -302,28 +303,24 @@ impl LogGate {
     }
 
     fn event_at(&mut self, now: Instant) -> Gate {
-        let fresh = self
-            .opened
-            .is_none_or(|opened| now.duration_since(opened) >= self.window);
-        if fresh {
-            let held = std::mem::take(&mut self.held);
-            self.opened = Some(now);
-            self.shown = 1;
-            return if held == 0 {
-                Gate::Show
-            } else {
-                Gate::ShowAfter(crate::tr!(
-                    "({held} more like the last were not logged)"
-                        | "（另有 {held} 条同类的记录没有写进日志）"
-                ))
-            };
+        while self
+            .shown_at
+            .front()
+            .is_some_and(|&at| now.saturating_duration_since(at) >= self.window)
+        {
+            self.shown_at.pop_front();
         }
-        if self.shown < self.per_window {
-            self.shown += 1;
-            Gate::Show
-        } else {
+        if self.shown_at.len() >= self.per_window as usize {
             self.held += 1;
-            Gate::Held
+            return Gate::Held;
+        }
+        self.shown_at.push_back(now);
+        match std::mem::take(&mut self.held) {
+            0 => Gate::Show,
+            held => Gate::ShowAfter(crate::tr!(
+                "({held} more like the last were not logged)"
+                    | "（另有 {held} 条同类的记录没有写进日志）"
+            )),
         }
     }
 
@@ -489,6 +486,29 @@ mod tests {
         assert_eq!(
             gate.event_at(t0 + Duration::from_secs(11)),
             Gate::ShowAfter("(995 more like the last were not logged)".into())
+        );
+    }
+
+    #[test]
+    fn a_gate_lets_five_through_in_any_10_s_even_across_a_window_s_edge() {
+        // One line at 0 s, four at 9.9 s, then a burst at 10.05 s: only the line of 0 s
+        // has left the last 10 s, so one more goes through, not five (a fixed window
+        // opened at 0 s would have let five more through at 10 s: nine in 0.15 s).
+        let mut gate = LogGate::new(5, Duration::from_secs(10));
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        assert_eq!(gate.event_at(at(0)), Gate::Show);
+        for _ in 0..4 {
+            assert_eq!(gate.event_at(at(9_900)), Gate::Show);
+        }
+        let burst = (0..10)
+            .filter(|_| gate.event_at(at(10_050)) != Gate::Held)
+            .count();
+        assert_eq!(burst, 1);
+        // 10 s after the four, room for four more, the first saying how many were held.
+        assert_eq!(
+            gate.event_at(at(19_900)),
+            Gate::ShowAfter("(9 more like the last were not logged)".into())
         );
     }
 
