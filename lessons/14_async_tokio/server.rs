@@ -273,6 +273,19 @@ pub async fn serve(
         Some(()) = stops.recv() => say!(who, "Ctrl-C again: the server stops now, {} connection(s) still open"
             | "又一次 Ctrl-C：服务端立即停止，还有 {} 条连接开着", server.connected.load(Ordering::Relaxed)),
     }
+    // A count of broken connections still held back is said now, not lost.
+    let held = server
+        .broken
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take_held();
+    if held > 0 {
+        say!(
+            who,
+            "({held} more broken connections were not logged)"
+                | "（另有 {held} 条断掉的连接没有写进日志）"
+        );
+    }
     Ok(())
 }
 

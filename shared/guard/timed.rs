@@ -111,8 +111,9 @@ pub fn read_exact_within(
 /// time, and a limit that ends a message only when nothing waits does not blame the peer
 /// for the reader's stall. (Found by attacks: a server stopped for 11 or 12 s woke, read
 /// nothing, and refused an answer, an upload and a frame that had all come in time.) A
-/// peer that drips gains nothing: each byte is read as it comes, so nothing waits when
-/// the limit runs out.
+/// peer that drips gains nothing while the reader keeps up: each byte is read as it
+/// comes, so nothing waits when the limit runs out. A reader too busy to keep up finds
+/// what came meanwhile and takes it; each message is bounded by its size.
 pub fn read_waiting(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
     use std::io::Read;
     stream.set_nonblocking(true)?;
