@@ -1512,3 +1512,60 @@ fn peer_dripping_its_verdict_cannot_hold_the_upload_client() {
     assert!(out.contains("the verdict too slow"), "{out}");
     assert!(took < Duration::from_secs(60), "{took:?}: {out}");
 }
+
+/// Review 29, attack 10: a server that takes an upload's header and then reads nothing
+/// held the upload client for as long as it liked (the body went out with no clock). The
+/// body now has BODY_PACE (10 s, then 1 MiB a second on average), as a download's answer.
+#[test]
+fn peer_taking_an_upload_s_header_and_reading_nothing_cannot_hold_the_client() {
+    let dir = Scratch::new("upload-unread");
+    let file = dir.0.join("big.bin");
+    fs::File::create(&file).unwrap().set_len(64 << 20).unwrap();
+    let (port, server) = upload_server(false, |conn| {
+        // Reads nothing more, and keeps the connection open until the client leaves.
+        let mut peek = [0u8; 1];
+        conn.set_read_timeout(Some(Duration::from_secs(90)))
+            .unwrap();
+        let _ = conn.peek(&mut peek);
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    let (ok, out, took) = upload(port, &file);
+    assert!(!ok, "{out}");
+    assert!(out.contains("the upload too slow"), "{out}");
+    assert!(took < Duration::from_secs(60), "{took:?}: {out}");
+    drop(server);
+}
+
+/// The same for notes E's sender (`09_file_header sender`): a receiver that answers `y`
+/// and then reads nothing.
+#[test]
+fn receiver_answering_y_and_reading_nothing_cannot_hold_the_sender() {
+    let dir = Scratch::new("sender-unread");
+    let file = dir.0.join("big.bin");
+    fs::File::create(&file).unwrap().set_len(64 << 20).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut offer = [0u8; 1500];
+        let _ = conn.read(&mut offer);
+        conn.write_all(b"y").unwrap();
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    let started = Instant::now();
+    let out = snapbox::cmd::Command::new(example("09_file_header"))
+        .args(["sender", "--port", &port.to_string()])
+        .arg(&file)
+        .timeout(Duration::from_secs(90))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("the file's bytes too slow"), "{all}");
+    assert!(took < Duration::from_secs(60), "{took:?}: {all}");
+}

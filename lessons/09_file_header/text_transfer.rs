@@ -15,6 +15,7 @@
 //! may send a shorter sentence and close), however TCP cuts them into segments. One `recv`
 //! is not one message: a correct verdict arriving in two segments is still correct.
 
+use crate::served::send_file;
 use crate::{Gated, BODY_PACE, HEADER_PACE};
 use indicatif::ProgressBar;
 use socket_lessons::guard::limits::{self, Limits};
@@ -24,7 +25,7 @@ use socket_lessons::guard::quiet::{preview_text, AcceptTrouble, LogGate};
 use socket_lessons::guard::saving::{self, Existing};
 use socket_lessons::lang::{error_text, pick};
 use socket_lessons::stage::transcript::{describe, describe_ends};
-use socket_lessons::wire::files::{md5_file, send_body};
+use socket_lessons::wire::files::md5_file;
 use socket_lessons::wire::net;
 use socket_lessons::{say, tr, Endpoint, Report, Transcript};
 use std::fs::{self, File};
@@ -352,7 +353,10 @@ pub fn notes_e_sender(at: &Endpoint, path: &Path) -> Result<(), Report> {
 
     // 3. the bytes, streamed (notes E sends 1500 at a time with a 0.3 s sleep between, "to
     //    avoid 粘包": the receiver knows the size, so no pause is needed).
-    send_body(&mut file, size, &mut stream, &ProgressBar::hidden())?;
+    //    Under one clock (BODY_PACE): a receiver that answers y and then reads nothing
+    //    cannot hold the sender (an attack held it for as long as it liked).
+    let mut body = Paced::new(&stream, BODY_PACE, pick("the file's bytes", "文件的字节"));
+    send_file(&mut body, &mut file, size, &ProgressBar::hidden())?;
 
     // 4. the receiver's md5: exactly 32 hex digits, however they are cut into segments
     //    (notes E's sender takes one recv(1500) as the whole md5). It comes as soon as the

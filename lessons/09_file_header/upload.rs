@@ -5,6 +5,7 @@
 //! when a request does not start with a name.
 
 use crate::headers::{FileHeader, UploadHeader, Verdict};
+use crate::served::send_file;
 use crate::{bar, Gated, Rules, BODY_PACE, HEADER_PACE};
 use socket_lessons::guard::limits;
 use socket_lessons::guard::names::{check_file_name, why_refused};
@@ -14,7 +15,7 @@ use socket_lessons::guard::saving::{receive_file, Existing, Failed};
 use socket_lessons::lang::{error_text, pick};
 use socket_lessons::reason;
 use socket_lessons::stage::transcript::text_lossy;
-use socket_lessons::wire::files::{md5_file, send_body};
+use socket_lessons::wire::files::md5_file;
 use socket_lessons::wire::header::{self, read_header, write_header, Reason};
 use socket_lessons::wire::net;
 use socket_lessons::{say, tr, Report, Transcript};
@@ -257,7 +258,12 @@ pub fn upload(
 
     // 2. header, then the body streamed from the file.
     let bar = bar(bars, size, &name);
-    let sent = write_header(stream, &json).and_then(|()| send_body(&mut file, size, stream, &bar));
+    // Under one clock (BODY_PACE), as a download's answer: a server that takes the header
+    // and then reads nothing, or a little now and then, cannot hold the client (an attack
+    // held it for as long as it liked: the body went out with no clock at all).
+    let mut body = Paced::new(stream, BODY_PACE, pick("the upload", "上传"));
+    let sent =
+        write_header(&mut body, &json).and_then(|()| send_file(&mut body, &mut file, size, &bar));
     bar.finish_and_clear();
     if let Err(e) = sent {
         // A server that refused halfway (its disk is full) says why before it closes: read
