@@ -581,6 +581,26 @@ pub fn contain_commands() -> Containment {
 #[cfg(unix)]
 static RUNNING: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
+/// Set by the interrupt's handler before it kills (and reaps) the running command.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `child.try_wait()`, except when an interrupt has killed and reaped the command: then the
+/// wait fails with ECHILD ("No child processes"), which is not the command's doing, and the
+/// process is about to exit from the handler's thread. This thread waits for that exit,
+/// instead of sending the client an error that did not happen (an attack saw `No child
+/// processes (os error 10)` as the answer of a command killed by a SIGHUP).
+fn reaped(child: &mut Child) -> io::Result<Option<std::process::ExitStatus>> {
+    match child.try_wait() {
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ECHILD) && INTERRUPTED.load(Ordering::SeqCst) => {
+            loop {
+                thread::park();
+            }
+        }
+        other => other,
+    }
+}
+
 /// On Ctrl-C (SIGINT), SIGTERM, SIGHUP or any other signal that would end this process and
 /// can be caught (SIGQUIT, SIGUSR1, SIGALRM…: [`crate::guard::ending`]): kills the command
 /// [`run_command`] is running, its whole process group, and (Linux, after
@@ -593,12 +613,17 @@ static RUNNING: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new
 pub fn kill_commands_on_interrupt() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let installed = crate::guard::ending::on_ending(|| match kill_running_command() {
-            0 => crate::tr!("interrupted" | "已中断"),
-            n => crate::tr!(
-                "interrupted: the running command and what it started killed ({n} process(es))"
-                    | "已中断：正在运行的命令和它启动的进程都已杀掉（{n} 个进程）"
-            ),
+        let installed = crate::guard::ending::on_ending(|| {
+            // Said first: the command's own thread, finding it reaped, waits for the exit.
+            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+            let killed = kill_running_command();
+            match killed {
+                0 => crate::tr!("interrupted" | "已中断"),
+                n => crate::tr!(
+                    "interrupted: the running command and what it started killed ({n} process(es))"
+                        | "已中断：正在运行的命令和它启动的进程都已杀掉（{n} 个进程）"
+                ),
+            }
         });
         if let Err(e) = installed {
             eprintln!(
@@ -844,14 +869,14 @@ pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
     // still run with its output closed (`exec >&- 2>&-; sleep 100`), so the time limit
     // applies here too.
     loop {
-        if let Some(status) = child.try_wait()? {
+        if let Some(status) = reaped(&mut child)? {
             outcome.status = Some(status);
             break;
         }
         if Instant::now() >= deadline {
             // Looked at again: this server may have been stopped between the two looks
             // while the command ended; then it was not killed.
-            if let Some(status) = child.try_wait()? {
+            if let Some(status) = reaped(&mut child)? {
                 outcome.status = Some(status);
                 break;
             }
@@ -919,7 +944,7 @@ fn collect(
     while pipes.iter().any(|(_, pipe)| pipe.is_some()) {
         let now = Instant::now();
         if now >= *deadline {
-            if outcome.stopped.is_none() && !ended_in_time && child.try_wait()?.is_some() {
+            if outcome.stopped.is_none() && !ended_in_time && reaped(child)?.is_some() {
                 // The command ended before the limit was looked at: this server was stopped
                 // (SIGSTOP, Ctrl-Z) past the limit while the command ran to its end, or the
                 // shell is gone and something it left holds the pipes. What it wrote is in
@@ -963,7 +988,7 @@ fn collect(
         if ready == 0 {
             // Killed, the shell is gone, and nothing came: what holds the pipes left the
             // group. Stop waiting (dropping the pipes closes our ends).
-            if outcome.stopped.is_some() && child.try_wait()?.is_some() {
+            if outcome.stopped.is_some() && reaped(child)?.is_some() {
                 break;
             }
             continue;
