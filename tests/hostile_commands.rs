@@ -553,11 +553,7 @@ fn client_against(lesson: &str, port: u16) -> (bool, Duration, String) {
         .timeout(Duration::from_secs(90))
         .output()
         .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = common::printed(&out);
     (!out.status.success(), started.elapsed(), all)
 }
 

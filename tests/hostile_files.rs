@@ -68,20 +68,29 @@ fn one_answer_server(wire: Vec<u8>) -> (u16, std::thread::JoinHandle<Vec<u8>>) {
     (port, handle)
 }
 
-fn download(port: u16, dir: &str, extra: &[&str], name: &str) -> (bool, String) {
+/// Runs a client of lesson 09 (`download …`, `upload …`, `sender …`) to its end, 90 s at
+/// most: whether it succeeded, what it printed, and how long it took.
+fn client_09<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (bool, String, Duration) {
+    let started = Instant::now();
     let out = snapbox::cmd::Command::new(example("09_file_header"))
-        .args(["download", "--port", &port.to_string(), "--dir", dir])
-        .args(extra)
-        .arg(name)
-        .timeout(Duration::from_secs(60))
+        .args(args)
+        .timeout(Duration::from_secs(90))
         .output()
         .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), all)
+    (
+        out.status.success(),
+        common::printed(&out),
+        started.elapsed(),
+    )
+}
+
+fn download(port: u16, dir: &str, extra: &[&str], name: &str) -> (bool, String) {
+    let port = port.to_string();
+    let mut args = vec!["download", "--port", &port, "--dir", dir];
+    args.extend_from_slice(extra);
+    args.push(name);
+    let (ok, all, _) = client_09(&args);
+    (ok, all)
 }
 
 #[test]
@@ -1441,19 +1450,13 @@ fn upload_server(
 }
 
 fn upload(port: u16, file: &Path) -> (bool, String, Duration) {
-    let started = Instant::now();
-    let out = snapbox::cmd::Command::new(example("09_file_header"))
-        .args(["upload", "--port", &port.to_string()])
-        .arg(file)
-        .timeout(Duration::from_secs(90))
-        .output()
-        .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), all, started.elapsed())
+    let port = port.to_string();
+    client_09(&[
+        "upload".as_ref(),
+        "--port".as_ref(),
+        port.as_ref(),
+        file.as_os_str(),
+    ])
 }
 
 /// Review 29, attack 9: a server that stops an upload halfway with an `error` full of
@@ -1552,20 +1555,14 @@ fn receiver_answering_y_and_reading_nothing_cannot_hold_the_sender() {
         conn.write_all(b"y").unwrap();
         std::thread::sleep(Duration::from_secs(60));
     });
-    let started = Instant::now();
-    let out = snapbox::cmd::Command::new(example("09_file_header"))
-        .args(["sender", "--port", &port.to_string()])
-        .arg(&file)
-        .timeout(Duration::from_secs(90))
-        .output()
-        .unwrap();
-    let took = started.elapsed();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!out.status.success(), "{all}");
+    let port = port.to_string();
+    let (ok, all, took) = client_09(&[
+        "sender".as_ref(),
+        "--port".as_ref(),
+        port.as_ref(),
+        file.as_os_str(),
+    ]);
+    assert!(!ok, "{all}");
     assert!(all.contains("the file's bytes too slow"), "{all}");
     assert!(took < Duration::from_secs(60), "{took:?}: {all}");
 }

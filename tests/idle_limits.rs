@@ -149,11 +149,7 @@ fn every_client_gives_up_on_a_server_that_never_answers() {
             command = command.arg("no-such-file-here.txt");
         }
         let out = command.output().unwrap();
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let all = common::printed(&out);
         assert!(!out.status.success(), "{lesson}: {all}");
         assert!(all.contains(expected), "{lesson} {args:?}: {all}");
         drop(out);
@@ -192,11 +188,7 @@ fn lesson_10_client_gives_up_on_a_server_silent_after_the_challenge_or_the_verdi
             .timeout(std::time::Duration::from_secs(60))
             .output()
             .unwrap();
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let all = common::printed(&out);
         assert!(!out.status.success(), "verdict {verdict:?}: {all}");
         assert!(all.contains(SAID), "verdict {verdict:?}: {all}");
         silent.join().unwrap();

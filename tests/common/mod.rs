@@ -83,6 +83,16 @@ pub fn command(program: impl AsRef<std::ffi::OsStr>) -> snapbox::cmd::Command {
     snapbox::cmd::Command::new(program).env("LC_ALL", PINNED_LOCALE)
 }
 
+/// What a finished program printed, its stdout then its stderr, as text: for `contains`
+/// checks and for the message of a failing assertion.
+pub fn printed(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// A std command for `program`, in the [`PINNED_LOCALE`].
 pub fn std_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut command = Command::new(program);
