@@ -392,9 +392,14 @@ fn run() -> Result<(), Report> {
         }) => {
             let addr = at.server_addr()?;
             let mut stream = ways::connect(addr, writes)?;
+            // No read waits longer than the answer limit (60 s): a server that never
+            // answers, or stops halfway through a frame, ends the client with one line (an
+            // attack held it for as long as it liked).
+            limits::await_answer(&stream, limits::answer_limit())?;
             let client = Transcript::client();
             say!(client, "{}: {}" | "{}：{}", writes.label(), writes.how());
-            let timing = exchange(&mut stream, writes, exchanges)?;
+            let timing = ways::time_exchanges(&mut stream, writes, exchanges, BODY_LEN)
+                .map_err(limits::answer_waited)?;
             report(&client, &timing);
             Ok(())
         }
