@@ -115,7 +115,7 @@ fn every_client_gives_up_on_a_server_that_never_answers() {
     const SAID: &str = "waiting for the server's answer: nothing within 2 s";
     // Lesson 10's first wait is its own: the challenge must come within 10 s.
     const NO_CHALLENGE: &str = "no 32-byte challenge within 10 s (0 bytes came)";
-    let cases: [(&str, &[&str], &str, &str); 8] = [
+    let cases: [(&str, &[&str], &str, &str); 9] = [
         ("02_tcp_loop", &["client"], "hello\n", SAID),
         ("06_length_prefix", &["client"], "echo hi\n", SAID),
         ("07_remote_cmd", &["client"], "echo hi\n", SAID),
@@ -129,6 +129,8 @@ fn every_client_gives_up_on_a_server_that_never_answers() {
             NO_CHALLENGE,
         ),
         ("11_concurrent_server", &["client"], "hello\n", SAID),
+        // Review 29, attack 11: lesson 13's client had no limit at all.
+        ("13_nagle_stall", &["client"], "", SAID),
     ];
     for (lesson, args, stdin, expected) in cases {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -271,5 +273,60 @@ fn lesson_11_takes_the_largest_idle_limit_as_for_ever() {
             !log.iter().any(|l| l.contains("panicked")),
             "--way {way}: {log:#?}"
         );
+    }
+}
+
+/// Review 29, attack 11: a server that answers each command with two frames (the answer
+/// and one nobody asked for, in one write) put the clients of 06, 07 and 08 one answer
+/// behind for the rest of the session, silently (`a` printed `first`, `b` printed the
+/// extra). Each client now drops what is already waiting before it sends a command, with
+/// a line saying so, and shows the right answer.
+#[test]
+fn clients_06_07_08_drop_an_answer_nobody_asked_for_and_stay_in_step() {
+    fn framed(body: &[u8]) -> Vec<u8> {
+        let mut out = (body.len() as i32).to_le_bytes().to_vec();
+        out.extend_from_slice(body);
+        out
+    }
+    // 08's answer: a JSON header (its length in front), then the body.
+    fn json_answer(body: &[u8]) -> Vec<u8> {
+        let md5 = socket_lessons::wire::checksum::md5_hex(body);
+        let header = format!(
+            r#"{{"total_size":{},"md5":"{md5}","filename":"stdout"}}"#,
+            body.len()
+        );
+        let mut out = framed(header.as_bytes());
+        out.extend_from_slice(body);
+        out
+    }
+    for (lesson, answer) in [
+        ("06_length_prefix", framed as fn(&[u8]) -> Vec<u8>),
+        ("07_remote_cmd", framed),
+        ("08_json_header", json_answer),
+    ] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            conn.set_read_timeout(Some(WAIT)).unwrap();
+            let mut buf = [0u8; 1024];
+            while matches!(conn.read(&mut buf), Ok(n) if n > 0) {
+                let both = [answer(b"first\n"), answer(b"extra\n")].concat();
+                if conn.write_all(&both).is_err() {
+                    break;
+                }
+            }
+        });
+        let out = snapbox::cmd::Command::new(example(lesson))
+            .args(["client", "--port", &port.to_string()])
+            .stdin("echo a\necho b\nq\n".to_owned())
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let all = common::printed(&out);
+        server.join().unwrap();
+        assert!(all.contains("nobody asked for"), "{lesson}: {all}");
+        assert!(!all.contains("extra"), "{lesson}: {all}");
+        assert_eq!(all.matches("first").count(), 2, "{lesson}: {all}");
     }
 }

@@ -1,7 +1,7 @@
 //! Lesson 06's client: each typed line goes out bare, as the notes' client sends it (notes
 //! C 方案一, notes E §8), and each answer is read whole, framed.
 
-use socket_lessons::guard::limits;
+use socket_lessons::guard::{limits, timed};
 use socket_lessons::stage::transcript::{describe, describe_answer};
 use socket_lessons::wire::framing::read_frame;
 use socket_lessons::{say, Input, Report, Transcript};
@@ -44,6 +44,11 @@ pub(crate) fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
         }
         if line == b"q" {
             break;
+        }
+        // What came before the request is no answer to it (timed::drop_unasked).
+        let unasked = timed::drop_unasked(&stream)?;
+        if unasked > 0 {
+            say!(client, "{}", timed::unasked_line(unasked));
         }
         if !command(&mut stream, &line, &client)? {
             break;

@@ -41,6 +41,7 @@ use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::quiet::{self, LogGate};
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
+use socket_lessons::guard::timed;
 use socket_lessons::lang::{error_text, pick};
 use socket_lessons::stage::cli::{AnswerText, NotesEndpoint};
 use socket_lessons::stage::demo::{self, Hooks};
@@ -291,6 +292,11 @@ fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Res
         if line == QUIT {
             stream.write_all(QUIT)?;
             break;
+        }
+        // What came before the request is no answer to it (timed::drop_unasked).
+        let unasked = timed::drop_unasked(&stream)?;
+        if unasked > 0 {
+            say!(Transcript::client(), "{}", timed::unasked_line(unasked));
         }
         match command(&mut stream, &line, None)? {
             Some(answer) => {

@@ -49,6 +49,7 @@ use socket_lessons::guard::limits::{self, Limits};
 use socket_lessons::guard::pace::{Pace, Paced};
 use socket_lessons::guard::quiet::{self, LogGate};
 use socket_lessons::guard::shell::{self, CommandLimits, Request};
+use socket_lessons::guard::timed;
 use socket_lessons::lang::{error_text, pick};
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn_gated;
@@ -424,6 +425,11 @@ fn interactive_client(mut stream: TcpStream, encoding: &'static Encoding) -> Res
         if line == QUIT {
             stream.write_all(QUIT)?;
             break;
+        }
+        // What came before the request is no answer to it (timed::drop_unasked).
+        let unasked = timed::drop_unasked(&stream)?;
+        if unasked > 0 {
+            say!(client, "{}", timed::unasked_line(unasked));
         }
         match command(&mut stream, &line, None)? {
             Answer::Closed => {

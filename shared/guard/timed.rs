@@ -127,6 +127,38 @@ pub fn read_waiting(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
     read
 }
 
+/// The most bytes [`drop_unasked`] drops in one call: a server that floods cannot keep a
+/// client dropping for ever (what is left is dropped before the next request).
+pub const UNASKED_MOST: usize = 16 << 20;
+
+/// For a client, just before it sends a request: the bytes the server sent that nobody
+/// asked for (already waiting in the kernel, read without waiting, at most
+/// [`UNASKED_MOST`]), dropped; returns how many. Over TCP, what comes after a request is its
+/// answer only if nothing came before it: a server that sent an extra frame, or one before
+/// any request, put every later answer of the course's clients one behind, silently (found
+/// by an attack). A closed connection is left for the request's own read to find.
+pub fn drop_unasked(stream: &TcpStream) -> io::Result<usize> {
+    let mut buf = vec![0u8; 64 << 10];
+    let mut dropped = 0;
+    while dropped < UNASKED_MOST {
+        match read_waiting(stream, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => dropped += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(dropped)
+}
+
+/// The line a client prints when [`drop_unasked`] dropped `n` bytes.
+pub fn unasked_line(n: usize) -> String {
+    crate::tr!(
+        "the server sent {n} bytes nobody asked for before this request: dropped (they are no answer to it)"
+            | "发这个请求之前，服务端发来了 {n} 字节没人要的数据：已丢掉（它们不是这个请求的回答）"
+    )
+}
+
 /// Waits until at least `n` bytes are queued in `stream`'s receive buffer, without taking
 /// them (MSG_PEEK), and returns how many are there.
 ///
