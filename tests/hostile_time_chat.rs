@@ -268,3 +268,100 @@ fn chat_peer_shows_a_name_or_text_with_an_invisible_filler_escaped() {
     assert!(!line.contains('\u{115f}'), "{line:?}");
     assert!(line.contains(r"bob\u{115f}"), "{line}");
 }
+
+/// The datagrams waiting unread in the UDP socket bound to 127.0.0.1:`port` (`rx_queue` in
+/// /proc/net/udp, in bytes of kernel memory), or `None` if there is no such socket.
+#[cfg(target_os = "linux")]
+fn udp_unread(port: u16) -> Option<u64> {
+    let table = std::fs::read_to_string("/proc/net/udp").ok()?;
+    table.lines().skip(1).find_map(|row| {
+        let fields: Vec<&str> = row.split_whitespace().collect();
+        let local = u16::from_str_radix(fields[1].rsplit(':').next()?, 16).ok()?;
+        let rx_queue = fields[4].split(':').nth(1)?;
+        (local == port).then(|| u64::from_str_radix(rx_queue, 16).ok())?
+    })
+}
+
+/// Waits (bounded) until `check` holds.
+#[cfg(target_os = "linux")]
+fn until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(Instant::now() < deadline, "never: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Review 29, attack 11: the time client took a late answer (one that came after it had
+/// said "no answer within 2 s") as the answer to its next request, and was one behind for
+/// the rest of the session. What waits before a request is now dropped, with a line.
+#[cfg(target_os = "linux")]
+#[test]
+fn time_client_drops_a_late_answer_before_its_next_request() {
+    let fake = socket();
+    let port = fake.local_addr().unwrap().port();
+    let mut client = Running::spawn_with_env(
+        example("12_udp_chat"),
+        &["client", "--port", &port.to_string()],
+        &[("LANG", "C")],
+    );
+    let mut buf = [0u8; 1024];
+    client.type_line("first");
+    let (_, from) = fake.recv_from(&mut buf).unwrap();
+    client.line_containing("no answer within 2 s");
+    fake.send_to(b"late answer to first", from).unwrap();
+    until("the late answer waits in the client's socket", || {
+        udp_unread(from.port()).is_some_and(|n| n > 0)
+    });
+    client.type_line("second");
+    let (n, from) = fake.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"second");
+    // With a Hangul filler, which Rust's {:?} leaves as it is: shown escaped (attack 11).
+    fake.send_to("answer to second\u{3164}".as_bytes(), from)
+        .unwrap();
+    let dropped = client.line_containing("came before this request");
+    assert!(dropped.contains("1 datagram(s) (20 bytes)"), "{dropped}");
+    let line = client.line_containing("recv ");
+    assert!(line.contains(r"answer to second\u{3164}"), "{line}");
+}
+
+/// Review 29, attack 11: once the chat's screen gate was closed (20 lines in 10 s), a
+/// stranger's datagram, shown to nobody, still became the one a plain line goes to: the
+/// user's next line went to it while the screen said bob. A datagram held by the gate no
+/// longer changes whom a plain line answers.
+#[cfg(target_os = "linux")]
+#[test]
+fn chat_peer_does_not_answer_a_stranger_the_screen_never_showed() {
+    let mut alice = Running::server_with_env(
+        example("12_udp_chat"),
+        &["chat", "--name", "alice", "--port", "0"],
+        &[("LANG", "C")],
+    );
+    let bob = socket();
+    let mallory = socket();
+    for i in 0..25 {
+        bob.send_to(format!("[bob] m{i}").as_bytes(), ("127.0.0.1", alice.port))
+            .unwrap();
+    }
+    // The 20th is the last line the gate lets through in these 10 s.
+    alice.line_containing("says \"m19\"");
+    mallory
+        .send_to(b"[mallory] hi", ("127.0.0.1", alice.port))
+        .unwrap();
+    until("alice has read every datagram", || {
+        udp_unread(alice.port) == Some(0)
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    alice.type_line("my secret");
+    let mut buf = [0u8; 1024];
+    let (n, _) = bob.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"[alice] my secret");
+    mallory
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    assert!(
+        mallory.recv_from(&mut buf).is_err(),
+        "mallory got {:?}",
+        &buf[..]
+    );
+}

@@ -104,38 +104,17 @@ const SHOWN_CHARS: usize = 200;
 fn shown(text: &str) -> String {
     let count = text.chars().count();
     if count <= SHOWN_CHARS {
-        visible(format!("{text:?}"))
+        quiet::escape_invisible(format!("{text:?}"))
     } else {
         let cut: String = text.chars().take(SHOWN_CHARS).collect();
-        let cut = visible(format!("{cut:?}"));
+        let cut = quiet::escape_invisible(format!("{cut:?}"));
         tr!("{cut}…({count} chars)" | "{cut}…（{count} 个字符）")
     }
 }
 
 /// A name from a datagram as a line shows it: escaped, unquoted.
 pub(crate) fn shown_name(name: &str) -> String {
-    visible(name.escape_debug().to_string())
-}
-
-/// Rust's escaping (`{:?}`, `escape_debug`: control characters, U+202E and the others it
-/// counts as not printable) leaves some invisible characters as they are: the Hangul
-/// fillers (U+115F, U+3164…) and the blank braille pattern are letters and symbols to it,
-/// and an attack's `bob` followed by U+115F showed as a second `bob`. Every character of
-/// `guard::quiet`'s INVISIBLE table still raw is escaped here. (Look-alikes from other
-/// scripts, a Cyrillic `о` in `bоb`, are letters: shown as they are; the page says so.)
-fn visible(escaped: String) -> String {
-    if !escaped.chars().any(quiet::is_invisible) {
-        return escaped;
-    }
-    let mut out = String::with_capacity(escaped.len() + 16);
-    for c in escaped.chars() {
-        if quiet::is_invisible(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    quiet::escape_invisible(name.escape_debug().to_string())
 }
 
 impl ChatPeer {
@@ -208,16 +187,23 @@ impl ChatPeer {
     }
 
     /// 3. recvfrom: one datagram, whoever sent it. A tagged one teaches us the sender's
-    ///    name and address; anything becomes the peer a plain line answers. What arrives
-    ///    is shown through a gate ([`INCOMING_LINES`]): a flood costs a few lines and a
-    ///    count, whatever it sends.
+    ///    name and address; one that is shown becomes the peer a plain line answers. What
+    ///    arrives is shown through a gate ([`INCOMING_LINES`]): a flood costs a few lines
+    ///    and a count, whatever it sends. A datagram held back by the gate does not change
+    ///    whom a plain line goes to: the screen must say who that is (an attack, once the
+    ///    gate was closed, made the user's next plain line go to a stranger the screen
+    ///    never showed).
     fn receive_one(&self) -> io::Result<()> {
         let mut buf = vec![0u8; ANY_DATAGRAM];
         let d = udp::recv_datagram(&self.socket, &mut buf)?;
         let data = &buf[..d.len];
-        let line = self.take_in(data, d.from);
-        let mut gate = self.incoming.lock().unwrap_or_else(|e| e.into_inner());
-        match gate.event() {
+        let gated = self
+            .incoming
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .event();
+        let line = self.take_in(data, d.from, gated != Gate::Held);
+        match gated {
             Gate::Show => say!(self.out, "{line}"),
             Gate::ShowAfter(held) => {
                 say!(self.out, "{held}");
@@ -229,7 +215,9 @@ impl ChatPeer {
     }
 
     /// What one datagram changes in the book, and the line that says so.
-    fn take_in(&self, data: &[u8], from: SocketAddr) -> String {
+    /// `on_screen`: whether the line will be printed; only then does the sender become the
+    /// one a plain line answers.
+    fn take_in(&self, data: &[u8], from: SocketAddr, on_screen: bool) -> String {
         let Ok(message) = std::str::from_utf8(data) else {
             return tr!(
                 "recvfrom {from}: not UTF-8 text, ignored: {}"
@@ -275,7 +263,9 @@ impl ChatPeer {
                         )
                     }
                 };
-                book.current = Some((tagged.to_owned(), from));
+                if on_screen {
+                    book.current = Some((tagged.to_owned(), from));
+                }
                 tr!(
                     "recvfrom {from}: {name} says {}{learned}"
                         | "recvfrom {from}：{name} 说 {}{learned}",
@@ -284,7 +274,9 @@ impl ChatPeer {
             }
             (None, text) => {
                 // The notes' programs send untagged text: answerable by address only.
-                book.current = Some((from.to_string(), from));
+                if on_screen {
+                    book.current = Some((from.to_string(), from));
+                }
                 tr!(
                     "recvfrom {from}: no name, says {}" | "recvfrom {from}：没有名字，说 {}",
                     shown(text)
@@ -317,6 +309,10 @@ fn time_client(server_addr: SocketAddr) -> Result<(), Report> {
         if line == b"q" {
             break;
         }
+        // What waits before the request is no answer to it: a late answer to a request
+        // given up on, a second answer, a forged one. Dropped, or it would be taken as the
+        // answer to this request and every later answer would be one behind (an attack).
+        drop_late(&socket, &client)?;
         // 2. sendto: the format.
         ask(&socket, &line, &client)?;
         // 3. recv(1024): the answer, or why none came.
@@ -340,6 +336,44 @@ fn time_socket(server_addr: SocketAddr) -> Result<Socket, Report> {
     Ok(socket)
 }
 
+/// The most datagrams [`drop_late`] drops before one request: a server that floods cannot
+/// keep the client dropping for ever.
+const LATE_MOST: usize = 1000;
+
+/// Drops the datagrams already waiting (a read that does not wait), with one line saying
+/// how many.
+fn drop_late(socket: &Socket, client: &Transcript) -> Result<(), Report> {
+    let mut buf = [0u8; TIME_RECV_SIZE];
+    let (mut count, mut bytes) = (0usize, 0usize);
+    socket.set_nonblocking(true)?;
+    let drained = loop {
+        if count == LATE_MOST {
+            break Ok(());
+        }
+        match udp::recv_datagram(socket, &mut buf) {
+            Ok(d) => {
+                count += 1;
+                bytes += d.sent_len.unwrap_or(d.len);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break Ok(()),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            // "port unreachable" from an earlier send: the request's own recv says it.
+            Err(e) if e.kind() == ErrorKind::ConnectionRefused => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    socket.set_nonblocking(false)?;
+    drained?;
+    if count > 0 {
+        say!(
+            client,
+            "{count} datagram(s) ({bytes} bytes) came before this request, late or unasked: dropped (no answer to it)"
+                | "发这个请求之前已经到了 {count} 个数据报（{bytes} 字节），是迟到的或者没人要的：已丢掉（它们不是这个请求的回答）"
+        );
+    }
+    Ok(())
+}
+
 /// Sends one format. An empty line is sent too: over UDP an empty datagram is a message
 /// (lesson 05), and this server reads it as "the default format".
 fn ask(socket: &Socket, format: &[u8], client: &Transcript) -> Result<(), Report> {
@@ -354,7 +388,11 @@ fn hear(socket: &Socket, client: &Transcript) -> Result<(), Report> {
     match udp::recv_datagram(socket, &mut buf) {
         Ok(d) => {
             match std::str::from_utf8(&buf[..d.len]) {
-                Ok(text) => say!(client, "recv {text:?}"),
+                Ok(text) => say!(
+                    client,
+                    "recv {}",
+                    quiet::escape_invisible(format!("{text:?}"))
+                ),
                 // A cut can split a character: show the bytes then.
                 Err(_) => say!(
                     client,

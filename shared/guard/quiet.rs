@@ -98,6 +98,32 @@ pub fn is_invisible(c: char) -> bool {
     INVISIBLE.iter().any(|&(from, to)| (from..=to).contains(&c))
 }
 
+/// Text already escaped by Rust (`{:?}`, `escape_debug`: control characters, U+202E and the
+/// others Rust counts as not printable), with every character of [`INVISIBLE`] still raw
+/// escaped too: Rust prints the Hangul fillers (U+115F, U+3164…) and the blank braille
+/// pattern as they are, and an attack's chat name `bob` followed by U+115F showed as a
+/// second `bob`. (Look-alikes from other scripts, a Cyrillic `о` in `bоb`, are letters:
+/// shown as they are.)
+///
+/// ```
+/// use socket_lessons::guard::quiet::escape_invisible;
+/// assert_eq!(escape_invisible(format!("{:?}", "bob\u{115f}")), r#""bob\u{115f}""#);
+/// ```
+pub fn escape_invisible(escaped: String) -> String {
+    if !escaped.chars().any(is_invisible) {
+        return escaped;
+    }
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for c in escaped.chars() {
+        if is_invisible(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The most characters of a peer's text (an error, a reason, a header field) shown in a
 /// program's line: a sentence, not a page.
 pub const PEER_TEXT_CHARS: usize = 200;

@@ -128,7 +128,12 @@ pub fn describe(bytes: &[u8]) -> String {
         return head;
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => crate::tr!("{head}, UTF-8 text {text:?}" | "{head}，UTF-8 文本 {text:?}"),
+        // Escaped as Rust escapes a string, and the invisible characters Rust shows as they
+        // are (guard::quiet::escape_invisible).
+        Ok(text) => {
+            let text = crate::guard::quiet::escape_invisible(format!("{text:?}"));
+            crate::tr!("{head}, UTF-8 text {text}" | "{head}，UTF-8 文本 {text}")
+        }
         Err(e) => crate::tr!(
             "{head}, not UTF-8: {}" | "{head}，不是 UTF-8：{}",
             utf8_problem(bytes, e)
@@ -322,6 +327,9 @@ mod tests {
             describe("你好".as_bytes()),
             r#"6 bytes b"\xe4\xbd\xa0\xe5\xa5\xbd", UTF-8 text "你好""#
         );
+        // A Hangul filler, which Rust's {:?} shows as it is, shows escaped (attack 11,
+        // lesson 06's client).
+        assert!(describe("A\u{3164}B".as_bytes()).ends_with(r#"UTF-8 text "A\u{3164}B""#));
     }
 
     #[test]
