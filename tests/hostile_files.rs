@@ -1566,3 +1566,65 @@ fn receiver_answering_y_and_reading_nothing_cannot_hold_the_sender() {
     assert!(all.contains("the file's bytes too slow"), "{all}");
     assert!(took < Duration::from_secs(60), "{took:?}: {all}");
 }
+
+/// Review 29, attack 11: notes E's receiver answered `y` to a file its disk had no room
+/// for (a full tmpfs, or one with no inode left); the sender then got only a reset, as
+/// notes E's wire has no way to say "disk full" after the `y`. The receiver now looks
+/// first (statvfs) and answers `n`, saying why. Run on a 1 MiB tmpfs (and one with no
+/// inode left) mounted in a private mount namespace; skipped with a line where the test
+/// cannot mount.
+#[cfg(target_os = "linux")]
+#[test]
+fn receiver_with_no_room_declines_before_the_bytes() {
+    for (options, why) in [
+        (
+            "size=1m",
+            "bytes free, 3000000 needed: declined (answered n)",
+        ),
+        (
+            "size=8m,nr_inodes=1",
+            "has no free inode for a new file: declined (answered n)",
+        ),
+    ] {
+        let test = format!("receiver_with_no_room ({options})");
+        let dir = Scratch::new("receiver-full");
+        let mount = format!("mount -t tmpfs -o {options} tmpfs \"$0\"");
+        let probe = Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "sh", "-c", &mount])
+            .arg(&dir.0)
+            .output();
+        if !probe.is_ok_and(|out| out.status.success()) {
+            common::skip(&test, "cannot mount a tmpfs here (needs root)");
+            return;
+        }
+        let file = Scratch::new("receiver-full-sender");
+        let big = file.0.join("big.bin");
+        fs::write(&big, vec![7u8; 3_000_000]).unwrap();
+        let program = example("09_file_header");
+        let script = format!("{mount} || exit 77; exec \"$1\" receiver --port 0 --dir \"$0\"");
+        let mut receiver = Running::server(
+            "unshare",
+            &[
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                &script,
+                dir.path(),
+                program.to_str().unwrap(),
+            ],
+        );
+        let port = receiver.port.to_string();
+        let (ok, out, _) = client_09(&[
+            "sender".as_ref(),
+            "--port".as_ref(),
+            port.as_ref(),
+            big.as_os_str(),
+        ]);
+        assert!(!ok, "{options}: {out}");
+        assert!(out.contains("the receiver declined"), "{options}: {out}");
+        let line = receiver.line_containing("declined");
+        assert!(line.contains(why), "{options}: {line}");
+    }
+}

@@ -177,6 +177,18 @@ fn receive_one_notes_e(
         let _ = conn.write_all(b"n");
         return false;
     }
+    // Room for it, looked at before the y: after the y, notes E's wire has no way to say
+    // "the disk is full" (an attack's sender, on a full disk or with no inode left, got
+    // only a reset). Space others take between this look and the write still ends the
+    // transfer with a reset; nothing is left on disk either way.
+    if let Some(why) = no_room(dir, size) {
+        say!(
+            server,
+            "{why}: declined (answered n)" | "{why}：谢绝（回答 n）"
+        );
+        let _ = conn.write_all(b"n");
+        return false;
+    }
     say!(
         server,
         "{name:?}, {size} bytes: accepted (answered y)" | "{name:?}，{size} 字节：接受（回答 y）"
@@ -292,6 +304,42 @@ fn read_verdict(input: &mut impl Read, ours: &[u8]) -> std::io::Result<Vec<u8>> 
         }
     }
     Ok(verdict)
+}
+
+/// Why `dir`'s file system cannot take a file of `size` bytes now (statvfs(3): the blocks
+/// free to an unprivileged user, and a free inode where the file system counts them), or
+/// `None`.
+#[cfg(unix)]
+// statvfs's counts are u64 on Linux, u32 on some other Unixes: the conversions are needed there.
+#[allow(clippy::useless_conversion)]
+fn no_room(dir: &Path, size: u64) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs(3) fills the struct we pass; the path is a valid C string.
+    let mut fs = unsafe { std::mem::zeroed::<libc::statvfs>() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut fs) } != 0 {
+        return None; // the write will say what is wrong
+    }
+    let free = u64::from(fs.f_bavail).saturating_mul(u64::from(fs.f_frsize));
+    if free < size {
+        return Some(tr!(
+            "{} has {free} bytes free, {size} needed" | "{} 只剩 {free} 字节，需要 {size} 字节",
+            dir.display()
+        ));
+    }
+    // f_files 0: the file system does not count inodes (btrfs).
+    if u64::from(fs.f_files) > 0 && u64::from(fs.f_favail) == 0 {
+        return Some(tr!(
+            "{} has no free inode for a new file" | "{} 没有空闲的 inode 来建新文件",
+            dir.display()
+        ));
+    }
+    None
+}
+
+#[cfg(not(unix))]
+fn no_room(_dir: &Path, _size: u64) -> Option<String> {
+    None
 }
 
 /// `NAME/SIZE` as notes E's sender sends it, checked: a plain name, a size in bytes. What
