@@ -330,3 +330,79 @@ fn clients_06_07_08_drop_an_answer_nobody_asked_for_and_stay_in_step() {
         assert_eq!(all.matches("first").count(), 2, "{lesson}: {all}");
     }
 }
+
+/// Review 29, attack 12: lesson 13's client waited at most the answer limit for each
+/// *read*, so a server dripping its answer a byte a second held it as long as it liked; and
+/// it took a frame nobody asked for as the next answer. Each answer now has one clock (the
+/// answer limit, then 1 MiB a second), and what came before a request is dropped and said.
+#[test]
+fn lesson_13_client_cuts_a_dripped_answer_and_drops_an_unasked_frame() {
+    // A server that drips: a header for 100 bytes, then a byte a second.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dripper = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 1024];
+        let _ = conn.read(&mut buf);
+        if conn.write_all(&100i32.to_le_bytes()).is_err() {
+            return;
+        }
+        for _ in 0..40 {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if conn.write_all(b"x").is_err() {
+                return;
+            }
+        }
+    });
+    let started = std::time::Instant::now();
+    let out = snapbox::cmd::Command::new(example("13_nagle_stall"))
+        .args(["client", "--port", &port.to_string(), "--exchanges", "1"])
+        .env("SOCKET_LESSONS_ANSWER_LIMIT", "2")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let all = common::printed(&out);
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("the answer too slow"), "{all}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}: {all}",
+        started.elapsed()
+    );
+    dripper.join().unwrap();
+
+    // A server that answers each request with two frames.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let doubler = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(WAIT)).unwrap();
+        let mut header = [0u8; 4];
+        while conn.read_exact(&mut header).is_ok() {
+            let mut body = vec![0u8; i32::from_le_bytes(header) as usize];
+            if conn.read_exact(&mut body).is_err() {
+                break;
+            }
+            let mut both = Vec::new();
+            for _ in 0..2 {
+                both.extend_from_slice(&(body.len() as i32).to_le_bytes());
+                both.extend_from_slice(&body);
+            }
+            if conn.write_all(&both).is_err() {
+                break;
+            }
+        }
+    });
+    let out = snapbox::cmd::Command::new(example("13_nagle_stall"))
+        .args(["client", "--port", &port.to_string(), "--exchanges", "3"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let all = common::printed(&out);
+    doubler.join().unwrap();
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains("nobody asked for between the exchanges"),
+        "{all}"
+    );
+}

@@ -239,7 +239,9 @@ fn rearm_quickack(_conn: &TcpStream, quickack: bool) -> io::Result<()> {
 /// The loop under test: `exchanges` times, send a request the `way` way and read the
 /// answer.
 fn exchange(stream: &mut TcpStream, way: Way, exchanges: usize) -> Result<Timing, Report> {
-    Ok(ways::time_exchanges(stream, way, exchanges, BODY_LEN)?)
+    Ok(ways::time_exchanges(
+        stream, way, exchanges, BODY_LEN, None,
+    )?)
 }
 
 fn report(client: &Transcript, timing: &Timing) {
@@ -398,8 +400,21 @@ fn run() -> Result<(), Report> {
             limits::await_answer(&stream, limits::answer_limit())?;
             let client = Transcript::client();
             say!(client, "{}: {}" | "{}：{}", writes.label(), writes.how());
-            let timing = ways::time_exchanges(&mut stream, writes, exchanges, BODY_LEN)
-                .map_err(limits::answer_waited)?;
+            // Each answer's first byte within the answer limit, then the frame on one clock
+            // (10 s, then 1 MiB a second); what the server sent before a request dropped
+            // (attacks: a dripping server held the client, a frame nobody asked for was
+            // taken as the next answer).
+            let pace = Pace::new(Duration::from_secs(10), 1 << 20);
+            let timing =
+                ways::time_exchanges(&mut stream, writes, exchanges, BODY_LEN, Some(pace))?;
+            if timing.unasked > 0 {
+                say!(
+                    client,
+                    "the server sent {} bytes nobody asked for between the exchanges: dropped (no answer to any request)"
+                        | "交换之间服务端发来了 {} 字节没人要的数据：已丢掉（它们不是任何请求的回答）",
+                    timing.unasked
+                );
+            }
             report(&client, &timing);
             Ok(())
         }

@@ -4,6 +4,8 @@
 //! two Linux ways of gathering writes (TCP_CORK, MSG_MORE), and the two requests that show
 //! Linux's own version of Nagle's rule.
 
+use socket_lessons::guard::pace::{Pace, Paced};
+use socket_lessons::guard::{limits, timed};
 use socket_lessons::wire::fast_framing::{self, FrameReader};
 use socket_lessons::wire::framing::encode_len;
 use socket_lessons::wire::net;
@@ -304,6 +306,12 @@ pub struct Timing {
     pub first: Duration,
     /// Data segments the client sent per request (Linux's TCP_INFO), where known.
     pub segments: Option<f64>,
+    /// Bytes the server sent that no request asked for, dropped (with `answer_pace` only).
+    pub unasked: usize,
+}
+
+fn answer_label() -> &'static str {
+    socket_lessons::lang::pick("the answer", "回答")
 }
 
 impl Timing {
@@ -313,20 +321,65 @@ impl Timing {
     }
 }
 
+/// The answers' side of the client's socket: each answer read on its own clock once the
+/// client guards its answers ([`time_exchanges`]'s `answer_pace`).
+struct Answers<'a> {
+    conn: &'a TcpStream,
+    paced: Option<Paced<'a>>,
+}
+
+impl io::Read for Answers<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.paced {
+            Some(paced) => paced.read(buf),
+            None => {
+                let mut conn = self.conn;
+                conn.read(buf)
+            }
+        }
+    }
+}
+
 /// Runs `exchanges` request/response exchanges on `stream` the `way` way and times them.
+///
+/// `answer_pace`, for the client in two terminals: each answer's first byte within the
+/// answer limit, then the whole frame on one clock (a server that drips its answer a byte
+/// at a time cannot hold the client: a limit on each read would start again with every
+/// byte), and what the server sent before a request dropped and
+/// counted (`Timing::unasked`; a frame nobody asked for would otherwise be taken for the
+/// next answer). Attacks found both. The demo and the bench pass `None`: nothing but the
+/// exchange itself between the write and the read being timed.
 pub fn time_exchanges(
     stream: &mut TcpStream,
     way: Way,
     exchanges: usize,
     body_len: usize,
+    answer_pace: Option<Pace>,
 ) -> io::Result<Timing> {
     let body = request_body(stream, way, body_len)?;
     let segments_before = data_segments(stream);
-    let mut answers = FrameReader::new(stream.try_clone()?);
+    let reader = stream.try_clone()?;
+    let mut answers = FrameReader::new(Answers {
+        conn: &reader,
+        paced: None,
+    });
+    let mut unasked = 0;
     let start = Instant::now();
     let mut first = Duration::ZERO;
     for i in 0..exchanges {
+        if answer_pace.is_some() {
+            let (inner, held) = answers.into_inner();
+            unasked += held.len() + timed::drop_unasked(inner.conn)?;
+            answers = FrameReader::new(inner);
+        }
         send_request(stream, &body, way)?;
+        if let Some(pace) = answer_pace {
+            // The answer's first byte within the answer limit, then the whole frame on
+            // one clock (lesson 07's client does the same).
+            if limits::answer_begins(&reader)? {
+                answers.get_mut().paced = Some(Paced::new(&reader, pace, answer_label()));
+            }
+        }
         if answers.read_frame()?.is_none() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -352,6 +405,7 @@ pub fn time_exchanges(
         total,
         first,
         segments,
+        unasked,
     })
 }
 
