@@ -727,3 +727,35 @@ fn without_the_feature_no_tokio_is_built() {
     }
     assert!(tree.lines().any(|l| l.starts_with("mio ")), "{tree}");
 }
+
+/// Review 29, attack 12: lesson 14's client took a frame nobody asked for as the next
+/// answer and stayed one behind for the rest of the session, silently (lessons 06, 07 and
+/// 08 had been fixed). What waits before a request, in the codec's buffer or the kernel's,
+/// is now dropped with a line.
+#[test]
+fn client_drops_a_frame_nobody_asked_for_and_stays_in_step() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let doubler = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut buf = [0u8; 1024];
+        while matches!(conn.read(&mut buf), Ok(n) if n > 0) {
+            let both = [frame(b"first\n"), frame(b"extra\n")].concat();
+            if conn.write_all(&both).is_err() {
+                break;
+            }
+        }
+    });
+    let out = snapbox::cmd::Command::new(example(LESSON))
+        .args(["client", "--port", &port.to_string()])
+        .stdin("echo a\necho b\nq\n".to_owned())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let all = common::printed(&out);
+    doubler.join().unwrap();
+    assert!(all.contains("nobody asked for"), "{all}");
+    assert!(!all.contains("extra"), "{all}");
+    assert_eq!(all.matches("first").count(), 2, "{all}");
+}

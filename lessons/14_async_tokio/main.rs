@@ -46,6 +46,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use futures_util::{SinkExt, StreamExt};
 use server::{Server, Wire};
 use socket_lessons::guard::limits::{self, DEFAULT_IDLE_SECS};
+use socket_lessons::guard::timed;
 use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::transcript::describe_answer;
 use socket_lessons::wire::net::ListenOptions;
@@ -73,6 +74,31 @@ const MAX_PER_ADDRESS: usize = 100;
 /// The two-terminal client: each typed line goes out (bare for the commands wire, as the
 /// notes' client sends it; as a frame for the echo), and each answer is read as one frame
 /// by the codec, lesson 06's `read_frame` configured.
+/// What the server sent before a request: the bytes the codec holds and those waiting in
+/// the kernel (read without waiting: tokio's socket is non-blocking), dropped, and the codec
+/// started afresh (it may have read half a header). Without this a server that sent two
+/// frames per request put the client one answer behind for good, silently (an attack;
+/// lessons 06, 07 and 08 use `timed::drop_unasked`).
+fn drop_unasked(
+    framed: &mut Framed<tokio::net::TcpStream, tokio_util::codec::LengthDelimitedCodec>,
+) -> std::io::Result<usize> {
+    let mut dropped = framed.read_buffer().len();
+    framed.read_buffer_mut().clear();
+    *framed.codec_mut() = codec::notes_codec();
+    let socket = socket2::SockRef::from(framed.get_ref());
+    let mut buf = vec![std::mem::MaybeUninit::<u8>::uninit(); 64 << 10];
+    while dropped < timed::UNASKED_MOST {
+        match socket.recv(&mut buf) {
+            Ok(0) => break, // closed: the request's own read says so
+            Ok(n) => dropped += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(dropped)
+}
+
 async fn client(at: Endpoint, wire: Wire) -> Result<(), Report> {
     let who = Transcript::client();
     // 1. connect; tokio resolves the host name on its blocking pool.
@@ -97,6 +123,11 @@ async fn client(at: Endpoint, wire: Wire) -> Result<(), Report> {
         }
         if line == "q" {
             break;
+        }
+        // What came before the request is no answer to it (lessons 06-08 do the same).
+        let unasked = drop_unasked(&mut framed)?;
+        if unasked > 0 {
+            say!(who, "{}", timed::unasked_line(unasked));
         }
         // 3. the request: bare, or framed (header and body in one write).
         say!(who, "send {}", describe_answer(line.as_bytes(), 32));
