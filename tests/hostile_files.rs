@@ -1232,39 +1232,35 @@ fn notes_e_sender_takes_an_md5_that_comes_a_byte_at_a_time() {
 /// file and then failed once filled such a folder with empty temporary files, 886,177 in
 /// 7 s). Needs root and util-linux's `unshare`; without them the test says it skipped
 /// (and fails under CI=true).
+/// Whether `mount` (a shell command that mounts on "$0") works here in a private mount
+/// namespace on `dir`; if not, the test is skipped with a line saying why.
 #[cfg(target_os = "linux")]
-fn serving_on(fstype: &str) {
-    let test = format!("serving_on({fstype})");
-    let dir = Scratch::new(&format!("mount-{fstype}"));
-    let mount = format!("mount -t {fstype} -o size=64m {fstype} \"$0\"");
+fn can_mount(test: &str, mount: &str, dir: &Scratch) -> bool {
     let probe = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", &mount])
+        .args(["--mount", "--propagation", "private", "sh", "-c", mount])
         .arg(&dir.0)
         .output();
     match probe {
-        Ok(out) if out.status.success() => {}
+        Ok(out) if out.status.success() => true,
         Ok(out) => {
             let why = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-            common::skip(
-                &test,
-                &format!("cannot mount {fstype} here (needs root): {why}"),
-            );
-            return;
+            common::skip(test, &format!("cannot mount here (needs root): {why}"));
+            false
         }
         Err(e) => {
-            common::skip(&test, &format!("no unshare: {e}"));
-            return;
+            common::skip(test, &format!("no unshare: {e}"));
+            false
         }
     }
-    let served = content_of(3 << 20 | 5, 0x42);
-    let mine = content_of(2 << 20 | 7, 0x24);
-    let client = Scratch::new(&format!("mount-{fstype}-client"));
-    fs::write(client.0.join("up.bin"), &mine).unwrap();
+}
+
+/// Lesson 09's `side` (`server` or `receiver`) on a port the OS picks, `--dir` on `dir`,
+/// in a private mount namespace where `mount` has just mounted a fresh file system there.
+#[cfg(target_os = "linux")]
+fn in_private_mount(mount: &str, dir: &Scratch, side: &str) -> Running {
     let program = example("09_file_header");
-    // The server's own process (unshare and sh exec it): its pid names its mount
-    // namespace, and /proc/PID/root/DIR is the mounted folder as the server sees it.
-    let script = format!("{mount} || exit 77; exec \"$1\" server --port 0 --dir \"$0\"");
-    let mut server = Running::server(
+    let script = format!("{mount} || exit 77; exec \"$1\" {side} --port 0 --dir \"$0\"");
+    Running::server(
         "unshare",
         &[
             "--mount",
@@ -1276,7 +1272,25 @@ fn serving_on(fstype: &str) {
             dir.path(),
             program.to_str().unwrap(),
         ],
-    );
+    )
+}
+
+#[cfg(target_os = "linux")]
+fn serving_on(fstype: &str) {
+    let test = format!("serving_on({fstype})");
+    let dir = Scratch::new(&format!("mount-{fstype}"));
+    let mount = format!("mount -t {fstype} -o size=64m {fstype} \"$0\"");
+    if !can_mount(&test, &mount, &dir) {
+        return;
+    }
+    let served = content_of(3 << 20 | 5, 0x42);
+    let mine = content_of(2 << 20 | 7, 0x24);
+    let client = Scratch::new(&format!("mount-{fstype}-client"));
+    fs::write(client.0.join("up.bin"), &mine).unwrap();
+    let program = example("09_file_header");
+    // The server's own process (unshare and sh exec it): its pid names its mount
+    // namespace, and /proc/PID/root/DIR is the mounted folder as the server sees it.
+    let mut server = in_private_mount(&mount, &dir, "server");
     let inside = PathBuf::from(format!("/proc/{}/root", server.pid()))
         .join(dir.0.strip_prefix("/").unwrap());
     assert!(listing(&inside).is_empty(), "the mount is not fresh");
@@ -1589,32 +1603,13 @@ fn receiver_with_no_room_declines_before_the_bytes() {
         let test = format!("receiver_with_no_room ({options})");
         let dir = Scratch::new("receiver-full");
         let mount = format!("mount -t tmpfs -o {options} tmpfs \"$0\"");
-        let probe = Command::new("unshare")
-            .args(["--mount", "--propagation", "private", "sh", "-c", &mount])
-            .arg(&dir.0)
-            .output();
-        if !probe.is_ok_and(|out| out.status.success()) {
-            common::skip(&test, "cannot mount a tmpfs here (needs root)");
+        if !can_mount(&test, &mount, &dir) {
             return;
         }
         let file = Scratch::new("receiver-full-sender");
         let big = file.0.join("big.bin");
         fs::write(&big, vec![7u8; 3_000_000]).unwrap();
-        let program = example("09_file_header");
-        let script = format!("{mount} || exit 77; exec \"$1\" receiver --port 0 --dir \"$0\"");
-        let mut receiver = Running::server(
-            "unshare",
-            &[
-                "--mount",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                &script,
-                dir.path(),
-                program.to_str().unwrap(),
-            ],
-        );
+        let mut receiver = in_private_mount(&mount, &dir, "receiver");
         let port = receiver.port.to_string();
         let (ok, out, _) = client_09(&[
             "sender".as_ref(),
