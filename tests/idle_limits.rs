@@ -115,8 +115,10 @@ fn every_client_gives_up_on_a_server_that_never_answers() {
     const SAID: &str = "waiting for the server's answer: nothing within 2 s";
     // Lesson 10's first wait is its own: the challenge must come within 10 s.
     const NO_CHALLENGE: &str = "no 32-byte challenge within 10 s (0 bytes came)";
-    let cases: [(&str, &[&str], &str, &str); 9] = [
+    let cases: [(&str, &[&str], &str, &str); 10] = [
         ("02_tcp_loop", &["client"], "hello\n", SAID),
+        // Review 29, attack 13: lesson 03's client had no limit at all.
+        ("03_conn_loop", &["client"], "hello\n", SAID),
         ("06_length_prefix", &["client"], "echo hi\n", SAID),
         ("07_remote_cmd", &["client"], "echo hi\n", SAID),
         ("08_json_header", &["client"], "echo hi\n", SAID),

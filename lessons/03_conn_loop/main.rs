@@ -256,7 +256,7 @@ fn exchange(stream: &mut TcpStream, message: &[u8], who: &Transcript) -> Result<
     stream.write_all(message)?;
     let mut buf = [0u8; RECV_SIZE];
     // SIMPLIFICATION: one recv taken as the whole answer (lesson 04 shows why not).
-    match limits::read(stream, &mut buf)? {
+    match limits::read(stream, &mut buf).map_err(limits::answer_waited)? {
         0 => {
             say!(
                 who,
@@ -374,6 +374,9 @@ fn run() -> Result<(), Report> {
         }
         Some(Side::Client(at)) => {
             let mut stream = at.connect()?;
+            // No wait for an answer longer than the answer limit (60 s), as lesson 02's
+            // client (an attack found this one waiting for ever on a silent server).
+            limits::await_answer(&stream, limits::answer_limit())?;
             let client = Transcript::client();
             let mut input = Input::stdin(socket_lessons::lang::pick(
                 "message for the server :>>>> ",
