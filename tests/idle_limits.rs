@@ -408,3 +408,43 @@ fn lesson_13_client_cuts_a_dripped_answer_and_drops_an_unasked_frame() {
         "{all}"
     );
 }
+
+/// Review 29, attack 13: lesson 06's client gave the answer limit to each *read*, so a
+/// server dripping a frame a byte a second held it as long as it went on. The frame now
+/// has one clock once it begins (10 s, then 1 MiB a second), as 07's client does.
+#[test]
+fn lesson_06_client_cuts_a_dripped_answer() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dripper = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 1024];
+        let _ = conn.read(&mut buf);
+        if conn.write_all(&100i32.to_le_bytes()).is_err() {
+            return;
+        }
+        for _ in 0..40 {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if conn.write_all(b"x").is_err() {
+                return;
+            }
+        }
+    });
+    let started = std::time::Instant::now();
+    let out = snapbox::cmd::Command::new(example("06_length_prefix"))
+        .args(["client", "--port", &port.to_string()])
+        .env("SOCKET_LESSONS_ANSWER_LIMIT", "2")
+        .stdin("echo hi\n".to_owned())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let all = common::printed(&out);
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("the answer too slow"), "{all}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}: {all}",
+        started.elapsed()
+    );
+    dripper.join().unwrap();
+}

@@ -1,7 +1,8 @@
 //! Lesson 06's client: each typed line goes out bare, as the notes' client sends it (notes
 //! C 方案一, notes E §8), and each answer is read whole, framed.
 
-use socket_lessons::guard::{limits, timed};
+use socket_lessons::guard::pace::Paced;
+use socket_lessons::guard::{limits, shell, timed};
 use socket_lessons::stage::transcript::{describe, describe_answer};
 use socket_lessons::wire::framing::read_frame;
 use socket_lessons::{say, Input, Report, Transcript};
@@ -18,19 +19,27 @@ pub(crate) fn command(
     say!(client, "send {}", describe(line));
     stream.write_all(line)?;
     // read_frame reads until the whole answer is in, however TCP delivers it: no recv(1024)
-    // guess, no `count += buffer_size` miscount (notes A §9.2).
-    match read_frame(stream).map_err(limits::answer_waited)? {
+    // guess, no `count += buffer_size` miscount (notes A §9.2). Its first byte within the
+    // answer limit, then the whole frame on one clock (10 s, then 1 MiB a second, as lesson
+    // 07's client): a limit on each read starts again with every byte, and a server that
+    // dripped its answer a byte a second held the client (an attack).
+    let closed = || {
+        say!(
+            client,
+            "the server closed the connection" | "服务端关闭了连接"
+        );
+        Ok(false)
+    };
+    if !limits::answer_begins(stream)? {
+        return closed();
+    }
+    let label = socket_lessons::lang::pick("the answer", "回答");
+    match read_frame(&mut Paced::new(stream, shell::ANSWER_PACE, label))? {
         Some(answer) => {
             say!(client, "read_frame -> {}", describe_answer(&answer, 16));
             Ok(true)
         }
-        None => {
-            say!(
-                client,
-                "the server closed the connection" | "服务端关闭了连接"
-            );
-            Ok(false)
-        }
+        None => closed(),
     }
 }
 
