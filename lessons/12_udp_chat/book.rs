@@ -8,6 +8,12 @@ use std::net::SocketAddr;
 /// were kept in a review). Past the limit, the name heard from longest ago is forgotten.
 pub(crate) const MAX_LEARNED: usize = 64;
 
+/// How many names a line lists (the newest); the rest are counted.
+const NAMES_SHOWN: usize = 10;
+
+/// The most characters of a name's escaped form a line shows.
+const NAME_SHOWN_CHARS: usize = 40;
+
 /// Who a peer can write to, and who it talks to now.
 pub(crate) struct Book {
     /// The peers given with `--peer`, then the names learned from datagrams, the one heard
@@ -78,16 +84,31 @@ impl Book {
         }
     }
 
+    /// The names known, for a line: the newest few, each cut short, and how many earlier.
     pub(crate) fn names(&self) -> String {
         if self.known.is_empty() {
             return socket_lessons::tr!("nobody yet" | "还没有人");
         }
         // Escaped: a name from a datagram may hold characters that reorder a terminal line.
-        let names: Vec<String> = self
-            .known
+        // The newest NAMES_SHOWN, each cut to NAME_SHOWN_CHARS of its escaped form, and a
+        // count of the rest: 64 names of 32 escaped characters each made a 20 KB line on
+        // every plain line typed (an attack).
+        let earlier = self.known.len().saturating_sub(NAMES_SHOWN);
+        let names: Vec<String> = self.known[earlier..]
             .iter()
-            .map(|(n, _)| crate::shown_name(n))
+            .map(|(n, _)| {
+                let shown = crate::shown_name(n);
+                match shown.char_indices().nth(NAME_SHOWN_CHARS) {
+                    Some((cut, _)) => format!("{}…", &shown[..cut]),
+                    None => shown,
+                }
+            })
             .collect();
-        names.join(", ")
+        let names = names.join(", ");
+        if earlier == 0 {
+            names
+        } else {
+            socket_lessons::tr!("{earlier} earlier, {names}" | "更早的 {earlier} 个，{names}")
+        }
     }
 }
