@@ -1623,3 +1623,73 @@ fn receiver_with_no_room_declines_before_the_bytes() {
         assert!(line.contains(why), "{options}: {line}");
     }
 }
+
+/// Review 29, attack 14: the upload client printed a server's made-up size as a match
+/// (exit 0), called a verdict of `saved` without md5 a refusal, and an md5 in capitals
+/// different. Each is now checked against what was sent.
+#[test]
+fn upload_client_checks_the_verdict_against_what_it_sent() {
+    let md5 = "5d41402abc4b2a76b9719d911017c592"; // md5("hello")
+    for (verdict, ok, says) in [
+        (
+            format!(r#"{{"saved":true,"filesize":1000000000000000,"md5":"{md5}"}}"#),
+            false,
+            "1000000000000000 bytes, md5 5d41402abc4b2a76b9719d911017c592 (we sent 5 bytes: DIFFERENT)",
+        ),
+        (
+            format!(r#"{{"saved":true,"filesize":5,"md5":"{}"}}"#, md5.to_uppercase()),
+            true,
+            "(matches)",
+        ),
+        (
+            r#"{"saved":true}"#.to_owned(),
+            false,
+            "with no md5 to compare: not confirmed",
+        ),
+    ] {
+        let dir = Scratch::new("verdict-checks");
+        let file = dir.0.join("small.txt");
+        fs::write(&file, b"hello").unwrap();
+        let (port, server) = upload_server(true, move |mut conn| {
+            let _ = conn.write_all(&header(&verdict));
+        });
+        let (done, out, _) = upload(port, &file);
+        server.join().unwrap();
+        assert_eq!(done, ok, "{out}");
+        assert!(out.contains(says), "{out}");
+    }
+}
+
+/// Review 29, attack 14: a receiver that sent 3 of the 32 md5 characters and closed left
+/// the sender saying only std's `failed to fill whole buffer`. It now says what was cut.
+#[test]
+fn sender_says_when_the_receiver_s_md5_is_cut_short() {
+    let dir = Scratch::new("sender-short-md5");
+    let file = dir.0.join("small.txt");
+    fs::write(&file, b"hello").unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let receiver = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut offer = [0u8; 1500];
+        let _ = conn.read(&mut offer);
+        conn.write_all(b"y").unwrap();
+        let mut body = [0u8; 5];
+        conn.read_exact(&mut body).unwrap();
+        conn.write_all(b"5d4").unwrap();
+    });
+    let port = port.to_string();
+    let (ok, all, _) = client_09(&[
+        "sender".as_ref(),
+        "--port".as_ref(),
+        port.as_ref(),
+        file.as_os_str(),
+    ]);
+    receiver.join().unwrap();
+    assert!(!ok, "{all}");
+    assert!(
+        all.contains("the receiver closed before its whole 32-character md5 came"),
+        "{all}"
+    );
+}

@@ -448,3 +448,34 @@ fn lesson_06_client_cuts_a_dripped_answer() {
     );
     dripper.join().unwrap();
 }
+
+/// Review 29, attack 14: the line clients of 02, 03 and 11 printed each answer whole,
+/// escaped: 1 KiB of U+202E from a server made a line of about 7 KB. They now show a long
+/// answer by a preview, as the servers show what they get.
+#[test]
+fn line_clients_show_a_long_answer_by_a_preview() {
+    for lesson in ["02_tcp_loop", "03_conn_loop", "11_concurrent_server"] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            conn.set_read_timeout(Some(WAIT)).unwrap();
+            let mut buf = [0u8; 1024];
+            if matches!(conn.read(&mut buf), Ok(n) if n > 0) {
+                let _ = conn.write_all("\u{202e}".repeat(341).as_bytes());
+            }
+            let _ = conn.read(&mut buf);
+        });
+        let out = snapbox::cmd::Command::new(example(lesson))
+            .args(["client", "--port", &port.to_string()])
+            .stdin("hello\nq\n".to_owned())
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let all = common::printed(&out);
+        server.join().unwrap();
+        let longest = all.lines().map(str::len).max().unwrap_or(0);
+        assert!(longest < 1024, "{lesson}: a line of {longest} bytes: {all}");
+        assert!(!all.contains('\u{202e}'), "{lesson}: {all}");
+    }
+}

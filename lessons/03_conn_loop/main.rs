@@ -266,7 +266,8 @@ fn exchange(stream: &mut TcpStream, message: &[u8], who: &Transcript) -> Result<
             Ok(false)
         }
         n => {
-            say!(who, "recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
+            // A preview of a long answer (lesson 02).
+            say!(who, "recv({RECV_SIZE}) -> {}", describe_peer(&buf[..n]));
             Ok(true)
         }
     }

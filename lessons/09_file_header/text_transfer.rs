@@ -24,7 +24,7 @@ use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::quiet::{preview_text, AcceptTrouble, LogGate};
 use socket_lessons::guard::saving::{self, Existing};
 use socket_lessons::lang::{error_text, pick};
-use socket_lessons::stage::transcript::{describe, describe_ends};
+use socket_lessons::stage::transcript::{describe, describe_ends, describe_peer};
 use socket_lessons::wire::files::md5_file;
 use socket_lessons::wire::net;
 use socket_lessons::{say, tr, Endpoint, Report, Transcript};
@@ -391,7 +391,7 @@ pub fn notes_e_sender(at: &Endpoint, path: &Path) -> Result<(), Report> {
     if &buf[..n] != b"y" {
         return Err(Report::msg(tr!(
             "the receiver declined (it answered {})" | "接收端谢绝了（它回答的是 {}）",
-            describe(&buf[..n])
+            describe_peer(&buf[..n])
         )));
     }
     say!(
@@ -420,7 +420,16 @@ pub fn notes_e_sender(at: &Endpoint, path: &Path) -> Result<(), Report> {
         HEADER_PACE,
         pick("the receiver's md5", "接收端的 md5"),
     )
-    .read_exact(&mut theirs)?;
+    .read_exact(&mut theirs)
+    .map_err(|e| match e.kind() {
+        // std's words for it, "failed to fill whole buffer", say nothing of what was read
+        // (an attack's receiver sent 3 of the 32 bytes and closed).
+        std::io::ErrorKind::UnexpectedEof => Report::msg(tr!(
+            "the receiver closed before its whole {MD5_HEX_LEN}-character md5 came"
+                | "接收端还没发完它 {MD5_HEX_LEN} 个字符的 md5 就关闭了连接"
+        )),
+        _ => Report::from(e),
+    })?;
     let theirs = &theirs[..];
     if theirs == md5.as_bytes() {
         stream.write_all(theirs)?;

@@ -312,20 +312,36 @@ pub fn upload(
             md5: Some(theirs),
             ..
         }) => {
-            let size = filesize.unwrap_or(size);
-            let same = theirs == md5;
+            // Both checked against what was sent: an md5 in capitals is the same md5, and a
+            // size the server made up is not (an attack's server said 10^15 bytes and the
+            // client printed it as a match).
+            let theirs_size = filesize.unwrap_or(size);
+            let same_md5 = theirs.eq_ignore_ascii_case(&md5);
+            let same = same_md5 && theirs_size == size;
             let theirs = quiet::field(&theirs);
-            let check = if same {
-                pick(" (matches)", "（一致）")
-            } else {
-                pick(" (DIFFERENT from ours)", "（和我们的不一样！）")
-            };
+            let check =
+                match (same_md5, same) {
+                    (_, true) => pick(" (matches)", "（一致）").to_owned(),
+                    (true, false) => tr!(" (we sent {size} bytes: DIFFERENT)"
+                        | "（我们发的是 {size} 字节：不一样！）"),
+                    (false, _) => pick(" (DIFFERENT from ours)", "（和我们的不一样！）").to_owned(),
+                };
             say!(
                 client,
-                "the server saved {name:?}: {size} bytes, md5 {theirs}{check}"
-                    | "服务端保存了 {name:?}：{size} 字节，md5 {theirs}{check}"
+                "the server saved {name:?}: {theirs_size} bytes, md5 {theirs}{check}"
+                    | "服务端保存了 {name:?}：{theirs_size} 字节，md5 {theirs}{check}"
             );
             Ok(same)
+        }
+        Some(Verdict {
+            saved: Some(true), ..
+        }) => {
+            say!(
+                client,
+                "the server says it saved {name:?}, with no md5 to compare: not confirmed"
+                    | "服务端说它保存了 {name:?}，但没有给出 md5 可以核对：未确认"
+            );
+            Ok(false)
         }
         Some(verdict) => {
             // The server's words are wire bytes: English, quoted in Chinese.

@@ -160,7 +160,13 @@ pub fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> 
         );
         return Ok(false);
     }
-    say!(client, "recv {}", describe(&buf[..n]));
+    // A preview of a long answer, as a server logs what it gets (an attack: 1 KiB of
+    // U+202E made a 7 KB line).
+    say!(
+        client,
+        "recv {}",
+        crate::stage::transcript::describe_peer(&buf[..n])
+    );
     Ok(true)
 }
 
