@@ -268,20 +268,7 @@ fn peer_that_connects_and_resets_in_a_loop_costs_less_log_than_its_packets() {
     }
     // A client whose accept line says it is the only one connected: every reset before it
     // has been read. (One that comes while some are still unread closes and tries again.)
-    let mut ours = Vec::new();
-    let mut last = loop {
-        assert!(ours.len() < 500, "the resets were never all read");
-        let conn = connect(&server);
-        let local = conn.local_addr().unwrap();
-        ours.push(local.to_string());
-        if server
-            .line_containing(&format!("from {local} ("))
-            .contains("(1 connected)")
-        {
-            break conn;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let (mut last, ours) = server.connect_alone();
     last.write_all(&frame(b"hello")).unwrap();
     assert_eq!(read_frame(&mut last), b"HELLO");
     let windows = started.elapsed().as_secs() as usize / 10 + 1;

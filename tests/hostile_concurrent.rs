@@ -8,7 +8,9 @@ mod common;
 use common::{example, Running, WAIT};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::time::{Duration, Instant};
+#[cfg(unix)]
+use std::time::Duration;
+use std::time::Instant;
 
 const WAYS: [&str; 3] = ["busy", "threads", "poll"];
 
@@ -321,20 +323,7 @@ fn peer_that_connects_and_resets_in_a_loop_costs_less_log_than_its_packets() {
         // A client whose accept line says it is the only one connected: every reset before
         // it has been read. (One that comes while some are still unread closes and tries
         // again.)
-        let mut ours = Vec::new();
-        let mut last = loop {
-            assert!(ours.len() < 500, "{way}: the resets were never all read");
-            let conn = connect(server.port);
-            let local = conn.local_addr().unwrap();
-            ours.push(local.to_string());
-            if server
-                .line_containing(&format!("from {local} ("))
-                .contains("(1 connected)")
-            {
-                break conn;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
+        let (mut last, ours) = server.connect_alone();
         last.write_all(b"hello").unwrap();
         let mut answer = [0u8; 5];
         last.read_exact(&mut answer).unwrap();

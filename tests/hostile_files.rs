@@ -1180,6 +1180,35 @@ fn notes_e_receiver_takes_a_verdict_that_comes_a_byte_at_a_time() {
     assert_eq!(fs::read(to.0.join("v.txt")).unwrap(), b"abc");
 }
 
+/// A fake notes-E receiver for one sender: reads its `NAME/SIZE` offer (one read, as notes
+/// E does), answers `y`, then hands the connection and the offer to `then`.
+fn receiver_saying_y<T: Send + 'static>(
+    then: impl FnOnce(TcpStream, Vec<u8>) -> T + Send + 'static,
+) -> (u16, std::thread::JoinHandle<T>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut offer = [0u8; 1500];
+        let n = conn.read(&mut offer).unwrap();
+        conn.write_all(b"y").unwrap();
+        then(conn, offer[..n].to_vec())
+    });
+    (port, handle)
+}
+
+/// Runs `09_file_header sender` with `file` to the receiver on `port`.
+fn sender(port: u16, file: &Path) -> (bool, String, Duration) {
+    let port = port.to_string();
+    client_09(&[
+        "sender".as_ref(),
+        "--port".as_ref(),
+        port.as_ref(),
+        file.as_os_str(),
+    ])
+}
+
 /// A receiver whose md5 comes a byte at a time: the sender reads its 32 bytes, whatever
 /// the segments, and confirms.
 #[test]
@@ -1187,15 +1216,8 @@ fn notes_e_sender_takes_an_md5_that_comes_a_byte_at_a_time() {
     let from = Scratch::new("md5-bytes");
     let file = from.0.join("s.txt");
     fs::write(&file, b"some text\n").unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let receiver = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        conn.set_read_timeout(Some(common::WAIT)).unwrap();
-        let mut offer = [0u8; 1500];
-        let n = conn.read(&mut offer).unwrap();
-        assert_eq!(&offer[..n], b"s.txt/10");
-        conn.write_all(b"y").unwrap();
+    let (port, receiver) = receiver_saying_y(|mut conn, offer| {
+        assert_eq!(offer, b"s.txt/10");
         let mut body = [0u8; 10];
         conn.read_exact(&mut body).unwrap();
         let md5 = socket_lessons::wire::checksum::md5_hex(&body);
@@ -1560,22 +1582,11 @@ fn receiver_answering_y_and_reading_nothing_cannot_hold_the_sender() {
     let dir = Scratch::new("sender-unread");
     let file = dir.0.join("big.bin");
     fs::File::create(&file).unwrap().set_len(64 << 20).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        let mut offer = [0u8; 1500];
-        let _ = conn.read(&mut offer);
-        conn.write_all(b"y").unwrap();
-        std::thread::sleep(Duration::from_secs(60));
-    });
-    let port = port.to_string();
-    let (ok, all, took) = client_09(&[
-        "sender".as_ref(),
-        "--port".as_ref(),
-        port.as_ref(),
-        file.as_os_str(),
-    ]);
+    // Keeps the connection open, reading nothing, until the sender leaves (the thread is
+    // left to end by itself).
+    let (port, _receiver) =
+        receiver_saying_y(|_conn, _| std::thread::sleep(Duration::from_secs(60)));
+    let (ok, all, took) = sender(port, &file);
     assert!(!ok, "{all}");
     assert!(all.contains("the file's bytes too slow"), "{all}");
     assert!(took < Duration::from_secs(60), "{took:?}: {all}");
@@ -1667,25 +1678,12 @@ fn sender_says_when_the_receiver_s_md5_is_cut_short() {
     let dir = Scratch::new("sender-short-md5");
     let file = dir.0.join("small.txt");
     fs::write(&file, b"hello").unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let receiver = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        conn.set_read_timeout(Some(common::WAIT)).unwrap();
-        let mut offer = [0u8; 1500];
-        let _ = conn.read(&mut offer);
-        conn.write_all(b"y").unwrap();
+    let (port, receiver) = receiver_saying_y(|mut conn, _| {
         let mut body = [0u8; 5];
         conn.read_exact(&mut body).unwrap();
         conn.write_all(b"5d4").unwrap();
     });
-    let port = port.to_string();
-    let (ok, all, _) = client_09(&[
-        "sender".as_ref(),
-        "--port".as_ref(),
-        port.as_ref(),
-        file.as_os_str(),
-    ]);
+    let (ok, all, _) = sender(port, &file);
     receiver.join().unwrap();
     assert!(!ok, "{all}");
     assert!(

@@ -339,39 +339,7 @@ fn clients_06_07_08_drop_an_answer_nobody_asked_for_and_stay_in_step() {
 /// answer limit, then 1 MiB a second), and what came before a request is dropped and said.
 #[test]
 fn lesson_13_client_cuts_a_dripped_answer_and_drops_an_unasked_frame() {
-    // A server that drips: a header for 100 bytes, then a byte a second.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let dripper = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        let mut buf = [0u8; 1024];
-        let _ = conn.read(&mut buf);
-        if conn.write_all(&100i32.to_le_bytes()).is_err() {
-            return;
-        }
-        for _ in 0..40 {
-            std::thread::sleep(std::time::Duration::from_secs(1));
-            if conn.write_all(b"x").is_err() {
-                return;
-            }
-        }
-    });
-    let started = std::time::Instant::now();
-    let out = snapbox::cmd::Command::new(example("13_nagle_stall"))
-        .args(["client", "--port", &port.to_string(), "--exchanges", "1"])
-        .env("SOCKET_LESSONS_ANSWER_LIMIT", "2")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let all = common::printed(&out);
-    assert!(!out.status.success(), "{all}");
-    assert!(all.contains("the answer too slow"), "{all}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(20),
-        "{:?}: {all}",
-        started.elapsed()
-    );
-    dripper.join().unwrap();
+    cuts_a_dripped_answer("13_nagle_stall", &["--exchanges", "1"], "");
 
     // A server that answers each request with two frames.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -414,6 +382,13 @@ fn lesson_13_client_cuts_a_dripped_answer_and_drops_an_unasked_frame() {
 /// has one clock once it begins (10 s, then 1 MiB a second), as 07's client does.
 #[test]
 fn lesson_06_client_cuts_a_dripped_answer() {
+    cuts_a_dripped_answer("06_length_prefix", &[], "echo hi\n");
+}
+
+/// Runs `lesson`'s client (`args` after its port, `stdin` typed) against a server that
+/// answers with a header for 100 bytes, then a byte a second, and an answer limit of 2 s:
+/// the client must end within 20 s saying the answer was too slow.
+fn cuts_a_dripped_answer(lesson: &str, args: &[&str], stdin: &str) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let dripper = std::thread::spawn(move || {
@@ -431,19 +406,20 @@ fn lesson_06_client_cuts_a_dripped_answer() {
         }
     });
     let started = std::time::Instant::now();
-    let out = snapbox::cmd::Command::new(example("06_length_prefix"))
+    let out = snapbox::cmd::Command::new(example(lesson))
         .args(["client", "--port", &port.to_string()])
+        .args(args)
         .env("SOCKET_LESSONS_ANSWER_LIMIT", "2")
-        .stdin("echo hi\n".to_owned())
+        .stdin(stdin.to_owned())
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
     let all = common::printed(&out);
-    assert!(!out.status.success(), "{all}");
-    assert!(all.contains("the answer too slow"), "{all}");
+    assert!(!out.status.success(), "{lesson}: {all}");
+    assert!(all.contains("the answer too slow"), "{lesson}: {all}");
     assert!(
         started.elapsed() < std::time::Duration::from_secs(20),
-        "{:?}: {all}",
+        "{lesson}: {:?}: {all}",
         started.elapsed()
     );
     dripper.join().unwrap();

@@ -521,6 +521,30 @@ impl Running {
         }
     }
 
+    /// Connects to this server until the accept line of the connection says it is the
+    /// only one connected (`(1 connected)`, lessons 11 and 14): every connection before it
+    /// has been dealt with. One that finds others still there is closed, and the next try
+    /// comes 10 ms later (500 tries at most). Returns the connection and the local
+    /// addresses of every try, so that a count of log bytes can leave their lines out.
+    pub fn connect_alone(&mut self) -> (std::net::TcpStream, Vec<String>) {
+        let mut tries = Vec::new();
+        loop {
+            assert!(tries.len() < 500, "never the only client connected");
+            let conn = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+            conn.set_read_timeout(Some(WAIT)).unwrap();
+            conn.set_write_timeout(Some(WAIT)).unwrap();
+            let local = conn.local_addr().unwrap();
+            tries.push(local.to_string());
+            if self
+                .line_containing(&format!("from {local} ("))
+                .contains("(1 connected)")
+            {
+                return (conn, tries);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Ends the program (a notes server in `while True` never ends by itself) and returns
     /// everything it printed.
     pub fn stop(mut self) -> Vec<String> {
