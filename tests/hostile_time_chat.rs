@@ -330,6 +330,44 @@ fn time_client_drops_a_late_answer_before_its_next_request() {
     assert!(line.contains(r"answer to second\u{3164}"), "{line}");
 }
 
+/// A server that answers twice (a duplicate, as a real network can deliver): lesson 05's
+/// client took the copy as the answer to its next line and stayed one behind (a limit its
+/// page admitted); 12's time client, the same before attack 11. Both now drop what waits
+/// before a request, with a line.
+#[cfg(target_os = "linux")]
+#[test]
+fn udp_clients_of_05_and_12_drop_a_duplicate_answer_before_the_next_request() {
+    for lesson in ["05_udp", "12_udp_chat"] {
+        let fake = socket();
+        let port = fake.local_addr().unwrap().port();
+        let mut client = Running::spawn_with_env(
+            example(lesson),
+            &["client", "--port", &port.to_string()],
+            &[("LANG", "C")],
+        );
+        let mut buf = [0u8; 1024];
+        client.type_line("first");
+        let (_, from) = fake.recv_from(&mut buf).unwrap();
+        fake.send_to(b"ANSWER-1", from).unwrap();
+        fake.send_to(b"ANSWER-1", from).unwrap();
+        client.line_containing("ANSWER-1");
+        until("the copy waits in the client's socket", || {
+            udp_unread(from.port()).is_some_and(|n| n > 0)
+        });
+        client.type_line("second");
+        let (n, from) = fake.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"second", "{lesson}");
+        fake.send_to(b"ANSWER-2", from).unwrap();
+        let dropped = client.line_containing("came before this request");
+        assert!(
+            dropped.contains("1 datagram(s) (8 bytes)"),
+            "{lesson}: {dropped}"
+        );
+        let line = client.line_containing("ANSWER");
+        assert!(line.contains("ANSWER-2"), "{lesson}: {line}");
+    }
+}
+
 /// Review 29, attack 11: once the chat's screen gate was closed (20 lines in 10 s), a
 /// stranger's datagram, shown to nobody, still became the one a plain line goes to: the
 /// user's next line went to it while the screen said bob. A datagram held by the gate no

@@ -30,6 +30,7 @@ use socket2::Socket;
 use socket_lessons::guard::limits;
 use socket_lessons::guard::quiet::{Gate, LogGate, PREVIEW_BYTES};
 use socket_lessons::guard::senders::Senders;
+use socket_lessons::guard::timed;
 use socket_lessons::stage::cli::ZhHelp;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo;
@@ -229,6 +230,13 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
     while let Some(line) = input.next_line()? {
         if line == b"q" {
             break;
+        }
+        // What waits before the request is no answer to it: a late answer to a request
+        // given up on, a second copy, a forged one. Dropped with a line, or every later
+        // answer would be one behind (lesson 12's time client does the same).
+        let (late, late_bytes) = timed::drop_late_datagrams(&socket)?;
+        if late > 0 {
+            say!(client, "{}", timed::late_datagrams_line(late, late_bytes));
         }
         // No `if not msg: continue` needed: an empty datagram is a message (notes E §7).
         say!(

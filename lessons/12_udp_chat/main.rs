@@ -48,6 +48,7 @@
 
 use socket2::Socket;
 use socket_lessons::guard::quiet::{self, Gate, LogGate};
+use socket_lessons::guard::timed;
 use socket_lessons::stage::transcript::{describe, describe_ends};
 use socket_lessons::wire::chat;
 use socket_lessons::wire::clock::Clock;
@@ -336,40 +337,12 @@ fn time_socket(server_addr: SocketAddr) -> Result<Socket, Report> {
     Ok(socket)
 }
 
-/// The most datagrams [`drop_late`] drops before one request: a server that floods cannot
-/// keep the client dropping for ever.
-const LATE_MOST: usize = 1000;
-
-/// Drops the datagrams already waiting (a read that does not wait), with one line saying
-/// how many.
+/// Drops the datagrams already waiting before a request, with one line saying how many
+/// (`timed::drop_late_datagrams`, shared with lesson 05's client).
 fn drop_late(socket: &Socket, client: &Transcript) -> Result<(), Report> {
-    let mut buf = [0u8; TIME_RECV_SIZE];
-    let (mut count, mut bytes) = (0usize, 0usize);
-    socket.set_nonblocking(true)?;
-    let drained = loop {
-        if count == LATE_MOST {
-            break Ok(());
-        }
-        match udp::recv_datagram(socket, &mut buf) {
-            Ok(d) => {
-                count += 1;
-                bytes += d.sent_len.unwrap_or(d.len);
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => break Ok(()),
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            // "port unreachable" from an earlier send: the request's own recv says it.
-            Err(e) if e.kind() == ErrorKind::ConnectionRefused => break Ok(()),
-            Err(e) => break Err(e),
-        }
-    };
-    socket.set_nonblocking(false)?;
-    drained?;
+    let (count, bytes) = timed::drop_late_datagrams(socket)?;
     if count > 0 {
-        say!(
-            client,
-            "{count} datagram(s) ({bytes} bytes) came before this request, late or unasked: dropped (no answer to it)"
-                | "发这个请求之前已经到了 {count} 个数据报（{bytes} 字节），是迟到的或者没人要的：已丢掉（它们不是这个请求的回答）"
-        );
+        say!(client, "{}", timed::late_datagrams_line(count, bytes));
     }
     Ok(())
 }

@@ -159,6 +159,49 @@ pub fn unasked_line(n: usize) -> String {
     )
 }
 
+/// The most datagrams [`drop_late_datagrams`] drops in one call: a server that floods
+/// cannot keep a client dropping for ever.
+pub const LATE_MOST: usize = 1000;
+
+/// For a UDP client, just before it sends a request: the datagrams already waiting (late
+/// answers to a request given up on, a second copy of an answer, a forged one from the
+/// server's address), read without waiting and dropped, at most [`LATE_MOST`]; returns how
+/// many and their bytes as sent. Taken as the answer to the next request, they put every
+/// later answer one behind (found by an attack on lesson 12's time client). UDP has no
+/// request numbers: what the client can tell is only "this came before I asked". A "port
+/// unreachable" from an earlier send ends the dropping (the read that met it has taken it:
+/// if nothing listens still, the request about to go gets one of its own).
+pub fn drop_late_datagrams(socket: &socket2::Socket) -> io::Result<(usize, usize)> {
+    let mut buf = vec![0u8; 64 << 10];
+    let (mut count, mut bytes) = (0usize, 0usize);
+    socket.set_nonblocking(true)?;
+    let drained = loop {
+        if count == LATE_MOST {
+            break Ok(());
+        }
+        match crate::wire::udp::recv_datagram(socket, &mut buf) {
+            Ok(d) => {
+                count += 1;
+                bytes += d.sent_len.unwrap_or(d.len);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if crate::wire::udp::is_port_unreachable(&e) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    socket.set_nonblocking(false)?;
+    drained.map(|()| (count, bytes))
+}
+
+/// The line a UDP client prints when [`drop_late_datagrams`] dropped `count` datagrams.
+pub fn late_datagrams_line(count: usize, bytes: usize) -> String {
+    crate::tr!(
+        "{count} datagram(s) ({bytes} bytes) came before this request, late or unasked: dropped (no answer to it)"
+            | "发这个请求之前已经到了 {count} 个数据报（{bytes} 字节），是迟到的或者没人要的：已丢掉（它们不是这个请求的回答）"
+    )
+}
+
 /// Waits until at least `n` bytes are queued in `stream`'s receive buffer, without taking
 /// them (MSG_PEEK), and returns how many are there.
 ///
