@@ -348,6 +348,43 @@ fn every_exercise_has_five_wrong_answers_each_rejected_at_its_step() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
+/// Exercise 13 counts a request's data segments; a request longer than one segment cannot
+/// be one. A "fragmentation needed" message (forged, in one run on this machine) lowered
+/// loopback's segment size to 500 bytes for ten minutes, and the check failed the course's
+/// own solution on its 1004-byte request. It now leaves such a request uncounted, says so,
+/// and still fails two writes on the short requests. Loopback's MTU at 600 in a private
+/// network namespace (root; skipped otherwise, a failure under CI=true).
+#[cfg(target_os = "linux")]
+#[test]
+fn exercise_13_judges_only_requests_that_fit_one_segment() {
+    common::in_a_private_network_with_mtu(
+        "exercise_13_judges_only_requests_that_fit_one_segment",
+        Some(600),
+        || {
+            let right = check(&["13", "--solution"]);
+            assert!(right.ok, "{}", right.out);
+            assert!(
+                right
+                    .out
+                    .contains("the 1004-byte request's segments were not counted"),
+                "{}",
+                right.out
+            );
+            let wrong = check(&[
+                "13",
+                "--file",
+                "tests/answers/13/wrong_two_writes_with_nodelay.rs",
+            ]);
+            assert!(!wrong.ok, "{}", wrong.out);
+            assert!(
+                wrong.out.contains("request 1 of 20") && wrong.out.contains("2 data segments"),
+                "{}",
+                wrong.out
+            );
+        },
+    );
+}
+
 #[test]
 fn right_answers_in_other_styles_pass() {
     let right = answers("right_");

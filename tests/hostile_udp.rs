@@ -160,56 +160,6 @@ fn the_largest_ipv6_datagram_arrives_whole() {
 // test's own, so that nothing outside it sees them
 // ---------------------------------------------------------------------------------------
 
-/// Runs `body` on a thread of its own in a new network namespace with its loopback up,
-/// where a raw socket may forge any source address without reaching the machine's own
-/// network. Where that cannot be done (not root, no namespaces), says the test is skipped
-/// (a failure under `CI=true`).
-#[cfg(target_os = "linux")]
-fn in_a_private_network(test: &str, body: impl FnOnce() + Send + 'static) {
-    let test = test.to_owned();
-    let done = std::thread::spawn(move || {
-        // SAFETY: unshare(2) moves this thread, and what it starts, to a new network
-        // namespace; no memory is involved.
-        if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
-            let e = std::io::Error::last_os_error();
-            common::skip(
-                &test,
-                &format!("no private network namespace ({e}): forging a source address needs root"),
-            );
-            return;
-        }
-        loopback_up();
-        body();
-    });
-    if let Err(panic) = done.join() {
-        std::panic::resume_unwind(panic);
-    }
-}
-
-/// `ip link set lo up`, as two ioctls on a socket of this thread's namespace.
-#[cfg(target_os = "linux")]
-fn loopback_up() {
-    // SAFETY: a socket made and closed here; ifreq is plain data, zeroed, with its name set,
-    // and the two ioctls read and write only it.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
-        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
-        let mut ifr: libc::ifreq = std::mem::zeroed();
-        for (to, from) in ifr.ifr_name.iter_mut().zip(b"lo\0") {
-            *to = *from as libc::c_char;
-        }
-        assert_eq!(libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr), 0);
-        ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
-        assert_eq!(
-            libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr),
-            0,
-            "lo up: {}",
-            std::io::Error::last_os_error()
-        );
-        libc::close(fd);
-    }
-}
-
 /// Sends one UDP datagram carrying `payload` to `to` with `from` as its source, whatever
 /// `from` is: a raw IPv4 packet (IPPROTO_RAW; the kernel fills in the IP checksum and
 /// length, the UDP checksum is 0, "none", which IPv4 allows).
@@ -327,7 +277,7 @@ fn udp_servers() -> [UdpServer; 2] {
 #[cfg(target_os = "linux")]
 #[test]
 fn datagram_forged_from_the_server_itself() {
-    in_a_private_network("datagram_forged_from_the_server_itself", || {
+    common::in_a_private_network("datagram_forged_from_the_server_itself", || {
         for (lesson, args, request, answer) in udp_servers() {
             let mut server = Running::server_with_env(example(lesson), &args, &[("LANG", "C")]);
             let own = loopback(server.port);
@@ -364,7 +314,7 @@ fn datagram_forged_from_the_server_itself() {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_05_echo_and_the_12_time_server_set_on_each_other_stop() {
-    in_a_private_network(
+    common::in_a_private_network(
         "the_05_echo_and_the_12_time_server_set_on_each_other_stop",
         || {
             let [(_, echo_args, ..), (_, time_args, ..)] = udp_servers();
@@ -431,7 +381,7 @@ fn the_05_echo_and_the_12_time_server_set_on_each_other_stop() {
 #[cfg(target_os = "linux")]
 #[test]
 fn datagrams_forged_from_port_0_and_a_broadcast_address_cost_the_log_a_few_lines() {
-    in_a_private_network(
+    common::in_a_private_network(
         "datagrams_forged_from_port_0_and_a_broadcast_address_cost_the_log_a_few_lines",
         || {
             for (lesson, args, request, answer) in udp_servers() {
@@ -498,7 +448,7 @@ fn datagrams_forged_from_port_0_and_a_broadcast_address_cost_the_log_a_few_lines
 #[cfg(target_os = "linux")]
 #[test]
 fn answers_that_cannot_be_sent_cost_the_log_a_few_lines() {
-    in_a_private_network(
+    common::in_a_private_network(
         "answers_that_cannot_be_sent_cost_the_log_a_few_lines",
         || {
             for (lesson, args, request, answer) in udp_servers() {

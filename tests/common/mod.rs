@@ -660,3 +660,75 @@ fn with_args<'a>(before: &'a [String], args: &[&'a str]) -> Vec<&'a str> {
         .chain(args.iter().copied())
         .collect()
 }
+
+/// Runs `body` on a thread of its own in a new network namespace with its loopback up,
+/// where a raw socket may forge any source address without reaching the machine's own
+/// network. Where that cannot be done (not root, no namespaces), says the test is skipped
+/// (a failure under `CI=true`).
+#[cfg(target_os = "linux")]
+#[allow(dead_code)]
+pub fn in_a_private_network(test: &str, body: impl FnOnce() + Send + 'static) {
+    in_a_private_network_with_mtu(test, None, body)
+}
+
+/// [`in_a_private_network`], with the namespace's loopback MTU set to `mtu` when given (a
+/// small one makes TCP's segments small, as a path MTU lowered by an ICMP message does).
+#[cfg(target_os = "linux")]
+#[allow(dead_code)]
+pub fn in_a_private_network_with_mtu(
+    test: &str,
+    mtu: Option<i32>,
+    body: impl FnOnce() + Send + 'static,
+) {
+    let test = test.to_owned();
+    let done = std::thread::spawn(move || {
+        // SAFETY: unshare(2) moves this thread, and what it starts, to a new network
+        // namespace; no memory is involved.
+        if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+            let e = std::io::Error::last_os_error();
+            skip(
+                &test,
+                &format!("no private network namespace ({e}): forging a source address needs root"),
+            );
+            return;
+        }
+        loopback_up(mtu);
+        body();
+    });
+    if let Err(panic) = done.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// `ip link set lo up [mtu N]`, as ioctls on a socket of this thread's namespace.
+#[cfg(target_os = "linux")]
+fn loopback_up(mtu: Option<i32>) {
+    // SAFETY: a socket made and closed here; ifreq is plain data, zeroed, with its name set,
+    // and the two ioctls read and write only it.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        let mut ifr: libc::ifreq = std::mem::zeroed();
+        for (to, from) in ifr.ifr_name.iter_mut().zip(b"lo\0") {
+            *to = *from as libc::c_char;
+        }
+        assert_eq!(libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr), 0);
+        ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+        assert_eq!(
+            libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr),
+            0,
+            "lo up: {}",
+            std::io::Error::last_os_error()
+        );
+        if let Some(mtu) = mtu {
+            ifr.ifr_ifru.ifru_mtu = mtu;
+            assert_eq!(
+                libc::ioctl(fd, libc::SIOCSIFMTU, &ifr),
+                0,
+                "lo mtu {mtu}: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+        libc::close(fd);
+    }
+}
