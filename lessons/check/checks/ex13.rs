@@ -324,7 +324,7 @@ fn run(send: SendRequest, steps: &mut Steps) -> Result<(), Failure> {
         ))?,
         Some(length) => steps.ok(tr!(
             "bodies of 0, 1, 1000 and 70000 bytes arrive with their own lengths in front; the {length}-byte request's segments were not counted: one segment of this connection carries at most {mss} bytes, so it cannot be one, however it is written"
-                | "0、1、1000、70000 字节的真实数据到达时前面都是各自的长度；{length} 字节的请求没有数报文段：这个连接的一个报文段最多装 {mss} 字节，不管怎么写，它都不可能是一个报文段"
+                | "0、1、1000、70000 字节的真实数据到达时前面都是各自的长度；{length} 字节的请求没有数报文段：这条连接的一个报文段最多装 {mss} 字节，不管怎么写，它都不可能是一个报文段"
         ))?,
     }
 
