@@ -368,6 +368,69 @@ fn udp_clients_of_05_and_12_drop_a_duplicate_answer_before_the_next_request() {
     }
 }
 
+/// Attack 15: names from datagrams were escaped in the lines that receive them, but the
+/// user's own `sendto` line printed the current peer's name raw (U+202E turned the rest of
+/// the line around), and printed a long line of the user's whole (60,000 bytes made a
+/// 400 KB line). The name is escaped, the datagram shown by its ends.
+#[cfg(target_os = "linux")]
+#[test]
+fn chat_sendto_line_escapes_the_peers_name_and_cuts_a_long_datagram() {
+    let mut alice = Running::server_with_env(
+        example("12_udp_chat"),
+        &["chat", "--name", "alice", "--port", "0"],
+        &[("LANG", "C")],
+    );
+    let stranger = socket();
+    stranger
+        .send_to("[ali\u{202e}ce] hi".as_bytes(), ("127.0.0.1", alice.port))
+        .unwrap();
+    alice.line_containing("says \"hi\"");
+    alice.type_line("hello");
+    let line = alice.line_containing("sendto");
+    assert!(
+        line.contains(r"sendto ali\u{202e}ce at 127.0.0.1:"),
+        "{line}"
+    );
+    assert!(!line.contains('\u{202e}'), "{line:?}");
+    let mut buf = [0u8; 1024];
+    let (n, _) = stranger.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"[alice] hello");
+    alice.type_line(&"x".repeat(60_000));
+    let line = alice.line_containing("sendto");
+    assert!(line.contains("60008 bytes"), "{line}");
+    assert!(line.len() < 400, "{} bytes: {line}", line.len());
+}
+
+/// Attack 15: a chat peer bound to `::` hears an IPv4 sender as `::ffff:127.0.0.1`, and
+/// called bob, pinned with `--peer bob=127.0.0.1:PORT`, an impostor when bob wrote from
+/// that very address (`says it is bob, but bob is at 127.0.0.1:…: not followed`).
+/// Addresses are compared in one form now, and a reply reaches bob.
+#[cfg(target_os = "linux")]
+#[test]
+fn chat_on_a_dual_stack_socket_knows_a_peer_pinned_at_an_ipv4_address() {
+    let bob = socket();
+    let bob_port = bob.local_addr().unwrap().port();
+    let pin = format!("bob=127.0.0.1:{bob_port}");
+    let mut alice = Running::server_with_env(
+        example("12_udp_chat"),
+        &[
+            "chat", "--name", "alice", "--host", "::", "--port", "0", "--peer", &pin,
+        ],
+        &[("LANG", "C")],
+    );
+    bob.send_to(b"[bob] hi", ("127.0.0.1", alice.port)).unwrap();
+    let line = alice.line_containing("hi");
+    assert!(
+        line.contains(&format!("recvfrom 127.0.0.1:{bob_port}: bob says \"hi\"")),
+        "{line}"
+    );
+    alice.type_line("back");
+    let mut buf = [0u8; 1024];
+    let (n, from) = bob.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"[alice] back");
+    assert_eq!(from.port(), alice.port);
+}
+
 /// Review 29, attack 11: once the chat's screen gate was closed (20 lines in 10 s), a
 /// stranger's datagram, shown to nobody, still became the one a plain line goes to: the
 /// user's next line went to it while the screen said bob. A datagram held by the gate no

@@ -49,7 +49,7 @@
 use socket2::Socket;
 use socket_lessons::guard::quiet::{self, Gate, LogGate};
 use socket_lessons::guard::timed;
-use socket_lessons::stage::transcript::{describe, describe_ends};
+use socket_lessons::stage::transcript::{describe_answer, describe_ends};
 use socket_lessons::wire::chat;
 use socket_lessons::wire::clock::Clock;
 use socket_lessons::wire::udp::{self, ANY_DATAGRAM};
@@ -136,7 +136,14 @@ impl ChatPeer {
         Ok(ChatPeer {
             name: name.to_owned(),
             socket,
-            book: Mutex::new(Book::new(known)),
+            // Addresses in one form (`udp::canonical`): a peer pinned at 127.0.0.1 is the
+            // same peer when a socket bound to `::` hears it as ::ffff:127.0.0.1.
+            book: Mutex::new(Book::new(
+                known
+                    .into_iter()
+                    .map(|(name, at)| (name, udp::canonical(at)))
+                    .collect(),
+            )),
             incoming: Mutex::new(LogGate::new(INCOMING_LINES, Duration::from_secs(10))),
             out,
         })
@@ -164,21 +171,24 @@ impl ChatPeer {
             );
             return;
         }
+        // The datagram by at most its first and last 48 bytes: a 60,000-byte line made a
+        // 400 KB line of log (an attack).
+        let sent = describe_answer(&datagram, 48);
         // A peer heard from without a name is known by its address alone: say it once.
+        // A name learned from a datagram is anyone's choice: shown escaped (an attack's
+        // `ali\u{202e}ce` reversed the rest of this line once it was the current peer).
         if to == addr.to_string() {
-            say!(
-                self.out,
-                "sendto {addr}: {}" | "sendto {addr}：{}",
-                describe(&datagram)
-            );
+            say!(self.out, "sendto {addr}: {sent}" | "sendto {addr}：{sent}");
         } else {
+            let to = shown_name(&to);
             say!(
                 self.out,
-                "sendto {to} at {addr}: {}" | "sendto {to}（{addr}）：{}",
-                describe(&datagram)
+                "sendto {to} at {addr}: {sent}" | "sendto {to}（{addr}）：{sent}"
             );
         }
-        if let Err(e) = self.socket.send_to(&datagram, &addr.into()) {
+        let sent = udp::for_socket(&self.socket, addr)
+            .and_then(|on_socket| self.socket.send_to(&datagram, &on_socket.into()));
+        if let Err(e) = sent {
             say!(
                 self.out,
                 "sendto {addr} failed: {}" | "sendto {addr} 失败：{}",
@@ -198,12 +208,13 @@ impl ChatPeer {
         let mut buf = vec![0u8; ANY_DATAGRAM];
         let d = udp::recv_datagram(&self.socket, &mut buf)?;
         let data = &buf[..d.len];
+        let from = udp::canonical(d.from);
         let gated = self
             .incoming
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .event();
-        let line = self.take_in(data, d.from, gated != Gate::Held);
+        let line = self.take_in(data, from, gated != Gate::Held);
         match gated {
             Gate::Show => say!(self.out, "{line}"),
             Gate::ShowAfter(held) => {

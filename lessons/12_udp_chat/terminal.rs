@@ -31,7 +31,8 @@ impl ChatPeer {
             let Some(addr) = book.lookup(to) else {
                 say!(
                     self.out,
-                    "no peer named {to:?} (known: {})" | "没有叫 {to:?} 的对端（认识的有：{}）",
+                    "no peer named {} (known: {})" | "没有叫 {} 的对端（认识的有：{}）",
+                    socket_lessons::guard::quiet::escape_invisible(format!("{to:?}")),
                     book.names()
                 );
                 return Flow::Go;

@@ -48,6 +48,27 @@ pub fn bind(addr: SocketAddr) -> io::Result<Socket> {
     Ok(socket)
 }
 
+/// A sender's address in one form: an IPv4 address in IPv6's mapped form
+/// (`[::ffff:127.0.0.1]:5000`, what a socket bound to `::` reports for an IPv4 sender) as the
+/// IPv4 address it is (`127.0.0.1:5000`). Compared as they come, the two forms of one sender
+/// are two addresses (an attack found lesson 12's chat on `::` calling a peer pinned at
+/// `127.0.0.1` an impostor when it wrote from there).
+pub fn canonical(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
+}
+
+/// `to` as `sendto` on `socket` takes it: on an IPv6 socket, an IPv4 address in IPv6's
+/// mapped form (a dual-stack socket reaches IPv4 only so; Linux also takes the IPv4 form,
+/// Windows does not).
+pub fn for_socket(socket: &Socket, to: SocketAddr) -> io::Result<SocketAddr> {
+    Ok(match (local_addr(socket)?, to) {
+        (SocketAddr::V6(_), SocketAddr::V4(v4)) => {
+            SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
+        }
+        _ => to,
+    })
+}
+
 /// The local address of a socket2 socket as a std `SocketAddr`.
 pub fn local_addr(socket: &Socket) -> io::Result<SocketAddr> {
     as_inet(socket.local_addr()?)
