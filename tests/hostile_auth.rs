@@ -1,5 +1,6 @@
-//! Lesson 10's server against the ways its door can be left open or held: an empty or
-//! short secret at start, and a client that passes the check, then pushes and never reads.
+//! Lesson 10 against the ways its door can be left open or held: an empty or short secret
+//! at start (on either side), and a client that passes the check, then pushes and never
+//! reads.
 
 mod common;
 
@@ -12,11 +13,12 @@ use std::time::{Duration, Instant};
 /// A secret of 32 bytes: long enough for both digests.
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
-/// Starts lesson 10's server with `secret` in the environment and `args`; returns its exit
-/// code and what it wrote on stderr (it must not start).
-fn server_refusing(secret: &str, args: &[&str]) -> (Option<i32>, String) {
+/// Starts lesson 10's `side` (server or client) with `secret` in the environment and
+/// `args`; returns its exit code and what it wrote on stderr (it must neither listen nor
+/// connect: the client's port has nothing listening, and it must not get that far).
+fn side_refusing(side: &str, secret: &str, args: &[&str]) -> (Option<i32>, String) {
     let out = snapbox::cmd::Command::new(example("10_hmac_auth"))
-        .args(["server", "--port", "0"])
+        .args([side, "--port", if side == "server" { "0" } else { "9" }])
         .args(args.iter().copied())
         .env("SOCKET_LESSONS_SECRET", secret)
         .env_remove("LANG")
@@ -26,44 +28,99 @@ fn server_refusing(secret: &str, args: &[&str]) -> (Option<i32>, String) {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    assert!(out.stdout.is_empty(), "it listened: {:?}", out.stdout);
+    assert!(out.stdout.is_empty(), "{side} went on: {:?}", out.stdout);
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
 
+/// The server refuses to start with an empty secret; so does the client (attack 15: it
+/// answered a fake server's challenge with an empty secret, and with a 1-byte one).
 #[test]
-fn server_with_an_empty_secret_refuses_to_start() {
-    for args in [&[][..], &["--allow-short-secret"][..]] {
-        let (code, err) = server_refusing("", args);
-        assert_eq!(code, Some(1), "{args:?}");
+fn server_and_client_with_an_empty_secret_refuse_to_start() {
+    for side in ["server", "client"] {
+        for args in [&[][..], &["--allow-short-secret"][..]] {
+            let (code, err) = side_refusing(side, "", args);
+            assert_eq!(code, Some(1), "{side} {args:?}");
+            assert_eq!(
+                err,
+                "Error: the secret is empty: anyone can compute the answer to any challenge, so \
+                 the check proves nothing; set a random one of at least 16 bytes, e.g. \
+                 SOCKET_LESSONS_SECRET=$(openssl rand -hex 16)\n",
+                "{side} {args:?}"
+            );
+        }
+    }
+}
+
+/// A short secret is refused by both sides: the client's answer to a challenge a fake
+/// server chose is what that server tries guesses against offline.
+#[test]
+fn server_and_client_with_a_secret_shorter_than_the_digest_refuse_to_start_and_say_why() {
+    for side in ["server", "client"] {
+        let (code, err) = side_refusing(side, "hi, I'm salt.", &[]);
+        assert_eq!(code, Some(1), "{side}");
         assert_eq!(
             err,
-            "Error: the secret is empty: every client would pass the check; set a random one of \
-             at least 16 bytes, e.g. SOCKET_LESSONS_SECRET=$(openssl rand -hex 16)\n",
-            "{args:?}"
+            "Error: the secret is 13 bytes; both sides need at least 16 for HMAC-MD5 (RFC 2104: \
+             whoever records one challenge and its answer can try short secrets offline): use \
+             a random one, e.g. SOCKET_LESSONS_SECRET=$(openssl rand -hex 16), or pass \
+             --allow-short-secret to pair with the notes' programs\n",
+            "{side}"
+        );
+        // SHA-256's output is 32 bytes: 16 are not enough there.
+        let (code, err) = side_refusing(side, &SECRET[..16], &["--digest", "sha256"]);
+        assert_eq!(code, Some(1), "{side}");
+        assert!(
+            err.contains("the secret is 16 bytes; both sides need at least 32 for HMAC-SHA-256"),
+            "{side}: {err}"
         );
     }
 }
 
+/// With --allow-short-secret the client goes on, and says first what it risks.
 #[test]
-fn server_with_a_secret_shorter_than_the_digest_refuses_to_start_and_says_why() {
-    let (code, err) = server_refusing("hi, I'm salt.", &[]);
-    assert_eq!(code, Some(1));
-    assert_eq!(
-        err,
-        "Error: the secret is 13 bytes; the server needs at least 16 for HMAC-MD5 (RFC 2104: \
-         whoever records one challenge and its answer can try short secrets offline): use a \
-         random one, e.g. SOCKET_LESSONS_SECRET=$(openssl rand -hex 16), or pass \
-         --allow-short-secret to pair with the notes' programs\n"
-    );
-    // SHA-256's output is 32 bytes: 16 are not enough there.
-    let (code, err) = server_refusing(&SECRET[..16], &["--digest", "sha256"]);
-    assert_eq!(code, Some(1));
+fn client_allowed_a_short_secret_warns_before_it_connects() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let out = snapbox::cmd::Command::new(example("10_hmac_auth"))
+        .args(["client", "--port", &port, "--allow-short-secret"])
+        .env("SOCKET_LESSONS_SECRET", "hi, I'm salt.")
+        .env("LANG", "C")
+        .stdin("")
+        .timeout(Duration::from_secs(60));
+    // A fake server that gives up after WAIT (a client that never connects must not hold
+    // the test).
+    listener.set_nonblocking(true).unwrap();
+    let fake = std::thread::spawn(move || {
+        let deadline = Instant::now() + WAIT;
+        let mut conn = loop {
+            match listener.accept() {
+                Ok((conn, _)) => break conn,
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        conn.set_nonblocking(false)?;
+        conn.set_read_timeout(Some(WAIT))?;
+        conn.write_all(&[b'A'; CHALLENGE_LEN])?;
+        let mut answer = [0u8; 16];
+        conn.read_exact(&mut answer)?;
+        conn.write_all(b"-")
+    });
+    let out = out.output().unwrap();
+    let _ = fake.join().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        err.contains("the secret is 16 bytes; the server needs at least 32 for HMAC-SHA-256"),
-        "{err}"
+        stdout.starts_with(
+            "[client] warning: the secret is 13 bytes, shorter than HMAC-MD5's 16 \
+             (--allow-short-secret): whoever records one challenge and its answer can test \
+             guesses offline\n[client] recv challenge"
+        ),
+        "{stdout}"
     );
 }
 

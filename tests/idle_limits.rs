@@ -126,7 +126,7 @@ fn every_client_gives_up_on_a_server_that_never_answers() {
         ("09_file_header", &["upload", "Cargo.toml"], "", SAID),
         (
             "10_hmac_auth",
-            &["client", "--secret", "s"],
+            &["client", "--secret", "0123456789abcdef"],
             "",
             NO_CHALLENGE,
         ),
@@ -186,7 +186,13 @@ fn lesson_10_client_gives_up_on_a_server_silent_after_the_challenge_or_the_verdi
             let _ = conn.read_to_end(&mut sink);
         });
         let out = snapbox::cmd::Command::new(example("10_hmac_auth"))
-            .args(["client", "--secret", "s", "--port", &port.to_string()])
+            .args([
+                "client",
+                "--secret",
+                "0123456789abcdef",
+                "--port",
+                &port.to_string(),
+            ])
             .env("SOCKET_LESSONS_ANSWER_LIMIT", "2")
             .stdin("hello\n".to_owned())
             .timeout(std::time::Duration::from_secs(60))

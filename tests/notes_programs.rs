@@ -1018,7 +1018,7 @@ fn e6_hmac_server_accepts_lesson_10_client_with_the_notes_salt() {
         let port = server.port.to_string();
         run(
             example("10_hmac_auth"),
-            &["client", "--port", &port],
+            &["client", "--port", &port, "--allow-short-secret"],
             &n.scratch,
             &[("SOCKET_LESSONS_SECRET", secret)],
             "",

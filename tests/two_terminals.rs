@@ -548,7 +548,15 @@ fn lesson_10_client_and_server_with_the_same_secret_from_the_environment_then_ec
 
     // The same server, a client with another secret: refused, and the client fails.
     snapbox::cmd::Command::new(example("10_hmac_auth"))
-        .args(["client", "--port", &port, "--digest", "sha256", "--secret", "guess"])
+        .args([
+            "client",
+            "--port",
+            &port,
+            "--digest",
+            "sha256",
+            "--secret",
+            "a guess of 32 bytes, not the one",
+        ])
         .env_remove("SOCKET_LESSONS_SECRET")
         .stdin("hello\n")
         .timeout(std::time::Duration::from_secs(60))

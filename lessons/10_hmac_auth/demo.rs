@@ -27,10 +27,10 @@ pub(crate) fn run_demo() -> Result<(), Report> {
             let (len, least) = (DEMO_SECRET.len(), digest.answer_len());
             socket_lessons::tr!(
                 "listening on {addr}; {digest}, the secret is the notes' b\"hi, I'm salt.\" \
-                 ({len} bytes: `-- server` refuses a secret under {least} without \
-                 --allow-short-secret)"
+                 ({len} bytes: `-- server` and `-- client` refuse a secret under {least} \
+                 without --allow-short-secret)"
                     | "在 {addr} 上监听；{digest}，密钥是笔记里的 b\"hi, I'm salt.\"\
-                 （{len} 字节：-- server 不加 --allow-short-secret 时拒绝短于 {least} 字节的密钥）"
+                 （{len} 字节：-- server 和 -- client 不加 --allow-short-secret 时都拒绝短于 {least} 字节的密钥）"
             )
         },
         ListenOptions::new(),

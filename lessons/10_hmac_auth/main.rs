@@ -351,11 +351,6 @@ enum Side {
         /// closing it (the check itself must be answered within 10 s)
         #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
         idle_limit: u64,
-        /// Accept a secret shorter than the digest (16 bytes for md5, 32 for sha256), such
-        /// as the notes' 13-byte salt: only to pair with the notes' programs, which have it
-        /// written in. An empty secret is refused even so.
-        #[arg(long)]
-        allow_short_secret: bool,
     },
     /// Run only the client: answer the challenge, then type lines for the echo; `q` quits.
     Client {
@@ -421,31 +416,27 @@ fn run() -> Result<(), Report> {
             at,
             key,
             idle_limit,
-            allow_short_secret,
         }) => {
-            let secret = key.server_secret(allow_short_secret)?;
+            let secret = key.checked_secret()?;
             let listener = at.listen(ListenOptions::new())?;
-            if secret.len() < key.digest.answer_len() {
-                say!(
-                    Transcript::server(),
-                    "warning: the secret is {} bytes, shorter than {}'s {} (--allow-short-secret): \
-                     whoever records one challenge and its answer can test guesses offline"
-                        | "警告：密钥只有 {} 字节，短于 {} 的 {} 字节（--allow-short-secret）：\
-                     谁录下一次挑战和应答，就能离线试猜它",
-                    secret.len(),
-                    key.digest,
-                    key.digest.answer_len()
-                );
+            if let Some(warning) = key.short_warning(secret) {
+                say!(Transcript::server(), "{warning}");
             }
             let waits = Limits::server(Duration::from_secs(idle_limit));
             serve(&listener, secret, key.digest, &waits, &Hooks::none());
             Ok(())
         }
         Some(Side::Client { at, key }) => {
+            // The client's answer is what a fake server would try guesses against: the
+            // same refusal as the server's.
+            let secret = key.checked_secret()?;
+            let client = Transcript::client();
+            if let Some(warning) = key.short_warning(secret) {
+                say!(client, "{warning}");
+            }
             let stream = at.connect()?;
             limits::await_answer(&stream, limits::answer_limit())?;
-            let client = Transcript::client();
-            match prove(stream, key.secret()?, key.digest, &client)? {
+            match prove(stream, secret, key.digest, &client)? {
                 Proved::Legitimate(mut stream) => {
                     let input = Input::stdin(socket_lessons::lang::pick(
                         "message for the server :>>>> ",
