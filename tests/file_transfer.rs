@@ -209,6 +209,7 @@ fn the_lesson_client_uploads_to_a_notes_c_python_server() {
             "upload",
             "--port",
             &port,
+            "--no-verdict-ok",
             Scratch::arg(&outgoing.join("report.pdf")),
         ],
     );

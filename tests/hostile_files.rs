@@ -1495,6 +1495,38 @@ fn upload(port: u16, file: &Path) -> (bool, String, Duration) {
     ])
 }
 
+/// Attack 15: a server that read the header and 1,000 bytes of a 300,000-byte body (here
+/// 100,000, well under what the two sockets' buffers hold with Linux's defaults), then
+/// half-closed and read nothing more: the kernel's buffers took the rest, the client saw a
+/// close without a verdict, said "not confirmed" and exited 0. Without `--no-verdict-ok`
+/// (notes C's server, which sends no verdict) that is now a failed upload.
+#[test]
+fn upload_closed_without_a_verdict_is_not_counted_as_done() {
+    let dir = Scratch::new("no-verdict");
+    let file = dir.0.join("big.bin");
+    fs::write(&file, vec![7u8; 100_000]).unwrap();
+    // The connection is kept, unread, in the channel until the client has ended.
+    let (keep, kept) = std::sync::mpsc::channel();
+    let (port, server) = upload_server(false, move |mut conn| {
+        let mut some = [0u8; 1000];
+        conn.read_exact(&mut some).unwrap();
+        conn.shutdown(std::net::Shutdown::Write).unwrap();
+        keep.send(conn).unwrap();
+    });
+    let (ok, out, _) = upload(port, &file);
+    server.join().unwrap();
+    drop(kept);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(
+            "[client] the server closed without a verdict: sent, not confirmed, so not counted \
+             as done (notes C's server sends none: pass --no-verdict-ok for it)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("1 upload(s) failed"), "{out}");
+}
+
 /// Review 29, attack 9: a server that stops an upload halfway with an `error` full of
 /// terminal tricks (a screen clear, OSC 52, a newline before a forged `[client]` line,
 /// U+202E) and closes: the client printed it raw. It is now escaped and cut, as every

@@ -899,7 +899,11 @@ fn c_ftp_server_receives_lesson_09_upload() {
     let server = n.server("c_ftp_server");
     let out = n.lesson_client(
         "09_file_header",
-        &["upload", files.join("photo.bin").to_str().unwrap()],
+        &[
+            "upload",
+            "--no-verdict-ok",
+            files.join("photo.bin").to_str().unwrap(),
+        ],
         server.port,
         "",
     );

@@ -44,6 +44,7 @@ pub const ZH: ZhHelp = ZhHelp {
         ("names", "服务端上的文件名（只是名字，不带路径）"),
         ("paths", "要发送的文件；每个文件在服务端上以它自己的文件名保存"),
         ("path", "要发送的文件（笔记 E 的 file_path）"),
+        ("no_verdict_ok", "服务端不给判定结果就关闭连接时也算完成：笔记 C 的服务端不发判定结果。不加这个选项时，这样的上传算未确认，退出状态表示失败"),
     ],
 };
 
@@ -104,6 +105,10 @@ pub enum Side {
         /// Files to send; each is saved on the server under its file name
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Count a close without a verdict as done: notes C's server sends none. Otherwise
+        /// such an upload is not confirmed, and the exit status says it failed
+        #[arg(long)]
+        no_verdict_ok: bool,
     },
     /// Receive one file the way notes E §6 文本文件传输 does (its 接收端: listens, reads
     /// `name/size`, answers `y`, receives, sends back its md5, waits for the verdict).
@@ -258,13 +263,17 @@ pub fn run(side: Side) -> Result<(), Report> {
             let (host, port) = at.or(notes_e_text::HOST, notes_e_text::PORT);
             Ok(notes_e_text::client(&host, port, &path)?)
         }
-        Side::Upload { at, paths } => {
+        Side::Upload {
+            at,
+            paths,
+            no_verdict_ok,
+        } => {
             let mut stream = at.connect()?;
             limits::await_answer(&stream, limits::answer_limit())?;
             let client = Transcript::client();
             let mut failures = 0;
             for path in &paths {
-                if !upload(&mut stream, path, true, &client)? {
+                if !upload(&mut stream, path, true, no_verdict_ok, &client)? {
                     failures += 1;
                 }
             }

@@ -125,7 +125,13 @@ pub fn run_demo() -> Result<(), Report> {
     );
     let mut stream = net::connect_addr(addr)?;
     stage.accepted()?; // demo only
-    upload(&mut stream, &client_dir.join("upload.bin"), false, &client)?;
+    upload(
+        &mut stream,
+        &client_dir.join("upload.bin"),
+        false,
+        false,
+        &client,
+    )?;
     say!(client, "close");
     drop(stream);
     stage.finished()?;

@@ -211,11 +211,13 @@ fn discard(conn: &mut TcpStream, size: u64) -> bool {
 // The client's side
 // ---------------------------------------------------------------------------------------
 
-/// Sends one file and prints the server's verdict. `Ok(false)`: refused or failed.
+/// Sends one file and prints the server's verdict. `Ok(false)`: refused or failed, or
+/// not confirmed (the server closed without a verdict) unless `no_verdict_ok`.
 pub fn upload(
     stream: &mut TcpStream,
     path: &Path,
     bars: bool,
+    no_verdict_ok: bool,
     client: &Transcript,
 ) -> Result<bool, Report> {
     let name = path
@@ -302,7 +304,7 @@ pub fn upload(
     // itself then has HEADER_PACE, as a download's header does (an attack dripped a verdict
     // a byte every 3 s, and the client waited as long as it went on).
     if !limits::answer_begins(stream)? {
-        return Ok(closed_without_a_verdict(client));
+        return Ok(closed_without_a_verdict(no_verdict_ok, client));
     }
     let label = pick("the verdict", "判定结果");
     match read_header::<Verdict>(&mut Paced::new(stream, HEADER_PACE, label))? {
@@ -357,17 +359,30 @@ pub fn upload(
             }
             Ok(false)
         }
-        None => Ok(closed_without_a_verdict(client)),
+        None => Ok(closed_without_a_verdict(no_verdict_ok, client)),
     }
 }
 
-/// notes C's server sends no verdict: the upload was sent, and nothing confirms it.
-fn closed_without_a_verdict(client: &Transcript) -> bool {
-    say!(
-        client,
-        "the server closed without a verdict (notes C's server sends none): sent, \
-         not confirmed"
-            | "服务端没有给出判定结果就关闭了连接（笔记 C 的服务端不发判定结果）：已发送，未确认"
-    );
-    true
+/// notes C's server sends no verdict: the upload was sent, and nothing confirms it. That
+/// counts as done only when asked (`--no-verdict-ok`): a server that read a few bytes of
+/// the body and closed looks the same from here (the kernel's buffers took the rest), and
+/// an attack's such server got exit status 0.
+fn closed_without_a_verdict(no_verdict_ok: bool, client: &Transcript) -> bool {
+    if no_verdict_ok {
+        say!(
+            client,
+            "the server closed without a verdict (notes C's server sends none): sent, \
+             not confirmed"
+                | "服务端没有给出判定结果就关闭了连接（笔记 C 的服务端不发判定结果）：已发送，未确认"
+        );
+    } else {
+        say!(
+            client,
+            "the server closed without a verdict: sent, not confirmed, so not counted as \
+             done (notes C's server sends none: pass --no-verdict-ok for it)"
+                | "服务端没有给出判定结果就关闭了连接：已发送，未确认，所以不算完成\
+             （笔记 C 的服务端不发判定结果：对它请加 --no-verdict-ok）"
+        );
+    }
+    no_verdict_ok
 }
