@@ -58,8 +58,7 @@ pub fn canonical(addr: SocketAddr) -> SocketAddr {
 }
 
 /// `to` as `sendto` on `socket` takes it: on an IPv6 socket, an IPv4 address in IPv6's
-/// mapped form (a dual-stack socket reaches IPv4 only so; Linux also takes the IPv4 form,
-/// Windows does not).
+/// mapped form, the form a dual-stack socket reaches IPv4 by (Windows takes no other).
 pub fn for_socket(socket: &Socket, to: SocketAddr) -> io::Result<SocketAddr> {
     Ok(match (local_addr(socket)?, to) {
         (SocketAddr::V6(_), SocketAddr::V4(v4)) => {

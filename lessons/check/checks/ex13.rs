@@ -93,9 +93,10 @@ fn data_segments(stream: &TcpStream) -> Option<u32> {
     tcp_info(stream).map(|info| info.tcpi_data_segs_out)
 }
 
-/// The most bytes one segment of this socket carries (TCP_INFO's tcpi_snd_mss): 65,483 on
-/// loopback, but a "fragmentation needed" message (forged or not) can lower it for an
-/// address for ten minutes, 500 bytes seen, and a request longer than it cannot be one
+/// The most bytes one segment of this socket carries now (TCP_INFO's tcpi_snd_mss): tens of
+/// kilobytes on loopback (32,768 in a run here), but a "fragmentation needed" message
+/// (forged or not) lowers it for that address for ten minutes (Linux's
+/// net.ipv4.route.mtu_expires), 500 bytes seen, and a request longer than it cannot be one
 /// segment however it was written.
 #[cfg(target_os = "linux")]
 fn segment_size(stream: &TcpStream) -> Option<usize> {
