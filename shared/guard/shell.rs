@@ -63,6 +63,11 @@ pub struct CommandLimits {
 pub enum Stopped {
     /// It was still running when the time limit came.
     TimeLimit(Duration),
+    /// It had ended (the shell exited), but a process it left running still held its output
+    /// open when the time limit came; that process was killed. Not "the command was
+    /// killed": an attack's `sleep 3110 & echo ok` was labelled so, though `sh` had exited 0
+    /// at once.
+    OutputHeldPastLimit(Duration),
     /// It printed more than the output limit.
     OutputLimit(usize),
 }
@@ -153,6 +158,12 @@ impl Outcome {
                 limit.as_secs_f64()
             )
             .into_bytes(),
+            Stopped::OutputHeldPastLimit(limit) => format!(
+                "[server: the command ended, but a process it left running held its output \
+                 open until the time limit, {} s: that process was killed]\n",
+                limit.as_secs_f64()
+            )
+            .into_bytes(),
             Stopped::OutputLimit(_) => cut_notice(max, true),
         };
         let room = max.saturating_sub(notice.len() + 1);
@@ -173,6 +184,19 @@ impl Outcome {
                 let secs = limit.as_secs_f64();
                 crate::tr!("killed after {secs} s (time limit)" | "{secs} 秒后被杀掉（时限）")
             }
+            (Some(Stopped::OutputHeldPastLimit(limit)), status) => {
+                let secs = limit.as_secs_f64();
+                let ended = match status.and_then(|s| s.code()) {
+                    Some(code) => crate::tr!("exit status {code}" | "退出状态 {code}"),
+                    None => crate::tr!("ended" | "已结束"),
+                };
+                // Who killed it (the limit's kill of the group, or the sweep for what the
+                // command left) is said by summary_with_leftovers.
+                crate::tr!(
+                    "{ended}, but a process it left held its output open until the time limit ({secs} s)"
+                        | "{ended}，但它留下的一个进程一直占着它的输出，直到时限（{secs} 秒）"
+                )
+            }
             (Some(Stopped::OutputLimit(limit)), _) => crate::tr!(
                 "killed: more than {limit} bytes of output (output limit)"
                     | "被杀掉：输出超过了 {limit} 字节（输出上限）"
@@ -192,6 +216,12 @@ impl Outcome {
     pub fn summary_with_leftovers(&self) -> String {
         let mut text = self.summary();
         let Leftovers { killed, survived } = self.left;
+        if killed == 0 && matches!(self.stopped, Some(Stopped::OutputHeldPastLimit(_))) {
+            // Still in the command's process group: the limit's kill of the group took it.
+            text.push_str(&crate::tr!(
+                "; killed with the command's process group" | "；随命令的进程组一起杀掉了"
+            ));
+        }
         if killed > 0 {
             text.push_str(&crate::tr!(
                 "; killed {killed} process(es) it left running"
@@ -955,7 +985,11 @@ fn collect(
                 continue;
             }
             if outcome.stopped.is_none() {
-                outcome.stopped = Some(Stopped::TimeLimit(limits.time));
+                outcome.stopped = Some(if ended_in_time {
+                    Stopped::OutputHeldPastLimit(limits.time)
+                } else {
+                    Stopped::TimeLimit(limits.time)
+                });
                 kill(child);
                 *deadline = Instant::now() + AFTER_KILL;
                 continue;
@@ -1119,6 +1153,34 @@ mod tests {
         let outcome = run_command("echo err >&2; exit 3", ROOMY).unwrap();
         assert_eq!(outcome.answer(1000), (b"err\n".to_vec(), Source::Stderr));
         assert_eq!(outcome.summary(), "exit status 3");
+    }
+
+    /// Attack 16: `sleep 3110 & echo ok` was answered at the time limit with "the command
+    /// was killed", though the shell had exited 0 at once: what was killed is the job it
+    /// left, which held the output open.
+    #[cfg(unix)]
+    #[test]
+    fn a_job_left_holding_the_output_is_what_the_time_limit_kills_and_says_so() {
+        let limits = CommandLimits {
+            time: Duration::from_millis(300),
+            ..ROOMY
+        };
+        let outcome = run_command("sleep 30 & echo ok", limits).unwrap();
+        assert_eq!(
+            outcome.stopped,
+            Some(Stopped::OutputHeldPastLimit(Duration::from_millis(300)))
+        );
+        let (answer, _) = outcome.answer(1000);
+        assert_eq!(
+            String::from_utf8(answer).unwrap(),
+            "ok\n[server: the command ended, but a process it left running held its output \
+             open until the time limit, 0.3 s: that process was killed]\n"
+        );
+        assert_eq!(
+            outcome.summary_with_leftovers(),
+            "exit status 0, but a process it left held its output open until the time limit \
+             (0.3 s); killed with the command's process group"
+        );
     }
 
     #[test]
