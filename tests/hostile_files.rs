@@ -1527,6 +1527,67 @@ fn upload_closed_without_a_verdict_is_not_counted_as_done() {
     assert!(out.contains("1 upload(s) failed"), "{out}");
 }
 
+/// Attack 16: the upload client called /dev/zero, /dev/null and a FIFO "not a file (a
+/// directory, or missing)". It says what they are, as the server does.
+#[cfg(unix)]
+#[test]
+fn upload_of_a_device_says_it_is_a_device() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (ok, out, _) = upload(port, Path::new("/dev/null"));
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("/dev/null: a device, not a file: not sent"),
+        "{out}"
+    );
+}
+
+/// Attack 16: a file that shrank while it was uploaded. The client stopped sending, but
+/// neither closed nor half-closed: the server waited for the rest until its body clock
+/// ran out (10 s) and blamed a slow client. The client now half-closes at once, so the
+/// server sees the body end and can say so; here a fake server answers that, and the
+/// client shows it along with its own reason.
+#[cfg(target_os = "linux")]
+#[test]
+fn upload_of_a_file_that_shrinks_half_closes_at_once() {
+    let dir = Scratch::new("shrinks");
+    let file = dir.0.join("shrinks.bin");
+    fs::write(&file, vec![5u8; 32 << 20]).unwrap();
+    let (header_read, go_on) = std::sync::mpsc::channel();
+    let (truncated, wait_truncated) = std::sync::mpsc::channel::<()>();
+    let (port, server) = upload_server(false, move |mut conn| {
+        header_read.send(()).unwrap();
+        wait_truncated.recv().unwrap();
+        // Everything the client sent, to its end: the end comes only with its FIN.
+        let mut body = Vec::new();
+        conn.read_to_end(&mut body).unwrap();
+        let json = r#"{"saved":false,"error":"the body ended early"}"#;
+        conn.write_all(&header(json)).unwrap();
+    });
+    let client = {
+        let file = file.clone();
+        std::thread::spawn(move || upload(port, &file))
+    };
+    go_on.recv().unwrap();
+    // The client is blocked writing (32 MiB do not fit in loopback's buffers): cut the
+    // file under it.
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(1000)
+        .unwrap();
+    truncated.send(()).unwrap();
+    let (ok, out, _) = client.join().unwrap();
+    server.join().unwrap();
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("the server stopped the upload: the body ended early"),
+        "{out}"
+    );
+    assert!(out.contains("it shrank while being sent"), "{out}");
+}
+
 /// Review 29, attack 9: a server that stops an upload halfway with an `error` full of
 /// terminal tricks (a screen clear, OSC 52, a newline before a forged `[client]` line,
 /// U+202E) and closes: the client printed it raw. It is now escaped and cut, as every

@@ -231,11 +231,20 @@ pub fn upload(
         say!(client, "{}: {why}" | "{}：{why}", path.display());
         return Ok(false);
     }
-    if !path.is_file() {
+    // What the path is, said as the server says it (an attack's /dev/zero and FIFO were
+    // called "a directory, or missing").
+    let not_a_file = match fs::metadata(path) {
+        Ok(meta) if meta.is_file() => None,
+        Ok(meta) => {
+            let kind = crate::served::kind_of(&meta.file_type());
+            Some(tr!("{kind}, not a file" | "{kind}，不是文件"))
+        }
+        Err(e) => Some(error_text(&e)),
+    };
+    if let Some(why) = not_a_file {
         say!(
             client,
-            "{}: not a file (a directory, or missing): not sent"
-                | "{}：不是文件（是目录，或者不存在）：不发送",
+            "{}: {why}: not sent" | "{}：{why}：不发送",
             path.display()
         );
         return Ok(false);
@@ -268,6 +277,19 @@ pub fn upload(
         write_header(&mut body, &json).and_then(|()| send_file(&mut body, &mut file, size, &bar));
     bar.finish_and_clear();
     if let Err(e) = sent {
+        // No more body will come, whatever failed: said to the server at once (a FIN), so
+        // that it answers "the body ended after N of M bytes" now. Before, a file that
+        // shrank while it was sent left both sides waiting 10 s, and the server blamed a
+        // slow client (an attack).
+        let _ = stream.shutdown(Shutdown::Write);
+        let ours = !matches!(
+            e.kind(),
+            io::ErrorKind::BrokenPipe
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::TimedOut
+                | io::ErrorKind::WouldBlock
+        );
         // A server that refused halfway (its disk is full) says why before it closes: read
         // that instead of only the reset the unread rest of the body caused.
         // Its first byte within 2 s, then the header on HEADER_PACE: a server that drips
@@ -292,9 +314,13 @@ pub fn upload(
                 client,
                 "the server stopped the upload: {why}" | "服务端中止了上传：“{why}”"
             );
-            return Err(Report::msg(tr!(
-                "the connection is closed; giving up" | "连接已经关闭；放弃"
-            )));
+            // The server's reason is the cause only when the failure was on the wire; a
+            // failure of this side's file is said below.
+            if !ours {
+                return Err(Report::msg(tr!(
+                    "the connection is closed; giving up" | "连接已经关闭；放弃"
+                )));
+            }
         }
         return Err(net::context(e, pick("send the file", "发送文件")).into());
     }

@@ -155,7 +155,8 @@ impl Paced<'_> {
     /// kernel copies from the page cache to the socket, and nothing passes through this
     /// program. (`io::copy` cannot be used here: it knows a `TcpStream`, not this wrapper,
     /// and each of its calls would wait a whole send time limit again after a partial
-    /// send.) Each call is given the time left. Elsewhere, chunks read and written.
+    /// send.) Each call is given the time left. Elsewhere, and for a file `sendfile` cannot
+    /// read (EINVAL: files of /proc and some other file systems), chunks read and written.
     pub fn send_file(&mut self, file: &mut std::fs::File, len: u64) -> io::Result<u64> {
         let mut sent = 0u64;
         #[cfg(target_os = "linux")]
@@ -180,29 +181,32 @@ impl Paced<'_> {
                     if e.kind() == io::ErrorKind::Interrupted {
                         continue;
                     }
+                    // The file is one sendfile cannot read from (an attack uploaded
+                    // /proc/self/status: EINVAL, and the upload stopped there): the same
+                    // bytes, read and written below.
+                    if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) {
+                        break;
+                    }
                     return Err(self.timed_out(e));
                 }
                 if n == 0 {
-                    break; // the file ended
+                    return Ok(sent); // the file ended
                 }
                 self.moved += n as u64;
                 sent += n as u64;
             }
         }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let mut buf = vec![0u8; 64 * 1024];
-            while sent < len {
-                let want = (len - sent).min(buf.len() as u64) as usize;
-                let n = match file.read(&mut buf[..want]) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                };
-                self.write_all(&buf[..n])?;
-                sent += n as u64;
-            }
+        let mut buf = vec![0u8; 64 * 1024];
+        while sent < len {
+            let want = (len - sent).min(buf.len() as u64) as usize;
+            let n = match file.read(&mut buf[..want]) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.write_all(&buf[..n])?;
+            sent += n as u64;
         }
         Ok(sent)
     }
@@ -297,6 +301,25 @@ mod tests {
         let client = connect_addr(listener.local_addr().unwrap()).unwrap();
         let (server, _) = listener.accept().unwrap();
         (client, server)
+    }
+
+    /// Attack 16: sendfile(2) cannot read files of /proc (EINVAL); an upload of
+    /// /proc/self/status stopped there. The same bytes are now read and written.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn send_file_sends_a_file_sendfile_cannot_read() {
+        let (sender, mut receiver) = pair();
+        let len = std::fs::read("/proc/self/stat").unwrap().len() as u64;
+        let mut file = std::fs::File::open("/proc/self/stat").unwrap();
+        let pace = Pace::new(Duration::from_secs(10), 1 << 20);
+        let sent = Paced::new(&sender, pace, "test")
+            .send_file(&mut file, len)
+            .unwrap();
+        assert_eq!(sent, len);
+        drop(sender);
+        let mut got = Vec::new();
+        receiver.read_to_end(&mut got).unwrap();
+        assert_eq!(got.len() as u64, len);
     }
 
     #[test]
