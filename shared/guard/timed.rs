@@ -198,7 +198,7 @@ pub fn drop_late_datagrams(socket: &socket2::Socket) -> io::Result<(usize, usize
 pub fn late_datagrams_line(count: usize, bytes: usize) -> String {
     crate::tr!(
         "{count} datagram(s) ({bytes} bytes) came before this request, late or unasked: dropped (no answer to it)"
-            | "发这个请求之前已经到了 {count} 个数据报（{bytes} 字节），是迟到的或者没人要的：已丢掉（它们不是这个请求的回答）"
+            | "发这个请求之前已经到了 {count} 个数据报（{bytes} 字节），是迟到的或者没人要的：已丢掉（不是这个请求的回答）"
     )
 }
 
