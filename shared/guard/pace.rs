@@ -156,7 +156,8 @@ impl Paced<'_> {
     /// program. (`io::copy` cannot be used here: it knows a `TcpStream`, not this wrapper,
     /// and each of its calls would wait a whole send time limit again after a partial
     /// send.) Each call is given the time left. Elsewhere, and for a file `sendfile` cannot
-    /// read (EINVAL: files of /proc and some other file systems), chunks read and written.
+    /// read (EINVAL: some files of /proc, such as /proc/self/stat, and of other file systems
+    /// that offer no mmap-like read), chunks read and written.
     pub fn send_file(&mut self, file: &mut std::fs::File, len: u64) -> io::Result<u64> {
         let mut sent = 0u64;
         #[cfg(target_os = "linux")]
@@ -303,23 +304,24 @@ mod tests {
         (client, server)
     }
 
-    /// Attack 16: sendfile(2) cannot read files of /proc (EINVAL); an upload of
+    /// Attack 16: sendfile(2) cannot read some files of /proc (EINVAL); an upload of
     /// /proc/self/status stopped there. The same bytes are now read and written.
     #[cfg(target_os = "linux")]
     #[test]
     fn send_file_sends_a_file_sendfile_cannot_read() {
         let (sender, mut receiver) = pair();
-        let len = std::fs::read("/proc/self/stat").unwrap().len() as u64;
+        // Its length changes from one read to the next (the process's own counters): what
+        // is checked is that bytes went, and that every byte said sent arrived.
         let mut file = std::fs::File::open("/proc/self/stat").unwrap();
         let pace = Pace::new(Duration::from_secs(10), 1 << 20);
         let sent = Paced::new(&sender, pace, "test")
-            .send_file(&mut file, len)
+            .send_file(&mut file, 1 << 20)
             .unwrap();
-        assert_eq!(sent, len);
+        assert!(sent > 0);
         drop(sender);
         let mut got = Vec::new();
         receiver.read_to_end(&mut got).unwrap();
-        assert_eq!(got.len() as u64, len);
+        assert_eq!(got.len() as u64, sent);
     }
 
     #[test]

@@ -116,6 +116,9 @@ pub struct Outcome {
     pub stopped: Option<Stopped>,
     /// What it left running when it ended, and what became of it.
     pub left: Leftovers,
+    /// Killed, and something still held its output pipes afterwards: a process out of the
+    /// command's process group, which that kill did not reach.
+    pub held_after_kill: bool,
 }
 
 /// Processes a command left running when it ended (a background job, a detached daemon),
@@ -160,7 +163,7 @@ impl Outcome {
             .into_bytes(),
             Stopped::OutputHeldPastLimit(limit) => format!(
                 "[server: the command ended, but a process it left running held its output \
-                 open until the time limit, {} s: that process was killed]\n",
+                 open until the time limit, {} s]\n",
                 limit.as_secs_f64()
             )
             .into_bytes(),
@@ -217,10 +220,19 @@ impl Outcome {
         let mut text = self.summary();
         let Leftovers { killed, survived } = self.left;
         if killed == 0 && matches!(self.stopped, Some(Stopped::OutputHeldPastLimit(_))) {
-            // Still in the command's process group: the limit's kill of the group took it.
-            text.push_str(&crate::tr!(
-                "; killed with the command's process group" | "；随命令的进程组一起杀掉了"
-            ));
+            // Said only as far as it is known: the pipes closed after the kill of the
+            // group (the holder was in it), or they did not (it had left the group, and
+            // where no sweep for leftovers runs, macOS, nothing reached it).
+            text.push_str(&if self.held_after_kill {
+                crate::tr!(
+                    "; it had left the command's process group, and still held the output"
+                        | "；它已经离开了命令的进程组，仍然占着输出"
+                )
+            } else {
+                crate::tr!(
+                    "; killed with the command's process group" | "；随命令的进程组一起杀掉了"
+                )
+            });
         }
         if killed > 0 {
             text.push_str(&crate::tr!(
@@ -885,6 +897,7 @@ pub fn run_command(line: &str, limits: CommandLimits) -> io::Result<Outcome> {
         status: None,
         stopped: None,
         left: Leftovers::default(),
+        held_after_kill: false,
     };
     let mut deadline = started + limits.time;
     collect(
@@ -994,7 +1007,9 @@ fn collect(
                 *deadline = Instant::now() + AFTER_KILL;
                 continue;
             }
-            break; // killed, and something outside the group still holds the pipes
+            // Killed, and something outside the group still holds the pipes.
+            outcome.held_after_kill = true;
+            break;
         }
         let mut wait = deadline.saturating_duration_since(now);
         if outcome.stopped.is_some() {
@@ -1023,6 +1038,7 @@ fn collect(
             // Killed, the shell is gone, and nothing came: what holds the pipes left the
             // group. Stop waiting (dropping the pipes closes our ends).
             if outcome.stopped.is_some() && reaped(child)?.is_some() {
+                outcome.held_after_kill = true;
                 break;
             }
             continue;
@@ -1091,7 +1107,10 @@ fn collect(
                 *deadline = Instant::now() + AFTER_KILL;
             }
             // Killed, and the pipes are still open after AFTER_KILL: stop waiting for them.
-            Err(RecvTimeoutError::Timeout) => break,
+            Err(RecvTimeoutError::Timeout) => {
+                outcome.held_after_kill = true;
+                break;
+            }
             Err(RecvTimeoutError::Disconnected) => break,
         }
     }
@@ -1174,7 +1193,7 @@ mod tests {
         assert_eq!(
             String::from_utf8(answer).unwrap(),
             "ok\n[server: the command ended, but a process it left running held its output \
-             open until the time limit, 0.3 s: that process was killed]\n"
+             open until the time limit, 0.3 s]\n"
         );
         assert_eq!(
             outcome.summary_with_leftovers(),
@@ -1255,6 +1274,7 @@ mod tests {
             status: None,
             stopped: None,
             left: Leftovers::default(),
+            held_after_kill: false,
         };
         let (answer, _) = outcome.answer(200);
         assert_eq!(answer.len(), 200);
