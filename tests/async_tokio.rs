@@ -746,3 +746,24 @@ fn client_drops_a_frame_nobody_asked_for_and_stays_in_step() {
     assert!(!all.contains("extra"), "{all}");
     assert_eq!(all.matches("first").count(), 2, "{all}");
 }
+
+/// Attack 17: `--max-clients` past tokio's semaphore's limit (2^61 - 1) made the server
+/// panic at start; 0 refused every client. Both are command-line mistakes now, told as such.
+#[test]
+fn max_clients_out_of_range_is_a_command_line_mistake() {
+    for args in [
+        &["--max-clients", "2305843009213693952"][..],
+        &["--max-clients", "0"][..],
+        &["--max-per-address", "0"][..],
+    ] {
+        let out = std::process::Command::new(example("14_async_tokio"))
+            .args(["server", "--port", "0"])
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is not in"), "{args:?}: {err}");
+    }
+}

@@ -718,3 +718,21 @@ fn a_server_answering_with_terminal_escapes_cannot_drive_the_07_client_terminal(
         "{text:?}"
     );
 }
+
+/// Attack 17: `--time-limit 18446744073709551615` made 07 and 08 panic at the first command
+/// (a deadline past the clock's range). A limit over a day is a command-line mistake now.
+#[test]
+fn a_time_limit_past_a_day_is_a_command_line_mistake() {
+    for lesson in ["07_remote_cmd", "08_json_header"] {
+        for limit in ["18446744073709551615", "86401"] {
+            let out = std::process::Command::new(example(lesson))
+                .args(["server", "--port", "0", "--time-limit", limit])
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{lesson} {limit}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("is not in 1..=86400"), "{lesson}: {err}");
+        }
+    }
+}

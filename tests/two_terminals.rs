@@ -206,6 +206,41 @@ fn a_client_with_no_server_says_so_in_one_line_and_fails() {
     }
 }
 
+/// Attack 17: with a stderr that cannot be written to (`2>/dev/full`, a reader that has
+/// gone), a run ending in an error panicked (exit status 101) where its one line was due:
+/// `eprintln!` panics when the write fails. The status is what it would have been.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_error_with_an_unwritable_stderr_ends_with_its_status_not_a_panic() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let runs: [(&str, &[&str], i32); 4] = [
+        ("01_tcp_once", &["client", "--port", &port], 1),
+        ("10_hmac_auth", &["server", "--port", "0"], 1),
+        ("02_tcp_loop", &["--lang", "xx"], 2),
+        ("02_tcp_loop", &["--port", "1", "server"], 2),
+    ];
+    for (lesson, args, code) in runs {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let status = std::process::Command::new(example(lesson))
+            .args(args)
+            .env_remove("SOCKET_LESSONS_SECRET")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(full)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "{lesson} {args:?}");
+    }
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_server_on_a_port_in_use_says_so_in_one_line_and_fails() {

@@ -347,8 +347,9 @@ enum Side {
     Server {
         #[command(flatten)]
         at: Endpoint,
-        /// Seconds a command may run before it is killed
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        /// Seconds a command may run before it is killed (at most a day: a limit past the
+        /// clock's range made the server panic at the first command, an attack)
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         time_limit: u64,
         /// The longest wait, in seconds, for a client's next command before closing it
         #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]

@@ -227,11 +227,15 @@ enum Side {
         /// The longest wait, in seconds, for a client's next request before closing it
         #[arg(long, value_name = "SECS", default_value_t = DEFAULT_IDLE_SECS)]
         idle_limit: u64,
-        /// The most clients at once
-        #[arg(long, value_name = "N", default_value_t = MAX_CLIENTS)]
+        /// The most clients at once (at most tokio's semaphore's limit, 2^61 - 1: more made
+        /// the server panic at start, an attack)
+        #[arg(long, value_name = "N", default_value_t = MAX_CLIENTS,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+                  .range(1..=tokio::sync::Semaphore::MAX_PERMITS as u64))]
         max_clients: usize,
         /// The most connections at once from one address (an IPv6 /64)
-        #[arg(long, value_name = "N", default_value_t = MAX_PER_ADDRESS)]
+        #[arg(long, value_name = "N", default_value_t = MAX_PER_ADDRESS,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         max_per_address: usize,
     },
     /// Run only the client (in terminal 2). Type lines; `q` or end of input quits.

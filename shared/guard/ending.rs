@@ -66,7 +66,7 @@ fn install() -> Result<(), String> {
                 // must not keep the process from exiting. One write, the line and its end
                 // together: where stdout goes to the same place, a line of the server's
                 // cannot come between them.
-                let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+                to_stderr(&line);
                 std::process::exit(130);
             })
             .map_err(|e| e.to_string())?;
@@ -174,4 +174,13 @@ pub fn forward_to_sigterm() {
             libc::sigaction(signal, &action, std::ptr::null_mut());
         }
     }
+}
+
+/// Writes `line` and its end to stderr in one write, and goes on whatever happens: a stderr
+/// that cannot be written to (a reader that has gone, `2>/dev/full`) is no reason to panic,
+/// which is what `eprintln!` does then (an attack: exit status 101 and a panic message
+/// where an error's one line was due).
+pub fn to_stderr(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }

@@ -553,13 +553,10 @@ pub fn remove_on_interrupt() {
             }
         });
         if let Err(e) = installed {
-            eprintln!(
-                "{}",
-                crate::tr!(
-                    "cannot catch Ctrl-C ({e}): an interrupted transfer may leave a .part file"
-                        | "无法捕获 Ctrl-C（{e}）：中断的传输可能会留下一个 .part 文件"
-                )
-            );
+            crate::guard::ending::to_stderr(&crate::tr!(
+                "cannot catch Ctrl-C ({e}): an interrupted transfer may leave a .part file"
+                    | "无法捕获 Ctrl-C（{e}）：中断的传输可能会留下一个 .part 文件"
+            ));
         }
     });
 }

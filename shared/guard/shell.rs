@@ -668,13 +668,10 @@ pub fn kill_commands_on_interrupt() {
             }
         });
         if let Err(e) = installed {
-            eprintln!(
-                "{}",
-                crate::tr!(
+            crate::guard::ending::to_stderr(&crate::tr!(
                     "cannot catch Ctrl-C ({e}): a command running when the server is interrupted runs on"
                         | "无法捕获 Ctrl-C（{e}）：服务端被中断时正在运行的命令会继续运行"
-                )
-            );
+                ));
         }
     });
 }

@@ -119,7 +119,7 @@ fn parse_with<C: clap::Parser>(zh: Option<&ZhHelp>) -> C {
         match crate::lang::parse(&name) {
             Ok(lang) => crate::lang::set(lang),
             Err(e) => {
-                eprintln!("error: --lang {name}: {e}");
+                crate::guard::ending::to_stderr(&format!("error: --lang {name}: {e}"));
                 std::process::exit(2);
             }
         }
@@ -156,14 +156,11 @@ fn parse_with<C: clap::Parser>(zh: Option<&ZhHelp>) -> C {
             let program = std::path::Path::new(&program)
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            eprintln!(
-                "{}",
-                crate::tr!(
+            crate::guard::ending::to_stderr(&crate::tr!(
                     "hint: --host and --port belong to a side: `{program} server --port N` in one \
                      terminal, `{program} client --port N` in the other"
                         | "提示：--host 和 --port 要写在哪一端的后面：一个终端里 `{program} server --port N`，另一个终端里 `{program} client --port N`"
-                )
-            );
+            ));
             std::process::exit(2);
         }
     }

@@ -25,7 +25,7 @@ pub fn end(result: Result<(), Report>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(report) => {
-            eprintln!("{}", last_line(&report, crate::lang::lang()));
+            crate::guard::ending::to_stderr(&last_line(&report, crate::lang::lang()));
             ExitCode::FAILURE
         }
     }
