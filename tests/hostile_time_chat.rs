@@ -431,6 +431,61 @@ fn chat_on_a_dual_stack_socket_knows_a_peer_pinned_at_an_ipv4_address() {
     assert_eq!(from.port(), alice.port);
 }
 
+/// Attack 17: a line too long for one datagram ended lesson 05's and 12's clients
+/// (`Message too long`), and 05's printed it whole first (70 KB). It is not sent, with one
+/// line, and the next line goes out, as the chat does.
+#[cfg(target_os = "linux")]
+#[test]
+fn udp_clients_skip_a_line_too_long_for_a_datagram() {
+    for lesson in ["05_udp", "12_udp_chat"] {
+        let fake = socket();
+        let port = fake.local_addr().unwrap().port();
+        let mut client = Running::spawn_with_env(
+            example(lesson),
+            &["client", "--port", &port.to_string()],
+            &[("LANG", "C")],
+        );
+        client.type_line(&"x".repeat(70_000));
+        let line = client.line_containing("do not fit");
+        assert!(
+            line.contains("70000 bytes do not fit in one datagram (at most 65507): not sent"),
+            "{lesson}: {line}"
+        );
+        client.type_line("second");
+        let mut buf = [0u8; 1024];
+        let (n, _) = fake.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"second", "{lesson}");
+    }
+}
+
+/// Attack 17: lesson 01's client printed a hostile server's 1 KiB of U+202E as one 7 KB
+/// line (lesson 02's had been fixed), and every line client echoed the user's own pasted
+/// 63,000-byte line whole. Past 160 bytes, both are shown by their ends.
+#[test]
+fn lesson_01_client_shows_a_long_answer_and_its_own_long_line_by_their_ends() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(WAIT)).unwrap();
+        let mut buf = vec![0u8; 70_000];
+        let _ = conn.read(&mut buf).unwrap();
+        conn.write_all("\u{202e}".repeat(341).as_bytes()).unwrap();
+    });
+    let mut client = Running::spawn_with_env(
+        example("01_tcp_once"),
+        &["client", "--port", &port.to_string()],
+        &[("LANG", "C")],
+    );
+    client.type_line(&"\u{202e}".repeat(21_000));
+    let sent = client.line_containing("send");
+    assert!(sent.len() < 1000, "{} bytes: {sent}", sent.len());
+    let got = client.line_containing("recv(");
+    assert!(got.len() < 1000, "{} bytes: {got}", got.len());
+    server.join().unwrap();
+}
+
 /// Review 29, attack 11: once the chat's screen gate was closed (20 lines in 10 s), a
 /// stranger's datagram, shown to nobody, still became the one a plain line goes to: the
 /// user's next line went to it while the screen said bob. A datagram held by the gate no

@@ -485,3 +485,87 @@ fn answers_that_cannot_be_sent_cost_the_log_a_few_lines() {
         },
     );
 }
+
+/// Sends `to` an ICMP "destination unreachable" with `code`, quoting a UDP datagram from
+/// `to` to `about` (the kernel matches it to `to`'s socket connected to `about`).
+#[cfg(target_os = "linux")]
+fn forge_unreachable(code: u8, to: std::net::SocketAddrV4, about: std::net::SocketAddrV4) {
+    let mut quoted = vec![0x45, 0, 0, 33, 0, 0, 0x40, 0, 64, 17, 0, 0];
+    quoted.extend_from_slice(&to.ip().octets());
+    quoted.extend_from_slice(&about.ip().octets());
+    quoted.extend_from_slice(&to.port().to_be_bytes());
+    quoted.extend_from_slice(&about.port().to_be_bytes());
+    quoted.extend_from_slice(&[0, 13, 0, 0]);
+    let mut icmp = vec![3, code, 0, 0, 0, 0, 0, 0];
+    icmp.extend_from_slice(&quoted);
+    let sum = icmp
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)])))
+        .sum::<u32>();
+    let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
+    icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+    // SAFETY: a raw socket made and closed here; sendto reads `icmp` and `dest`, both
+    // alive for the call.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_ICMP);
+        assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
+        let dest = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: 0,
+            sin_addr: libc::in_addr {
+                s_addr: u32::from(*to.ip()).to_be(),
+            },
+            sin_zero: [0; 8],
+        };
+        let sent = libc::sendto(
+            fd,
+            icmp.as_ptr().cast(),
+            icmp.len(),
+            0,
+            std::ptr::addr_of!(dest).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        );
+        assert_eq!(
+            sent,
+            icmp.len() as isize,
+            "{}",
+            std::io::Error::last_os_error()
+        );
+        libc::close(fd);
+    }
+}
+
+/// Attack 17: one forged ICMP "protocol unreachable" (code 2) or "communication
+/// administratively prohibited" (code 13, a firewall's REJECT) quoting the client's
+/// datagram ended lesson 05's and 12's clients (`Error: Protocol not available`). It is a
+/// lost answer: one line, and the next line goes out.
+#[cfg(target_os = "linux")]
+#[test]
+fn udp_clients_take_a_forged_icmp_error_as_a_lost_answer() {
+    common::in_a_private_network(
+        "udp_clients_take_a_forged_icmp_error_as_a_lost_answer",
+        || {
+            for (lesson, code) in [("05_udp", 2), ("12_udp_chat", 13)] {
+                let fake = socket("127.0.0.1:0");
+                let port = fake.local_addr().unwrap().port();
+                let mut client = Running::spawn_with_env(
+                    example(lesson),
+                    &["client", "--port", &port.to_string()],
+                    &[("LANG", "C")],
+                );
+                let mut buf = [0u8; 1024];
+                client.type_line("first");
+                let (_, from) = fake.recv_from(&mut buf).unwrap();
+                forge_unreachable(code, loopback(from.port()), loopback(port));
+                let line = client.line_containing("no answer");
+                assert!(
+                    line.contains("the network sent back an error"),
+                    "{lesson}: {line}"
+                );
+                client.type_line("second");
+                let (n, _) = fake.recv_from(&mut buf).unwrap();
+                assert_eq!(&buf[..n], b"second", "{lesson}");
+            }
+        },
+    );
+}

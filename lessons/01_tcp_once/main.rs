@@ -27,7 +27,7 @@ use clap::{Parser, Subcommand};
 use socket_lessons::guard::limits::{self, Limits, DEFAULT_IDLE_SECS};
 use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::demo::{self, Hooks};
-use socket_lessons::stage::transcript::{describe, describe_peer};
+use socket_lessons::stage::transcript::{describe, describe_answer, describe_peer};
 use socket_lessons::wire::net::{self, ListenOptions};
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Write};
@@ -151,7 +151,7 @@ fn client_exchange(mut stream: TcpStream, message: &[u8]) -> Result<(), Report> 
     );
 
     // 3. send
-    say!(client, "3. send {}", describe(message));
+    say!(client, "3. send {}", describe_answer(message, 48));
     stream.write_all(message)?;
 
     // 4. recv(1024). One recv is enough here only because the reply is short and this is
@@ -166,7 +166,12 @@ fn client_exchange(mut stream: TcpStream, message: &[u8]) -> Result<(), Report> 
                 | "4. recv({RECV_SIZE}) -> 0 字节：服务端没有回答就关闭了"
         );
     } else {
-        say!(client, "4. recv({RECV_SIZE}) -> {}", describe(&buf[..n]));
+        // A hostile server's 1 KiB of U+202E made a 7 KB line: past 160 bytes, the ends.
+        say!(
+            client,
+            "4. recv({RECV_SIZE}) -> {}",
+            describe_answer(&buf[..n], 48)
+        );
     }
 
     // 5. close

@@ -35,7 +35,7 @@ use socket_lessons::stage::cli::ZhHelp;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn_quietly;
-use socket_lessons::stage::transcript::{describe, describe_answer, describe_ends};
+use socket_lessons::stage::transcript::{describe_answer, describe_ends};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Input, Report, Side, Transcript};
 use std::io::{Read, Write};
@@ -157,7 +157,7 @@ fn interactive_client(mut stream: TcpStream) -> Result<(), Report> {
         if line == b"q" {
             break;
         }
-        say!(client, "send {}", describe(&line));
+        say!(client, "send {}", describe_answer(&line, 48));
         stream.write_all(&line)?;
         // DELIBERATE: one recv(1024) taken as the whole answer, as the notes do.
         let mut buf = [0u8; RECV_SIZE];

@@ -34,7 +34,7 @@ use socket_lessons::guard::timed;
 use socket_lessons::stage::cli::ZhHelp;
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo;
-use socket_lessons::stage::transcript::{describe, describe_ends};
+use socket_lessons::stage::transcript::{describe_answer, describe_ends};
 use socket_lessons::wire::udp::{self, Datagram};
 use socket_lessons::{say, Input, Report, Side, Transcript};
 use std::net::SocketAddr;
@@ -238,11 +238,23 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
         if late > 0 {
             say!(client, "{}", timed::late_datagrams_line(late, late_bytes));
         }
+        // A line too long for one datagram is not sent, and the next line is read (a
+        // 70,000-byte line ended the client with "Message too long": an attack).
+        let max = udp::max_payload(server_addr);
+        if line.len() > max {
+            say!(
+                client,
+                "{} bytes do not fit in one datagram (at most {max}): not sent"
+                    | "{} 字节装不进一个数据报（最多 {max}）：没有发送",
+                line.len()
+            );
+            continue;
+        }
         // No `if not msg: continue` needed: an empty datagram is a message (notes E §7).
         say!(
             client,
             "sendto {server_addr}: {}" | "sendto {server_addr}：{}",
-            describe(&line)
+            describe_answer(&line, 48)
         );
         socket.send(&line).map_err(udp::explain_send_error)?;
         let mut buf = [0u8; RECV_SIZE];
@@ -262,6 +274,12 @@ fn interactive_client(server_addr: SocketAddr) -> Result<(), Report> {
                     client,
                     "nothing listens at {server_addr} (the OS answered \"port unreachable\": {})"
                         | "{server_addr} 上没有程序在监听（操作系统收到了“端口不可达”：{}）",
+                    socket_lessons::lang::error_text(io)
+                ),
+                Some(io) if udp::is_icmp_error(io) => say!(
+                    client,
+                    "no answer: the network sent back an error for this datagram ({}); the next line may fare better"
+                        | "没有回答：网络为这个数据报发回了一个错误（{}）；下一行也许会好一些",
                     socket_lessons::lang::error_text(io)
                 ),
                 _ => return Err(e),

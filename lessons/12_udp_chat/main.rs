@@ -326,9 +326,10 @@ fn time_client(server_addr: SocketAddr) -> Result<(), Report> {
         // answer to this request and every later answer would be one behind (an attack).
         drop_late(&socket, &client)?;
         // 2. sendto: the format.
-        ask(&socket, &line, &client)?;
-        // 3. recv(1024): the answer, or why none came.
-        hear(&socket, &client)?;
+        if ask(&socket, &line, &client)? {
+            // 3. recv(1024): the answer, or why none came.
+            hear(&socket, &client)?;
+        }
     }
     Ok(())
 }
@@ -360,10 +361,22 @@ fn drop_late(socket: &Socket, client: &Transcript) -> Result<(), Report> {
 
 /// Sends one format. An empty line is sent too: over UDP an empty datagram is a message
 /// (lesson 05), and this server reads it as "the default format".
-fn ask(socket: &Socket, format: &[u8], client: &Transcript) -> Result<(), Report> {
+/// `false` when the format does not fit in one datagram: not sent (a 70,000-byte line
+/// ended the client with "Message too long": an attack).
+fn ask(socket: &Socket, format: &[u8], client: &Transcript) -> Result<bool, Report> {
+    let max = udp::max_payload(udp::local_addr(socket)?);
+    if format.len() > max {
+        say!(
+            client,
+            "{} bytes do not fit in one datagram (at most {max}): not sent"
+                | "{} 字节装不进一个数据报（最多 {max}）：没有发送",
+            format.len()
+        );
+        return Ok(false);
+    }
     say!(client, "send {}", describe_ends(format, 24));
     socket.send(format)?;
-    Ok(())
+    Ok(true)
 }
 
 /// Waits for the answer, at most `ANSWER_WAIT` (set on the socket).
@@ -375,7 +388,7 @@ fn hear(socket: &Socket, client: &Transcript) -> Result<(), Report> {
                 Ok(text) => say!(
                     client,
                     "recv {}",
-                    quiet::escape_invisible(format!("{text:?}"))
+                    shown(text)
                 ),
                 // A cut can split a character: show the bytes then.
                 Err(_) => say!(
@@ -400,6 +413,12 @@ fn hear(socket: &Socket, client: &Transcript) -> Result<(), Report> {
             client,
             "no server at that port (the OS answered \"port unreachable\": {})"
                 | "那个端口上没有服务端（操作系统回答的是“port unreachable”：{}）",
+            socket_lessons::lang::error_text(&e)
+        ),
+        Err(e) if udp::is_icmp_error(&e) => say!(
+            client,
+            "no answer: the network sent back an error for the request ({}); the next request may fare better"
+                | "没有回答：网络为这个请求发回了一个错误（{}）；下一个请求也许会好一些",
             socket_lessons::lang::error_text(&e)
         ),
         Err(e) => return Err(e.into()),

@@ -190,7 +190,9 @@ pub fn drop_late_datagrams(socket: &socket2::Socket) -> io::Result<(usize, usize
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if crate::wire::udp::is_port_unreachable(&e) => {}
+            Err(e)
+                if crate::wire::udp::is_port_unreachable(&e)
+                    || crate::wire::udp::is_icmp_error(&e) => {}
             Err(e) => break Err(e),
         }
     };

@@ -7,7 +7,7 @@
 use crate::guard::pace::{Pace, Paced};
 use crate::stage::commands;
 use crate::stage::input::Input;
-use crate::stage::transcript::{describe, describe_ends};
+use crate::stage::transcript::{describe_answer, describe_ends};
 use crate::{say, Transcript};
 use std::io::{self, BufRead, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -144,7 +144,9 @@ fn serve_with(
 /// Sends one message and prints the answer; `Ok(false)` when the session is over (`q`
 /// sent, or the server closed).
 pub fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> io::Result<bool> {
-    say!(client, "send {}", describe(message));
+    // The user's own line by its ends past 160 bytes: a pasted 63,000-byte line made a
+    // 420 KB line (an attack).
+    say!(client, "send {}", describe_answer(message, 48));
     stream.write_all(message)?;
     if message == QUIT {
         return Ok(false);

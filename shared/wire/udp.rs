@@ -171,6 +171,39 @@ pub fn is_port_unreachable(err: &io::Error) -> bool {
         || (cfg!(windows) && err.raw_os_error() == Some(WSAECONNRESET))
 }
 
+/// Whether `err`, from a receive on a connected UDP socket, is an ICMP error the network
+/// sent back about an earlier datagram (Linux turns the "hard" ones into errors on the
+/// next receive: protocol unreachable, ENOPROTOOPT; communication administratively
+/// prohibited, what a firewall's REJECT sends, EHOSTUNREACH or EACCES; network
+/// unreachable; fragmentation needed, EMSGSIZE), "port unreachable" aside
+/// ([`is_port_unreachable`]). One such message, forged by anyone who can see the
+/// datagram, ended lesson 05's and 12's clients (an attack): it is a lost answer, not the
+/// end of the client.
+pub fn is_icmp_error(err: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        matches!(
+            err.raw_os_error(),
+            Some(
+                libc::ENOPROTOOPT
+                    | libc::EHOSTUNREACH
+                    | libc::ENETUNREACH
+                    | libc::EACCES
+                    | libc::EHOSTDOWN
+                    | libc::EMSGSIZE
+                    | libc::EPROTO
+            )
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        matches!(
+            err.kind(),
+            io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable
+        )
+    }
+}
+
 /// Asks the kernel to tell, with every datagram this socket receives, how many datagrams
 /// it had dropped before that one was queued (`SO_RXQ_OVFL`, Linux): a full receive buffer
 /// drops datagrams, on loopback too, and UDP tells neither side unless asked.
