@@ -338,13 +338,7 @@ fn time_client_drops_a_late_answer_before_its_next_request() {
 #[test]
 fn udp_clients_of_05_and_12_drop_a_duplicate_answer_before_the_next_request() {
     for lesson in ["05_udp", "12_udp_chat"] {
-        let fake = socket();
-        let port = fake.local_addr().unwrap().port();
-        let mut client = Running::spawn_with_env(
-            example(lesson),
-            &["client", "--port", &port.to_string()],
-            &[("LANG", "C")],
-        );
+        let (fake, mut client) = common::udp_client_and_fake_server(lesson);
         let mut buf = [0u8; 1024];
         client.type_line("first");
         let (_, from) = fake.recv_from(&mut buf).unwrap();
@@ -438,13 +432,7 @@ fn chat_on_a_dual_stack_socket_knows_a_peer_pinned_at_an_ipv4_address() {
 #[test]
 fn udp_clients_skip_a_line_too_long_for_a_datagram() {
     for lesson in ["05_udp", "12_udp_chat"] {
-        let fake = socket();
-        let port = fake.local_addr().unwrap().port();
-        let mut client = Running::spawn_with_env(
-            example(lesson),
-            &["client", "--port", &port.to_string()],
-            &[("LANG", "C")],
-        );
+        let (fake, mut client) = common::udp_client_and_fake_server(lesson);
         client.type_line(&"x".repeat(70_000));
         let line = client.line_containing("do not fit");
         assert!(

@@ -187,35 +187,7 @@ fn forge(from: std::net::SocketAddrV4, to: std::net::SocketAddrV4, payload: &[u8
     packet.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
     packet.extend_from_slice(&[0, 0]);
     packet.extend_from_slice(payload);
-    // SAFETY: a raw socket made and closed here; sendto reads `packet` and `dest`, both
-    // alive for the call.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_RAW);
-        assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
-        let dest = libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: 0,
-            sin_addr: libc::in_addr {
-                s_addr: u32::from(*to.ip()).to_be(),
-            },
-            sin_zero: [0; 8],
-        };
-        let sent = libc::sendto(
-            fd,
-            packet.as_ptr().cast(),
-            packet.len(),
-            0,
-            std::ptr::addr_of!(dest).cast(),
-            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-        );
-        assert_eq!(
-            sent,
-            packet.len() as isize,
-            "{}",
-            std::io::Error::last_os_error()
-        );
-        libc::close(fd);
-    }
+    send_raw(libc::IPPROTO_RAW, *to.ip(), &packet);
 }
 
 /// The first line of `server` containing `needle`, waiting at most [`WAIT`] in all (a
@@ -504,35 +476,7 @@ fn forge_unreachable(code: u8, to: std::net::SocketAddrV4, about: std::net::Sock
         .sum::<u32>();
     let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
     icmp[2..4].copy_from_slice(&sum.to_be_bytes());
-    // SAFETY: a raw socket made and closed here; sendto reads `icmp` and `dest`, both
-    // alive for the call.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_ICMP);
-        assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
-        let dest = libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: 0,
-            sin_addr: libc::in_addr {
-                s_addr: u32::from(*to.ip()).to_be(),
-            },
-            sin_zero: [0; 8],
-        };
-        let sent = libc::sendto(
-            fd,
-            icmp.as_ptr().cast(),
-            icmp.len(),
-            0,
-            std::ptr::addr_of!(dest).cast(),
-            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-        );
-        assert_eq!(
-            sent,
-            icmp.len() as isize,
-            "{}",
-            std::io::Error::last_os_error()
-        );
-        libc::close(fd);
-    }
+    send_raw(libc::IPPROTO_ICMP, *to.ip(), &icmp);
 }
 
 /// Attack 17: one forged ICMP "protocol unreachable" (code 2) or "communication
@@ -546,13 +490,8 @@ fn udp_clients_take_a_forged_icmp_error_as_a_lost_answer() {
         "udp_clients_take_a_forged_icmp_error_as_a_lost_answer",
         || {
             for (lesson, code) in [("05_udp", 2), ("12_udp_chat", 13)] {
-                let fake = socket("127.0.0.1:0");
+                let (fake, mut client) = common::udp_client_and_fake_server(lesson);
                 let port = fake.local_addr().unwrap().port();
-                let mut client = Running::spawn_with_env(
-                    example(lesson),
-                    &["client", "--port", &port.to_string()],
-                    &[("LANG", "C")],
-                );
                 let mut buf = [0u8; 1024];
                 client.type_line("first");
                 let (_, from) = fake.recv_from(&mut buf).unwrap();
@@ -568,4 +507,39 @@ fn udp_clients_take_a_forged_icmp_error_as_a_lost_answer() {
             }
         },
     );
+}
+
+/// Sends `packet` on a raw IPv4 socket of `protocol` (IPPROTO_RAW: `packet` carries its own
+/// IP header; IPPROTO_ICMP: the kernel adds one) to `to`.
+#[cfg(target_os = "linux")]
+fn send_raw(protocol: libc::c_int, to: std::net::Ipv4Addr, packet: &[u8]) {
+    // SAFETY: a raw socket made and closed here; sendto reads `packet` and `dest`, both
+    // alive for the call.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_RAW, protocol);
+        assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
+        let dest = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: 0,
+            sin_addr: libc::in_addr {
+                s_addr: u32::from(to).to_be(),
+            },
+            sin_zero: [0; 8],
+        };
+        let sent = libc::sendto(
+            fd,
+            packet.as_ptr().cast(),
+            packet.len(),
+            0,
+            std::ptr::addr_of!(dest).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        );
+        assert_eq!(
+            sent,
+            packet.len() as isize,
+            "{}",
+            std::io::Error::last_os_error()
+        );
+        libc::close(fd);
+    }
 }

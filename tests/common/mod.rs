@@ -732,3 +732,18 @@ fn loopback_up(mtu: Option<i32>) {
         libc::close(fd);
     }
 }
+
+/// A UDP socket on loopback standing in for a server (reads wait at most [`WAIT`]), and
+/// `lesson`'s client started against it in English.
+#[allow(dead_code)]
+pub fn udp_client_and_fake_server(lesson: &str) -> (std::net::UdpSocket, Running) {
+    let fake = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    fake.set_read_timeout(Some(WAIT)).unwrap();
+    let port = fake.local_addr().unwrap().port();
+    let client = Running::spawn_with_env(
+        example(lesson),
+        &["client", "--port", &port.to_string()],
+        &[("LANG", "C")],
+    );
+    (fake, client)
+}
