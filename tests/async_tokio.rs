@@ -767,3 +767,34 @@ fn max_clients_out_of_range_is_a_command_line_mistake() {
         assert!(err.contains("is not in"), "{args:?}: {err}");
     }
 }
+
+/// Attack 18: a line of input that is not UTF-8 ended lesson 14's client (`invalid utf-8
+/// sequence`). It is said and skipped; the next line goes out.
+#[test]
+fn client_skips_an_input_line_that_is_not_utf8() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let fake = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut request = [0u8; 7];
+        conn.read_exact(&mut request).unwrap();
+        conn.write_all(&frame(b"hi\n")).unwrap();
+        request
+    });
+    let out = snapbox::cmd::Command::new(example("14_async_tokio"))
+        .args(["client", "--port", &port])
+        .env("LANG", "C")
+        .stdin(b"caf\xe9\necho hi\nq\n".to_vec())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(&fake.join().unwrap(), b"echo hi");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}");
+    assert!(
+        printed.contains("[client] that line is not UTF-8 text: not sent"),
+        "{printed}"
+    );
+    assert!(printed.contains(r#"frame -> 3 bytes b"hi\n""#), "{printed}");
+}

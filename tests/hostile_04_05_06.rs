@@ -392,3 +392,28 @@ fn commands_typed_into_nc_with_their_newline_are_commands() {
         server.log()
     );
 }
+
+/// Attack 18: lesson 06's client sent a long line with a limit on each write, which every
+/// partial write started again: a server that read nothing held it three times the limit,
+/// then it ended with a bare `Resource temporarily unavailable`. The request is on one
+/// clock now (10 s, then 1 MiB a second) and the client says which clock ran out.
+#[test]
+fn lesson_06_client_gives_up_on_a_server_that_never_reads_its_request() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let held = std::thread::spawn(move || listener.accept().unwrap().0);
+    let mut line = vec![b'x'; 10_000_000];
+    line.push(b'\n');
+    let out = snapbox::cmd::Command::new(example("06_length_prefix"))
+        .args(["client", "--port", &port])
+        .env("LANG", "C")
+        .env("SOCKET_LESSONS_ANSWER_LIMIT", "2")
+        .stdin(line)
+        .timeout(Duration::from_secs(90))
+        .output()
+        .unwrap();
+    drop(held.join().unwrap());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Error: the request too slow: "), "{err}");
+}

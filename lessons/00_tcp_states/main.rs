@@ -53,7 +53,7 @@ use socket_lessons::stage::cli::ZhHelp;
 use socket_lessons::stage::demo::Hooks;
 use socket_lessons::stage::serve;
 use socket_lessons::stage::tcp_state::{lookup, of, settle, show, TcpState};
-use socket_lessons::stage::transcript::{describe, describe_peer};
+use socket_lessons::stage::transcript::{describe_answer, describe_peer};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Input, Report, Side, Transcript};
 use std::io::{self, BufRead, Read, Write};
@@ -187,7 +187,7 @@ fn client<R: BufRead>(mut stream: TcpStream, mut input: Input<R>) -> Result<(), 
             continue; // an empty send sends nothing: lesson 02
         }
         stream.write_all(&line)?;
-        say!(client, "send {}", describe(&line));
+        say!(client, "send {}", describe_answer(&line, 48));
     }
     // 4. close.
     drop(stream);

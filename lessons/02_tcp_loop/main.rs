@@ -35,7 +35,7 @@ use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve;
-use socket_lessons::stage::transcript::{describe, describe_peer};
+use socket_lessons::stage::transcript::{describe, describe_answer, describe_peer};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
 use std::io::{self, Write};
@@ -320,7 +320,7 @@ fn interactive_client(
 
 /// Sends one message and prints the answer. Returns `false` when the server has closed.
 fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> Result<bool, Report> {
-    say!(client, "send {}", describe(message));
+    say!(client, "send {}", describe_answer(message, 48));
     stream.write_all(message)?;
 
     // SIMPLIFICATION: one recv is taken to be the whole answer. For short lines on a quiet

@@ -38,7 +38,7 @@ use socket_lessons::stage::cli::{NotesEndpoint, ZhHelp};
 use socket_lessons::stage::commands;
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve;
-use socket_lessons::stage::transcript::{describe, describe_peer};
+use socket_lessons::stage::transcript::{describe, describe_answer, describe_peer};
 use socket_lessons::wire::net::ListenOptions;
 use socket_lessons::{say, Endpoint, Input, Report, Transcript};
 use std::io::Write;
@@ -252,7 +252,7 @@ fn say_held(budget: &LineBudget, client_addr: SocketAddr, server: &Transcript) {
 
 /// Sends one message and prints the answer; `false` when the server has closed.
 fn exchange(stream: &mut TcpStream, message: &[u8], who: &Transcript) -> Result<bool, Report> {
-    say!(who, "send {}", describe(message));
+    say!(who, "send {}", describe_answer(message, 48));
     stream.write_all(message)?;
     let mut buf = [0u8; RECV_SIZE];
     // SIMPLIFICATION: one recv taken as the whole answer (lesson 04 shows why not).

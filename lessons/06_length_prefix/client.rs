@@ -3,7 +3,7 @@
 
 use socket_lessons::guard::pace::Paced;
 use socket_lessons::guard::{limits, shell, timed};
-use socket_lessons::stage::transcript::{describe, describe_answer};
+use socket_lessons::stage::transcript::describe_answer;
 use socket_lessons::wire::framing::read_frame;
 use socket_lessons::{say, Input, Report, Transcript};
 use std::io::Write;
@@ -16,8 +16,11 @@ pub(crate) fn command(
     line: &[u8],
     client: &Transcript,
 ) -> Result<bool, Report> {
-    say!(client, "send {}", describe(line));
-    stream.write_all(line)?;
+    say!(client, "send {}", describe_answer(line, 48));
+    // On one clock, as the answer: a server that reads nothing cannot hold a long line's
+    // send three times the limit with each partial write (an attack).
+    let label = socket_lessons::lang::pick("the request", "请求");
+    Paced::new(stream, shell::ANSWER_PACE, label).write_all(line)?;
     // read_frame reads until the whole answer is in, however TCP delivers it: no recv(1024)
     // guess, no `count += buffer_size` miscount (notes A §9.2). Its first byte within the
     // answer limit, then the whole frame on one clock (10 s, then 1 MiB a second, as lesson

@@ -53,7 +53,7 @@ use socket_lessons::guard::timed;
 use socket_lessons::lang::{error_text, pick};
 use socket_lessons::stage::demo::{self, Hooks};
 use socket_lessons::stage::serve::serve_in_turn_gated;
-use socket_lessons::stage::transcript::{describe, describe_ends, hex, text_lossy};
+use socket_lessons::stage::transcript::{describe_answer, describe_ends, hex, text_lossy};
 use socket_lessons::wire::checksum::{is_md5_hex, md5_hex};
 use socket_lessons::wire::encoding;
 use socket_lessons::wire::framing::MAX_FRAME_LEN;
@@ -323,7 +323,7 @@ fn command(
     client: Option<&Transcript>,
 ) -> Result<Answer, Report> {
     if let Some(client) = client {
-        say!(client, "send {}", describe(line));
+        say!(client, "send {}", describe_answer(line, 48));
     }
     stream.write_all(line)?;
     receive(stream, client)

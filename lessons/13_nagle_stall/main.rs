@@ -318,8 +318,9 @@ enum Side {
         /// How each request goes on the wire
         #[arg(long, default_value = "two", value_parser = socket_lessons::stage::cli::one_of(&Way::ALL, Way::name, Way::about))]
         writes: Way,
-        /// How many exchanges
-        #[arg(long, default_value_t = EXCHANGES)]
+        /// How many exchanges (at least 1: 0 printed a time per exchange of none)
+        #[arg(long, default_value_t = EXCHANGES,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         exchanges: usize,
     },
     /// Run the notes' way in plain Rust (notes.rs): a server that echoes every frame as two

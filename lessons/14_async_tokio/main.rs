@@ -107,15 +107,26 @@ async fn client(at: Endpoint, wire: Wire) -> Result<(), Report> {
     // 2. lines from stdin, read without holding the runtime's thread; a prompt only on a
     //    terminal.
     let prompt = std::io::stdin().is_terminal();
-    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut input = tokio::io::BufReader::new(tokio::io::stdin());
+    let mut raw = Vec::new();
     loop {
         if prompt {
             let mut out = tokio::io::stdout();
             out.write_all(b"command :>>>> ").await?;
             out.flush().await?;
         }
-        let Some(line) = lines.next_line().await? else {
+        raw.clear();
+        if input.read_until(b'\n', &mut raw).await? == 0 {
             break; // end of input
+        }
+        // A line that is not UTF-8 is said and skipped (before, `lines()` ended the client
+        // with `invalid utf-8 sequence`: an attack).
+        let Ok(line) = std::str::from_utf8(&raw) else {
+            say!(
+                who,
+                "that line is not UTF-8 text: not sent" | "这一行不是 UTF-8 文本：没有发送"
+            );
+            continue;
         };
         let line = line.trim();
         if line.is_empty() {
@@ -131,9 +142,24 @@ async fn client(at: Endpoint, wire: Wire) -> Result<(), Report> {
         }
         // 3. the request: bare, or framed (header and body in one write).
         say!(who, "send {}", describe_answer(line.as_bytes(), 32));
-        match wire {
-            Wire::Commands => framed.get_mut().write_all(line.as_bytes()).await?,
-            Wire::Echo => framed.send(Bytes::copy_from_slice(line.as_bytes())).await?,
+        // Within the answer limit too: a server that reads nothing held the client for ever
+        // once the line was larger than the buffers (an attack).
+        let sent = tokio::time::timeout(limits::answer_limit(), async {
+            match wire {
+                Wire::Commands => framed.get_mut().write_all(line.as_bytes()).await,
+                Wire::Echo => framed.send(Bytes::copy_from_slice(line.as_bytes())).await,
+            }
+        })
+        .await;
+        match sent {
+            Ok(sent) => sent?,
+            Err(_) => {
+                return Err(Report::msg(socket_lessons::tr!(
+                    "sending the request: the server had not taken all of it within {} s (it is not reading)"
+                        | "发送请求：{} 秒内服务端还没有把它全部收下（它没有在读）",
+                    limits::answer_limit().as_secs()
+                )))
+            }
         }
         // 4. the answer, one whole frame, within the client's answer limit.
         let waited = tokio::time::timeout(limits::answer_limit(), framed.next()).await;

@@ -147,7 +147,15 @@ pub fn exchange(stream: &mut TcpStream, message: &[u8], client: &Transcript) -> 
     // The user's own line by its ends past 160 bytes: a pasted 63,000-byte line made a
     // 420 KB line (an attack).
     say!(client, "send {}", describe_answer(message, 48));
-    stream.write_all(message)?;
+    // On one clock (10 s, then 1 MiB a second): a limit on each write starts again with
+    // every partial write, and a server that read nothing held a long line three times the
+    // limit, then the client blamed "the server's answer" (an attack).
+    Paced::new(
+        stream,
+        crate::guard::shell::ANSWER_PACE,
+        crate::lang::pick("the request", "请求"),
+    )
+    .write_all(message)?;
     if message == QUIT {
         return Ok(false);
     }
