@@ -548,3 +548,38 @@ fn server_stopped_past_the_time_limit_while_07s_command_ended_gives_its_answer()
 fn server_stopped_past_the_time_limit_while_08s_command_ended_gives_its_answer() {
     stopped_past_the_limit_while_the_command_ended("08_json_header");
 }
+
+/// Attack 18: 02, 06 and 13 stopped (SIGSTOP) past their idle limit, after a client had
+/// sent its request in time, woke and closed it for silence (`nothing within 1 s`). The
+/// wait now looks once more, without waiting, before it blames the client.
+#[test]
+fn server_stopped_past_its_idle_limit_still_takes_a_request_sent_in_time() {
+    for (lesson, request, answer) in [
+        ("02_tcp_loop", &b"hello"[..], &b"HELLO"[..]),
+        ("06_length_prefix", b"echo hi", b"\x03\x00\x00\x00hi\n"),
+    ] {
+        let server = Running::server_with_env(
+            example(lesson),
+            &["server", "--port", "0", "--idle-limit", "1"],
+            &[("LANG", "C")],
+        );
+        let mut conn = connect(server.port);
+        let deadline = Instant::now() + WAIT;
+        while !in_a_socket_read(server.pid()) {
+            assert!(
+                Instant::now() < deadline,
+                "{lesson}: the server never sat in a read"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        stop(server.pid());
+        conn.write_all(request).unwrap();
+        std::thread::sleep(Duration::from_millis(1_500));
+        // SAFETY: kill(2) on a child process this test started.
+        assert_eq!(unsafe { libc::kill(server.pid() as i32, libc::SIGCONT) }, 0);
+        let mut got = vec![0u8; answer.len()];
+        conn.read_exact(&mut got).unwrap();
+        let log = server.stop();
+        assert_eq!(got, answer, "{lesson}: {log:#?}");
+    }
+}

@@ -288,11 +288,13 @@ enum Side {
         /// The longest wait, in seconds, for a client's next message before closing it
         #[arg(long, value_name = "SECS", default_value_t = limits::DEFAULT_IDLE_SECS)]
         idle_limit: u64,
-        /// The most clients at once
-        #[arg(long, value_name = "N", default_value_t = MAX_CLIENTS)]
+        /// The most clients at once (at least 1: 0 turned every client away)
+        #[arg(long, value_name = "N", default_value_t = MAX_CLIENTS,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         max_clients: usize,
         /// The most connections at once from one address (an IPv6 /64)
-        #[arg(long, value_name = "N", default_value_t = MAX_PER_ADDRESS)]
+        #[arg(long, value_name = "N", default_value_t = MAX_PER_ADDRESS,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         max_per_address: usize,
     },
     /// Run only a client: type lines, `q` or end of input quits. Start several.

@@ -136,6 +136,26 @@ pub fn peek(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
     through_signals(stream, |s| s.peek(buf))
 }
 
+/// `op` once without waiting: `Some(n)` when bytes (or the peer's close, 0) were already
+/// there, `None` when nothing was.
+fn waiting_now(
+    stream: &TcpStream,
+    op: &mut impl FnMut(&TcpStream) -> io::Result<usize>,
+) -> io::Result<Option<usize>> {
+    stream.set_nonblocking(true)?;
+    let now = op(stream);
+    stream.set_nonblocking(false)?;
+    match now {
+        Ok(n) => Ok(Some(n)),
+        Err(e)
+            if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Runs `op` (one read of `stream`) again after each EINTR, with the read time limit set
 /// to what was left of it.
 fn through_signals(
@@ -151,13 +171,29 @@ fn through_signals(
                 let Some(limit) = limit else { continue };
                 let left = limit.saturating_sub(started.elapsed());
                 if left < Duration::from_millis(1) {
-                    break Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        crate::tr!("nothing within {}" | "{}内什么都没有等到", seconds(limit)),
-                    ));
+                    // The time is up, but this process may have been stopped past it
+                    // (SIGSTOP, Ctrl-Z, a paused VM) while the peer's bytes came: what
+                    // already waits is looked at once, without waiting, before the peer is
+                    // blamed (an attack stopped 02, 06 and 13 past their idle limit after a
+                    // client had sent its request, and they closed it for silence).
+                    break match waiting_now(stream, &mut op)? {
+                        Some(n) => Ok(n),
+                        None => Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            crate::tr!("nothing within {}" | "{}内什么都没有等到", seconds(limit)),
+                        )),
+                    };
                 }
                 stream.set_read_timeout(Some(left))?;
                 shortened = true;
+            }
+            // The same last look when the limit ran out as a plain timeout, after a real
+            // wait (a non-blocking stream, lesson 11's, says WouldBlock at once: left alone).
+            Err(e) if is_timeout(&e) && limit.is_some_and(|l| started.elapsed() >= l) => {
+                break match waiting_now(stream, &mut op)? {
+                    Some(n) => Ok(n),
+                    None => Err(e),
+                };
             }
             other => break other,
         }
