@@ -9,6 +9,26 @@ use socket_lessons::wire::auth::{Digest, CHALLENGE_LEN, LEGITIMATE};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
+/// `lesson`'s client against `port` with `stdin`, its answer limit set when given; what it
+/// printed and how it ended (bounded: 60 s).
+fn client_against(
+    lesson: &str,
+    port: u16,
+    args: &[&str],
+    stdin: &str,
+    answer_limit: Option<&str>,
+) -> std::process::Output {
+    let mut command = snapbox::cmd::Command::new(example(lesson))
+        .args(["client", "--port", &port.to_string()])
+        .args(args.iter().copied())
+        .stdin(stdin.to_owned())
+        .timeout(std::time::Duration::from_secs(60));
+    if let Some(limit) = answer_limit {
+        command = command.env("SOCKET_LESSONS_ANSWER_LIMIT", limit);
+    }
+    command.output().unwrap()
+}
+
 fn connect(port: u16) -> TcpStream {
     let conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
     conn.set_read_timeout(Some(WAIT)).unwrap();
@@ -325,12 +345,7 @@ fn clients_06_07_08_drop_an_answer_nobody_asked_for_and_stay_in_step() {
                 }
             }
         });
-        let out = snapbox::cmd::Command::new(example(lesson))
-            .args(["client", "--port", &port.to_string()])
-            .stdin("echo a\necho b\nq\n".to_owned())
-            .timeout(std::time::Duration::from_secs(60))
-            .output()
-            .unwrap();
+        let out = client_against(lesson, port, &[], "echo a\necho b\nq\n", None);
         let all = common::printed(&out);
         server.join().unwrap();
         assert!(all.contains("nobody asked for"), "{lesson}: {all}");
@@ -412,14 +427,7 @@ fn cuts_a_dripped_answer(lesson: &str, args: &[&str], stdin: &str) {
         }
     });
     let started = std::time::Instant::now();
-    let out = snapbox::cmd::Command::new(example(lesson))
-        .args(["client", "--port", &port.to_string()])
-        .args(args)
-        .env("SOCKET_LESSONS_ANSWER_LIMIT", "2")
-        .stdin(stdin.to_owned())
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
+    let out = client_against(lesson, port, args, stdin, Some("2"));
     let all = common::printed(&out);
     assert!(!out.status.success(), "{lesson}: {all}");
     assert!(all.contains("the answer too slow"), "{lesson}: {all}");
@@ -448,12 +456,7 @@ fn line_clients_show_a_long_answer_by_a_preview() {
             }
             let _ = conn.read(&mut buf);
         });
-        let out = snapbox::cmd::Command::new(example(lesson))
-            .args(["client", "--port", &port.to_string()])
-            .stdin("hello\nq\n".to_owned())
-            .timeout(std::time::Duration::from_secs(60))
-            .output()
-            .unwrap();
+        let out = client_against(lesson, port, &[], "hello\nq\n", None);
         let all = common::printed(&out);
         server.join().unwrap();
         let longest = all.lines().map(str::len).max().unwrap_or(0);
